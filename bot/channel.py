@@ -1,0 +1,50 @@
+"""The two seams a channel adapter plugs into.
+
+Inbound side: the adapter calls `Core.handle` for every update and gets an
+`Outcome` back (the toast for a button press is answered directly; replies are
+already written to the outbox by then).  Outbound side: the outbox worker calls
+`ChannelSender.send` for each pending reply, within the channel's rate limits,
+and decides from the exception raised whether to retry, wait or give up.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.messages import Inbound, Outcome, Reply
+
+
+class Core(Protocol):
+    async def handle(self, inbound: Inbound) -> Outcome: ...
+
+
+class DeliveryError(Exception):
+    """Base for failures a sender reports to the outbox worker."""
+
+
+class RetryAfter(DeliveryError):
+    """The channel asked us to slow down (Telegram's 429 with retry_after)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class TransientError(DeliveryError):
+    """A 5xx or network failure: try again with backoff."""
+
+
+class Undeliverable(DeliveryError):
+    """Will never succeed (bot blocked, chat deleted): record and move on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChannelSender(Protocol):
+    channel: str
+
+    async def send(self, reply: Reply, edit_message_id: str | None = None) -> str:
+        """Deliver one reply (editing `edit_message_id` in place when given); return the message id."""
+        ...
