@@ -9,6 +9,8 @@ and decides from the exception raised whether to retry, wait or give up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from handlers.messages import Inbound, Outcome, Reply
@@ -47,4 +49,33 @@ class ChannelSender(Protocol):
 
     async def send(self, reply: Reply, edit_message_id: str | None = None) -> str:
         """Deliver one reply (editing `edit_message_id` in place when given); return the message id."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A reply waiting in the outbox; `id` orders items of one chat."""
+
+    id: int
+    reply: Reply
+    attempts: int = 0
+
+
+class OutboxStore(Protocol):
+    """Durable queue of replies (the database in production, memory in unit tests)."""
+
+    async def pending(self, channel: str, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        """Items due for delivery (not sent, not given up, not_before <= now), oldest first."""
+        ...
+
+    async def mark_sent(self, item_id: int, message_id: str) -> None: ...
+
+    async def mark_failed(self, item_id: int, reason: str) -> None:
+        """Give up on an item for good (blocked, chat deleted)."""
+        ...
+
+    async def retry_later(self, item_id: int, not_before: datetime, attempts: int) -> None: ...
+
+    async def message_id_for(self, channel: str, chat_id: str, replace_key: str) -> str | None:
+        """The message id last delivered under `replace_key` in that chat, for editing in place."""
         ...

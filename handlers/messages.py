@@ -49,8 +49,8 @@ class Reply:
     photos: tuple[str, ...] = ()
     # Messages sharing a key replace each other (a dispatch card edited in place).
     replace_key: str | None = None
-    # Ask the channel to show its "share my phone number" keyboard.
-    request_contact: bool = False
+    # When set, the channel shows its "share my phone number" keyboard with this label.
+    contact_button: str | None = None
 
 
 def rows(*rows_: list[Button] | tuple[Button, ...]) -> tuple[tuple[Button, ...], ...]:
