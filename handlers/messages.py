@@ -7,7 +7,8 @@ API calls. Nothing here knows about Telegram or aiogram.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +65,13 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     answer: str | None = None
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """The JSON shape a reply is stored in the outbox with."""
+    return asdict(reply)
+
+
+def reply_from_dict(body: dict[str, Any]) -> Reply:
+    buttons = tuple(tuple(Button(**b) for b in row) for row in body.get("buttons", ()))
+    return Reply(**{**body, "buttons": buttons, "photos": tuple(body.get("photos", ()))})

@@ -1,0 +1,56 @@
+"""The one place that wires the product together; tests build the same app with test settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from cases.clock import Clock, SystemClock
+from storage.community_file import read as read_community_file
+from storage.db import create_engine, migrate, session_maker
+from storage.loader import LoadSummary, load_community
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def build_app(settings: Settings, clock: Clock | None = None, *, run_migrations: bool = True) -> App:
+    engine = create_engine(settings.database_url)
+    if run_migrations:
+        await migrate(engine)
+    return App(settings=settings, engine=engine, sessions=session_maker(engine), clock=clock or SystemClock())
+
+
+async def load_community_file(app: App, path: str) -> LoadSummary:
+    spec = read_community_file(path)
+    async with app.uow() as uow:
+        summary = await load_community(uow.session, spec, app.now())
+        await uow.commit()
+    return summary
+
+
+async def ensure_community(app: App) -> None:
+    """On first start of an empty database, load the configured community file."""
+    async with app.uow() as uow:
+        if await uow.directory.community() is not None:
+            return
+    await load_community_file(app, str(app.settings.community_file))

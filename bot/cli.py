@@ -1,0 +1,109 @@
+"""`wuye`: the operator's command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from importlib.metadata import version as package_version
+from typing import Any
+
+import click
+
+from bot.bootstrap import App, build_app, load_community_file
+from bot.settings import load_settings
+from storage.community_file import CommunityFileError
+from storage.loader import load_owners_csv
+
+
+def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Run an async command body against a freshly built (and migrated) app."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def main() -> Any:
+            app = await build_app(load_settings())
+            try:
+                return await func(app, *args, **kwargs)
+            finally:
+                await app.close()
+
+        try:
+            return asyncio.run(main())
+        except CommunityFileError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """wuye — 物业自助服务机器人 (property help desk bot)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def version() -> None:
+    """Print the version."""
+    click.echo(f"wuye {package_version('wuye')}")
+
+
+@main.command()
+@_run
+async def migrate(app: App) -> None:
+    """Bring the database schema up to date (also done at every start)."""
+    from storage.db import current_revision
+
+    click.echo(f"database at revision {await current_revision(app.engine)}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@_run
+async def load(app: App, file: str) -> None:
+    """Apply a community file (YAML); loading again updates, never duplicates."""
+    click.echo(f"loaded {await load_community_file(app, file)}")
+
+
+@main.command("load-owners")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--community", default=None, help="community code (default: the first one)")
+@_run
+async def load_owners(app: App, file: str, community: str | None) -> None:
+    """Import the owner register from a CSV export with room, name and phone columns."""
+    async with app.uow() as uow:
+        count = await load_owners_csv(uow.session, community, file)
+        await uow.commit()
+    click.echo(f"imported {count} owners")
+
+
+@main.command()
+@click.argument("case_id", required=False, type=int)
+@click.option("--status", default=None, help="only cases in this status")
+@click.option("--limit", default=50, show_default=True)
+@_run
+async def cases(app: App, case_id: int | None, status: str | None, limit: int) -> None:
+    """List recent cases, or show one case with its timeline."""
+    from cases.privacy import scrub
+
+    async with app.uow() as uow:
+        if case_id is None:
+            rows = await uow.cases.recent(limit, status)
+            if not rows:
+                click.echo("no cases")
+            for c in rows:
+                created = c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else ""
+                click.echo(
+                    f"#{c.id:<6} {created}  {c.kind:<10} {c.category or '-':<12} {c.urgency:<9} "
+                    f"{c.status:<11} {c.team_code:<16} {scrub(c.description)[:40]}"
+                )
+            return
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise click.ClickException(f"no case #{case_id}")
+        click.echo(f"case #{case.id}: {case.kind}/{case.category or '-'} {case.urgency}, {case.status}, team {case.team_code}")
+        click.echo(f"  {scrub(case.description)}")
+        for item in await uow.cases.timeline(case_id):
+            who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
+            click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")

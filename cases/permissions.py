@@ -1,0 +1,40 @@
+"""Who may act on a case: every button press is re-authorised here, on the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cases.codes import SUPERVISOR_ROLES, Role, Team
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    name: str
+    role: str
+    team: str
+    active: bool = True
+
+
+def may_work_on(staff: StaffMember, case_team: str) -> bool:
+    """Staff of the team the case is with, or a supervisor over that team."""
+    if not staff.active:
+        return False
+    if staff.team == case_team:
+        return True
+    if staff.role == Role.MANAGER:
+        return True
+    if staff.role == Role.ENGINEERING_MANAGER:
+        return case_team == Team.ENGINEERING
+    return staff.role in SUPERVISOR_ROLES and case_team != Team.MANAGEMENT
+
+
+SPOT_CHECK_LEVELS = {
+    Role.CS_SUPERVISOR: "cs_supervisor",
+    Role.ENGINEERING_MANAGER: "engineering",
+    Role.QUALITY_INSPECTOR: "quality",
+}
+
+
+def may_send_notices(staff: StaffMember) -> bool:
+    return staff.active and staff.role in {Role.MANAGER, Role.CS_SUPERVISOR, Role.BUTLER, Role.CS_AGENT}

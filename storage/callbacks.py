@@ -1,0 +1,69 @@
+"""Callback surveys (回访) and the spot checks of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.records import CallbackRecord
+from storage import models as m
+
+
+def _record(r: m.Callback) -> CallbackRecord:
+    return CallbackRecord(
+        r.id, r.case_id, r.round, r.state, r.due_at, r.sent_at, r.reminded_at, r.answered_at,
+        r.solved, r.speed_score, r.attitude_score, r.comment, r.method, r.recorded_by_id,
+    )
+
+
+class Callbacks:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def schedule(self, case_id: int, round_: int, due_at: datetime) -> int:
+        row = m.Callback(case_id=case_id, round=round_, state="scheduled", due_at=due_at)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def get(self, callback_id: int) -> CallbackRecord | None:
+        row = await self.session.get(m.Callback, callback_id, populate_existing=True)
+        return _record(row) if row else None
+
+    async def for_case(self, case_id: int) -> list[CallbackRecord]:
+        rows = await self.session.scalars(select(m.Callback).where(m.Callback.case_id == case_id).order_by(m.Callback.round))
+        return [_record(r) for r in rows]
+
+    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
+        query = select(m.Callback).where(m.Callback.state == state).order_by(m.Callback.due_at).limit(limit)
+        if due_before is not None:
+            query = query.where(m.Callback.due_at <= due_before)
+        return [_record(r) for r in await self.session.scalars(query)]
+
+    async def claim(self, callback_id: int, from_state: str, **values: Any) -> bool:
+        """Move a callback on only if it is still in `from_state`: the database decides
+        which process sends it, so it goes out exactly once."""
+        result = await self.session.execute(
+            update(m.Callback).where(m.Callback.id == callback_id, m.Callback.state == from_state).values(**values)
+        )
+        return result.rowcount == 1
+
+    async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
+        rows = await self.session.scalars(
+            select(m.Callback).where(m.Callback.state == "answered", m.Callback.answered_at >= since)
+            .order_by(m.Callback.answered_at.desc()).limit(limit)
+        )
+        return [_record(r) for r in rows]
+
+    async def add_spot_check(self, callback_id: int, level: str, checker_id: int, finding: str, note: str, now: datetime) -> int:
+        row = m.SpotCheck(callback_id=callback_id, level=level, checker_id=checker_id, finding=finding, note=note, created_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def spot_checks(self, callback_id: int) -> list[dict[str, Any]]:
+        rows = await self.session.scalars(select(m.SpotCheck).where(m.SpotCheck.callback_id == callback_id).order_by(m.SpotCheck.id))
+        return [{"level": r.level, "checker_id": r.checker_id, "finding": r.finding, "note": r.note, "at": r.created_at} for r in rows]

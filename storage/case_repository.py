@@ -1,0 +1,114 @@
+"""Cases and their timelines, mapped to and from `cases.lifecycle.Case`."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.errors import StaleCase
+from cases.lifecycle import ACTIVE, WORKING, Case, Status
+from cases.records import TimelineItem
+from storage import models as m
+
+_COLUMNS = [f.name for f in fields(Case) if f.name not in ("id", "events", "version")]
+
+
+def _to_case(row: m.Case) -> Case:
+    case = Case(**{name: getattr(row, name) for name in _COLUMNS}, id=row.id, version=row.version)
+    case.details = dict(row.details or {})
+    case.photos = list(row.photos or [])
+    return case
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, case: Case) -> int:
+        row = m.Case(**{name: getattr(case, name) for name in _COLUMNS}, version=1)
+        self.session.add(row)
+        await self.session.flush()
+        case.id, case.version = row.id, row.version
+        await self._append_events(case)
+        return row.id
+
+    async def get(self, case_id: int) -> Case | None:
+        row = await self.session.get(m.Case, case_id, populate_existing=True)
+        return _to_case(row) if row else None
+
+    async def save(self, case: Case) -> None:
+        """Write a changed case back; refuse if someone else saved it since we read it."""
+        assert case.id is not None
+        values: dict[str, Any] = {name: getattr(case, name) for name in _COLUMNS}
+        result = await self.session.execute(
+            update(m.Case)
+            .where(m.Case.id == case.id, m.Case.version == case.version)
+            .values(**values, version=case.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise StaleCase(f"case {case.id} was changed by someone else")
+        case.version += 1
+        await self._append_events(case)
+
+    async def _append_events(self, case: Case) -> None:
+        for event in case.drain_events():
+            self.session.add(
+                m.TimelineEntry(
+                    case_id=case.id, at=event.at, action=event.action, actor_kind=event.actor.kind,
+                    actor_id=event.actor.id, note=event.note, data=event.data,
+                )
+            )
+        await self.session.flush()
+
+    async def timeline(self, case_id: int) -> list[TimelineItem]:
+        rows = await self.session.scalars(
+            select(m.TimelineEntry).where(m.TimelineEntry.case_id == case_id).order_by(m.TimelineEntry.id)
+        )
+        return [TimelineItem(r.at, r.action, r.actor_kind, r.actor_id, r.note, dict(r.data or {})) for r in rows]
+
+    async def _list(self, *where: Any, limit: int = 50, newest_first: bool = True) -> list[Case]:
+        order = m.Case.id.desc() if newest_first else m.Case.id
+        rows = await self.session.scalars(select(m.Case).where(*where).order_by(order).limit(limit))
+        return [_to_case(r) for r in rows]
+
+    async def for_owner(self, owner_id: int, limit: int = 20) -> list[Case]:
+        return await self._list(m.Case.owner_id == owner_id, limit=limit)
+
+    async def for_reporter(self, channel: str, chat_id: str, limit: int = 20) -> list[Case]:
+        return await self._list(m.Case.reporter_channel == channel, m.Case.reporter_chat_id == chat_id, limit=limit)
+
+    async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
+        return await self._list(m.Case.team_code == team_code, m.Case.status.in_(list(ACTIVE)), limit=limit)
+
+    async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
+        return await self._list(m.Case.assignee_id == staff_id, m.Case.status.in_(list(ACTIVE)), limit=limit)
+
+    async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
+        where = [m.Case.status == status] if status else []
+        return await self._list(*where, limit=limit)
+
+    async def past_deadline(self, now: datetime, limit: int = 200) -> list[Case]:
+        """Active cases whose response or completion deadline has passed."""
+        late_response = and_(
+            m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now
+        )
+        late_completion = and_(m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now)
+        return await self._list(or_(late_response, late_completion), limit=limit, newest_first=False)
+
+    async def unaccepted_emergencies(self, limit: int = 100) -> list[Case]:
+        return await self._list(
+            m.Case.urgency == "emergency", m.Case.status.in_([Status.OPEN, Status.DISPATCHED]),
+            limit=limit, newest_first=False,
+        )
+
+    async def done_before(self, cutoff: datetime, limit: int = 200) -> list[Case]:
+        """Done work the owner has not confirmed since `cutoff` (for auto-confirmation)."""
+        return await self._list(m.Case.status == Status.DONE, m.Case.done_at <= cutoff, limit=limit, newest_first=False)
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(m.Case)) or 0)

@@ -1,0 +1,271 @@
+"""The community file: one YAML document describing a property and its service desk.
+
+Parsing is strict (unknown keys, unknown teams, duplicate rooms, malformed phones are
+refused) and every error names the line of the file it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cases.codes import CATEGORIES, Kind, Role, Team
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class CommunityFileError(ValueError):
+    """A community file that cannot be loaded; `str()` names the line or key at fault."""
+
+
+def normalise_phone(raw: str) -> str:
+    """Owners and spreadsheets write 138-1234-5678, +86 138 1234 5678…; we keep 11 digits."""
+    digits = re.sub(r"[\s\-()]", "", str(raw))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not PHONE.match(digits):
+        raise ValueError(f"phone {raw!r} is not a mainland mobile number (11 digits starting with 1)")
+    return digits
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CommunityInfo(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1)
+    hotline: str = ""
+    emergency_numbers: dict[str, str] = {"fire": "119", "police": "110", "medical": "120"}
+
+
+class PolicySpec(_Strict):
+    response_minutes: dict[Literal["emergency", "urgent", "normal"], float] = {"emergency": 15, "urgent": 120, "normal": 1440}
+    completion_minutes: dict[Literal["emergency", "urgent", "normal"], float] = {"emergency": 240, "urgent": 1440, "normal": 4320}
+    emergency_repeat_minutes: float = Field(5, gt=0)
+    callback_delay_minutes: float = Field(120, ge=0)
+    callback_reminder_minutes: float = Field(1440, gt=0)
+    callback_phone_minutes: float = Field(1440, gt=0)
+    repair_callback_rate: float = Field(1.0, ge=0.9, le=1.0)
+    auto_confirm_minutes: float = Field(4320, gt=0)
+    quiet_hours: tuple[str, str] = ("22:00", "08:00")
+    timezone: str = "Asia/Shanghai"
+    spot_check_sample: int = Field(5, ge=1, le=100)
+
+    @field_validator("response_minutes", "completion_minutes")
+    @classmethod
+    def _all_urgencies(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = {"emergency", "urgent", "normal"} - set(value)
+        if missing:
+            raise ValueError(f"missing {', '.join(sorted(missing))}")
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("deadlines must be positive")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hhmm(cls, value: tuple[str, str]) -> tuple[str, str]:
+        for v in value:
+            if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+                raise ValueError(f"{v!r} is not HH:MM")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class BuildingSpec(_Strict):
+    code: str = Field(pattern=r"^[A-Za-z0-9]{1,8}$")
+    name: str
+    units: list[str] = ["1"]
+    floors: tuple[int, int] | None = None  # generate rooms for floors a..b
+    rooms_per_floor: int = Field(2, ge=1, le=20)
+    rooms: list[str] = []  # or list them: "1-1-101"
+
+    def room_codes(self) -> list[tuple[str, str, int]]:
+        """(code, unit, floor) for every room of the building."""
+        codes: list[tuple[str, str, int]] = []
+        if self.floors:
+            low, high = self.floors
+            for unit in self.units:
+                for floor in range(low, high + 1):
+                    for n in range(1, self.rooms_per_floor + 1):
+                        codes.append((f"{self.code}-{unit}-{floor}{n:02d}", unit, floor))
+        for code in self.rooms:
+            parts = code.split("-")
+            unit = parts[1] if len(parts) == 3 else ""
+            floor = int(parts[-1][:-2]) if parts[-1][:-2].isdigit() else 0
+            codes.append((code, unit, floor))
+        return codes
+
+
+class OwnerSpec(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str
+    rooms: list[str] = Field(min_length=1)
+
+    _phone = field_validator("phone", mode="before")(lambda cls, v: normalise_phone(v))
+
+
+class TeamSpec(_Strict):
+    code: Team
+    name: str
+    chats: dict[str, str] = {}
+
+
+class StaffSpec(_Strict):
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str
+    role: Role
+    team: str
+    phone: str = ""
+    chats: dict[str, str] = {}  # channel → user id, e.g. {telegram: "123456789"}
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value) if value else ""
+
+
+class ServiceSpec(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    category: str
+    name: str
+    name_en: str
+    price: Decimal = Field(ge=0, max_digits=9, decimal_places=2)
+    unit: str = "次"
+    unit_en: str = "time"
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES[Kind.SERVICE]:
+            raise ValueError(f"{value!r} is not a service category ({', '.join(CATEGORIES[Kind.SERVICE])})")
+        return value
+
+
+class FaqSpec(_Strict):
+    code: str
+    keywords: list[str] = Field(min_length=1)
+    question: str
+    answer: str
+    question_en: str = ""
+    answer_en: str = ""
+
+
+class CommunityFile(_Strict):
+    community: CommunityInfo
+    policy: PolicySpec = PolicySpec()
+    buildings: list[BuildingSpec] = Field(min_length=1)
+    teams: list[TeamSpec] = Field(min_length=1)
+    staff: list[StaffSpec] = []
+    owners: list[OwnerSpec] = []
+    services: list[ServiceSpec] = []
+    faq: list[FaqSpec] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> CommunityFile:
+        rooms: set[str] = set()
+        for b_index, building in enumerate(self.buildings):
+            for code, _, _ in building.room_codes():
+                if code in rooms:
+                    raise _At(("buildings", b_index), f"duplicate room {code}")
+                rooms.add(code)
+        teams = [t.code.value for t in self.teams]
+        _unique(teams, "teams", "team")
+        _unique([b.code for b in self.buildings], "buildings", "building")
+        _unique([s.code for s in self.staff], "staff", "staff code")
+        _unique([s.code for s in self.services], "services", "service")
+        _unique([o.phone for o in self.owners], "owners", "owner phone")
+        for i, member in enumerate(self.staff):
+            if member.team not in teams:
+                raise _At(("staff", i, "team"), f"unknown team {member.team!r} (teams: {', '.join(teams)})")
+        for i, owner in enumerate(self.owners):
+            for room in owner.rooms:
+                if room not in rooms:
+                    raise _At(("owners", i, "rooms"), f"unknown room {room!r}")
+        return self
+
+    def all_rooms(self) -> set[str]:
+        return {code for b in self.buildings for code, _, _ in b.room_codes()}
+
+
+class _At(ValueError):
+    """A cross-reference error that knows where in the file it is."""
+
+    def __init__(self, path: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _unique(values: list[str], section: str, what: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise _At((section, i), f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def _line_of(root: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at `path`, or of its nearest existing parent."""
+    node, line = root, (root.start_mark.line + 1 if root else None)
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == key), None)
+                return key_node.start_mark.line + 1 if key_node else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse(text: str, source: str = "community file") -> CommunityFile:
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise CommunityFileError(f"{source}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise CommunityFileError(f"{source}: expected a mapping with community, buildings, teams… at the top")
+    try:
+        return CommunityFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            ctx_error = (err.get("ctx") or {}).get("error")
+            path = ctx_error.path if isinstance(ctx_error, _At) else tuple(err["loc"])
+            message = str(ctx_error) if isinstance(ctx_error, _At) else err["msg"]
+            key = ".".join(str(p) for p in path)
+            problems.append(f"{source} line {_line_of(root, path)} ({key}): {message}")
+        raise CommunityFileError("\n".join(problems)) from None
+
+
+def read(path: str | Path) -> CommunityFile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommunityFileError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse(text, str(path))

@@ -1,0 +1,196 @@
+"""The community's people and places: rooms, owners, staff, teams, chat identities, catalogue, FAQ."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.permissions import StaffMember
+from cases.policy import DeskPolicy
+from cases.records import Community, Faq, Identity, Owner, Room, ServiceItem, TeamInfo
+from storage import models as m
+
+
+def _staff(row: m.Staff, team_code: str) -> StaffMember:
+    return StaffMember(id=row.id, name=row.name, role=row.role, team=team_code, active=row.active)
+
+
+def _identity(row: m.Identity) -> Identity:
+    return Identity(row.channel, row.user_id, row.chat_id, row.locale, row.owner_id, row.staff_id)
+
+
+class Directory:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ----------------------------------------------------------------- community
+    async def community(self, code: str | None = None) -> Community | None:
+        query = select(m.Community).order_by(m.Community.id).limit(1)
+        if code:
+            query = query.where(m.Community.code == code)
+        row = await self.session.scalar(query)
+        return Community(row.id, row.code, row.name, DeskPolicy.from_json(row.policy)) if row else None
+
+    async def room(self, community_id: int, code: str) -> Room | None:
+        row = await self.session.execute(
+            select(m.Room, m.Building.code)
+            .join(m.Building, m.Building.id == m.Room.building_id)
+            .where(m.Room.community_id == community_id, m.Room.code == code)
+        )
+        found = row.first()
+        return Room(found[0].id, found[0].code, found[1]) if found else None
+
+    async def room_by_id(self, room_id: int) -> Room | None:
+        row = await self.session.execute(
+            select(m.Room, m.Building.code).join(m.Building, m.Building.id == m.Room.building_id).where(m.Room.id == room_id)
+        )
+        found = row.first()
+        return Room(found[0].id, found[0].code, found[1]) if found else None
+
+    async def rooms_in(self, community_id: int, building: str | None = None, units: tuple[str, ...] = ()) -> list[Room]:
+        query = (
+            select(m.Room, m.Building.code)
+            .join(m.Building, m.Building.id == m.Room.building_id)
+            .where(m.Room.community_id == community_id)
+            .order_by(m.Room.code)
+        )
+        if building:
+            query = query.where(m.Building.code == building)
+        if units:
+            query = query.where(m.Room.unit.in_(units))
+        return [Room(r.id, r.code, b) for r, b in (await self.session.execute(query)).all()]
+
+    async def teams(self, community_id: int) -> list[TeamInfo]:
+        teams = (await self.session.scalars(select(m.Team).where(m.Team.community_id == community_id).order_by(m.Team.id))).all()
+        chats = (await self.session.scalars(select(m.TeamChat).where(m.TeamChat.team_id.in_([t.id for t in teams])))).all()
+        by_team: dict[int, dict[str, str]] = {}
+        for chat in chats:
+            by_team.setdefault(chat.team_id, {})[chat.channel] = chat.chat_id
+        return [TeamInfo(t.code, t.name, by_team.get(t.id, {})) for t in teams]
+
+    async def team_of_chat(self, channel: str, chat_id: str) -> str | None:
+        return await self.session.scalar(
+            select(m.Team.code).join(m.TeamChat, m.TeamChat.team_id == m.Team.id)
+            .where(m.TeamChat.channel == channel, m.TeamChat.chat_id == chat_id)
+        )
+
+    async def catalogue(self, community_id: int) -> list[ServiceItem]:
+        rows = await self.session.scalars(
+            select(m.ServiceItem).where(m.ServiceItem.community_id == community_id, m.ServiceItem.active).order_by(m.ServiceItem.id)
+        )
+        return [
+            ServiceItem(r.id, r.code, r.category, r.name_zh, r.name_en, r.price_cents, r.unit_zh, r.unit_en) for r in rows
+        ]
+
+    async def faqs(self, community_id: int) -> list[Faq]:
+        rows = await self.session.scalars(select(m.Faq).where(m.Faq.community_id == community_id).order_by(m.Faq.id))
+        return [Faq(r.code, tuple(r.keywords), r.question_zh, r.answer_zh, r.question_en, r.answer_en) for r in rows]
+
+    # ----------------------------------------------------------------- owners
+    async def owner(self, owner_id: int) -> Owner | None:
+        row = await self.session.get(m.Owner, owner_id)
+        if row is None:
+            return None
+        rooms = await self.session.execute(
+            select(m.Room, m.Building.code)
+            .join(m.OwnerRoom, m.OwnerRoom.room_id == m.Room.id)
+            .join(m.Building, m.Building.id == m.Room.building_id)
+            .where(m.OwnerRoom.owner_id == owner_id)
+            .order_by(m.Room.code)
+        )
+        return Owner(row.id, row.name, row.phone, tuple(Room(r.id, r.code, b) for r, b in rooms.all()), row.muted_notices)
+
+    async def owner_by_phone(self, community_id: int, phone: str) -> Owner | None:
+        owner_id = await self.session.scalar(
+            select(m.Owner.id).where(m.Owner.community_id == community_id, m.Owner.phone == phone)
+        )
+        return await self.owner(owner_id) if owner_id else None
+
+    async def owners_of_room(self, room_id: int) -> list[Owner]:
+        ids = await self.session.scalars(select(m.OwnerRoom.owner_id).where(m.OwnerRoom.room_id == room_id))
+        return [o for i in ids.all() if (o := await self.owner(i))]
+
+    async def set_muted(self, owner_id: int, muted: bool) -> None:
+        row = await self.session.get(m.Owner, owner_id)
+        if row:
+            row.muted_notices = muted
+
+    # ----------------------------------------------------------------- staff
+    async def staff(self, staff_id: int) -> StaffMember | None:
+        row = await self.session.execute(
+            select(m.Staff, m.Team.code).join(m.Team, m.Team.id == m.Staff.team_id).where(m.Staff.id == staff_id)
+        )
+        found = row.first()
+        return _staff(*found) if found else None
+
+    async def staff_list(self, community_id: int, role: str | None = None, team: str | None = None) -> list[StaffMember]:
+        query = (
+            select(m.Staff, m.Team.code).join(m.Team, m.Team.id == m.Staff.team_id)
+            .where(m.Staff.community_id == community_id, m.Staff.active).order_by(m.Staff.id)
+        )
+        if role:
+            query = query.where(m.Staff.role == role)
+        if team:
+            query = query.where(m.Team.code == team)
+        return [_staff(r, t) for r, t in (await self.session.execute(query)).all()]
+
+    async def staff_by_name(self, community_id: int, name: str) -> StaffMember | None:
+        found = [s for s in await self.staff_list(community_id) if s.name == name or str(s.id) == name]
+        return found[0] if found else None
+
+    async def staff_phone(self, staff_id: int) -> str:
+        return await self.session.scalar(select(m.Staff.phone).where(m.Staff.id == staff_id)) or ""
+
+    # ----------------------------------------------------------------- chat identities
+    async def identity(self, channel: str, user_id: str) -> Identity | None:
+        row = await self._identity_row(channel, user_id)
+        return _identity(row) if row else None
+
+    async def _identity_row(self, channel: str, user_id: str) -> m.Identity | None:
+        return await self.session.scalar(
+            select(m.Identity).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
+        )
+
+    async def remember(self, channel: str, user_id: str, chat_id: str, locale: str) -> Identity:
+        """The identity of a chat user, created on first contact (unbound, with a locale)."""
+        row = await self._identity_row(channel, user_id)
+        if row is None:
+            row = m.Identity(channel=channel, user_id=user_id, chat_id=chat_id, locale=locale)
+            self.session.add(row)
+            await self.session.flush()
+        return _identity(row)
+
+    async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
+        row = await self._identity_row(channel, user_id)
+        if row:
+            row.locale = locale
+
+    async def bind(self, channel: str, user_id: str, chat_id: str, *, now: datetime,
+                   owner_id: int | None = None, staff_id: int | None = None) -> None:
+        row = await self._identity_row(channel, user_id)
+        if row is None:
+            row = m.Identity(channel=channel, user_id=user_id, chat_id=chat_id, locale="zh-CN")
+            self.session.add(row)
+        row.chat_id = chat_id
+        if owner_id is not None:
+            row.owner_id = owner_id
+        if staff_id is not None:
+            row.staff_id = staff_id
+        row.verified_at = now
+        await self.session.flush()
+
+    async def chats_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> list[Identity]:
+        """Every chat identity through which a person can be reached."""
+        query = select(m.Identity)
+        if owner_id is not None:
+            query = query.where(m.Identity.owner_id == owner_id)
+        elif staff_id is not None:
+            query = query.where(m.Identity.staff_id == staff_id)
+        else:
+            return []
+        return [_identity(r) for r in await self.session.scalars(query.order_by(m.Identity.id))]
+
+    async def forget_staff_identities(self, staff_id: int) -> None:
+        await self.session.execute(delete(m.Identity).where(m.Identity.staff_id == staff_id))

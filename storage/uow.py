@@ -1,0 +1,55 @@
+"""The unit of work: one transaction, with the repositories that work inside it.
+
+    async with uow:               # begins
+        case = await uow.cases.get(7)
+        case.accept(staff.id, now)
+        await uow.cases.save(case)
+        await uow.commit()        # leaving without commit rolls everything back
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.callbacks import Callbacks
+from storage.case_repository import CaseRepository
+from storage.conversations import Conversations
+from storage.directory import Directory
+from storage.outbox import Outbox
+
+
+class UnitOfWork:
+    cases: CaseRepository
+    directory: Directory
+    conversations: Conversations
+    outbox: Outbox
+    callbacks: Callbacks
+    session: AsyncSession
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        self.cases = CaseRepository(self.session)
+        self.directory = Directory(self.session)
+        self.conversations = Conversations(self.session)
+        self.outbox = Outbox(self.session)
+        self.callbacks = Callbacks(self.session)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
