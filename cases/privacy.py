@@ -12,6 +12,8 @@ PHONE_RE = re.compile(r"(?<!\d)(\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?
 def mask_phone(phone: str) -> str:
     """138****5678: enough for staff to recognise, not enough to call."""
     digits = "".join(_DIGITS.findall(phone))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}****{digits[-4:]}"

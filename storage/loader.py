@@ -157,8 +157,8 @@ async def load_owners_csv(session: AsyncSession, community_code: str | None, pat
     community = await session.scalar(query)
     if community is None:
         raise CommunityFileError("load the community file first (no community in the database)")
-    rooms = dict((await session.execute(
-        select(m.Room.code, m.Room.id).where(m.Room.community_id == community.id))).tuples().all())
+    rooms = {code: room_id for code, room_id in (await session.execute(
+        select(m.Room.code, m.Room.id).where(m.Room.community_id == community.id))).all()}
     problems, rows = [], []
     for line, record in enumerate(reader, start=2):
         if not any(cell.strip() for cell in record):
