@@ -318,6 +318,26 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failure: Mapped[str] = mapped_column(String(200), default="")
+    # Set for messages of a notice, so its sender can see how many were delivered.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"), nullable=True, index=True)
+
+
+class Notice(Base):
+    """A notice to owners (water or power cut, works, rules): 信息发布."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # community | building | units ; `target` holds the building code and unit list.
+    scope: Mapped[str] = mapped_column(String(16), default="community")
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str] = mapped_column(String(200), default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ProcessedUpdate(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 18:34:49.907476
+Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
@@ -37,25 +37,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
     sa.UniqueConstraint('channel', 'chat_id', 'user_id', name=op.f('uq_conversations_channel'))
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('channel', sa.String(length=16), nullable=False),
-    sa.Column('chat_id', sa.String(length=64), nullable=False),
-    sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('replace_key', sa.String(length=64), nullable=True),
-    sa.Column('state', sa.String(length=8), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('not_before', storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('message_id', sa.String(length=64), nullable=True),
-    sa.Column('failure', sa.String(length=200), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_pending', ['channel', 'state', 'not_before'], unique=False)
-        batch_op.create_index('ix_outbox_replace', ['channel', 'chat_id', 'replace_key'], unique=False)
-
     op.create_table('processed_updates',
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('update_id', sa.String(length=64), nullable=False),
@@ -212,6 +193,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_identities')),
     sa.UniqueConstraint('channel', 'user_id', name=op.f('uq_identities_channel'))
     )
+    op.create_table('notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('community_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('author_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('target', sa.JSON(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('photo', sa.String(length=200), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['staff.id'], name=op.f('fk_notices_author_id_staff')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_notices_community_id_communities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices'))
+    )
     op.create_table('owner_rooms',
     sa.Column('owner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('room_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -269,6 +266,28 @@ def upgrade() -> None:
     with op.batch_alter_table('case_timeline', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_timeline_case_id'), ['case_id'], unique=False)
 
+    op.create_table('outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('replace_key', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('not_before', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('message_id', sa.String(length=64), nullable=True),
+    sa.Column('failure', sa.String(length=200), nullable=False),
+    sa.Column('notice_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices.id'], name=op.f('fk_outbox_notice_id_notices'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_notice_id'), ['notice_id'], unique=False)
+        batch_op.create_index('ix_outbox_pending', ['channel', 'state', 'not_before'], unique=False)
+        batch_op.create_index('ix_outbox_replace', ['channel', 'chat_id', 'replace_key'], unique=False)
+
     op.create_table('spot_checks',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('callback_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -293,6 +312,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_spot_checks_callback_id'))
 
     op.drop_table('spot_checks')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_replace')
+        batch_op.drop_index('ix_outbox_pending')
+        batch_op.drop_index(batch_op.f('ix_outbox_notice_id'))
+
+    op.drop_table('outbox')
     with op.batch_alter_table('case_timeline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_timeline_case_id'))
 
@@ -303,6 +328,7 @@ def downgrade() -> None:
     op.drop_table('callbacks')
     op.drop_table('bookings')
     op.drop_table('owner_rooms')
+    op.drop_table('notices')
     op.drop_table('identities')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_status_response_due')
@@ -321,11 +347,6 @@ def downgrade() -> None:
     op.drop_table('faqs')
     op.drop_table('buildings')
     op.drop_table('processed_updates')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_replace')
-        batch_op.drop_index('ix_outbox_pending')
-
-    op.drop_table('outbox')
     op.drop_table('conversations')
     op.drop_table('communities')
     # ### end Alembic commands ###
