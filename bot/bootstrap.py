@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from cases.clock import Clock, SystemClock
+from handlers.core import Desk
+from nlp import Classifier
 from storage.community_file import read as read_community_file
 from storage.db import create_engine, migrate, session_maker
 from storage.loader import LoadSummary, load_community
@@ -21,6 +23,7 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
+    desk: Desk
     extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
@@ -37,7 +40,10 @@ async def build_app(settings: Settings, clock: Clock | None = None, *, run_migra
     engine = create_engine(settings.database_url)
     if run_migrations:
         await migrate(engine)
-    return App(settings=settings, engine=engine, sessions=session_maker(engine), clock=clock or SystemClock())
+    clock = clock or SystemClock()
+    sessions = session_maker(engine)
+    desk = Desk(sessions, clock, Classifier.default(), default_locale=settings.default_locale)
+    return App(settings=settings, engine=engine, sessions=sessions, clock=clock, desk=desk)
 
 
 async def load_community_file(app: App, path: str) -> LoadSummary:

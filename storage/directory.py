@@ -153,6 +153,12 @@ class Directory:
             select(m.Identity).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
         )
 
+    async def identity_of_chat(self, channel: str, chat_id: str) -> Identity | None:
+        row = await self.session.scalar(
+            select(m.Identity).where(m.Identity.channel == channel, m.Identity.chat_id == chat_id).limit(1)
+        )
+        return _identity(row) if row else None
+
     async def remember(self, channel: str, user_id: str, chat_id: str, locale: str) -> Identity:
         """The identity of a chat user, created on first contact (unbound, with a locale)."""
         row = await self._identity_row(channel, user_id)

@@ -1,0 +1,80 @@
+"""Opening cases and telling people about them: shared by the flows, staff actions and
+the scheduler, so every path announces a case the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases.codes import Team, Urgency
+from cases.lifecycle import SYSTEM, Actor, Case
+from cases.privacy import scrub
+from cases.records import Community
+from cases.routing import team_for
+from handlers.cards import STAFF_LOCALE, alert_replies, card_replies
+from handlers.context import Ctx
+from handlers.formatting import code_name
+from handlers.i18n import t
+from handlers.messages import Button, Reply
+from storage.uow import UnitOfWork
+
+
+async def open_case(
+    ctx: Ctx,
+    *,
+    kind: str,
+    urgency: str,
+    category: str = "",
+    area: str = "",
+    description: str,
+    room_id: int | None = None,
+    place: str = "",
+    photos: list[str] | None = None,
+    details: dict[str, Any] | None = None,
+    team: str | None = None,
+) -> Case:
+    """Record the case, hand it to its team's group chat and, for an emergency, raise the alarm."""
+    owner = await ctx.owner()
+    case = Case.open(
+        kind=kind, urgency=urgency, category=category, area=area, now=ctx.now,
+        by=Actor("owner", owner.id) if owner else SYSTEM, description=description,
+        community_id=ctx.community.id, owner_id=owner.id if owner else None, room_id=room_id, place=place,
+        reporter_channel=ctx.inbound.channel, reporter_chat_id=ctx.identity.chat_id,
+        photos=list(photos or []), details=dict(details or {}),
+    )
+    case.dispatch(team or team_for(kind, category, urgency), ctx.now, ctx.policy)
+    await ctx.uow.cases.add(case)
+    for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now, with_photos=True):
+        ctx.send(reply)
+    if case.urgency == Urgency.EMERGENCY:
+        for reply in await emergency_alerts(ctx.uow, ctx.community, case):
+            ctx.send(reply)
+    return case
+
+
+async def emergency_alerts(uow: UnitOfWork, community: Community, case: Case) -> list[Reply]:
+    """The duty/management group hears of an emergency at once (and again until accepted)."""
+    where = case.place
+    if case.room_id:
+        room = await uow.directory.room_by_id(case.room_id)
+        where = room.code if room else where
+    return await alert_replies(
+        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id, text=scrub(case.description)[:200],
+        where=where or "-", team_name=code_name(STAFF_LOCALE, "team", case.team_code),
+    )
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+async def owner_replies(uow: UnitOfWork, case: Case, key: str,
+                        buttons: Callable[[str], Keyboard] | None = None, **fields: object) -> list[Reply]:
+    """A message to whoever reported the case, in each of their chats and in their language."""
+    targets = await uow.directory.chats_of(owner_id=case.owner_id) if case.owner_id is not None else []
+    if not targets and case.reporter_chat_id:
+        reporter = await uow.directory.identity_of_chat(case.reporter_channel, case.reporter_chat_id)
+        targets = [reporter] if reporter else []
+    return [
+        Reply(i.channel, i.chat_id, t(i.locale, key, id=case.id, **fields), buttons(i.locale) if buttons else ())
+        for i in targets
+    ]

@@ -1,0 +1,197 @@
+"""The help desk's front door: one `Inbound` in, replies into the outbox, an `Outcome` out.
+
+Everything a person does passes through `Desk.handle` inside one unit of work: the
+update is recorded (so a redelivery is ignored), the person's identity and conversation
+are loaded, the input is routed, and the replies are written to the outbox in the same
+transaction as the change they report.  A refusal by the desk's rules rolls the change
+back and tells the person why.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cases.clock import Clock
+from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
+from handlers import flow as flows
+from handlers.context import Classifier, Ctx
+from handlers.i18n import normalise_locale, t
+from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
+from handlers.messages import Inbound, Outcome, reply_to_dict
+from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode
+from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_ANSWERS
+from storage.uow import UnitOfWork
+
+# Importing the flow modules registers them.
+from handlers import binding, menu, report, router  # noqa: E402,F401  isort: skip
+
+log = logging.getLogger("wuye.core")
+
+_REFUSALS = {StaleCase: "common.stale", NotAllowed: "common.not_yours", NotFound: "common.no_case"}
+
+
+class Desk:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, classifier: Classifier,
+                 *, default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.classifier = classifier
+        self.default_locale = default_locale
+        # Wakes the outbox delivery so replies go out at once.
+        self.on_outbox = on_outbox
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        try:
+            outcome = await self._handle(inbound)
+        except Exception:
+            # Never log the message text: it may hold an owner's phone number or name.
+            log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
+            outcome = await self._apologise(inbound)
+        if outcome.replies and self.on_outbox:
+            self.on_outbox()
+        return outcome
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
+        async with UnitOfWork(self.sessions) as uow:
+            if inbound.update_id and not await uow.conversations.first_time(inbound.channel, inbound.update_id, self.clock.now()):
+                return Outcome()
+            community = await uow.directory.community()
+            if community is None:
+                raise RuntimeError("no community loaded: run `wuye load FILE`")
+            locale = normalise_locale(inbound.language) if inbound.language else self.default_locale
+            identity = await uow.directory.remember(inbound.channel, inbound.user_id,
+                                                    inbound.user_id if inbound.is_group else inbound.chat_id, locale)
+            state = await uow.conversations.load(inbound.channel, identity.chat_id, inbound.user_id)
+            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state)
+            before = copy.deepcopy(state)
+            try:
+                await route(ctx)
+            except DeskError as refusal:
+                await uow.rollback()
+                if inbound.update_id:
+                    await uow.conversations.first_time(inbound.channel, inbound.update_id, self.clock.now())
+                ctx.replies.clear()
+                ctx.state = before
+                key = next((k for cls, k in _REFUSALS.items() if isinstance(refusal, cls)), None)
+                if isinstance(refusal, IllegalTransition):
+                    key = "common.stale"
+                text = ctx.t(key) if key else ctx.t("common.error", hotline=community.policy.hotline or "-")
+                if inbound.payload:
+                    ctx.answer = text
+                ctx.say(text)
+            await uow.conversations.store(inbound.channel, identity.chat_id, inbound.user_id, ctx.state, self.clock.now())
+            for reply in ctx.replies:
+                await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), reply.replace_key, self.clock.now())
+            await uow.commit()
+            return Outcome(list(ctx.replies), ctx.answer)
+
+    async def _apologise(self, inbound: Inbound) -> Outcome:
+        """Best effort: tell the person something went wrong rather than stay silent."""
+        try:
+            async with UnitOfWork(self.sessions) as uow:
+                community = await uow.directory.community()
+                identity = await uow.directory.identity(inbound.channel, inbound.user_id)
+                locale = identity.locale if identity else self.default_locale
+                hotline = community.policy.hotline if community else "-"
+                text = t(locale, "common.error", hotline=hotline or "-")
+                from handlers.messages import Reply
+
+                reply = Reply(inbound.channel, identity.chat_id if identity else inbound.chat_id, text)
+                await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), None, self.clock.now())
+                await uow.commit()
+                return Outcome([reply], text if inbound.payload else None)
+        except Exception:
+            log.exception("could not even apologise (channel=%s)", inbound.channel)
+            return Outcome()
+
+
+async def route(ctx: Ctx) -> None:
+    """Decide what this input means: a button, a command, a step of a flow, or free text."""
+    inbound = ctx.inbound
+    if inbound.payload is not None:
+        await _pressed(ctx, inbound.payload)
+        return
+    if inbound.is_group:
+        # Staff talk among themselves in their group; the bot only listens to buttons
+        # and commands addressed to it there.
+        if inbound.text and inbound.text.startswith("/"):
+            await _command(ctx, inbound.text)
+        return
+    if inbound.text and inbound.text.strip().startswith("/"):
+        await _command(ctx, inbound.text.strip())
+        return
+    active = FLOWS.get(ctx.state.flow)
+    if active is not None:
+        if is_word(inbound, CANCEL_WORDS):
+            await cancel(ctx)
+        elif is_word(inbound, BACK_WORDS):
+            if not await flows.back(ctx, active):
+                ctx.say(ctx.t("common.at_first_step"))
+        else:
+            await active.steps[ctx.state.step].answer(ctx, inbound)
+        return
+    if inbound.contact_phone:
+        await flows.begin(ctx, FLOWS["binding"])
+        await FLOWS["binding"].steps[ctx.state.step].answer(ctx, inbound)
+        return
+    await router.free_input(ctx)
+
+
+async def _pressed(ctx: Ctx, data: str) -> None:
+    try:
+        payload = decode(data)
+    except BadPayload:
+        _expired(ctx)
+        return
+    match payload:
+        case Pick(flow_name, step, nonce, value):
+            active = FLOWS.get(ctx.state.flow)
+            if active is None or (ctx.state.flow, ctx.state.step, flows.nonce(ctx)) != (flow_name, step, nonce):
+                _expired(ctx)
+                return
+            ctx.answer = ""
+            if value == NAV_CANCEL:
+                await cancel(ctx)
+            elif value == NAV_BACK:
+                if not await flows.back(ctx, active):
+                    ctx.say(ctx.t("common.at_first_step"))
+            else:
+                ctx.picked = value
+                await active.steps[step].answer(ctx, ctx.inbound)
+        case Menu(item) if item in MENU_ITEMS:
+            ctx.answer = ""
+            await MENU_ITEMS[item](ctx, payload)
+        case CaseAction(action) if action in CASE_ACTIONS:
+            await CASE_ACTIONS[action](ctx, payload)
+        case SurveyAnswer() if SURVEY_ANSWERS:
+            await SURVEY_ANSWERS[0](ctx, payload)
+        case _:
+            _expired(ctx)
+
+
+def _expired(ctx: Ctx) -> None:
+    ctx.answer = ctx.t("common.expired")
+    ctx.say(ctx.answer)
+
+
+async def _command(ctx: Ctx, text: str) -> None:
+    name, _, rest = text.partition(" ")
+    name = name.split("@", 1)[0].lower()  # "/start@wuye_bot" in groups
+    handler = COMMANDS.get(name)
+    if handler is None:
+        if not ctx.inbound.is_group:
+            await COMMANDS["/help"](ctx, "")
+        return
+    await handler(ctx, rest.strip())
+
+
+async def cancel(ctx: Ctx) -> None:
+    if ctx.state.flow:
+        flows.end(ctx)
+        ctx.say(ctx.t("common.cancelled"), menu.main_menu(ctx))
+    else:
+        ctx.say(ctx.t("common.nothing_to_cancel"), menu.main_menu(ctx))

@@ -1,0 +1,105 @@
+"""Typed, versioned button payloads that fit Telegram's 64-byte callback data.
+
+    "1|p|report|urgency|3|urgent"   Pick: a choice inside a flow step
+    "1|c|accept|1234"               CaseAction: staff or owner acting on a case
+    "1|s|88|solved|1"               SurveyAnswer: a callback survey button
+    "1|m|report"                    Menu: an entry of the main menu
+
+The first field is the codec version: buttons from an older release, forged data and
+anything malformed decode to `BadPayload`, which the core answers with "this button
+has expired".  Decoding proves nothing about who pressed: every press is re-authorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VERSION = "1"
+MAX_BYTES = 64
+_SEP = "|"
+
+
+class BadPayload(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    flow: str
+    step: str
+    nonce: int  # the conversation's flow instance: buttons of an abandoned flow are stale
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAction:
+    action: str
+    case_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    callback_id: int
+    question: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    item: str
+
+
+Payload = Pick | CaseAction | SurveyAnswer | Menu
+
+
+def _check(*fields: str) -> None:
+    for f in fields:
+        if _SEP in f or not f.isprintable():
+            raise ValueError(f"payload field {f!r} may not contain {_SEP!r} or control characters")
+
+
+def encode(payload: Payload) -> str:
+    match payload:
+        case Pick(flow, step, nonce, value):
+            _check(flow, step, value)
+            parts = ["p", flow, step, str(nonce), value]
+        case CaseAction(action, case_id):
+            _check(action)
+            parts = ["c", action, str(case_id)]
+        case SurveyAnswer(callback_id, question, value):
+            _check(question, value)
+            parts = ["s", str(callback_id), question, value]
+        case Menu(item):
+            _check(item)
+            parts = ["m", item]
+        case _:
+            raise TypeError(f"not a payload: {payload!r}")
+    data = _SEP.join([VERSION, *parts])
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"payload too long for Telegram ({len(data.encode())} bytes): {data!r}")
+    return data
+
+
+def _int(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise BadPayload(f"not an id: {value!r}")
+    return int(value)
+
+
+def decode(data: str | None) -> Payload:
+    if not data or len(data.encode("utf-8", "replace")) > MAX_BYTES:
+        raise BadPayload("empty or oversized payload")
+    version, _, rest = data.partition(_SEP)
+    if version != VERSION:
+        raise BadPayload(f"payload version {version!r}")
+    parts = rest.split(_SEP)
+    match parts:
+        case ["p", flow, step, nonce, value] if flow and step:
+            return Pick(flow, step, _int(nonce), value)
+        case ["c", action, case_id] if action:
+            return CaseAction(action, _int(case_id))
+        case ["s", callback_id, question, value] if question:
+            return SurveyAnswer(_int(callback_id), question, value)
+        case ["m", item] if item:
+            return Menu(item)
+    raise BadPayload(f"malformed payload {data!r}")

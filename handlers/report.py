@@ -1,0 +1,245 @@
+"""Repair and incident reports (报事报修): room or public place, what is wrong, photos,
+urgency (suggested by the classifier), preferred time, a summary to confirm, a case number."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cases.codes import CATEGORIES, Area, Kind, Urgency
+from handlers import flow as flows
+from handlers.casework import open_case
+from handlers.context import Ctx
+from handlers.emergency import emergency_guidance
+from handlers.flow import Flow, Step, choice
+from handlers.formatting import code_name, local_time
+from handlers.inputs import nav_row, text_of
+from handlers.messages import Inbound
+from handlers.registry import register_flow
+
+MAX_PHOTOS = 9
+TIMES = ("asap", "today", "tomorrow", "weekend")
+
+
+class S(StrEnum):
+    ROOM = "room"
+    PLACE = "place"
+    WHAT = "what"
+    CATEGORY = "category"
+    PHOTOS = "photos"
+    URGENCY = "urgency"
+    TIME = "time"
+    CONFIRM = "confirm"
+
+
+async def ask_room(ctx: Ctx) -> None:
+    """Which of the owner's homes, or a shared area."""
+    owner = await ctx.owner()
+    assert owner is not None
+    rows = [(choice(ctx, ctx.t("report.my_room", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
+    rows.append((choice(ctx, ctx.t("report.public_area"), "public"),))
+    ctx.say(ctx.t("report.ask_room"), (*rows, nav_row(ctx, back=False)))
+
+
+async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
+    """A room button, a typed room number of theirs, or the shared area."""
+    owner = await ctx.owner()
+    assert owner is not None
+    picked = ctx.picked
+    if picked is None:
+        typed = text_of(ctx, inbound, max_len=40)
+        if typed is None:
+            return
+        mine = {r.code: r.id for r in owner.rooms}
+        if typed in mine:
+            picked = f"room:{mine[typed]}"
+        elif typed in ("公共区域", "公区", "public"):
+            picked = "public"
+        elif await ctx.uow.directory.room(ctx.community.id, typed):
+            ctx.say(ctx.t("report.not_your_room", room=typed))
+            return
+        else:
+            ctx.say(ctx.t("report.no_such_room", room=typed))
+            return
+    if picked == "public":
+        ctx.data.update(room_id=None, area=Area.PUBLIC)
+        await flows.goto(ctx, FLOW, S.PLACE)
+        return
+    room_id = int(picked.split(":", 1)[1])
+    if room_id not in {r.id for r in owner.rooms}:  # a forged or stale button
+        ctx.say(ctx.t("common.expired"))
+        return
+    ctx.data.update(room_id=room_id, area=Area.HOME, place="")
+    await _after_place(ctx)
+
+
+async def ask_place(ctx: Ctx) -> None:
+    """Where in the shared area."""
+    ctx.say(ctx.t("report.ask_place"), (nav_row(ctx),))
+
+
+async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
+    """Free text: building, floor, spot."""
+    place = text_of(ctx, inbound, max_len=100)
+    if place is not None:
+        ctx.data["place"] = place
+        await _after_place(ctx)
+
+
+async def _after_place(ctx: Ctx) -> None:
+    # The router may already have the description from the owner's first message.
+    await flows.goto(ctx, FLOW, S.PHOTOS if ctx.data.get("description") else S.WHAT)
+
+
+async def ask_what(ctx: Ctx) -> None:
+    """What is wrong."""
+    ctx.say(ctx.t("report.ask_what"), (nav_row(ctx),))
+
+
+async def answer_what(ctx: Ctx, inbound: Inbound) -> None:
+    """The description, classified to suggest category and urgency."""
+    text = text_of(ctx, inbound, max_len=500)
+    if text is not None:
+        ctx.data["description"] = text
+        ctx.data.pop("category", None)
+        ctx.data.pop("urgency", None)
+        await flows.goto(ctx, FLOW, S.PHOTOS)
+
+
+async def ask_photos(ctx: Ctx) -> None:
+    """Photos are optional; several are welcome."""
+    count = len(ctx.data.get("photos", []))
+    key = "report.photos_received" if count else "report.ask_photos"
+    ctx.say(ctx.t(key, n=count), ((choice(ctx, ctx.t("report.photos_done") if count else ctx.t("report.photos_skip"), "done"),),
+                                  nav_row(ctx)))
+
+
+async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
+    """Collect photos until the owner says done."""
+    if inbound.photo:
+        photos = ctx.data.setdefault("photos", [])
+        if len(photos) >= MAX_PHOTOS:
+            ctx.say(ctx.t("report.photos_full", n=MAX_PHOTOS))
+            return
+        photos.append(inbound.photo)
+        await flows.again(ctx, FLOW)
+        return
+    done_words = {"完成", "好了", "跳过", "没有", "done", "skip", "no"}
+    if ctx.picked == "done" or (inbound.text or "").strip().lower() in done_words:
+        await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
+        return
+    ctx.say(ctx.t("report.photos_hint"))
+
+
+def _category_or_urgency(ctx: Ctx) -> str:
+    """Classify once; ask the owner for the category only when the classifier is unsure."""
+    if "category" not in ctx.data:
+        text = ctx.data["description"] + " " + ctx.data.get("place", "")
+        result = ctx.classifier.classify(text)
+        sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
+        ctx.data["category"] = result.category if sure else ""
+        ctx.data.setdefault("urgency", result.urgency if result.urgency in set(Urgency) else Urgency.NORMAL)
+    return S.URGENCY if ctx.data["category"] else S.CATEGORY
+
+
+async def ask_category(ctx: Ctx) -> None:
+    """The classifier was unsure: let the owner say what kind of problem it is."""
+    cats = CATEGORIES[Kind.REPORT]
+    buttons = [choice(ctx, code_name(ctx.locale, "category", c), c) for c in cats]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    ctx.say(ctx.t("report.ask_category"), (*rows, nav_row(ctx)))
+
+
+async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
+    """Only the buttons answer this step."""
+    if ctx.picked not in CATEGORIES[Kind.REPORT]:
+        ctx.say(ctx.t("report.use_buttons"))
+        return
+    ctx.data["category"] = ctx.picked
+    await flows.goto(ctx, FLOW, S.URGENCY)
+
+
+async def ask_urgency(ctx: Ctx) -> None:
+    """Urgency, with the classifier's suggestion marked."""
+    suggested = ctx.data.get("urgency", Urgency.NORMAL)
+    buttons = tuple(
+        choice(ctx, ("✅ " if u == suggested else "") + ctx.t(f"report.urgency_{u}"), u) for u in Urgency
+    )
+    ctx.say(ctx.t("report.ask_urgency", suggested=code_name(ctx.locale, "urgency", suggested)),
+            tuple((b,) for b in buttons) + (nav_row(ctx),))
+
+
+async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
+    """A button, or the owner's own word for it."""
+    value = ctx.picked
+    if value is None and inbound.text:
+        value = {"紧急": "emergency", "加急": "urgent", "急": "urgent", "一般": "normal", "不急": "normal"}.get(
+            inbound.text.strip(), inbound.text.strip().lower())
+    if value not in set(Urgency):
+        ctx.say(ctx.t("report.use_buttons"))
+        return
+    ctx.data["urgency"] = value
+    await flows.goto(ctx, FLOW, S.TIME)
+
+
+async def ask_time(ctx: Ctx) -> None:
+    """When a visit suits the owner."""
+    buttons = tuple(choice(ctx, ctx.t(f"report.time_{k}"), k) for k in TIMES)
+    ctx.say(ctx.t("report.ask_time"), (buttons[:2], buttons[2:], nav_row(ctx)))
+
+
+async def answer_time(ctx: Ctx, inbound: Inbound) -> None:
+    """A button or free text such as 周六上午."""
+    if ctx.picked in TIMES:
+        ctx.data["preferred_time"] = ctx.t(f"report.time_{ctx.picked}")
+    else:
+        text = text_of(ctx, inbound, max_len=100)
+        if text is None:
+            return
+        ctx.data["preferred_time"] = text
+    await flows.goto(ctx, FLOW, S.CONFIRM)
+
+
+async def ask_confirm(ctx: Ctx) -> None:
+    """The summary, to submit or change."""
+    d = ctx.data
+    where = d.get("place") or ""
+    if d.get("room_id"):
+        room = await ctx.uow.directory.room_by_id(d["room_id"])
+        where = room.code if room else "?"
+    summary = ctx.t(
+        "report.summary", where=where, area=code_name(ctx.locale, "area", d["area"]), what=d["description"],
+        category=code_name(ctx.locale, "category", d["category"]), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
+        photos=len(d.get("photos", [])), time=d["preferred_time"],
+    )
+    ctx.say(summary, ((choice(ctx, ctx.t("report.submit"), "submit"),), nav_row(ctx)))
+
+
+async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
+    """Submit: the case is opened and dispatched."""
+    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"提交", "确认", "submit", "yes"}:
+        ctx.say(ctx.t("report.use_buttons"))
+        return
+    d = ctx.data
+    case = await open_case(
+        ctx, kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
+        description=d["description"], room_id=d.get("room_id"), place=d.get("place", ""),
+        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"]},
+    )
+    flows.end(ctx)
+    if case.urgency == Urgency.EMERGENCY:
+        ctx.say(emergency_guidance(ctx, case))
+        return
+    ctx.say(ctx.t("report.submitted", id=case.id, team=code_name(ctx.locale, "team", case.team_code),
+                  due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
+
+
+FLOW = register_flow(Flow("report", S.ROOM, {
+    S.ROOM: Step(ask_room, answer_room),
+    S.PLACE: Step(ask_place, answer_place),
+    S.WHAT: Step(ask_what, answer_what),
+    S.CATEGORY: Step(ask_category, answer_category),
+    S.PHOTOS: Step(ask_photos, answer_photos),
+    S.URGENCY: Step(ask_urgency, answer_urgency),
+    S.TIME: Step(ask_time, answer_time),
+    S.CONFIRM: Step(ask_confirm, answer_confirm),
+}))

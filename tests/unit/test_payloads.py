@@ -1,0 +1,29 @@
+import pytest
+
+from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode, encode
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [Pick("report", "urgency", 12, "urgent"), CaseAction("accept", 123456789), SurveyAnswer(88, "speed", "5"), Menu("report")],
+)
+def test_round_trip_within_64_bytes(payload) -> None:  # type: ignore[no-untyped-def]
+    data = encode(payload)
+    assert len(data.encode()) <= 64 and decode(data) == payload
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "", "0|c|accept|1", "2|m|x", "1|c|accept|abc", "1|c|accept|-1", "1|c||5", "1|x|y", "1|m|a|b",
+     "1|p|report|urgency|notanumber|x", "1|c|accept|" + "9" * 60, "随便", "1|s|1|q"],
+)
+def test_malformed_or_forged_payloads_are_refused(data) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BadPayload):
+        decode(data)
+
+
+def test_encode_refuses_what_would_not_fit() -> None:
+    with pytest.raises(ValueError):
+        encode(Pick("report", "place", 1, "x" * 60))
+    with pytest.raises(ValueError):
+        encode(Menu("a|b"))
