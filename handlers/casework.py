@@ -4,8 +4,10 @@ the scheduler, so every path announces a case the same way."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from cases.callbacks import callback_due, needs_callback
 from cases.codes import Team, Urgency
 from cases.lifecycle import SYSTEM, Actor, Case
 from cases.privacy import scrub
@@ -78,3 +80,23 @@ async def owner_replies(uow: UnitOfWork, case: Case, key: str,
         Reply(i.channel, i.chat_id, t(i.locale, key, id=case.id, **fields), buttons(i.locale) if buttons else ())
         for i in targets
     ]
+
+
+async def schedule_callback(uow: UnitOfWork, community: Community, case: Case) -> bool:
+    """After a case closes, book its callback (回访) per the coverage policy; True if booked.
+
+    Each rework round gets its own callback (round = rework_round + 1), so the second
+    callback after rework is a new row and the first one's answer is kept.
+    """
+    assert case.id is not None and case.closed_at is not None
+    if not needs_callback(case.kind, case.id, community.policy):
+        return False
+    await uow.callbacks.schedule(case.id, case.rework_round + 1, callback_due(case.closed_at, community.policy))
+    return True
+
+
+async def after_close(uow: UnitOfWork, community: Community, case: Case, now: datetime) -> list[Reply]:
+    """Everything that follows a confirmation (by the owner or automatic): the callback is
+    booked and the team's card shows the case as finished."""
+    await schedule_callback(uow, community, case)
+    return await card_replies(uow, community, case, now)
