@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib.metadata import version as package_version
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.logs import configure
 from bot.settings import load_settings
 from storage.community_file import CommunityFileError
 from storage.loader import load_owners_csv
@@ -40,7 +40,7 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 @click.group()
 def main() -> None:
     """wuye — 物业自助服务机器人 (property help desk bot)."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure("WARNING")
 
 
 @main.command()

@@ -24,6 +24,8 @@ def normalise_url(url: str) -> str:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # SQL errors would otherwise print bound parameters — owners' names and phones — into logs.
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
