@@ -115,8 +115,10 @@ class Classifier:
             # fault then supports the complaint instead of competing with it.
             kind = "complaint"
             rivals.pop("report")
-        if kind_scores[kind] <= 0 and not emergency:
-            kind = s.kind_fallback  # nothing recognisable: ask, don't guess
+        if kind_scores[kind] <= 0:
+            # Nothing recognisable: ask, don't guess. With a danger cue but no
+            # kind cue, the safe reading is a report (it goes to the duty team).
+            kind = "report" if emergency else s.kind_fallback
         p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
 
         urgency = self._urgency(fired, kind)
