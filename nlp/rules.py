@@ -242,22 +242,32 @@ class RuleSet:
         return tuple(groups)
 
     def _index(self) -> None:
-        # One entry per distinct pattern; each knows the groups that use it.
+        # One id per distinct pattern. For each id, the (group, slot) pairs that
+        # use it: slot -1 is the group's ``words``, slot k its k-th ``all_of``
+        # list. Matching then touches only groups whose patterns hit.
         self._patterns: dict[Pattern, int] = {}
-        self._users: list[list[Group]] = []
+        self._users: list[list[tuple[int, int]]] = []
         for g in self.groups:
-            for p in {*g.words, *(p for lst in g.all_of for p in lst)}:
-                pid = self._patterns.setdefault(p, len(self._patterns))
-                if pid == len(self._users):
-                    self._users.append([])
-                self._users[pid].append(g)
-        self._by_first: dict[str, list[tuple[Pattern, int]]] = {}
+            slots = [(-1, g.words)] + list(enumerate(g.all_of))
+            for slot, words in slots:
+                for p in set(words):
+                    pid = self._patterns.setdefault(p, len(self._patterns))
+                    if pid == len(self._users):
+                        self._users.append([])
+                    self._users[pid].append((g.index, slot))
+        # Lookup by the first two characters when the first part has two or
+        # more (almost every Chinese word), else by the first character: a
+        # position in the text then tries a handful of words, not hundreds.
+        self._by_two: dict[str, list[tuple[Pattern, int]]] = {}
+        self._by_one: dict[str, list[tuple[Pattern, int]]] = {}
         self._by_token: dict[str, list[tuple[Pattern, int]]] = {}
         for p, pid in self._patterns.items():
             if p.whole and len(p.parts) == 1 and not p.english:
                 self._by_token.setdefault(p.first, []).append((p, pid))
+            elif len(p.first) >= 2:
+                self._by_two.setdefault(p.first[:2], []).append((p, pid))
             else:
-                self._by_first.setdefault(p.first[0], []).append((p, pid))
+                self._by_one.setdefault(p.first, []).append((p, pid))
 
     def dictionary_words(self) -> tuple[str, ...]:
         """Whole-word Chinese patterns, so jieba keeps them as one token."""
@@ -269,8 +279,13 @@ class RuleSet:
     def match(self, text: str, tokens: list[Token]) -> Fired:
         ctx = _Context(text, tokens, self)
         hits: dict[int, Hit] = {}
-        for i, ch in enumerate(text):
-            for p, pid in self._by_first.get(ch, ()):
+        by_two, by_one = self._by_two, self._by_one
+        for i in range(len(text)):
+            for p, pid in by_two.get(text[i:i + 2], ()):
+                hit = ctx.find_at(p, i)
+                if hit is not None:
+                    _keep(hits, pid, hit)
+            for p, pid in by_one.get(text[i], ()):
                 hit = ctx.find_at(p, i)
                 if hit is not None:
                     _keep(hits, pid, hit)
@@ -278,46 +293,32 @@ class RuleSet:
             for p, pid in self._by_token.get(t.text, ()):
                 _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
 
+        # Per group and slot, the earliest usable hit (a negated hit is usable
+        # only by groups marked ``negatable: false``).
+        best: dict[int, dict[int, Hit]] = {}
+        for pid, hit in hits.items():
+            for gi, slot in self._users[pid]:
+                if hit.negated and self.groups[gi].negatable:
+                    continue
+                slots = best.setdefault(gi, {})
+                old = slots.get(slot)
+                if old is None or (hit.start, -(hit.end - hit.start)) < (old.start, -(old.end - old.start)):
+                    slots[slot] = hit
+
         fired = Fired()
-        seen: set[int] = set()
-        for pid in hits:
-            for g in self._users[pid]:
-                if g.index in seen:
-                    continue
-                seen.add(g.index)
-                shown = self._evaluate(g, hits)
-                if shown is None:
-                    continue
-                fired.groups.append(g)
-                for label, weight in g.add:
-                    fired.scores[label] = fired.scores.get(label, 0.0) + weight
-                    if weight > 0:
-                        fired.evidence.setdefault(label, []).extend(shown)
+        for gi in sorted(best):
+            g = self.groups[gi]
+            slots = best[gi]
+            needed = ([-1] if g.words else []) + list(range(len(g.all_of)))
+            if any(k not in slots for k in needed):
+                continue
+            shown = [(slots[k].start, slots[k].text) for k in needed]
+            fired.groups.append(g)
+            for label, weight in g.add:
+                fired.scores[label] = fired.scores.get(label, 0.0) + weight
+                if weight > 0:
+                    fired.evidence.setdefault(label, []).extend(shown)
         return fired
-
-    def _evaluate(self, g: Group, hits: dict[int, Hit]) -> list[tuple[int, str]] | None:
-        """The words that make ``g`` fire, or None if it does not."""
-
-        def usable(p: Pattern) -> Hit | None:
-            h = hits.get(self._patterns[p])
-            if h is None or (h.negated and g.negatable):
-                return None
-            return h
-
-        shown: list[tuple[int, str]] = []
-        if g.words:
-            found = [h for h in map(usable, g.words) if h is not None]
-            if not found:
-                return None
-            first = min(found, key=lambda h: (h.start, -(h.end - h.start)))
-            shown.append((first.start, first.text))
-        for lst in g.all_of:
-            found = [h for h in map(usable, lst) if h is not None]
-            if not found:
-                return None
-            first = min(found, key=lambda h: h.start)
-            shown.append((first.start, first.text))
-        return shown
 
 
 def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
@@ -350,7 +351,7 @@ class _Context:
 
     def find_at(self, p: Pattern, i: int) -> Hit | None:
         text = self.text
-        first = p.first
+        first = p.parts[0]
         if not text.startswith(first, i):
             return None
         if p.english and i > 0 and _is_word_char(first[0]) and _is_word_char(text[i - 1]):
