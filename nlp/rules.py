@@ -33,7 +33,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -465,10 +465,3 @@ def _settings(raw: dict[str, Any], source: str) -> Settings:
     if values.get("kind_fallback", "inquiry") not in KINDS:
         raise RulesError(f"{source}: settings.kind_fallback must be a kind")
     return Settings(**values)
-
-
-def iter_words(groups: Iterable[Group]) -> Iterable[Pattern]:
-    for g in groups:
-        yield from g.words
-        for lst in g.all_of:
-            yield from lst
