@@ -15,7 +15,7 @@ nothing.  The `Deliverer` drains that queue through a `ChannelSender`:
 Retry policy (see `RetryPolicy`): a 429 waits exactly as long as the channel asks
 and does not count as an attempt; a transient failure (5xx, network) backs off
 exponentially (2 s, 4 s, 8 s ... capped at 10 min) and gives up after 12 attempts,
-about 40 minutes in all; an undeliverable item (bot blocked, chat gone) is marked
+about 37 minutes in all; an undeliverable item (bot blocked, chat gone) is marked
 failed at once and the chat's later items still get their own try.
 
 `MemoryOutbox` at the bottom is the same queue in memory, for tests and demos.
@@ -103,7 +103,7 @@ class Deliverer:
         self._workers: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._look_again_when_a_chat_frees = False
-        self._stopping = False
+        self._stop: asyncio.Event | None = None  # run_forever's; workers check it between items
 
     @property
     def channel(self) -> str:
@@ -122,7 +122,7 @@ class Deliverer:
 
     async def run_forever(self, stop: asyncio.Event, *, drain_timeout: float = 10.0) -> None:
         """Deliver until `stop` is set, then let each chat finish the item it is sending."""
-        self._stopping = False
+        self._stop = stop
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             self._wake.clear()
@@ -135,8 +135,8 @@ class Deliverer:
             rest = self._min_fetch_interval - (loop.time() - fetched_at)
             if rest > 0 and not stop.is_set():
                 await asyncio.sleep(rest)
-        self._stopping = True
         await self._drain(drain_timeout)
+        self._stop = None
 
     async def _start_due_chats(self) -> tuple[list[asyncio.Task[None]], int]:
         now = self._now()
@@ -157,13 +157,13 @@ class Deliverer:
 
         full = len(items) >= self._fetch_limit
         self._look_again_when_a_chat_frees = waiting_for_a_free_chat or full
-        if full and not batches and self._fetch_limit < self._batch_size * 64:
-            # Every due item we can see belongs to a busy chat (one slow group with a
-            # long backlog), so other chats' items are beyond the limit: look further.
+        if full and self._fetch_limit < self._batch_size * 64:
+            # There may be other chats' items beyond the limit, behind a long backlog
+            # of chats already being served (a slow group): look further at once.
             self._fetch_limit *= 2
             self._wake.set()
         elif not full:
-            self._fetch_limit = self._batch_size
+            self._fetch_limit = max(self._batch_size, self._fetch_limit // 2)
 
         workers = []
         for chat, batch in batches.items():
@@ -186,7 +186,7 @@ class Deliverer:
     async def _deliver_chat(self, chat: str, batch: list[OutboxItem]) -> None:
         try:
             for item in batch:
-                if self._stopping or not await self._deliver(item):
+                if (self._stop is not None and self._stop.is_set()) or not await self._deliver(item):
                     break
         except Exception:
             # A store failure: the item is still pending and will be picked up again.
