@@ -213,6 +213,7 @@ class Call:
     method: str  # lower case
     params: dict[str, Any]
     at: float
+    content_type: str  # how the parameters came: JSON, form-urlencoded, multipart, none
 
 
 @dataclass
@@ -504,7 +505,7 @@ class BotApiStandIn:
             return _reply(ApiError(404, "Not Found").body(), 404)
         try:
             params, files = await _read_params(request)
-            self.calls.append(Call(method, params, arrived))
+            self.calls.append(Call(method, params, arrived, request.content_type if request.body_exists else ""))
             self._injected_failure(method, params)
             if method in MESSAGE_METHODS:
                 self._check_flood(_int(params, "chat_id"), arrived)
