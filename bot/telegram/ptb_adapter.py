@@ -223,11 +223,16 @@ class PtbChannel:
     async def _start(self) -> None:
         try:
             await self._app.initialize()  # getMe: checks the token against the server
-        except tg.InvalidToken:
-            # PTB's own message quotes the token; ours must not.
-            raise InvalidBotToken(
-                "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
-            ) from None
+        except BaseException as exc:
+            # A failed initialize leaves the HTTP client open and Application.shutdown
+            # would skip it ("not initialized"): close it here.
+            await self._app.bot.shutdown()
+            if isinstance(exc, tg.InvalidToken):
+                # PTB's own message quotes the token; ours must not.
+                raise InvalidBotToken(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+                ) from None
+            raise
         self._gate.bot_username = self._app.bot.username
         await self._publish_menus()
         await self._app.start()
