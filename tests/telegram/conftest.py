@@ -19,7 +19,7 @@ import pytest
 from bot.delivery import Deliverer, MemoryOutbox, RetryPolicy
 from bot.ratelimit import Limits, RateLimiter
 from bot.telegram import TelegramChannel, build_telegram_channel
-from botapi_standin import BotApiStandIn
+from tests.telegram.botapi_standin import BotApiStandIn
 from handlers.messages import Button, Inbound, Outcome, Reply, rows
 
 FRAMEWORKS = ["ptb", "aiogram"]

@@ -11,8 +11,8 @@ import pytest
 
 from bot.delivery import RetryPolicy
 from bot.ratelimit import Limits, Rate
-from botapi_standin import BotApiStandIn
-from conftest import FRAMEWORKS, running_bot
+from tests.telegram.botapi_standin import BotApiStandIn
+from tests.telegram.conftest import FRAMEWORKS, running_bot
 from handlers.messages import Button, Reply, rows
 
 # 30 msgs / 0.1 s overall, 1 msg / 0.05 s per private chat, 20 msgs / 0.3 s per group:

@@ -6,8 +6,8 @@ stand-in Bot API over real HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
-from botapi_standin import BOT_USERNAME
-from conftest import LONG_FIRST, LONG_SECOND, MENUS, Bench
+from tests.telegram.botapi_standin import BOT_USERNAME
+from tests.telegram.conftest import LONG_FIRST, LONG_SECOND, MENUS, Bench
 
 
 async def test_text_reaches_the_core_as_an_inbound_and_the_reply_lands_in_the_chat(bench: Bench) -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from bot.delivery import MemoryOutbox
 from bot.telegram import InvalidBotToken, build_telegram_channel
-from botapi_standin import BotApiStandIn
-from conftest import FRAMEWORKS, WEBHOOK_SECRET, EchoCore, running_bot
+from tests.telegram.botapi_standin import BotApiStandIn
+from tests.telegram.conftest import FRAMEWORKS, WEBHOOK_SECRET, EchoCore, running_bot
 from handlers.messages import Button, Reply, rows
 
 

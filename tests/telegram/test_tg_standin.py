@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from botapi_standin import BotApiStandIn
+from tests.telegram.botapi_standin import BotApiStandIn
 
 
 @pytest.fixture
