@@ -107,3 +107,17 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int) -
         for item in await uow.cases.timeline(case_id):
             who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
             click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+
+
+@main.command()
+def run() -> None:
+    """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
+    from bot.runner import run_until_signalled
+    from bot.telegram import InvalidBotToken
+
+    settings = load_settings()
+    configure(settings.log_level)
+    try:
+        asyncio.run(run_until_signalled(settings))
+    except InvalidBotToken as exc:
+        raise click.ClickException(str(exc)) from None
