@@ -138,6 +138,10 @@ async def route(ctx: Ctx) -> None:
         await flows.begin(ctx, FLOWS["binding"])
         await FLOWS["binding"].steps[ctx.state.step].answer(ctx, inbound)
         return
+    if await ctx.staff() is not None:
+        # Staff chat with the bot to work cases, not to open them: remind them how.
+        await COMMANDS["/help"](ctx, "")
+        return
     await router.free_input(ctx)
 
 

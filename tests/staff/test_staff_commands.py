@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.bootstrap import App
 from handlers.payloads import CaseAction, encode
 from handlers.registry import FLOWS
 from tests.harness import People
@@ -99,3 +100,10 @@ async def test_owner_typing_my(app, people: People, crew: Crew) -> None:  # type
         assert "只给物业工作人员使用" not in people.last("u1")
     else:
         assert "只给物业工作人员使用" in people.last("u1")
+
+
+async def test_staff_free_text_gets_the_staff_help_not_the_owner_router(app: App, people: People, crew: Crew) -> None:
+    await people.say("wq", "今天的活干完了")
+    assert "部门群" in people.last("wq") and "绑定" not in people.all_text("wq")
+    async with app.uow() as uow:
+        assert await uow.cases.count() == 0
