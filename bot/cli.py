@@ -107,3 +107,22 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int) -
         for item in await uow.cases.timeline(case_id):
             who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
             click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+
+
+@main.command()
+def shell() -> None:
+    """Chat with the help desk in this terminal: owners, staff and team groups in one window.
+
+    Uses DATABASE_URL (the embedded SQLite file by default); an empty database is
+    migrated and gets the demo community (COMMUNITY_FILE) on first start.
+    """
+    import sys
+
+    from bot.console import run_shell
+
+    try:
+        asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
+    except CommunityFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        pass

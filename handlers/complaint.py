@@ -178,11 +178,15 @@ async def ask_category(ctx: Ctx) -> None:
 
 
 async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
-    """Only the buttons answer: the category decides which desk handles the complaint."""
-    if ctx.picked not in COMPLAINT_CATEGORIES:
+    """A button, or a category's exact name typed: it decides which desk handles the complaint."""
+    picked = ctx.picked
+    if picked is None and inbound.text:
+        names = {code_name(ctx.locale, "category", c): c for c in COMPLAINT_CATEGORIES}
+        picked = names.get(inbound.text.strip())
+    if picked not in COMPLAINT_CATEGORIES:
         ctx.say(ctx.t("complaint.use_buttons"))
         return
-    ctx.data["category"] = ctx.picked
+    ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.CONFIRM)
 
 

@@ -55,7 +55,7 @@ async def test_government_referral_goes_to_a_department_head(app: App, people: P
     await people.press("u1", "我家 1-1-101")
     await people.press("u1", "不涉及具体人员")
     await people.say("u1", "希望物业给12345一个书面回复")
-    await people.press("u1", "政府部门移送")
+    await people.say("u1", "政府部门移送")  # the category's name typed works like its button
     await people.say("u1", "提交")
     case = await only_case(app)
     assert (case.category, case.team_code, case.room_id is not None) == ("government", "management", True)
@@ -182,7 +182,7 @@ async def test_bad_input_at_every_step(app: App, people: People) -> None:
     await people.photo("u1", "photo-2")
     assert "需要您输入文字" in people.last("u1")
     await people.press("u1", "尽快把问题解决")
-    await people.say("u1", "环境卫生")  # the category must come from a button
+    await people.say("u1", "环境问题")  # not one of the ten categories
     assert "请点击上面的按钮" in people.last("u1")
     await people.raw_press("u1", pick(people, "u1", "环境卫生", "no-such-category"))
     assert "请点击上面的按钮" in people.last("u1")
