@@ -65,7 +65,7 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     ]
     if where:
         area = f"（{code_name(loc, 'area', case.area)}）" if case.area else ""
-        lines.append(t(loc, "card.where", where=where, area=area))
+        lines.append(t(loc, "card.where", where=scrub(where), area=area))  # the place is typed by owners
     if case.owner_id:
         owner = await uow.directory.owner(case.owner_id)
         if owner:

@@ -172,15 +172,16 @@ async def ask_list(ctx: Ctx) -> None:
 
 
 async def answer_list(ctx: Ctx, inbound: Inbound) -> None:
-    """A typed case number opens that case (if it is the owner's)."""
-    typed = text_of(ctx, inbound, max_len=20)
-    if typed is None:
+    """A typed case number opens that case (if it is the owner's); anything else is a new
+    request, so the owner is never stuck in the list."""
+    from handlers.router import free_input
+
+    number = (inbound.text or "").strip().lstrip("#＃").strip()
+    if number.isdigit() and len(number) <= 12 and not inbound.photo:
+        await show_case(ctx, int(number))
         return
-    number = typed.lstrip("#＃").strip()
-    if not number.isdigit() or len(number) > 12:
-        ctx.say(ctx.t("my_cases.use_buttons"))
-        return
-    await show_case(ctx, int(number))
+    flows.end(ctx)
+    await free_input(ctx)
 
 
 @command("/mycases")
@@ -235,7 +236,7 @@ async def answer_cancel(ctx: Ctx, inbound: Inbound) -> None:
     typed = (inbound.text or "").strip().lower()
     answer = ctx.picked or ("yes" if typed in YES_WORDS else "no" if typed in NO_WORDS else None)
     if answer is None:
-        ctx.say(ctx.t("my_cases.use_buttons"))
+        ctx.say(ctx.t("my_cases.yes_or_no"))
         return
     case_id = int(ctx.data["case_id"])
     flows.end(ctx)

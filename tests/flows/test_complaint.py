@@ -213,3 +213,20 @@ async def test_english_owner_is_answered_in_english(app: App, people: People) ->
     assert people.last("u9").startswith(f"✅ Complaint received: case #{case.id}, handled by Engineering")
     # Staff read the card in Chinese whatever the owner's language.
     assert "【投诉】" in people.last(ENGINEERING) and "E****" in people.last(ENGINEERING)
+
+
+async def test_phone_numbers_typed_anywhere_are_masked_on_the_card(app: App, people: People) -> None:
+    await bound_owner(people)
+    await people.press("u1", "投诉")
+    await people.say("u1", "快递员把包裹乱扔在楼道，打他电话13712345678也不接")
+    await people.press("u1", "就在刚才")
+    await people.say("u1", "3号楼1单元门口，有事打我13912345678")
+    await people.say("u1", "快递员 13712345678")
+    await people.say("u1", "请联系我 13912345678")
+    await people.press("u1", "其它")
+    await people.press("u1", "提交投诉")
+    case = await only_case(app)
+    assert case.place == "3号楼1单元门口，有事打我13912345678"  # the record keeps what was said
+    card = people.last(CUSTOMER_SERVICE)
+    assert "139****5678" in card and "137****5678" in card
+    assert "13912345678" not in card and "13712345678" not in card

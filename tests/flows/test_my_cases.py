@@ -71,6 +71,20 @@ async def test_list_newest_first_and_one_case_with_its_timeline(app: App, people
     assert people.button("u1", "取消工单")
 
 
+async def test_typing_a_new_request_in_the_list_is_not_stuck_there(app: App, people: People) -> None:
+    await bound_owner(people)
+    await report_leak(people)
+    await people.say("u1", "/mycases")
+    await people.say("u1", "卫生间水管也开始漏水了")
+    # Not a case number: the text is treated like any new message (the router takes it).
+    async with app.uow() as uow:
+        state = await uow.conversations.load("console", "u1", "u1")
+    assert state.flow != "my_cases"
+    await people.say("u1", "/mycases")
+    await people.photo("u1", "p1")
+    assert "收到照片" in people.last("u1")
+
+
 async def test_no_cases_yet(app: App, people: People) -> None:
     await bound_owner(people)
     await people.say("u1", "/mycases")
@@ -118,6 +132,8 @@ async def test_cancel_before_acceptance_after_confirmation(app: App, people: Peo
     assert (await case_of(app, case.id or 0)).status == Status.DISPATCHED
 
     await people.press("u1", "取消工单")
+    await people.say("u1", "嗯？")
+    assert "请点“确定取消”或“不取消”" in people.last("u1")
     await people.press("u1", "确定取消")
     assert people.last("u1").startswith(f"工单 #{case.id} 已取消")
     cancelled = await case_of(app, case.id or 0)
