@@ -121,3 +121,22 @@ def run() -> None:
         asyncio.run(run_until_signalled(settings))
     except InvalidBotToken as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def shell() -> None:
+    """Chat with the help desk in this terminal: owners, staff and team groups in one window.
+
+    Uses DATABASE_URL (the embedded SQLite file by default); an empty database is
+    migrated and gets the demo community (COMMUNITY_FILE) on first start.
+    """
+    import sys
+
+    from bot.console import run_shell
+
+    try:
+        asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
+    except CommunityFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        pass

@@ -27,7 +27,10 @@ from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_
 from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
-from handlers import binding, menu, report, router, staff, staff_commands, staff_finish, staff_handback, staff_transfer  # noqa: E402,F401  isort: skip
+from handlers import (  # noqa: E402,F401  isort: skip
+    binding, booking, complaint, inquiry, menu, my_cases, report, router,
+    staff, staff_commands, staff_finish, staff_handback, staff_transfer,
+)
 
 log = logging.getLogger("wuye.core")
 
