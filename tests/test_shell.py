@@ -162,7 +162,7 @@ async def test_group_buttons_are_pressed_from_the_group_by_the_current_person(ap
 
 async def test_options_of_someone_elses_chat_and_missing_options(app: App) -> None:
     console, out, recording = await started(app)
-    await console.handle("/start")  # the visitor "you" is asked to bind
+    await console.handle("/help")  # the visitor "you" is shown the menu
     await console.handle("/as guest")
     await console.handle("1")  # the option was in "you"'s chat, not the guest's
     assert out[-1] == "选项 [1] 在 you 的聊天里，请先用 /as 切换到那个身份再按。"
