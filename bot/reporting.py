@@ -144,8 +144,15 @@ class ReportContext:
     async def cases(self) -> list[st.CaseFacts]:
         return await self._once("cases", lambda: q.case_facts(self.session, self.community.id, self.start, self.end))
 
-    async def answers(self) -> list[st.AnswerFacts]:
-        return await self._once("answers", lambda: q.answers(self.session, self.community.id, self.start, self.end))
+    async def answers(self) -> list[st.AnswerSums]:
+        return await self._once("answers", lambda: q.answer_sums(self.session, self.community.id, self.start, self.end))
+
+    async def late(self) -> dict[int, st.Lateness]:
+        """Every case's lateness at the period end, worked out once for all views."""
+        async def compute() -> dict[int, st.Lateness]:
+            return st.lateness_of(await self.cases(), self.as_of_s)
+
+        return await self._once("late", compute)
 
     async def coverage(self) -> list[st.Coverage]:
         async def fetch() -> list[st.Coverage]:
@@ -165,7 +172,7 @@ class ReportContext:
 
     async def overall(self) -> st.CaseFigures:
         async def compute() -> st.CaseFigures:
-            return st.case_figures(await self.cases(), self.as_of_s, await self.answers())
+            return st.case_figures(await self.cases(), self.as_of_s, await self.answers(), await self.late())
 
         return await self._once("overall", compute)
 
@@ -206,7 +213,7 @@ def _group_row(f: st.CaseFigures) -> list[Any]:
 
 async def _grouped(ctx: ReportContext, name: str, title: str, first: list[Column],
                    key: Callable[[Any], Hashable], label: Callable[[Hashable], list[Any]]) -> Table:
-    groups = st.figures_by(await ctx.cases(), key, ctx.as_of_s, await ctx.answers(), key)
+    groups = st.figures_by(await ctx.cases(), key, ctx.as_of_s, await ctx.answers(), key, await ctx.late())
     rows = [label(k) + _group_row(f) for k, f in groups.items()]
     return Table(name, title, first + GROUP_COLUMNS, rows)
 
@@ -237,7 +244,8 @@ async def view_by_team(ctx: ReportContext) -> Table:
 
 async def view_staff(ctx: ReportContext) -> Table:
     people = await ctx.staff()
-    figures = st.staff_figures(await ctx.cases(), await ctx.acceptances(), await ctx.answers(), ctx.as_of_s)
+    figures = st.staff_figures(await ctx.cases(), await ctx.acceptances(), await ctx.answers(), ctx.as_of_s,
+                               await ctx.late())
     rows = []
     # Active staff always appear (a zero is an assessment figure too); departed ones only with activity.
     for sid in [s for s in people if people[s].active or s in figures] + [s for s in figures if s not in people]:
@@ -281,8 +289,9 @@ async def view_callbacks(ctx: ReportContext) -> Table:
 
 async def view_overdue(ctx: ReportContext) -> Table:
     people, teams = await ctx.staff(), await ctx.teams()
-    late = [(c, st.lateness(c, ctx.as_of_s)) for c in await ctx.cases()]
-    late = sorted(((c, lt) for c, lt in late if lt.overdue), key=lambda p: (-p[1].worst, p[0].id))
+    late_of = await ctx.late()
+    late = sorted(((c, late_of[c.id]) for c in await ctx.cases() if late_of[c.id].overdue),
+                  key=lambda p: (-p[1].worst, p[0].id))
     rows = []
     for c, lt in late:
         what = " + ".join(w for w, v in (("响应 response", lt.response), ("完成 completion", lt.completion)) if v is not None)
@@ -413,30 +422,40 @@ _XLSX_FORMATS = {"pct": "0.0%", "min": "0.0", "hours": "0.0", "score": "0.00", "
 
 
 def to_xlsx(report: Report) -> bytes:
-    """One sheet per view; numbers stay numbers (rates as fractions shown as %)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """One sheet per view; numbers stay numbers (rates as fractions shown as %).
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    The workbook is written in streaming (write-only) mode: a long overdue list is
+    thousands of rows, and openpyxl's ordinary mode slows down quadratically there.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
     for t in report.tables:
         ws = wb.create_sheet(t.name[:31])
-        ws.append([c.title for c in t.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in t.rows:
-            values, formats = [], []
-            for v, c in zip(row, t.columns):
-                v, fmt = _cell(v, c.fmt)
-                values.append(v)
-                formats.append(fmt)
-            ws.append(values)
-            for cell, fmt in zip(ws[ws.max_row], formats):
-                if fmt in _XLSX_FORMATS and cell.value is not None:
-                    cell.number_format = _XLSX_FORMATS[fmt]
         for i, c in enumerate(t.columns, start=1):
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(c.title) + 2))
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(c.title) + 2))
         ws.freeze_panes = "A2"
+        header = []
+        for c in t.columns:
+            cell = WriteOnlyCell(ws, value=c.title)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in t.rows:
+            out: list[Any] = []
+            for v, c in zip(row, t.columns):
+                value, fmt = _cell(v, c.fmt)
+                if fmt in _XLSX_FORMATS and value is not None:
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = _XLSX_FORMATS[fmt]
+                    out.append(cell)
+                else:
+                    out.append(value)
+            ws.append(out)
     info = wb.create_sheet("Definitions")
     info.append([report.title])
     for k, v in report.meta:

@@ -21,13 +21,13 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community
-from cases.statistics import CALLBACK_KINDS, AnswerFacts, CaseFacts, CoverageCounts
+from cases.statistics import CALLBACK_KINDS, CLOSED_STATUSES, AnswerFacts, AnswerSums, CaseFacts, CoverageCounts
 from storage import models as m
 from storage.directory import Directory
 
 # A callback that is still on its way to an answer (not answered, not given up).
 PENDING_CALLBACK_STATES = ("scheduled", "sent", "reminded", "phone")
-CLOSED_STATUSES = ("closed", "surveyed")
+
 
 
 class epoch(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
@@ -68,10 +68,9 @@ async def case_facts(session: AsyncSession, community_id: int, start: datetime, 
         select(
             c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
             c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
-            epoch(c.done_at), epoch(c.closed_at), epoch(c.response_due_at), epoch(c.completion_due_at),
+            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
         )
         .where(c.community_id == community_id, _in(c.created_at, start, end))
-        .order_by(c.id)
     )
     return [CaseFacts(*row) for row in rows]
 
@@ -91,6 +90,24 @@ async def answers(session: AsyncSession, community_id: int, start: datetime, end
     return [AnswerFacts(*row) for row in rows]
 
 
+async def answer_sums(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[AnswerSums]:
+    """Callbacks answered in the period, summed per kind, category, urgency, team and assignee."""
+    c, cb = m.Case, m.Callback
+    as_int = lambda expr: func.coalesce(func.sum(expr), 0).cast(Integer)  # noqa: E731
+    keys = (c.kind, c.category, c.urgency, c.team_code, c.assignee_id)
+    rows = await session.execute(
+        select(
+            *keys, func.count(), as_int(case((cb.method == "phone", 1), else_=0)),
+            as_int(cb.speed_score), func.count(cb.speed_score), as_int(cb.attitude_score), func.count(cb.attitude_score),
+            as_int(case((cb.solved.is_(True), 1), else_=0)), func.count(cb.solved),
+        )
+        .join(c, c.id == cb.case_id)
+        .where(c.community_id == community_id, cb.state == "answered", _in(cb.answered_at, start, end))
+        .group_by(*keys)
+    )
+    return [AnswerSums(*row) for row in rows]
+
+
 async def coverage_counts(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[CoverageCounts]:
     """Per kind: cases closed in the period, how many got an answered callback after that
     closing (and how many of those by phone), and how many still have one under way."""
@@ -104,7 +121,7 @@ async def coverage_counts(session: AsyncSession, community_id: int, start: datet
         select(c.kind, func.count(), as_int(covered), as_int(phoned), as_int(and_(pending, ~covered)))
         .where(
             c.community_id == community_id, c.kind.in_([str(k) for k in CALLBACK_KINDS]),
-            c.status.in_(CLOSED_STATUSES), _in(c.closed_at, start, end),
+            c.status.in_(sorted(CLOSED_STATUSES)), _in(c.closed_at, start, end),
         )
         .group_by(c.kind)
     )

@@ -143,3 +143,17 @@ def test_periods_and_weeks_in_the_community_zone() -> None:
     # Sunday 23:30 local is still in the week; Monday 00:00 local starts the next.
     secs = [int(e.timestamp()) for e in edges]
     assert week_of(secs[-1] - 1800, secs) == 7 and week_of(secs[-1], secs) is None and week_of(secs[0] - 1, secs) is None
+
+
+def test_summed_answers_give_the_same_satisfaction() -> None:
+    from cases.statistics import AnswerSums
+
+    answers = [
+        AnswerFacts(1, "report", "plumbing", "normal", "engineering", 1, 0, True, 5, 4),
+        AnswerFacts(2, "report", "plumbing", "normal", "engineering", 1, 0, False, 2, None, "phone"),
+        AnswerFacts(3, "complaint", "general", "normal", "customer_service", 2, 0, None, 3, 3),
+    ]
+    summed = [AnswerSums("report", "plumbing", "normal", "engineering", 1, 2, 1, 7, 2, 4, 1, 1, 2),
+              AnswerSums.of(answers[2])]
+    assert satisfaction(summed) == satisfaction(answers)
+    assert satisfaction(summed).mean_attitude == 3.5 and satisfaction(summed).solved_rate == 0.5
