@@ -121,9 +121,8 @@ class ReportContext:
     as_of: datetime
     _cache: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.community.policy.timezone)
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.community.policy.timezone)
 
     @property
     def as_of_s(self) -> int:

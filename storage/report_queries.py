@@ -28,8 +28,6 @@ from storage.directory import Directory
 # A callback that is still on its way to an answer (not answered, not given up).
 PENDING_CALLBACK_STATES = ("scheduled", "sent", "reminded", "phone")
 
-
-
 class epoch(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
     """Whole epoch seconds (UTC) of a stored timestamp, computed by the database."""
 

@@ -148,3 +148,28 @@ def test_report_command(seeded_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     assert nowhere.exit_code == 1 and "no community 'nowhere'" in nowhere.stderr
     assert "needs --out" in wuye("--format", "xlsx").stderr
     assert_no_owner_data(md.stdout, exported)
+
+
+def test_chart_labels_follow_the_installed_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a CJK font the chart is labelled in Chinese; without one, in English (no tofu boxes)."""
+    import warnings
+    from collections import Counter
+    from datetime import timedelta
+
+    from bot import reporting
+    from cases.policy import DeskPolicy
+    from cases.records import Community
+    from cases.statistics import satisfaction
+
+    community = Community(1, "lanting", "兰亭雅苑", DeskPolicy())
+    weeks = [reporting.WeekFigures(date(2026, 4, 13) + timedelta(weeks=i), Counter(report=i, complaint=1),
+                                   satisfaction([])) for i in range(8)]
+    monkeypatch.setattr(reporting, "cjk_font", lambda: None)
+    english = reporting.render_chart(community, weeks)
+    monkeypatch.setattr(reporting, "cjk_font", lambda: "DejaVu Sans")  # stands in for an installed CJK font
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chinese = reporting.render_chart(community, weeks)
+    assert png_size(english) == png_size(chinese) == (1000, 700)
+    # DejaVu has no Chinese glyphs, so matplotlib warns about them: proof the labels were Chinese.
+    assert any("missing from font" in str(w.message) for w in caught)
