@@ -597,8 +597,10 @@ def weekly_text(community: Community, week: WeekFigures, before: WeekFigures, f:
     for c in coverage:
         if c.closed == 0:
             continue
+        # Callbacks still under way are named, so a manager can tell "not yet" from "missed".
+        pending = f"，{c.pending} 件回访中" if c.pending else ""
         flag = f"，低于{c.target * 100:.0f}%标准" if c.below_policy else ""
-        parts.append(f"{KIND_NAMES.get(c.kind, c.kind)} {_pct(c.rate)}（{c.covered}/{c.closed}{flag}）")
+        parts.append(f"{KIND_NAMES.get(c.kind, c.kind)} {_pct(c.rate)}（{c.covered}/{c.closed}{pending}{flag}）")
     lines.append("回访覆盖：" + ("；".join(parts) if parts else "该周无关闭案件") + "。")
     if s.answered:
         lines.append(
