@@ -3,6 +3,7 @@ urgency (suggested by the classifier), preferred time, a summary to confirm, a c
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
@@ -17,6 +18,8 @@ from handlers.messages import Inbound
 from handlers.registry import register_flow
 
 MAX_PHOTOS = 9
+ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
+PUBLIC_WORDS = ("公共区域", "公区", "public")
 TIMES = ("asap", "today", "tomorrow", "weekend")
 
 
@@ -46,13 +49,19 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
     assert owner is not None
     picked = ctx.picked
     if picked is None:
-        typed = text_of(ctx, inbound, max_len=40)
+        typed = text_of(ctx, inbound, max_len=500)
         if typed is None:
+            return
+        if not ROOM_LIKE.match(typed) and typed not in PUBLIC_WORDS and not ctx.data.get("description"):
+            # Owners often describe the problem first ("我家厨房漏水了"): keep it, ask again where.
+            ctx.data["description"] = typed
+            ctx.say(ctx.t("report.description_noted"))
+            await flows.again(ctx, FLOW)
             return
         mine = {r.code: r.id for r in owner.rooms}
         if typed in mine:
             picked = f"room:{mine[typed]}"
-        elif typed in ("公共区域", "公区", "public"):
+        elif typed in PUBLIC_WORDS:
             picked = "public"
         elif await ctx.uow.directory.room(ctx.community.id, typed):
             ctx.say(ctx.t("report.not_your_room", room=typed))

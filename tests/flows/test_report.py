@@ -139,3 +139,18 @@ async def test_english_owner_gets_english(app: App, people: People) -> None:
     assert people.last("u9") == "Switched to English."
     await people.press("u9", "Report a repair")
     assert "Where is the problem?" in people.last("u9")
+
+
+async def test_describing_the_problem_at_the_room_question_is_kept(app: App, people: People) -> None:
+    await bound_owner(people)
+    await people.press("u1", "报事报修")
+    await people.say("u1", "我家厨房水管漏水了")
+    assert "已记下您的问题描述" in people.all_text("u1") and "请问是哪里的问题" in people.last("u1")
+    await people.press("u1", "我家 1-1-101")
+    assert "照片" in people.last("u1")  # no need to describe it again
+    await people.press("u1", "跳过")
+    await people.press("u1", "一般")
+    await people.press("u1", "今天")
+    await people.press("u1", "提交")
+    case, _ = await only_case(app)
+    assert case.description == "我家厨房水管漏水了" and case.room_id is not None
