@@ -17,9 +17,10 @@ taxonomy's boundary conventions, not vocabulary:
   no service object, or fault words with no broken thing, lose
   ``topic_missing_penalty`` points, so 麻烦帮忙查下监控 stays a report and
   能请园艺师傅来看看吗 stays a service.
-* A message that names a broken thing (a report category scores at least
-  ``report_thing_at``) but carries no kind cue at all is a report, not a
-  question: 路灯白天也亮着 needs no fault verb to be a fault.
+* A message that names a broken thing or a service object (a report or
+  service category scores at least ``topic_kind_at``) but carries no kind
+  cue at all takes the kind of that topic, not a question: 路灯白天也亮着
+  needs no fault verb to be a fault, 家里有两台旧电脑想回收 no request word.
 * Inquiries and suggestions carry no same-day urgency (asking when the water
   cut ends is not a water cut), but an emergency cue still raises them.
 * A complaint's category comes from its own cues (neighbour, developer,
@@ -128,10 +129,7 @@ class Classifier:
         if kind_scores[kind] <= 0:
             # Nothing recognisable: ask, don't guess. With a danger cue but no
             # kind cue, the safe reading is a report (it goes to the duty team).
-            thing = self._main_report_category(fired)
-            has_thing = bool(thing) and s.report_thing_at > 0 and \
-                fired.score(f"report.{thing}") >= s.report_thing_at
-            kind = "report" if emergency or has_thing else s.kind_fallback
+            kind = "report" if emergency else self._kind_from_topic(fired) or s.kind_fallback
         p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
 
         urgency = self._urgency(fired, kind)
@@ -160,6 +158,20 @@ class Classifier:
                               confidence < s.low_confidence_below)
 
     # ------------------------------------------------------------------
+
+    def _kind_from_topic(self, fired: Fired) -> str:
+        """No kind cue at all: a clearly named broken thing or service object
+        decides (路灯白天也亮着 → report, 家里有两台旧电脑想回收 → service)."""
+        at = self.settings.topic_kind_at
+        if at <= 0:
+            return ""
+        best, best_score = "", 0.0
+        for kind in ("report", "service"):
+            for c in CATEGORIES[kind]:
+                score = fired.score(f"{kind}.{c}")
+                if score >= at and score > best_score:
+                    best, best_score = kind, score
+        return best
 
     def _urgency(self, fired: Fired, kind: str) -> str:
         s = self.settings

@@ -167,7 +167,7 @@ class Settings:
     complaint_thing_home: str = "common"
     fallback_category: dict[str, str] = field(default_factory=dict)
     topic_missing_penalty: dict[str, float] = field(default_factory=dict)
-    report_thing_at: float = 0.0
+    topic_kind_at: float = 0.0
 
 
 class RuleSet:
