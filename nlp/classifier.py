@@ -13,6 +13,14 @@ taxonomy's boundary conventions, not vocabulary:
   and a false alarm is cheap. A hedge (不急, no rush) lowers ``urgent`` to
   ``normal`` but never lowers an emergency: an owner who says 不急 about a
   gas smell still gets the duty team.
+* A report or a service needs a topic: request words (帮忙, 麻烦帮我) with
+  no service object, or fault words with no broken thing, lose
+  ``topic_missing_penalty`` points, so 麻烦帮忙查下监控 stays a report and
+  能请园艺师傅来看看吗 stays a service.
+* A message that names a broken thing or a service object (a report or
+  service category scores at least ``topic_kind_at``) but carries no kind
+  cue at all takes the kind of that topic, not a question: 路灯白天也亮着
+  needs no fault verb to be a fault, 家里有两台旧电脑想回收 no request word.
 * Inquiries and suggestions carry no same-day urgency (asking when the water
   cut ends is not a water cut), but an emergency cue still raises them.
 * A complaint's category comes from its own cues (neighbour, developer,
@@ -100,6 +108,9 @@ class Classifier:
     def decide(self, fired: Fired) -> Classification:
         s = self.settings
         kind_scores = {k: fired.score(f"kind.{k}") for k in KINDS}
+        for k, penalty in s.topic_missing_penalty.items():
+            if kind_scores[k] > 0 and not any(fired.score(f"{k}.{c}") > 0 for c in CATEGORIES[k]):
+                kind_scores[k] -= penalty
         emergency = fired.score("urgency.emergency") >= s.emergency_at
         candidates = KINDS
         if emergency:
@@ -118,7 +129,7 @@ class Classifier:
         if kind_scores[kind] <= 0:
             # Nothing recognisable: ask, don't guess. With a danger cue but no
             # kind cue, the safe reading is a report (it goes to the duty team).
-            kind = "report" if emergency else s.kind_fallback
+            kind = "report" if emergency else self._kind_from_topic(fired) or s.kind_fallback
         p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
 
         urgency = self._urgency(fired, kind)
@@ -147,6 +158,20 @@ class Classifier:
                               confidence < s.low_confidence_below)
 
     # ------------------------------------------------------------------
+
+    def _kind_from_topic(self, fired: Fired) -> str:
+        """No kind cue at all: a clearly named broken thing or service object
+        decides (路灯白天也亮着 → report, 家里有两台旧电脑想回收 → service)."""
+        at = self.settings.topic_kind_at
+        if at <= 0:
+            return ""
+        best, best_score = "", 0.0
+        for kind in ("report", "service"):
+            for c in CATEGORIES[kind]:
+                score = fired.score(f"{kind}.{c}")
+                if score >= at and score > best_score:
+                    best, best_score = kind, score
+        return best
 
     def _urgency(self, fired: Fired, kind: str) -> str:
         s = self.settings

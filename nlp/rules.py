@@ -166,6 +166,8 @@ class Settings:
     complaint_thing_public: dict[str, str] = field(default_factory=dict)
     complaint_thing_home: str = "common"
     fallback_category: dict[str, str] = field(default_factory=dict)
+    topic_missing_penalty: dict[str, float] = field(default_factory=dict)
+    topic_kind_at: float = 0.0
 
 
 class RuleSet:
@@ -462,6 +464,9 @@ def _settings(raw: dict[str, Any], source: str) -> Settings:
     for kind, cat in (values.get("fallback_category") or {}).items():
         if kind not in CATEGORIES or cat not in CATEGORIES[kind]:
             raise RulesError(f"{source}: settings.fallback_category: bad entry {kind}: {cat}")
+    for kind, pen in (values.get("topic_missing_penalty") or {}).items():
+        if kind not in CATEGORIES or not isinstance(pen, (int, float)) or isinstance(pen, bool):
+            raise RulesError(f"{source}: settings.topic_missing_penalty: bad entry {kind}: {pen}")
     if values.get("kind_fallback", "inquiry") not in KINDS:
         raise RulesError(f"{source}: settings.kind_fallback must be a kind")
     return Settings(**values)

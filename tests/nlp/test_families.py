@@ -200,8 +200,10 @@ COLLOQUIAL = [
      dict(kind="complaint", urgency="normal", category="housing")),
     ("家里停水一上午了，打电话给客服三次都说在查，到底什么情况",
      dict(kind="complaint", urgency="urgent", category="common")),
+    # An unanswered phone is "common" by the taxonomy's boundary rule (it was
+    # "general" before the butler-not-answering family; attitude stays general).
     ("收物业费的时候态度还挺好，出了问题就找不到人，管家电话也不接",
-     dict(kind="complaint", urgency="normal", category="general")),
+     dict(kind="complaint", urgency="normal", category="common")),
     ("我女儿下周回来住，能给她开通一下门禁吗",
      dict(kind="service", urgency="normal", category="access")),
     ("家里的旧空调拆下来了，你们收不收",
@@ -218,6 +220,49 @@ COLLOQUIAL = [
      dict(kind="suggestion", urgency="normal")),
 ]
 
+DANGER_AND_LOOKALIKES = [
+    # Danger about to happen (taxonomy) next to its calm neighbour.
+    ("10栋外墙有几块砖松了，底下就是小区主路", dict(kind="report", urgency="emergency", category="building")),
+    ("单元门口台阶的石板松了一块，踩着会晃", dict(kind="report", urgency="normal", category="building")),
+    ("东门的井盖被车压翻了，露出个大洞", dict(urgency="emergency", category="facility", area="public")),
+    ("东门的井盖有点响，车压过去咣当咣当", dict(urgency="normal", category="facility")),
+    ("楼上阳台有个小孩翻过了护栏，坐在外沿上", dict(urgency="emergency", category="security")),
+    ("小孩在阳台上玩，护栏有点矮，建议物业提醒一下", dict(kind="suggestion", urgency="normal")),
+    ("配电房地上进水了，水快漫到配电柜", dict(urgency="emergency", category="electrical", area="public")),
+    ("配电房门口的地砖有点积水，不多", dict(urgency="normal")),
+    ("燃气报警器一直在叫", dict(urgency="emergency", category="security")),
+    ("燃气报警器的指示灯是绿色的，正常吧", dict(kind="inquiry", urgency="normal")),
+    ("楼顶水箱的溢流管在流水", dict(urgency="normal", category="plumbing")),
+    ("楼顶水箱的管子爆了，水哗哗往下流", dict(urgency="emergency", category="plumbing")),
+    ("客厅一个插座没电了", dict(urgency="normal", category="electrical")),
+    ("客厅突然全没电了", dict(urgency="urgent", category="electrical")),
+    ("The balcony glass of flat 1203 is hanging loose over the car park entrance.",
+     dict(urgency="emergency", category="building")),
+    ("The balcony glass has a small crack, no rush.", dict(urgency="normal", category="building")),
+]
+
+COMPLAINT_BOUNDARIES = [
+    # Taxonomy boundary rules for complaint categories, in owners' words.
+    ("管家的消息永远已读不回，事情一拖再拖", dict(kind="complaint", category="common")),
+    ("管家说话阴阳怪气，还嫌我事多", dict(kind="complaint", category="general")),
+    ("门岗保安对来访的亲戚大呼小叫", dict(kind="complaint", category="order")),
+    ("楼上那家的狗整夜叫，跟他说了好几次", dict(kind="complaint", category="neighbor")),
+    ("楼下饭店的排烟管正对我家窗户，熏得受不了", dict(kind="complaint", category="other")),
+    ("开发商交房时说送地暖，结果什么都没有", dict(kind="complaint", category="developer")),
+    ("我已经打过12345了，他们说转给你们处理", dict(kind="complaint", category="government")),
+    ("你们再不修我就打12345", dict(kind="complaint")),
+    ("The cleaners have not been to our corridor for two weeks and it stinks.",
+     dict(kind="complaint", category="environment")),
+    ("Security let a delivery driver ride through the pedestrian gate again.",
+     dict(kind="complaint", category="order")),
+    # weak request words and quoted questions do not decide the kind
+    ("麻烦帮忙调一下监控，我的电动车被偷了", dict(kind="report", category="security")),
+    ("我就问了一句车位怎么租，前台就不耐烦了", dict(kind="complaint", category="general")),
+    # protest words that are really device behaviour
+    ("门禁要刷好几次才开", dict(kind="report", category="facility")),
+    ("配电房的变压器吵得很", dict(kind="report")),
+]
+
 FAMILIES = {
     "negation_hedges": NEGATION_AND_HEDGES,
     "protest_to_complaint": PROTEST_TO_COMPLAINT,
@@ -229,6 +274,8 @@ FAMILIES = {
     "service_vs_inquiry": SERVICE_VS_INQUIRY,
     "suggestion": SUGGESTIONS,
     "colloquial": COLLOQUIAL,
+    "danger_and_lookalikes": DANGER_AND_LOOKALIKES,
+    "complaint_boundaries": COMPLAINT_BOUNDARIES,
 }
 CASES = [(family, text, want) for family, cases in FAMILIES.items() for text, want in cases]
 
