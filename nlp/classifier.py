@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .learned import DEFAULT_WEIGHTS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
 from .segment import Segmenter
@@ -77,11 +78,22 @@ class Classifier:
     _default: ClassVar["Classifier | None"] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, rules_path: str | Path | None = None):
+    def __init__(self, rules_path: str | Path | None = None,
+                 learned_path: str | Path | None = DEFAULT_WEIGHTS):
         self.rules = RuleSet.load(rules_path or DEFAULT_RULES)
         self.settings = self.rules.settings
         self.normalize = Normalizer(self.rules.typos)
         self.segmenter = Segmenter(extra_words=self.rules.dictionary_words())
+        self.learned: LearnedWeights | None = None
+        if learned_path is not None and Path(learned_path).exists():
+            self.set_learned(LearnedWeights.load(learned_path))
+
+    def set_learned(self, learned: LearnedWeights | None) -> None:
+        """Use these learned weights (None: rules only); applies the staff
+        overrides of ``learned_overrides`` in the rules file."""
+        if learned is not None and self.rules.learned_overrides:
+            learned.override(self.rules.learned_overrides)
+        self.learned = learned
 
     @classmethod
     def default(cls) -> "Classifier":
@@ -103,7 +115,25 @@ class Classifier:
             return _empty()  # emoji, digits, punctuation only: nothing to read
         tokens = self.segmenter.tokens(norm)
         fired = self.rules.match(norm, tokens)
+        if self.learned is not None and self.settings.learned_weight:
+            self._add_learned(fired, features(norm, tokens))
         return self.decide(fired)
+
+    def _add_learned(self, fired: Fired, feats: set[str]) -> None:
+        """Learned points per label: ``learned_weight[field]`` × the learned
+        probability of the label (kept apart from the rule scores, which the
+        topic and protest decisions read on their own)."""
+        s = self.settings
+        totals = self.learned.score(feats)
+        probs = self.learned.probabilities(totals, s.learned_temperature)
+        # A rule that says "this is not an emergency" (an overflow pipe, a gas
+        # hob that won't ignite: negative emergency weight) beats the words.
+        veto = any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add)
+        for label, p in probs.items():
+            w = s.learned_weight.get(label.split(".", 1)[0], 0.0)
+            if w and not (veto and label == "urgency.emergency"):
+                fired.learned[label] = w * p
+        fired.learned_feats = feats
 
     def decide(self, fired: Fired) -> Classification:
         s = self.settings
@@ -111,7 +141,10 @@ class Classifier:
         for k, penalty in s.topic_missing_penalty.items():
             if kind_scores[k] > 0 and not any(fired.score(f"{k}.{c}") > 0 for c in CATEGORIES[k]):
                 kind_scores[k] -= penalty
-        emergency = fired.score("urgency.emergency") >= s.emergency_at
+        rule_kind_scores = dict(kind_scores)
+        for k in KINDS:
+            kind_scores[k] += fired.learned.get(f"kind.{k}", 0.0)
+        emergency = fired.total("urgency.emergency") >= s.emergency_at
         candidates = KINDS
         if emergency:
             # Someone at risk is never "just a question" or "a suggestion",
@@ -120,7 +153,7 @@ class Classifier:
         order = {k: i for i, k in enumerate(s.kind_tie_order)}
         kind = max(candidates, key=lambda k: (kind_scores[k], -order[k]))
         rivals = {k: kind_scores[k] for k in candidates}
-        if kind == "report" and kind_scores["complaint"] >= s.complaint_over_report_at:
+        if kind == "report" and rule_kind_scores["complaint"] >= s.complaint_over_report_at:
             # Taxonomy: a fault reported together with a protest about how it
             # was handled is a complaint, however detailed the fault is. The
             # fault then supports the complaint instead of competing with it.
@@ -137,7 +170,10 @@ class Classifier:
         category, p_cat = self._category(fired, kind, area_label)
         area = area_label(category) if kind == "report" else ""
 
-        evidence = max(kind_scores[kind], fired.score("urgency.emergency"))
+        # Learned points count half as evidence: an answer from the learned
+        # words alone (no rule fired) stays below ``min_evidence``.
+        evidence = max(rule_kind_scores[kind] + 0.5 * fired.learned.get(f"kind.{kind}", 0.0),
+                       fired.score("urgency.emergency") + 0.5 * fired.learned.get("urgency.emergency", 0.0))
         damp = min(1.0, max(evidence, 0.0) / s.min_evidence) if s.min_evidence > 0 else 1.0
         confidence = p_kind * (math.sqrt(p_cat) if category else 1.0) * damp
         confidence = round(max(0.0, min(1.0, confidence)), 3)
@@ -153,7 +189,7 @@ class Classifier:
                 labels.append(f"report.{thing}")
         if area:
             labels.append(f"area.{area}")
-        keywords = _keywords(fired, labels)
+        keywords = _keywords(fired, labels, s.learned_keywords, self.learned)
         return Classification(kind, urgency, category, area, confidence, keywords,
                               confidence < s.low_confidence_below)
 
@@ -175,19 +211,19 @@ class Classifier:
 
     def _urgency(self, fired: Fired, kind: str) -> str:
         s = self.settings
-        if fired.score("urgency.emergency") >= s.emergency_at:
+        if fired.total("urgency.emergency") >= s.emergency_at:
             return "emergency"
         if kind in ("inquiry", "suggestion"):
             return "normal"
-        urgent = fired.score("urgency.urgent")
+        urgent = fired.total("urgency.urgent")
         if urgent >= s.urgent_at and fired.score("urgency.calm") <= 0:
             return "urgent"
         return "normal"
 
     def _area(self, fired: Fired):
         s = self.settings
-        home = fired.score("area.home")
-        public = fired.score("area.public")
+        home = fired.total("area.home")
+        public = fired.total("area.public")
 
         def label(category: str) -> str:
             prior = s.area_prior.get(category, "home")
@@ -214,7 +250,7 @@ class Classifier:
         if kind not in CATEGORIES:
             return "", 1.0
         s = self.settings
-        scores = {c: fired.score(f"{kind}.{c}") for c in CATEGORIES[kind]}
+        scores = {c: fired.total(f"{kind}.{c}") for c in CATEGORIES[kind]}
         if kind == "complaint":
             # The thing complained about counts too, mapped to the complaint
             # categories of the callback instruction (see module docstring).
@@ -246,7 +282,8 @@ def _margin_confidence(scores: dict[str, float], chosen: str, temperature: float
     return 1.0 / (1.0 + math.exp(-gap / t))
 
 
-def _keywords(fired: Fired, labels: list[str]) -> tuple[str, ...]:
+def _keywords(fired: Fired, labels: list[str], learned_top: int = 2,
+              learned: LearnedWeights | None = None) -> tuple[str, ...]:
     found: dict[str, int] = {}
     for label in labels:
         for start, text in fired.evidence.get(label, ()):
@@ -255,6 +292,15 @@ def _keywords(fired: Fired, labels: list[str]) -> tuple[str, ...]:
     # Drop a word shown inside a longer shown word (电梯 inside 电梯困人).
     words = sorted(found, key=lambda w: (found[w], -len(w)))
     kept = [w for w in words if not any(w != o and w in o for o in words)]
+    # Then the learned keywords that pushed each shown label most.
+    if learned_top > 0 and learned is not None:
+        for label in labels:
+            if fired.learned.get(label, 0.0) <= 0:
+                continue
+            top = sorted(learned.why(fired.learned_feats, label), key=lambda e: (-e[0], e[1]))
+            for _w, word in top[:learned_top]:
+                if not any(word in o for o in kept):
+                    kept.append(word)
     return tuple(kept)
 
 

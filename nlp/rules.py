@@ -142,9 +142,18 @@ class Fired:
     # label → list of (start, matched text), for showing staff why
     evidence: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)
+    # points from the learned keyword weights (see nlp/learned.py), per label,
+    # and the message's keywords the learned weights looked at
+    learned: dict[str, float] = field(default_factory=dict)
+    learned_feats: set[str] = field(default_factory=set)
 
     def score(self, label: str) -> float:
+        """Rule points only."""
         return self.scores.get(label, 0.0)
+
+    def total(self, label: str) -> float:
+        """Rule points plus learned points."""
+        return self.scores.get(label, 0.0) + self.learned.get(label, 0.0)
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,11 @@ class Settings:
     fallback_category: dict[str, str] = field(default_factory=dict)
     topic_missing_penalty: dict[str, float] = field(default_factory=dict)
     topic_kind_at: float = 0.0
+    # learned keyword weights (learned_weights.tsv): per field, how many rule
+    # points a learned probability of 1.0 is worth; 0 switches a field off.
+    learned_weight: dict[str, float] = field(default_factory=dict)
+    learned_temperature: float = 1.0
+    learned_keywords: int = 2
 
 
 class RuleSet:
@@ -180,6 +194,7 @@ class RuleSet:
         self.settings = _settings(data.get("settings") or {}, source)
         self.negators = self._negators(data.get("negators") or {})
         self.typos = self._typos(data.get("typos") or {})
+        self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
         self.groups = self._groups(data.get("rules"))
         self._index()
 
@@ -208,6 +223,21 @@ class RuleSet:
         if not isinstance(raw, dict):
             raise RulesError(f"{self.source}: typos must be a mapping wrong: right")
         return {str(k): str(v) for k, v in raw.items()}
+
+    def _learned_overrides(self, raw: Any) -> dict[str, dict[str, float]]:
+        if not isinstance(raw, dict):
+            raise RulesError(f"{self.source}: learned_overrides must map keyword: {{label: weight}}")
+        out: dict[str, dict[str, float]] = {}
+        for word, labels in raw.items():
+            if not isinstance(labels, dict):
+                raise RulesError(f"{self.source}: learned_overrides.{word} must map labels to weights")
+            for label, weight in labels.items():
+                if label not in LABELS or label == "urgency.calm":
+                    raise RulesError(f"{self.source}: learned_overrides.{word}: unknown label {label!r}")
+                if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                    raise RulesError(f"{self.source}: learned_overrides.{word}: weight must be a number")
+            out[str(word).strip().lower()] = {str(k): float(v) for k, v in labels.items()}
+        return out
 
     def _groups(self, raw: Any) -> tuple[Group, ...]:
         if not isinstance(raw, list) or not raw:
