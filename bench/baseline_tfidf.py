@@ -17,6 +17,11 @@ Figures use the same definitions as ``python -m nlp evaluate``
     dev + heldout (both were available for tuning the rules by then), and the
     keyword classifier on it. ``--skip-heldout2`` leaves it out (use that while
     tuning: heldout2 is meant to be looked at once).
+``--cv [K]`` instead: K-fold cross-validation (default 5) over all labelled
+sets pooled, with exactly the folds of ``python -m nlp.learn_weights --cv``
+(``nlp.learn_weights.folds``), then leave-one-set-out; each line shows the
+baseline, the hand rules alone and the rules + learned weights (rebuilt from
+the training part) on the same test messages.
 scikit-learn is a test-only dependency; nothing under ``nlp/`` imports it.
 """
 
@@ -95,7 +100,39 @@ def cross_validated(rows: list[dict], folds: int = 5) -> list[dict]:
     return preds  # type: ignore[return-value]
 
 
+def cv_main(k: int) -> None:
+    from nlp import learn_weights as L
+
+    rows = L.load_all()
+    clf = Classifier(learned_path=None)
+    fz = L._featurizer(clf)
+    fold = L.folds(rows, k)
+    base: list[dict | None] = [None] * len(rows)
+    for f in range(k):
+        train = [r for r, g in zip(rows, fold) if g != f]
+        idx = [i for i, g in enumerate(fold) if g == f]
+        for i, p in zip(idx, TfidfBaseline().fit(train).predict([rows[i]["text"] for i in idx])):
+            base[i] = p
+    print(L.summary_line(f"{k}-fold CV, TF-IDF baseline", evaluate(rows, base)))
+    for name, use in (("rules only", False), ("rules + learned", True)):
+        print(L.summary_line(f"{k}-fold CV, {name}", evaluate(rows, L.cross_validate(clf, rows, k, use))))
+    for held in L.data_sets():
+        test = [r for r in rows if r["set"] == held]
+        texts = {r["text"] for r in test}
+        train = [r for r in rows if r["set"] != held and r["text"] not in texts]
+        pred = TfidfBaseline().fit(train).predict([r["text"] for r in test])
+        print(L.summary_line(f"{held} ({len(test)}), TF-IDF baseline", evaluate(test, pred)))
+        for name, tr in (("rules only", []), ("rules + learned", train)):
+            print(L.summary_line(f"{held} ({len(test)}), {name}",
+                                 evaluate(test, L.predict_split(clf, tr, test, fz))))
+
+
 def main() -> None:
+    if "--cv" in sys.argv[1:]:
+        i = sys.argv.index("--cv")
+        k = int(sys.argv[i + 1]) if len(sys.argv) > i + 1 and sys.argv[i + 1].isdigit() else 5
+        cv_main(k)
+        return
     skip2 = "--skip-heldout2" in sys.argv[1:]
     dev = load_jsonl(DEV)
     heldout = load_jsonl(HELDOUT)
