@@ -57,6 +57,8 @@ def data_sets() -> dict[str, Path]:
         "heldout": DATA / "heldout.jsonl",
         "heldout2": DATA / "heldout2.jsonl",
         "tuning": DATA / "tuning.jsonl",
+        # Written independently (its author never saw the rules); scored once before it joined.
+        "heldout3": DATA / "heldout3.jsonl",
     }
 
 
