@@ -28,7 +28,7 @@ from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
 from handlers import (  # noqa: E402,F401  isort: skip
-    binding, booking, complaint, inquiry, menu, my_cases, report, router,
+    binding, booking, complaint, inquiry, menu, mute, my_cases, notices, report, router,
     staff, staff_commands, staff_finish, staff_handback, staff_transfer,
 )
 
