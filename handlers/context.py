@@ -54,6 +54,7 @@ class Ctx:
     answer: str | None = None
     # The value of the pressed flow button, when the inbound is a Pick.
     picked: str | None = None
+    # Statistics for /report, from the bootstrap (None: the desk was built without it).
     reporter: Reporter | None = None
     _owner: Owner | None = None
     _staff: StaffMember | None = None

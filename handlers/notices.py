@@ -116,7 +116,8 @@ async def answer_scope(ctx: Ctx, inbound: Inbound) -> None:
     if ctx.picked == "all":
         await _chose(ctx, NoticeScope.community())
         return
-    building = await _building(ctx, (ctx.picked or "").removeprefix("b:")) if ctx.picked else None
+    picked = ctx.picked or ""
+    building = await _building(ctx, picked.removeprefix("b:")) if picked.startswith("b:") else None
     if building is None:
         ctx.say(ctx.t("notices.use_buttons"))
         return
@@ -127,10 +128,20 @@ async def answer_scope(ctx: Ctx, inbound: Inbound) -> None:
     await flows.goto(ctx, FLOW, S.UNITS)
 
 
+async def _scope_gone(ctx: Ctx) -> None:
+    """The chosen building left the register mid-way (a community file reloaded): choose again."""
+    ctx.say(ctx.t("notices.scope_gone"))
+    ctx.state.step = S.SCOPE
+    ctx.data["_history"] = []
+    await ask_scope(ctx)
+
+
 async def ask_units(ctx: Ctx) -> None:
     """The whole building, or the unit a range starts at."""
     building = await _building(ctx, ctx.data.get("building"))
-    assert building is not None
+    if building is None:
+        await _scope_gone(ctx)
+        return
     buttons = [choice(ctx, ctx.t("notices.btn_unit", unit=u), f"u:{i}") for i, u in enumerate(building.units)]
     ctx.say(ctx.t("notices.ask_units", building=building.name),
             ((choice(ctx, ctx.t("notices.btn_whole", building=building.name), "whole"),), *_grid(buttons, 4),
@@ -149,9 +160,8 @@ def _unit_index(ctx: Ctx, building: BuildingUnits, lowest: int = 0) -> int | Non
 async def answer_units(ctx: Ctx, inbound: Inbound) -> None:
     """The whole building, or a first unit (then: up to which unit)."""
     building = await _building(ctx, ctx.data.get("building"))
-    if building is None:  # removed from the register meanwhile
-        ctx.say(ctx.t("notices.scope_gone"))
-        await flows.goto(ctx, FLOW, S.SCOPE)
+    if building is None:
+        await _scope_gone(ctx)
         return
     if ctx.picked == "whole":
         await _chose(ctx, NoticeScope.of_building(building.code))
@@ -170,8 +180,10 @@ async def answer_units(ctx: Ctx, inbound: Inbound) -> None:
 async def ask_last_unit(ctx: Ctx) -> None:
     """Up to which unit the range goes (the first one alone is a choice too)."""
     building = await _building(ctx, ctx.data.get("building"))
-    assert building is not None
-    first = ctx.data["first_unit"]
+    first = int(ctx.data.get("first_unit", 0))
+    if building is None or first >= len(building.units):
+        await _scope_gone(ctx)
+        return
     buttons = [choice(ctx, ctx.t("notices.btn_only_unit" if i == first else "notices.btn_to_unit", unit=u), f"u:{i}")
                for i, u in enumerate(building.units) if i >= first]
     ctx.say(ctx.t("notices.ask_last_unit", building=building.name, unit=building.units[first]),
@@ -181,9 +193,12 @@ async def ask_last_unit(ctx: Ctx) -> None:
 async def answer_last_unit(ctx: Ctx, inbound: Inbound) -> None:
     """Units first..last of the building."""
     building = await _building(ctx, ctx.data.get("building"))
+    if building is None:
+        await _scope_gone(ctx)
+        return
     first = int(ctx.data.get("first_unit", 0))
-    last = _unit_index(ctx, building, lowest=first) if building is not None else None
-    if building is None or last is None:
+    last = _unit_index(ctx, building, lowest=first)
+    if last is None:
         ctx.say(ctx.t("notices.use_buttons"))
         return
     await _chose(ctx, NoticeScope.of_units(building.code, *building.units[first:last + 1]))

@@ -3,7 +3,7 @@ urgency, the preview, sending, what every owner's phone receives, and the status
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from bot.bootstrap import App, build_app
 from handlers.messages import reply_from_dict
@@ -304,3 +304,29 @@ async def test_a_restart_in_the_middle_resumes_where_the_sender_was(
             "【物业通知】兰亭雅苑\n3号楼二次供水水箱清洗，6月4日停水。"}
     finally:
         await again.close()
+
+
+async def test_a_building_that_leaves_the_register_midway_is_chosen_again(app: App, people: People, office,
+                                                                           owners) -> None:
+    """A community file reloaded while a notice is being written: nothing is sent to a stale scope."""
+    async def drop_building(code: str) -> None:
+        async with app.uow() as uow:
+            await uow.session.execute(delete(m.Building).where(m.Building.code == code))
+            await uow.commit()
+
+    await people.say("lj", "/notice")
+    await people.press("lj", "1号楼")
+    await drop_building("1")
+    await people.press("lj", "1单元")
+    scope_gone, again = people.texts("lj")[-2:]
+    assert scope_gone == "所选楼栋或单元已不在业主登记中，请重新选择范围。" and again == "📢 发布通知：发给哪些业主？"
+    assert [b.text for b in people.chats["lj"][-1].buttons[0]] == ["🏘 全小区", "2号楼", "3号楼"]
+
+    await people.press("lj", "3号楼")
+    await people.say("lj", "3号楼电梯停运。")
+    await people.press("lj", "不配图")
+    await drop_building("3")
+    await people.press("lj", "普通通知")
+    assert people.last("lj") == "所选楼栋或单元已不在业主登记中，请重新选择范围。"
+    await people.say("lj", "发送")  # the flow has ended: this is just chat now
+    assert await notice_rows(app) == [] and await notice_outbox(app) == []
