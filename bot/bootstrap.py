@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.chat_reports import ChatReporter
 from bot.settings import Settings
 from cases.clock import Clock, SystemClock
 from handlers.core import Desk
@@ -42,7 +43,8 @@ async def build_app(settings: Settings, clock: Clock | None = None, *, run_migra
         await migrate(engine)
     clock = clock or SystemClock()
     sessions = session_maker(engine)
-    desk = Desk(sessions, clock, Classifier.default(), default_locale=settings.default_locale)
+    desk = Desk(sessions, clock, Classifier.default(), default_locale=settings.default_locale,
+                reporter=ChatReporter(settings.media_dir))
     return App(settings=settings, engine=engine, sessions=sessions, clock=clock, desk=desk)
 
 

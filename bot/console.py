@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot import media
 from bot.bootstrap import App, build_app, ensure_community
 from bot.outbox import SqlOutbox
 from bot.settings import Settings
@@ -57,9 +58,11 @@ class ConsoleSender:
 
     channel = CHANNEL
 
-    def __init__(self, write: Callable[[str], None], locale: Callable[[], str]) -> None:
+    def __init__(self, write: Callable[[str], None], locale: Callable[[], str], media_dir: Path | None = None) -> None:
         self.write = write
         self.locale = locale
+        # Where `media:` photos (report charts) are; the terminal shows their path.
+        self.media_dir = media_dir
         # Chat id → how it is labelled; filled by the shell before each delivery round.
         self.labels: dict[str, str] = {}
         self.options: list[Option] = []
@@ -83,7 +86,7 @@ class ConsoleSender:
         for line in rest:
             self.write(INDENT + line)
         for ref in reply.photos:
-            self.write(INDENT + t(loc, "shell.photo", ref=ref))
+            self.write(INDENT + t(loc, "shell.photo", ref=self._shown(ref)))
         for row in reply.buttons:
             cells = []
             for button in row:
@@ -96,6 +99,15 @@ class ConsoleSender:
             return edit_message_id
         self._ids += 1
         return str(self._ids)
+
+    def _shown(self, ref: str) -> str:
+        """A media file as its path (to open it); other references as they are."""
+        if self.media_dir is None or not media.is_media(ref):
+            return ref
+        try:
+            return str(media.path_of(self.media_dir, ref))
+        except media.MediaRefused:
+            return ref
 
 
 async def on_clock_moved(app: App) -> None:
@@ -117,7 +129,7 @@ class Shell:
         # The phone number of the "device" the person holds, shared by /contact.
         self.device_phone: str | None = None
         self.locale = app.settings.default_locale
-        self.sender = ConsoleSender(write, lambda: self.locale)
+        self.sender = ConsoleSender(write, lambda: self.locale, app.settings.media_dir)
         self.outbox = SqlOutbox(app.sessions, app.clock)
         self.groups: set[str] = set()
         self.community: Community | None = None

@@ -10,42 +10,39 @@ report costs one pass of queries and a single view can be timed on its own
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.bootstrap import App
 from cases import statistics as st
+from cases.codes import Kind
 from cases.errors import NotFound
 from cases.records import Community
+from handlers.formatting import code_name, local_time
+from handlers.i18n import t
 from storage import report_queries as q
 
-# Display names of the taxonomy codes (taxonomy.md).  They move into the message
-# catalogue when the conversation core's catalogue lands; codes stay what we group by.
-KIND_NAMES = {
-    "report": "报事报修", "complaint": "投诉", "service": "有偿服务", "inquiry": "咨询", "suggestion": "建议表扬",
-}
-KIND_NAMES_EN = {
-    "report": "Repairs", "complaint": "Complaints", "service": "Services", "inquiry": "Inquiries",
-    "suggestion": "Suggestions",
-}
-URGENCY_NAMES = {"emergency": "紧急", "urgent": "加急", "normal": "一般"}
-CATEGORY_NAMES = {
-    "plumbing": "给排水", "electrical": "强弱电", "building": "土建", "elevator": "电梯", "facility": "公共设施设备",
-    "security": "安全秩序", "environment": "环境", "common": "共性问题", "housing": "房屋管理类",
-    "equipment": "设备管理类", "order": "秩序管理类", "general": "综合服务类", "neighbor": "相邻关系",
-    "developer": "开发相关类", "other": "其它", "government": "政府部门移送", "home_repair": "居家维修",
-    "housekeeping": "家政保洁", "plant_care": "绿植养护", "rental": "委托租售", "moving": "搬家放行",
-    "renovation": "装修手续", "parking": "车位", "recycling": "废品回收", "access": "门禁钥匙",
-}
+if TYPE_CHECKING:  # the bootstrap wires the chat reporter, which uses this module
+    from bot.bootstrap import App
+
+
+
+def zh_name(group: str, code: str) -> str:
+    """The Chinese display name of a taxonomy code from the catalogue, shown next to the code
+    in the bilingual tables ("" for a code without one, such as the "-" of no category)."""
+    name = code_name("zh-CN", group, code)
+    return "" if name in (code, "-") else name
+
 
 LEGEND = (
     "Percentiles: linear interpolation between closest ranks (statistics.quantiles method='inclusive', "
@@ -219,20 +216,20 @@ async def _grouped(ctx: ReportContext, name: str, title: str, first: list[Column
 
 async def view_by_kind(ctx: ReportContext) -> Table:
     return await _grouped(ctx, "By kind", "按类型 By kind", [Column("类型 Kind")],
-                          lambda r: r.kind, lambda k: [f"{k} {KIND_NAMES.get(str(k), '')}".strip()])
+                          lambda r: r.kind, lambda k: [f"{k} {zh_name('kind', str(k))}".strip()])
 
 
 async def view_by_category(ctx: ReportContext) -> Table:
     return await _grouped(
         ctx, "By category", "按类别 By category", [Column("类型 Kind"), Column("类别 Category")],
         lambda r: (r.kind, r.category or "-"),
-        lambda k: [k[0], f"{k[1]} {CATEGORY_NAMES.get(k[1], '')}".strip()],  # type: ignore[index]
+        lambda k: [k[0], f"{k[1]} {zh_name('category', k[1])}".strip()],  # type: ignore[index]
     )
 
 
 async def view_by_urgency(ctx: ReportContext) -> Table:
     return await _grouped(ctx, "By urgency", "按紧急程度 By urgency", [Column("紧急程度 Urgency")],
-                          lambda r: r.urgency, lambda k: [f"{k} {URGENCY_NAMES.get(str(k), '')}".strip()])
+                          lambda r: r.urgency, lambda k: [f"{k} {zh_name('urgency', str(k))}".strip()])
 
 
 async def view_by_team(ctx: ReportContext) -> Table:
@@ -274,7 +271,7 @@ def coverage_status(c: st.Coverage) -> str:
 
 async def view_callbacks(ctx: ReportContext) -> Table:
     rows = [
-        [f"{c.kind} {KIND_NAMES.get(c.kind, '')}", c.closed, c.covered, c.by_phone, c.pending, c.missed,
+        [f"{c.kind} {zh_name('kind', c.kind)}", c.closed, c.covered, c.by_phone, c.pending, c.missed,
          c.rate, c.target, coverage_status(c)]
         for c in await ctx.coverage()
     ]
@@ -334,7 +331,7 @@ async def view_summary(ctx: ReportContext) -> Table:
         ["返工率 Reopen rate", (f.reopen_rate, "pct")],
     ]
     for c in await ctx.coverage():
-        rows.append([f"回访覆盖 Callback coverage: {c.kind} {KIND_NAMES.get(c.kind, '')}", (c.rate, "pct")])
+        rows.append([f"回访覆盖 Callback coverage: {c.kind} {zh_name('kind', c.kind)}", (c.rate, "pct")])
         rows.append([f"  标准 Target {c.kind}", (f"{c.target * 100:.0f}% — {coverage_status(c)}", "text")])
     rows += [
         ["回访答复 Callbacks answered", (s.answered, "int")],
@@ -579,36 +576,48 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def weekly_text(community: Community, week: WeekFigures, before: WeekFigures, f: st.CaseFigures,
-                coverage: list[st.Coverage]) -> str:
-    """The zh-CN summary a manager reads in chat (the chart carries the 8-week trend)."""
-    end = week.start + timedelta(days=6)
-    kinds = "、".join(f"{KIND_NAMES.get(k, k)} {n}" for k, n in week.opened.most_common())
-    opened, prior = sum(week.opened.values()), sum(before.opened.values())
+def summary_text(locale: str, community: Community, start: date, end: date, as_of: datetime,
+                 opened: Counter[str], prior: int, f: st.CaseFigures, coverage: list[st.Coverage], *,
+                 weekly: bool = False) -> str:
+    """The short summary a manager reads in chat for [start, end) (the chart carries the trend).
+
+    `prior` is the number of cases opened in the same weekdays one or more weeks before;
+    `as_of` earlier than the period's end (this week so far) is said in the title.
+    """
+    def say(key: str, **fields: object) -> str:
+        return t(locale, f"reports.{key}", **fields)
+
+    title = say("title_week" if weekly else "title_period", community=community.name,
+                start=f"{start:%Y-%m-%d}", end=f"{end - timedelta(days=1):%Y-%m-%d}")
+    zone = ZoneInfo(community.policy.timezone)
+    if as_of < datetime.combine(end, datetime.min.time(), zone):
+        title += say("as_of", time=local_time(as_of, community.policy, locale))
+    kinds = say("list_sep").join(say("kind_count", kind=code_name(locale, "kind", k), n=n)
+                                 for k, n in opened.most_common())
     s = f.satisfaction
     lines = [
-        f"【物业周报】{community.name} {week.start:%Y-%m-%d} 至 {end:%Y-%m-%d}",
-        f"新增案件 {opened} 件（前一周 {prior} 件）" + (f"：{kinds}" if kinds else "") + "。",
-        f"首次响应中位 {_num(f.first_response.median)} 分钟，P90 {_num(f.first_response.p90)} 分钟；"
-        f"完成用时中位 {_num(_hours(f.completion.median), 1)} 小时，P90 {_num(_hours(f.completion.p90), 1)} 小时。",
-        f"超时 {f.overdue} 件（{_pct(f.overdue_rate)}），返工率 {_pct(f.reopen_rate)}。",
+        title,
+        say("opened", n=sum(opened.values()), before=say("before_week" if weekly else "before_period"), prior=prior,
+            kinds=say("kinds", list=kinds) if kinds else ""),
+        say("times", fr_median=_num(f.first_response.median), fr_p90=_num(f.first_response.p90),
+            done_median=_num(_hours(f.completion.median), 1), done_p90=_num(_hours(f.completion.p90), 1)),
+        say("overdue", n=f.overdue, rate=_pct(f.overdue_rate), reopen=_pct(f.reopen_rate)),
     ]
     parts = []
     for c in coverage:
         if c.closed == 0:
             continue
         # Callbacks still under way are named, so a manager can tell "not yet" from "missed".
-        pending = f"，{c.pending} 件回访中" if c.pending else ""
-        flag = f"，低于{c.target * 100:.0f}%标准" if c.below_policy else ""
-        parts.append(f"{KIND_NAMES.get(c.kind, c.kind)} {_pct(c.rate)}（{c.covered}/{c.closed}{pending}{flag}）")
-    lines.append("回访覆盖：" + ("；".join(parts) if parts else "该周无关闭案件") + "。")
+        parts.append(say("coverage_part", kind=code_name(locale, "kind", c.kind), rate=_pct(c.rate),
+                         covered=c.covered, closed=c.closed,
+                         pending=say("coverage_pending", n=c.pending) if c.pending else "",
+                         flag=say("coverage_below", target=f"{c.target * 100:.0f}") if c.below_policy else ""))
+    lines.append(say("coverage", parts=say("coverage_sep").join(parts)) if parts else say("coverage_none"))
     if s.answered:
-        lines.append(
-            f"满意度（{s.answered} 份回访）：速度 {_num(s.mean_speed, 2)}、态度 {_num(s.mean_attitude, 2)}（满分5），"
-            f"问题解决率 {_pct(s.solved_rate)}。"
-        )
+        lines.append(say("satisfaction", n=s.answered, speed=_num(s.mean_speed, 2), attitude=_num(s.mean_attitude, 2),
+                         solved=_pct(s.solved_rate)))
     else:
-        lines.append("该周无回访答复。")
+        lines.append(say("satisfaction_none"))
     return "\n".join(lines)
 
 
@@ -641,26 +650,37 @@ def cjk_font() -> str | None:
     return None
 
 
-def render_chart(community: Community, weeks: Sequence[WeekFigures]) -> bytes:
-    """Cases opened per week (stacked by kind) over satisfaction per week, as a PNG."""
+# matplotlib's rc settings are process-wide: one chart at a time, whichever thread draws it.
+_CHART_LOCK = threading.Lock()
+
+
+def render_chart(community: Community, weeks: Sequence[WeekFigures], locale: str = "zh-CN") -> bytes:
+    """Cases opened per week (stacked by kind) over satisfaction per week, as a PNG.
+
+    Labelled in Chinese for a Chinese reader when a font can draw it, else in English."""
+    with _CHART_LOCK:
+        return _render_chart(community, weeks, locale)
+
+
+def _render_chart(community: Community, weeks: Sequence[WeekFigures], locale: str) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")  # headless: no display on servers
     from matplotlib.figure import Figure
 
-    font = cjk_font()
+    font = cjk_font() if locale == "zh-CN" else None
     zh = font is not None
     rc = {"font.family": [font, "DejaVu Sans"]} if zh else {}
-    names = KIND_NAMES if zh else KIND_NAMES_EN
+    names = {k: code_name("zh-CN" if zh else "en", "kind", k) for k in Kind}
     labels = [f"{w.start:%m-%d}" for w in weeks]
-    kinds = [k for k in KIND_NAMES if any(w.opened.get(k) for w in weeks)] or ["report"]
+    kinds = [k for k in Kind if any(w.opened.get(k) for w in weeks)] or [Kind.REPORT]
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(10, 7), dpi=100)
         top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
         base = [0] * len(weeks)
         for kind in kinds:
             values = [w.opened.get(kind, 0) for w in weeks]
-            top.bar(labels, values, bottom=base, label=names.get(kind, kind))
+            top.bar(labels, values, bottom=base, label=names[kind])
             base = [b + v for b, v in zip(base, values)]
         for x, total in enumerate(base):
             top.annotate(str(total), (x, total), ha="center", va="bottom", fontsize=9)
@@ -692,19 +712,46 @@ def render_chart(community: Community, weeks: Sequence[WeekFigures]) -> bytes:
     return buf.getvalue()
 
 
-async def weekly_report(app: App, now: datetime, community: str | None = None) -> tuple[str, bytes]:
-    """The weekly summary (zh-CN text) and its chart (PNG) for the last complete week.
+async def period_summary(session: AsyncSession, community: Community, start: date, end: date, now: datetime, *,
+                         locale: str = "zh-CN", weekly: bool = False) -> tuple[str, bytes]:
+    """The chat summary of [start, end) (local dates, end exclusive) as of `now`, and its chart.
 
-    Called by the scheduler every week and by managers asking in chat; the 8 complete
-    weeks before `now`'s week are charted, the last of them is summarised.
+    The chart shows the 8 weeks ending with the one holding the period's last day (for
+    this week so far, the week under way is the last bar).  It is drawn in a worker
+    thread: the desk's other chats are not held up while matplotlib works.
+    """
+    ctx = await open_context(session, community.code, start, end, now)
+    figures, cover = await ctx.overall(), await ctx.coverage()
+    opened = Counter(kind for _, kind in await q.created_times(session, community.id, ctx.start, ctx.end))
+    # Compared with the same weekdays earlier (this week so far against the same days of
+    # last week; a week against the week before), never a weekend against working days.
+    shift = timedelta(weeks=-(-(end - start).days // 7))
+    before = st.local_bounds(start - shift, end - shift, community.policy.timezone)
+    prior = len(await q.created_times(session, community.id, *before))
+    text = summary_text(locale, community, start, end, ctx.as_of, opened, prior, figures, cover, weekly=weekly)
+    last_day = end - timedelta(days=1)
+    # Any moment of the following week: weekly_figures charts the complete weeks before it.
+    following = datetime.combine(last_day + timedelta(days=7), datetime.min.time(), ctx.zone)
+    weeks = await weekly_figures(session, community, following)
+    return text, await asyncio.to_thread(render_chart, community, weeks, locale)
+
+
+def last_week(now: datetime, community: Community) -> tuple[date, date]:
+    """The last complete week (Monday to Monday, local) before `now`."""
+    edges = st.week_starts(now, community.policy.timezone, 1)
+    return edges[0].date(), edges[1].date()
+
+
+async def weekly_report(app: App, now: datetime, community: str | None = None,
+                        locale: str = "zh-CN") -> tuple[str, bytes]:
+    """The weekly summary text and its chart (PNG) for the last complete week.
+
+    Called for the weekly push to the management group and by managers asking in chat;
+    the 8 complete weeks before `now`'s week are charted, the last of them is summarised.
     """
     async with app.uow() as uow:
         info = await q.community(uow.session, community)
         if info is None:
             raise NotFound(f"no community {community!r}" if community else "no community loaded")
-        weeks = await weekly_figures(uow.session, info, now)
-        last = weeks[-1].start
-        ctx = await open_context(uow.session, info.code, last, last + timedelta(days=7), now)
-        figures, cover = await ctx.overall(), await ctx.coverage()
-    text = weekly_text(info, weeks[-1], weeks[-2], figures, cover)
-    return text, render_chart(info, weeks)
+        start, end = last_week(now, info)
+        return await period_summary(uow.session, info, start, end, now, locale=locale, weekly=True)

@@ -78,7 +78,7 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     await ensure_community(app)
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                      commands=command_menus(), default_language=settings.default_locale,
-                                     limits=limits, poll_timeout=poll_timeout)
+                                     limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir)
     # The Telegram sender paces its own API calls within Telegram's limits.
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
     app.desk.on_outbox = deliverer.notify

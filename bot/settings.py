@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+    # Images the bot makes (report charts) wait here for the channels to upload them.
+    media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
 
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
@@ -41,6 +43,13 @@ class Settings(BaseSettings):
         if not value.split(":", 1)[0].startswith(("sqlite", "postgresql", "postgres")):
             raise ValueError("use sqlite:///path or postgresql://user@host/db")
         return value
+
+    @field_validator("media_dir")
+    @classmethod
+    def _media(cls, value: Path) -> Path:
+        # Absolute from the start: what the report code writes and what the channel
+        # uploads must be the same directory, whatever the working directory is later.
+        return value.expanduser().resolve()
 
     @field_validator("telegram_api_base_url")
     @classmethod

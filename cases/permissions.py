@@ -38,3 +38,11 @@ SPOT_CHECK_LEVELS = {
 
 def may_send_notices(staff: StaffMember) -> bool:
     return staff.active and staff.role in {Role.MANAGER, Role.CS_SUPERVISOR, Role.BUTLER, Role.CS_AGENT}
+
+
+# Who reads the desk's statistics: the people who assess staff and run the service.
+REPORT_ROLES = frozenset({Role.MANAGER, Role.CS_SUPERVISOR, Role.ENGINEERING_MANAGER, Role.QUALITY_INSPECTOR})
+
+
+def may_see_reports(staff: StaffMember) -> bool:
+    return staff.active and staff.role in REPORT_ROLES

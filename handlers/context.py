@@ -4,7 +4,7 @@ conversation state, and the replies being collected."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from cases.clock import Clock
@@ -32,6 +32,15 @@ class Classifier(Protocol):
     def classify(self, text: str) -> Classification: ...
 
 
+class Reporter(Protocol):
+    """The desk's statistics for chat (`handlers.reports`); the bootstrap provides it."""
+
+    async def summary(self, uow: UnitOfWork, community: Community, start: date, end: date, now: datetime,
+                      locale: str) -> tuple[str, str]:
+        """The summary of [start, end) as of `now` in `locale`, and its chart as a photo reference."""
+        ...
+
+
 @dataclass
 class Ctx:
     uow: UnitOfWork
@@ -45,6 +54,8 @@ class Ctx:
     answer: str | None = None
     # The value of the pressed flow button, when the inbound is a Pick.
     picked: str | None = None
+    # Statistics for /report, from the bootstrap (None: the desk was built without it).
+    reporter: Reporter | None = None
     _owner: Owner | None = None
     _staff: StaffMember | None = None
 

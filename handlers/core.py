@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cases.clock import Clock
 from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
 from handlers import flow as flows
-from handlers.context import Classifier, Ctx
+from handlers.context import Classifier, Ctx, Reporter
 from handlers.i18n import normalise_locale, t
 from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
 from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
@@ -28,7 +28,7 @@ from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
 from handlers import (  # noqa: E402,F401  isort: skip
-    binding, booking, complaint, inquiry, menu, my_cases, report, router,
+    binding, booking, complaint, inquiry, menu, mute, my_cases, notices, report, reports, router,
     staff, staff_commands, staff_finish, staff_handback, staff_transfer,
 )
 
@@ -39,10 +39,13 @@ _REFUSALS = {StaleCase: "common.stale", NotAllowed: "common.not_yours", NotFound
 
 class Desk:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, classifier: Classifier,
-                 *, default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None) -> None:
+                 *, default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None,
+                 reporter: Reporter | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.classifier = classifier
+        # Statistics and charts for /report (built in bot/, which the desk must not import).
+        self.reporter = reporter
         self.default_locale = default_locale
         # Wakes the outbox delivery so replies go out at once.
         self.on_outbox = on_outbox
@@ -69,7 +72,7 @@ class Desk:
             identity = await uow.directory.remember(inbound.channel, inbound.user_id,
                                                     inbound.user_id if inbound.is_group else inbound.chat_id, locale)
             state = await uow.conversations.load(inbound.channel, identity.chat_id, inbound.user_id)
-            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state)
+            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter)
             before = copy.deepcopy(state)
             try:
                 await route(ctx)

@@ -23,6 +23,19 @@ class RecipientChat:
 
 
 @dataclass(frozen=True, slots=True)
+class BuildingUnits:
+    """A building and its unit codes, in the order people count them (2 before 10)."""
+
+    code: str
+    name: str
+    units: tuple[str, ...]
+
+
+def unit_order(code: str) -> tuple[int, int, str]:
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeRow:
     id: int
     community_id: int
@@ -35,6 +48,11 @@ class NoticeRow:
     created_at: datetime
     sent_at: datetime | None
     recipients: int
+
+
+def _notice(r: m.Notice) -> NoticeRow:
+    return NoticeRow(r.id, r.community_id, r.author_id, r.scope, dict(r.target or {}), r.text, r.photo,
+                     r.urgent, r.created_at, r.sent_at, r.recipients)
 
 
 class NoticeStore:
@@ -63,6 +81,20 @@ class NoticeStore:
         if building_id is None:
             return None
         return set(await self.session.scalars(select(m.Room.unit).where(m.Room.building_id == building_id).distinct()))
+
+    async def buildings(self, community_id: int) -> list[BuildingUnits]:
+        """The community's buildings in the order the community file lists them."""
+        rows = (await self.session.execute(
+            select(m.Building.id, m.Building.code, m.Building.name).where(m.Building.community_id == community_id)
+            .order_by(m.Building.id)
+        )).all()
+        units: dict[int, set[str]] = {row[0]: set() for row in rows}
+        for building_id, unit in await self.session.execute(
+            select(m.Room.building_id, m.Room.unit).where(m.Room.community_id == community_id).distinct()
+        ):
+            if unit and building_id in units:
+                units[building_id].add(unit)
+        return [BuildingUnits(code, name, tuple(sorted(units[bid], key=unit_order))) for bid, code, name in rows]
 
     async def recipient_chats(self, community_id: int, building: str | None = None,
                               units: tuple[str, ...] = ()) -> list[RecipientChat]:
@@ -100,10 +132,14 @@ class NoticeStore:
 
     async def get(self, notice_id: int) -> NoticeRow | None:
         r = await self.session.get(m.Notice, notice_id)
-        if r is None:
-            return None
-        return NoticeRow(r.id, r.community_id, r.author_id, r.scope, dict(r.target or {}), r.text, r.photo,
-                         r.urgent, r.created_at, r.sent_at, r.recipients)
+        return _notice(r) if r is not None else None
+
+    async def recent(self, community_id: int, limit: int) -> list[NoticeRow]:
+        """The community's latest notices, newest first."""
+        rows = await self.session.scalars(
+            select(m.Notice).where(m.Notice.community_id == community_id).order_by(m.Notice.id.desc()).limit(limit)
+        )
+        return [_notice(r) for r in rows]
 
     async def delivery_counts(self, notice_id: int) -> dict[str, int]:
         """Outbox rows of the notice by state (pending | sent | failed)."""

@@ -18,6 +18,7 @@ from storage.callbacks import Callbacks
 from storage.case_repository import CaseRepository
 from storage.conversations import Conversations
 from storage.directory import Directory
+from storage.notices import NoticeStore
 from storage.outbox import Outbox
 
 
@@ -28,6 +29,7 @@ class UnitOfWork:
     outbox: Outbox
     callbacks: Callbacks
     bookings: Bookings
+    notices: NoticeStore
     session: AsyncSession
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -42,6 +44,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.callbacks = Callbacks(self.session)
         self.bookings = Bookings(self.session)
+        self.notices = NoticeStore(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -13,6 +13,7 @@ Importing this package does not import either library; the factory does.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Protocol
 
 from bot.channel import ChannelSender, Core
@@ -59,6 +60,7 @@ def build_telegram_channel(
     limiter: RateLimiter | None = None,
     poll_timeout: float = 30.0,
     remember_updates: int = 10_000,
+    media_dir: Path | None = None,
 ) -> TelegramChannel:
     """Build the channel; raises InvalidBotToken (one line, fit for an operator) on a bad token.
 
@@ -66,7 +68,8 @@ def build_telegram_channel(
     tests); `commands` maps a language tag to (command, description) pairs, the
     `default_language` menu being the one shown to everybody else.  The sender
     paces its calls with `limiter` (by default one built from `limits`, i.e.
-    Telegram's published limits).
+    Telegram's published limits).  Photos named `media:<file>` are uploaded from
+    `media_dir` (MEDIA_DIR); without one they are refused.
     """
     token = validate_token(token)
     root = (api_root or DEFAULT_API_ROOT).rstrip("/")
@@ -76,6 +79,7 @@ def build_telegram_channel(
         default_language=default_language,
         poll_timeout=poll_timeout,
         remember_updates=remember_updates,
+        media_dir=media_dir,
     )
     if framework == "ptb":
         from bot.telegram.ptb_adapter import PtbChannel

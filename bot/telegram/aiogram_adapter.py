@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -31,6 +33,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channel import Core, TransientError
+from bot.media import Upload
 from bot.ratelimit import RateLimiter
 from bot.telegram.inbound import ALLOWED_UPDATES, UpdateGate
 from bot.telegram.menus import CommandMenus, menu_calls
@@ -40,6 +43,7 @@ from bot.telegram.outgoing import (
     ContactKeyboard,
     InlineKeyboard,
     Markup,
+    Photo,
     RemoveKeyboard,
 )
 from bot.telegram.token import InvalidBotToken
@@ -93,9 +97,16 @@ def _markup(
     return None
 
 
+def _photo(photo: Photo) -> str | BufferedInputFile:
+    """A file id passes through (aiogram never reads local paths); a media upload becomes a multipart file."""
+    if isinstance(photo, Upload):
+        return BufferedInputFile(photo.data, filename=photo.filename)
+    return photo
+
+
 class AiogramSender(BotApiSender):
-    def __init__(self, bot: Bot, limiter: RateLimiter | None) -> None:
-        super().__init__(limiter)
+    def __init__(self, bot: Bot, limiter: RateLimiter | None, media_dir: Path | None = None) -> None:
+        super().__init__(limiter, media_dir)
         self._bot = bot
 
     async def _send_text(self, chat_id: str, text: str, markup: Markup) -> int:
@@ -104,14 +115,14 @@ class AiogramSender(BotApiSender):
         )
         return message.message_id
 
-    async def _send_photo(self, chat_id: str, photo: str, markup: Markup) -> int:
+    async def _send_photo(self, chat_id: str, photo: Photo, markup: Markup) -> int:
         message = await _api(
-            self._bot.send_photo(chat_id=chat_id, photo=photo, reply_markup=_markup(markup))
+            self._bot.send_photo(chat_id=chat_id, photo=_photo(photo), reply_markup=_markup(markup))
         )
         return message.message_id
 
-    async def _send_media_group(self, chat_id: str, photos: Sequence[str]) -> list[int]:
-        media: list[Any] = [InputMediaPhoto(media=p) for p in photos]
+    async def _send_media_group(self, chat_id: str, photos: Sequence[Photo]) -> list[int]:
+        media: list[Any] = [InputMediaPhoto(media=_photo(p)) for p in photos]
         messages = await _api(self._bot.send_media_group(chat_id=chat_id, media=media))
         return [m.message_id for m in messages]
 
@@ -139,6 +150,7 @@ class AiogramChannel:
         default_language: str,
         poll_timeout: float,
         remember_updates: int,
+        media_dir: Path | None = None,
     ) -> None:
         self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root)))
         self._dispatcher = Dispatcher()
@@ -150,7 +162,7 @@ class AiogramChannel:
         self._poll_timeout = poll_timeout
         self._polling: asyncio.Task[None] | None = None
         self._webhook: web.AppRunner | None = None
-        self.sender = AiogramSender(self._bot, limiter)
+        self.sender = AiogramSender(self._bot, limiter, media_dir)
 
     async def _on_event(self, _event: object, event_update: Update) -> None:
         self._gate.submit(event_update)

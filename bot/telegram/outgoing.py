@@ -11,7 +11,10 @@ What Telegram needs that the channel-neutral `Reply` does not say:
 * a reply keyboard asking for the phone number is shown for `contact_button` and
   taken away again with the next plain reply, so a stale button does not linger;
 * a reply that needs several calls and fails halfway resumes where it stopped
-  when retried, so the photos that already went out are not sent twice.
+  when retried, so the photos that already went out are not sent twice;
+* a photo named `media:<file>` is a file the bot made (a chart) and is uploaded
+  from the media directory (`bot.media` refuses anything else); other photos are
+  file ids Telegram already has and pass through as they are.
 
 Library adapters subclass `BotApiSender` and implement four calls, translating
 their library's errors into `ApiFailure` (an error answer from the Bot API) or
@@ -26,8 +29,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot import media
 from bot.channel import DeliveryError, RetryAfter, TransientError, Undeliverable
+from bot.media import Upload
 from bot.ratelimit import RateLimiter, is_group_chat
 from handlers.messages import Button, Reply
 
@@ -73,6 +79,8 @@ class SendText:
 
 
 Step = SendPhotos | SendText
+# What a photo becomes for an API call: a file id (or URL) Telegram knows, or bytes to upload.
+Photo = str | Upload
 
 
 class ApiFailure(Exception):
@@ -175,8 +183,10 @@ class BotApiSender(ABC):
     channel = CHANNEL
     _PROGRESS_KEPT = 1000
 
-    def __init__(self, limiter: RateLimiter | None) -> None:
+    def __init__(self, limiter: RateLimiter | None, media_dir: Path | None = None) -> None:
         self._limiter = limiter
+        # Where `media:` photos are uploaded from; without it they are refused.
+        self._media_dir = media_dir
         # Replies that failed after some of their calls went out, and how far they got.
         self._partial: OrderedDict[tuple[Reply, str | None], _Progress] = OrderedDict()
         # Chats currently showing our "share phone number" keyboard (in memory only:
@@ -187,10 +197,10 @@ class BotApiSender(ABC):
     async def _send_text(self, chat_id: str, text: str, markup: Markup) -> int: ...
 
     @abstractmethod
-    async def _send_photo(self, chat_id: str, photo: str, markup: Markup) -> int: ...
+    async def _send_photo(self, chat_id: str, photo: Photo, markup: Markup) -> int: ...
 
     @abstractmethod
-    async def _send_media_group(self, chat_id: str, photos: Sequence[str]) -> list[int]: ...
+    async def _send_media_group(self, chat_id: str, photos: Sequence[Photo]) -> list[int]: ...
 
     @abstractmethod
     async def _edit_text(
@@ -294,9 +304,22 @@ class BotApiSender(ABC):
     async def _run(self, chat_id: str, step: Step) -> int:
         if isinstance(step, SendText):
             return await self._send_text(chat_id, step.text, step.markup)
-        if len(step.photos) == 1:
-            return await self._send_photo(chat_id, step.photos[0], step.markup)
-        return (await self._send_media_group(chat_id, step.photos))[-1]
+        photos = [self._photo(ref) for ref in step.photos]
+        if len(photos) == 1:
+            return await self._send_photo(chat_id, photos[0], step.markup)
+        return (await self._send_media_group(chat_id, photos))[-1]
+
+    def _photo(self, ref: str) -> Photo:
+        """A file id as it is; a `media:` file read for upload, if it is one we may send."""
+        if not media.is_media(ref):
+            return ref
+        if self._media_dir is None:
+            raise Undeliverable("a media photo, but no media directory is configured (MEDIA_DIR)")
+        try:
+            return media.read(self._media_dir, ref)
+        except media.MediaRefused as refused:
+            # Never retried: the reference itself is wrong, or the file is gone.
+            raise Undeliverable(f"media photo refused: {refused}") from None
 
     def _turn(self, chat_id: str) -> AbstractAsyncContextManager[None]:
         # Every call that puts something in the chat waits for its turn, so a reply

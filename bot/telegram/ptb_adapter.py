@@ -12,6 +12,7 @@ import os
 import warnings
 from collections.abc import Awaitable, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaPhoto,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -30,6 +32,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channel import Core, TransientError, Undeliverable
+from bot.media import Upload
 from bot.ratelimit import RateLimiter
 from bot.telegram.inbound import ALLOWED_UPDATES, UpdateGate
 from bot.telegram.menus import CommandMenus, menu_calls
@@ -39,6 +42,7 @@ from bot.telegram.outgoing import (
     ContactKeyboard,
     InlineKeyboard,
     Markup,
+    Photo,
     RemoveKeyboard,
 )
 from bot.telegram.token import InvalidBotToken
@@ -100,17 +104,21 @@ def _markup(
     return None
 
 
-def _photo(photo: str) -> str:
-    # PTB uploads a string that names an existing local file; a reply's photos are
-    # Telegram file ids or URLs, and must never leak a file from this machine.
+def _photo(photo: Photo, *, in_album: bool = False) -> str | InputFile:
+    """A file id passes through; a media upload becomes a multipart file (an album's
+    parts are named by `attach://`, a single photo is the `photo` field itself)."""
+    if isinstance(photo, Upload):
+        return InputFile(photo.data, filename=photo.filename, attach=in_album)
+    # PTB uploads a string that names an existing local file; only our media directory
+    # may be uploaded from (see bot.media), and never a path a reply happens to hold.
     if os.path.exists(photo):
-        raise Undeliverable("a reply photo names a local file; only file ids and URLs are sent")
+        raise Undeliverable("a reply photo names a local file; only file ids, URLs and media: files are sent")
     return photo
 
 
 class PtbSender(BotApiSender):
-    def __init__(self, app: Application, limiter: RateLimiter | None) -> None:
-        super().__init__(limiter)
+    def __init__(self, app: Application, limiter: RateLimiter | None, media_dir: Path | None = None) -> None:
+        super().__init__(limiter, media_dir)
         self._app = app
 
     async def _send_text(self, chat_id: str, text: str, markup: Markup) -> int:
@@ -119,14 +127,14 @@ class PtbSender(BotApiSender):
         )
         return message.message_id
 
-    async def _send_photo(self, chat_id: str, photo: str, markup: Markup) -> int:
+    async def _send_photo(self, chat_id: str, photo: Photo, markup: Markup) -> int:
         message = await _api(
             self._app.bot.send_photo(chat_id=chat_id, photo=_photo(photo), reply_markup=_markup(markup))
         )
         return message.message_id
 
-    async def _send_media_group(self, chat_id: str, photos: Sequence[str]) -> list[int]:
-        media = [InputMediaPhoto(media=_photo(p)) for p in photos]
+    async def _send_media_group(self, chat_id: str, photos: Sequence[Photo]) -> list[int]:
+        media = [InputMediaPhoto(media=_photo(p, in_album=True)) for p in photos]
         messages = await _api(self._app.bot.send_media_group(chat_id=chat_id, media=media))
         return [m.message_id for m in messages]
 
@@ -154,6 +162,7 @@ class PtbChannel:
         default_language: str,
         poll_timeout: float,
         remember_updates: int,
+        media_dir: Path | None = None,
     ) -> None:
         self._app = (
             Application.builder()
@@ -170,7 +179,7 @@ class PtbChannel:
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
-        self.sender = PtbSender(self._app, limiter)
+        self.sender = PtbSender(self._app, limiter, media_dir)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._gate.submit(update)
