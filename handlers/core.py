@@ -27,7 +27,7 @@ from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_
 from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
-from handlers import binding, menu, report, router  # noqa: E402,F401  isort: skip
+from handlers import binding, coverage, menu, phone_callback, report, router, spot_check, survey  # noqa: E402,F401  isort: skip
 
 log = logging.getLogger("wuye.core")
 
