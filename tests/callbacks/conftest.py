@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import App
 from bot.scheduler import TickReport, tick
+from cases.codes import Kind, Urgency
 from cases.lifecycle import Actor, Case
 from handlers.casework import after_close
 from handlers.messages import reply_to_dict
@@ -135,5 +136,31 @@ async def survey_rows(app: App, callback_id: int) -> int:
                and any(b["payload"] == payload for row in body.get("buttons", ()) for b in row))
 
 
-def later(clock: Any, **delta: float) -> datetime:
-    return clock.advance(timedelta(**delta))
+CATEGORY = {Kind.REPORT: "plumbing", Kind.COMPLAINT: "environment", Kind.SERVICE: "housekeeping"}
+TEAM = {Kind.REPORT: "engineering", Kind.COMPLAINT: "customer_service", Kind.SERVICE: "customer_service"}
+
+
+async def close_cases(app: App, kind: str, count: int, phone: str = "13800000001") -> list[int]:
+    """`count` cases of `kind` for the owner with `phone`, done and confirmed now (callbacks booked by policy)."""
+    ids = []
+    async with app.uow() as uow:
+        community = await uow.directory.community()
+        owner = await uow.directory.owner_by_phone(community.id, phone)  # type: ignore[union-attr]
+        worker = await uow.directory.staff_by_name(community.id, "王强")  # type: ignore[union-attr]
+        assert community and owner and worker
+        for n in range(count):
+            now = app.now()
+            case = Case.open(kind=kind, urgency=Urgency.NORMAL, category=CATEGORY[Kind(kind)],
+                             area="home" if kind == Kind.REPORT else "", now=now, by=Actor("owner", owner.id),
+                             description=f"{kind} {n}", community_id=community.id, owner_id=owner.id)
+            case.dispatch(TEAM[Kind(kind)], now, community.policy)
+            await uow.cases.add(case)
+            case.accept(worker.id, now)
+            case.finish(worker.id, now)
+            case.confirm(now, Actor("owner", owner.id))
+            await uow.cases.save(case)
+            await after_close(uow, community, case, now)
+            assert case.id is not None
+            ids.append(case.id)
+        await uow.commit()
+    return ids
