@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib.metadata import version as package_version
@@ -12,6 +11,7 @@ from typing import Any
 import click
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.logs import configure
 from bot.settings import load_settings
 from storage.community_file import CommunityFileError
 from storage.loader import load_owners_csv
@@ -40,7 +40,7 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 @click.group()
 def main() -> None:
     """wuye — 物业自助服务机器人 (property help desk bot)."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure("WARNING")
 
 
 @main.command()
@@ -107,3 +107,17 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int) -
         for item in await uow.cases.timeline(case_id):
             who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
             click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+
+
+@main.command()
+def run() -> None:
+    """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
+    from bot.runner import run_until_signalled
+    from bot.telegram import InvalidBotToken
+
+    settings = load_settings()
+    configure(settings.log_level)
+    try:
+        asyncio.run(run_until_signalled(settings))
+    except InvalidBotToken as exc:
+        raise click.ClickException(str(exc)) from None

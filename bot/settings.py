@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cases.policy import known_timezone
 
 DEFAULT_COMMUNITY = Path(__file__).resolve().parent.parent / "examples" / "community.yaml"
 
@@ -32,14 +33,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except Exception:
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
     @field_validator("database_url")
     @classmethod

@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cases.codes import Urgency
+
+def known_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone, else a ValueError naming it (for settings and files)."""
+    try:
+        ZoneInfo(name)
+    except Exception:
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
 
 # The trade's floor: at least 90% of repairs get a callback (procedures.md).
 REPAIR_CALLBACK_FLOOR = 0.90

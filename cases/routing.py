@@ -39,10 +39,16 @@ def team_for(kind: str, category: str, urgency: str = Urgency.NORMAL) -> Team:
     if kind == Kind.COMPLAINT:
         if category == "government":
             return Team.MANAGEMENT  # a department head handles referrals
-        return _COMPLAINT_TEAMS.get(category, Team.CUSTOMER_SERVICE)
-    if kind == Kind.SERVICE:
-        return _SERVICE_TEAMS.get(category, Team.CUSTOMER_SERVICE)
-    return Team.CUSTOMER_SERVICE
+        team = _COMPLAINT_TEAMS.get(category, Team.CUSTOMER_SERVICE)
+    elif kind == Kind.SERVICE:
+        team = _SERVICE_TEAMS.get(category, Team.CUSTOMER_SERVICE)
+    else:
+        team = Team.CUSTOMER_SERVICE
+    if team == Team.CUSTOMER_SERVICE and urgency == Urgency.EMERGENCY:
+        # "My neighbour's flat smells of gas" is a complaint and an emergency: the 24-hour
+        # duty team goes, not the service desk, which is closed at night.
+        return Team.SECURITY
+    return team
 
 
 def supervisor_role_for(team: str) -> Role:

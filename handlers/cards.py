@@ -1,7 +1,7 @@
 """The dispatch card staff see in their team's group chat, and the alerts around it.
 
 Owners' names and phone numbers are masked here: group chats are seen by many.  The
-full contact goes privately to the staff member who accepts.
+full contact goes privately to the staff member who accepts (`card_text(private=True)`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import datetime
 from cases.lifecycle import Case, Status
 from cases.policy import DeskPolicy
 from cases.privacy import mask_name, mask_phone, scrub
-from cases.records import Community
-from handlers.formatting import code_name, duration, local_time
+from cases.records import Community, Owner
+from handlers.formatting import code_name, duration, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
 from handlers.messages import Button, Reply
 from handlers.payloads import CaseAction, encode
@@ -43,7 +43,12 @@ def card_buttons(case: Case) -> tuple[tuple[Button, ...], ...]:
     return ()
 
 
-def _time_left(due: datetime | None, now: datetime) -> str:
+def staff_status(status: str) -> str:
+    """The status as staff say it ("待业主确认", where the owner reads "待您确认")."""
+    return t(STAFF_LOCALE, f"card.state_{status}")
+
+
+def time_left(due: datetime | None, now: datetime) -> str:
     if due is None:
         return ""
     minutes = (due - now).total_seconds() / 60
@@ -52,12 +57,48 @@ def _time_left(due: datetime | None, now: datetime) -> str:
     return t(STAFF_LOCALE, "card.left", span=duration(minutes, STAFF_LOCALE))
 
 
-async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: datetime) -> str:
-    loc = STAFF_LOCALE
-    where = case.place
+def group_safe(text: str, owner: Owner | None) -> str:
+    """Free text fit for a group chat: phone numbers masked, and the owner's own name and
+    number too (owners write "我是张伟，电话…" into descriptions)."""
+    text = scrub(text)
+    if owner is not None:
+        if owner.phone:
+            text = text.replace(owner.phone, mask_phone(owner.phone))
+        if len(owner.name.strip()) >= 2:
+            text = text.replace(owner.name.strip(), mask_name(owner.name))
+    return text
+
+
+async def group_safe_for(uow: UnitOfWork, case: Case, text: str) -> str:
+    """`group_safe` with the case's owner looked up: for what staff type (a reason, a note)
+    before it is posted to a group — they copy the owner's name and number in as well."""
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+    return group_safe(text, owner)
+
+
+async def where_of(uow: UnitOfWork, case: Case) -> str:
+    """The room code of a home case, else the described place."""
     if case.room_id:
         room = await uow.directory.room_by_id(case.room_id)
-        where = room.code if room else where
+        if room:
+            return room.code
+    return case.place
+
+
+async def staff_name(uow: UnitOfWork, staff_id: int | None) -> str:
+    if staff_id is None:
+        return "-"
+    member = await uow.directory.staff(staff_id)
+    return member.name if member else "?"
+
+
+async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: datetime, *,
+                    private: bool = False, moved_to: str | None = None) -> str:
+    """The card.  `private`: the full contact, for the one working on it (never a group).
+    `moved_to`: the copy left in a team's group after the case was transferred away."""
+    loc = STAFF_LOCALE
+    where = await where_of(uow, case)
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
     lines = [
         t(loc, "card.title", mark=URGENCY_MARK.get(case.urgency, ""), id=case.id,
           kind=code_name(loc, "kind", case.kind), category=code_name(loc, "category", case.category),
@@ -66,30 +107,58 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     if where:
         area = f"（{code_name(loc, 'area', case.area)}）" if case.area else ""
         lines.append(t(loc, "card.where", where=where, area=area))
-    if case.owner_id:
-        owner = await uow.directory.owner(case.owner_id)
-        if owner:
-            lines.append(t(loc, "card.owner", name=mask_name(owner.name), phone=mask_phone(owner.phone)))
-    else:
+    if owner and private:
+        lines.append(t(loc, "card.owner_full", name=owner.name, phone=owner.phone))
+    elif owner:
+        lines.append(t(loc, "card.owner", name=mask_name(owner.name), phone=mask_phone(owner.phone)))
+    elif not case.owner_id:
         lines.append(t(loc, "card.unbound"))
-    lines.append(t(loc, "card.description", text=scrub(case.description)))
+    clean = (lambda s: s) if private else (lambda s: group_safe(s, owner))
+    lines.append(t(loc, "card.description", text=clean(case.description)))
     for key in ("when", "who", "want", "preferred_time", "slot", "item", "price"):
         if case.details.get(key):
-            lines.append(t(loc, f"card.detail_{key}", value=scrub(str(case.details[key]))))
+            lines.append(t(loc, f"card.detail_{key}", value=clean(str(case.details[key]))))
     if case.rework_round:
         lines.append(t(loc, "card.rework", round=case.rework_round))
-    status = code_name(loc, "status", case.status)
+    transfer = await _last_transfer(uow, case)
+    if moved_to is not None:
+        if transfer:
+            lines.append(t(loc, "card.moved_to", team=code_name(loc, "team", moved_to),
+                           name=await staff_name(uow, transfer.actor_id), reason=clean(transfer.note)))
+        lines += await _responder_line(uow, case)
+        return "\n".join(lines)
+    if transfer and transfer.data.get("to") == case.team_code:
+        lines.append(t(loc, "card.moved_from", team=code_name(loc, "team", transfer.data.get("from", "")),
+                       name=await staff_name(uow, transfer.actor_id), reason=clean(transfer.note)))
+    status = staff_status(case.status)
     if case.assignee_id:
-        member = await uow.directory.staff(case.assignee_id)
-        status = t(loc, "card.taken_by", name=member.name if member else "?", status=status)
+        status = t(loc, "card.taken_by", name=await staff_name(uow, case.assignee_id), status=status)
     lines.append(t(loc, "card.status", status=status))
+    lines += await _responder_line(uow, case)
     if case.status in (Status.OPEN, Status.DISPATCHED):
         lines.append(t(loc, "card.respond_by", at=local_time(case.response_due_at, policy, loc),
-                       left=_time_left(case.response_due_at, now)))
+                       left=time_left(case.response_due_at, now)))
     elif case.status in (Status.ACCEPTED, Status.IN_PROGRESS):
         lines.append(t(loc, "card.finish_by", at=local_time(case.completion_due_at, policy, loc),
-                       left=_time_left(case.completion_due_at, now)))
+                       left=time_left(case.completion_due_at, now)))
+    elif case.status == Status.DONE and case.fee_cents:
+        lines.append(t(loc, "card.fee", fee=money(case.fee_cents, loc)))
+    if case.escalation_level and case.is_active:
+        lines.append(t(loc, f"card.escalated_{min(case.escalation_level, 2)}"))
     return "\n".join(lines)
+
+
+async def _responder_line(uow: UnitOfWork, case: Case) -> list[str]:
+    # First-responder duty (首问责任制): once the worker is someone else, say who still owns it.
+    if case.first_responder_id is None or case.first_responder_id == case.assignee_id:
+        return []
+    return [t(STAFF_LOCALE, "card.first_responder", name=await staff_name(uow, case.first_responder_id))]
+
+
+async def _last_transfer(uow: UnitOfWork, case: Case):  # type: ignore[no-untyped-def]
+    if case.id is None:
+        return None
+    return next((item for item in reversed(await uow.cases.timeline(case.id)) if item.action == "transferred"), None)
 
 
 async def team_chats(uow: UnitOfWork, community: Community, team: str) -> dict[str, str]:
@@ -113,7 +182,17 @@ async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: d
     ]
 
 
-async def alert_replies(uow: UnitOfWork, community: Community, team: str, key: str, **fields: object) -> list[Reply]:
-    """A plain alert (escalation, emergency) to a team's group chats."""
+async def moved_card_replies(uow: UnitOfWork, community: Community, case: Case, from_team: str,
+                             now: datetime) -> list[Reply]:
+    """The old team's card, edited in place to say where the case went (and without buttons)."""
+    text = await card_text(uow, case, community.policy, now, moved_to=case.team_code)
+    return [Reply(channel, chat_id, text, (), replace_key=card_key(case.id or 0))
+            for channel, chat_id in (await team_chats(uow, community, from_team)).items()]
+
+
+async def alert_replies(uow: UnitOfWork, community: Community, team: str, key: str, /, *,
+                        buttons: tuple[tuple[Button, ...], ...] = (), **fields: object) -> list[Reply]:
+    """A plain alert (escalation, emergency, a call for help) to a team's group chats."""
     text = t(STAFF_LOCALE, key, **fields)
-    return [Reply(channel, chat_id, text) for channel, chat_id in (await team_chats(uow, community, team)).items()]
+    return [Reply(channel, chat_id, text, buttons)
+            for channel, chat_id in (await team_chats(uow, community, team)).items()]

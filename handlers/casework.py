@@ -10,10 +10,9 @@ from typing import Any
 from cases.callbacks import callback_due, needs_callback
 from cases.codes import Team, Urgency
 from cases.lifecycle import SYSTEM, Actor, Case
-from cases.privacy import scrub
 from cases.records import Community
 from cases.routing import team_for
-from handlers.cards import STAFF_LOCALE, alert_replies, card_replies
+from handlers.cards import STAFF_LOCALE, alert_replies, card_replies, group_safe, where_of
 from handlers.context import Ctx
 from handlers.formatting import code_name
 from handlers.i18n import t
@@ -56,12 +55,11 @@ async def open_case(
 
 async def emergency_alerts(uow: UnitOfWork, community: Community, case: Case) -> list[Reply]:
     """The duty/management group hears of an emergency at once (and again until accepted)."""
-    where = case.place
-    if case.room_id:
-        room = await uow.directory.room_by_id(case.room_id)
-        where = room.code if room else where
+    where = await where_of(uow, case)
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
     return await alert_replies(
-        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id, text=scrub(case.description)[:200],
+        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id,
+        text=group_safe(case.description, owner)[:200],
         where=where or "-", team_name=code_name(STAFF_LOCALE, "team", case.team_code),
     )
 
@@ -71,13 +69,18 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 async def owner_replies(uow: UnitOfWork, case: Case, key: str,
                         buttons: Callable[[str], Keyboard] | None = None, **fields: object) -> list[Reply]:
-    """A message to whoever reported the case, in each of their chats and in their language."""
+    """A message to whoever reported the case, in each of their chats and in their language.
+
+    A field may be a function of the locale (a team's name, a time) so each chat gets its own.
+    """
     targets = await uow.directory.chats_of(owner_id=case.owner_id) if case.owner_id is not None else []
     if not targets and case.reporter_chat_id:
         reporter = await uow.directory.identity_of_chat(case.reporter_channel, case.reporter_chat_id)
         targets = [reporter] if reporter else []
     return [
-        Reply(i.channel, i.chat_id, t(i.locale, key, id=case.id, **fields), buttons(i.locale) if buttons else ())
+        Reply(i.channel, i.chat_id,
+              t(i.locale, key, id=case.id, **{k: v(i.locale) if callable(v) else v for k, v in fields.items()}),
+              buttons(i.locale) if buttons else ())
         for i in targets
     ]
 

@@ -27,7 +27,7 @@ from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_
 from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
-from handlers import binding, coverage, menu, phone_callback, report, router, spot_check, survey  # noqa: E402,F401  isort: skip
+from handlers import binding, coverage, menu, phone_callback, report, router, spot_check, staff, staff_commands, staff_finish, staff_handback, staff_transfer, survey  # noqa: E402,F401  isort: skip
 
 log = logging.getLogger("wuye.core")
 
@@ -137,6 +137,10 @@ async def route(ctx: Ctx) -> None:
     if inbound.contact_phone:
         await flows.begin(ctx, FLOWS["binding"])
         await FLOWS["binding"].steps[ctx.state.step].answer(ctx, inbound)
+        return
+    if await ctx.staff() is not None:
+        # Staff chat with the bot to work cases, not to open them: remind them how.
+        await COMMANDS["/help"](ctx, "")
         return
     await router.free_input(ctx)
 

@@ -24,28 +24,20 @@ def register_flow(flow: Flow) -> Flow:
     return flow
 
 
-def case_action(*names: str):  # type: ignore[no-untyped-def]
-    def decorate(func):  # type: ignore[no-untyped-def]
-        for name in names:
-            CASE_ACTIONS[name] = func
-        return func
+def _registrar(table: dict):  # type: ignore[type-arg,no-untyped-def]
+    """A decorator factory filing a handler under one or more names in `table`."""
 
-    return decorate
+    def register(*names: str):  # type: ignore[no-untyped-def]
+        def decorate(func):  # type: ignore[no-untyped-def]
+            for name in names:
+                table[name] = func
+            return func
 
+        return decorate
 
-def command(*names: str):  # type: ignore[no-untyped-def]
-    def decorate(func):  # type: ignore[no-untyped-def]
-        for name in names:
-            COMMANDS[name] = func
-        return func
-
-    return decorate
+    return register
 
 
-def menu_item(*names: str):  # type: ignore[no-untyped-def]
-    def decorate(func):  # type: ignore[no-untyped-def]
-        for name in names:
-            MENU_ITEMS[name] = func
-        return func
-
-    return decorate
+case_action = _registrar(CASE_ACTIONS)
+command = _registrar(COMMANDS)
+menu_item = _registrar(MENU_ITEMS)

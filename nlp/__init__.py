@@ -1,48 +1,15 @@
-"""Placeholder classifier, replaced by the jieba keyword classifier (issue 4).
+"""wuye.nlp — jieba keyword classifier for owners' messages.
 
-It knows a handful of words so the conversation core can be built and tested; it
-marks everything else as low confidence, so the owner is asked to choose.
+    from nlp import classify
+    r = classify("厨房水管爆了水流得到处都是")
+    r.kind, r.urgency, r.category, r.area      # report emergency plumbing home
+    r.confidence, r.keywords, r.low_confidence
+
+Labels are the stable codes of ``shared/spec/taxonomy.md``. The rules live in
+``nlp/rules.yaml`` (staff-editable); ``Classifier(rules_path=...)`` loads
+another file, ``Classifier.default()`` is the cached process-wide instance.
 """
 
-from __future__ import annotations
+from .classifier import Classification, Classifier, classify
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Classification:
-    kind: str
-    urgency: str
-    category: str
-    area: str
-    confidence: float
-    keywords: tuple[str, ...]
-    low_confidence: bool
-
-
-_RULES = (
-    (("煤气", "燃气", "着火", "冒烟"), ("report", "emergency", "security", "home")),
-    (("困", "关在电梯"), ("report", "emergency", "elevator", "public")),
-    (("灯",), ("report", "normal", "electrical", "public")),
-    (("漏水", "水管", "水龙头", "地漏", "滴水"), ("report", "normal", "plumbing", "home")),
-)
-
-
-class Classifier:
-    _default: Classifier | None = None
-
-    @classmethod
-    def default(cls) -> Classifier:
-        cls._default = cls._default or cls()
-        return cls._default
-
-    def classify(self, text: str) -> Classification:
-        for words, (kind, urgency, category, area) in _RULES:
-            hits = tuple(w for w in words if w in text)
-            if hits:
-                return Classification(kind, urgency, category, area, 0.9, hits, False)
-        return Classification("inquiry", "normal", "", "", 0.0, (), True)
-
-
-def classify(text: str) -> Classification:
-    return Classifier.default().classify(text)
+__all__ = ["Classification", "Classifier", "classify"]

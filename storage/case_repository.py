@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
-from cases.records import TimelineItem
+from cases.records import ServiceItem, TimelineItem
 from storage import models as m
 
 _COLUMNS = [f.name for f in fields(Case) if f.name not in ("id", "events", "version")]
@@ -87,6 +87,21 @@ class CaseRepository:
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
         return await self._list(m.Case.assignee_id == staff_id, m.Case.status.in_(list(ACTIVE)), limit=limit)
+
+    async def first_responded_by(self, staff_id: int, limit: int = 50) -> list[Case]:
+        """Active cases this person took first, whoever works on them now (首问责任制)."""
+        return await self._list(m.Case.first_responder_id == staff_id, m.Case.status.in_(list(ACTIVE)), limit=limit)
+
+    async def booked_item(self, case_id: int) -> tuple[ServiceItem, int] | None:
+        """The catalogue item a service case was booked for, with the price agreed at booking."""
+        found = (await self.session.execute(
+            select(m.ServiceItem, m.Booking.price_cents).join(m.Booking, m.Booking.item_id == m.ServiceItem.id)
+            .where(m.Booking.case_id == case_id)
+        )).first()
+        if found is None:
+            return None
+        r, price = found
+        return ServiceItem(r.id, r.code, r.category, r.name_zh, r.name_en, r.price_cents, r.unit_zh, r.unit_en), price
 
     async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
         where = [m.Case.status == status] if status else []

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cases.codes import CATEGORIES, Kind, Role, Team
+from cases.policy import known_timezone
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -77,16 +78,7 @@ class PolicySpec(_Strict):
                 raise ValueError(f"{v!r} is not HH:MM")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
-
-        try:
-            ZoneInfo(value)
-        except Exception:
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
 
 class BuildingSpec(_Strict):

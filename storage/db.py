@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# SQL parameters and result rows hold owners' names and phone numbers (保密性).  The
+# engine's and the SQLite driver's loggers would write them out whenever the root logger
+# runs at INFO/DEBUG, so they stay at WARNING unless an operator set them on purpose.
+for _name in ("sqlalchemy.engine", "aiosqlite"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def normalise_url(url: str) -> str:
@@ -24,6 +32,8 @@ def normalise_url(url: str) -> str:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # SQL errors would otherwise print bound parameters — owners' names and phones — into logs.
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage import models as m
 
@@ -26,10 +27,19 @@ class Outbox:
         await self.session.flush()
 
     async def pending(self, channel: str, now: datetime, limit: int) -> list[m.OutboxMessage]:
+        """Due rows, oldest first — but never a row queued behind an earlier one of the same
+        chat that is still waiting for its retry, so a restart cannot reorder a chat."""
+        earlier = aliased(m.OutboxMessage)
+        blocked = (
+            select(earlier.id)
+            .where(earlier.channel == m.OutboxMessage.channel, earlier.chat_id == m.OutboxMessage.chat_id,
+                   earlier.state == "pending", earlier.id < m.OutboxMessage.id, earlier.not_before > now)
+            .exists()
+        )
         rows = await self.session.scalars(
             select(m.OutboxMessage)
             .where(m.OutboxMessage.channel == channel, m.OutboxMessage.state == "pending",
-                   m.OutboxMessage.not_before <= now)
+                   m.OutboxMessage.not_before <= now, ~blocked)
             .order_by(m.OutboxMessage.id)
             .limit(limit)
         )

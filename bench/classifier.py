@@ -1,0 +1,156 @@
+"""Benchmark the keyword classifier: cold start, latency, throughput, memory.
+
+    python bench/classifier.py [--repeat 20] [--runs 5]
+
+* cold start — a fresh interpreter per run, timed from just before
+  ``from nlp import classify`` to the first answer (what a bot process pays
+  when it starts). Reported for a first-ever start (empty jieba cache dir) and
+  for ordinary starts (cache present), plus the whole subprocess wall time
+  including interpreter start-up.
+* latency — ``classify()`` per message over the dev set (and the held-out
+  texts, for timing only), repeated; p50 / p99 in milliseconds.
+* throughput — messages per second over the same loop, one thread.
+* memory — in a fresh subprocess: tracemalloc peak of Python allocations from
+  import to the end of a full pass, and the process's peak RSS (ru_maxrss).
+
+Targets from the issue: cold start < 1 s, p50 < 0.3 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # use this checkout's nlp/, not an installed one
+
+from nlp.evaluate import load_jsonl  # noqa: E402
+
+SHARED = Path(os.environ.get("WUYE_SHARED", REPO.parent / "shared"))
+DEV = SHARED / "data" / "messages_dev.jsonl"
+HELDOUT = REPO / "tests" / "nlp" / "data" / "heldout.jsonl"
+
+COLD = r"""
+import time, json
+t0 = time.perf_counter()
+from nlp import classify
+r = classify("厨房水管爆了水流得到处都是")
+t1 = time.perf_counter()
+print(json.dumps({"cold": t1 - t0, "kind": r.kind}))
+"""
+
+MEMORY = r"""
+import json, resource, sys, tracemalloc
+tracemalloc.start()
+from nlp import classify
+texts = json.load(sys.stdin)
+for t in texts:
+    classify(t)
+_, peak = tracemalloc.get_traced_memory()
+rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"tracemalloc_peak": peak, "maxrss_kb": rss_kb}))
+"""
+
+
+def _subprocess(code: str, env: dict[str, str], stdin: str = "") -> tuple[dict, float]:
+    start = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, input=stdin,
+                       capture_output=True, text=True, encoding="utf-8", check=True)
+    wall = time.perf_counter() - start
+    return json.loads(p.stdout.strip().splitlines()[-1]), wall
+
+
+def cold_start(runs: int) -> dict[str, float]:
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as empty:
+        env["WUYE_CACHE_DIR"] = empty  # first-ever start: jieba builds its cache
+        first, first_wall = _subprocess(COLD, env)
+        colds, walls = [], []
+        for _ in range(runs):  # same dir now holds the cache: ordinary starts
+            out, wall = _subprocess(COLD, env)
+            colds.append(out["cold"])
+            walls.append(wall)
+    return {
+        "first_ever_s": first["cold"],
+        "first_ever_wall_s": first_wall,
+        "median_s": statistics.median(colds),
+        "max_s": max(colds),
+        "median_wall_s": statistics.median(walls),
+    }
+
+
+def latency(texts: list[str], repeat: int) -> dict[str, float]:
+    from nlp import classify
+
+    for t in texts:  # warm the default instance and caches
+        classify(t)
+    samples = []
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for t in texts:
+            t0 = time.perf_counter()
+            classify(t)
+            samples.append(time.perf_counter() - t0)
+    total = time.perf_counter() - start
+    samples.sort()
+
+    def pct(p: float) -> float:
+        return samples[min(len(samples) - 1, int(p * len(samples)))] * 1000
+
+    return {
+        "messages": len(samples),
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": samples[-1] * 1000,
+        "msgs_per_s": len(samples) / total,
+        "mean_chars": sum(map(len, texts)) / len(texts),
+    }
+
+
+def memory(texts: list[str]) -> dict[str, float]:
+    out, _ = _subprocess(MEMORY, dict(os.environ), stdin=json.dumps(texts, ensure_ascii=False))
+    return {"tracemalloc_peak_mb": out["tracemalloc_peak"] / 2**20, "maxrss_mb": out["maxrss_kb"] / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=20, help="passes over the messages for latency")
+    ap.add_argument("--runs", type=int, default=5, help="fresh subprocesses for cold start")
+    args = ap.parse_args()
+
+    texts = [r["text"] for path in (DEV, HELDOUT) if path.exists() for r in load_jsonl(path)]
+    if not texts:
+        sys.exit(f"no messages found ({DEV}, {HELDOUT})")
+
+    cold = cold_start(args.runs)
+    lat = latency(texts, args.repeat)
+    mem = memory(texts)
+
+    print("keyword classifier benchmark")
+    print(f"  python {sys.version.split()[0]}, {os.cpu_count()} cpu(s)")
+    print(f"  cold start, first ever (no jieba cache)  {cold['first_ever_s']:.3f} s "
+          f"(process wall {cold['first_ever_wall_s']:.3f} s)")
+    print(f"  cold start, import → first answer        {cold['median_s']:.3f} s median, "
+          f"{cold['max_s']:.3f} s max of {args.runs} (process wall {cold['median_wall_s']:.3f} s)")
+    print(f"  latency per message ({lat['messages']} calls, {lat['mean_chars']:.0f} chars avg)  "
+          f"p50 {lat['p50_ms']:.3f} ms  p90 {lat['p90_ms']:.3f} ms  p99 {lat['p99_ms']:.3f} ms  "
+          f"max {lat['max_ms']:.3f} ms")
+    print(f"  throughput                               {lat['msgs_per_s']:.0f} messages/s (1 thread)")
+    print(f"  memory                                   tracemalloc peak {mem['tracemalloc_peak_mb']:.1f} MB, "
+          f"process max RSS {mem['maxrss_mb']:.1f} MB")
+    ok_cold = cold["max_s"] < 1.0
+    ok_p50 = lat["p50_ms"] < 0.3
+    print(f"  targets: cold start < 1 s {'OK' if ok_cold else 'MISSED'}; "
+          f"p50 < 0.3 ms {'OK' if ok_p50 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

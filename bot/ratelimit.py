@@ -1,0 +1,215 @@
+"""Pacing outgoing messages so a channel stays inside its flood limits.
+
+Telegram documents three limits for bots: about 30 messages a second overall, one
+message a second in a private chat, and 20 messages a minute in a group.  Going
+over them earns a 429 with `retry_after`, which delays everything queued for that
+chat; pacing ourselves is cheaper than being told off.
+
+Telegram counts messages when they arrive, and the time between our decision to
+send and the arrival varies (network, a busy event loop).  So:
+
+* a per-chat limit is a sliding window ("at most `count` sends in any `period`")
+  whose clock starts when a send *finishes* (its response is back), which is
+  after it arrived.  A chat's sends spaced that way arrive spaced at least as
+  far apart, whatever the delays; a short exchange in a group still goes out at
+  once;
+* the overall limit is an even pace, one send every `period / count`, with a
+  little `headroom`: it keeps every window within the limit and avoids releasing
+  30 requests at the same instant, which is what arrives bunched up at the far
+  end.  The cost is at most 1/30 s of latency when busy.
+
+Time is injected (`clock`, `sleep`) so unit tests run on a fake clock and the
+integration tests can scale the periods down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most `count` sends in any window of `period` seconds."""
+
+    count: int
+    period: float
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.period <= 0:
+            raise ValueError(f"a rate needs count >= 1 and period > 0, got {self.count}/{self.period}s")
+
+    def scaled(self, factor: float) -> Rate:
+        return Rate(self.count, self.period * factor)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Telegram's published limits; tests pass scaled-down copies."""
+
+    overall: Rate = field(default_factory=lambda: Rate(30, 1.0))
+    private_chat: Rate = field(default_factory=lambda: Rate(1, 1.0))
+    group_chat: Rate = field(default_factory=lambda: Rate(20, 60.0))
+
+    def scaled(self, factor: float) -> Limits:
+        """The same counts over periods multiplied by `factor` (0.01 = a hundred times faster)."""
+        return Limits(
+            self.overall.scaled(factor),
+            self.private_chat.scaled(factor),
+            self.group_chat.scaled(factor),
+        )
+
+    def for_chat(self, chat_id: str) -> Rate:
+        return self.group_chat if is_group_chat(chat_id) else self.private_chat
+
+
+def is_group_chat(chat_id: str) -> bool:
+    """Telegram gives groups and supergroups negative ids; users have positive ones."""
+    return chat_id.strip().startswith("-")
+
+
+class _ChatWindow:
+    """One chat's sends: those under way, and when the last `count` finished."""
+
+    __slots__ = ("rate", "finished", "under_way", "waiters", "users")
+
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self.finished: deque[float] = deque(maxlen=rate.count)
+        self.under_way = 0
+        self.waiters: list[asyncio.Future[None]] = []
+        self.users = 0  # tasks inside RateLimiter.turn for this chat
+
+    def wait_time(self, now: float, headroom: float) -> float | None:
+        """Seconds until a send may start; None while it depends on a send under way."""
+        # The last `count` sends are those under way plus the latest finished ones;
+        # the oldest of them must have finished a full period ago.
+        needed = self.rate.count - self.under_way
+        if needed <= 0:
+            return None
+        if len(self.finished) < needed:
+            return 0.0
+        oldest = self.finished[-needed]
+        return max(0.0, oldest + self.rate.period * (1 + headroom) - now)
+
+    def finish(self, now: float) -> None:
+        self.under_way -= 1
+        self.finished.append(now)
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+
+    def idle(self, now: float, headroom: float) -> bool:
+        """True when the window no longer constrains anything and can be forgotten."""
+        return (
+            self.users == 0
+            and self.under_way == 0
+            and (not self.finished or now - self.finished[-1] >= self.rate.period * (1 + headroom))
+        )
+
+
+class _Pace:
+    """At most one start every `period / count` seconds."""
+
+    __slots__ = ("interval", "last")
+
+    def __init__(self, rate: Rate) -> None:
+        self.interval = rate.period / rate.count
+        self.last: float | None = None
+
+    def wait_time(self, now: float, headroom: float) -> float:
+        if self.last is None:
+            return 0.0
+        return max(0.0, self.last + self.interval * (1 + headroom) - now)
+
+
+class RateLimiter:
+    """Wrap each API call that puts a message in a chat in `async with limiter.turn(chat_id):`.
+
+    Senders to different chats never wait for each other's per-chat limit: a task
+    first waits for its own chat's window without holding anything, and only then
+    queues (first come, first served) for the shared overall pace.  So each chat
+    with something to send gets its turn in every round, and a chat with a long
+    backlog (a group's mass notice) cannot starve the others.
+
+    `headroom` stretches every period by that fraction (0.05 = 5% under the
+    published limit) to absorb the variation in delay on the overall pace.
+    """
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        headroom: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self._headroom = headroom
+        self._clock = clock
+        self._sleep = sleep
+        self._overall = _Pace(self.limits.overall)
+        self._overall_turn = asyncio.Lock()
+        self._chats: dict[str, _ChatWindow] = {}
+        self._turns = 0
+
+    @asynccontextmanager
+    async def turn(self, chat_id: str) -> AsyncIterator[None]:
+        """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
+        chat.users += 1
+        try:
+            await self._wait_for_turn(chat)
+            try:
+                yield
+            finally:
+                chat.finish(self._clock())
+        finally:
+            chat.users -= 1
+
+    async def _wait_for_turn(self, chat: _ChatWindow) -> None:
+        while True:
+            if await self._chat_ready(chat):
+                async with self._overall_turn:
+                    # Another task sending to the same chat may have gone first while
+                    # we queued; give the turn back rather than make every chat wait.
+                    if chat.wait_time(self._clock(), self._headroom) != 0.0:
+                        continue
+                    while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
+                        await self._sleep(wait)
+                    now = self._clock()
+                    self._overall.last = now
+                    chat.under_way += 1
+                    self._turns += 1
+                    if self._turns % 1000 == 0:
+                        self._forget_idle_chats(now)
+                    return
+
+    async def _chat_ready(self, chat: _ChatWindow) -> bool:
+        """Wait (without holding anything) until the chat's window may allow a send."""
+        wait = chat.wait_time(self._clock(), self._headroom)
+        if wait is None:
+            waiter = asyncio.get_running_loop().create_future()
+            chat.waiters.append(waiter)
+            await waiter
+            return False
+        if wait > 0:
+            await self._sleep(wait)
+            return False
+        return True
+
+    def _forget_idle_chats(self, now: float) -> None:
+        # One window per chat ever messaged would grow without bound in a long-lived bot.
+        for chat_id in [c for c, w in self._chats.items() if w.idle(now, self._headroom)]:
+            del self._chats[chat_id]
+
+    @property
+    def tracked_chats(self) -> int:
+        return len(self._chats)

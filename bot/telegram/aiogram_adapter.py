@@ -1,0 +1,236 @@
+"""aiogram 3 adapter: its `Bot` makes the calls, its `Dispatcher` brings updates.
+
+Translation only: updates go to the shared `UpdateGate`, replies come through the
+shared `BotApiSender` logic; this module maps to and from the library's types and
+exceptions and drives its polling / webhook runners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram import exceptions as ag
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.channel import Core, TransientError
+from bot.ratelimit import RateLimiter
+from bot.telegram.inbound import ALLOWED_UPDATES, UpdateGate
+from bot.telegram.menus import CommandMenus, menu_calls
+from bot.telegram.outgoing import (
+    ApiFailure,
+    BotApiSender,
+    ContactKeyboard,
+    InlineKeyboard,
+    Markup,
+    RemoveKeyboard,
+)
+from bot.telegram.token import InvalidBotToken
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+async def _api(call: Awaitable[T]) -> T:
+    """Await a library call, turning its exceptions into ApiFailure / TransientError."""
+    try:
+        return await call
+    except ag.TelegramRetryAfter as exc:
+        raise ApiFailure(429, exc.message, retry_after=float(exc.retry_after)) from exc
+    except ag.TelegramMigrateToChat as exc:
+        raise ApiFailure(400, exc.message, migrate_to_chat_id=exc.migrate_to_chat_id) from exc
+    except ag.TelegramForbiddenError as exc:
+        raise ApiFailure(403, exc.message) from exc
+    except ag.TelegramBadRequest as exc:
+        raise ApiFailure(400, exc.message) from exc
+    except ag.TelegramUnauthorizedError as exc:
+        raise ApiFailure(401, exc.message) from exc
+    except ag.TelegramNotFound as exc:
+        raise ApiFailure(404, exc.message) from exc
+    except ag.TelegramConflictError as exc:
+        raise ApiFailure(409, exc.message) from exc
+    except (ag.TelegramAPIError, ag.ClientDecodeError) as exc:
+        # Server errors, network errors, timeouts, a proxy's HTML error page.
+        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _markup(
+    markup: Markup,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if isinstance(markup, InlineKeyboard):
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=b.text, callback_data=b.payload) for b in row]
+                for row in markup.rows
+            ]
+        )
+    if isinstance(markup, ContactKeyboard):
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=markup.label, request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    if isinstance(markup, RemoveKeyboard):
+        return ReplyKeyboardRemove()
+    return None
+
+
+class AiogramSender(BotApiSender):
+    def __init__(self, bot: Bot, limiter: RateLimiter | None) -> None:
+        super().__init__(limiter)
+        self._bot = bot
+
+    async def _send_text(self, chat_id: str, text: str, markup: Markup) -> int:
+        message = await _api(
+            self._bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(markup))
+        )
+        return message.message_id
+
+    async def _send_photo(self, chat_id: str, photo: str, markup: Markup) -> int:
+        message = await _api(
+            self._bot.send_photo(chat_id=chat_id, photo=photo, reply_markup=_markup(markup))
+        )
+        return message.message_id
+
+    async def _send_media_group(self, chat_id: str, photos: Sequence[str]) -> list[int]:
+        media: list[Any] = [InputMediaPhoto(media=p) for p in photos]
+        messages = await _api(self._bot.send_media_group(chat_id=chat_id, media=media))
+        return [m.message_id for m in messages]
+
+    async def _edit_text(
+        self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None
+    ) -> None:
+        await _api(
+            self._bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(markup)
+            )
+        )
+
+
+class AiogramChannel:
+    """Telegram through aiogram: `sender` for the outbox, runners for updates."""
+
+    def __init__(
+        self,
+        token: str,
+        api_root: str,
+        core: Core,
+        *,
+        limiter: RateLimiter | None,
+        commands: CommandMenus,
+        default_language: str,
+        poll_timeout: float,
+        remember_updates: int,
+    ) -> None:
+        self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root)))
+        self._dispatcher = Dispatcher()
+        self._dispatcher.message.register(self._on_event)
+        self._dispatcher.callback_query.register(self._on_event)
+        self._gate = UpdateGate(core, remember_updates=remember_updates)
+        self._commands = commands
+        self._default_language = default_language
+        self._poll_timeout = poll_timeout
+        self._polling: asyncio.Task[None] | None = None
+        self._webhook: web.AppRunner | None = None
+        self.sender = AiogramSender(self._bot, limiter)
+
+    async def _on_event(self, _event: object, event_update: Update) -> None:
+        self._gate.submit(event_update)
+
+    async def start_polling(self) -> None:
+        await self._start()
+        # getUpdates is refused while a webhook is registered (an earlier webhook run).
+        await _api(self._bot.delete_webhook(drop_pending_updates=False))
+        self._polling = asyncio.create_task(
+            self._dispatcher.start_polling(
+                self._bot,
+                polling_timeout=max(1, round(self._poll_timeout)),
+                allowed_updates=ALLOWED_UPDATES,
+                handle_signals=False,
+                close_bot_session=False,
+            ),
+            name="aiogram polling",
+        )
+
+    async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
+        """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
+
+        The path of the public URL is served as-is, so a reverse proxy in front must
+        keep it.
+        """
+        await self._start()
+        app = web.Application()
+        SimpleRequestHandler(self._dispatcher, self._bot, secret_token=secret).register(
+            app, path=urlsplit(url).path or "/"
+        )
+        self._webhook = web.AppRunner(app, shutdown_timeout=5)
+        await self._webhook.setup()
+        await web.TCPSite(self._webhook, listen, port).start()
+        await _api(
+            self._bot.set_webhook(
+                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
+        )
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish those taken in, close the HTTP session.
+
+        The sender shares that session: stop the Deliverer first.
+        """
+        if self._polling is not None:
+            if not self._polling.done():
+                try:
+                    await self._dispatcher.stop_polling()
+                except RuntimeError:  # the task had not got as far as polling yet
+                    self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+            self._polling = None
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+            self._webhook = None
+        await self._gate.drain()
+        await self._bot.session.close()
+
+    async def download_file(self, file_id: str) -> bytes:
+        buffer = await _api(self._bot.download(file_id))
+        assert buffer is not None
+        return buffer.read()
+
+    async def _start(self) -> None:
+        try:
+            me = await self._bot.me()  # getMe: checks the token against the server
+        except ag.TelegramUnauthorizedError:
+            raise InvalidBotToken(
+                "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+            ) from None
+        self._gate.bot_username = me.username
+        await self._publish_menus()
+
+    async def _publish_menus(self) -> None:
+        for language_code, commands in menu_calls(self._commands, self._default_language):
+            try:
+                await self._bot.set_my_commands(
+                    [BotCommand(command=c, description=d) for c, d in commands],
+                    language_code=language_code,
+                )
+            except (ag.TelegramAPIError, ag.ClientDecodeError) as exc:
+                # A missing menu is cosmetic; not a reason to refuse to start.
+                log.warning("could not publish the %s command menu: %s", language_code or "default", exc)

@@ -1,0 +1,248 @@
+"""python-telegram-bot adapter: its `Bot` makes the calls, its `Application` brings updates.
+
+Translation only: updates go to the shared `UpdateGate`, replies come through the
+shared `BotApiSender` logic; this module maps to and from the library's types and
+exceptions and drives its polling / webhook runners.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram import error as tg
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channel import Core, TransientError, Undeliverable
+from bot.ratelimit import RateLimiter
+from bot.telegram.inbound import ALLOWED_UPDATES, UpdateGate
+from bot.telegram.menus import CommandMenus, menu_calls
+from bot.telegram.outgoing import (
+    ApiFailure,
+    BotApiSender,
+    ContactKeyboard,
+    InlineKeyboard,
+    Markup,
+    RemoveKeyboard,
+)
+from bot.telegram.token import InvalidBotToken
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# PTB 22 warns from inside its own RetryAfter constructor that `retry_after` will
+# become a timedelta; `_seconds` below already reads either form.
+warnings.filterwarnings(
+    "ignore", message=r".*attribute `retry_after`", category=PTBDeprecationWarning
+)
+
+
+async def _api(call: Awaitable[T]) -> T:
+    """Await a library call, turning its exceptions into ApiFailure / TransientError."""
+    try:
+        return await call
+    except tg.RetryAfter as exc:
+        raise ApiFailure(429, exc.message, retry_after=_seconds(exc)) from exc
+    except tg.ChatMigrated as exc:
+        raise ApiFailure(400, exc.message, migrate_to_chat_id=exc.new_chat_id) from exc
+    except tg.Forbidden as exc:
+        raise ApiFailure(403, exc.message) from exc
+    except tg.BadRequest as exc:  # before NetworkError: BadRequest subclasses it
+        raise ApiFailure(400, exc.message) from exc
+    except tg.InvalidToken as exc:
+        raise ApiFailure(401, exc.message) from exc
+    except tg.Conflict as exc:
+        raise ApiFailure(409, exc.message) from exc
+    except tg.TelegramError as exc:  # NetworkError (5xx, connection), TimedOut
+        raise TransientError(f"{type(exc).__name__}: {exc.message}") from exc
+
+
+def _seconds(exc: tg.RetryAfter) -> float:
+    # v22 returns int or timedelta depending on PTB_TIMEDELTA and warns about the change.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _markup(
+    markup: Markup,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if isinstance(markup, InlineKeyboard):
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.text, callback_data=b.payload) for b in row] for row in markup.rows]
+        )
+    if isinstance(markup, ContactKeyboard):
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(markup.label, request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    if isinstance(markup, RemoveKeyboard):
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _photo(photo: str) -> str:
+    # PTB uploads a string that names an existing local file; a reply's photos are
+    # Telegram file ids or URLs, and must never leak a file from this machine.
+    if os.path.exists(photo):
+        raise Undeliverable("a reply photo names a local file; only file ids and URLs are sent")
+    return photo
+
+
+class PtbSender(BotApiSender):
+    def __init__(self, app: Application, limiter: RateLimiter | None) -> None:
+        super().__init__(limiter)
+        self._app = app
+
+    async def _send_text(self, chat_id: str, text: str, markup: Markup) -> int:
+        message = await _api(
+            self._app.bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(markup))
+        )
+        return message.message_id
+
+    async def _send_photo(self, chat_id: str, photo: str, markup: Markup) -> int:
+        message = await _api(
+            self._app.bot.send_photo(chat_id=chat_id, photo=_photo(photo), reply_markup=_markup(markup))
+        )
+        return message.message_id
+
+    async def _send_media_group(self, chat_id: str, photos: Sequence[str]) -> list[int]:
+        media = [InputMediaPhoto(media=_photo(p)) for p in photos]
+        messages = await _api(self._app.bot.send_media_group(chat_id=chat_id, media=media))
+        return [m.message_id for m in messages]
+
+    async def _edit_text(
+        self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None
+    ) -> None:
+        await _api(
+            self._app.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(markup)
+            )
+        )
+
+
+class PtbChannel:
+    """Telegram through python-telegram-bot: `sender` for the outbox, runners for updates."""
+
+    def __init__(
+        self,
+        token: str,
+        api_root: str,
+        core: Core,
+        *,
+        limiter: RateLimiter | None,
+        commands: CommandMenus,
+        default_language: str,
+        poll_timeout: float,
+        remember_updates: int,
+    ) -> None:
+        self._app = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_root}/bot")
+            .base_file_url(f"{api_root}/file/bot")
+            # The gate orders updates per chat and runs chats concurrently; the
+            # Application only needs to hand them over, one by one, in arrival order.
+            .concurrent_updates(False)
+            .build()
+        )
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._gate = UpdateGate(core, remember_updates=remember_updates)
+        self._commands = commands
+        self._default_language = default_language
+        self._poll_timeout = poll_timeout
+        self.sender = PtbSender(self._app, limiter)
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._gate.submit(update)
+
+    async def start_polling(self) -> None:
+        await self._start()
+        assert self._app.updater is not None
+        await self._app.updater.start_polling(
+            poll_interval=0,
+            timeout=timedelta(seconds=self._poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
+        """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
+
+        The path of the public URL is served as-is, so a reverse proxy in front must
+        keep it.
+        """
+        await self._start()
+        assert self._app.updater is not None
+        await self._app.updater.start_webhook(
+            listen=listen,
+            port=port,
+            url_path=urlsplit(url).path or "/",
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish those taken in, close the HTTP client.
+
+        The sender shares that client: stop the Deliverer first.
+        """
+        updater = self._app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        await self._gate.drain()
+        await self._app.shutdown()
+
+    async def download_file(self, file_id: str) -> bytes:
+        file = await _api(self._app.bot.get_file(file_id))
+        return bytes(await _api(file.download_as_bytearray()))
+
+    async def _start(self) -> None:
+        try:
+            await self._app.initialize()  # getMe: checks the token against the server
+        except BaseException as exc:
+            # A failed initialize leaves the HTTP client open and Application.shutdown
+            # would skip it ("not initialized"): close it here.
+            await self._app.bot.shutdown()
+            if isinstance(exc, tg.InvalidToken):
+                # PTB's own message quotes the token; ours must not.
+                raise InvalidBotToken(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+                ) from None
+            raise
+        self._gate.bot_username = self._app.bot.username
+        await self._publish_menus()
+        await self._app.start()
+
+    async def _publish_menus(self) -> None:
+        for language_code, commands in menu_calls(self._commands, self._default_language):
+            try:
+                await self._app.bot.set_my_commands(
+                    [BotCommand(c, d) for c, d in commands], language_code=language_code
+                )
+            except tg.TelegramError as exc:
+                # A missing menu is cosmetic; not a reason to refuse to start.
+                log.warning("could not publish the %s command menu: %s", language_code or "default", exc)

@@ -1,0 +1,238 @@
+"""Decide kind, urgency, category and area from the scores the rules give.
+
+The rules file says which words push which labels; this module turns the
+totals into one answer and says how sure it is. The decisions that are not
+plain "highest score wins" are spelled out here because they encode the
+taxonomy's boundary conventions, not vocabulary:
+
+* A fault reported with a protest (没人管, 拖了一个月, 说好的没来) is a
+  complaint once the protest score reaches ``complaint_over_report_at``,
+  however many fault words the owner used (taxonomy rule of thumb).
+* Urgency is thresholded, not arg-maxed: a single strong emergency cue
+  (燃气味, 困在电梯) is enough, because missing an emergency is the worst error
+  and a false alarm is cheap. A hedge (不急, no rush) lowers ``urgent`` to
+  ``normal`` but never lowers an emergency: an owner who says 不急 about a
+  gas smell still gets the duty team.
+* Inquiries and suggestions carry no same-day urgency (asking when the water
+  cut ends is not a water cut), but an emergency cue still raises them.
+* A complaint's category comes from its own cues (neighbour, developer,
+  12345…) plus the *thing* complained about, mapped by the rules file:
+  a shared lift → ``equipment``, a stairwell → ``housing``; a fault in the
+  owner's home that nobody came for → ``common``.
+* Area uses home/public cues plus the category's usual place (a lift is
+  public, a tap is at home) as a tie-breaker.
+
+Confidence is how clearly the chosen kind beats the runner-up (a logistic
+of the score gap) times, where a category is needed, the square root of the
+same figure for the category, damped when even the winner has little
+evidence. Below ``low_confidence_below`` the
+answer is flagged so the conversation asks the owner to choose.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .normalize import Normalizer
+from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
+from .segment import Segmenter
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    kind: str
+    urgency: str
+    category: str
+    area: str
+    confidence: float
+    keywords: tuple[str, ...]
+    low_confidence: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["keywords"] = list(self.keywords)
+        return d
+
+
+#: The answer for input that carries no words at all (empty, emoji, digits).
+def _empty() -> Classification:
+    return Classification("inquiry", "normal", "", "", 0.0, (), True)
+
+
+class Classifier:
+    """Keyword classifier over one rules file. Thread-safe after construction."""
+
+    _default: ClassVar["Classifier | None"] = None
+    _default_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, rules_path: str | Path | None = None):
+        self.rules = RuleSet.load(rules_path or DEFAULT_RULES)
+        self.settings = self.rules.settings
+        self.normalize = Normalizer(self.rules.typos)
+        self.segmenter = Segmenter(extra_words=self.rules.dictionary_words())
+
+    @classmethod
+    def default(cls) -> "Classifier":
+        """The process-wide instance over the packaged rules (built once)."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    cls._default = cls()
+        return cls._default
+
+    # ------------------------------------------------------------------
+
+    def classify(self, text: Any) -> Classification:
+        try:
+            norm = self.normalize(text)
+        except Exception:  # noqa: BLE001 - bad input must never raise
+            return _empty()
+        if not any(ch.isalpha() for ch in norm):
+            return _empty()  # emoji, digits, punctuation only: nothing to read
+        tokens = self.segmenter.tokens(norm)
+        fired = self.rules.match(norm, tokens)
+        return self.decide(fired)
+
+    def decide(self, fired: Fired) -> Classification:
+        s = self.settings
+        kind_scores = {k: fired.score(f"kind.{k}") for k in KINDS}
+        emergency = fired.score("urgency.emergency") >= s.emergency_at
+        candidates = KINDS
+        if emergency:
+            # Someone at risk is never "just a question" or "a suggestion",
+            # whatever question words the panic produced (总阀在哪啊 快来人).
+            candidates = tuple(k for k in KINDS if k not in ("inquiry", "suggestion"))
+        order = {k: i for i, k in enumerate(s.kind_tie_order)}
+        kind = max(candidates, key=lambda k: (kind_scores[k], -order[k]))
+        rivals = {k: kind_scores[k] for k in candidates}
+        if kind == "report" and kind_scores["complaint"] >= s.complaint_over_report_at:
+            # Taxonomy: a fault reported together with a protest about how it
+            # was handled is a complaint, however detailed the fault is. The
+            # fault then supports the complaint instead of competing with it.
+            kind = "complaint"
+            rivals.pop("report")
+        if kind_scores[kind] <= 0:
+            # Nothing recognisable: ask, don't guess. With a danger cue but no
+            # kind cue, the safe reading is a report (it goes to the duty team).
+            kind = "report" if emergency else s.kind_fallback
+        p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
+
+        urgency = self._urgency(fired, kind)
+        area_label = self._area(fired)
+        category, p_cat = self._category(fired, kind, area_label)
+        area = area_label(category) if kind == "report" else ""
+
+        evidence = max(kind_scores[kind], fired.score("urgency.emergency"))
+        damp = min(1.0, max(evidence, 0.0) / s.min_evidence) if s.min_evidence > 0 else 1.0
+        confidence = p_kind * (math.sqrt(p_cat) if category else 1.0) * damp
+        confidence = round(max(0.0, min(1.0, confidence)), 3)
+
+        labels = [f"kind.{kind}"]
+        if urgency != "normal":
+            labels.append(f"urgency.{urgency}")
+        if category:
+            labels.append(f"{kind}.{category}")
+            thing = self._main_report_category(fired)
+            if kind == "complaint" and thing and \
+                    self._complaint_thing(thing, area_label(thing)) == category:
+                labels.append(f"report.{thing}")
+        if area:
+            labels.append(f"area.{area}")
+        keywords = _keywords(fired, labels)
+        return Classification(kind, urgency, category, area, confidence, keywords,
+                              confidence < s.low_confidence_below)
+
+    # ------------------------------------------------------------------
+
+    def _urgency(self, fired: Fired, kind: str) -> str:
+        s = self.settings
+        if fired.score("urgency.emergency") >= s.emergency_at:
+            return "emergency"
+        if kind in ("inquiry", "suggestion"):
+            return "normal"
+        urgent = fired.score("urgency.urgent")
+        if urgent >= s.urgent_at and fired.score("urgency.calm") <= 0:
+            return "urgent"
+        return "normal"
+
+    def _area(self, fired: Fired):
+        s = self.settings
+        home = fired.score("area.home")
+        public = fired.score("area.public")
+
+        def label(category: str) -> str:
+            prior = s.area_prior.get(category, "home")
+            h = home + (s.area_prior_weight if prior == "home" else 0.0)
+            p = public + (s.area_prior_weight if prior == "public" else 0.0)
+            if h == p:
+                return prior
+            return "home" if h > p else "public"
+
+        return label
+
+    def _complaint_thing(self, report_category: str, area: str) -> str:
+        if area == "home":
+            return self.settings.complaint_thing_home
+        return self.settings.complaint_thing_public.get(report_category, "common")
+
+    @staticmethod
+    def _main_report_category(fired: Fired) -> str:
+        cats = CATEGORIES["report"]
+        best = max(cats, key=lambda c: (fired.score(f"report.{c}"), -cats.index(c)))
+        return best if fired.score(f"report.{best}") > 0 else ""
+
+    def _category(self, fired: Fired, kind: str, area_label) -> tuple[str, float]:
+        if kind not in CATEGORIES:
+            return "", 1.0
+        s = self.settings
+        scores = {c: fired.score(f"{kind}.{c}") for c in CATEGORIES[kind]}
+        if kind == "complaint":
+            # The thing complained about counts too, mapped to the complaint
+            # categories of the callback instruction (see module docstring).
+            # Only the main thing: a leak that also mentions a lamp is one
+            # complaint about a leak, not two half-complaints.
+            thing = self._main_report_category(fired)
+            if thing:
+                target = self._complaint_thing(thing, area_label(thing))
+                scores[target] += fired.score(f"report.{thing}") * s.complaint_from_report
+        best = max(scores, key=lambda c: (scores[c], -CATEGORIES[kind].index(c)))
+        if scores[best] <= 0:
+            return s.fallback_category.get(kind, CATEGORIES[kind][0]), 0.0
+        return best, _margin_confidence(scores, best, s.category_temperature)
+
+
+def _margin_confidence(scores: dict[str, float], chosen: str, temperature: float) -> float:
+    """Probability that ``chosen`` beats the runner-up, from the score gap.
+
+    A two-way logistic on (chosen − best other): a gap of 0 gives 0.5, a gap
+    of one strong cue (≈3) gives ~0.8–0.9. Comparing with the runner-up
+    rather than a softmax over every label keeps a clear single-cue message
+    confident; what makes an answer doubtful is a close second, not the
+    number of labels that did not fire.
+    """
+    t = temperature if temperature > 0 else 1.0
+    others = [v for k, v in scores.items() if k != chosen]
+    second = max(others) if others else 0.0
+    gap = scores.get(chosen, 0.0) - max(second, 0.0)
+    return 1.0 / (1.0 + math.exp(-gap / t))
+
+
+def _keywords(fired: Fired, labels: list[str]) -> tuple[str, ...]:
+    found: dict[str, int] = {}
+    for label in labels:
+        for start, text in fired.evidence.get(label, ()):
+            if text not in found or start < found[text]:
+                found[text] = start
+    # Drop a word shown inside a longer shown word (电梯 inside 电梯困人).
+    words = sorted(found, key=lambda w: (found[w], -len(w)))
+    kept = [w for w in words if not any(w != o and w in o for o in words)]
+    return tuple(kept)
+
+
+def classify(text: Any) -> Classification:
+    """Classify one owner message with the cached default classifier."""
+    return Classifier.default().classify(text)

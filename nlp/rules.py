@@ -1,0 +1,467 @@
+"""Load the staff-editable rules file and match it against a message.
+
+The rules file (``rules.yaml``) is a list of *groups*. A group says: when any
+of these words appears (and, optionally, one word from each ``all_of`` list),
+add these weights to these labels. Labels are ``dimension.code`` strings:
+``kind.report``, ``urgency.emergency``, ``report.plumbing``,
+``complaint.neighbor``, ``service.parking``, ``area.home``. A group fires at
+most once per message, however many of its words appear, so a long rant that
+repeats 没人管 five times weighs the same as one that says it once; put cues of
+different strength in different groups.
+
+Word syntax (explained to staff in the header of ``rules.yaml``):
+
+``电梯``        Chinese, two or more characters: found anywhere in the text.
+``堵``          one Chinese character: must be a whole jieba word, so 堵 fires
+                in 马桶堵了 but not in 堵车.
+``=火``         ``=`` forces whole-word matching for longer words too.
+``leak``        English: matches at the start of a word (leak, leaks,
+                leaking), never inside one (fleak). ``=gas`` = whole word.
+``水管...爆``   the parts in this order within one clause, at most
+                ``settings.gap`` characters apart: 水管爆了, 水管突然爆了.
+
+Negation: unless a group says ``negatable: false``, a word does not count
+when one of the ``negators`` stands within ``settings.negation_words`` words
+before it in the same clause (不是投诉, 没有冒烟, nobody is stuck). A clause that
+ends as a question (…吧 / …吗 / ?) keeps the word: 不是漏水吧？ is a worry,
+not a denial, and missing an emergency is the worst error we can make.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml makes loading ~10x faster; it ships with PyYAML wheels.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the build of PyYAML
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from .segment import Token
+
+DEFAULT_RULES = Path(__file__).resolve().parent / "rules.yaml"
+
+KINDS = ("report", "complaint", "service", "inquiry", "suggestion")
+URGENCIES = ("emergency", "urgent", "normal")
+CATEGORIES = {
+    "report": ("plumbing", "electrical", "building", "elevator", "facility",
+               "security", "environment"),
+    "complaint": ("common", "housing", "equipment", "order", "environment",
+                  "general", "neighbor", "developer", "other", "government"),
+    "service": ("home_repair", "housekeeping", "plant_care", "rental", "moving",
+                "renovation", "parking", "recycling", "access"),
+}
+AREAS = ("home", "public")
+
+#: Every label a group may add weight to.
+LABELS: frozenset[str] = frozenset(
+    [f"kind.{k}" for k in KINDS]
+    + ["urgency.emergency", "urgency.urgent", "urgency.calm"]
+    + [f"{kind}.{c}" for kind, cats in CATEGORIES.items() for c in cats]
+    + [f"area.{a}" for a in AREAS]
+)
+
+# Characters that end a clause. A space ends a clause only between Chinese
+# characters (owners often type spaces instead of commas); in English it
+# merely separates words.
+_CLAUSE_PUNCT = frozenset(",.!?;:。、~…()[]【】「」『』\"'\n")
+_QUESTION_END = re.compile(r"[吗吧嘛么?]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message says where."""
+
+
+# --------------------------------------------------------------------------
+# patterns
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One word from the rules file, compiled."""
+
+    source: str              # as written in the file (for error messages)
+    parts: tuple[str, ...]   # one part, or several for A...B
+    whole: bool              # must align with word boundaries
+    english: bool            # ASCII: word-start boundary semantics
+
+    @property
+    def first(self) -> str:
+        return self.parts[0]
+
+
+def compile_word(raw: Any, where: str) -> Pattern:
+    if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+        raise RulesError(f"{where}: word must be text, got {raw!r}")
+    word = str(raw).strip().lower()
+    whole = word.startswith("=")
+    if whole:
+        word = word[1:].strip()
+    parts = tuple(p.strip() for p in word.split("..."))
+    if not word or any(not p for p in parts):
+        raise RulesError(f"{where}: empty word or empty part in {raw!r}")
+    english = all(ord(ch) < 128 for ch in word)
+    if len(parts) == 1 and not english and len(word) == 1:
+        whole = True  # one Chinese character: whole jieba word only
+    return Pattern(str(raw), parts, whole, english)
+
+
+# --------------------------------------------------------------------------
+# rule groups and the rule set
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    why: str
+    words: tuple[Pattern, ...]
+    all_of: tuple[tuple[Pattern, ...], ...]
+    add: tuple[tuple[str, float], ...]
+    negatable: bool
+    index: int  # position in the file, for stable ordering and messages
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    start: int
+    end: int
+    text: str
+    negated: bool
+
+
+@dataclass
+class Fired:
+    """What one message scored: label weights and the words behind them."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    # label → list of (start, matched text), for showing staff why
+    evidence: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)
+
+    def score(self, label: str) -> float:
+        return self.scores.get(label, 0.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    gap: int = 8
+    negation_words: int = 3
+    emergency_at: float = 4.0
+    urgent_at: float = 3.0
+    low_confidence_below: float = 0.5
+    kind_temperature: float = 2.0
+    category_temperature: float = 2.0
+    min_evidence: float = 3.0
+    complaint_from_report: float = 0.6
+    kind_fallback: str = "inquiry"
+    complaint_over_report_at: float = 5.0
+    kind_tie_order: tuple[str, ...] = KINDS
+    area_prior: dict[str, str] = field(default_factory=dict)
+    area_prior_weight: float = 1.0
+    complaint_thing_public: dict[str, str] = field(default_factory=dict)
+    complaint_thing_home: str = "common"
+    fallback_category: dict[str, str] = field(default_factory=dict)
+
+
+class RuleSet:
+    """Compiled rules: a first-character index over every word."""
+
+    def __init__(self, data: dict[str, Any], source: str = "<rules>"):
+        if not isinstance(data, dict):
+            raise RulesError(f"{source}: top level must be a mapping")
+        self.source = source
+        self.settings = _settings(data.get("settings") or {}, source)
+        self.negators = self._negators(data.get("negators") or {})
+        self.typos = self._typos(data.get("typos") or {})
+        self.groups = self._groups(data.get("rules"))
+        self._index()
+
+    # -- loading -----------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_RULES) -> "RuleSet":
+        path = Path(path)
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = yaml.load(f, Loader=_Loader)
+        except yaml.YAMLError as exc:
+            raise RulesError(f"{path}: not valid YAML: {exc}") from exc
+        return cls(data, str(path))
+
+    def _negators(self, raw: Any) -> frozenset[str]:
+        words: list[str] = []
+        for lang in ("zh", "en"):
+            items = raw.get(lang) or [] if isinstance(raw, dict) else []
+            if not isinstance(items, list):
+                raise RulesError(f"{self.source}: negators.{lang} must be a list")
+            words += [str(w).strip().lower() for w in items]
+        return frozenset(w for w in words if w)
+
+    def _typos(self, raw: Any) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            raise RulesError(f"{self.source}: typos must be a mapping wrong: right")
+        return {str(k): str(v) for k, v in raw.items()}
+
+    def _groups(self, raw: Any) -> tuple[Group, ...]:
+        if not isinstance(raw, list) or not raw:
+            raise RulesError(f"{self.source}: 'rules' must be a non-empty list")
+        groups = []
+        for i, item in enumerate(raw):
+            where = f"{self.source}: rules[{i}]"
+            if not isinstance(item, dict):
+                raise RulesError(f"{where}: must be a mapping")
+            unknown = set(item) - {"why", "words", "all_of", "add", "negatable"}
+            if unknown:
+                raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+            why = str(item.get("why", "")).strip()
+            where = f"{where} ({why[:30]})" if why else where
+            words = tuple(compile_word(w, where) for w in item.get("words") or [])
+            all_of_raw = item.get("all_of") or []
+            if not isinstance(all_of_raw, list) or any(not isinstance(x, list) for x in all_of_raw):
+                raise RulesError(f"{where}: all_of must be a list of word lists")
+            all_of = tuple(tuple(compile_word(w, where) for w in lst) for lst in all_of_raw)
+            if not words and not all_of:
+                raise RulesError(f"{where}: needs words or all_of")
+            add_raw = item.get("add")
+            if not isinstance(add_raw, dict) or not add_raw:
+                raise RulesError(f"{where}: 'add' must map labels to weights")
+            add = []
+            for label, weight in add_raw.items():
+                if label not in LABELS:
+                    raise RulesError(f"{where}: unknown label {label!r}")
+                if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                    raise RulesError(f"{where}: weight for {label} must be a number")
+                add.append((label, float(weight)))
+            groups.append(Group(why, words, all_of, tuple(add),
+                                bool(item.get("negatable", True)), i))
+        return tuple(groups)
+
+    def _index(self) -> None:
+        # One id per distinct pattern. For each id, the (group, slot) pairs that
+        # use it: slot -1 is the group's ``words``, slot k its k-th ``all_of``
+        # list. Matching then touches only groups whose patterns hit.
+        self._patterns: dict[Pattern, int] = {}
+        self._users: list[list[tuple[int, int]]] = []
+        for g in self.groups:
+            slots = [(-1, g.words)] + list(enumerate(g.all_of))
+            for slot, words in slots:
+                for p in set(words):
+                    pid = self._patterns.setdefault(p, len(self._patterns))
+                    if pid == len(self._users):
+                        self._users.append([])
+                    self._users[pid].append((g.index, slot))
+        # Lookup by the first two characters when the first part has two or
+        # more (almost every Chinese word), else by the first character: a
+        # position in the text then tries a handful of words, not hundreds.
+        self._by_two: dict[str, list[tuple[Pattern, int]]] = {}
+        self._by_one: dict[str, list[tuple[Pattern, int]]] = {}
+        self._by_token: dict[str, list[tuple[Pattern, int]]] = {}
+        for p, pid in self._patterns.items():
+            if p.whole and len(p.parts) == 1 and not p.english:
+                self._by_token.setdefault(p.first, []).append((p, pid))
+            elif len(p.first) >= 2:
+                self._by_two.setdefault(p.first[:2], []).append((p, pid))
+            else:
+                self._by_one.setdefault(p.first, []).append((p, pid))
+
+    def dictionary_words(self) -> tuple[str, ...]:
+        """Whole-word Chinese patterns, so jieba keeps them as one token."""
+        return tuple(sorted(p.first for p in self._patterns
+                            if p.whole and not p.english and len(p.first) > 1))
+
+    # -- matching ----------------------------------------------------------
+
+    def match(self, text: str, tokens: list[Token]) -> Fired:
+        ctx = _Context(text, tokens, self)
+        hits: dict[int, Hit] = {}
+        by_two, by_one = self._by_two, self._by_one
+        for i in range(len(text)):
+            for p, pid in by_two.get(text[i:i + 2], ()):
+                hit = ctx.find_at(p, i)
+                if hit is not None:
+                    _keep(hits, pid, hit)
+            for p, pid in by_one.get(text[i], ()):
+                hit = ctx.find_at(p, i)
+                if hit is not None:
+                    _keep(hits, pid, hit)
+        for t in tokens:
+            for p, pid in self._by_token.get(t.text, ()):
+                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
+
+        # Per group and slot, the earliest usable hit (a negated hit is usable
+        # only by groups marked ``negatable: false``).
+        best: dict[int, dict[int, Hit]] = {}
+        for pid, hit in hits.items():
+            for gi, slot in self._users[pid]:
+                if hit.negated and self.groups[gi].negatable:
+                    continue
+                slots = best.setdefault(gi, {})
+                old = slots.get(slot)
+                if old is None or (hit.start, -(hit.end - hit.start)) < (old.start, -(old.end - old.start)):
+                    slots[slot] = hit
+
+        fired = Fired()
+        for gi in sorted(best):
+            g = self.groups[gi]
+            slots = best[gi]
+            needed = ([-1] if g.words else []) + list(range(len(g.all_of)))
+            if any(k not in slots for k in needed):
+                continue
+            shown = [(slots[k].start, slots[k].text) for k in needed]
+            fired.groups.append(g)
+            for label, weight in g.add:
+                fired.scores[label] = fired.scores.get(label, 0.0) + weight
+                if weight > 0:
+                    fired.evidence.setdefault(label, []).extend(shown)
+        return fired
+
+
+def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
+    # Keep the first occurrence that is not negated; an occurrence that is
+    # negated only counts if it is the only one (不是投诉…但我要投诉 → complaint).
+    old = hits.get(pid)
+    if old is None or (old.negated and not hit.negated):
+        hits[pid] = hit
+
+
+class _Context:
+    """Per-message helpers: clause boundaries, token lookup, negation."""
+
+    __slots__ = ("text", "tokens", "starts", "rules", "breaks")
+
+    def __init__(self, text: str, tokens: list[Token], rules: RuleSet):
+        self.text = text
+        self.tokens = tokens
+        self.starts = [t.start for t in tokens]
+        self.rules = rules
+        self.breaks = _clause_breaks(text)
+
+    def clause_end(self, pos: int) -> int:
+        i = bisect.bisect_left(self.breaks, pos)
+        return self.breaks[i] if i < len(self.breaks) else len(self.text)
+
+    def clause_start(self, pos: int) -> int:
+        i = bisect.bisect_right(self.breaks, pos - 1)
+        return self.breaks[i - 1] + 1 if i > 0 else 0
+
+    def find_at(self, p: Pattern, i: int) -> Hit | None:
+        text = self.text
+        first = p.parts[0]
+        if not text.startswith(first, i):
+            return None
+        if p.english and i > 0 and _is_word_char(first[0]) and _is_word_char(text[i - 1]):
+            return None
+        end = i + len(first)
+        if len(p.parts) == 1:
+            if p.whole and not self._whole(i, end, p.english):
+                return None
+            return Hit(i, end, first, self.negated(i, end))
+        # A...B...: each next part within settings.gap characters, same clause.
+        limit = self.clause_end(i)
+        gap = self.rules.settings.gap
+        gaps = []
+        for part in p.parts[1:]:
+            j = text.find(part, end, min(limit, end + gap + len(part)))
+            if j < 0:
+                return None
+            gaps.append((end, j))
+            end = j + len(part)
+        return Hit(i, end, text[i:end], self.negated(i, end, gaps))
+
+    def _whole(self, start: int, end: int, english: bool) -> bool:
+        if english:
+            return (end >= len(self.text) or not _is_word_char(self.text[end - 1])
+                    or not _is_word_char(self.text[end]))
+        k = bisect.bisect_left(self.starts, start)
+        if k >= len(self.tokens) or self.tokens[k].start != start:
+            return False
+        while k < len(self.tokens) and self.tokens[k].end < end:
+            k += 1
+        return k < len(self.tokens) and self.tokens[k].end == end
+
+    def negated(self, start: int, end: int, gaps: list[tuple[int, int]] = ()) -> bool:
+        """Is the word at ``start``..``end`` denied by a negator?
+
+        A negator counts when it is one of the few words just before the word
+        in the same clause (不是投诉), or, for A...B patterns, stands in a gap
+        between the parts (水管没爆). Negators written inside the word itself
+        (没人管) are part of the cue, not a denial of it.
+        """
+        negators = self.rules.negators
+        if not negators:
+            return False
+        c_start = self.clause_start(start)
+        k = bisect.bisect_left(self.starts, start)  # first token at/after start
+        denied = False
+        looked = 0
+        j = k - 1
+        while j >= 0 and looked < self.rules.settings.negation_words:
+            t = self.tokens[j]
+            if t.end <= c_start:
+                break
+            if t.text in negators:
+                denied = True
+                break
+            looked += 1
+            j -= 1
+        for g_start, g_end in gaps:
+            if denied:
+                break
+            m = bisect.bisect_left(self.starts, g_start)
+            while m < len(self.tokens) and self.tokens[m].start < g_end:
+                if self.tokens[m].text in negators:
+                    denied = True
+                    break
+                m += 1
+        if denied:
+            # 不是漏水吧？ / 是不是没关? — a worried question affirms the cue.
+            tail = self.text[end:self.clause_end(end) + 1]
+            if _QUESTION_END.search(tail):
+                return False
+        return denied
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _clause_breaks(text: str) -> list[int]:
+    out = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch in _CLAUSE_PUNCT:
+            out.append(i)
+        elif ch == " " and 0 < i < n - 1 and (_CJK.match(text[i - 1]) or _CJK.match(text[i + 1])):
+            out.append(i)
+    return out
+
+
+def _settings(raw: dict[str, Any], source: str) -> Settings:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{source}: settings must be a mapping")
+    known = Settings.__dataclass_fields__
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise RulesError(f"{source}: unknown settings {sorted(unknown)}")
+    values = dict(raw)
+    if "kind_tie_order" in values:
+        order = tuple(values["kind_tie_order"])
+        if sorted(order) != sorted(KINDS):
+            raise RulesError(f"{source}: kind_tie_order must list each kind once")
+        values["kind_tie_order"] = order
+    for key, allowed in (("area_prior", AREAS),
+                         ("complaint_thing_public", CATEGORIES["complaint"])):
+        for cat, val in (values.get(key) or {}).items():
+            if cat not in CATEGORIES["report"] or val not in allowed:
+                raise RulesError(f"{source}: settings.{key}: bad entry {cat}: {val}")
+    for kind, cat in (values.get("fallback_category") or {}).items():
+        if kind not in CATEGORIES or cat not in CATEGORIES[kind]:
+            raise RulesError(f"{source}: settings.fallback_category: bad entry {kind}: {cat}")
+    if values.get("kind_fallback", "inquiry") not in KINDS:
+        raise RulesError(f"{source}: settings.kind_fallback must be a kind")
+    return Settings(**values)

@@ -1,0 +1,54 @@
+"""Normalization: width, case, script, typos, and never crashing on input."""
+
+from __future__ import annotations
+
+from nlp import hant
+from nlp.normalize import MAX_CHARS, Normalizer
+
+
+def test_fullwidth_and_case_are_folded():
+    n = Normalizer()
+    assert n("ＬＩＦＴ　Ｓｔｕｃｋ！１２３") == "lift stuck!123"
+
+
+def test_traditional_characters_become_simplified():
+    n = Normalizer()
+    assert n("電梯裡有人被困，沒人應") == "电梯里有人被困,没人应"
+    # 著 is folded only where it means 着 (著名 stays as written).
+    assert n("樓下著火了") == "楼下着火了"
+    assert n("著名") == "著名"
+
+
+def test_typos_are_fixed_after_script_folding():
+    n = Normalizer({"点梯": "电梯", "露水": "漏水"})
+    assert n("點梯坏了") == "电梯坏了"  # traditional 點 first, then the typo
+    assert n("阳台露水") == "阳台漏水"
+
+
+def test_english_contractions_expose_not():
+    assert Normalizer()("The lift isn't working") == "the lift is not working"
+
+
+def test_whitespace_collapses_and_trims():
+    assert Normalizer()("  马桶堵了 \n\n 快来 ") == "马桶堵了 快来"
+
+
+def test_odd_inputs_become_text():
+    n = Normalizer()
+    assert n(None) == ""
+    assert n("") == ""
+    assert n(b"\xe7\x94\xb5\xe6\xa2\xaf") == "电梯"
+    assert n(12345) == "12345"
+
+
+def test_long_input_is_cut():
+    assert len(Normalizer()("漏" * (MAX_CHARS * 50))) == MAX_CHARS
+
+
+def test_hant_table_is_one_to_one_and_never_maps_to_itself():
+    for trad, simp in hant._PAIRS:
+        assert len(trad) == len(simp)
+    assert all(k != v for k, v in hant.TABLE.items())
+    # Simplified characters that share a traditional form's shape must not be keys.
+    for common in "电梯漏水没人管着火了门锁坏了":
+        assert ord(common) not in hant.TABLE

@@ -1,0 +1,174 @@
+"""The matching engine: word syntax, negation scope, groups, validation.
+
+Each test builds a tiny rules file so it checks the engine, not vocabulary.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from nlp import Classifier
+from nlp.rules import RulesError
+
+
+def make(tmp_path, rules: str, settings: str = "") -> Classifier:
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent(f"""
+        settings:
+          emergency_at: 4
+          urgent_at: 3
+          {settings}
+        negators:
+          zh: [不, 不是, 没, 没有]
+          en: [not, no, nobody]
+        typos: {{点梯: 电梯}}
+        rules:
+        """) + textwrap.indent(textwrap.dedent(rules), "  "), encoding="utf-8")
+    return Classifier(rules_path=path)
+
+
+def scores(clf: Classifier, text: str) -> dict[str, float]:
+    norm = clf.normalize(text)
+    return clf.rules.match(norm, clf.segmenter.tokens(norm)).scores
+
+
+def test_one_character_word_must_be_a_whole_word(tmp_path):
+    clf = make(tmp_path, """
+        - words: [堵]
+          add: {kind.report: 3}
+        """)
+    assert scores(clf, "下水道堵").get("kind.report") == 3
+    assert "kind.report" not in scores(clf, "早上堵车")
+
+
+def test_smoke_word_is_not_a_cigarette_butt(tmp_path):
+    clf = make(tmp_path, """
+        - words: [=烟]
+          add: {urgency.emergency: 5}
+        """)
+    assert scores(clf, "楼里有烟").get("urgency.emergency") == 5
+    assert "urgency.emergency" not in scores(clf, "地上全是烟头")
+
+
+def test_english_matches_at_word_start_only(tmp_path):
+    clf = make(tmp_path, """
+        - words: [leak]
+          add: {kind.report: 3}
+        - words: [=gas]
+          add: {urgency.emergency: 5}
+        """)
+    assert scores(clf, "the pipe is leaking").get("kind.report") == 3
+    assert "kind.report" not in scores(clf, "bleak")
+    assert scores(clf, "I smell gas!").get("urgency.emergency") == 5
+    assert "urgency.emergency" not in scores(clf, "gasoline price")
+
+
+def test_gap_pattern_stays_within_one_clause(tmp_path):
+    clf = make(tmp_path, """
+        - words: [水管...爆]
+          add: {urgency.emergency: 5}
+        """)
+    assert scores(clf, "水管突然爆了").get("urgency.emergency") == 5
+    assert "urgency.emergency" not in scores(clf, "水管很旧，爆米花")
+    assert "urgency.emergency" not in scores(clf, "水管没爆")  # negator in the gap
+
+
+def test_negator_before_a_word_cancels_it(tmp_path):
+    clf = make(tmp_path, """
+        - words: [投诉]
+          add: {kind.complaint: 5}
+        - words: [冒烟]
+          add: {urgency.emergency: 5}
+        - words: [stuck]
+          add: {urgency.emergency: 5}
+        """)
+    assert "kind.complaint" not in scores(clf, "不是投诉，只是说一下")
+    assert scores(clf, "我要投诉").get("kind.complaint") == 5
+    assert "urgency.emergency" not in scores(clf, "没有冒烟")
+    assert "urgency.emergency" not in scores(clf, "nobody is stuck")
+    # a negated occurrence does not hide a later, real one
+    assert scores(clf, "不是投诉物业，是投诉邻居").get("kind.complaint") == 5
+
+
+def test_worried_question_keeps_the_word(tmp_path):
+    clf = make(tmp_path, """
+        - words: [煤气味]
+          add: {urgency.emergency: 5}
+        """)
+    assert "urgency.emergency" not in scores(clf, "没有煤气味")
+    assert scores(clf, "不是煤气味吧？").get("urgency.emergency") == 5
+
+
+def test_negator_reach_is_limited_and_clause_bound(tmp_path):
+    clf = make(tmp_path, """
+        - words: [漏水]
+          add: {kind.report: 3}
+        """)
+    assert scores(clf, "不是，厨房漏水").get("kind.report") == 3  # other clause
+
+
+def test_non_negatable_group_ignores_negators(tmp_path):
+    clf = make(tmp_path, """
+        - words: [不急]
+          negatable: false
+          add: {urgency.calm: 3}
+        """)
+    assert scores(clf, "不急").get("urgency.calm") == 3
+
+
+def test_group_fires_once_and_all_of_needs_every_list(tmp_path):
+    clf = make(tmp_path, """
+        - words: [没人管, 没人理]
+          add: {kind.complaint: 4}
+        - all_of: [[电梯], [困, 卡住]]
+          add: {urgency.emergency: 5}
+        """)
+    assert scores(clf, "没人管也没人理").get("kind.complaint") == 4
+    assert scores(clf, "电梯卡住了").get("urgency.emergency") == 5
+    assert "urgency.emergency" not in scores(clf, "卡住了")
+
+
+def test_negative_weights_cancel(tmp_path):
+    clf = make(tmp_path, """
+        - words: [电梯]
+          add: {report.elevator: 5}
+        - words: [电梯口]
+          negatable: false
+          add: {report.elevator: -4}
+        """)
+    assert scores(clf, "电梯口有垃圾")["report.elevator"] == 1
+
+
+def test_typos_from_the_file_apply(tmp_path):
+    clf = make(tmp_path, """
+        - words: [电梯]
+          add: {report.elevator: 5, kind.report: 3}
+        """)
+    assert clf.classify("点梯坏了").category == "elevator"
+
+
+@pytest.mark.parametrize(("rules", "message"), [
+    ("- words: [x]\n  add: {kind.nonsense: 1}\n", "unknown label"),
+    ("- words: [x]\n  add: {kind.report: high}\n", "must be a number"),
+    ("- words: [x]\n  add: {kind.report: 1}\n  colour: red\n", "unknown keys"),
+    ("- add: {kind.report: 1}\n", "needs words or all_of"),
+    ("- words: [x]\n", "'add' must map"),
+    ("- words: ['...x']\n  add: {kind.report: 1}\n", "empty"),
+])
+def test_bad_rules_are_rejected_with_a_useful_message(tmp_path, rules, message):
+    with pytest.raises(RulesError, match=message):
+        make(tmp_path, rules)
+
+
+def test_invalid_yaml_is_a_rules_error(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("rules: [unclosed", encoding="utf-8")
+    with pytest.raises(RulesError, match="not valid YAML"):
+        Classifier(rules_path=path)
+
+
+def test_packaged_rules_load_and_every_word_compiles():
+    clf = Classifier.default()
+    assert len(clf.rules.groups) > 50
