@@ -151,19 +151,20 @@ async def _one(app: App, community: Community, now: datetime, item: Any, work: W
     async with app.uow() as uow:
         try:
             replies = await work(uow, community, item, now)
+            if replies is None:
+                return False  # another process claimed it first
+            await _enqueue(uow, replies, now)
+            await uow.commit()
         except DeskError:
-            # StaleCase and friends: someone changed the case under us; nothing is lost,
-            # the row is still due (or no longer is) and the next tick looks again.
+            # StaleCase and friends: someone changed the case under us; the transaction
+            # (claim included) rolls back and the next tick looks again.
             return False
         except Exception:
-            # Never the owner's data in logs: the ids and the error kind only.
+            # Rolled back, claim included, so the work stays due.  Never the owner's data
+            # in logs: the work's name and the row id only.
             log.exception("due work %s failed for %s", getattr(work, "__name__", work), _key(item))
             report.failures += 1
             return False
-        if replies is None:
-            return False
-        await _enqueue(uow, replies, now)
-        await uow.commit()
     report.replies.extend(replies)
     return True
 
@@ -187,14 +188,14 @@ async def _escalations(app: App, community: Community, now: datetime, report: Ti
         async with app.uow() as uow:
             try:
                 replies = list(await check(uow, community, now))
+                await _enqueue(uow, replies, now)
+                await uow.commit()
             except DeskError:
                 continue
             except Exception:
                 log.exception("escalation %s failed", name)
                 report.failures += 1
                 continue
-            await _enqueue(uow, replies, now)
-            await uow.commit()
         report.replies.extend(replies)
         count += len(replies)
     return count

@@ -9,9 +9,8 @@ from datetime import datetime
 
 from cases.callbacks import unsatisfied
 from cases.lifecycle import SYSTEM, Actor, Case
-from cases.privacy import scrub
 from cases.records import CallbackRecord, Community
-from handlers.cards import STAFF_LOCALE, alert_replies, card_replies
+from handlers.cards import STAFF_LOCALE, alert_replies, card_buttons, card_replies, group_safe_for
 from handlers.i18n import t
 from handlers.messages import Reply
 from storage.uow import UnitOfWork
@@ -55,10 +54,12 @@ async def conclude(
     await uow.cases.save(case)
     outcome = Outcome(case, satisfied=not bad)
     if bad:
+        # The card is edited in place (it may be far up the group's history); the alert is a
+        # new message with the owner's words — masked for the group — and the card's buttons.
+        words = (await group_safe_for(uow, case, comment))[:300] if comment else t(STAFF_LOCALE, "survey.no_words")
         outcome.replies += await card_replies(uow, community, case, now)
         outcome.replies += await alert_replies(
-            uow, community, case.team_code, "survey.rework_alert", id=case.id, round=case.rework_round,
-            verdict=summary, words=scrub(comment)[:300] if comment else t(STAFF_LOCALE, "survey.no_words"),
-            method=t(STAFF_LOCALE, f"survey.method_{method}"),
+            uow, community, case.team_code, "survey.rework_alert", buttons=card_buttons(case), id=case.id,
+            round=case.rework_round, verdict=summary, words=words, method=t(STAFF_LOCALE, f"survey.method_{method}"),
         )
     return outcome
