@@ -53,6 +53,8 @@ log = logging.getLogger("wuye.scheduler")
 TICK_JOB, NEXT_DUE_JOB = "wuye-tick", "wuye-next-due"
 TICK_SECONDS = 30
 BATCH = 200
+# Items per transaction: one commit (one fsync on SQLite) for many surveys.
+CHUNK = 50
 ESCALATION_MODULE = "handlers.escalation"
 
 Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
@@ -130,43 +132,62 @@ def _key(item: Any) -> Any:
     return item.id if isinstance(item, CallbackRecord) else item
 
 
+class _Lost(Exception):
+    """Another process claimed the item first: undo this item's savepoint, nothing else."""
+
+
 async def _drain(app: App, community: Community, stamp: Callable[[], datetime], report: TickReport,
                  fetch: Callable[[UnitOfWork], Awaitable[Sequence[Any]]], work: Work) -> int:
-    """Fetch due items in batches and do each in its own transaction; returns how many
+    """Fetch due items in batches and do them, CHUNK per transaction; returns how many
     this process did.  Items another process claimed, or that failed, are not retried
-    in this tick (a failure is logged and left due for the next one)."""
+    in this tick (a failure is logged and stays due for the next one)."""
     done, seen = 0, set()
     while True:
         async with app.uow() as uow:
             batch = [item for item in await fetch(uow) if _key(item) not in seen]
         if not batch:
             return done
-        for item in batch:
-            seen.add(_key(item))
-            if await _one(app, community, stamp(), item, work, report):
-                done += 1
+        for start in range(0, len(batch), CHUNK):
+            chunk = batch[start:start + CHUNK]
+            seen.update(_key(item) for item in chunk)
+            done += await _chunk(app, community, stamp, chunk, work, report)
 
 
-async def _one(app: App, community: Community, now: datetime, item: Any, work: Work, report: TickReport) -> bool:
+async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], chunk: Sequence[Any],
+                 work: Work, report: TickReport) -> int:
+    """One transaction for a few items, each in its own savepoint: an item that fails or
+    was claimed elsewhere is undone alone (its claim with it), the rest commit together.
+    Claim and outbox rows of an item always commit (or vanish) together: exactly once."""
+    sent: list[list[Reply]] = []
     async with app.uow() as uow:
+        for item in chunk:
+            now = stamp()
+            try:
+                async with uow.session.begin_nested():
+                    replies = await work(uow, community, item, now)
+                    if replies is None:
+                        raise _Lost
+                    await _enqueue(uow, replies, now)
+                sent.append(replies)
+            except (_Lost, DeskError):
+                # Claimed by another process, or the case changed under us (StaleCase):
+                # the next tick looks again if it is still due.
+                continue
+            except Exception:
+                # Never the owner's data in logs: the work's name and the row id only.
+                log.exception("due work %s failed for %s", getattr(work, "__name__", work), _key(item))
+                report.failures += 1
+        if not sent:
+            return 0
         try:
-            replies = await work(uow, community, item, now)
-            if replies is None:
-                return False  # another process claimed it first
-            await _enqueue(uow, replies, now)
             await uow.commit()
-        except DeskError:
-            # StaleCase and friends: someone changed the case under us; the transaction
-            # (claim included) rolls back and the next tick looks again.
-            return False
         except Exception:
-            # Rolled back, claim included, so the work stays due.  Never the owner's data
-            # in logs: the work's name and the row id only.
-            log.exception("due work %s failed for %s", getattr(work, "__name__", work), _key(item))
-            report.failures += 1
-            return False
-    report.replies.extend(replies)
-    return True
+            log.exception("could not commit %s items of %s", len(sent), getattr(work, "__name__", work))
+            report.failures += len(sent)
+            return 0
+    for replies in sent:
+        report.replies.extend(replies)
+    return len(sent)
 
 
 async def _enqueue(uow: UnitOfWork, replies: Sequence[Reply], now: datetime) -> None:
