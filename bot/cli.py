@@ -121,3 +121,59 @@ def run() -> None:
         asyncio.run(run_until_signalled(settings))
     except InvalidBotToken as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def shell() -> None:
+    """Chat with the help desk in this terminal: owners, staff and team groups in one window.
+
+    Uses DATABASE_URL (the embedded SQLite file by default); an empty database is
+    migrated and gets the demo community (COMMUNITY_FILE) on first start.
+    """
+    import sys
+
+    from bot.console import run_shell
+
+    try:
+        asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
+    except CommunityFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day (community time)")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="day after the last (exclusive)")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "xlsx"]), default=None,
+              help="default: from --out's extension, else md")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="file (default: stdout)")
+@click.option("--community", default=None, help="community code (default: the first one)")
+@click.option("--cases", "export", is_flag=True, help="export the period's cases with timelines instead (csv|xlsx)")
+@_run
+async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | None, community: str | None,
+                 export: bool) -> None:
+    """Service statistics for [--from, --to), or with --cases an archive export of the cases."""
+    from pathlib import Path
+
+    from bot.reporting import build_report, export_cases, write_report
+    from cases.errors import DeskError
+
+    suffix = Path(out).suffix.lstrip(".").lower() if out else ""
+    fmt = fmt or (suffix if suffix in ("md", "csv", "xlsx") else ("csv" if export else "md"))
+    if export and fmt == "md":
+        raise click.UsageError("--cases exports csv or xlsx")
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("an xlsx workbook needs --out FILE")
+    try:
+        if export:
+            data = await export_cases(app, start.date(), end.date(), fmt, community)
+        else:
+            data = write_report(await build_report(app, start.date(), end.date(), community), fmt)
+    except (DeskError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if out:
+        Path(out).write_bytes(data)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(data.decode("utf-8-sig"), nl=False)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from bot.bootstrap import App, build_app, ensure_community
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
+from bot.ratelimit import Limits
 from bot.settings import Settings
 from bot.telegram import TelegramChannel, build_telegram_channel, validate_token
 from handlers.i18n import LOCALES, catalogue
@@ -28,18 +29,17 @@ def command_menus() -> dict[str, list[tuple[str, str]]]:
 class Running:
     """A started bot: the app, its Telegram channel and its delivery loop."""
 
-    def __init__(self, app: App, channel: TelegramChannel, deliverer: Deliverer) -> None:
-        self.app, self.channel, self.deliverer = app, channel, deliverer
+    def __init__(self, settings: Settings, app: App, channel: TelegramChannel, deliverer: Deliverer) -> None:
+        self.settings, self.app, self.channel, self.deliverer = settings, app, channel, deliverer
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
 
-    async def start(self, *, webhook: bool) -> None:
-        settings = self.app.settings
+    async def start(self) -> None:
+        settings = self.settings
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
         self._start_scheduler()
-        if webhook:
-            assert settings.webhook_url
+        if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             await self.channel.start_webhook(settings.webhook_listen, settings.webhook_port, settings.webhook_url, secret)
         else:
@@ -68,19 +68,23 @@ class Running:
         await self.app.close()
 
 
-async def start_bot(settings: Settings, app: App | None = None) -> Running:
-    """Build and start everything; the caller awaits `stop()` when done."""
+async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
+                    poll_timeout: float = 30.0) -> Running:
+    """Build and start everything; the caller awaits `stop()` when done.
+
+    `limits` defaults to Telegram's published limits (tests pass faster ones)."""
     token = validate_token(settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
     app = app or await build_app(settings)
     await ensure_community(app)
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
-                                     commands=command_menus(), default_language=settings.default_locale)
+                                     commands=command_menus(), default_language=settings.default_locale,
+                                     limits=limits, poll_timeout=poll_timeout)
     # The Telegram sender paces its own API calls within Telegram's limits.
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
     app.desk.on_outbox = deliverer.notify
-    running = Running(app, channel, deliverer)
+    running = Running(settings, app, channel, deliverer)
     try:
-        await running.start(webhook=bool(settings.webhook_url))
+        await running.start()
     except BaseException:
         await running.stop()
         raise

@@ -98,3 +98,15 @@ class CallbackRecord:
     comment: str
     method: str
     recorded_by_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A booked paid service: the item, the agreed time and the price the owner confirmed."""
+
+    id: int
+    case_id: int
+    item_id: int
+    slot: str
+    price_cents: int
+    price_confirmed_at: datetime

@@ -14,7 +14,6 @@ from handlers import flow as flows
 from handlers.cards import alert_replies
 from handlers.context import Ctx
 from handlers.flow import Flow, Step
-from handlers.inputs import nav_row
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 from storage.community_file import normalise_phone
@@ -29,7 +28,9 @@ class S(StrEnum):
 
 async def ask_contact(ctx: Ctx) -> None:
     """Ask for the phone number (a share button where the channel has one) or room + name + last 4."""
-    ctx.say(ctx.t("binding.ask"), (nav_row(ctx, back=False),), contact_button=ctx.t("binding.share_button"))
+    # Telegram cannot show the share-contact keyboard and inline buttons on one message;
+    # the contact button matters more here, and "取消" can be typed.
+    ctx.say(ctx.t("binding.ask"), contact_button=ctx.t("binding.share_button"))
 
 
 async def answer_contact(ctx: Ctx, inbound: Inbound) -> None:

@@ -99,6 +99,8 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     loc = STAFF_LOCALE
     where = await where_of(uow, case)
     owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+    # Owners type places and descriptions, sometimes with their name and number in them.
+    clean = (lambda s: s) if private else (lambda s: group_safe(s, owner))
     lines = [
         t(loc, "card.title", mark=URGENCY_MARK.get(case.urgency, ""), id=case.id,
           kind=code_name(loc, "kind", case.kind), category=code_name(loc, "category", case.category),
@@ -106,14 +108,13 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     ]
     if where:
         area = f"（{code_name(loc, 'area', case.area)}）" if case.area else ""
-        lines.append(t(loc, "card.where", where=where, area=area))
+        lines.append(t(loc, "card.where", where=clean(where), area=area))
     if owner and private:
         lines.append(t(loc, "card.owner_full", name=owner.name, phone=owner.phone))
     elif owner:
         lines.append(t(loc, "card.owner", name=mask_name(owner.name), phone=mask_phone(owner.phone)))
     elif not case.owner_id:
         lines.append(t(loc, "card.unbound"))
-    clean = (lambda s: s) if private else (lambda s: group_safe(s, owner))
     lines.append(t(loc, "card.description", text=clean(case.description)))
     for key in ("when", "who", "want", "preferred_time", "slot", "item", "price"):
         if case.details.get(key):

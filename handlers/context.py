@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from cases.clock import Clock
 from cases.permissions import StaffMember
+from cases.policy import DeskPolicy
 from cases.records import Community, Identity, Owner
 from handlers.i18n import t
 from handlers.messages import Button, Inbound, Reply
@@ -56,7 +57,7 @@ class Ctx:
         return self.clock.now()
 
     @property
-    def policy(self):  # type: ignore[no-untyped-def]
+    def policy(self) -> DeskPolicy:
         return self.community.policy
 
     def t(self, key: str, **fields: object) -> str:

@@ -21,13 +21,16 @@ from handlers import flow as flows
 from handlers.context import Classifier, Ctx
 from handlers.i18n import normalise_locale, t
 from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
-from handlers.messages import Inbound, Outcome, reply_to_dict
+from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode
 from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_ANSWERS
 from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
-from handlers import binding, coverage, menu, phone_callback, report, router, spot_check, staff, staff_commands, staff_finish, staff_handback, staff_transfer, survey  # noqa: E402,F401  isort: skip
+from handlers import (  # noqa: E402,F401  isort: skip
+    binding, booking, complaint, coverage, inquiry, menu, my_cases, phone_callback, report, router, spot_check,
+    staff, staff_commands, staff_finish, staff_handback, staff_transfer, survey,
+)
 
 log = logging.getLogger("wuye.core")
 
@@ -98,8 +101,6 @@ class Desk:
                 locale = identity.locale if identity else self.default_locale
                 hotline = community.policy.hotline if community else "-"
                 text = t(locale, "common.error", hotline=hotline or "-")
-                from handlers.messages import Reply
-
                 reply = Reply(inbound.channel, identity.chat_id if identity else inbound.chat_id, text)
                 await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), None, self.clock.now())
                 await uow.commit()

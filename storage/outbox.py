@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,14 +17,30 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, channel: str, chat_id: str, body: dict[str, Any], replace_key: str | None, now: datetime) -> None:
+    async def add(self, channel: str, chat_id: str, body: dict[str, Any], replace_key: str | None, now: datetime,
+                  *, notice_id: int | None = None) -> None:
         self.session.add(
             m.OutboxMessage(
                 channel=channel, chat_id=chat_id, body=body, replace_key=replace_key,
-                state="pending", not_before=now, created_at=now,
+                state="pending", not_before=now, created_at=now, notice_id=notice_id,
             )
         )
         await self.session.flush()
+
+    async def add_many(self, messages: list[tuple[str, str, dict[str, Any]]], now: datetime,
+                       *, notice_id: int | None = None) -> int:
+        """Enqueue (channel, chat_id, body) messages in one multi-row insert — a notice to
+        thousands of owners is one statement, not thousands of flushes."""
+        if messages:
+            await self.session.execute(
+                insert(m.OutboxMessage),
+                [
+                    {"channel": channel, "chat_id": chat_id, "body": body, "replace_key": None, "state": "pending",
+                     "attempts": 0, "not_before": now, "created_at": now, "failure": "", "notice_id": notice_id}
+                    for channel, chat_id, body in messages
+                ],
+            )
+        return len(messages)
 
     async def pending(self, channel: str, now: datetime, limit: int) -> list[m.OutboxMessage]:
         """Due rows, oldest first — but never a row queued behind an earlier one of the same

@@ -13,6 +13,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.bookings import Bookings
 from storage.callbacks import Callbacks
 from storage.case_repository import CaseRepository
 from storage.conversations import Conversations
@@ -26,6 +27,7 @@ class UnitOfWork:
     conversations: Conversations
     outbox: Outbox
     callbacks: Callbacks
+    bookings: Bookings
     session: AsyncSession
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.conversations = Conversations(self.session)
         self.outbox = Outbox(self.session)
         self.callbacks = Callbacks(self.session)
+        self.bookings = Bookings(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
