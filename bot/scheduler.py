@@ -55,6 +55,8 @@ TICK_SECONDS = 30
 BATCH = 200
 # Items per transaction: one commit (one fsync on SQLite) for many surveys.
 CHUNK = 50
+# Back-to-back ticks at most, while work keeps falling due during a tick.
+MAX_ROUNDS = 20
 ESCALATION_MODULE = "handlers.escalation"
 
 Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
@@ -73,6 +75,10 @@ class TickReport:
     escalation_replies: int = 0
     failures: int = 0
     replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def did_work(self) -> bool:
+        return bool(self.surveys or self.reminders or self.phone_requests or self.auto_confirmed)
 
 
 def quiet_now(now: datetime, policy: DeskPolicy) -> bool:
@@ -247,26 +253,34 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
 # ----------------------------------------------------------------- APScheduler wiring
 async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
     try:
-        await tick(app)
-        await _plan_next(app, scheduler)
+        due = None
+        for _ in range(MAX_ROUNDS):
+            # A long tick lets more work fall due meanwhile: go again at once rather than
+            # plan a date job that would fire while this one is still running (APScheduler
+            # would skip it, max_instances=1) and leave the rest to the next interval.
+            report = await tick(app)
+            due = await next_due(app)
+            if due is None or due > app.now() or not report.did_work:
+                break
+        await _plan_next(app, scheduler, due)
     except Exception:
         log.exception("scheduler tick failed; the next one retries")
 
 
-async def _plan_next(app: App, scheduler: AsyncIOScheduler) -> None:
+async def _plan_next(app: App, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
     """One date job at the next due time, converted from the app's clock (which the
-    shell may have moved) to the real clock APScheduler runs on."""
-    due = await next_due(app)
-    if due is None:
+    shell may have moved) to the real clock APScheduler runs on.  Work already due that
+    the tick could not do (a failure, logged) is left to the periodic tick."""
+    if due is None or due <= app.now():
         return
     real_now = datetime.now(timezone.utc)
-    run_at = real_now + max(due - app.now(), timedelta(0)) + timedelta(milliseconds=50)
+    run_at = real_now + (due - app.now()) + timedelta(milliseconds=50)
     interval = app.extras.get("tick_seconds", TICK_SECONDS)
     assert isinstance(interval, (int, float))
     if run_at - real_now >= timedelta(seconds=interval):
         return  # the periodic tick gets there first anyway
     scheduler.add_job(_scheduled_tick, "date", run_date=run_at, args=(app, scheduler), id=NEXT_DUE_JOB,
-                      replace_existing=True, misfire_grace_time=interval)
+                      replace_existing=True, misfire_grace_time=max(int(interval), 1))
 
 
 def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOScheduler:

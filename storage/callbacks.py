@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.records import CallbackRecord
+from cases.statistics import CoverageCounts
 from storage import models as m
+from storage.report_queries import coverage_counts
 
 
 def _record(r: m.Callback) -> CallbackRecord:
@@ -22,16 +23,6 @@ def _record(r: m.Callback) -> CallbackRecord:
 
 # A survey the owner (or, by phone, a butler) may still answer.
 OPEN_STATES = ("sent", "reminded", "phone")
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Closed cases of one kind in a period, and how many got a callback."""
-
-    kind: str
-    closed: int
-    booked: int
-    answered: int
 
 
 class Callbacks:
@@ -95,23 +86,10 @@ class Callbacks:
         )
         return result.rowcount == 1
 
-    async def coverage(self, community_id: int, since: datetime) -> list[Coverage]:
-        """Per kind: cases closed since `since` (still closed or surveyed), how many of them
-        have a callback booked (not skipped), and how many have an answered one."""
-        closed = and_(
-            m.Case.community_id == community_id, m.Case.closed_at >= since, m.Case.status.in_(["closed", "surveyed"])
-        )
-        booked = select(m.Callback.case_id).where(m.Callback.state != "skipped").distinct().scalar_subquery()
-        answered = select(m.Callback.case_id).where(m.Callback.state == "answered").distinct().scalar_subquery()
-        rows = await self.session.execute(
-            select(
-                m.Case.kind,
-                func.count(m.Case.id),
-                func.sum(case((m.Case.id.in_(booked), 1), else_=0)),
-                func.sum(case((m.Case.id.in_(answered), 1), else_=0)),
-            ).where(closed).group_by(m.Case.kind)
-        )
-        return [Coverage(kind, int(n), int(b or 0), int(a or 0)) for kind, n, b, a in rows.all()]
+    async def coverage(self, community_id: int, start: datetime, end: datetime) -> list[CoverageCounts]:
+        """Per kind: cases closed in the period and how many got their callback — the same
+        counting as the management report (`storage.report_queries`), so the two agree."""
+        return await coverage_counts(self.session, community_id, start, end)
 
     async def checked_at_level(self, callback_ids: list[int], level: str) -> set[int]:
         """Which of these callbacks this spot-check level has already reviewed."""
