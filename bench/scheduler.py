@@ -147,19 +147,21 @@ async def run(url: str, count: int, spread: float, lead: float, timeout: float) 
 
     try:
         deadline = time.monotonic() + lead + spread + timeout
-        while True:
-            async with app.uow() as uow:
-                left = await uow.session.scalar(select(func.count()).where(m.Callback.state == "scheduled"))
-            if not left or time.monotonic() > deadline:
+        while time.monotonic() < deadline:
+            async with app.engine.connect() as conn:
+                left = await conn.scalar(select(func.count()).where(m.Callback.state == "scheduled"))
+            if not left:
                 break
             await asyncio.sleep(0.5)
-        await asyncio.sleep(0.2)
-        async with app.uow() as uow:
-            rows = (await uow.session.execute(select(m.Callback.due_at, m.Callback.sent_at))).all()
-            outbox = await uow.session.scalar(select(func.count()).select_from(m.OutboxMessage))
     finally:
         scheduler.shutdown(wait=False)
-        await app.close()
+        # Let a tick in flight finish its transaction before the engine goes away.
+        async with app.extras.setdefault("tick_lock", asyncio.Lock()):  # type: ignore[attr-defined]
+            pass
+    async with app.engine.connect() as conn:
+        rows = (await conn.execute(select(m.Callback.due_at, m.Callback.sent_at))).all()
+        outbox = await conn.scalar(select(func.count()).select_from(m.OutboxMessage))
+    await app.close()
 
     late = sorted((sent - due).total_seconds() for due, sent in rows if sent is not None)
     unsent = len(rows) - len(late)

@@ -33,6 +33,7 @@ import importlib.util
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -54,7 +55,12 @@ TICK_JOB, NEXT_DUE_JOB = "wuye-tick", "wuye-next-due"
 TICK_SECONDS = 30
 BATCH = 200
 # Items per transaction: one commit (one fsync on SQLite) for many surveys.
-CHUNK = 50
+CHUNK = 20
+# SQLite has one write lock for the whole file: between chunks the tick steps aside long
+# enough for a waiting writer (an owner's message being handled; SQLite's busy handler
+# retries every 100 ms once it has waited a while) to get in.  A backlog of surveys then
+# drains more slowly, but never holds up the people chatting.  PostgreSQL locks rows.
+SQLITE_PAUSE = 0.11
 # Back-to-back ticks at most, while work keeps falling due during a tick.
 MAX_ROUNDS = 20
 ESCALATION_MODULE = "handlers.escalation"
@@ -157,6 +163,8 @@ async def _drain(app: App, community: Community, stamp: Callable[[], datetime], 
             chunk = batch[start:start + CHUNK]
             seen.update(_key(item) for item in chunk)
             done += await _chunk(app, community, stamp, chunk, work, report)
+            if app.engine.dialect.name == "sqlite" and start + CHUNK < len(batch):
+                await asyncio.sleep(SQLITE_PAUSE)
 
 
 async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], chunk: Sequence[Any],
@@ -298,9 +306,12 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     )
     scheduler.start()
     app.extras["scheduler"] = scheduler
+    # The console shell's `/clock` calls this zero-argument hook after moving its clock.
+    app.extras["on_clock_moved"] = partial(on_clock_moved, app)
     return scheduler
 
 
 async def on_clock_moved(app: App) -> TickReport:
-    """The console shell calls this after moving its clock: whatever fell due happens now."""
+    """After the console shell moved its clock (`app.extras["on_clock_moved"]`, set by
+    `start_scheduler`): whatever fell due happens now."""
     return await tick(app)
