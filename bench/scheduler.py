@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
-from bot.scheduler import next_due, start_scheduler  # noqa: E402
+from bot.bootstrap import build_app, load_community_file  # noqa: E402
+from bot.scheduler import next_due, start_scheduler, stop_scheduler  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import SystemClock  # noqa: E402
 from storage import models as m  # noqa: E402
@@ -154,10 +154,7 @@ async def run(url: str, count: int, spread: float, lead: float, timeout: float) 
                 break
             await asyncio.sleep(0.5)
     finally:
-        scheduler.shutdown(wait=False)
-        # Let a tick in flight finish its transaction before the engine goes away.
-        async with app.extras.setdefault("tick_lock", asyncio.Lock()):  # type: ignore[attr-defined]
-            pass
+        await stop_scheduler(app, scheduler)
     async with app.engine.connect() as conn:
         rows = (await conn.execute(select(m.Callback.due_at, m.Callback.sent_at))).all()
         outbox = await conn.scalar(select(func.count()).select_from(m.OutboxMessage))

@@ -26,7 +26,7 @@ from typing import TextIO
 
 from bot.bootstrap import App, build_app, ensure_community
 from bot.outbox import SqlOutbox
-from bot.scheduler import start_scheduler
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from cases.clock import OffsetClock
 from cases.privacy import mask_phone
@@ -422,5 +422,5 @@ async def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
                 break
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(app, scheduler)
         await app.close()

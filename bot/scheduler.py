@@ -64,6 +64,7 @@ SQLITE_PAUSE = 0.11
 # Back-to-back ticks at most, while work keeps falling due during a tick.
 MAX_ROUNDS = 20
 ESCALATION_MODULE = "handlers.escalation"
+STOPPING = "scheduler_stopping"
 
 Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
 
@@ -154,17 +155,20 @@ async def _drain(app: App, community: Community, stamp: Callable[[], datetime], 
     this process did.  Items another process claimed, or that failed, are not retried
     in this tick (a failure is logged and stays due for the next one)."""
     done, seen = 0, set()
-    while True:
+    while not app.extras.get(STOPPING):
         async with app.uow() as uow:
             batch = [item for item in await fetch(uow) if _key(item) not in seen]
         if not batch:
             return done
         for start in range(0, len(batch), CHUNK):
+            if app.extras.get(STOPPING):
+                break  # stopping: the rest stays due for the next start
             chunk = batch[start:start + CHUNK]
             seen.update(_key(item) for item in chunk)
             done += await _chunk(app, community, stamp, chunk, work, report)
             if app.engine.dialect.name == "sqlite" and start + CHUNK < len(batch):
                 await asyncio.sleep(SQLITE_PAUSE)
+    return done
 
 
 async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], chunk: Sequence[Any],
@@ -267,6 +271,8 @@ async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
             # plan a date job that would fire while this one is still running (APScheduler
             # would skip it, max_instances=1) and leave the rest to the next interval.
             report = await tick(app)
+            if app.extras.get(STOPPING):
+                return
             due = await next_due(app)
             if due is None or due > app.now() or not report.did_work:
                 break
@@ -295,7 +301,7 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     """Start the periodic tick on the running event loop (used by `wuye run` and the shell).
 
     The first tick runs at once, so work that fell due while the bot was down goes out
-    on start.  Stop with `scheduler.shutdown(wait=False)`.
+    on start.  Stop with `await stop_scheduler(app, scheduler)` before closing the app.
     """
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     app.extras["tick_seconds"] = tick_seconds
@@ -309,6 +315,17 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     # The console shell's `/clock` calls this zero-argument hook after moving its clock.
     app.extras["on_clock_moved"] = partial(on_clock_moved, app)
     return scheduler
+
+
+async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
+    """Stop the scheduler and wait for a tick in flight to finish its current transaction
+    (it stops early between chunks), so the engine can then be closed safely."""
+    scheduler.shutdown(wait=False)
+    app.extras[STOPPING] = True
+    lock = app.extras.setdefault("tick_lock", asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    async with lock:
+        app.extras[STOPPING] = False  # a tick called directly later (tests, tools) runs in full
 
 
 async def on_clock_moved(app: App) -> TickReport:

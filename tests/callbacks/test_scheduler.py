@@ -14,11 +14,15 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import App, build_app, load_community_file
-from bot.scheduler import NEXT_DUE_JOB, TICK_JOB, next_due, on_clock_moved, start_scheduler, tick
+from bot.scheduler import (
+    NEXT_DUE_JOB, TICK_JOB, next_due, on_clock_moved, start_scheduler, stop_scheduler, tick,
+)
 from cases.clock import FakeClock, OffsetClock
+from cases.codes import Kind
 from handlers.messages import Reply
-from tests.callbacks.conftest import callbacks_of, closed_leak, local, set_policy
+from tests.callbacks.conftest import callbacks_of, close_cases, closed_leak, local, set_policy, survey_rows
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
+from tests.flows.conftest import bound_owner
 from tests.harness import People
 
 
@@ -43,7 +47,7 @@ async def test_start_runs_a_tick_at_once_then_periodically(app: App, people: Peo
 
         await wait_for(sent)
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(app, scheduler)
 
 
 async def test_a_date_job_fires_at_the_next_due_time(database_url: str) -> None:
@@ -71,7 +75,7 @@ async def test_a_date_job_fires_at_the_next_due_time(database_url: str) -> None:
             [record] = await callbacks_of(app, case_id)
             assert timedelta(0) <= record.sent_at - record.due_at < timedelta(seconds=2)
         finally:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(app, scheduler)
     finally:
         await app.close()
 
@@ -119,3 +123,25 @@ async def test_escalation_checks_run_when_that_module_exists(app: App, monkeypat
     async with app.uow() as uow:
         pending = [row.body["text"] for row in await uow.outbox.pending("console", app.now(), 10)]
     assert pending == ["⏰ 工单 #1 超时未接单"]
+
+
+async def test_stopping_mid_backlog_leaves_the_rest_due_and_sends_nothing_twice(app: App, people: People,
+                                                                                 clock: FakeClock) -> None:
+    await bound_owner(people)
+    ids = await close_cases(app, Kind.COMPLAINT, 120)
+    clock.advance(timedelta(hours=2))
+    scheduler = start_scheduler(app, tick_seconds=30)
+
+    async def some_sent() -> bool:
+        async with app.uow() as uow:
+            return bool(await uow.callbacks.in_state("sent", limit=1))
+
+    await wait_for(some_sent)
+    await stop_scheduler(app, scheduler)  # returns once the tick in flight stopped between chunks
+    async with app.uow() as uow:
+        left = len(await uow.callbacks.in_state("scheduled", limit=500))
+    assert left < 120
+    assert (await tick(app)).surveys == left  # a later start sends exactly the rest
+    for case_id in ids:
+        [record] = await callbacks_of(app, case_id)
+        assert record.state == "sent" and await survey_rows(app, record.id) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.bootstrap import App
 from bot.console import Shell
-from bot.scheduler import start_scheduler
+from bot.scheduler import start_scheduler, stop_scheduler
 from tests.callbacks.conftest import callbacks_of, closed_leak
 from tests.harness import People
 
@@ -27,4 +27,4 @@ async def test_moving_the_shell_clock_sends_the_survey(app: App, people: People)
         await shell.handle("/clock +1h")  # nothing more: the survey went out once
         assert sum("📋 服务回访" in line for line in out) == 1
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(app, scheduler)
