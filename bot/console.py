@@ -27,6 +27,7 @@ from typing import TextIO
 from bot import media
 from bot.bootstrap import App, build_app, ensure_community
 from bot.outbox import SqlOutbox
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from cases.clock import OffsetClock
 from cases.privacy import mask_phone
@@ -411,8 +412,12 @@ async def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
         print(text, file=stdout, flush=True)
 
     app = await build_app(settings, OffsetClock())
+    scheduler = None
     try:
         await ensure_community(app)
+        # Surveys, reminders and deadlines fall due on their own in a live demo too;
+        # `/clock` runs the same tick at once through the on_clock_moved hook.
+        scheduler = start_scheduler(app)
         shell = Shell(app, write)
         await shell.start()
         while True:
@@ -428,4 +433,6 @@ async def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> None:
             if not await shell.handle(line):
                 break
     finally:
+        if scheduler is not None:
+            await stop_scheduler(app, scheduler)
         await app.close()

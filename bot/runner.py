@@ -46,12 +46,11 @@ class Running:
             await self.channel.start_polling()
 
     def _start_scheduler(self) -> None:
-        try:
-            from bot.scheduler import start_scheduler
-        except ImportError:  # the scheduler arrives with the callback surveys
-            return
+        from bot.scheduler import start_scheduler, stop_scheduler
+
         scheduler = start_scheduler(self.app)
-        self._stoppers.append(lambda: scheduler.shutdown(wait=False))
+        # Waits for a tick in flight to finish its transaction before the app closes.
+        self._stoppers.append(lambda: stop_scheduler(self.app, scheduler))
 
     async def stop(self) -> None:
         """Stop taking updates, let delivery finish what it is sending, then close everything."""

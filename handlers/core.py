@@ -28,8 +28,8 @@ from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
 from handlers import (  # noqa: E402,F401  isort: skip
-    binding, booking, complaint, inquiry, menu, mute, my_cases, notices, report, reports, router,
-    staff, staff_commands, staff_finish, staff_handback, staff_transfer,
+    binding, booking, complaint, coverage, inquiry, menu, mute, my_cases, notices, phone_callback, report,
+    reports, router, spot_check, staff, staff_commands, staff_finish, staff_handback, staff_transfer, survey,
 )
 
 log = logging.getLogger("wuye.core")

@@ -9,7 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.records import CallbackRecord
+from cases.statistics import CoverageCounts
 from storage import models as m
+from storage.report_queries import coverage_counts
 
 
 def _record(r: m.Callback) -> CallbackRecord:
@@ -17,6 +19,10 @@ def _record(r: m.Callback) -> CallbackRecord:
         r.id, r.case_id, r.round, r.state, r.due_at, r.sent_at, r.reminded_at, r.answered_at,
         r.solved, r.speed_score, r.attitude_score, r.comment, r.method, r.recorded_by_id,
     )
+
+
+# A survey the owner (or, by phone, a butler) may still answer.
+OPEN_STATES = ("sent", "reminded", "phone")
 
 
 class Callbacks:
@@ -50,6 +56,49 @@ class Callbacks:
             update(m.Callback).where(m.Callback.id == callback_id, m.Callback.state == from_state).values(**values)
         )
         return result.rowcount == 1
+
+    async def waiting(self, state: str, since_field: str, before: datetime, limit: int = 500) -> list[CallbackRecord]:
+        """Callbacks in `state` whose `since_field` (sent_at, reminded_at) is at or before `before`."""
+        column = getattr(m.Callback, since_field)
+        rows = await self.session.scalars(
+            select(m.Callback).where(m.Callback.state == state, column <= before).order_by(column).limit(limit)
+        )
+        return [_record(r) for r in rows]
+
+    async def record_answer(self, callback_id: int, field: str, value: Any) -> bool:
+        """Store one answer of a survey still open, only if that question is unanswered:
+        a second press (or a second chat of the owner) changes nothing."""
+        column = getattr(m.Callback, field)
+        result = await self.session.execute(
+            update(m.Callback)
+            .where(m.Callback.id == callback_id, m.Callback.state.in_(OPEN_STATES), column.is_(None))
+            .values({field: value})
+        )
+        return result.rowcount == 1
+
+    async def conclude(self, callback_id: int, **values: Any) -> bool:
+        """Close an open survey with its answers; exactly one of the owner (chat) and a
+        butler (phone) wins, the other is told it was already recorded."""
+        result = await self.session.execute(
+            update(m.Callback)
+            .where(m.Callback.id == callback_id, m.Callback.state.in_(OPEN_STATES))
+            .values(state="answered", **values)
+        )
+        return result.rowcount == 1
+
+    async def coverage(self, community_id: int, start: datetime, end: datetime) -> list[CoverageCounts]:
+        """Per kind: cases closed in the period and how many got their callback — the same
+        counting as the management report (`storage.report_queries`), so the two agree."""
+        return await coverage_counts(self.session, community_id, start, end)
+
+    async def checked_at_level(self, callback_ids: list[int], level: str) -> set[int]:
+        """Which of these callbacks this spot-check level has already reviewed."""
+        if not callback_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(m.SpotCheck.callback_id).where(m.SpotCheck.callback_id.in_(callback_ids), m.SpotCheck.level == level)
+        )
+        return set(rows.all())
 
     async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
         rows = await self.session.scalars(

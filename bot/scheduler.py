@@ -1,0 +1,334 @@
+"""Timed work: callback surveys, their reminder, the butler's phone follow-up,
+auto-confirmation of ignored done work, and the SLA deadline checks.
+
+Design: due times live in OUR tables — `callbacks.due_at/state/sent_at/reminded_at`,
+`cases.done_at`, the deadlines on `cases` — and each piece of due work is *claimed*
+from the database with a conditional update (`UPDATE callbacks SET state='sent' WHERE
+id=… AND state='scheduled'`, or the case's optimistic `version`); the rowcount decides
+which process does it.  The replies go into the outbox in the same transaction as the
+claim, so "sending" is committing that transaction: killed before the commit, nothing
+happened and the next tick does it; killed after, the outbox delivers it once and no
+tick will claim it again.  Two bot processes on one PostgreSQL database each claim
+disjoint work.
+
+APScheduler therefore only runs a short periodic `tick` (interval, `coalesce=True`,
+`max_instances=1`, a misfire grace) plus one date job at the next due time we know of,
+so a survey due at 10:00:05 goes at 10:00:05 rather than at the next interval.  We do
+not use APScheduler's SQLAlchemy job store: it is synchronous (it would block the event
+loop on every store access), it pickles callables (a rename or a deploy breaks stored
+jobs), it would hold one job per callback (10,000 pending callbacks = 10,000 jobs loaded
+at every start), and it gives no exactly-once guarantee across processes — two
+schedulers sharing a job store both fire the same job.  Our tables already hold the
+due times; a job store would be a second copy to keep in step.
+
+`tick(app, now)` does all due work in small transactions and is what tests call with
+a FakeClock; the console shell's `on_clock_moved` hook runs it after `/clock +24h`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.bootstrap import App
+from cases.callbacks import outside_quiet_hours
+from cases.errors import DeskError
+from cases.policy import DeskPolicy
+from cases.records import CallbackRecord, Community
+from handlers import callback_due
+from handlers.messages import Reply, reply_to_dict
+from storage.due_times import DueTimes
+from storage.uow import UnitOfWork
+
+log = logging.getLogger("wuye.scheduler")
+
+TICK_JOB, NEXT_DUE_JOB = "wuye-tick", "wuye-next-due"
+TICK_SECONDS = 30
+BATCH = 200
+# Items per transaction: one commit (one fsync on SQLite) for many surveys.
+CHUNK = 20
+# SQLite has one write lock for the whole file: between chunks the tick steps aside long
+# enough for a waiting writer (an owner's message being handled; SQLite's busy handler
+# retries every 100 ms once it has waited a while) to get in.  A backlog of surveys then
+# drains more slowly, but never holds up the people chatting.  PostgreSQL locks rows.
+SQLITE_PAUSE = 0.11
+# Back-to-back ticks at most, while work keeps falling due during a tick.
+MAX_ROUNDS = 20
+ESCALATION_MODULE = "handlers.escalation"
+STOPPING = "scheduler_stopping"
+
+Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
+
+
+@dataclass
+class TickReport:
+    """What one tick did (tests and the bench read it; the shell can print it)."""
+
+    now: datetime
+    quiet: bool = False
+    surveys: int = 0
+    reminders: int = 0
+    phone_requests: int = 0
+    auto_confirmed: int = 0
+    escalation_replies: int = 0
+    failures: int = 0
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def did_work(self) -> bool:
+        return bool(self.surveys or self.reminders or self.phone_requests or self.auto_confirmed)
+
+
+def quiet_now(now: datetime, policy: DeskPolicy) -> bool:
+    return outside_quiet_hours(now, policy) != now
+
+
+async def tick(app: App, now: datetime | None = None) -> TickReport:
+    """Do everything that is due at `now` (default: the app's clock). Safe to run in any
+    number of processes at once; within one process ticks are serialised."""
+    lock = app.extras.setdefault("tick_lock", asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    async with lock:
+        report = await _tick(app, now)
+    if report.replies and app.desk.on_outbox:
+        app.desk.on_outbox()
+    return report
+
+
+async def _tick(app: App, fixed_now: datetime | None) -> TickReport:
+    now = fixed_now or app.now()
+    # Each claim is stamped with the moment it happened (a long tick on a live clock
+    # should not backdate its last survey); a fixed `now` (tests) stamps everything alike.
+    stamp = (lambda: fixed_now) if fixed_now else app.now
+    report = TickReport(now)
+    async with app.uow() as uow:
+        community = await uow.directory.community()
+    if community is None:
+        return report
+    policy = community.policy
+    report.quiet = quiet_now(now, policy)
+    if not report.quiet:
+        # Owners are never messaged in quiet hours: surveys, reminders, phone requests and
+        # auto-confirmations wait for the morning (their rows simply stay due).
+        report.surveys = await _drain(
+            app, community, stamp, report,
+            lambda uow: uow.callbacks.in_state("scheduled", due_before=now, limit=BATCH), callback_due.send_survey)
+        report.reminders = await _drain(
+            app, community, stamp, report,
+            lambda uow: uow.callbacks.waiting("sent", "sent_at", now - policy.callback_reminder_after, BATCH),
+            callback_due.send_reminder)
+        report.phone_requests = await _drain(
+            app, community, stamp, report,
+            lambda uow: uow.callbacks.waiting("reminded", "reminded_at", now - policy.callback_phone_after, BATCH),
+            callback_due.request_phone)
+        report.auto_confirmed = await _drain(
+            app, community, stamp, report,
+            lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm)
+    report.escalation_replies = await _escalations(app, community, now, report)
+    return report
+
+
+async def _done_ids(uow: UnitOfWork, cutoff: datetime) -> list[int]:
+    return [c.id for c in await uow.cases.done_before(cutoff, limit=BATCH) if c.id is not None]
+
+
+def _key(item: Any) -> Any:
+    return item.id if isinstance(item, CallbackRecord) else item
+
+
+class _Lost(Exception):
+    """Another process claimed the item first: undo this item's savepoint, nothing else."""
+
+
+async def _drain(app: App, community: Community, stamp: Callable[[], datetime], report: TickReport,
+                 fetch: Callable[[UnitOfWork], Awaitable[Sequence[Any]]], work: Work) -> int:
+    """Fetch due items in batches and do them, CHUNK per transaction; returns how many
+    this process did.  Items another process claimed, or that failed, are not retried
+    in this tick (a failure is logged and stays due for the next one)."""
+    done, seen = 0, set()
+    while not app.extras.get(STOPPING):
+        async with app.uow() as uow:
+            batch = [item for item in await fetch(uow) if _key(item) not in seen]
+        if not batch:
+            return done
+        for start in range(0, len(batch), CHUNK):
+            if app.extras.get(STOPPING):
+                break  # stopping: the rest stays due for the next start
+            chunk = batch[start:start + CHUNK]
+            seen.update(_key(item) for item in chunk)
+            done += await _chunk(app, community, stamp, chunk, work, report)
+            if app.engine.dialect.name == "sqlite" and start + CHUNK < len(batch):
+                await asyncio.sleep(SQLITE_PAUSE)
+    return done
+
+
+async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], chunk: Sequence[Any],
+                 work: Work, report: TickReport) -> int:
+    """One transaction for a few items, each in its own savepoint: an item that fails or
+    was claimed elsewhere is undone alone (its claim with it), the rest commit together.
+    Claim and outbox rows of an item always commit (or vanish) together: exactly once."""
+    sent: list[list[Reply]] = []
+    async with app.uow() as uow:
+        for item in chunk:
+            now = stamp()
+            try:
+                async with uow.session.begin_nested():
+                    replies = await work(uow, community, item, now)
+                    if replies is None:
+                        raise _Lost
+                    await _enqueue(uow, replies, now)
+                sent.append(replies)
+            except (_Lost, DeskError):
+                # Claimed by another process, or the case changed under us (StaleCase):
+                # the next tick looks again if it is still due.
+                continue
+            except Exception:
+                # Never the owner's data in logs: the work's name and the row id only.
+                log.exception("due work %s failed for %s", getattr(work, "__name__", work), _key(item))
+                report.failures += 1
+        if not sent:
+            return 0
+        try:
+            await uow.commit()
+        except Exception:
+            log.exception("could not commit %s items of %s", len(sent), getattr(work, "__name__", work))
+            report.failures += len(sent)
+            return 0
+    for replies in sent:
+        report.replies.extend(replies)
+    return len(sent)
+
+
+async def _enqueue(uow: UnitOfWork, replies: Sequence[Reply], now: datetime) -> None:
+    for reply in replies:
+        await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), reply.replace_key, now)
+
+
+async def _escalations(app: App, community: Community, now: datetime, report: TickReport) -> int:
+    """SLA deadline checks and emergency repeats live in `handlers.escalation` (written
+    separately); they run here, each in its own transaction, when that module exists."""
+    if importlib.util.find_spec(ESCALATION_MODULE) is None:
+        return 0
+    module = importlib.import_module(ESCALATION_MODULE)
+    count = 0
+    for name in ("check_deadlines", "repeat_emergencies"):
+        check = getattr(module, name, None)
+        if check is None:
+            continue
+        async with app.uow() as uow:
+            try:
+                replies = list(await check(uow, community, now))
+                await _enqueue(uow, replies, now)
+                await uow.commit()
+            except DeskError:
+                continue
+            except Exception:
+                log.exception("escalation %s failed", name)
+                report.failures += 1
+                continue
+        report.replies.extend(replies)
+        count += len(replies)
+    return count
+
+
+async def next_due(app: App, now: datetime | None = None) -> datetime | None:
+    """The earliest moment something will fall due (moved out of quiet hours for the
+    owner-facing work), or None when nothing is waiting."""
+    now = now or app.now()
+    async with app.uow() as uow:
+        community = await uow.directory.community()
+        if community is None:
+            return None
+        earliest = await DueTimes(uow.session).earliest(now)
+    policy = community.policy
+    owner_facing = [
+        earliest.survey_due,
+        earliest.sent and earliest.sent + policy.callback_reminder_after,
+        earliest.reminded and earliest.reminded + policy.callback_phone_after,
+        earliest.done and earliest.done + policy.auto_confirm_after,
+    ]
+    times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
+    if earliest.deadline is not None and importlib.util.find_spec(ESCALATION_MODULE) is not None:
+        times.append(earliest.deadline)
+    return min(times) if times else None
+
+
+# ----------------------------------------------------------------- APScheduler wiring
+async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
+    try:
+        due = None
+        for _ in range(MAX_ROUNDS):
+            # A long tick lets more work fall due meanwhile: go again at once rather than
+            # plan a date job that would fire while this one is still running (APScheduler
+            # would skip it, max_instances=1) and leave the rest to the next interval.
+            report = await tick(app)
+            if app.extras.get(STOPPING):
+                return
+            due = await next_due(app)
+            if due is None or due > app.now() or not report.did_work:
+                break
+        await _plan_next(app, scheduler, due)
+    except Exception:
+        log.exception("scheduler tick failed; the next one retries")
+
+
+async def _plan_next(app: App, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
+    """One date job at the next due time, converted from the app's clock (which the
+    shell may have moved) to the real clock APScheduler runs on.  Work already due that
+    the tick could not do (a failure, logged) is left to the periodic tick."""
+    if due is None or due <= app.now():
+        return
+    real_now = datetime.now(timezone.utc)
+    run_at = real_now + (due - app.now()) + timedelta(milliseconds=50)
+    interval = app.extras.get("tick_seconds", TICK_SECONDS)
+    assert isinstance(interval, (int, float))
+    if run_at - real_now >= timedelta(seconds=interval):
+        return  # the periodic tick gets there first anyway
+    scheduler.add_job(_scheduled_tick, "date", run_date=run_at, args=(app, scheduler), id=NEXT_DUE_JOB,
+                      replace_existing=True, misfire_grace_time=max(int(interval), 1))
+
+
+def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOScheduler:
+    """Start the periodic tick on the running event loop (used by `wuye run` and the shell).
+
+    The first tick runs at once, so work that fell due while the bot was down goes out
+    on start.  Stop with `await stop_scheduler(app, scheduler)` before closing the app.
+    """
+    scheduler = AsyncIOScheduler(timezone=timezone.utc)
+    app.extras["tick_seconds"] = tick_seconds
+    scheduler.add_job(
+        _scheduled_tick, "interval", seconds=tick_seconds, args=(app, scheduler), id=TICK_JOB,
+        coalesce=True, max_instances=1, misfire_grace_time=max(int(tick_seconds), 1),
+        next_run_time=datetime.now(timezone.utc), replace_existing=True,
+    )
+    scheduler.start()
+    app.extras["scheduler"] = scheduler
+    # The console shell's `/clock` calls this zero-argument hook after moving its clock.
+    app.extras["on_clock_moved"] = partial(on_clock_moved, app)
+    return scheduler
+
+
+async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
+    """Stop the scheduler and wait for a tick in flight to finish its current transaction
+    (it stops early between chunks), so the engine can then be closed safely."""
+    scheduler.shutdown(wait=False)
+    app.extras[STOPPING] = True
+    lock = app.extras.setdefault("tick_lock", asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    async with lock:
+        app.extras[STOPPING] = False  # a tick called directly later (tests, tools) runs in full
+
+
+async def on_clock_moved(app: App) -> TickReport:
+    """After the console shell moved its clock (`app.extras["on_clock_moved"]`, set by
+    `start_scheduler`): whatever fell due happens now."""
+    return await tick(app)
