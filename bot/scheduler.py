@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -51,7 +52,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger("wuye.scheduler")
 
-TICK_JOB, NEXT_DUE_JOB = "wuye-tick", "wuye-next-due"
+TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly"
 TICK_SECONDS = 30
 BATCH = 200
 # Items per transaction: one commit (one fsync on SQLite) for many surveys.
@@ -310,6 +311,13 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
         coalesce=True, max_instances=1, misfire_grace_time=max(int(tick_seconds), 1),
         next_run_time=datetime.now(timezone.utc), replace_existing=True,
     )
+    # The weekly report to the management group, Monday 09:00 in the operator's zone;
+    # `weekly_push` sends once per week even if two processes both run this job.
+    scheduler.add_job(
+        _weekly_report, "cron", day_of_week="mon", hour=9, args=(app,), id=WEEKLY_JOB,
+        timezone=ZoneInfo(app.settings.timezone), coalesce=True, misfire_grace_time=6 * 3600,
+        replace_existing=True,
+    )
     scheduler.start()
     app.extras["scheduler"] = scheduler
     # The console shell's `/clock` calls this zero-argument hook after moving its clock.
@@ -326,6 +334,15 @@ async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
     assert isinstance(lock, asyncio.Lock)
     async with lock:
         app.extras[STOPPING] = False  # a tick called directly later (tests, tools) runs in full
+
+
+async def _weekly_report(app: App) -> None:
+    from bot.chat_reports import weekly_push
+
+    try:
+        await weekly_push(app, app.now())
+    except Exception:
+        log.exception("weekly report failed")
 
 
 async def on_clock_moved(app: App) -> TickReport:

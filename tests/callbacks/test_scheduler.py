@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.bootstrap import App, build_app, load_community_file
 from bot.scheduler import (
-    NEXT_DUE_JOB, TICK_JOB, next_due, on_clock_moved, start_scheduler, stop_scheduler, tick,
+    NEXT_DUE_JOB, TICK_JOB, WEEKLY_JOB, next_due, on_clock_moved, start_scheduler, stop_scheduler, tick,
 )
 from cases.clock import FakeClock, OffsetClock
 from cases.codes import Kind
@@ -41,6 +41,9 @@ async def test_start_runs_a_tick_at_once_then_periodically(app: App, people: Peo
         job = scheduler.get_job(TICK_JOB)
         assert isinstance(job.trigger, IntervalTrigger) and job.trigger.interval == timedelta(seconds=30)
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 30)
+        weekly = scheduler.get_job(WEEKLY_JOB)
+        assert str(weekly.trigger) == "cron[day_of_week='mon', hour='9']"  # minute and second default to 0
+        assert str(weekly.trigger.timezone) == "Asia/Shanghai"
 
         async def sent() -> bool:
             return (await callbacks_of(app, case_id))[0].state == "sent"
