@@ -61,8 +61,6 @@ CHUNK = 20
 # retries every 100 ms once it has waited a while) to get in.  A backlog of surveys then
 # drains more slowly, but never holds up the people chatting.  PostgreSQL locks rows.
 SQLITE_PAUSE = 0.11
-# Back-to-back ticks at most, while work keeps falling due during a tick.
-MAX_ROUNDS = 20
 ESCALATION_MODULE = "handlers.escalation"
 # app.extras keys: ticks of one process run one at a time; a scheduled job runs whole
 # (tick, then planning the next one) under the job lock, which `stop_scheduler` waits for.
@@ -282,11 +280,11 @@ async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
         if stop.is_set():
             return
         try:
-            due = None
-            for _ in range(MAX_ROUNDS):
+            while True:
                 # A long tick lets more work fall due meanwhile: go again at once rather than
                 # plan a date job that would fire while this one is still running (APScheduler
                 # would skip it, max_instances=1) and leave the rest to the next interval.
+                # A round that did nothing (only failing work is due) ends the loop.
                 report = await tick(app, stop=stop)
                 if stop.is_set():
                     return
