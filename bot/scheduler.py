@@ -62,10 +62,10 @@ CHUNK = 20
 # retries every 100 ms once it has waited a while) to get in.  A backlog of surveys then
 # drains more slowly, but never holds up the people chatting.  PostgreSQL locks rows.
 SQLITE_PAUSE = 0.11
-# Back-to-back ticks at most, while work keeps falling due during a tick.
-MAX_ROUNDS = 20
 ESCALATION_MODULE = "handlers.escalation"
-STOPPING = "scheduler_stopping"
+# app.extras keys: ticks of one process run one at a time; a scheduled job runs whole
+# (tick, then planning the next one) under the job lock, which `stop_scheduler` waits for.
+TICK_LOCK, JOB_LOCK, STOP = "tick_lock", "scheduler_job_lock", "scheduler_stop"
 
 Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
 
@@ -93,24 +93,32 @@ def quiet_now(now: datetime, policy: DeskPolicy) -> bool:
     return outside_quiet_hours(now, policy) != now
 
 
-async def tick(app: App, now: datetime | None = None) -> TickReport:
-    """Do everything that is due at `now` (default: the app's clock). Safe to run in any
-    number of processes at once; within one process ticks are serialised."""
-    lock = app.extras.setdefault("tick_lock", asyncio.Lock())
+def _lock(app: App, key: str) -> asyncio.Lock:
+    lock = app.extras.setdefault(key, asyncio.Lock())
     assert isinstance(lock, asyncio.Lock)
-    async with lock:
-        report = await _tick(app, now)
+    return lock
+
+
+async def tick(app: App, now: datetime | None = None, *, stop: asyncio.Event | None = None) -> TickReport:
+    """Do everything that is due at `now` (default: the app's clock). Safe to run in any
+    number of processes at once; within one process ticks are serialised.  When `stop`
+    is set (the scheduler is stopping) the tick ends between two transactions."""
+    async with _lock(app, TICK_LOCK):
+        report = await _tick(app, now, stop)
     if report.replies and app.desk.on_outbox:
         app.desk.on_outbox()
     return report
 
 
-async def _tick(app: App, fixed_now: datetime | None) -> TickReport:
+async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None) -> TickReport:
     now = fixed_now or app.now()
     # Each claim is stamped with the moment it happened (a long tick on a live clock
     # should not backdate its last survey); a fixed `now` (tests) stamps everything alike.
     stamp = (lambda: fixed_now) if fixed_now else app.now
     report = TickReport(now)
+    stopping = stop.is_set if stop is not None else (lambda: False)
+    if stopping():
+        return report
     async with app.uow() as uow:
         community = await uow.directory.community()
     if community is None:
@@ -122,19 +130,20 @@ async def _tick(app: App, fixed_now: datetime | None) -> TickReport:
         # auto-confirmations wait for the morning (their rows simply stay due).
         report.surveys = await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.in_state("scheduled", due_before=now, limit=BATCH), callback_due.send_survey)
+            lambda uow: uow.callbacks.in_state("scheduled", due_before=now, limit=BATCH), callback_due.send_survey, stopping)
         report.reminders = await _drain(
             app, community, stamp, report,
             lambda uow: uow.callbacks.waiting("sent", "sent_at", now - policy.callback_reminder_after, BATCH),
-            callback_due.send_reminder)
+            callback_due.send_reminder, stopping)
         report.phone_requests = await _drain(
             app, community, stamp, report,
             lambda uow: uow.callbacks.waiting("reminded", "reminded_at", now - policy.callback_phone_after, BATCH),
-            callback_due.request_phone)
+            callback_due.request_phone, stopping)
         report.auto_confirmed = await _drain(
             app, community, stamp, report,
-            lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm)
-    report.escalation_replies = await _escalations(app, community, now, report)
+            lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm, stopping)
+    if not stopping():
+        report.escalation_replies = await _escalations(app, community, now, report)
     return report
 
 
@@ -151,19 +160,20 @@ class _Lost(Exception):
 
 
 async def _drain(app: App, community: Community, stamp: Callable[[], datetime], report: TickReport,
-                 fetch: Callable[[UnitOfWork], Awaitable[Sequence[Any]]], work: Work) -> int:
+                 fetch: Callable[[UnitOfWork], Awaitable[Sequence[Any]]], work: Work,
+                 stopping: Callable[[], bool]) -> int:
     """Fetch due items in batches and do them, CHUNK per transaction; returns how many
     this process did.  Items another process claimed, or that failed, are not retried
     in this tick (a failure is logged and stays due for the next one)."""
     done, seen = 0, set()
-    while not app.extras.get(STOPPING):
+    while not stopping():
         async with app.uow() as uow:
             batch = [item for item in await fetch(uow) if _key(item) not in seen]
         if not batch:
             return done
         for start in range(0, len(batch), CHUNK):
-            if app.extras.get(STOPPING):
-                break  # stopping: the rest stays due for the next start
+            if stopping():
+                break  # the rest stays due for the next start
             chunk = batch[start:start + CHUNK]
             seen.update(_key(item) for item in chunk)
             done += await _chunk(app, community, stamp, chunk, work, report)
@@ -265,21 +275,26 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
 
 # ----------------------------------------------------------------- APScheduler wiring
 async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
-    try:
-        due = None
-        for _ in range(MAX_ROUNDS):
-            # A long tick lets more work fall due meanwhile: go again at once rather than
-            # plan a date job that would fire while this one is still running (APScheduler
-            # would skip it, max_instances=1) and leave the rest to the next interval.
-            report = await tick(app)
-            if app.extras.get(STOPPING):
-                return
-            due = await next_due(app)
-            if due is None or due > app.now() or not report.did_work:
-                break
-        await _plan_next(app, scheduler, due)
-    except Exception:
-        log.exception("scheduler tick failed; the next one retries")
+    stop = app.extras.get(STOP)
+    assert isinstance(stop, asyncio.Event)
+    async with _lock(app, JOB_LOCK):
+        if stop.is_set():
+            return
+        try:
+            while True:
+                # A long tick lets more work fall due meanwhile: go again at once rather than
+                # plan a date job that would fire while this one is still running (APScheduler
+                # would skip it, max_instances=1) and leave the rest to the next interval.
+                # A round that did nothing (only failing work is due) ends the loop.
+                report = await tick(app, stop=stop)
+                if stop.is_set():
+                    return
+                due = await next_due(app)
+                if due is None or due > app.now() or not report.did_work:
+                    break
+            await _plan_next(app, scheduler, due)
+        except Exception:
+            log.exception("scheduler tick failed; the next one retries")
 
 
 async def _plan_next(app: App, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
@@ -306,6 +321,7 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     """
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     app.extras["tick_seconds"] = tick_seconds
+    app.extras[STOP] = asyncio.Event()
     scheduler.add_job(
         _scheduled_tick, "interval", seconds=tick_seconds, args=(app, scheduler), id=TICK_JOB,
         coalesce=True, max_instances=1, misfire_grace_time=max(int(tick_seconds), 1),
@@ -326,14 +342,15 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
 
 
 async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
-    """Stop the scheduler and wait for a tick in flight to finish its current transaction
-    (it stops early between chunks), so the engine can then be closed safely."""
+    """Stop the scheduler and wait for a job in flight to finish its current transaction
+    (a tick stops early between chunks), so the app can then be closed safely."""
     scheduler.shutdown(wait=False)
-    app.extras[STOPPING] = True
-    lock = app.extras.setdefault("tick_lock", asyncio.Lock())
-    assert isinstance(lock, asyncio.Lock)
-    async with lock:
-        app.extras[STOPPING] = False  # a tick called directly later (tests, tools) runs in full
+    stop = app.extras.get(STOP)
+    if isinstance(stop, asyncio.Event):
+        stop.set()
+    async with _lock(app, JOB_LOCK):
+        pass
+    await asyncio.sleep(0)  # a job queued on the lock sees the stop and returns
 
 
 async def _weekly_report(app: App) -> None:
