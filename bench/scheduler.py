@@ -140,7 +140,7 @@ async def run(url: str, count: int, spread: float, lead: float, timeout: float) 
     startup = time.perf_counter() - t
     rss_after = rss_mb()
     print(f"start-up with {count} pending: {startup * 1000:.0f} ms (build app, start scheduler, plan next due); "
-          f"{len(scheduler.get_jobs())} APScheduler job (the periodic tick; pending callbacks are rows, not jobs); next due in {(planned - app.now()).total_seconds():.1f} s"
+          f"{len(scheduler.get_jobs())} APScheduler jobs (the periodic tick, the weekly report; pending callbacks are rows, not jobs); next due in {(planned - app.now()).total_seconds():.1f} s"
           if planned else "start-up: nothing planned?!")
     print(f"memory: {rss_before:.0f} MB before start-up, {rss_after:.0f} MB after (+{rss_after - rss_before:.1f} MB), "
           f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -17,7 +17,7 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, text_of
+from handlers.inputs import nav_row, preset_or_typed, text_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
@@ -76,14 +76,10 @@ async def ask_when(ctx: Ctx) -> None:
 
 async def answer_when(ctx: Ctx, inbound: Inbound) -> None:
     """A button or the owner's own words, e.g. 昨晚11点."""
-    if ctx.picked in WHEN:
-        ctx.data["when"] = ctx.t(f"complaint.when_{ctx.picked}")
-    else:
-        text = text_of(ctx, inbound, max_len=100)
-        if text is None:
-            return
-        ctx.data["when"] = text
-    await flows.goto(ctx, FLOW, S.WHERE)
+    when = preset_or_typed(ctx, inbound, WHEN, "complaint.when")
+    if when is not None:
+        ctx.data["when"] = when
+        await flows.goto(ctx, FLOW, S.WHERE)
 
 
 async def ask_where(ctx: Ctx) -> None:

@@ -38,3 +38,10 @@ def nav_row(ctx: Ctx, *, back: bool = True) -> tuple[Button, ...]:
 
     row = [choice(ctx, ctx.t("common.back"), NAV_BACK)] if back else []
     return (*row, choice(ctx, ctx.t("common.cancel"), NAV_CANCEL))
+
+
+def preset_or_typed(ctx: Ctx, inbound: Inbound, presets: tuple[str, ...], key: str, *, max_len: int = 100) -> str | None:
+    """A preset button's label (catalogue `key` + "_" + preset) or the owner's own words."""
+    if ctx.picked in presets:
+        return ctx.t(f"{key}_{ctx.picked}")
+    return text_of(ctx, inbound, max_len=max_len)

@@ -13,7 +13,7 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, text_of
+from handlers.inputs import nav_row, preset_or_typed, text_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
@@ -198,14 +198,10 @@ async def ask_time(ctx: Ctx) -> None:
 
 async def answer_time(ctx: Ctx, inbound: Inbound) -> None:
     """A button or free text such as 周六上午."""
-    if ctx.picked in TIMES:
-        ctx.data["preferred_time"] = ctx.t(f"report.time_{ctx.picked}")
-    else:
-        text = text_of(ctx, inbound, max_len=100)
-        if text is None:
-            return
-        ctx.data["preferred_time"] = text
-    await flows.goto(ctx, FLOW, S.CONFIRM)
+    when = preset_or_typed(ctx, inbound, TIMES, "report.time")
+    if when is not None:
+        ctx.data["preferred_time"] = when
+        await flows.goto(ctx, FLOW, S.CONFIRM)
 
 
 async def ask_confirm(ctx: Ctx) -> None:
