@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from cases.errors import StaleCase
-from cases.lifecycle import WORKING, Actor, Status
+from cases.lifecycle import Actor, Status
 from handlers.cards import alert_replies, card_buttons, card_replies, card_text, staff_name, where_of
 from handlers.casework import owner_replies
 from handlers.context import Ctx
@@ -18,7 +18,9 @@ from handlers.formatting import code_name
 from handlers.messages import rows
 from handlers.payloads import CaseAction
 from handlers.registry import case_action
-from handlers.staff_common import acting_on, at, supervisors, team_name, tell_first_responder, to_staff, wrong_status
+from handlers.staff_common import (
+    acting_on, at, supervisors, team_name, tell_first_responder, to_staff, working_case, wrong_status,
+)
 
 log = logging.getLogger("wuye.staff")
 
@@ -87,13 +89,10 @@ async def start(ctx: Ctx, pressed: CaseAction) -> None:
 @case_action("help")
 async def ask_for_help(ctx: Ctx, pressed: CaseAction) -> None:
     """The worker calls for help, in the team's group and to the team's supervisors."""
-    found = await acting_on(ctx, pressed.case_id, worker=True)
+    found = await working_case(ctx, pressed.case_id)
     if found is None:
         return
     case, staff = found
-    if case.status not in WORKING:
-        await wrong_status(ctx, case, staff)
-        return
     last = case.details.get("last_help_at")
     if last and ctx.now - datetime.fromisoformat(last) < HELP_COOLDOWN:
         ctx.answer = ctx.t("staff.help_recent", id=case.id)

@@ -82,6 +82,19 @@ async def wrong_status(ctx: Ctx, case: Case, staff: StaffMember, *, say: bool = 
         refuse(ctx, "staff.state_ended", say=say, id=case.id)
 
 
+async def working_case(ctx: Ctx, case_id: int, *, say: bool = False) -> tuple[Case, StaffMember] | None:
+    """`acting_on` for the worker, on a case still being worked (accepted or started);
+    None after telling the person why not."""
+    found = await acting_on(ctx, case_id, worker=True, say=say)
+    if found is None:
+        return None
+    case, staff = found
+    if case.status not in WORKING:
+        await wrong_status(ctx, case, staff, say=say)
+        return None
+    return found
+
+
 # ----------------------------------------------------------------- telling people
 def team_name(code: str) -> Callable[[str], str]:
     """A team's display name in whichever language the reader uses (for `owner_replies`)."""

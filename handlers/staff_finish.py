@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from cases.codes import Area, Kind
-from cases.lifecycle import WORKING, Case
+from cases.lifecycle import Case
 from cases.records import ServiceItem
 from handlers import flow as flows
 from handlers.cards import card_replies
@@ -24,7 +24,7 @@ from handlers.inputs import nav_row, text_of
 from handlers.messages import Button, Inbound
 from handlers.payloads import CaseAction, encode
 from handlers.registry import case_action, register_flow
-from handlers.staff_common import acting_on, tell_first_responder, wrong_status
+from handlers.staff_common import tell_first_responder, working_case
 
 log = logging.getLogger("wuye.staff")
 
@@ -67,13 +67,10 @@ def parse_fee(text: str) -> int | None:
 @case_action("finish")
 async def finish_pressed(ctx: Ctx, pressed: CaseAction) -> None:
     """Only the worker (or a supervisor) finishes; the questions follow in the private chat."""
-    found = await acting_on(ctx, pressed.case_id, worker=True)
+    found = await working_case(ctx, pressed.case_id)
     if found is None:
         return
     case, staff = found
-    if case.status not in WORKING:
-        await wrong_status(ctx, case, staff)
-        return
     await flows.begin(ctx, FLOW, case_id=case.id, charges=charges(case), booked=await booked_price(ctx, case))
     ctx.answer = ctx.t("staff.continue_private")
 
@@ -159,15 +156,11 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data
-    found = await acting_on(ctx, d["case_id"], worker=True, say=True)
+    found = await working_case(ctx, d["case_id"], say=True)
     if found is None:
         flows.end(ctx)
         return
     case, staff = found
-    if case.status not in WORKING:
-        await wrong_status(ctx, case, staff, say=True)
-        flows.end(ctx)
-        return
     photos = list(d.get("photos", []))
     case.finish(staff.id, ctx.now, note=d["note"], fee_cents=int(d.get("fee_cents", 0)), photos=photos)
     await ctx.uow.cases.save(case)

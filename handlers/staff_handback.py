@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from cases.lifecycle import WORKING, Actor
+from cases.lifecycle import Actor
 from handlers import flow as flows
 from handlers.cards import alert_replies, card_replies, group_safe_for
 from handlers.context import Ctx
@@ -15,7 +15,7 @@ from handlers.inputs import nav_row, text_of
 from handlers.messages import Inbound
 from handlers.payloads import CaseAction
 from handlers.registry import case_action, register_flow
-from handlers.staff_common import acting_on, to_staff, wrong_status
+from handlers.staff_common import to_staff, working_case
 
 log = logging.getLogger("wuye.staff")
 
@@ -29,13 +29,10 @@ class S(StrEnum):
 @case_action("handback")
 async def handback_pressed(ctx: Ctx, pressed: CaseAction) -> None:
     """Only the worker (or a supervisor) gives a case back."""
-    found = await acting_on(ctx, pressed.case_id, worker=True)
+    found = await working_case(ctx, pressed.case_id)
     if found is None:
         return
     case, staff = found
-    if case.status not in WORKING:
-        await wrong_status(ctx, case, staff)
-        return
     await flows.begin(ctx, FLOW, case_id=case.id)
     ctx.answer = ctx.t("staff.continue_private")
 
@@ -55,15 +52,11 @@ async def answer_reason(ctx: Ctx, inbound: Inbound) -> None:
         if typed is None:
             return
         reason = typed
-    found = await acting_on(ctx, ctx.data["case_id"], worker=True, say=True)
+    found = await working_case(ctx, ctx.data["case_id"], say=True)
     if found is None:
         flows.end(ctx)
         return
     case, staff = found
-    if case.status not in WORKING:
-        await wrong_status(ctx, case, staff, say=True)
-        flows.end(ctx)
-        return
     worker = case.assignee_id
     case.hand_back(ctx.now, Actor("staff", staff.id), reason)
     await ctx.uow.cases.save(case)
