@@ -39,16 +39,21 @@ answer is flagged so the conversation asks the owner to choose.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .learned import DEFAULT_WEIGHTS, LearnedWeights, features
+import numpy as np
+
+from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
 from .segment import Segmenter
+
+_EMERGENCY = LABELS.index("urgency.emergency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,7 @@ class Classifier:
                  learned_path: str | Path | None = DEFAULT_WEIGHTS):
         self.rules = RuleSet.load(rules_path or DEFAULT_RULES)
         self.settings = self.rules.settings
+        self._caps = np.array([self.settings.learned_cap(lab) for lab in LABELS])
         self.normalize = Normalizer(self.rules.typos)
         self.segmenter = Segmenter(extra_words=self.rules.dictionary_words())
         self.learned: LearnedWeights | None = None
@@ -102,6 +108,11 @@ class Classifier:
             with cls._default_lock:
                 if cls._default is None:
                     cls._default = cls()
+                    # The rule and weight tables live as long as the process:
+                    # move them out of the collector's way, or every full
+                    # collection rescans ~100k objects mid-conversation.
+                    gc.collect()
+                    gc.freeze()
         return cls._default
 
     # ------------------------------------------------------------------
@@ -111,29 +122,28 @@ class Classifier:
             norm = self.normalize(text)
         except Exception:  # noqa: BLE001 - bad input must never raise
             return _empty()
-        if not any(ch.isalpha() for ch in norm):
-            return _empty()  # emoji, digits, punctuation only: nothing to read
+        if self.rules.says_nothing(norm):
+            return _empty()  # 在吗, 你好, emoji, digits: nothing to read, ask
         tokens = self.segmenter.tokens(norm)
         fired = self.rules.match(norm, tokens)
         if self.learned is not None and self.settings.learned_weight:
-            self._add_learned(fired, features(norm, tokens))
+            self._add_learned(fired, features(norm, tokens, self.rules.negators,
+                                                      self.settings.negation_words))
         return self.decide(fired)
 
     def _add_learned(self, fired: Fired, feats: set[str]) -> None:
-        """Learned points per label: ``learned_weight[field]`` × the learned
-        probability of the label (kept apart from the rule scores, which the
-        topic and protest decisions read on their own)."""
-        s = self.settings
-        totals = self.learned.score(feats)
-        probs = self.learned.probabilities(totals, s.learned_temperature)
+        """Learned points per label: the label's learned cap × its learned
+        probability (kept apart from the rule scores, which the topic and
+        protest decisions read on their own)."""
+        hits = self.learned.lookup(feats)
+        probs = self.learned.probabilities(self.learned.score(hits), self.settings.learned_temperature)
+        points = probs * self._caps
         # A rule that says "this is not an emergency" (an overflow pipe, a gas
         # hob that won't ignite: negative emergency weight) beats the words.
-        veto = any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add)
-        for label, p in probs.items():
-            w = s.learned_weight.get(label.split(".", 1)[0], 0.0)
-            if w and not (veto and label == "urgency.emergency"):
-                fired.learned[label] = w * p
-        fired.learned_feats = feats
+        if any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add):
+            points[_EMERGENCY] = 0.0
+        fired.learned = dict(zip(LABELS, points.tolist()))
+        fired.learned_hits = hits
 
     def decide(self, fired: Fired) -> Classification:
         s = self.settings
@@ -141,6 +151,13 @@ class Classifier:
         for k, penalty in s.topic_missing_penalty.items():
             if kind_scores[k] > 0 and not any(fired.score(f"{k}.{c}") > 0 for c in CATEGORIES[k]):
                 kind_scores[k] -= penalty
+        if max(kind_scores.values()) <= 0:
+            # No kind cue at all: a clearly named broken thing or service
+            # object counts as one (路灯白天也亮着 → report), before the
+            # learned words, which lean to "question" on bare topics.
+            topic = self._kind_from_topic(fired)
+            if topic:
+                kind_scores[topic] = self.settings.topic_kind_at
         rule_kind_scores = dict(kind_scores)
         for k in KINDS:
             kind_scores[k] += fired.learned.get(f"kind.{k}", 0.0)
@@ -162,7 +179,7 @@ class Classifier:
         if kind_scores[kind] <= 0:
             # Nothing recognisable: ask, don't guess. With a danger cue but no
             # kind cue, the safe reading is a report (it goes to the duty team).
-            kind = "report" if emergency else self._kind_from_topic(fired) or s.kind_fallback
+            kind = "report" if emergency else s.kind_fallback
         p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
 
         urgency = self._urgency(fired, kind)
@@ -170,10 +187,12 @@ class Classifier:
         category, p_cat = self._category(fired, kind, area_label)
         area = area_label(category) if kind == "report" else ""
 
-        # Learned points count half as evidence: an answer from the learned
-        # words alone (no rule fired) stays below ``min_evidence``.
-        evidence = max(rule_kind_scores[kind] + 0.5 * fired.learned.get(f"kind.{kind}", 0.0),
-                       fired.score("urgency.emergency") + 0.5 * fired.learned.get("urgency.emergency", 0.0))
+        # A learned probability counts as at most half of ``min_evidence``:
+        # an answer from the learned words alone (no rule fired) stays low
+        # confidence, and the owner is asked instead of guessed for.
+        evidence = max(rule_kind_scores[kind] + self._learned_evidence(fired, f"kind.{kind}"),
+                       fired.score("urgency.emergency")
+                       + self._learned_evidence(fired, "urgency.emergency"))
         damp = min(1.0, max(evidence, 0.0) / s.min_evidence) if s.min_evidence > 0 else 1.0
         confidence = p_kind * (math.sqrt(p_cat) if category else 1.0) * damp
         confidence = round(max(0.0, min(1.0, confidence)), 3)
@@ -194,6 +213,11 @@ class Classifier:
                               confidence < s.low_confidence_below)
 
     # ------------------------------------------------------------------
+
+    def _learned_evidence(self, fired: Fired, label: str) -> float:
+        cap = self.settings.learned_cap(label)
+        p = fired.learned.get(label, 0.0) / cap if cap else 0.0
+        return 0.5 * self.settings.min_evidence * p
 
     def _kind_from_topic(self, fired: Fired) -> str:
         """No kind cue at all: a clearly named broken thing or service object
@@ -297,8 +321,7 @@ def _keywords(fired: Fired, labels: list[str], learned_top: int = 2,
         for label in labels:
             if fired.learned.get(label, 0.0) <= 0:
                 continue
-            top = sorted(learned.why(fired.learned_feats, label), key=lambda e: (-e[0], e[1]))
-            for _w, word in top[:learned_top]:
+            for word in learned.why(fired.learned_hits, label, learned_top):
                 if not any(word in o for o in kept):
                     kept.append(word)
     return tuple(kept)

@@ -23,11 +23,12 @@ rule fired or two rules tie. Staff override a learned keyword in
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple, Sequence
+
+import numpy as np
 
 from .rules import AREAS, CATEGORIES, KINDS, URGENCIES
 from .segment import Token
@@ -54,19 +55,65 @@ with from by as has have had do does did not no can could will would should just
 also than then please pls hi hello""".split())
 
 
-def features(text: str, tokens: Iterable[Token]) -> set[str]:
-    """The keywords of one normalized message (see module docstring)."""
+#: Prefix of a keyword that a negator denies (没有人被困 → 不~被困).
+NEG = "不~"
+_CLAUSE_END = re.compile(r"[,.!?;:。、~…()\[\]【】「」『』\"'\n]")
+_QUESTION = re.compile(r"[吗吧嘛么?]")
+
+
+def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = frozenset(),
+             scope: int = 3) -> set[str]:
+    """The keywords of one normalized message (see module docstring).
+
+    Words within ``scope`` words after a negator in the same clause are kept
+    apart as ``不~word`` (and so are the character pairs that touch them):
+    "里面没有人被困" must not count as "有人被困". A worried question (不是漏水吧？)
+    affirms its cue and is not denied, as in the rules.
+    """
+    denied = _denied_chars(text, tokens, negators, scope) if negators else None
     out: set[str] = set()
     for t in tokens:
         w = t.text
         if any(ch.isalpha() for ch in w) and len(w) <= 8 and w not in _EN_STOP:
             if w.isascii() and len(w) < 3:
                 continue
-            out.add(w)
-    for run in _CJK_RUN.findall(text):
+            out.add(NEG + w if denied and denied[t.start] else w)
+    for m in _CJK_RUN.finditer(text):
+        run, at = m.group(), m.start()
         for i in range(len(run) - 1):
-            out.add(run[i:i + 2])
+            pair = run[i:i + 2]
+            out.add(NEG + pair if denied and (denied[at + i] or denied[at + i + 1]) else pair)
     return out
+
+
+def _denied_chars(text: str, tokens: Sequence[Token], negators: frozenset[str],
+                  scope: int) -> list[bool] | None:
+    denied: list[bool] | None = None
+    left = 0
+    clause_is_question = False
+    for t in tokens:
+        if _CLAUSE_END.fullmatch(t.text[:1] or " "):
+            left = 0
+            continue
+        if t.text in negators:
+            end = _CLAUSE_END.search(text, t.end)
+            clause_is_question = bool(_QUESTION.search(text, t.end, end.start() + 1 if end else len(text)))
+            left = 0 if clause_is_question else scope
+            continue
+        if left:
+            if denied is None:
+                denied = [False] * len(text)
+            for i in range(t.start, t.end):
+                denied[i] = True
+            left -= 1
+    return denied
+
+
+class Hits(NamedTuple):
+    """A message's keywords that have learned weights (see ``lookup``)."""
+
+    words: list[str]
+    rows: list[int]
 
 
 @dataclass
@@ -75,9 +122,9 @@ class LearnedWeights:
 
     weights: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)
     priors: dict[str, dict[str, float]] = field(default_factory=dict)
-    _vec: dict | None = field(default=None, repr=False)
-    _base: list | None = field(default=None, repr=False)
-    _pos: dict | None = field(default=None, repr=False)
+    _row: dict | None = field(default=None, repr=False)
+    _mat: np.ndarray | None = field(default=None, repr=False)
+    _base: np.ndarray | None = field(default=None, repr=False)
 
     # -- file format ---------------------------------------------------------
 
@@ -93,7 +140,7 @@ class LearnedWeights:
         return lw
 
     def add(self, word: str, label: str, weight: float) -> None:
-        self._vec = None
+        self._row = None
         fld = FIELD_OF.get(label)
         if fld is None:
             raise ValueError(f"unknown label {label!r} for {word!r}")
@@ -115,64 +162,63 @@ class LearnedWeights:
                 else:
                     entries[label] = (fld, float(weight))
             self.weights[word] = [(f, lab, w) for lab, (f, w) in entries.items()]
-        self._vec = None
+        self._row = None
 
     # -- scoring -------------------------------------------------------------
 
     def _compile(self) -> None:
+        # One row of weights per keyword: scoring a message is then one
+        # gather-and-sum over its keywords' rows instead of a Python loop
+        # over every (keyword, label) pair.
         index = {lab: i for i, lab in enumerate(LABELS)}
-        self._vec = {w: tuple((index[lab], weight) for _f, lab, weight in entries)
-                     for w, entries in self.weights.items() if entries}
-        base = [0.0] * len(LABELS)
+        words = [w for w, entries in self.weights.items() if entries]
+        self._row = {w: i for i, w in enumerate(words)}
+        mat = np.zeros((len(words), len(LABELS)))
+        for r, w in enumerate(words):
+            for _f, lab, weight in self.weights[w]:
+                mat[r, index[lab]] = weight
+        self._mat = mat
+        base = np.zeros(len(LABELS))
         for prior in self.priors.values():
             for lab, weight in prior.items():
                 base[index[lab]] = weight
         self._base = base
-        pos: dict[str, dict[str, float]] = {}
-        for w, entries in self.weights.items():
-            for _f, lab, weight in entries:
-                if weight > 0:
-                    pos.setdefault(lab, {})[w] = weight
-        self._pos = pos
 
-    def score(self, feats: Iterable[str]) -> list[float]:
-        """Summed log-odds per label (in the order of ``LABELS``)."""
-        if self._vec is None:
+    def lookup(self, feats: Iterable[str]) -> Hits:
+        """The keywords of ``feats`` that carry weights, and their rows."""
+        if self._row is None:
             self._compile()
-        totals = list(self._base)
-        get = self._vec.get
+        get = self._row.get
+        words, rows = [], []
         for w in feats:
-            entries = get(w)
-            if entries:
-                for i, weight in entries:
-                    totals[i] += weight
-        return totals
+            r = get(w)
+            if r is not None:
+                words.append(w)
+                rows.append(r)
+        return Hits(words, rows)
 
-    def why(self, feats: Iterable[str], label: str) -> list[tuple[float, str]]:
-        """The keywords of ``feats`` that push ``label`` up: (weight, keyword)."""
-        if self._vec is None:
-            self._compile()
-        pos = self._pos.get(label, {})
-        return [(pos[w], w) for w in feats if w in pos]
+    def score(self, hits: Hits) -> np.ndarray:
+        """Summed log-odds per label (in the order of ``LABELS``)."""
+        if not hits.rows:
+            return self._base.copy()
+        return self._base + self._mat[hits.rows].sum(axis=0)
+
+    def why(self, hits: Hits, label: str, top: int) -> list[str]:
+        """The ``top`` keywords of a message that push ``label`` up most."""
+        if not hits.rows:
+            return []
+        weights = self._mat[hits.rows, LABELS.index(label)].tolist()
+        pushed = sorted((-w, word) for w, word in zip(weights, hits.words) if w > 0)
+        return [word for _w, word in pushed[:top]]
 
     @staticmethod
-    def probabilities(totals: list[float], temperature: float) -> dict[str, float]:
-        """Softmax of the totals within each field."""
-        out: dict[str, float] = {}
-        t = temperature if temperature > 0 else 1.0
-        for lo, hi in _SPANS:
-            vals = [v / t for v in totals[lo:hi]]
-            m = max(vals)
-            exps = [math.exp(v - m) for v in vals]
-            z = sum(exps)
-            for lab, e in zip(LABELS[lo:hi], exps):
-                out[lab] = e / z
-        return out
+    def probabilities(totals: np.ndarray, temperature: float) -> np.ndarray:
+        """Softmax of the totals within each field (in the order of ``LABELS``)."""
+        v = totals / (temperature if temperature > 0 else 1.0)
+        e = np.exp(v - np.repeat(np.maximum.reduceat(v, _STARTS), _SIZES))
+        return e / np.repeat(np.add.reduceat(e, _STARTS), _SIZES)
 
 
 LABELS: tuple[str, ...] = tuple(lab for labels in FIELDS.values() for lab in labels)
-_SPANS: list[tuple[int, int]] = []
-_pos = 0
-for _labels in FIELDS.values():
-    _SPANS.append((_pos, _pos + len(_labels)))
-    _pos += len(_labels)
+_SIZES = np.array([len(labels) for labels in FIELDS.values()])
+_STARTS = np.concatenate(([0], np.cumsum(_SIZES)[:-1]))

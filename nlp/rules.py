@@ -33,7 +33,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -126,8 +126,8 @@ class Group:
     index: int  # position in the file, for stable ordering and messages
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    # A named tuple for speed, like segment.Token (one per matched word).
     start: int
     end: int
     text: str
@@ -143,9 +143,9 @@ class Fired:
     evidence: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)
     # points from the learned keyword weights (see nlp/learned.py), per label,
-    # and the message's keywords the learned weights looked at
+    # and the message's keywords that have learned weights (nlp.learned.Hits)
     learned: dict[str, float] = field(default_factory=dict)
-    learned_feats: set[str] = field(default_factory=set)
+    learned_hits: Any = None
 
     def score(self, label: str) -> float:
         """Rule points only."""
@@ -177,11 +177,17 @@ class Settings:
     fallback_category: dict[str, str] = field(default_factory=dict)
     topic_missing_penalty: dict[str, float] = field(default_factory=dict)
     topic_kind_at: float = 0.0
-    # learned keyword weights (learned_weights.tsv): per field, how many rule
-    # points a learned probability of 1.0 is worth; 0 switches a field off.
+    # learned keyword weights (learned_weights.tsv): per field or label, how
+    # many rule points a learned probability of 1.0 is worth; 0 switches off.
     learned_weight: dict[str, float] = field(default_factory=dict)
     learned_temperature: float = 1.0
     learned_keywords: int = 2
+
+    def learned_cap(self, label: str) -> float:
+        """Rule points a learned probability of 1.0 is worth for ``label``:
+        its own entry (urgency.emergency) or else its field's (urgency)."""
+        w = self.learned_weight
+        return w[label] if label in w else w.get(label.split(".", 1)[0], 0.0)
 
 
 class RuleSet:
@@ -194,6 +200,7 @@ class RuleSet:
         self.settings = _settings(data.get("settings") or {}, source)
         self.negators = self._negators(data.get("negators") or {})
         self.typos = self._typos(data.get("typos") or {})
+        self.small_talk = self._small_talk(data.get("small_talk") or [])
         self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
         self.groups = self._groups(data.get("rules"))
         self._index()
@@ -223,6 +230,18 @@ class RuleSet:
         if not isinstance(raw, dict):
             raise RulesError(f"{self.source}: typos must be a mapping wrong: right")
         return {str(k): str(v) for k, v in raw.items()}
+
+    def _small_talk(self, raw: Any) -> re.Pattern[str] | None:
+        if not isinstance(raw, list):
+            raise RulesError(f"{self.source}: small_talk must be a list of words")
+        words = sorted({str(w).strip().lower() for w in raw if str(w).strip()}, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, words))) if words else None
+
+    def says_nothing(self, text: str) -> bool:
+        """Only greetings, particles, emoji, digits or punctuation: nothing to route."""
+        if self.small_talk is not None:
+            text = self.small_talk.sub("", text)
+        return not any(ch.isalpha() for ch in text)
 
     def _learned_overrides(self, raw: Any) -> dict[str, dict[str, float]]:
         if not isinstance(raw, dict):
@@ -494,6 +513,12 @@ def _settings(raw: dict[str, Any], source: str) -> Settings:
     for kind, cat in (values.get("fallback_category") or {}).items():
         if kind not in CATEGORIES or cat not in CATEGORIES[kind]:
             raise RulesError(f"{source}: settings.fallback_category: bad entry {kind}: {cat}")
+    fields = {"kind": KINDS, "urgency": URGENCIES, "area": AREAS, **CATEGORIES}
+    for key, w in (values.get("learned_weight") or {}).items():
+        fld, _, code = str(key).partition(".")
+        if fld not in fields or (code and code not in fields[fld]) or \
+                not isinstance(w, (int, float)) or isinstance(w, bool):
+            raise RulesError(f"{source}: settings.learned_weight: bad entry {key}: {w}")
     for kind, pen in (values.get("topic_missing_penalty") or {}).items():
         if kind not in CATEGORIES or not isinstance(pen, (int, float)) or isinstance(pen, bool):
             raise RulesError(f"{source}: settings.topic_missing_penalty: bad entry {kind}: {pen}")
