@@ -6,19 +6,22 @@ message set (see that module); staff read it like the rules file. Each line is
     keyword <TAB> label <TAB> weight
 
 meaning: when the message contains this keyword, ``label`` gets ``weight``
-log-odds points (naive-Bayes style, smoothed). A keyword is
+log-odds points (a logistic regression's coefficient). A keyword is
 
 * a jieba word of the normalized message (one character words too: 堵, 偷), or
-* any two neighbouring Chinese characters (漏水, 冒烟), wherever they stand.
+* any two neighbouring Chinese characters (漏水, 冒烟), wherever they stand,
+* written ``不~word`` when a negator stands just before it (没有人被困 gives
+  不~被困, not 被困).
 
 Per *field* (kind, urgency, report / complaint / service category, area) the
 summed weights plus the field's prior give a probability for each label
 (a softmax, softened by ``settings.learned_temperature``). The classifier adds
-``settings.learned_weight × probability`` to the rule scores of that field, so
-a learned field is worth at most a few rule points: a strong hand rule
-(燃气味, 我要投诉, 12345) still wins, and the learned words decide where no
-rule fired or two rules tie. Staff override a learned keyword in
-``rules.yaml`` under ``learned_overrides`` (a weight, or 0 to drop it).
+``learned_weight × probability`` to the rule scores of that label (the cap is
+set per field, or per label such as ``urgency.emergency``), so the learned
+words are worth a bounded number of rule points: they decide where no rule
+fired or rules are close, and a rule that states a boundary of the taxonomy
+outweighs them by being weighted above the cap. Staff override a learned
+keyword in ``rules.yaml`` under ``learned_overrides`` (a weight, or 0 to drop it).
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ class Hits(NamedTuple):
     """A message's keywords that have learned weights (see ``lookup``)."""
 
     words: list[str]
-    rows: list[int]
+    rows: np.ndarray
 
 
 @dataclass
@@ -195,17 +198,17 @@ class LearnedWeights:
             if r is not None:
                 words.append(w)
                 rows.append(r)
-        return Hits(words, rows)
+        return Hits(words, np.array(rows, dtype=np.intp))
 
     def score(self, hits: Hits) -> np.ndarray:
         """Summed log-odds per label (in the order of ``LABELS``)."""
-        if not hits.rows:
+        if not hits.words:
             return self._base.copy()
         return self._base + self._mat[hits.rows].sum(axis=0)
 
     def why(self, hits: Hits, label: str, top: int) -> list[str]:
         """The ``top`` keywords of a message that push ``label`` up most."""
-        if not hits.rows:
+        if not hits.words:
             return []
         weights = self._mat[hits.rows, LABELS.index(label)].tolist()
         pushed = sorted((-w, word) for w, word in zip(weights, hits.words) if w > 0)

@@ -105,3 +105,53 @@ def test_cross_validation_runs_and_learned_helps_on_the_untuned_set():
     assert mixed["kind"] >= plain["kind"]
     assert mixed["emergency_recall"] >= plain["emergency_recall"]
     assert mixed["category"]["complaint"] > plain["category"]["complaint"]
+
+
+def _feats(text: str) -> set[str]:
+    from nlp.learned import features
+    clf = Classifier.default()
+    norm = clf.normalize(text)
+    return features(norm, clf.segmenter.tokens(norm), clf.rules.negators, clf.settings.negation_words)
+
+
+def test_a_denied_word_is_its_own_learned_keyword():
+    feats = _feats("电梯停在5楼不动了，里面没有人被困")
+    assert "不~被困" in feats and "被困" not in feats
+    assert "电梯" in feats  # before the negator: untouched
+    # A worried question affirms its cue, as in the rules.
+    assert "漏水" in _feats("不是漏水吧？")
+    # The denial ends with the clause.
+    assert "冒烟" in _feats("没有火，但是插座在冒烟")
+
+
+def test_learned_cap_is_per_field_or_per_label(tmp_path):
+    with open(DEFAULT_RULES, encoding="utf-8") as f:
+        settings = yaml.safe_load(f)["settings"]
+    settings = dict(settings, learned_weight={"urgency": 5, "urgency.emergency": 0, "kind": 7})
+    clf = _with(tmp_path, settings=settings)
+    assert clf.settings.learned_cap("urgency.urgent") == 5
+    assert clf.settings.learned_cap("urgency.emergency") == 0
+    assert clf.settings.learned_cap("report.plumbing") == 0
+    # "跑水" (water running loose) is no rule word: the learned words alone
+    # raise the emergency, and a cap of 0 on that one label stops them.
+    text = "跑水啦快来人"
+    assert Classifier.default().classify(text).urgency == "emergency"
+    assert clf.classify(text).urgency != "emergency"
+
+
+@pytest.mark.parametrize("entry", [{"kin": 3}, {"urgency.panic": 3}, {"kind": "high"}])
+def test_bad_learned_weight_entries_are_refused(tmp_path, entry):
+    from nlp.rules import RulesError
+    with open(DEFAULT_RULES, encoding="utf-8") as f:
+        settings = yaml.safe_load(f)["settings"]
+    with pytest.raises(RulesError, match="learned_weight"):
+        _with(tmp_path, settings=dict(settings, learned_weight=entry))
+
+
+def test_greetings_alone_say_nothing_but_do_not_hide_a_message():
+    clf = Classifier.default()
+    for text in ("在吗", "在吗？？", "你好", "您好，请问", "有人吗", "hello?", "ok"):
+        r = clf.classify(text)
+        assert r.low_confidence and r.confidence == 0.0, text
+    r = clf.classify("在吗，电梯坏了")
+    assert (r.kind, r.category, r.low_confidence) == ("report", "elevator", False)
