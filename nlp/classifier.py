@@ -128,7 +128,7 @@ class Classifier:
         fired = self.rules.match(norm, tokens)
         if self.learned is not None and self.settings.learned_weight:
             self._add_learned(fired, features(norm, tokens, self.rules.negators,
-                                                      self.settings.negation_words))
+                                              self.settings.negation_words, self.rules.opener_end(norm)))
         return self.decide(fired)
 
     def _add_learned(self, fired: Fired, feats: set[str]) -> None:

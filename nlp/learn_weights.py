@@ -63,6 +63,9 @@ def data_sets() -> dict[str, Path]:
         "train_a": DATA / "train_a.jsonl",
         "train_b": DATA / "train_b.jsonl",
         "train_c": DATA / "train_c.jsonl",
+        "train_d": DATA / "train_d.jsonl",
+        "train_e": DATA / "train_e.jsonl",
+        "train_f": DATA / "train_f.jsonl",
     }
 
 
@@ -217,7 +220,7 @@ def _featurizer(clf) -> Callable[[str], set[str]]:
         if text not in cache:
             norm = clf.normalize(text)
             cache[text] = features(norm, clf.segmenter.tokens(norm), clf.rules.negators,
-                                   clf.settings.negation_words)
+                                   clf.settings.negation_words, clf.rules.opener_end(norm))
         return cache[text]
     return f
 

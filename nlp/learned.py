@@ -65,23 +65,26 @@ _QUESTION = re.compile(r"[吗吧嘛么?]")
 
 
 def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = frozenset(),
-             scope: int = 3) -> set[str]:
+             scope: int = 3, start: int = 0) -> set[str]:
     """The keywords of one normalized message (see module docstring).
 
     Words within ``scope`` words after a negator in the same clause are kept
     apart as ``不~word`` (and so are the character pairs that touch them):
     "里面没有人被困" must not count as "有人被困". A worried question (不是漏水吧？)
-    affirms its cue and is not denied, as in the rules.
+    affirms its cue and is not denied, as in the rules. Text before ``start``
+    (an opening greeting: "在吗，") says nothing and is skipped.
     """
     denied = _denied_chars(text, tokens, negators, scope) if negators else None
     out: set[str] = set()
     for t in tokens:
+        if t.start < start:
+            continue
         w = t.text
         if any(ch.isalpha() for ch in w) and len(w) <= 8 and w not in _EN_STOP:
             if w.isascii() and len(w) < 3:
                 continue
             out.add(NEG + w if denied and denied[t.start] else w)
-    for m in _CJK_RUN.finditer(text):
+    for m in _CJK_RUN.finditer(text, start):
         run, at = m.group(), m.start()
         for i in range(len(run) - 1):
             pair = run[i:i + 2]

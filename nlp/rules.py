@@ -235,7 +235,18 @@ class RuleSet:
         if not isinstance(raw, list):
             raise RulesError(f"{self.source}: small_talk must be a list of words")
         words = sorted({str(w).strip().lower() for w in raw if str(w).strip()}, key=len, reverse=True)
-        return re.compile("|".join(map(re.escape, words))) if words else None
+        if not words:
+            self._opener = None
+            return None
+        alternation = "|".join(map(re.escape, words))
+        # An opening greeting set off by punctuation ("在吗，…", "hello, …").
+        self._opener = re.compile(rf"(?:(?:{alternation})(?:[^\w]+|$))+")
+        return re.compile(alternation)
+
+    def opener_end(self, text: str) -> int:
+        """Where the message starts after an opening greeting (0: none)."""
+        m = self._opener.match(text) if self._opener is not None else None
+        return m.end() if m else 0
 
     def says_nothing(self, text: str) -> bool:
         """Only greetings, particles, emoji, digits or punctuation: nothing to route."""

@@ -277,10 +277,21 @@ FAMILIES = {
     "danger_and_lookalikes": DANGER_AND_LOOKALIKES,
     "complaint_boundaries": COMPLAINT_BOUNDARIES,
 }
+#: Cases the classifier gets wrong on purpose-known grounds (strict: a fix shows).
+KNOWN_LIMITS = {
+    "小区里流浪猫太多了，到处拉屎": (
+        "since round 4 the learned words read a grumble with 太多了 as a complaint; holding "
+        "learned complaints back where no rule saw a protest costs 1.4 points of kind "
+        "accuracy on the independently written sets"),
+}
 CASES = [(family, text, want) for family, cases in FAMILIES.items() for text, want in cases]
+PARAMS = [pytest.param(*case, id=f"{case[0]}-{i}",
+                       marks=[pytest.mark.xfail(strict=True, reason=KNOWN_LIMITS[case[1]])]
+                       if case[1] in KNOWN_LIMITS else [])
+          for i, case in enumerate(CASES)]
 
 
-@pytest.mark.parametrize(("family", "text", "want"), CASES, ids=[f"{f}-{i}" for i, (f, *_rest) in enumerate(CASES)])
+@pytest.mark.parametrize(("family", "text", "want"), PARAMS)
 def test_family(family, text, want):
     got = classify(text)
     for field, value in want.items():
