@@ -66,6 +66,9 @@ def data_sets() -> dict[str, Path]:
         "train_d": DATA / "train_d.jsonl",
         "train_e": DATA / "train_e.jsonl",
         "train_f": DATA / "train_f.jsonl",
+        "train_g": DATA / "train_g.jsonl",
+        "train_h": DATA / "train_h.jsonl",
+        "train_i": DATA / "train_i.jsonl",
     }
 
 

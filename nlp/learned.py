@@ -51,6 +51,7 @@ FIELD_OF: dict[str, str] = {label: f for f, labels in FIELDS.items() for label i
 PRIOR = "<prior>"
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LETTER = re.compile(r"[^\W\d_]")
 #: English words too common to mean anything on their own.
 _EN_STOP = frozenset("""a an the is are was were be been am i you he she it we they my our your
 his her its their me us him them this that these there here and or but so to of in on at for
@@ -76,19 +77,20 @@ def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = froz
     """
     denied = _denied_chars(text, tokens, negators, scope) if negators else None
     out: set[str] = set()
-    for t in tokens:
-        if t.start < start:
+    for w, at, _end in tokens:
+        if at < start or len(w) > 8 or not (w.isalpha() or _LETTER.search(w)):
             continue
-        w = t.text
-        if any(ch.isalpha() for ch in w) and len(w) <= 8 and w not in _EN_STOP:
-            if w.isascii() and len(w) < 3:
-                continue
-            out.add(NEG + w if denied and denied[t.start] else w)
+        if w.isascii() and (len(w) < 3 or w in _EN_STOP):
+            continue
+        out.add(NEG + w if denied and denied[at] else w)
     for m in _CJK_RUN.finditer(text, start):
         run, at = m.group(), m.start()
+        if denied is None:
+            out.update(run[i:i + 2] for i in range(len(run) - 1))
+            continue
         for i in range(len(run) - 1):
             pair = run[i:i + 2]
-            out.add(NEG + pair if denied and (denied[at + i] or denied[at + i + 1]) else pair)
+            out.add(NEG + pair if denied[at + i] or denied[at + i + 1] else pair)
     return out
 
 
@@ -213,8 +215,9 @@ class LearnedWeights:
         """The ``top`` keywords of a message that push ``label`` up most."""
         if not hits.words:
             return []
-        weights = self._mat[hits.rows, LABELS.index(label)].tolist()
-        pushed = sorted((-w, word) for w, word in zip(weights, hits.words) if w > 0)
+        weights = self._mat[hits.rows, _INDEX[label]]
+        up = np.flatnonzero(weights > 0)
+        pushed = sorted((-weights[i], hits.words[i]) for i in up.tolist())
         return [word for _w, word in pushed[:top]]
 
     @staticmethod
@@ -226,5 +229,6 @@ class LearnedWeights:
 
 
 LABELS: tuple[str, ...] = tuple(lab for labels in FIELDS.values() for lab in labels)
+_INDEX = {lab: i for i, lab in enumerate(LABELS)}
 _SIZES = np.array([len(labels) for labels in FIELDS.values()])
 _STARTS = np.concatenate(([0], np.cumsum(_SIZES)[:-1]))
