@@ -198,7 +198,7 @@ class LearnedWeights:
             self._compile()
         get = self._row.get
         words, rows = [], []
-        for w in feats:
+        for w in sorted(feats):  # sorted: ties in ``why`` go to the first word
             r = get(w)
             if r is not None:
                 words.append(w)
@@ -216,9 +216,8 @@ class LearnedWeights:
         if not hits.words:
             return []
         weights = self._mat[hits.rows, _INDEX[label]]
-        up = np.flatnonzero(weights > 0)
-        pushed = sorted((-weights[i], hits.words[i]) for i in up.tolist())
-        return [word for _w, word in pushed[:top]]
+        best = np.argsort(-weights, kind="stable")[:top].tolist()
+        return [hits.words[i] for i in best if weights[i] > 0]
 
     @staticmethod
     def probabilities(totals: np.ndarray, temperature: float) -> np.ndarray:
