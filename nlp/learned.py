@@ -33,7 +33,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from .rules import AREAS, CATEGORIES, KINDS, URGENCIES
+from .rules import AREAS, CATEGORIES, CLAUSE_PUNCT, KINDS, QUESTION_END, URGENCIES
 from .segment import Token
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "learned_weights.tsv"
@@ -61,8 +61,6 @@ also than then please pls hi hello""".split())
 
 #: Prefix of a keyword that a negator denies (没有人被困 → 不~被困).
 NEG = "不~"
-_CLAUSE_END = re.compile(r"[,.!?;:。、~…()\[\]【】「」『』\"'\n]")
-_QUESTION = re.compile(r"[吗吧嘛么?]")
 
 
 def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = frozenset(),
@@ -96,19 +94,19 @@ def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = froz
 
 def _denied_chars(text: str, tokens: Sequence[Token], negators: frozenset[str],
                   scope: int) -> list[bool] | None:
+    """Which characters a negator denies (None: none), as the rules read it."""
     denied: list[bool] | None = None
     left = 0
-    clause_is_question = False
     for t in tokens:
-        if _CLAUSE_END.fullmatch(t.text[:1] or " "):
+        if t.text[:1] in CLAUSE_PUNCT:
             left = 0
-            continue
-        if t.text in negators:
-            end = _CLAUSE_END.search(text, t.end)
-            clause_is_question = bool(_QUESTION.search(text, t.end, end.start() + 1 if end else len(text)))
-            left = 0 if clause_is_question else scope
-            continue
-        if left:
+        elif t.text in negators:
+            end = t.end
+            while end < len(text) and text[end] not in CLAUSE_PUNCT:
+                end += 1
+            # 不是漏水吧？ asks about the cue, it does not deny it.
+            left = 0 if QUESTION_END.search(text, t.end, end + 1) else scope
+        elif left:
             if denied is None:
                 denied = [False] * len(text)
             for i in range(t.start, t.end):
@@ -178,18 +176,17 @@ class LearnedWeights:
         # One row of weights per keyword: scoring a message is then one
         # gather-and-sum over its keywords' rows instead of a Python loop
         # over every (keyword, label) pair.
-        index = {lab: i for i, lab in enumerate(LABELS)}
         words = [w for w, entries in self.weights.items() if entries]
         self._row = {w: i for i, w in enumerate(words)}
         mat = np.zeros((len(words), len(LABELS)))
         for r, w in enumerate(words):
             for _f, lab, weight in self.weights[w]:
-                mat[r, index[lab]] = weight
+                mat[r, _INDEX[lab]] = weight
         self._mat = mat
         base = np.zeros(len(LABELS))
         for prior in self.priors.values():
             for lab, weight in prior.items():
-                base[index[lab]] = weight
+                base[_INDEX[lab]] = weight
         self._base = base
 
     def lookup(self, feats: Iterable[str]) -> Hits:

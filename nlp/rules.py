@@ -69,8 +69,8 @@ LABELS: frozenset[str] = frozenset(
 # Characters that end a clause. A space ends a clause only between Chinese
 # characters (owners often type spaces instead of commas); in English it
 # merely separates words.
-_CLAUSE_PUNCT = frozenset(",.!?;:。、~…()[]【】「」『』\"'\n")
-_QUESTION_END = re.compile(r"[吗吧嘛么?]")
+CLAUSE_PUNCT = frozenset(",.!?;:。、~…()[]【】「」『』\"'\n")
+QUESTION_END = re.compile(r"[吗吧嘛么?]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -200,7 +200,7 @@ class RuleSet:
         self.settings = _settings(data.get("settings") or {}, source)
         self.negators = self._negators(data.get("negators") or {})
         self.typos = self._typos(data.get("typos") or {})
-        self.small_talk = self._small_talk(data.get("small_talk") or [])
+        self.small_talk, self._opener = self._small_talk(data.get("small_talk") or [])
         self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
         self.groups = self._groups(data.get("rules"))
         self._index()
@@ -231,17 +231,16 @@ class RuleSet:
             raise RulesError(f"{self.source}: typos must be a mapping wrong: right")
         return {str(k): str(v) for k, v in raw.items()}
 
-    def _small_talk(self, raw: Any) -> re.Pattern[str] | None:
+    def _small_talk(self, raw: Any) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """Any small-talk word, and an opening greeting set off by punctuation
+        ("在吗，…", "hello, …")."""
         if not isinstance(raw, list):
             raise RulesError(f"{self.source}: small_talk must be a list of words")
         words = sorted({str(w).strip().lower() for w in raw if str(w).strip()}, key=len, reverse=True)
         if not words:
-            self._opener = None
-            return None
+            return None, None
         alternation = "|".join(map(re.escape, words))
-        # An opening greeting set off by punctuation ("在吗，…", "hello, …").
-        self._opener = re.compile(rf"(?:(?:{alternation})(?:[^\w]+|$))+")
-        return re.compile(alternation)
+        return re.compile(alternation), re.compile(rf"(?:(?:{alternation})(?:[^\w]+|$))+")
 
     def opener_end(self, text: str) -> int:
         """Where the message starts after an opening greeting (0: none)."""
@@ -483,7 +482,7 @@ class _Context:
         if denied:
             # 不是漏水吧？ / 是不是没关? — a worried question affirms the cue.
             tail = self.text[end:self.clause_end(end) + 1]
-            if _QUESTION_END.search(tail):
+            if QUESTION_END.search(tail):
                 return False
         return denied
 
@@ -496,7 +495,7 @@ def _clause_breaks(text: str) -> list[int]:
     out = []
     n = len(text)
     for i, ch in enumerate(text):
-        if ch in _CLAUSE_PUNCT:
+        if ch in CLAUSE_PUNCT:
             out.append(i)
         elif ch == " " and 0 < i < n - 1 and (_CJK.match(text[i - 1]) or _CJK.match(text[i + 1])):
             out.append(i)
