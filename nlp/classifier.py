@@ -54,6 +54,10 @@ from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
 from .segment import Segmenter
 
 _EMERGENCY = LABELS.index("urgency.emergency")
+# Label names built once ("kind.report", "report.plumbing"): decide() reads
+# dozens of them per message.
+_KIND = {k: f"kind.{k}" for k in KINDS}
+_CAT = {kind: {c: f"{kind}.{c}" for c in cats} for kind, cats in CATEGORIES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ class Classifier:
         self.rules = RuleSet.load(rules_path or DEFAULT_RULES)
         self.settings = self.rules.settings
         self._caps = np.array([self.settings.learned_cap(lab) for lab in LABELS])
+        self._tie_order = {k: i for i, k in enumerate(self.settings.kind_tie_order)}
         self.normalize = Normalizer(self.rules.typos)
         self.segmenter = Segmenter(extra_words=self.rules.dictionary_words())
         self.learned: LearnedWeights | None = None
@@ -147,9 +152,9 @@ class Classifier:
 
     def decide(self, fired: Fired) -> Classification:
         s = self.settings
-        kind_scores = {k: fired.score(f"kind.{k}") for k in KINDS}
+        kind_scores = {k: fired.score(_KIND[k]) for k in KINDS}
         for k, penalty in s.topic_missing_penalty.items():
-            if kind_scores[k] > 0 and not any(fired.score(f"{k}.{c}") > 0 for c in CATEGORIES[k]):
+            if kind_scores[k] > 0 and not any(fired.score(lab) > 0 for lab in _CAT[k].values()):
                 kind_scores[k] -= penalty
         if max(kind_scores.values()) <= 0:
             # No kind cue at all: a clearly named broken thing or service
@@ -160,14 +165,14 @@ class Classifier:
                 kind_scores[topic] = self.settings.topic_kind_at
         rule_kind_scores = dict(kind_scores)
         for k in KINDS:
-            kind_scores[k] += fired.learned.get(f"kind.{k}", 0.0)
+            kind_scores[k] += fired.learned.get(_KIND[k], 0.0)
         emergency = fired.total("urgency.emergency") >= s.emergency_at
         candidates = KINDS
         if emergency:
             # Someone at risk is never "just a question" or "a suggestion",
             # whatever question words the panic produced (总阀在哪啊 快来人).
             candidates = tuple(k for k in KINDS if k not in ("inquiry", "suggestion"))
-        order = {k: i for i, k in enumerate(s.kind_tie_order)}
+        order = self._tie_order
         kind = max(candidates, key=lambda k: (kind_scores[k], -order[k]))
         rivals = {k: kind_scores[k] for k in candidates}
         if kind == "report" and rule_kind_scores["complaint"] >= s.complaint_over_report_at:
@@ -227,8 +232,8 @@ class Classifier:
             return ""
         best, best_score = "", 0.0
         for kind in ("report", "service"):
-            for c in CATEGORIES[kind]:
-                score = fired.score(f"{kind}.{c}")
+            for lab in _CAT[kind].values():
+                score = fired.score(lab)
                 if score >= at and score > best_score:
                     best, best_score = kind, score
         return best
@@ -266,15 +271,15 @@ class Classifier:
 
     @staticmethod
     def _main_report_category(fired: Fired) -> str:
-        cats = CATEGORIES["report"]
-        best = max(cats, key=lambda c: (fired.score(f"report.{c}"), -cats.index(c)))
-        return best if fired.score(f"report.{best}") > 0 else ""
+        labels = _CAT["report"]
+        best = max(labels, key=lambda c: fired.score(labels[c]))  # ties: first in the taxonomy
+        return best if fired.score(labels[best]) > 0 else ""
 
     def _category(self, fired: Fired, kind: str, area_label) -> tuple[str, float]:
         if kind not in CATEGORIES:
             return "", 1.0
         s = self.settings
-        scores = {c: fired.total(f"{kind}.{c}") for c in CATEGORIES[kind]}
+        scores = {c: fired.total(lab) for c, lab in _CAT[kind].items()}
         if kind == "complaint":
             # The thing complained about counts too, mapped to the complaint
             # categories of the callback instruction (see module docstring).

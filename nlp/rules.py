@@ -341,15 +341,20 @@ class RuleSet:
         ctx = _Context(text, tokens, self)
         hits: dict[int, Hit] = {}
         by_two, by_one = self._by_two, self._by_one
+        startswith = text.startswith
         for i in range(len(text)):
+            # Most words sharing the first characters do not match further:
+            # compare the whole first part here before the (slower) full check.
             for p, pid in by_two.get(text[i:i + 2], ()):
-                hit = ctx.find_at(p, i)
-                if hit is not None:
-                    _keep(hits, pid, hit)
+                if startswith(p.parts[0], i):
+                    hit = ctx.find_at(p, i)
+                    if hit is not None:
+                        _keep(hits, pid, hit)
             for p, pid in by_one.get(text[i], ()):
-                hit = ctx.find_at(p, i)
-                if hit is not None:
-                    _keep(hits, pid, hit)
+                if startswith(p.parts[0], i):
+                    hit = ctx.find_at(p, i)
+                    if hit is not None:
+                        _keep(hits, pid, hit)
         for t in tokens:
             for p, pid in self._by_token.get(t.text, ()):
                 _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
