@@ -51,7 +51,7 @@ import numpy as np
 from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
-from .segment import Segmenter
+from .segment import Segmenter, Token
 
 _EMERGENCY = LABELS.index("urgency.emergency")
 # Label names built once ("kind.report", "report.plumbing"): decide() reads
@@ -132,9 +132,14 @@ class Classifier:
         tokens = self.segmenter.tokens(norm)
         fired = self.rules.match(norm, tokens)
         if self.learned is not None and self.settings.learned_weight:
-            self._add_learned(fired, features(norm, tokens, self.rules.negators,
-                                              self.settings.negation_words, self.rules.opener_end(norm)))
+            self._add_learned(fired, self.learned_features(norm, tokens))
         return self.decide(fired)
+
+    def learned_features(self, norm: str, tokens: list[Token]) -> set[str]:
+        """The keywords the learned weights read in a normalized message: one
+        place, so that learning (learn_weights) and classifying see the same."""
+        return features(norm, tokens, self.rules.negators, self.settings.negation_words,
+                        self.rules.opener_end(norm))
 
     def _add_learned(self, fired: Fired, feats: set[str]) -> None:
         """Learned points per label: the label's learned cap × its learned

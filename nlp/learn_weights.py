@@ -7,7 +7,7 @@
 
 How the weights are learned (scikit-learn, deterministic): every message is
 normalized and segmented exactly as the classifier does, and its keywords are
-taken (``nlp.learned.features``: jieba words and Chinese character pairs,
+taken (``Classifier.learned_features``: jieba words and Chinese character pairs,
 each counted once per message). For each field a multinomial logistic
 regression (L2, ``C``) is fitted on keyword presence:
 
@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .learned import DEFAULT_WEIGHTS, FIELDS, PRIOR, LearnedWeights, features
+from .learned import DEFAULT_WEIGHTS, FIELDS, PRIOR, LearnedWeights
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -224,8 +224,7 @@ def _featurizer(clf) -> Callable[[str], set[str]]:
     def f(text: str) -> set[str]:
         if text not in cache:
             norm = clf.normalize(text)
-            cache[text] = features(norm, clf.segmenter.tokens(norm), clf.rules.negators,
-                                   clf.settings.negation_words, clf.rules.opener_end(norm))
+            cache[text] = clf.learned_features(norm, clf.segmenter.tokens(norm))
         return cache[text]
     return f
 

@@ -108,10 +108,9 @@ def test_cross_validation_runs_and_learned_helps_on_the_untuned_set():
 
 
 def _feats(text: str) -> set[str]:
-    from nlp.learned import features
     clf = Classifier.default()
     norm = clf.normalize(text)
-    return features(norm, clf.segmenter.tokens(norm), clf.rules.negators, clf.settings.negation_words)
+    return clf.learned_features(norm, clf.segmenter.tokens(norm))
 
 
 def test_a_denied_word_is_its_own_learned_keyword():
