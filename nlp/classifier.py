@@ -69,6 +69,9 @@ class Classification:
     confidence: float
     keywords: tuple[str, ...]
     low_confidence: bool
+    # Danger is possible but not clear (neither a confident emergency nor calm):
+    # the desk asks the owner one yes/no question instead of guessing.
+    danger_unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -39,7 +39,7 @@ def test_classification_is_frozen_and_serialises():
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.kind = "complaint"  # type: ignore[misc]
     d = r.to_dict()
-    assert set(d) == {"kind", "urgency", "category", "area", "confidence", "keywords", "low_confidence"}
+    assert set(d) == {"kind", "urgency", "category", "area", "confidence", "keywords", "low_confidence", "danger_unsure"}
     assert isinstance(d["keywords"], list)
 
 
