@@ -19,6 +19,7 @@ from handlers.formatting import code_name, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
 from handlers.inputs import nav_row, text_of
 from handlers.messages import Inbound
+from handlers.numbers import parse_int
 from handlers.registry import register_flow
 
 SLOT_DAYS = 3  # half-day slots offered from tomorrow on
@@ -106,8 +107,8 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
         await flows.again(ctx, FLOW)
         return
     item: ServiceItem | None = None
-    if ctx.picked and ctx.picked.startswith("item:") and ctx.picked[5:].isdigit():
-        item = await _item(ctx, int(ctx.picked[5:]))
+    if ctx.picked and ctx.picked.startswith("item:") and (item_id := parse_int(ctx.picked[5:])) is not None:
+        item = await _item(ctx, item_id)
         if item is None:
             ctx.say(ctx.t("common.expired"))
             return

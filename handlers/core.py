@@ -9,10 +9,15 @@ back and tells the person why.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
-from collections.abc import Callable
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.clock import Clock
@@ -24,6 +29,9 @@ from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_w
 from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode
 from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_ANSWERS
+from handlers.sanitise import clean_inbound
+from storage.conversations import ConversationChanged
+from storage.db import session_limit
 from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
@@ -35,6 +43,29 @@ from handlers import (  # noqa: E402,F401  isort: skip
 log = logging.getLogger("wuye.core")
 
 _REFUSALS = {StaleCase: "common.stale", NotAllowed: "common.not_yours", NotFound: "common.no_case"}
+
+# A step that lost a race on the person's conversation is redone on fresh state; more than
+# a few losses in a row means something else is wrong.
+RACE_ATTEMPTS = 5
+# The database being briefly unavailable (a restart, a full pool, a lock held too long)
+# is waited out with growing pauses, about half a minute in all, before the person is told.
+TRANSIENT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+_T = TypeVar("_T")
+
+
+def _transient(error: BaseException) -> bool:
+    """A database error that may pass if the same work is tried again."""
+    if isinstance(error, (sa_exc.TimeoutError, sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError,
+                          asyncio.TimeoutError)):
+        return "disk is full" not in str(error) and "disk I/O error" not in str(error)
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        # PostgreSQL's serialization failure and deadlock: the loser is meant to retry.
+        code = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", None)
+        return code in ("40001", "40P01")
+    return False
 
 
 class Desk:
@@ -49,21 +80,62 @@ class Desk:
         self.default_locale = default_locale
         # Wakes the outbox delivery so replies go out at once.
         self.on_outbox = on_outbox
+        # Back-pressure: at most this many steps hold a database session at once (one on
+        # SQLite, which has one writer; a share of the pool on PostgreSQL, leaving the rest
+        # to delivery and the scheduler).  A burst of updates waits here, in order per chat,
+        # instead of queueing inside the pool and failing on its timeout.
+        self.slots = asyncio.Semaphore(session_limit(sessions.kw.get("bind")))
+        # Updates refused as already handled, steps redone after a lost race, waits for the
+        # database, and steps that failed for good; read by `wuye status` and the benches.
+        self.stats: Counter[str] = Counter()
 
     async def handle(self, inbound: Inbound) -> Outcome:
+        inbound = clean_inbound(inbound)
         try:
-            outcome = await self._handle(inbound)
+            outcome = await self._retrying(lambda: self._handle(inbound), inbound)
         except Exception:
             # Never log the message text: it may hold an owner's phone number or name.
             log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
+            self.stats["failed"] += 1
             outcome = await self._apologise(inbound)
         if outcome.replies and self.on_outbox:
             self.on_outbox()
         return outcome
 
+    async def _retrying(self, step: Callable[[], Awaitable[_T]], inbound: Inbound) -> _T:
+        """Run `step` (one whole unit of work) in a session slot; redo it after a lost race or
+        while the database is briefly unavailable.  Each try starts from nothing: the failed
+        one was rolled back whole, so redoing it cannot duplicate anything."""
+        races, waits = 0, iter(TRANSIENT_DELAYS)
+        while True:
+            try:
+                async with self.slots:
+                    return await step()
+            except ConversationChanged:
+                races += 1
+                self.stats["races"] += 1
+                if races >= RACE_ATTEMPTS:
+                    raise
+                log.info("conversation changed under update %s (channel=%s); redoing the step",
+                         inbound.update_id, inbound.channel)
+                await asyncio.sleep(random.uniform(0, 0.02 * races))
+            except Exception as error:
+                delay = next(waits, None) if _transient(error) else None
+                if delay is None:
+                    raise
+                self.stats["db_waits"] += 1
+                log.warning("database unavailable for update %s (channel=%s): %s; trying again in %.2f s",
+                            inbound.update_id, inbound.channel, error.__class__.__name__, delay)
+                await asyncio.sleep(delay)
+
     async def _handle(self, inbound: Inbound) -> Outcome:
         async with UnitOfWork(self.sessions) as uow:
             if inbound.update_id and not await uow.conversations.first_time(inbound.channel, inbound.update_id, self.clock.now()):
+                # A redelivery of an update already handled (same channel key): not answered
+                # twice, but never silently — no text in the log, only where it came from.
+                self.stats["duplicates"] += 1
+                log.info("update %s (channel=%s chat=%s) refused as a duplicate",
+                         inbound.update_id, inbound.channel, inbound.chat_id)
                 return Outcome()
             community = await uow.directory.community()
             if community is None:
@@ -98,7 +170,7 @@ class Desk:
     async def _apologise(self, inbound: Inbound) -> Outcome:
         """Best effort: tell the person something went wrong rather than stay silent."""
         try:
-            async with UnitOfWork(self.sessions) as uow:
+            async with self.slots, UnitOfWork(self.sessions) as uow:
                 community = await uow.directory.community()
                 identity = await uow.directory.identity(inbound.channel, inbound.user_id)
                 locale = identity.locale if identity else self.default_locale

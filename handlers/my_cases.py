@@ -25,6 +25,7 @@ from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time, money
 from handlers.inputs import nav_row, text_of
 from handlers.messages import Button, Inbound
+from handlers.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.payloads import CaseAction, Menu
 from handlers.registry import case_action, command, register_flow
 
@@ -177,8 +178,9 @@ async def answer_list(ctx: Ctx, inbound: Inbound) -> None:
     from handlers.router import free_input
 
     number = (inbound.text or "").strip().lstrip("#＃").strip()
-    if number.isdigit() and len(number) <= 12 and not inbound.photo:
-        await show_case(ctx, int(number))
+    case_id = parse_int(number, hi=CASE_NUMBER_MAX)
+    if case_id is not None and not inbound.photo:
+        await show_case(ctx, case_id)
         return
     flows.end(ctx)
     await free_input(ctx)
@@ -192,8 +194,8 @@ async def my_cases_command(ctx: Ctx, arg: str) -> None:
     number = arg.lstrip("#＃").strip()
     if not number:
         await start_entry(ctx, FLOW.name)
-    elif number.isdigit() and len(number) <= 12:
-        await show_case(ctx, int(number))
+    elif (case_id := parse_int(number, hi=CASE_NUMBER_MAX)) is not None:
+        await show_case(ctx, case_id)
     else:
         ctx.say(ctx.t("my_cases.bad_number", text=arg[:20]))
 

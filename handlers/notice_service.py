@@ -23,11 +23,14 @@ from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.permissions import may_send_notices
 from handlers.i18n import t
 from handlers.messages import Reply, reply_to_dict
+from handlers.numbers import parse_int
 from storage.notices import NoticeStore, RecipientChat
 from storage.uow import UnitOfWork
 
 # Leaves room for the header under the 4,096-character message limit of chat apps.
 MAX_TEXT = 3500
+# A unit range wider than any building is a typing slip, not a thousand notices.
+MAX_UNIT = 999
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +56,10 @@ class NoticeScope:
     @classmethod
     def unit_range(cls, building: str, first: str, last: str) -> NoticeScope:
         """Units first..last of a building ("1".."3" → 1, 2, 3); codes must be numbers."""
-        if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
+        low, high = parse_int(first, hi=MAX_UNIT), parse_int(last, hi=MAX_UNIT)
+        if low is None or high is None or low > high:
             raise InvalidInput(f"not a unit range: {first}-{last}")
-        return cls.of_units(building, *(str(n) for n in range(int(first), int(last) + 1)))
+        return cls.of_units(building, *(str(n) for n in range(low, high + 1)))
 
     def target(self) -> dict[str, Any]:
         return {k: v for k, v in (("building", self.building), ("units", list(self.units))) if v}

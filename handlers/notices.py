@@ -24,6 +24,7 @@ from handlers.formatting import local_time
 from handlers.inputs import nav_row, text_of
 from handlers.messages import Button, Inbound
 from handlers.notice_service import NoticeDraft, NoticeScope, NoticeStatus
+from handlers.numbers import parse_int
 from handlers.payloads import CaseAction
 from handlers.registry import case_action, command, register_flow
 from handlers.staff_common import refuse
@@ -151,10 +152,9 @@ async def ask_units(ctx: Ctx) -> None:
 def _unit_index(ctx: Ctx, building: BuildingUnits, lowest: int = 0) -> int | None:
     picked = ctx.picked or ""
     number = picked.removeprefix("u:")
-    if not picked.startswith("u:") or not number.isdigit():
+    if not picked.startswith("u:"):
         return None
-    index = int(number)
-    return index if lowest <= index < len(building.units) else None
+    return parse_int(number, lo=lowest, hi=len(building.units) - 1)
 
 
 async def answer_units(ctx: Ctx, inbound: Inbound) -> None:
@@ -180,8 +180,8 @@ async def answer_units(ctx: Ctx, inbound: Inbound) -> None:
 async def ask_last_unit(ctx: Ctx) -> None:
     """Up to which unit the range goes (the first one alone is a choice too)."""
     building = await _building(ctx, ctx.data.get("building"))
-    first = int(ctx.data.get("first_unit", 0))
-    if building is None or first >= len(building.units):
+    first = parse_int(ctx.data.get("first_unit", 0))
+    if building is None or first is None or first >= len(building.units):
         await _scope_gone(ctx)
         return
     buttons = [choice(ctx, ctx.t("notices.btn_only_unit" if i == first else "notices.btn_to_unit", unit=u), f"u:{i}")
@@ -196,7 +196,10 @@ async def answer_last_unit(ctx: Ctx, inbound: Inbound) -> None:
     if building is None:
         await _scope_gone(ctx)
         return
-    first = int(ctx.data.get("first_unit", 0))
+    first = parse_int(ctx.data.get("first_unit", 0))
+    if first is None:
+        await _scope_gone(ctx)
+        return
     last = _unit_index(ctx, building, lowest=first)
     if last is None:
         ctx.say(ctx.t("notices.use_buttons"))

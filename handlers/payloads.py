@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.numbers import parse_int
+
 VERSION = "1"
 MAX_BYTES = 64
 _SEP = "|"
@@ -81,9 +83,10 @@ def encode(payload: Payload) -> str:
 
 
 def _int(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    number = parse_int(value, hi=10**18 - 1)
+    if number is None:
         raise BadPayload(f"not an id: {value!r}")
-    return int(value)
+    return number
 
 
 def decode(data: str | None) -> Payload:

@@ -15,6 +15,7 @@ from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
 from handlers.inputs import nav_row, preset_or_typed, text_of
 from handlers.messages import Inbound
+from handlers.numbers import parse_int
 from handlers.registry import register_flow
 
 MAX_PHOTOS = 9
@@ -73,8 +74,8 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
         ctx.data.update(room_id=None, area=Area.PUBLIC)
         await flows.goto(ctx, FLOW, S.PLACE)
         return
-    room_id = int(picked.split(":", 1)[1])
-    if room_id not in {r.id for r in owner.rooms}:  # a forged or stale button
+    room_id = parse_int(picked.removeprefix("room:")) if picked.startswith("room:") else None
+    if room_id is None or room_id not in {r.id for r in owner.rooms}:  # a forged or stale button
         ctx.say(ctx.t("common.expired"))
         return
     ctx.data.update(room_id=room_id, area=Area.HOME, place="")

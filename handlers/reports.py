@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from cases.permissions import may_see_reports
 from handlers.context import Ctx
+from handlers.numbers import parse_int
 from handlers.registry import command
 from handlers.staff_common import refuse
 
@@ -28,15 +29,20 @@ log = logging.getLogger("wuye.reports")
 
 MAX_DAYS = 366
 LAST_WEEK_WORDS = frozenset({"上周", "上一周", "last", "lastweek", "last-week"})
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", re.ASCII)
+# Far enough for any report, near enough that a day added or a week taken never leaves `date`'s range.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
 
 
 def _date(text: str) -> date | None:
     match = _DATE.match(text)
     if match is None:
         return None
+    year, month, day = (parse_int(part) for part in match.groups())
+    if year is None or month is None or day is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
     try:
-        return date(*(int(part) for part in match.groups()))
+        return date(year, month, day)
     except ValueError:  # 2026-02-30
         return None
 

@@ -17,6 +17,7 @@ from handlers.cards import card_buttons, card_text, staff_status, time_left, whe
 from handlers.context import Ctx
 from handlers.formatting import code_name, local_time, money
 from handlers.messages import Button
+from handlers.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.payloads import CaseAction
 from handlers.registry import FLOWS, case_action, command
 from handlers.staff_common import refuse
@@ -94,10 +95,11 @@ async def case_command(ctx: Ctx, arg: str) -> None:
     if await _staff_or_refuse(ctx) is None:
         return
     number = arg.strip().lstrip("#")
-    if not number.isdigit() or len(number) > 12:
+    case_id = parse_int(number, hi=CASE_NUMBER_MAX)
+    if case_id is None:
         ctx.say(ctx.t("staff.case_usage"))
         return
-    await show_case(ctx, int(number))
+    await show_case(ctx, case_id)
 
 
 @case_action("show")

@@ -60,6 +60,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -89,3 +91,20 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+# Sessions the pool keeps for delivery, the scheduler and notices, beyond the desk's share.
+RESERVED_SESSIONS = 6
+
+
+def session_limit(engine: AsyncEngine | None) -> int:
+    """How many conversation steps may hold a session at once in one process.
+
+    SQLite takes one writer at a time (every step writes: it records its update), so more
+    would only wait inside the pool — and time out there under a burst.  On PostgreSQL the
+    desk gets the pool but for what delivery and the scheduler need."""
+    if engine is None or engine.dialect.name == "sqlite":
+        return 1
+    pool = engine.pool
+    size = getattr(pool, "size", lambda: 5)() + max(getattr(pool, "_max_overflow", 10), 0)
+    return max(2, size - RESERVED_SESSIONS)

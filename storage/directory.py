@@ -11,6 +11,7 @@ from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
 from cases.records import Community, Faq, Identity, Owner, Room, ServiceItem, TeamInfo
 from storage import models as m
+from storage.conversations import ConversationChanged, insert_for
 
 
 def _staff(row: m.Staff, team_code: str) -> StaffMember:
@@ -22,16 +23,35 @@ def _identity(row: m.Identity) -> Identity:
 
 
 class Directory:
+    """Lookups within one unit of work.
+
+    The community (with its policy), staff members, rooms and owners hardly change and
+    are asked for again and again within one step (a staff accept read the staff member
+    three times and the rooms four): each is read once per unit of work and kept here.
+    Writes through this class drop what they change; `forget_cached` drops everything
+    (the unit of work calls it when it rolls back).
+    """
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._cache: dict[tuple[object, ...], object] = {}
+
+    def forget_cached(self) -> None:
+        self._cache.clear()
 
     # ----------------------------------------------------------------- community
     async def community(self, code: str | None = None) -> Community | None:
+        key = ("community", code)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
         query = select(m.Community).order_by(m.Community.id).limit(1)
         if code:
             query = query.where(m.Community.code == code)
         row = await self.session.scalar(query)
-        return Community(row.id, row.code, row.name, DeskPolicy.from_json(row.policy)) if row else None
+        found = Community(row.id, row.code, row.name, DeskPolicy.from_json(row.policy)) if row else None
+        if found is not None:
+            self._cache[key] = found
+        return found
 
     async def room(self, community_id: int, code: str) -> Room | None:
         row = await self.session.execute(
@@ -43,11 +63,16 @@ class Directory:
         return Room(found[0].id, found[0].code, found[1]) if found else None
 
     async def room_by_id(self, room_id: int) -> Room | None:
+        key = ("room", room_id)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
         row = await self.session.execute(
             select(m.Room, m.Building.code).join(m.Building, m.Building.id == m.Room.building_id).where(m.Room.id == room_id)
         )
         found = row.first()
-        return Room(found[0].id, found[0].code, found[1]) if found else None
+        room = Room(found[0].id, found[0].code, found[1]) if found else None
+        self._cache[key] = room
+        return room
 
     async def rooms_in(self, community_id: int, building: str | None = None, units: tuple[str, ...] = ()) -> list[Room]:
         query = (
@@ -90,6 +115,14 @@ class Directory:
 
     # ----------------------------------------------------------------- owners
     async def owner(self, owner_id: int) -> Owner | None:
+        key = ("owner", owner_id)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        found = await self._owner(owner_id)
+        self._cache[key] = found
+        return found
+
+    async def _owner(self, owner_id: int) -> Owner | None:
         row = await self.session.get(m.Owner, owner_id)
         if row is None:
             return None
@@ -113,17 +146,23 @@ class Directory:
         return [o for i in ids.all() if (o := await self.owner(i))]
 
     async def set_muted(self, owner_id: int, muted: bool) -> None:
+        self._cache.pop(("owner", owner_id), None)
         row = await self.session.get(m.Owner, owner_id)
         if row:
             row.muted_notices = muted
 
     # ----------------------------------------------------------------- staff
     async def staff(self, staff_id: int) -> StaffMember | None:
+        key = ("staff", staff_id)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
         row = await self.session.execute(
             select(m.Staff, m.Team.code).join(m.Team, m.Team.id == m.Staff.team_id).where(m.Staff.id == staff_id)
         )
         found = row.first()
-        return _staff(*found) if found else None
+        member = _staff(*found) if found else None
+        self._cache[key] = member
+        return member
 
     async def staff_list(self, community_id: int, role: str | None = None, team: str | None = None) -> list[StaffMember]:
         query = (
@@ -160,12 +199,21 @@ class Directory:
         return _identity(row) if row else None
 
     async def remember(self, channel: str, user_id: str, chat_id: str, locale: str) -> Identity:
-        """The identity of a chat user, created on first contact (unbound, with a locale)."""
+        """The identity of a chat user, created on first contact (unbound, with a locale).
+
+        Created with an upsert: the first two updates of a new user, handled at once by
+        two tasks or processes, both find no row; one inserts, the other's insert does
+        nothing (after waiting for the first to commit) and it reads the row instead."""
         row = await self._identity_row(channel, user_id)
         if row is None:
-            row = m.Identity(channel=channel, user_id=user_id, chat_id=chat_id, locale=locale)
-            self.session.add(row)
-            await self.session.flush()
+            await self.session.execute(
+                insert_for(self.session)(m.Identity)
+                .values(channel=channel, user_id=user_id, chat_id=chat_id, locale=locale)
+                .on_conflict_do_nothing(index_elements=["channel", "user_id"])
+            )
+            row = await self._identity_row(channel, user_id)
+            if row is None:  # the other insert rolled back after ours waited: take it as changed
+                raise ConversationChanged(f"{channel} identity appeared and vanished")
         return _identity(row)
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:

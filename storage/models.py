@@ -106,6 +106,8 @@ class Owner(Base):
 
 class OwnerRoom(Base):
     __tablename__ = "owner_rooms"
+    # The primary key leads with owner_id; notices and room lookups go by room.
+    __table_args__ = (Index("ix_owner_rooms_room_id", "room_id"),)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
 
@@ -145,7 +147,13 @@ class Identity(Base):
     """Who a chat user is: an owner, a staff member, or nobody yet (locale only)."""
 
     __tablename__ = "identities"
-    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id"),
+        # Every reply about a case, survey and notice recipient looks people up by these.
+        Index("ix_identities_owner_id", "owner_id"),
+        Index("ix_identities_staff_id", "staff_id"),
+        Index("ix_identities_chat", "channel", "chat_id"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(64))
@@ -190,6 +198,13 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_response_due", "status", "response_due_at"),
         Index("ix_cases_created", "community_id", "created_at"),
+        # /mycases of a reporter, the scheduler's and the escalation's scans.
+        Index("ix_cases_reporter", "reporter_channel", "reporter_chat_id"),
+        Index("ix_cases_status_completion_due", "status", "completion_due_at"),
+        Index("ix_cases_status_done", "status", "done_at"),
+        Index("ix_cases_urgency_status", "urgency", "status"),
+        Index("ix_cases_team_status", "team_code", "status"),
+        Index("ix_cases_first_responder", "first_responder_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -298,6 +313,8 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(32), default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+    # Optimistic concurrency: a step writes only over the state it read (storage.conversations).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class OutboxMessage(Base):
@@ -344,6 +361,7 @@ class ProcessedUpdate(Base):
     """Update ids already handled, so a redelivered webhook update is processed once."""
 
     __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_at", "at"),)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]

@@ -59,3 +59,5 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        # What was read or changed in the undone transaction may no longer be so.
+        self.directory.forget_cached()
