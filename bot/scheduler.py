@@ -334,6 +334,12 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
         timezone=ZoneInfo(app.settings.timezone), coalesce=True, misfire_grace_time=6 * 3600,
         replace_existing=True,
     )
+    # Handled update keys past their horizon (bot/intake.py), hourly and once at start.
+    from bot.intake import PRUNE_EVERY, scheduled_prune
+
+    scheduler.add_job(scheduled_prune, "interval", seconds=PRUNE_EVERY.total_seconds(), args=(app,),
+                      id="wuye-prune-updates", coalesce=True, max_instances=1, replace_existing=True,
+                      next_run_time=datetime.now(timezone.utc))
     scheduler.start()
     app.extras["scheduler"] = scheduler
     # The console shell's `/clock` calls this zero-argument hook after moving its clock.

@@ -7,8 +7,12 @@ serves both adapters and the two cannot drift apart.
 
 `UpdateGate` sits between a library's update stream and `Core.handle`:
 
-* it drops an update id it has already taken in (a webhook redelivery) — a
-  bounded in-memory first line; the core dedupes durably as well;
+* it drops an update it has already taken in (a webhook redelivery) — a
+  bounded in-memory first line, logged and counted; the core dedupes durably as well.
+  An update is known by `update_key`: Telegram's `update_id` together with what the
+  update carries (chat, message id and date, or the button press's own id), because
+  Telegram restarts its numbering (after a week without updates, or for a new token)
+  and a bare id seen before must not swallow a new message;
 * it hands each chat's updates to the core one at a time, in arrival order,
   while different chats are handled concurrently;
 * it always answers a button press, with the core's toast or with nothing, so
@@ -26,6 +30,7 @@ from typing import Any
 from bot.channel import Core
 from bot.telegram.outgoing import CHANNEL
 from handlers.messages import Inbound
+from handlers.sanitise import clean_inbound
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +43,36 @@ ANSWER_LIMIT = 200
 _ADDRESSED_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})@([A-Za-z0-9_]+)(?=\s|$)")
 
 
+def update_key(update: Any) -> str:
+    """The update's identity for deduplication: its id plus what it carries.
+
+    A redelivery repeats all of it; an update of a restarted numbering that happens to
+    reuse an id differs in chat, message id or date (or, for a button press, in the
+    press's own id, unique across Telegram)."""
+    query = getattr(update, "callback_query", None)
+    if query is not None:
+        return f"{update.update_id}:q{query.id}"
+    message = getattr(update, "message", None) or getattr(update, "edited_message", None)
+    if message is not None:
+        date = getattr(message, "date", None)
+        stamp = int(date.timestamp()) if hasattr(date, "timestamp") else date
+        return f"{update.update_id}:{message.chat.id}:{getattr(message, 'message_id', None)}:{stamp}"
+    return str(update.update_id)
+
+
 def inbound_from_update(update: Any, bot_username: str | None = None) -> Inbound | None:
     """The `Inbound` for a library `Update`, or None when there is nothing for the core.
 
     Nothing for the core: edits, stickers, voice notes, service messages (someone
     joined), commands addressed to another bot in a group, buttons not on a chat
-    message.
+    message.  Text is cleaned here, once (NUL, lone surrogates: `handlers.sanitise`).
     """
-    update_id = str(update.update_id)
+    inbound = _inbound(update, bot_username)
+    return clean_inbound(inbound) if inbound is not None else None
+
+
+def _inbound(update: Any, bot_username: str | None) -> Inbound | None:
+    update_id = update_key(update)
     query = update.callback_query
     if query is not None:
         message = query.message
@@ -113,13 +140,13 @@ def _largest(sizes: Any) -> str | None:
 
 
 class RecentUpdateIds:
-    """The last `size` update ids seen, oldest forgotten first."""
+    """The last `size` update keys seen, oldest forgotten first."""
 
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._ids: OrderedDict[int | str, None] = OrderedDict()
 
-    def first_time(self, update_id: int) -> bool:
+    def first_time(self, update_id: int | str) -> bool:
         if update_id in self._ids:
             return False
         self._ids[update_id] = None
@@ -136,13 +163,16 @@ class UpdateGate:
         self._recent = RecentUpdateIds(remember_updates)
         self._lanes: dict[str, deque[tuple[Inbound, Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Updates refused as already taken in (each also logged).
+        self.duplicates = 0
         # Set by the adapter once it knows who it is (getMe), for "/cmd@name" in groups.
         self.bot_username: str | None = None
 
     def submit(self, update: Any) -> None:
         """Take in one library `Update`; call in arrival order, it does not wait for the core."""
-        if not self._recent.first_time(update.update_id):
-            log.info("update %s arrived again; already taken in", update.update_id)
+        if not self._recent.first_time(update_key(update)):
+            self.duplicates += 1
+            log.info("update %s arrived again; already taken in (refused as a duplicate)", update.update_id)
             return
         query = update.callback_query
         inbound = inbound_from_update(update, self.bot_username)

@@ -223,7 +223,8 @@ def test_a_photo_becomes_its_largest_size_whatever_the_order(library: str) -> No
 
     assert inbound_from_update(update) == Inbound(
         channel="telegram", chat_id="501", user_id="501", is_group=False, text="漏水", photo="big",
-        display_name="王 芳", language="zh-hans", update_id="77",
+        # The update id with the chat, message id and date: Telegram reuses bare ids.
+        display_name="王 芳", language="zh-hans", update_id="77:501:9:1780000000",
     )
 
 
@@ -269,7 +270,7 @@ def test_a_button_press_carries_its_payload_and_the_chat_of_the_card(library: st
 
     assert inbound == Inbound(
         channel="telegram", chat_id=str(GROUP["id"]), user_id="501", is_group=True, payload="case:7:take",
-        display_name="王 芳", language="zh-hans", update_id="5",
+        display_name="王 芳", language="zh-hans", update_id="5:qq1",
     )
 
 
