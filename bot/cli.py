@@ -14,6 +14,7 @@ from bot.bootstrap import App, build_app, load_community_file
 from bot.logs import configure
 from bot.settings import load_settings
 from storage.community_file import CommunityFileError
+from storage.db import DatabaseUnavailable
 from storage.loader import load_owners_csv
 
 
@@ -31,7 +32,7 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 
         try:
             return asyncio.run(main())
-        except CommunityFileError as exc:
+        except (CommunityFileError, DatabaseUnavailable) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -119,7 +120,7 @@ def run() -> None:
     configure(settings.log_level)
     try:
         asyncio.run(run_until_signalled(settings))
-    except InvalidBotToken as exc:
+    except (InvalidBotToken, CommunityFileError, DatabaseUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -136,7 +137,7 @@ def shell() -> None:
 
     try:
         asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
-    except CommunityFileError as exc:
+    except (CommunityFileError, DatabaseUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         pass

@@ -12,12 +12,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cases.codes import CATEGORIES, Kind, Role, Team
 from cases.policy import known_timezone
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def Sized(limit: int, *, min_length: int = 0) -> Any:  # noqa: N802  (a type, read as one)
+    """Text no longer than its database column (`storage.models`): too long is refused here,
+    with the file's line and key, not by PostgreSQL half-way through the load."""
+    return Annotated[str, Field(min_length=min_length, max_length=limit)]
+
+
+# Chat identities: channel names and the channel's chat or user ids (team_chats, identities).
+ChatMap = dict[Sized(16, min_length=1), Sized(64, min_length=1)]
 
 
 class CommunityFileError(ValueError):
@@ -42,8 +54,8 @@ class _Strict(BaseModel):
 
 class CommunityInfo(_Strict):
     code: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
-    name: str = Field(min_length=1)
-    hotline: str = ""
+    name: str = Field(min_length=1, max_length=200)
+    hotline: str = Field("", max_length=40)
     emergency_numbers: dict[str, str] = {"fire": "119", "police": "110", "medical": "120"}
 
 
@@ -83,11 +95,19 @@ class PolicySpec(_Strict):
 
 class BuildingSpec(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9]{1,8}$")
-    name: str
-    units: list[str] = ["1"]
+    name: Sized(100)
+    units: list[Sized(16, min_length=1)] = ["1"]
     floors: tuple[int, int] | None = None  # generate rooms for floors a..b
     rooms_per_floor: int = Field(2, ge=1, le=20)
-    rooms: list[str] = []  # or list them: "1-1-101"
+    rooms: list[Sized(32, min_length=1)] = []  # or list them: "1-1-101"
+
+    @field_validator("floors")
+    @classmethod
+    def _floors(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        # Basements to skyscrapers; a typo of 3000 floors would make a million rooms.
+        if value is not None and not (-9 <= value[0] <= value[1] <= 200):
+            raise ValueError("floors must be two numbers from -9 to 200, the lower first")
+        return value
 
     def room_codes(self) -> list[tuple[str, str, int]]:
         """(code, unit, floor) for every room of the building."""
@@ -101,7 +121,8 @@ class BuildingSpec(_Strict):
         for code in self.rooms:
             parts = code.split("-")
             unit = parts[1] if len(parts) == 3 else ""
-            floor = int(parts[-1][:-2]) if parts[-1][:-2].isdigit() else 0
+            digits = parts[-1][:-2]
+            floor = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 3 else 0
             codes.append((code, unit, floor))
         return codes
 
@@ -116,17 +137,17 @@ class OwnerSpec(_Strict):
 
 class TeamSpec(_Strict):
     code: Team
-    name: str
-    chats: dict[str, str] = {}
+    name: Sized(100)
+    chats: ChatMap = {}
 
 
 class StaffSpec(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    name: str
+    name: Sized(100)
     role: Role
     team: str
     phone: str = ""
-    chats: dict[str, str] = {}  # channel → user id, e.g. {telegram: "123456789"}
+    chats: ChatMap = {}  # channel → user id, e.g. {telegram: "123456789"}
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -137,11 +158,11 @@ class StaffSpec(_Strict):
 class ServiceSpec(_Strict):
     code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
     category: str
-    name: str
-    name_en: str
+    name: Sized(100)
+    name_en: Sized(100)
     price: Decimal = Field(ge=0, max_digits=9, decimal_places=2)
-    unit: str = "次"
-    unit_en: str = "time"
+    unit: Sized(20) = "次"
+    unit_en: Sized(20) = "time"
 
     @field_validator("category")
     @classmethod
@@ -152,7 +173,7 @@ class ServiceSpec(_Strict):
 
 
 class FaqSpec(_Strict):
-    code: str
+    code: Sized(32, min_length=1)
     keywords: list[str] = Field(min_length=1)
     question: str
     answer: str
@@ -235,6 +256,8 @@ def parse(text: str, source: str = "community file") -> CommunityFile:
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise CommunityFileError(f"{source}: nested too deeply to be a community file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -243,6 +266,8 @@ def parse(text: str, source: str = "community file") -> CommunityFile:
         raise CommunityFileError(f"{source}: expected a mapping with community, buildings, teams… at the top")
     try:
         return CommunityFile.model_validate(data)
+    except RecursionError:
+        raise CommunityFileError(f"{source}: nested too deeply to be a community file") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -257,7 +282,30 @@ def parse(text: str, source: str = "community file") -> CommunityFile:
 def read(path: str | Path) -> CommunityFile:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise CommunityFileError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse(text, str(path))
+    return parse(decode(raw, str(path)), str(path))
+
+
+def decode(raw: bytes, source: str) -> str:
+    """The file's text: UTF-8 (a BOM allowed); UTF-16 with its BOM, as Windows Notepad saves it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CommunityFileError(f"{source}: starts like UTF-16 but is not valid UTF-16; save it as UTF-8") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        hint = "it looks like GBK/GB18030; " if _looks_gbk(raw) else ""
+        raise CommunityFileError(f"{source} line {line}: not UTF-8 text ({hint}save the file as UTF-8)") from None
+
+
+def _looks_gbk(raw: bytes) -> bool:
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,68 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used at start; `str()` is one line saying what is wrong."""
+
+
+def _where(url: Any) -> str:
+    """The database named for an operator, without the password."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}"
+    user = f"{url.username}@" if url.username else ""
+    return f"PostgreSQL {user}{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def describe_failure(error: BaseException, url: Any) -> str:
+    """One line for an operator: which database, and what is wrong with it."""
+    where = _where(url)
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip().splitlines()[0] if str(orig).strip() else orig.__class__.__name__
+    name = orig.__class__.__name__
+    code = getattr(orig, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text:
+        return f"{where}: the disk is full (free some space and start again)"
+    if code == errno.EROFS or "readonly" in text or "read-only" in text:
+        return f"{where}: the file system or file is read-only (DATABASE_URL must point to a writable place)"
+    if isinstance(orig, socket.gaierror):
+        return f"{where}: unreachable, the host name does not resolve ({text})"
+    if isinstance(orig, (ConnectionError, TimeoutError, OSError)) and not isinstance(orig, sqlite3.Error):
+        return f"{where}: unreachable ({text}); is the server running and DATABASE_URL right?"
+    if name == "InvalidCatalogNameError" or "does not exist" in text and "database" in text:
+        return f"{where}: the database does not exist ({text}); create it, or fix DATABASE_URL"
+    if name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError") or "authentication" in text \
+            or "role" in text and "does not exist" in text:
+        return f"{where}: the server refused the login ({text}); check the user and password in DATABASE_URL"
+    if "unable to open database file" in text:
+        return f"{where}: cannot be opened or created (is its directory writable?)"
+    if "file is not a database" in text:
+        return f"{where}: is not an SQLite database"
+    return f"{where}: {name}: {text}"
+
+
+def _check_sqlite_path(url: Any) -> None:
+    """Open (or create) the SQLite file with the standard library first: a missing or
+    unwritable place gives one clear line here instead of a failure deep in the driver."""
+    path = Path(url.database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"{_where(url)}: cannot create its directory {path.parent} ({exc.strerror})") from None
+    if path.is_dir():
+        raise DatabaseUnavailable(f"{_where(url)}: is a directory, not a file")
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise DatabaseUnavailable(describe_failure(exc, url)) from None
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # SQL errors would otherwise print bound parameters — owners' names and phones — into logs.
     kwargs.setdefault("hide_parameters", True)
@@ -38,7 +103,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_path(parsed)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -82,8 +147,16 @@ async def migrate(engine: AsyncEngine) -> None:
     def upgrade(connection: Connection) -> None:
         command.upgrade(_alembic_config(connection), "head")
 
-    async with engine.begin() as conn:
-        await conn.run_sync(upgrade)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade)
+    except (OSError, sqlite3.Error, ConnectionError, TimeoutError) as exc:
+        raise DatabaseUnavailable(describe_failure(exc, engine.url)) from None
+    except Exception as exc:
+        # Driver errors come wrapped (DBAPIError) or raw (asyncpg's own, at connect).
+        if exc.__class__.__module__.startswith(("sqlalchemy", "asyncpg")):
+            raise DatabaseUnavailable(describe_failure(exc, engine.url)) from None
+        raise
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+
+from storage.db import MIGRATIONS
 from tests.conftest import EXAMPLE_COMMUNITY
+
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def wuye(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -18,7 +23,7 @@ def wuye(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 
 def test_migrate_load_and_list(tmp_path: Path) -> None:
     assert wuye(tmp_path, "version").stdout.startswith("wuye ")
-    assert "revision 0001" in wuye(tmp_path, "migrate").stdout
+    assert f"revision {HEAD}" in wuye(tmp_path, "migrate").stdout
     loaded = wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY))
     assert loaded.returncode == 0 and "48 rooms, 20 owners, 14 staff" in loaded.stdout
     assert wuye(tmp_path, "cases").stdout.strip() == "no cases"
