@@ -132,6 +132,8 @@ class Shell:
         self.locale = app.settings.default_locale
         self.sender = ConsoleSender(write, lambda: self.locale, app.settings.media_dir)
         self.outbox = SqlOutbox(app.sessions, app.clock)
+        # Outbox rows printed whose "sent" mark has not been stored yet (id → message id).
+        self._printed: dict[int, str] = {}
         self.groups: set[str] = set()
         self.community: Community | None = None
 
@@ -213,9 +215,18 @@ class Shell:
                 self.sender.labels[chat] = await self._label(chat)
         for item in pending:
             reply = item.reply
-            edit = (await self.outbox.message_id_for(CHANNEL, reply.chat_id, reply.replace_key)
-                    if reply.replace_key else None)
-            await self.outbox.mark_sent(item.id, await self.sender.send(reply, edit))
+            if item.id not in self._printed:
+                edit = (await self.outbox.message_id_for(CHANNEL, reply.chat_id, reply.replace_key)
+                        if reply.replace_key else None)
+                self._printed[item.id] = await self.sender.send(reply, edit)
+            # Shown now or before; if the "sent" mark cannot be stored (a full disk) the
+            # next input tries again — without printing the message to the person again.
+            try:
+                await self.outbox.mark_sent(item.id, self._printed[item.id])
+            except Exception as exc:
+                log.error("could not mark console message %s sent: %s", item.id, exc.__class__.__name__)
+                continue
+            del self._printed[item.id]
         self.sender.end_batch()
 
     async def _label(self, chat_id: str) -> str:

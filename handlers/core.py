@@ -54,11 +54,16 @@ TRANSIENT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 _T = TypeVar("_T")
 
 
+def _storage_exhausted(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", None) or error)
+    return "disk is full" in text or "No space left" in text or "disk I/O error" in text
+
+
 def _transient(error: BaseException) -> bool:
     """A database error that may pass if the same work is tried again."""
     if isinstance(error, (sa_exc.TimeoutError, sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError,
                           asyncio.TimeoutError)):
-        return "disk is full" not in str(error) and "disk I/O error" not in str(error)
+        return not _storage_exhausted(error)
     if isinstance(error, sa_exc.DBAPIError):
         if error.connection_invalidated:
             return True
@@ -88,15 +93,22 @@ class Desk:
         # Updates refused as already handled, steps redone after a lost race, waits for the
         # database, and steps that failed for good; read by `wuye status` and the benches.
         self.stats: Counter[str] = Counter()
+        # The community's hotline, for the apology when the database cannot even be read.
+        self._hotline = "-"
 
     async def handle(self, inbound: Inbound) -> Outcome:
         inbound = clean_inbound(inbound)
         try:
             outcome = await self._retrying(lambda: self._handle(inbound), inbound)
-        except Exception:
+        except Exception as exc:
             # Never log the message text: it may hold an owner's phone number or name.
-            log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
             self.stats["failed"] += 1
+            if _storage_exhausted(exc):
+                # Not a bug to trace: one line per update says it, until space is freed.
+                log.error("could not store update %s (channel=%s): %s", inbound.update_id, inbound.channel,
+                          _first_line(exc))
+            else:
+                log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
             outcome = await self._apologise(inbound)
         if outcome.replies and self.on_outbox:
             self.on_outbox()
@@ -168,21 +180,33 @@ class Desk:
             return Outcome(list(ctx.replies), ctx.answer)
 
     async def _apologise(self, inbound: Inbound) -> Outcome:
-        """Best effort: tell the person something went wrong rather than stay silent."""
+        """Best effort: tell the person something went wrong rather than stay silent.
+
+        When not even the apology can be stored (the disk is full, the database gone), it
+        is still returned as the outcome's toast: the shell prints it and Telegram shows it
+        on a button press, so nobody — least of all someone reporting a fire — gets nothing."""
         try:
             async with self.slots, UnitOfWork(self.sessions) as uow:
                 community = await uow.directory.community()
                 identity = await uow.directory.identity(inbound.channel, inbound.user_id)
                 locale = identity.locale if identity else self.default_locale
                 hotline = community.policy.hotline if community else "-"
+                self._hotline = hotline or self._hotline
                 text = t(locale, "common.error", hotline=hotline or "-")
                 reply = Reply(inbound.channel, identity.chat_id if identity else inbound.chat_id, text)
                 await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), None, self.clock.now())
                 await uow.commit()
                 return Outcome([reply], text if inbound.payload else None)
-        except Exception:
-            log.exception("could not even apologise (channel=%s)", inbound.channel)
-            return Outcome()
+        except Exception as exc:
+            # One line: the step's own failure was logged in full just before.
+            log.error("could not even apologise (channel=%s): %s", inbound.channel, _first_line(exc))
+            return Outcome([], t(self.default_locale, "common.error", hotline=self._hotline))
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip().splitlines()
+    return f"{orig.__class__.__name__}: {text[0]}" if text else orig.__class__.__name__
 
 
 async def route(ctx: Ctx) -> None:
