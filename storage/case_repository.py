@@ -27,6 +27,12 @@ def _to_case(row: m.Case) -> Case:
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Timelines read in this unit of work (a card and the staff's view both read it);
+        # dropped for a case whenever events are appended to it, and on rollback.
+        self._timelines: dict[int, list[TimelineItem]] = {}
+
+    def forget_cached(self) -> None:
+        self._timelines.clear()
 
     async def add(self, case: Case) -> int:
         row = m.Case(**{name: getattr(case, name) for name in _COLUMNS}, version=1)
@@ -56,6 +62,7 @@ class CaseRepository:
         await self._append_events(case)
 
     async def _append_events(self, case: Case) -> None:
+        self._timelines.pop(case.id or 0, None)
         for event in case.drain_events():
             self.session.add(
                 m.TimelineEntry(
@@ -66,10 +73,13 @@ class CaseRepository:
         await self.session.flush()
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:
-        rows = await self.session.scalars(
-            select(m.TimelineEntry).where(m.TimelineEntry.case_id == case_id).order_by(m.TimelineEntry.id)
-        )
-        return [TimelineItem(r.at, r.action, r.actor_kind, r.actor_id, r.note, dict(r.data or {})) for r in rows]
+        if case_id not in self._timelines:
+            rows = await self.session.scalars(
+                select(m.TimelineEntry).where(m.TimelineEntry.case_id == case_id).order_by(m.TimelineEntry.id)
+            )
+            self._timelines[case_id] = [
+                TimelineItem(r.at, r.action, r.actor_kind, r.actor_id, r.note, dict(r.data or {})) for r in rows]
+        return list(self._timelines[case_id])
 
     async def _list(self, *where: Any, limit: int = 50, newest_first: bool = True) -> list[Case]:
         order = m.Case.id.desc() if newest_first else m.Case.id

@@ -104,6 +104,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _check_sqlite_path(parsed)
+        # Every transaction takes SQLite's one write lock (BEGIN IMMEDIATE below).  Waiting
+        # for it inside SQLite is a busy-loop with no order: under a burst one waiter can lose
+        # to the others for the whole busy timeout and fail ("database is locked").  So the
+        # process keeps two connections and its sessions queue for them in the pool, in
+        # order and without a short timeout: writes are serialised in the process and wait
+        # instead of failing; only another process competes inside SQLite.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 1)
+        kwargs.setdefault("pool_timeout", 600)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -39,6 +39,10 @@ class Directory:
     def forget_cached(self) -> None:
         self._cache.clear()
 
+    def _forget_identities(self) -> None:
+        for key in [k for k in self._cache if k[0] == "chats_of"]:
+            del self._cache[key]
+
     # ----------------------------------------------------------------- community
     async def community(self, code: str | None = None) -> Community | None:
         key = ("community", code)
@@ -88,6 +92,12 @@ class Directory:
         return [Room(r.id, r.code, b) for r, b in (await self.session.execute(query)).all()]
 
     async def teams(self, community_id: int) -> list[TeamInfo]:
+        key = ("teams", community_id)
+        if key not in self._cache:
+            self._cache[key] = await self._teams(community_id)
+        return list(self._cache[key])  # type: ignore[call-overload]
+
+    async def _teams(self, community_id: int) -> list[TeamInfo]:
         teams = (await self.session.scalars(select(m.Team).where(m.Team.community_id == community_id).order_by(m.Team.id))).all()
         chats = (await self.session.scalars(select(m.TeamChat).where(m.TeamChat.team_id.in_([t.id for t in teams])))).all()
         by_team: dict[int, dict[str, str]] = {}
@@ -165,6 +175,12 @@ class Directory:
         return member
 
     async def staff_list(self, community_id: int, role: str | None = None, team: str | None = None) -> list[StaffMember]:
+        key = ("staff_list", community_id, role, team)
+        if key not in self._cache:
+            self._cache[key] = await self._staff_list(community_id, role, team)
+        return list(self._cache[key])  # type: ignore[call-overload]
+
+    async def _staff_list(self, community_id: int, role: str | None, team: str | None) -> list[StaffMember]:
         query = (
             select(m.Staff, m.Team.code).join(m.Team, m.Team.id == m.Staff.team_id)
             .where(m.Staff.community_id == community_id, m.Staff.active).order_by(m.Staff.id)
@@ -217,6 +233,7 @@ class Directory:
         return _identity(row)
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
+        self._forget_identities()
         row = await self._identity_row(channel, user_id)
         if row:
             row.locale = locale
@@ -233,10 +250,17 @@ class Directory:
         if staff_id is not None:
             row.staff_id = staff_id
         row.verified_at = now
+        self._forget_identities()
         await self.session.flush()
 
     async def chats_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> list[Identity]:
         """Every chat identity through which a person can be reached."""
+        key = ("chats_of", owner_id, staff_id)
+        if key not in self._cache:
+            self._cache[key] = await self._chats_of(owner_id, staff_id)
+        return list(self._cache[key])  # type: ignore[call-overload]
+
+    async def _chats_of(self, owner_id: int | None, staff_id: int | None) -> list[Identity]:
         query = select(m.Identity)
         if owner_id is not None:
             query = query.where(m.Identity.owner_id == owner_id)
@@ -247,4 +271,5 @@ class Directory:
         return [_identity(r) for r in await self.session.scalars(query.order_by(m.Identity.id))]
 
     async def forget_staff_identities(self, staff_id: int) -> None:
+        self._forget_identities()
         await self.session.execute(delete(m.Identity).where(m.Identity.staff_id == staff_id))

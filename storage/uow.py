@@ -61,3 +61,4 @@ class UnitOfWork:
         await self.session.rollback()
         # What was read or changed in the undone transaction may no longer be so.
         self.directory.forget_cached()
+        self.cases.forget_cached()
