@@ -91,3 +91,15 @@ async def test_a_new_users_first_two_updates_at_once_are_both_answered(
         conversations = await uow.session.scalar(
             select(func.count()).select_from(m.Conversation).where(m.Conversation.user_id.in_(users)))
     assert identities == len(users) and conversations == len(users)
+
+
+async def test_one_update_delivered_to_two_replicas_at_once_is_handled_once(
+        app: App, second: App, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    updates = [inbound(f"r{i}", text="/help") for i in range(10)]
+    outcomes = await asyncio.gather(*(desk.handle(u) for u in updates for desk in (app.desk, second.desk)))
+
+    assert sorted(len(o.replies) for o in outcomes) == [0] * 10 + [1] * 10
+    assert app.desk.stats["duplicates"] + second.desk.stats["duplicates"] == 10
+    refused = [r.getMessage() for r in caplog.records if "refused as a duplicate" in r.getMessage()]
+    assert len(refused) == 10 and not any("/help" in line for line in refused)
