@@ -166,9 +166,10 @@ HOT = {
         "SELECT * FROM cases WHERE reporter_channel = 'telegram' AND reporter_chat_id = :chat ORDER BY id DESC LIMIT 20",
     "scheduler: done, to auto-confirm":
         "SELECT * FROM cases WHERE status = 'done' AND done_at <= :now ORDER BY id LIMIT 200",
-    "escalation: past deadline":
-        "SELECT * FROM cases WHERE (status IN ('open', 'dispatched') AND response_due_at <= :now) "
-        "OR (status IN ('accepted', 'in_progress') AND completion_due_at <= :now) ORDER BY id LIMIT 200",
+    "escalation: past deadline (as CaseRepository.past_deadline asks it)":
+        "SELECT * FROM cases WHERE status IN ('open', 'dispatched') AND response_due_at <= :now "
+        "UNION ALL SELECT * FROM cases WHERE status IN ('accepted', 'in_progress') AND completion_due_at <= :now "
+        "ORDER BY id LIMIT 200",
     "escalation: unaccepted emergencies":
         "SELECT * FROM cases WHERE urgency = 'emergency' AND status IN ('open', 'dispatched') ORDER BY id LIMIT 100",
     "owners of a room (notices)": "SELECT owner_id FROM owner_rooms WHERE room_id = :room",
