@@ -35,7 +35,7 @@ async def answered(app: App, inbounds: list[Inbound], outcomes) -> None:  # type
 
 async def test_a_burst_waits_for_sessions_and_loses_nothing(app: App, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    inbounds = burst(150, 2)
+    inbounds = burst(100, 2)
     # Something else keeps writing meanwhile, as delivery does.
     stop = asyncio.Event()
 
