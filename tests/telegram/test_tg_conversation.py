@@ -25,7 +25,9 @@ async def test_text_reaches_the_core_as_an_inbound_and_the_reply_lands_in_the_ch
     assert inbound.text == "楼道灯坏了"
     assert inbound.display_name == "李 雷"
     assert inbound.language == "en"
-    assert inbound.update_id == str(update["update_id"])
+    # The update id with the chat, message id and date (Telegram restarts its numbering).
+    message = update["message"]
+    assert inbound.update_id == f"{update['update_id']}:{user.id}:{message['message_id']}:{message['date']}"
 
 
 async def test_commands_pass_through_and_the_menus_are_published(bench: Bench) -> None:
