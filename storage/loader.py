@@ -96,9 +96,10 @@ async def load_community(session: AsyncSession, spec: CommunityFile, now: dateti
         if member.id not in listed_staff:
             member.active = False
 
+    # Known to the redaction before the first statement carries them (SQL logs at DEBUG).
+    NAMES.add(o.name for o in spec.owners)
     for o in spec.owners:
         await _owner(session, cid, o.name, o.phone, [rooms[r] for r in o.rooms])
-    NAMES.add(o.name for o in spec.owners)
 
     listed_items = set()
     for item in spec.services:
@@ -188,9 +189,9 @@ async def load_owners_csv(session: AsyncSession, community_code: str | None, pat
             rows.append((name, phone, rooms[room]))
     if problems:
         raise CommunityFileError("\n".join(problems))
+    NAMES.add(name for name, _, _ in rows)  # before any statement carries them
     for name, phone, room_id in rows:
         await _owner(session, community.id, name, phone, [room_id])
-    NAMES.add(name for name, _, _ in rows)
     return len(rows)
 
 
