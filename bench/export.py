@@ -80,13 +80,15 @@ async def run(url: str, n: int, repeat: int, one_month: bool) -> dict[str, float
         print(f"  seeded {counts['cases']:,} cases, {counts['timeline']:,} timeline entries "
               f"in {time.perf_counter() - began:.1f} s; {in_month:,} in the month exported", flush=True)
         for fmt in ("xlsx", "csv"):
-            times = []
+            times, cpu = [], []
             for _ in range(repeat):
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 data = await reporting.export_cases(app, *month, fmt)
                 times.append(time.perf_counter() - began)
-            out[fmt] = statistics.median(times)
-            print(f"  {fmt}: {len(data) / 1e6:.1f} MB, median {out[fmt]:.2f} s "
+                cpu.append(time.process_time() - began_cpu)
+            out[fmt], out[fmt + " cpu"] = statistics.median(times), statistics.median(cpu)
+            # CPU seconds as well: on a shared machine the wall clock also counts other people's work.
+            print(f"  {fmt}: {len(data) / 1e6:.1f} MB, median {out[fmt]:.2f} s wall, {out[fmt + ' cpu']:.2f} s CPU "
                   f"(runs: {', '.join(f'{t:.2f}' for t in times)})", flush=True)
             exported = _check(data, fmt)
             print(f"  {fmt}: {exported:,} cases in the file, no formula, no unmasked phone", flush=True)
@@ -143,7 +145,8 @@ async def main() -> None:
     scope = "all in the month" if args.one_month else "over half a year, April exported"
     print(f"\nmonth archive, {args.cases:,} cases {scope}: median seconds (goal: xlsx under 3 s)")
     for backend, r in results.items():
-        print(f"  {backend:11} xlsx {r['xlsx']:6.2f}   csv {r['csv']:6.2f}")
+        print(f"  {backend:11} xlsx {r['xlsx']:6.2f} wall {r['xlsx cpu']:6.2f} CPU   "
+              f"csv {r['csv']:6.2f} wall {r['csv cpu']:6.2f} CPU")
 
 
 if __name__ == "__main__":
