@@ -33,6 +33,7 @@ from handlers.payloads import CaseAction, Menu, NotMe, Pick, SurveyAnswer, encod
 from storage import models as m
 from tests.conftest import REGISTER_NAMES, REGISTER_PHONES, privacy_leaks
 
+RESULTS: list[str] = []  # one line per run, printed in the test summary (tests/security/conftest.py)
 GROUPS = ("工程部群", "秩序部群", "环境部群", "客服中心群", "管理处群")
 OWNERS = {"o1": "13800000001", "o2": "13800000002", "o3": "13800000005"}
 STRANGERS = ("s1", "s2", "s3", "s4")

@@ -12,7 +12,7 @@ import os
 
 from bot.bootstrap import App
 from tests.conftest import PrivacyScan, privacy_leaks
-from tests.security.fuzz import Fuzz
+from tests.security.fuzz import RESULTS, Fuzz
 
 INPUTS = {"sqlite": int(os.environ.get("WUYE_FUZZ_INPUTS", 2000)), "postgresql": int(os.environ.get("WUYE_FUZZ_INPUTS_PG", 300))}
 
@@ -34,7 +34,7 @@ async def test_hostile_inputs_through_the_desk(app: App, database_url: str, priv
     await fuzz.audit()
     counts = fuzz.counts
     counts.log_leaks = sum(bool(privacy_leaks(line)) for line in privacy_scan.lines)
-    print(f"\nfuzz on {backend}: {counts.line()}; log records scanned {len(privacy_scan.lines)}; "
-          f"by kind {dict(counts.kinds)}")
+    RESULTS.append(f"fuzz on {backend}: {counts.line()}; log records scanned {len(privacy_scan.lines)}")
+    print(f"\n{RESULTS[-1]}; by kind {dict(counts.kinds)}")
     assert counts.inputs == INPUTS[backend]
     assert (counts.unhandled, counts.unauthorised, counts.leaks) == (0, 0, 0), counts.examples
