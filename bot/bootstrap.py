@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.chat_reports import ChatReporter
@@ -14,7 +15,7 @@ from handlers.core import Desk
 from nlp import Classifier
 from storage.community_file import read as read_community_file
 from storage.db import create_engine, migrate, session_maker
-from storage.loader import LoadSummary, load_community
+from storage.loader import LoadSummary, load_community, remember_register_names
 from storage.uow import UnitOfWork
 
 
@@ -45,7 +46,17 @@ async def build_app(settings: Settings, clock: Clock | None = None, *, run_migra
     sessions = session_maker(engine)
     desk = Desk(sessions, clock, Classifier.default(), default_locale=settings.default_locale,
                 reporter=ChatReporter(settings.media_dir))
+    await _remember_names(sessions)
     return App(settings=settings, engine=engine, sessions=sessions, clock=clock, desk=desk)
+
+
+async def _remember_names(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The owner register's names for the redaction of groups and logs (cases.privacy.NAMES)."""
+    try:
+        async with sessions() as session:
+            await remember_register_names(session)
+    except DBAPIError:  # a database not migrated yet: the names come with the first load
+        pass
 
 
 async def load_community_file(app: App, path: str) -> LoadSummary:

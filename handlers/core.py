@@ -27,7 +27,7 @@ from handlers.context import Classifier, Ctx, Reporter
 from handlers.i18n import normalise_locale, t
 from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
 from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
-from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode
+from handlers.payloads import BadPayload, CaseAction, Menu, NotMe, Pick, SurveyAnswer, decode
 from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_ANSWERS
 from handlers.sanitise import clean_inbound
 from storage.conversations import ConversationChanged
@@ -273,6 +273,8 @@ async def _pressed(ctx: Ctx, data: str) -> None:
             await CASE_ACTIONS[action](ctx, payload)
         case SurveyAnswer() if SURVEY_ANSWERS:
             await SURVEY_ANSWERS[0](ctx, payload)
+        case NotMe():
+            await binding.not_me(ctx, payload)
         case _:
             _expired(ctx)
 

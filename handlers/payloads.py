@@ -4,6 +4,7 @@
     "1|c|accept|1234"               CaseAction: staff or owner acting on a case
     "1|s|88|solved|1"               SurveyAnswer: a callback survey button
     "1|m|report"                    Menu: an entry of the main menu
+    "1|n|42"                        NotMe: an owner disowns chat identity 42 bound to their home
 
 The first field is the codec version: buttons from an older release, forged data and
 anything malformed decode to `BadPayload`, which the core answers with "this button
@@ -51,7 +52,14 @@ class Menu:
     item: str
 
 
-Payload = Pick | CaseAction | SurveyAnswer | Menu
+@dataclass(frozen=True, slots=True)
+class NotMe:
+    """"这不是我": the owner says a chat newly bound to their home is not theirs."""
+
+    identity_id: int
+
+
+Payload = Pick | CaseAction | SurveyAnswer | Menu | NotMe
 
 
 def _check(*fields: str) -> None:
@@ -74,6 +82,8 @@ def encode(payload: Payload) -> str:
         case Menu(item):
             _check(item)
             parts = ["m", item]
+        case NotMe(identity_id):
+            parts = ["n", str(identity_id)]
         case _:
             raise TypeError(f"not a payload: {payload!r}")
     data = _SEP.join([VERSION, *parts])
@@ -105,4 +115,6 @@ def decode(data: str | None) -> Payload:
             return SurveyAnswer(_int(callback_id), question, value)
         case ["m", item] if item:
             return Menu(item)
+        case ["n", identity_id]:
+            return NotMe(_int(identity_id))
     raise BadPayload(f"malformed payload {data!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import socket
 import sqlite3
 from pathlib import Path
@@ -23,6 +24,40 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 for _name in ("sqlalchemy.engine", "aiosqlite"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+# What a database error message may quote of the data: `invalid input …: '张伟…'`,
+# `Key (phone)=(138…) already exists`.  Names of constraints, tables, columns and types
+# stay (they say what went wrong); quoted values and DETAIL/HINT lines go.
+_QUOTED = re.compile(r"""(?<!constraint )(?<!relation )(?<!column )(?<!table )(?<!index )(?<!type )(?<!schema )(?<!function )(?<!database )(?<!\$)('[^']*'|"[^"]*")""")
+_DETAIL = re.compile(r"\n?\s*(DETAIL|HINT|CONTEXT|WHERE|QUERY):.*", re.S)
+
+
+def _without_values(message: str) -> str:
+    return _QUOTED.sub("'…'", _DETAIL.sub("", message))
+
+
+def _hide_values(context: Any) -> None:
+    """`handle_error` hook: the driver's message (and the chain behind it) without data values,
+    so no log or traceback of a failed statement repeats an owner's name or phone."""
+    seen: set[int] = set()
+    wrapper = context.sqlalchemy_exception
+    if wrapper is not None and wrapper.args and isinstance(wrapper.args[0], str):
+        wrapper.args = (_without_values(wrapper.args[0]), *wrapper.args[1:])
+    exc: BaseException | None = context.original_exception
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        try:
+            text = str(exc)
+            clean = _without_values(text)
+            if clean != text:
+                exc.args = (clean,)
+            for attr in ("detail", "hint", "context"):
+                if getattr(exc, attr, None):
+                    setattr(exc, attr, None)
+        except Exception:  # a driver exception refusing new attributes keeps what it has
+            pass
+        exc = exc.__cause__ or exc.__context__
 
 
 def normalise_url(url: str) -> str:
@@ -133,10 +168,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # instead of one failing with "database is locked" when it tries to upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+        event.listen(engine.sync_engine, "handle_error", _hide_values)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine.sync_engine, "handle_error", _hide_values)
+    return engine
 
 
 def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.policy import DeskPolicy
+from cases.privacy import NAMES, mask_phone
 from storage import models as m
 from storage.community_file import CommunityFile, CommunityFileError, normalise_phone
 
@@ -95,6 +96,8 @@ async def load_community(session: AsyncSession, spec: CommunityFile, now: dateti
         if member.id not in listed_staff:
             member.active = False
 
+    # Known to the redaction before the first statement carries them (SQL logs at DEBUG).
+    NAMES.add(o.name for o in spec.owners)
     for o in spec.owners:
         await _owner(session, cid, o.name, o.phone, [rooms[r] for r in o.rooms])
 
@@ -160,6 +163,10 @@ async def load_owners_csv(session: AsyncSession, community_code: str | None, pat
     rooms = {code: room_id for code, room_id in (await session.execute(
         select(m.Room.code, m.Room.id).where(m.Room.community_id == community.id))).all()}
     problems, rows = [], []
+    # A register that contradicts itself is refused whole: merging would bind a phone to
+    # whichever name came last, and binding trusts the register.
+    name_of_phone: dict[str, tuple[str, int]] = {}
+    phone_of_owner: dict[tuple[str, str], tuple[str, int]] = {}
     for line, record in enumerate(reader, start=2):
         if not any(cell.strip() for cell in record):
             continue
@@ -178,9 +185,36 @@ async def load_owners_csv(session: AsyncSession, community_code: str | None, pat
         elif not name:
             problems.append(f"{path} line {line}: empty name")
         else:
+            problems.extend(_contradictions(path, line, room, name, phone, name_of_phone, phone_of_owner))
             rows.append((name, phone, rooms[room]))
     if problems:
         raise CommunityFileError("\n".join(problems))
+    NAMES.add(name for name, _, _ in rows)  # before any statement carries them
     for name, phone, room_id in rows:
         await _owner(session, community.id, name, phone, [room_id])
     return len(rows)
+
+
+def _contradictions(path: str | Path, line: int, room: str, name: str, phone: str,
+                    name_of_phone: dict[str, tuple[str, int]],
+                    phone_of_owner: dict[tuple[str, str], tuple[str, int]]) -> list[str]:
+    """One phone with two names, or one owner (name in a room) with two phones, within the file.
+    Reported with both lines; the phone masked, as the message may reach a log."""
+    found = []
+    seen_name, seen_line = name_of_phone.setdefault(phone, (name, line))
+    if seen_name != name:
+        found.append(f"{path} lines {seen_line} and {line}: phone {mask_phone(phone)} has two names "
+                     f"({seen_name!r} and {name!r})")
+    seen_phone, seen_line = phone_of_owner.setdefault((room, name), (phone, line))
+    if seen_phone != phone:
+        found.append(f"{path} lines {seen_line} and {line}: {name!r} in {room} has two phones "
+                     f"({mask_phone(seen_phone)} and {mask_phone(phone)})")
+    return found
+
+
+async def remember_register_names(session: AsyncSession) -> int:
+    """Teach the redaction (`cases.privacy.NAMES`) every owner name in the database: at start,
+    so groups and logs are masked from the first message."""
+    names = list(await session.scalars(select(m.Owner.name)))
+    NAMES.add(names)
+    return len(names)

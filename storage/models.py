@@ -365,3 +365,22 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
+
+
+class BindingAttempt(Base):
+    """Failed attempts to bind by room + name + digits, per chat and per room (cases.binding_guard):
+    kept in the database so /start, a restart or a second process never resets them."""
+
+    __tablename__ = "binding_attempts"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # chat | room
+    # chat: "<channel>:<chat id>"; room: "<community id>:<room id>"
+    key: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Contact cards refused because they were not the sender's own (counted, never bound).
+    refused_contacts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

@@ -248,8 +248,12 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
     c = m.Case
     where = (c.community_id == community_id, _in(c.created_at, start, end))
     names = {sid: s.name for sid, s in (await staff(session, community_id)).items()}
+    # Plain columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
+    fields = (c.id, c.kind, c.category, c.area, c.urgency, c.status, c.place, c.description, c.team_code,
+              c.assignee_id, c.first_responder_id, c.fee_cents, c.rework_round, c.escalation_level,
+              c.confirmed_by, *(getattr(c, name) for name in _TIME_COLUMNS))
     rows = (await session.execute(
-        select(c, m.Room.code, m.Owner.name, m.Owner.phone)
+        select(*fields, m.Room.code, m.Owner.name, m.Owner.phone)
         .outerjoin(m.Room, m.Room.id == c.room_id)
         .outerjoin(m.Owner, m.Owner.id == c.owner_id)
         .where(*where)
@@ -267,29 +271,34 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
         events[row[0]].append(row[1:])
 
     out = []
-    for row, room, owner_name, owner_phone in rows:
+    first_time = 15
+    for row in rows:
+        (case_id, kind, category, area, urgency, status, place, description, team, assignee_id, responder_id,
+         fee_cents, rework_round, escalation_level, confirmed_by) = row[:first_time]
+        room, owner_name, owner_phone = row[-3:]
         owner_name = owner_name or ""
+        masked_owner = f"owner {mask_name(owner_name)}".strip()
 
         def actor(kind: str, actor_id: int | None) -> str:
             if kind == "staff":
                 return names.get(actor_id or 0, f"staff {actor_id}")
             if kind == "owner":
-                return f"owner {mask_name(owner_name)}".strip()
+                return masked_owner
             return kind
 
         out.append(ExportCase(
-            id=row.id, kind=row.kind, category=row.category, area=row.area, urgency=row.urgency,
-            status=row.status, room=room or "", place=_clean(row.place, owner_name),
+            id=case_id, kind=kind, category=category, area=area, urgency=urgency,
+            status=status, room=room or "", place=_clean(place, owner_name),
             owner=mask_name(owner_name), owner_phone=mask_phone(owner_phone) if owner_phone else "",
-            description=_clean(row.description, owner_name), team=row.team_code,
-            assignee=names.get(row.assignee_id, "") if row.assignee_id else "",
-            first_responder=names.get(row.first_responder_id, "") if row.first_responder_id else "",
-            fee_cents=row.fee_cents, rework_round=row.rework_round, escalation_level=row.escalation_level,
-            confirmed_by=row.confirmed_by,
-            times={name: getattr(row, name) for name in _TIME_COLUMNS},
+            description=_clean(description, owner_name), team=team,
+            assignee=names.get(assignee_id, "") if assignee_id else "",
+            first_responder=names.get(responder_id, "") if responder_id else "",
+            fee_cents=fee_cents, rework_round=rework_round, escalation_level=escalation_level,
+            confirmed_by=confirmed_by,
+            times=dict(zip(_TIME_COLUMNS, row[first_time:first_time + len(_TIME_COLUMNS)])),
             timeline=tuple(
-                ExportEvent(at, action, actor(kind, actor_id), _clean(note, owner_name))
-                for at, action, kind, actor_id, note in events.get(row.id, [])
+                ExportEvent(at, action, actor(kind, actor_id), _clean(note, owner_name) if note else "")
+                for at, action, kind, actor_id, note in events.get(case_id, [])
             ),
         ))
     return out

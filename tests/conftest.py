@@ -111,3 +111,92 @@ async def app(database_url: str, clock: FakeClock) -> AsyncIterator[App]:
     await load_community_file(app, str(EXAMPLE_COMMUNITY))
     yield app
     await app.close()
+
+
+# --------------------------------------------------------------------------- privacy scan
+# Every record logged during the tests of the files below (or the whole suite with
+# WUYE_PRIVACY_SCAN=all; none with =off) is captured at DEBUG — the root logger and every
+# library logger opened to DEBUG, SQL rows and Bot API payloads included — formatted
+# through the product's own root-handler filter (bot.logs.Redact), and searched for the
+# demo register's full names and phone numbers however written.  A test whose logs leak fails.
+import logging  # noqa: E402
+import re  # noqa: E402
+
+import yaml  # noqa: E402
+
+from bot.logs import PAYLOAD_LOGGERS, Redact  # noqa: E402
+from cases.privacy import normalise  # noqa: E402
+
+SCANNED = ("tests/flows", "tests/security", "tests/staff/test_staff_privacy.py", "tests/staff/test_staff_flows.py",
+           "tests/telegram/test_tg_end_to_end.py")
+_REGISTER = yaml.safe_load(EXAMPLE_COMMUNITY.read_text(encoding="utf-8"))["owners"]
+REGISTER_NAMES = tuple(o["name"] for o in _REGISTER)
+REGISTER_PHONES = tuple(o["phone"] for o in _REGISTER)
+_SEPARATORS = re.compile(r"[\s.\-_/()·]")
+PRIVACY_TOTALS = {"tests": 0, "records": 0, "leaks": 0}
+
+
+class PrivacyScan(logging.Handler):
+    """A root handler as `wuye run` has one: Redact filter, then the formatted line is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.addFilter(Redact())
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a record that cannot be formatted is the library's bug, not a leak
+            self.lines.append(f"{record.levelname} {record.name}: <unformattable>")
+
+
+def privacy_leaks(line: str) -> list[str]:
+    """Full register names and phone numbers (however separated) in one output line."""
+    found = [name for name in REGISTER_NAMES if name in line]
+    digits = _SEPARATORS.sub("", normalise(line))
+    found += [phone for phone in REGISTER_PHONES if phone in digits]
+    return found
+
+
+def _scanned(request: pytest.FixtureRequest) -> bool:
+    mode = os.environ.get("WUYE_PRIVACY_SCAN", "")
+    if mode == "off":
+        return False
+    where = Path(str(request.node.fspath)).resolve().relative_to(ROOT).as_posix()
+    return mode == "all" or where.startswith(SCANNED)
+
+
+@pytest.fixture(autouse=True)
+def privacy_scan(request: pytest.FixtureRequest) -> Iterator[PrivacyScan | None]:
+    if not _scanned(request):
+        yield None
+        return
+    scan = PrivacyScan()
+    root = logging.getLogger()
+    opened = [root, *(logging.getLogger(n) for n in PAYLOAD_LOGGERS),
+              *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
+    saved = [(lg, lg.level) for lg in opened if isinstance(lg, logging.Logger)]
+    for lg, _ in saved:
+        lg.setLevel(logging.DEBUG)
+    root.addHandler(scan)
+    try:
+        yield scan
+    finally:
+        root.removeHandler(scan)
+        for lg, level in saved:
+            lg.setLevel(level)
+    leaked = [(line[:300], who) for line in scan.lines if (who := privacy_leaks(line))]
+    PRIVACY_TOTALS["tests"] += 1
+    PRIVACY_TOTALS["records"] += len(scan.lines)
+    PRIVACY_TOTALS["leaks"] += len(leaked)
+    if leaked:
+        pytest.fail(f"{len(leaked)} log record(s) leak owners' data, e.g. {leaked[:3]}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if PRIVACY_TOTALS["tests"]:
+        terminalreporter.write_line(
+            f"privacy scan at DEBUG (all library loggers): {PRIVACY_TOTALS['tests']} tests, "
+            f"{PRIVACY_TOTALS['records']} log records, {PRIVACY_TOTALS['leaks']} with an owner's full name or phone")

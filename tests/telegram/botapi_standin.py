@@ -388,13 +388,15 @@ class BotApiStandIn:
         contact_user_id: int | None = None,
         first_name: str | None = None,
         chat: int | None = None,
+        no_user_id: bool = False,
     ) -> dict[str, Any]:
-        """The user shares a contact: their own by default (what the keyboard button sends)."""
+        """The user shares a contact: their own by default (what the keyboard button sends).
+        `no_user_id`: a contact card whose number is no Telegram account (Telegram omits user_id)."""
         contact = _without_none(
             {
                 "phone_number": phone,
                 "first_name": first_name or user.first_name,
-                "user_id": user.id if contact_user_id is None else contact_user_id,
+                "user_id": None if no_user_id else user.id if contact_user_id is None else contact_user_id,
             }
         )
         return self._enqueue("message", self._user_message(user, chat, contact=contact))
