@@ -177,6 +177,8 @@ class Deliverer:
         self._more = False  # the last claim was cut short: there may be more to claim
         self._stop: asyncio.Event | None = None  # run_forever's; workers check it between items
         self._attempted = 0
+        self._claims = 0  # claim rounds so far, and what the last one took (for flush)
+        self._claimed_last = 0
 
     @property
     def channel(self) -> str:
@@ -191,6 +193,25 @@ class Deliverer:
         """New replies are in the outbox: look now instead of at the next poll."""
         self._notified = True
         self._wake.set()
+
+    async def flush(self, timeout: float = 10.0) -> bool:
+        """While `run_forever` runs: wait until everything due now has been sent (or put
+        off for a retry), at most `timeout` seconds; True when nothing due is left.  Used on
+        stop, after the last updates were handled, so their replies go out before exit."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            claims = self._claims
+            self.notify()
+            while self._claims == claims and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            now = self._now()
+            busy = any(lane.worker is not None or lane.next_due(now, self._hold) is not None
+                       for lane in self._lanes.values())
+            if not busy and not self._more and self._claimed_last == 0:
+                return True
+            await asyncio.sleep(0.02)
+        return False
 
     async def run_once(self) -> int:
         """Deliver what is due now and wait until that is done; returns the number of sends tried."""
@@ -244,6 +265,8 @@ class Deliverer:
         """Claim due items until there are none or `max_held` are held (with `urgent_only`:
         every due item above bulk priority, however many are held)."""
         now = self._now()
+        self._claims += 1
+        self._claimed_last = 0
         if urgent_only:
             items = await self._store.claim(self.channel, now, self._batch_size, hold=self._hold,
                                             min_priority=NORMAL)
@@ -259,6 +282,7 @@ class Deliverer:
         self._more = True
 
     def _take(self, items: list[OutboxItem]) -> None:
+        self._claimed_last += len(items)
         for item in items:
             lane = self._lanes.get(item.reply.chat_id)
             if lane is None:

@@ -341,16 +341,37 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     return scheduler
 
 
-async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
-    """Stop the scheduler and wait for a job in flight to finish its current transaction
-    (a tick stops early between chunks), so the app can then be closed safely."""
-    scheduler.shutdown(wait=False)
+async def stop_scheduler(app: App, scheduler: AsyncIOScheduler, *, timeout: float = 30.0) -> None:
+    """Stop the scheduler and let a job in flight finish (a tick stops early between
+    chunks, at the end of its current transaction), so the app can then be closed safely.
+
+    Order matters: APScheduler's asyncio executor *cancels* the tasks of running jobs on
+    shutdown (a CancelledError traceback in the log, and a tick cut in the middle), so
+    the jobs are paused and awaited first, and the scheduler shut down only when none
+    is running."""
     stop = app.extras.get(STOP)
     if isinstance(stop, asyncio.Event):
         stop.set()
+    if scheduler.running:
+        scheduler.pause()  # no new job starts; the running ones go on
+    running = _running_jobs(scheduler)
+    if running:
+        done, unfinished = await asyncio.wait(running, timeout=timeout)
+        if unfinished:
+            log.warning("a scheduled job did not finish within %ss of stopping; cancelling it", timeout)
     async with _lock(app, JOB_LOCK):
         pass
-    await asyncio.sleep(0)  # a job queued on the lock sees the stop and returns
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)
+
+
+def _running_jobs(scheduler: AsyncIOScheduler) -> set[asyncio.Future[Any]]:
+    """The tasks of jobs APScheduler's asyncio executors are running (their `_pending_futures`)."""
+    futures: set[asyncio.Future[Any]] = set()
+    for executor in getattr(scheduler, "_executors", {}).values():
+        futures |= {f for f in getattr(executor, "_pending_futures", ()) if not f.done()}
+    return futures
 
 
 async def _weekly_report(app: App) -> None:

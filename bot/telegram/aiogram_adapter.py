@@ -46,7 +46,7 @@ from bot.telegram.outgoing import (
     Photo,
     RemoveKeyboard,
 )
-from bot.telegram.token import InvalidBotToken
+from bot.telegram.token import InvalidBotToken, StartBackoff
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ class AiogramChannel:
         poll_timeout: float,
         remember_updates: int,
         media_dir: Path | None = None,
+        backoff: StartBackoff | None = None,
     ) -> None:
         self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root)))
         self._dispatcher = Dispatcher()
@@ -162,6 +163,7 @@ class AiogramChannel:
         self._poll_timeout = poll_timeout
         self._polling: asyncio.Task[None] | None = None
         self._webhook: web.AppRunner | None = None
+        self._backoff = backoff or StartBackoff()
         self.sender = AiogramSender(self._bot, limiter, media_dir)
 
     async def _on_event(self, _event: object, event_update: Update) -> None:
@@ -207,6 +209,12 @@ class AiogramChannel:
 
         The sender shares that session: stop the Deliverer first.
         """
+        await self.stop_updates()
+        await self._bot.session.close()
+
+    async def stop_updates(self) -> None:
+        """Stop taking updates and finish handling those taken in (their replies are then
+        in the outbox); the sender still works."""
         if self._polling is not None:
             if not self._polling.done():
                 try:
@@ -219,7 +227,6 @@ class AiogramChannel:
             await self._webhook.cleanup()
             self._webhook = None
         await self._gate.drain()
-        await self._bot.session.close()
 
     async def download_file(self, file_id: str) -> bytes:
         buffer = await _api(self._bot.download(file_id))
@@ -227,12 +234,22 @@ class AiogramChannel:
         return buffer.read()
 
     async def _start(self) -> None:
-        try:
-            me = await self._bot.me()  # getMe: checks the token against the server
-        except ag.TelegramUnauthorizedError:
-            raise InvalidBotToken(
-                "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
-            ) from None
+        delays = self._backoff.delays()
+        while True:
+            try:
+                me = await self._bot.me()  # getMe: checks the token against the server
+                break
+            except ag.TelegramUnauthorizedError:
+                raise InvalidBotToken(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+                ) from None
+            except (ag.TelegramNetworkError, ag.TelegramServerError, ag.RestartingTelegram,
+                    ag.ClientDecodeError) as exc:
+                delay = next(delays)
+                text = " ".join(str(exc).split())
+                log.warning("Telegram Bot API not reachable (%s: %s); trying again in %.0f s",
+                            type(exc).__name__, text[:160], delay)
+                await asyncio.sleep(delay)
         self._gate.bot_username = me.username
         await self._publish_menus()
 

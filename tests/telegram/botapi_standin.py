@@ -222,6 +222,8 @@ class _FailureRule:
     error: ApiError
     methods: frozenset[str]
     chat_id: int | None
+    text: str | None = None  # only calls whose text contains this
+    delay: float = 0.0  # seconds to wait before answering (a slow or hung server)
 
 
 class BotApiStandIn:
@@ -234,8 +236,11 @@ class BotApiStandIn:
         limits: Limits | None = None,
         enforce_limits: bool = True,
         rate_slack: float = 0.0,
+        port: int = 0,
     ) -> None:
         self.token = token
+        # 0: any free port; a fixed one lets a test start the bot before the API answers.
+        self.port = port
         self.bot_user = {
             "id": int(token.split(":")[0]),
             "is_bot": True,
@@ -316,7 +321,7 @@ class BotApiStandIn:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.root = f"http://{host}:{port}"
@@ -433,8 +438,10 @@ class BotApiStandIn:
         description: str | None = None,
         methods: Iterable[str] = MESSAGE_METHODS,
         chat_id: int | None = None,
+        text: str | None = None,
     ) -> None:
-        """The next `count` matching calls fail with `status` (and do nothing)."""
+        """The next `count` matching calls fail with `status` (and do nothing); `text`
+        narrows the rule to calls whose text contains it (one message that keeps failing)."""
         if status == 429:
             retry_after = retry_after or 1
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -443,7 +450,7 @@ class BotApiStandIn:
             default = {500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Error")
             error = ApiError(status, description or default)
         self._failures.append(
-            _FailureRule(count, error, frozenset(m.lower() for m in methods), chat_id)
+            _FailureRule(count, error, frozenset(m.lower() for m in methods), chat_id, text)
         )
 
     def block(self, user: TgUser) -> None:
@@ -532,6 +539,8 @@ class BotApiStandIn:
             if rule.remaining <= 0 or method not in rule.methods:
                 continue
             if rule.chat_id is not None and _int(params, "chat_id") != rule.chat_id:
+                continue
+            if rule.text is not None and rule.text not in str(params.get("text", "")):
                 continue
             rule.remaining -= 1
             self.injected.append((method, rule.error.code))
