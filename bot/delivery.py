@@ -177,6 +177,7 @@ class Deliverer:
         self._more = False  # the last claim was cut short: there may be more to claim
         self._stop: asyncio.Event | None = None  # run_forever's; workers check it between items
         self._attempted = 0
+        self.delivered = 0  # items sent and recorded by this worker
         self._claims = 0  # claim rounds so far, and what the last one took (for flush)
         self._claimed_last = 0
 
@@ -360,6 +361,7 @@ class Deliverer:
                 return
             held.message_id = message_id
         await self._store.mark_sent(item.id, held.message_id)
+        self.delivered += 1
         self._settle(lane, held)
 
     async def _postpone(self, held: _Held, seconds: float, attempts: int, *, failing: bool) -> None:

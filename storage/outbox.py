@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage import models as m
 
 # pg_advisory_xact_lock key for outbox claims ("wuye" + 1).
 CLAIM_LOCK = 0x77757965_01
+# Candidates are read PAGE rows at a time, at most PAGES pages per call.
+PAGE, PAGES = 500, 20
 
 
 BULK = -1
@@ -68,86 +69,115 @@ class Outbox:
             )
         return len(messages)
 
+    async def _due(self, channel: str, now: datetime, limit: int, hold: timedelta | None,
+                   worker: str | None, min_priority: int | None = None) -> list[m.OutboxMessage]:
+        """Due rows (urgent first, then oldest first) that may go now, up to `limit`.
+
+        Left out: rows held back behind an earlier row of their chat (see `_may_go`); with
+        a `worker`, also rows that worker holds (a backlog is read once, not per message),
+        rows another worker holds under a live lease, and every row of a chat in which
+        another worker holds one.  Candidates are read by the (channel, state, priority,
+        id) index a page at a time and judged against the few rows that can stop them
+        (pending rows of the same chats that wait for a retry or are claimed), read by the
+        (channel, chat_id, state) index: plain index reads whatever the planner's
+        statistics say (correlated NOT EXISTS degenerated to a nested loop over the whole
+        backlog on a freshly filled PostgreSQL table)."""
+        row = m.OutboxMessage
+        postgres = self.session.bind.dialect.name == "postgresql"
+        taken: list[m.OutboxMessage] = []
+        after: tuple[int, int] | None = None
+        for _ in range(PAGES):
+            query = (select(row).where(row.channel == channel, row.state == "pending", row.not_before <= now)
+                     .order_by(row.priority.desc(), row.id).limit(PAGE))
+            if worker is not None:
+                query = query.where(or_(row.claimed_by.is_(None), row.claim_until < now))
+            if min_priority is not None:
+                query = query.where(row.priority >= min_priority)
+            if after is not None:
+                query = query.where(or_(row.priority < after[0], and_(row.priority == after[0], row.id > after[1])))
+            if postgres and worker is not None:
+                query = query.with_for_update(skip_locked=True)
+            page = list(await self.session.scalars(query))
+            if not page:
+                break
+            after = (page[-1].priority, page[-1].id)
+            stoppers = await self._stoppers(channel, {r.chat_id for r in page}, now, worker)
+            for candidate in page:
+                if self._may_go(candidate, stoppers.get(candidate.chat_id, ()), now, hold, worker):
+                    taken.append(candidate)
+                    if len(taken) >= limit:
+                        return taken
+            if len(page) < PAGE:
+                break
+        return taken
+
+    async def _stoppers(self, channel: str, chats: set[str], now: datetime,
+                        worker: str | None) -> dict[str, list[m.OutboxMessage]]:
+        """Pending rows of `chats` that wait for a retry or that another worker holds."""
+        row = m.OutboxMessage
+        condition = row.not_before > now
+        if worker is not None:
+            condition = or_(condition, and_(row.claimed_by.is_not(None), row.claimed_by != worker,
+                                            row.claim_until >= now))
+        found: dict[str, list[m.OutboxMessage]] = {}
+        ordered = sorted(chats)
+        for start in range(0, len(ordered), 500):
+            rows = await self.session.execute(
+                select(row.id, row.chat_id, row.priority, row.replace_key, row.not_before, row.failing_since,
+                       row.claimed_by, row.claim_until)
+                .where(row.channel == channel, row.chat_id.in_(ordered[start:start + 500]),
+                       row.state == "pending", condition))
+            for r in rows:
+                found.setdefault(r.chat_id, []).append(r)
+        return found
+
     @staticmethod
-    def _held_back(now: datetime, hold: timedelta | None) -> Any:
+    def _may_go(candidate: m.OutboxMessage, stoppers: Any, now: datetime, hold: timedelta | None,
+                worker: str | None) -> bool:
         """A due row waits behind an earlier row of its chat that waits for a retry and is of
         the same or a higher priority (for at most `hold` once that row keeps failing), and
-        behind an earlier row carrying the same replace key (an edit never overtakes the
-        message it edits)."""
-        row = m.OutboxMessage
-        earlier = aliased(m.OutboxMessage)
-        still_holding = earlier.failing_since.is_(None)
-        if hold is not None:
-            still_holding = or_(still_holding, earlier.failing_since > now - hold)
-        return (
-            select(earlier.id)
-            .where(earlier.channel == row.channel, earlier.chat_id == row.chat_id,
-                   earlier.state == "pending", earlier.id < row.id,
-                   or_(and_(earlier.not_before > now, earlier.priority >= row.priority, still_holding),
-                       and_(row.replace_key.is_not(None), earlier.replace_key == row.replace_key,
-                            earlier.not_before > now)))
-            .exists()
-        )
+        behind an earlier waiting row carrying the same replace key (an edit never overtakes
+        the message it edits); no row of a chat another worker holds goes."""
+        for other in stoppers:
+            if (worker is not None and other.claimed_by is not None and other.claimed_by != worker
+                    and other.claim_until is not None and other.claim_until >= now):
+                return False
+            if other.id >= candidate.id or other.not_before <= now:
+                continue
+            if candidate.replace_key is not None and other.replace_key == candidate.replace_key:
+                return False
+            if other.priority >= candidate.priority and (
+                    other.failing_since is None or hold is None or now - other.failing_since < hold):
+                return False
+        return True
 
     async def pending(self, channel: str, now: datetime, limit: int, *, hold: timedelta | None = None
                       ) -> list[m.OutboxMessage]:
         """Due rows (urgent first, then oldest first), without claiming them — but never a row
-        held back behind an earlier one of its chat (see `_held_back`), so a restart cannot
-        reorder a chat."""
-        rows = await self.session.scalars(
-            select(m.OutboxMessage)
-            .where(m.OutboxMessage.channel == channel, m.OutboxMessage.state == "pending",
-                   m.OutboxMessage.not_before <= now, ~self._held_back(now, hold))
-            .order_by(m.OutboxMessage.priority.desc(), m.OutboxMessage.id)
-            .limit(limit)
-        )
-        return list(rows)
+        held back behind an earlier one of its chat, so a restart cannot reorder a chat."""
+        return await self._due(channel, now, limit, hold, None)
 
     async def claim(self, channel: str, worker: str, now: datetime, lease: timedelta, limit: int,
                     *, hold: timedelta | None = None, min_priority: int | None = None) -> list[m.OutboxMessage]:
         """Claim up to `limit` due rows for `worker` (urgent first, then oldest first) and
-        return them.  Skipped: rows another worker holds under a live lease, every row of a
-        chat in which another worker holds one, rows held back behind an earlier row of their
-        chat, and rows this worker already holds (so a backlog is read once, not per message).
-        The caller commits."""
-        row = m.OutboxMessage
-        other = aliased(m.OutboxMessage)
-        free = or_(row.claimed_by.is_(None), row.claim_until < now)
-        chat_taken = (
-            select(other.id)
-            .where(other.channel == row.channel, other.chat_id == row.chat_id, other.state == "pending",
-                   other.claimed_by.is_not(None), other.claimed_by != worker, other.claim_until >= now)
-            .exists()
-        )
-        chosen = (
-            select(row.id)
-            .where(row.channel == channel, row.state == "pending", row.not_before <= now, free,
-                   ~chat_taken, ~self._held_back(now, hold))
-            .order_by(row.priority.desc(), row.id)
-            .limit(limit)
-        )
-        if min_priority is not None:
-            chosen = chosen.where(row.priority >= min_priority)
-        postgres = self.session.bind.dialect.name == "postgresql"
-        if postgres:
+        return them; see `_due` for what is left out.  The caller commits."""
+        if self.session.bind.dialect.name == "postgresql":
             # Serialise claims between processes: the "chat taken" test must see the other
             # worker's committed claims, or two workers could split one chat between them.
+            # (SQLite: every transaction here is BEGIN IMMEDIATE, serialised already.)
             await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
-            chosen = chosen.with_for_update(skip_locked=True)
-        ids = list(await self.session.scalars(chosen))
-        if not ids:
+        rows = await self._due(channel, now, limit, hold, worker, min_priority)
+        if not rows:
             return []
+        until = now + lease
         await self.session.execute(
-            update(m.OutboxMessage).where(m.OutboxMessage.id.in_(ids))
-            .values(claimed_by=worker, claim_until=now + lease)
+            update(m.OutboxMessage).where(m.OutboxMessage.id.in_([r.id for r in rows]))
+            .values(claimed_by=worker, claim_until=until)
             .execution_options(synchronize_session=False)
         )
-        rows = await self.session.scalars(
-            select(m.OutboxMessage).where(m.OutboxMessage.id.in_(ids))
-            .order_by(m.OutboxMessage.priority.desc(), m.OutboxMessage.id)
-            .execution_options(populate_existing=True)
-        )
-        return list(rows)
+        for r in rows:
+            r.claimed_by, r.claim_until = worker, until
+        return rows
 
     async def renew(self, worker: str, until: datetime) -> int:
         """Extend every lease `worker` holds on rows still pending."""

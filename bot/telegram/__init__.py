@@ -36,6 +36,9 @@ __all__ = [
 class TelegramChannel(Protocol):
     sender: ChannelSender
 
+    async def connect(self) -> None:
+        """Check the token (getMe) and get ready to send, without taking updates."""
+
     async def start_polling(self) -> None:
         """Check the token (getMe), publish the command menus, start long polling; returns at once."""
 

@@ -169,6 +169,11 @@ class AiogramChannel:
     async def _on_event(self, _event: object, event_update: Update) -> None:
         self._gate.submit(event_update)
 
+    async def connect(self) -> None:
+        """Check the token (getMe, retried while the API cannot be reached) and get ready to
+        send, without taking updates: a process that only delivers the outbox."""
+        await self._start()
+
     async def start_polling(self) -> None:
         await self._start()
         # getUpdates is refused while a webhook is registered (an earlier webhook run).

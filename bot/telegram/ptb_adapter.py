@@ -192,6 +192,11 @@ class PtbChannel:
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._gate.submit(update)
 
+    async def connect(self) -> None:
+        """Check the token (getMe, retried while the API cannot be reached) and get ready to
+        send, without taking updates: a process that only delivers the outbox."""
+        await self._start()
+
     async def start_polling(self) -> None:
         await self._start()
         assert self._app.updater is not None
