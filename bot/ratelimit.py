@@ -25,6 +25,7 @@ integration tests can scale the periods down.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -54,6 +55,10 @@ class Limits:
     overall: Rate = field(default_factory=lambda: Rate(30, 1.0))
     private_chat: Rate = field(default_factory=lambda: Rate(1, 1.0))
     group_chat: Rate = field(default_factory=lambda: Rate(20, 60.0))
+    # Sends a private chat may take at once beyond its pace ("short bursts" are allowed):
+    # an owner pressing buttons quickly gets every answer at once, a long exchange still
+    # averages `private_chat`.  0 = strictly one per period.
+    private_burst: int = 4
 
     def scaled(self, factor: float) -> Limits:
         """The same counts over periods multiplied by `factor` (0.01 = a hundred times faster)."""
@@ -61,6 +66,7 @@ class Limits:
             self.overall.scaled(factor),
             self.private_chat.scaled(factor),
             self.group_chat.scaled(factor),
+            self.private_burst,
         )
 
     def for_chat(self, chat_id: str) -> Rate:
@@ -113,6 +119,42 @@ class _ChatWindow:
         )
 
 
+class _ChatBucket:
+    """A private chat with bursts: a token bucket of `1 + burst` sends refilled at the
+    chat's pace (GCRA: a send may start once `tat - burst * interval` has passed, and
+    moves `tat` one interval on).  Counted at the start; the headroom absorbs the
+    variation in arrival, and at most `1 + burst` sends are under way at once."""
+
+    __slots__ = ("interval", "burst", "tat", "under_way", "waiters", "users")
+
+    def __init__(self, rate: Rate, burst: int) -> None:
+        self.interval = rate.period / rate.count
+        self.burst = burst
+        self.tat = -math.inf
+        self.under_way = 0
+        self.waiters: list[asyncio.Future[None]] = []
+        self.users = 0
+
+    def wait_time(self, now: float, headroom: float) -> float | None:
+        if self.under_way > self.burst:
+            return None
+        step = self.interval * (1 + headroom)
+        return max(0.0, self.tat - self.burst * step - now)
+
+    def started(self, now: float, headroom: float) -> None:
+        self.tat = max(self.tat, now) + self.interval * (1 + headroom)
+
+    def finish(self, now: float) -> None:
+        self.under_way -= 1
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+
+    def idle(self, now: float, headroom: float) -> bool:
+        return self.users == 0 and self.under_way == 0 and self.tat <= now
+
+
 class _Pace:
     """At most one start every `period / count` seconds."""
 
@@ -145,7 +187,7 @@ class RateLimiter:
         self,
         limits: Limits | None = None,
         *,
-        headroom: float = 0.05,
+        headroom: float = 0.03,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -155,7 +197,7 @@ class RateLimiter:
         self._sleep = sleep
         self._overall = _Pace(self.limits.overall)
         self._overall_turn = asyncio.Lock()
-        self._chats: dict[str, _ChatWindow] = {}
+        self._chats: dict[str, _ChatWindow | _ChatBucket] = {}
         self._turns = 0
 
     @asynccontextmanager
@@ -163,7 +205,10 @@ class RateLimiter:
         """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends."""
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
+            if self.limits.private_burst and not is_group_chat(chat_id):
+                chat = self._chats[chat_id] = _ChatBucket(self.limits.private_chat, self.limits.private_burst)
+            else:
+                chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
         chat.users += 1
         try:
             await self._wait_for_turn(chat)
@@ -174,7 +219,7 @@ class RateLimiter:
         finally:
             chat.users -= 1
 
-    async def _wait_for_turn(self, chat: _ChatWindow) -> None:
+    async def _wait_for_turn(self, chat: _ChatWindow | _ChatBucket) -> None:
         while True:
             if await self._chat_ready(chat):
                 async with self._overall_turn:
@@ -187,12 +232,14 @@ class RateLimiter:
                     now = self._clock()
                     self._overall.last = now
                     chat.under_way += 1
+                    if isinstance(chat, _ChatBucket):
+                        chat.started(now, self._headroom)
                     self._turns += 1
                     if self._turns % 1000 == 0:
                         self._forget_idle_chats(now)
                     return
 
-    async def _chat_ready(self, chat: _ChatWindow) -> bool:
+    async def _chat_ready(self, chat: _ChatWindow | _ChatBucket) -> bool:
         """Wait (without holding anything) until the chat's window may allow a send."""
         wait = chat.wait_time(self._clock(), self._headroom)
         if wait is None:

@@ -20,7 +20,8 @@ private chats or groups; failures to inject (429, 5xx, a user who blocked the
 bot, a deleted group, messages that can no longer be edited); and what the tests
 read: each chat's transcript as the user would see it (edits applied, keyboards),
 the answers to button presses, every call made, and when each message-creating
-call arrived, checked against the flood limits.
+call arrived, checked against the flood limits (private chats as a token bucket:
+short bursts of 1 + `Limits.private_burst`, then the chat's pace).
 
 Deliberate simplifications: message ids count per chat; an album
 (`sendMediaGroup`) counts as one call against the flood limits, as our limiter
@@ -278,6 +279,7 @@ class BotApiStandIn:
         self._failures: list[_FailureRule] = []
         self._recent_overall: deque[float] = deque(maxlen=self.limits.overall.count)
         self._recent_by_chat: dict[int, deque[float]] = {}
+        self._private_tat: dict[int, float] = {}  # GCRA state of private chats
         self._poll_generation = 0
         self._new_update = asyncio.Event()
         self._pusher: asyncio.Task[None] | None = None
@@ -496,6 +498,10 @@ class BotApiStandIn:
         for at, chat_id in self.sends:
             by_chat.setdefault(chat_id, []).append(at)
         for chat_id, stamps in by_chat.items():
+            if chat_id > 0 and self.limits.private_burst:
+                found += _bucket_violations(f"chat {chat_id}", stamps, self.limits.private_chat,
+                                            self.limits.private_burst, self.rate_slack)
+                continue
             rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
             found += _violations(f"chat {chat_id}", stamps, rate, self.rate_slack)
         return found
@@ -550,10 +556,17 @@ class BotApiStandIn:
         if not self.enforce_limits:
             return
         chat_rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
-        checks = [
-            ("overall", self._recent_overall, self.limits.overall),
-            (f"chat {chat_id}", self._recent_by_chat.get(chat_id, deque()), chat_rate),
-        ]
+        checks = [("overall", self._recent_overall, self.limits.overall)]
+        if chat_id > 0 and self.limits.private_burst:
+            # Private chats allow short bursts: a token bucket (GCRA) of 1 + private_burst.
+            interval = chat_rate.period / chat_rate.count
+            tat = self._private_tat.get(chat_id, -math.inf)
+            if now < tat - self.limits.private_burst * interval - self.rate_slack:
+                self.throttled.append((now, chat_id, f"chat {chat_id}"))
+                retry_after = max(1, math.ceil(tat - self.limits.private_burst * interval - now))
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+        else:
+            checks.append((f"chat {chat_id}", self._recent_by_chat.get(chat_id, deque()), chat_rate))
         for name, recent, rate in checks:
             if len(recent) >= rate.count and now - recent[-rate.count] < rate.period - self.rate_slack:
                 self.throttled.append((now, chat_id, name))
@@ -566,6 +579,9 @@ class BotApiStandIn:
         self._recent_overall.append(now)
         rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
         self._recent_by_chat.setdefault(chat_id, deque(maxlen=rate.count)).append(now)
+        if chat_id > 0:
+            interval = rate.period / rate.count
+            self._private_tat[chat_id] = max(self._private_tat.get(chat_id, -math.inf), now) + interval
 
     # ----------------------------------------------------------------- updates
 
@@ -997,4 +1013,16 @@ def _violations(name: str, stamps: list[float], rate: Rate, slack: float) -> lis
         span = stamps[i + rate.count] - stamps[i]
         if span < rate.period - slack:
             found.append(f"{name}: {rate.count + 1} messages within {span:.4f}s (limit {rate.count}/{rate.period}s)")
+    return found
+
+
+def _bucket_violations(name: str, stamps: list[float], rate: Rate, burst: int, slack: float) -> list[str]:
+    """Sends that came while a token bucket of 1 + `burst` refilled at `rate` was empty."""
+    interval = rate.period / rate.count
+    tat, found = -math.inf, []
+    for at in sorted(stamps):
+        if at < tat - burst * interval - slack:
+            found.append(f"{name}: a message {tat - burst * interval - at:.4f}s before the bucket allowed"
+                         f" (limit {rate.count}/{rate.period}s, bursts of {1 + burst})")
+        tat = max(tat, at) + interval
     return found

@@ -59,9 +59,12 @@ async def sends(time: VirtualTime, rl: RateLimiter, chat: str, count: int, *, la
     return started
 
 
+STRICT = Limits(private_burst=0)
+
+
 async def test_a_private_chat_gets_one_message_a_second() -> None:
     time = VirtualTime()
-    rl = limiter(time)
+    rl = limiter(time, STRICT)
 
     [started] = await time.run(sends(time, rl, "42", 4))
 
@@ -72,7 +75,7 @@ async def test_the_second_counts_from_when_the_previous_send_finished() -> None:
     # The previous message arrived somewhere before its response came back; spacing
     # from the response keeps arrivals a full period apart whatever the delays.
     time = VirtualTime()
-    rl = limiter(time)
+    rl = limiter(time, STRICT)
 
     [started] = await time.run(sends(time, rl, "42", 3, lasting=0.25))
 
@@ -114,7 +117,7 @@ async def test_a_group_waiting_for_its_minute_does_not_hold_up_private_chats() -
 
 async def test_two_senders_to_one_chat_still_keep_its_limit() -> None:
     time = VirtualTime()
-    rl = limiter(time)
+    rl = limiter(time, STRICT)
 
     first, second = await time.run(
         sends(time, rl, "42", 3, lasting=0.1), sends(time, rl, "42", 3, lasting=0.1)
@@ -126,7 +129,7 @@ async def test_two_senders_to_one_chat_still_keep_its_limit() -> None:
 
 async def test_headroom_stretches_every_period() -> None:
     time = VirtualTime()
-    rl = limiter(time, headroom=0.1)
+    rl = limiter(time, STRICT, headroom=0.1)
 
     private, group = await time.run(sends(time, rl, "42", 3), sends(time, rl, "-100", 21))
 
@@ -153,6 +156,31 @@ async def test_chats_that_went_quiet_are_forgotten() -> None:
     await time.run(sends(time, rl, "late", 1))
 
     assert rl.tracked_chats == 1
+
+
+async def test_an_owner_s_quick_answers_go_at_once_then_the_chat_keeps_one_a_second() -> None:
+    time = VirtualTime()
+    rl = limiter(time)  # Telegram's limits: a burst of 1 + 4 in a private chat
+
+    [started] = await time.run(sends(time, rl, "42", 8))
+
+    assert started[:5] == pytest.approx([i / 30 for i in range(5)])  # at once (the overall pace)
+    assert started[5:] == pytest.approx([1.0, 2.0, 3.0])  # then one a second
+    assert all(b - a >= 1.0 - 1e-9 for a, b in zip(started[5:], started[6:]))
+
+
+async def test_a_burst_comes_back_only_after_the_chat_was_quiet() -> None:
+    time = VirtualTime()
+    rl = limiter(time, headroom=0.1)
+
+    first, = await time.run(sends(time, rl, "42", 5))
+    time.now += 2.2  # two intervals of 1.1 s: two sends' worth back, not five
+    second, = await time.run(sends(time, rl, "42", 4))
+
+    assert first == pytest.approx([i * 1.1 / 30 for i in range(5)])
+    gaps = [b - second[0] for b in second]
+    assert gaps[:2] == pytest.approx([0.0, 1.1 / 30])  # the two refilled go at once
+    assert gaps[2] > 0.9 and gaps[3] - gaps[2] == pytest.approx(1.1)  # then the pace
 
 
 def test_group_ids_are_the_negative_ones() -> None:
