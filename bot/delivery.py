@@ -155,6 +155,7 @@ class Deliverer:
         min_fetch_interval: float = 0.02,
         hold: timedelta | None = HOLD,
         renew_every: float = 20.0,
+        store_connections: int = 3,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -172,6 +173,10 @@ class Deliverer:
         self._renew_every = renew_every
         self._lanes: dict[str, _Lane] = {}
         self._held = 0
+        # Thousands of lanes may finish a send at once (a notice); their bookkeeping shares
+        # a few database connections, so the pool is never exhausted and the owners'
+        # conversations (intake) always find a connection free.
+        self._store_turn = asyncio.Semaphore(store_connections)
         self._wake = asyncio.Event()
         self._notified = True  # look at once on start
         self._more = False  # the last claim was cut short: there may be more to claim
@@ -327,7 +332,8 @@ class Deliverer:
         if held.message_id is None:
             edit_id = None
             if reply.replace_key:
-                edit_id = await self._store.message_id_for(reply.channel, reply.chat_id, reply.replace_key)
+                async with self._store_turn:
+                    edit_id = await self._store.message_id_for(reply.channel, reply.chat_id, reply.replace_key)
             self._attempted += 1
             try:
                 if self._limiter is not None:
@@ -342,7 +348,8 @@ class Deliverer:
                 return
             except Undeliverable as exc:
                 log.warning("chat %s: item %s undeliverable: %s", reply.chat_id, item.id, exc.reason)
-                await self._store.mark_failed(item.id, exc.reason)
+                async with self._store_turn:
+                    await self._store.mark_failed(item.id, exc.reason)
                 self._settle(lane, held)
                 return
             except Exception as exc:
@@ -353,14 +360,16 @@ class Deliverer:
                 if attempts >= self._retry.max_attempts:
                     reason = f"gave up after {attempts} attempts: {exc}"
                     log.warning("chat %s: item %s %s", reply.chat_id, item.id, reason)
-                    await self._store.mark_failed(item.id, reason)
+                    async with self._store_turn:
+                        await self._store.mark_failed(item.id, reason)
                     self._settle(lane, held)
                     return
                 log.info("chat %s: transient failure (%s), attempt %d", reply.chat_id, exc, attempts)
                 await self._postpone(held, self._retry.delay(attempts), attempts, failing=True)
                 return
             held.message_id = message_id
-        await self._store.mark_sent(item.id, held.message_id)
+        async with self._store_turn:
+            await self._store.mark_sent(item.id, held.message_id)
         self.delivered += 1
         self._settle(lane, held)
 
@@ -370,7 +379,8 @@ class Deliverer:
         held.attempts = attempts
         if failing and held.failing_since is None:
             held.failing_since = now
-        await self._store.retry_later(held.item.id, held.not_before, attempts, failing_since=held.failing_since)
+        async with self._store_turn:
+            await self._store.retry_later(held.item.id, held.not_before, attempts, failing_since=held.failing_since)
 
     async def _sleep_until_due(self, stop: asyncio.Event) -> None:
         timeout = self._poll_interval

@@ -156,7 +156,11 @@ class _ChatBucket:
 
 
 class _Pace:
-    """At most one start every `period / count` seconds."""
+    """One start every `period / count` seconds, on a schedule: `last` is the slot the
+    previous start took, not the moment it happened.  A start that woke late (a sleep
+    overshoots by a millisecond or two, a busy loop more) does not push every later slot
+    back — that drift alone kept broadcasts 10% under the limit — but at most half a
+    slot of lateness is made up, so no window of `period` ever holds more than `count`."""
 
     __slots__ = ("interval", "last")
 
@@ -168,6 +172,13 @@ class _Pace:
         if self.last is None:
             return 0.0
         return max(0.0, self.last + self.interval * (1 + headroom) - now)
+
+    def take(self, now: float, headroom: float) -> None:
+        step = self.interval * (1 + headroom)
+        if self.last is None or now - (self.last + step) > step / 2:
+            self.last = now  # idle (or very late): a fresh schedule from now, nothing made up
+        else:
+            self.last += step
 
 
 class RateLimiter:
@@ -187,7 +198,7 @@ class RateLimiter:
         self,
         limits: Limits | None = None,
         *,
-        headroom: float = 0.03,
+        headroom: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -230,7 +241,7 @@ class RateLimiter:
                     while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
                         await self._sleep(wait)
                     now = self._clock()
-                    self._overall.last = now
+                    self._overall.take(now, self._headroom)
                     chat.under_way += 1
                     if isinstance(chat, _ChatBucket):
                         chat.started(now, self._headroom)

@@ -215,6 +215,7 @@ class Call:
     params: dict[str, Any]
     at: float
     content_type: str  # how the parameters came: JSON, form-urlencoded, multipart, none
+    status: int = 0  # the HTTP status it was answered with (0 while under way)
 
 
 @dataclass
@@ -516,9 +517,11 @@ class BotApiStandIn:
         handler = self._methods.get(method)
         if handler is None:
             return _reply(ApiError(404, "Not Found").body(), 404)
+        call: Call | None = None
         try:
             params, files = await _read_params(request)
-            self.calls.append(Call(method, params, arrived, request.content_type if request.body_exists else ""))
+            call = Call(method, params, arrived, request.content_type if request.body_exists else "")
+            self.calls.append(call)
             self._injected_failure(method, params)
             if method in MESSAGE_METHODS:
                 self._check_flood(_int(params, "chat_id"), arrived)
@@ -528,7 +531,10 @@ class BotApiStandIn:
             if method in MESSAGE_METHODS:
                 self._record_send(_int(params, "chat_id"), arrived)
         except ApiError as error:
+            if call is not None:
+                call.status = error.code
             return _reply(error.body(), error.code)
+        call.status = 200
         return _reply({"ok": True, "result": result}, 200)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
