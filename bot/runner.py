@@ -95,6 +95,9 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     # The Telegram sender paces its own API calls within Telegram's limits.
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
     app.desk.on_outbox = deliverer.notify
+    # What this process delivers: rows for any other channel are undeliverable here, and
+    # the scheduler's delivery watch reports them (bot.delivery_health).
+    app.extras["running_channels"] = {channel.sender.channel}
     running = Running(settings, app, channel, deliverer)
     try:
         await running.start()

@@ -144,7 +144,31 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
             lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm, stopping)
     if not stopping():
         report.escalation_replies = await _escalations(app, community, now, report)
+    if not stopping():
+        await _delivery_watch(app, community, now, report)
     return report
+
+
+async def _delivery_watch(app: App, community: Community, now: datetime, report: TickReport) -> None:
+    """Tell the management group about chats undeliverable for too long (bot.delivery_health);
+    only where the runner said which channels it delivers (`app.extras["running_channels"]`)."""
+    running = app.extras.get("running_channels")
+    if not running:
+        return
+    from bot.delivery_health import watch
+    from handlers.cards import team_chats
+
+    alerted = app.extras.setdefault("delivery_alerted", {})
+    async with app.uow() as uow:
+        try:
+            chats = await team_chats(uow, community, "management")
+            replies = await watch(uow, now, set(running), alerted, chats)  # type: ignore[arg-type]
+            await uow.commit()
+        except Exception:
+            log.exception("the delivery health check failed")
+            report.failures += 1
+            return
+    report.replies.extend(replies)
 
 
 async def _done_ids(uow: UnitOfWork, cutoff: datetime) -> list[int]:

@@ -18,7 +18,7 @@ def wuye(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 
 def test_migrate_load_and_list(tmp_path: Path) -> None:
     assert wuye(tmp_path, "version").stdout.startswith("wuye ")
-    assert "revision 0001" in wuye(tmp_path, "migrate").stdout
+    assert "revision 0002_delivery" in wuye(tmp_path, "migrate").stdout
     loaded = wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY))
     assert loaded.returncode == 0 and "48 rooms, 20 owners, 14 staff" in loaded.stdout
     assert wuye(tmp_path, "cases").stdout.strip() == "no cases"
@@ -37,3 +37,10 @@ def test_bad_community_file_is_refused(tmp_path: Path) -> None:
     bad.write_text("community: {code: x, name: X}\nbuildings: []\nteams: []\n", encoding="utf-8")
     result = wuye(tmp_path, "load", str(bad))
     assert result.returncode == 1 and "line 2 (buildings)" in result.stderr
+
+
+def test_status_reports_delivery_health(tmp_path: Path) -> None:
+    assert wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY)).returncode == 0
+    result = wuye(tmp_path, "status")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "outbox: nothing pending, nothing failed in the last 7 days"
