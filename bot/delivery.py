@@ -13,8 +13,11 @@ nothing.  The `Deliverer` drains that queue through a `ChannelSender`:
 * one lane per chat, served by its own task, so different chats are served at the
   same time (a group at 20 msgs/min does not hold up a thousand private chats);
 * within a chat, urgent items (emergency cards and alerts, `Reply.priority`) go before
-  ordinary ones; within a priority, items go in the order they were queued; an edit
-  never overtakes the message it edits (same replace key), whatever its priority;
+  ordinary ones, in a lane of their own (an ordinary item waiting for the chat's rate
+  limit or a retry does not hold them up, and the limiter keeps them a share of each
+  group's limit and the first place in the overall queue); within a priority, items go
+  in the order they were queued; an edit never overtakes the message it edits (same
+  replace key), whatever its priority;
 * an item waiting for a retry holds back the later items of its chat of the same or
   lower priority — always for a 429 (the chat is what is slowed down), and for at most
   `hold` once it keeps failing (5xx, network): after that the later items go, and the
@@ -171,7 +174,9 @@ class Deliverer:
         self._min_fetch_interval = min_fetch_interval
         self._hold = hold
         self._renew_every = renew_every
-        self._lanes: dict[str, _Lane] = {}
+        # One lane per chat and class (urgent or not): an urgent item never waits behind an
+        # ordinary one that is waiting for the chat's rate limit or for a retry.
+        self._lanes: dict[tuple[str, bool], _Lane] = {}
         self._held = 0
         # Thousands of lanes may finish a send at once (a notice); their bookkeeping shares
         # a few database connections, so the pool is never exhausted and the owners'
@@ -290,22 +295,28 @@ class Deliverer:
     def _take(self, items: list[OutboxItem]) -> None:
         self._claimed_last += len(items)
         for item in items:
-            lane = self._lanes.get(item.reply.chat_id)
+            key = (item.reply.chat_id, item.priority > NORMAL)
+            other = self._lanes.get((key[0], not key[1]))
+            replace_key = item.reply.replace_key
+            if other is not None and replace_key is not None and any(
+                    h.item.reply.replace_key == replace_key for h in other.items):
+                key = (key[0], not key[1])  # an edit stays behind the message it edits
+            lane = self._lanes.get(key)
             if lane is None:
-                lane = self._lanes[item.reply.chat_id] = _Lane()
+                lane = self._lanes[key] = _Lane()
             insort(lane.items, _Held(item, item.attempts, item.not_before, item.failing_since))
             self._held += 1
 
     def _start_lanes(self) -> list[asyncio.Task[None]]:
         now = self._now()
         workers = []
-        for chat, lane in self._lanes.items():
+        for key, lane in self._lanes.items():
             if lane.worker is None and lane.next_due(now, self._hold) is not None:
-                lane.worker = asyncio.create_task(self._serve(chat, lane), name=f"deliver {chat}")
+                lane.worker = asyncio.create_task(self._serve(key, lane), name=f"deliver {key[0]}")
                 workers.append(lane.worker)
         return workers
 
-    async def _serve(self, chat: str, lane: _Lane) -> None:
+    async def _serve(self, key: tuple[str, bool], lane: _Lane) -> None:
         try:
             while self._stop is None or not self._stop.is_set():
                 held = lane.next_due(self._now(), self._hold)
@@ -314,11 +325,11 @@ class Deliverer:
                 await self._deliver(lane, held)
         except Exception:
             # A store failure: the item stays held and is tried again on the next round.
-            log.exception("delivery to %s chat %s interrupted", self.channel, chat)
+            log.exception("delivery to %s chat %s interrupted", self.channel, key[0])
         finally:
             lane.worker = None
-            if not lane.items and self._lanes.get(chat) is lane:
-                del self._lanes[chat]
+            if not lane.items and self._lanes.get(key) is lane:
+                del self._lanes[key]
             if lane.items or (self._more and self._held <= self._max_held - self._batch_size):
                 self._wake.set()  # a retry to time, or room for the next batch
 
@@ -337,7 +348,7 @@ class Deliverer:
             self._attempted += 1
             try:
                 if self._limiter is not None:
-                    async with self._limiter.turn(reply.chat_id):
+                    async with self._limiter.turn(reply.chat_id, urgent=reply.priority > NORMAL):
                         message_id = await self._sender.send(reply, edit_id)
                 else:
                     message_id = await self._sender.send(reply, edit_id)

@@ -59,6 +59,9 @@ class Limits:
     # an owner pressing buttons quickly gets every answer at once, a long exchange still
     # averages `private_chat`.  0 = strictly one per period.
     private_burst: int = 4
+    # Slots of a group's window ordinary sends leave free, so an emergency card or alert
+    # to a group busy with ordinary cards still goes at once.
+    group_reserve: int = 4
 
     def scaled(self, factor: float) -> Limits:
         """The same counts over periods multiplied by `factor` (0.01 = a hundred times faster)."""
@@ -67,6 +70,7 @@ class Limits:
             self.private_chat.scaled(factor),
             self.group_chat.scaled(factor),
             self.private_burst,
+            self.group_reserve,
         )
 
     def for_chat(self, chat_id: str) -> Rate:
@@ -90,11 +94,12 @@ class _ChatWindow:
         self.waiters: list[asyncio.Future[None]] = []
         self.users = 0  # tasks inside RateLimiter.turn for this chat
 
-    def wait_time(self, now: float, headroom: float) -> float | None:
-        """Seconds until a send may start; None while it depends on a send under way."""
+    def wait_time(self, now: float, headroom: float, reserve: int = 0) -> float | None:
+        """Seconds until a send may start; None while it depends on a send under way.
+        `reserve` slots of the window are kept free (for urgent sends)."""
         # The last `count` sends are those under way plus the latest finished ones;
         # the oldest of them must have finished a full period ago.
-        needed = self.rate.count - self.under_way
+        needed = self.rate.count - reserve - self.under_way
         if needed <= 0:
             return None
         if len(self.finished) < needed:
@@ -135,7 +140,7 @@ class _ChatBucket:
         self.waiters: list[asyncio.Future[None]] = []
         self.users = 0
 
-    def wait_time(self, now: float, headroom: float) -> float | None:
+    def wait_time(self, now: float, headroom: float, reserve: int = 0) -> float | None:
         if self.under_way > self.burst:
             return None
         step = self.interval * (1 + headroom)
@@ -181,6 +186,36 @@ class _Pace:
             self.last += step
 
 
+class _PriorityLock:
+    """A FIFO lock with two queues: urgent waiters are handed the lock before ordinary ones."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._queues: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._locked and not (self._queues[0] or self._queues[1]):
+            self._locked = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._queues[0 if urgent else 1].append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the lock just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        for queue in self._queues:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the lock passes straight to this waiter
+                    return
+        self._locked = False
+
+
 class RateLimiter:
     """Wrap each API call that puts a message in a chat in `async with limiter.turn(chat_id):`.
 
@@ -207,13 +242,16 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._overall = _Pace(self.limits.overall)
-        self._overall_turn = asyncio.Lock()
+        self._overall_turn = _PriorityLock()
         self._chats: dict[str, _ChatWindow | _ChatBucket] = {}
         self._turns = 0
 
     @asynccontextmanager
-    async def turn(self, chat_id: str) -> AsyncIterator[None]:
-        """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends."""
+    async def turn(self, chat_id: str, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends.
+
+        An `urgent` send (an emergency card or alert) goes first in the overall queue and
+        may use the `group_reserve` slots of a group's window that ordinary sends leave free."""
         chat = self._chats.get(chat_id)
         if chat is None:
             if self.limits.private_burst and not is_group_chat(chat_id):
@@ -222,7 +260,8 @@ class RateLimiter:
                 chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
         chat.users += 1
         try:
-            await self._wait_for_turn(chat)
+            await self._wait_for_turn(chat, 0 if urgent or not is_group_chat(chat_id) else self.limits.group_reserve,
+                                      urgent)
             try:
                 yield
             finally:
@@ -230,13 +269,14 @@ class RateLimiter:
         finally:
             chat.users -= 1
 
-    async def _wait_for_turn(self, chat: _ChatWindow | _ChatBucket) -> None:
+    async def _wait_for_turn(self, chat: _ChatWindow | _ChatBucket, reserve: int, urgent: bool) -> None:
         while True:
-            if await self._chat_ready(chat):
-                async with self._overall_turn:
+            if await self._chat_ready(chat, reserve):
+                await self._overall_turn.acquire(urgent)
+                try:
                     # Another task sending to the same chat may have gone first while
                     # we queued; give the turn back rather than make every chat wait.
-                    if chat.wait_time(self._clock(), self._headroom) != 0.0:
+                    if chat.wait_time(self._clock(), self._headroom, reserve) != 0.0:
                         continue
                     while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
                         await self._sleep(wait)
@@ -249,10 +289,12 @@ class RateLimiter:
                     if self._turns % 1000 == 0:
                         self._forget_idle_chats(now)
                     return
+                finally:
+                    self._overall_turn.release()
 
-    async def _chat_ready(self, chat: _ChatWindow | _ChatBucket) -> bool:
+    async def _chat_ready(self, chat: _ChatWindow | _ChatBucket, reserve: int = 0) -> bool:
         """Wait (without holding anything) until the chat's window may allow a send."""
-        wait = chat.wait_time(self._clock(), self._headroom)
+        wait = chat.wait_time(self._clock(), self._headroom, reserve)
         if wait is None:
             waiter = asyncio.get_running_loop().create_future()
             chat.waiters.append(waiter)

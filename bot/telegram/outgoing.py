@@ -226,7 +226,7 @@ class BotApiSender(ABC):
     async def _edit(self, reply: Reply, message_id: str) -> bool:
         markup = InlineKeyboard(reply.buttons) if reply.buttons else None
         try:
-            async with self._turn(reply.chat_id):
+            async with self._turn(reply.chat_id, reply.priority > 0):
                 await self._edit_text(reply.chat_id, int(message_id), reply.text, markup)
         except ApiFailure as failure:
             if failure.not_modified:
@@ -245,7 +245,7 @@ class BotApiSender(ABC):
         progress = self._partial.pop(key, None) or _Progress()
         for index, step in enumerate(steps[progress.done :], start=progress.done):
             try:
-                async with self._turn(reply.chat_id):
+                async with self._turn(reply.chat_id, reply.priority > 0):
                     message_id = await self._run(reply.chat_id, step)
             except Exception as exc:
                 error = to_delivery_error(exc) if isinstance(exc, ApiFailure) else exc
@@ -321,10 +321,11 @@ class BotApiSender(ABC):
             # Never retried: the reference itself is wrong, or the file is gone.
             raise Undeliverable(f"media photo refused: {refused}") from None
 
-    def _turn(self, chat_id: str) -> AbstractAsyncContextManager[None]:
+    def _turn(self, chat_id: str, urgent: bool = False) -> AbstractAsyncContextManager[None]:
         # Every call that puts something in the chat waits for its turn, so a reply
-        # sent in three calls counts three times against the limits.
-        return self._limiter.turn(chat_id) if self._limiter is not None else nullcontext()
+        # sent in three calls counts three times against the limits; urgent replies
+        # (emergencies) go first and may use a group's reserved slots.
+        return self._limiter.turn(chat_id, urgent=urgent) if self._limiter is not None else nullcontext()
 
     def _remember(self, key: tuple[Reply, str | None], progress: _Progress) -> None:
         self._partial[key] = progress
