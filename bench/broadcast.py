@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import resource
@@ -98,47 +99,56 @@ class CountingOutbox(SqlOutbox):
 async def notice(args: argparse.Namespace) -> None:
     limits = Limits(overall=Rate(args.rate, 1.0))
     url, engine, sessions = await _database(args.database_url)
-    print(f"database: {url.split('://')[0]}   owners: {args.owners}   limit: {args.rate} msg/s overall")
-    async with BotApiStandIn(limits=limits, rate_slack=args.slack) as api:
-        owners = api.users(args.owners)
-        clock = SystemClock()
-        text = "【停水通知】明天 9:00-17:00 全小区停水检修，请提前储水。"
-        started = time.perf_counter()
-        async with sessions.begin() as session:
-            from storage.outbox import Outbox
-            await Outbox(session).add_many(
-                [("telegram", str(u.id), reply_to_dict(Reply("telegram", str(u.id), text))) for u in owners],
-                clock.now())
-        queued = time.perf_counter() - started
-        rss_before = rss_mb()
-        channel = build_telegram_channel("ptb", api.token, api.root, _NoCore(), limiter=RateLimiter(limits))
-        await channel.connect()
-        store = CountingOutbox(sessions, clock)
-        deliverer = Deliverer(store, channel.sender, now=clock.now)
-        stop = asyncio.Event()
-        task = asyncio.create_task(deliverer.run_forever(stop))
-        samples = []
-        while True:
-            await asyncio.sleep(1.0)
-            samples.append(rss_mb())
-            if len(api.sends) >= args.owners or (len(samples) % 5 == 0 and not await _pending(sessions)):
-                break
-        stop.set()
-        await task
-        await channel.stop()
-    arrivals = sorted(at for at, _ in api.sends)
+    print(f"database: {url.split('://')[0]}   owners: {args.owners}   limit: {args.rate} msg/s overall"
+          f"   stand-in in its own process, forgiving {args.slack * 1000:.0f} ms of arrival jitter")
+    standin = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.telegram.standin_process", "--rate", str(args.rate), "--users", str(args.owners),
+        "--slack", str(args.slack), cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert standin.stdout is not None and standin.stdin is not None
+    hello = json.loads(await standin.stdout.readline())
+    owners = hello["users"]
+    clock = SystemClock()
+    text = "【停水通知】明天 9:00-17:00 全小区停水检修，请提前储水。"
+    started = time.perf_counter()
+    async with sessions.begin() as session:
+        from storage.outbox import Outbox
+        await Outbox(session).add_many(
+            [("telegram", str(u), reply_to_dict(Reply("telegram", str(u), text))) for u in owners], clock.now())
+    queued = time.perf_counter() - started
+    rss_before = rss_mb()
+    channel = build_telegram_channel("ptb", hello["token"], hello["root"], _NoCore(), limiter=RateLimiter(limits))
+    await channel.connect()
+    store = CountingOutbox(sessions, clock)
+    deliverer = Deliverer(store, channel.sender, now=clock.now)
+    stop = asyncio.Event()
+    task = asyncio.create_task(deliverer.run_forever(stop))
+    samples = []
+    while True:
+        await asyncio.sleep(1.0)
+        samples.append(rss_mb())
+        if deliverer.delivered >= args.owners or (len(samples) % 5 == 0 and not await _pending(sessions)):
+            break
+    stop.set()
+    await task
+    await channel.stop()
+    standin.stdin.write(b"report\n")
+    await standin.stdin.drain()
+    report = json.loads(await standin.stdout.readline())
+    await standin.wait()
+    sends = report["sends"]
+    arrivals = sorted(at for at, _ in sends)
     span = arrivals[-1] - arrivals[0]
     rate = (len(arrivals) - 1) / span if span else float("nan")
-    per_chat = Counter(chat for _, chat in api.sends)
+    per_chat = Counter(chat for _, chat in sends)
     duplicates = sum(n - 1 for n in per_chat.values() if n > 1)
-    lost = sum(1 for u in owners if per_chat[u.id] == 0)
+    lost = sum(1 for u in owners if per_chat[u] == 0)
     print(f"queued the notice in {queued:.2f} s (one multi-row insert)")
     print(f"delivered {len(arrivals)} in {span:.1f} s: {rate:.2f} msg/s = {rate / args.rate:.3f} of the limit")
-    print(f"duplicates {duplicates}   lost {lost}   429s {len(api.throttled)}   limit violations "
-          f"{len(api.rate_violations())}")
+    print(f"duplicates {duplicates}   lost {lost}   429s {report['throttled']}   limit violations "
+          f"{len(report['violations'])}")
     print(f"claims {store.claims}, rows claimed {store.claimed} = {store.claimed / max(1, len(arrivals)):.2f} per message")
-    print(f"RSS MB: before delivery {rss_before:.1f}, during min {min(samples):.1f} max {max(samples):.1f}, "
-          f"end {samples[-1]:.1f}")
+    print(f"bot process RSS MB: before delivery {rss_before:.1f}, during min {min(samples):.1f} "
+          f"max {max(samples):.1f}, end {samples[-1]:.1f}")
     await engine.dispose()
 
 

@@ -164,26 +164,34 @@ class _Pace:
     """One start every `period / count` seconds, on a schedule: `last` is the slot the
     previous start took, not the moment it happened.  A start that woke late (a sleep
     overshoots by a millisecond or two, a busy loop more) does not push every later slot
-    back — that drift alone kept broadcasts 10% under the limit — but at most half a
-    slot of lateness is made up, so no window of `period` ever holds more than `count`."""
+    back — that drift alone kept broadcasts 10% under the limit; up to one slot of
+    lateness is made up, and a sliding window over the actual starts (at most `count`
+    in any `period`, stretched by the headroom) makes sure catching up never bunches
+    more than the limit together."""
 
-    __slots__ = ("interval", "last")
+    __slots__ = ("interval", "period", "last", "starts")
 
     def __init__(self, rate: Rate) -> None:
         self.interval = rate.period / rate.count
+        self.period = rate.period
         self.last: float | None = None
+        self.starts: deque[float] = deque(maxlen=rate.count)
 
     def wait_time(self, now: float, headroom: float) -> float:
         if self.last is None:
             return 0.0
-        return max(0.0, self.last + self.interval * (1 + headroom) - now)
+        wait = self.last + self.interval * (1 + headroom) - now
+        if len(self.starts) == self.starts.maxlen:
+            wait = max(wait, self.starts[0] + self.period * (1 + headroom) - now)
+        return max(0.0, wait)
 
     def take(self, now: float, headroom: float) -> None:
         step = self.interval * (1 + headroom)
-        if self.last is None or now - (self.last + step) > step / 2:
+        if self.last is None or now - (self.last + step) > step:
             self.last = now  # idle (or very late): a fresh schedule from now, nothing made up
         else:
             self.last += step
+        self.starts.append(now)
 
 
 class _PriorityLock:
