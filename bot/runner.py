@@ -98,6 +98,9 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     # What this process delivers: rows for any other channel are undeliverable here, and
     # the scheduler's delivery watch reports them (bot.delivery_health).
     app.extras["running_channels"] = {channel.sender.channel}
+    # The scheduler claims due surveys at the rate the channel takes them (bot.scheduler).
+    overall = (limits or Limits()).overall
+    app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer)
     try:
         await running.start()

@@ -55,7 +55,8 @@ log = logging.getLogger("wuye.scheduler")
 TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly"
 TICK_SECONDS = 30
 BATCH = 200
-# Items per transaction: one commit (one fsync on SQLite) for many surveys.
+# Items per transaction when the channel's rate is not known (tests, the shell): one
+# commit (one fsync on SQLite) for many surveys.  `wuye run` sizes them to the rate.
 CHUNK = 20
 # SQLite has one write lock for the whole file: between chunks the tick steps aside long
 # enough for a waiting writer (an owner's message being handled; SQLite's busy handler
@@ -190,18 +191,32 @@ async def _drain(app: App, community: Community, stamp: Callable[[], datetime], 
     this process did.  Items another process claimed, or that failed, are not retried
     in this tick (a failure is logged and stays due for the next one)."""
     done, seen = 0, set()
+    rate = app.extras.get("channel_rate")
+    paced = isinstance(rate, (int, float)) and rate > 0
+    # With the channel's rate known (`wuye run`), due work is claimed a second's worth at a
+    # time at that rate: a morning after quiet hours or a restart after downtime sends the
+    # backlog as fast as the channel can take it, and the outbox never holds more than a
+    # few seconds of it, so owners chatting meanwhile are not queued behind thousands of
+    # surveys.  Without it (tests, the shell) work is done in chunks of CHUNK.
+    chunk_size = max(1, int(rate)) if paced else CHUNK
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     while not stopping():
         async with app.uow() as uow:
             batch = [item for item in await fetch(uow) if _key(item) not in seen]
         if not batch:
             return done
-        for start in range(0, len(batch), CHUNK):
+        for start in range(0, len(batch), chunk_size):
             if stopping():
                 break  # the rest stays due for the next start
-            chunk = batch[start:start + CHUNK]
+            chunk = batch[start:start + chunk_size]
             seen.update(_key(item) for item in chunk)
             done += await _chunk(app, community, stamp, chunk, work, report)
-            if app.engine.dialect.name == "sqlite" and start + CHUNK < len(batch):
+            if paced:
+                ahead = started + done / rate - loop.time()  # type: ignore[operator]
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            elif app.engine.dialect.name == "sqlite" and start + chunk_size < len(batch):
                 await asyncio.sleep(SQLITE_PAUSE)
     return done
 
