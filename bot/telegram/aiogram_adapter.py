@@ -44,6 +44,7 @@ from bot.telegram.outgoing import (
     InlineKeyboard,
     Markup,
     Photo,
+    SEND_TIMEOUT,
     RemoveKeyboard,
 )
 from bot.telegram.token import InvalidBotToken, StartBackoff
@@ -153,7 +154,8 @@ class AiogramChannel:
         media_dir: Path | None = None,
         backoff: StartBackoff | None = None,
     ) -> None:
-        self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root)))
+        self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root),
+                                                   timeout=SEND_TIMEOUT))
         self._dispatcher = Dispatcher()
         self._dispatcher.message.register(self._on_event)
         self._dispatcher.callback_query.register(self._on_event)

@@ -40,6 +40,14 @@ from handlers.messages import Button, Reply
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+# Read timeout of the calls that send: far longer than the Bot API takes to answer even
+# when Telegram is slow.  Telegram has no idempotency key, so a call that timed out after
+# the server had accepted it is sent again by the retry — a duplicate.  The libraries'
+# defaults (python-telegram-bot: 5 s) made that window wide; at 60 s what remains is a
+# connection cut after the server accepted and before its answer arrived.  Edits are safe
+# to retry ("message is not modified" counts as success); a new message cannot be looked
+# up afterwards, so it is retried (a duplicate is better than a lost emergency card).
+SEND_TIMEOUT = 60.0
 TEXT_LIMIT = 4096
 MEDIA_GROUP_MAX = 10
 

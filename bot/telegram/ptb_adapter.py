@@ -44,6 +44,7 @@ from bot.telegram.outgoing import (
     InlineKeyboard,
     Markup,
     Photo,
+    SEND_TIMEOUT,
     RemoveKeyboard,
 )
 from bot.telegram.token import InvalidBotToken, StartBackoff
@@ -179,6 +180,8 @@ class PtbChannel:
             # The gate orders updates per chat and runs chats concurrently; the
             # Application only needs to hand them over, one by one, in arrival order.
             .concurrent_updates(False)
+            .read_timeout(SEND_TIMEOUT)
+            .write_timeout(SEND_TIMEOUT)
             .build()
         )
         self._app.add_handler(TypeHandler(Update, self._on_update))

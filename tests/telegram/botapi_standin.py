@@ -225,7 +225,6 @@ class _FailureRule:
     methods: frozenset[str]
     chat_id: int | None
     text: str | None = None  # only calls whose text contains this
-    delay: float = 0.0  # seconds to wait before answering (a slow or hung server)
 
 
 class BotApiStandIn:
@@ -278,6 +277,7 @@ class BotApiStandIn:
         self._file_numbers = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_001)
         self._failures: list[_FailureRule] = []
+        self._slow: list[list[Any]] = []  # [remaining, seconds, methods]
         self._recent_overall: deque[float] = deque(maxlen=self.limits.overall.count)
         self._recent_by_chat: dict[int, deque[float]] = {}
         self._private_tat: dict[int, float] = {}  # GCRA state of private chats
@@ -456,6 +456,11 @@ class BotApiStandIn:
             _FailureRule(count, error, frozenset(m.lower() for m in methods), chat_id, text)
         )
 
+    def slow_next(self, count: int, seconds: float, *, methods: Iterable[str] = MESSAGE_METHODS) -> None:
+        """The next `count` matching calls are carried out, then answered `seconds` late
+        (a slow server: a client that times out first does not know it went through)."""
+        self._slow.append([count, seconds, frozenset(m.lower() for m in methods)])
+
     def block(self, user: TgUser) -> None:
         """The user blocks the bot."""
         self.chats[user.id].refusal = ApiError(403, "Forbidden: bot was blocked by the user")
@@ -530,6 +535,11 @@ class BotApiStandIn:
                 result = await result
             if method in MESSAGE_METHODS:
                 self._record_send(_int(params, "chat_id"), arrived)
+            for rule in self._slow:
+                if rule[0] > 0 and method in rule[2]:
+                    rule[0] -= 1
+                    await asyncio.sleep(rule[1])
+                    break
         except ApiError as error:
             if call is not None:
                 call.status = error.code

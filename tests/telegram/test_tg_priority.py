@@ -147,3 +147,21 @@ async def test_start_waits_out_an_api_that_refuses_connections(
 class _NoCore:
     async def handle(self, inbound):  # type: ignore[no-untyped-def]
         raise AssertionError("no updates are expected in this test")
+
+
+async def test_a_slow_answer_is_waited_for_not_sent_twice() -> None:
+    framework = "ptb"  # aiogram's own default read timeout is already 60 s
+    async with BotApiStandIn(limits=FAST) as api:
+        owner = api.user()
+        outbox = MemoryOutbox()
+        channel = build_telegram_channel(framework, api.token, api.root, EchoCore(outbox), poll_timeout=1)  # type: ignore[arg-type]
+        await channel.connect()
+        try:
+            api.slow_next(1, 6.0)  # longer than python-telegram-bot's default 5 s read timeout
+            outbox.put(Reply("telegram", str(owner.id), "您的报修已受理"))
+            await Deliverer(outbox, channel.sender).run_once()
+        finally:
+            await channel.stop()
+
+    assert api.texts(owner.id) == ["您的报修已受理"]
+    assert len(api.calls_to("sendMessage")) == 1 and [r.message_id for r in outbox.sent()] == ["1"]
