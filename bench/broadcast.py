@@ -103,7 +103,8 @@ async def notice(args: argparse.Namespace) -> None:
           f"   stand-in in its own process, forgiving {args.slack * 1000:.0f} ms of arrival jitter")
     standin = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.telegram.standin_process", "--rate", str(args.rate), "--users", str(args.owners),
-        "--slack", str(args.slack), cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        "--slack", str(args.slack), cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        limit=2**28)
     assert standin.stdout is not None and standin.stdin is not None
     hello = json.loads(await standin.stdout.readline())
     owners = hello["users"]
