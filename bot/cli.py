@@ -111,6 +111,20 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int) -
 
 
 @main.command()
+@_run
+async def status(app: App) -> None:
+    """Delivery health: per channel and chat, messages pending, retrying and failed."""
+    from bot.delivery_health import chat_health, status_lines
+
+    now = app.now()
+    async with app.uow() as uow:
+        rows = await chat_health(uow, now)
+    running = {"telegram"} if app.settings.telegram_bot_token else {"console"}
+    for line in status_lines(rows, now, running):
+        click.echo(line)
+
+
+@main.command()
 def run() -> None:
     """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
     from bot.runner import run_until_signalled

@@ -4,19 +4,37 @@ The core writes every reply to the outbox (a durable queue) before it answers an
 update, so a crash between "decided to reply" and "Telegram accepted it" loses
 nothing.  The `Deliverer` drains that queue through a `ChannelSender`:
 
-* one worker per chat, so a chat's replies arrive in the order they were queued,
-  while different chats are served at the same time (a group at 20 msgs/min does
-  not hold up a thousand private chats);
-* an item that failed and will be retried blocks the items queued after it in
-  the same chat until it has gone out, so order survives retries;
-* an item is only marked sent after the channel accepted it, and a channel
-  failure never re-sends items that already went out.
+* it *claims* what it delivers (`OutboxStore.claim`): several processes may deliver
+  from one database, each row goes out through one of them, and a chat belongs to one
+  worker at a time; a crashed worker's claims lapse and another takes them over.  The
+  outbox is read incrementally: a claimed row is never read again by its worker, and
+  at most `max_held` items are held in memory, so a 10,000-owner notice is read in
+  batches instead of once per message;
+* one lane per chat, served by its own task, so different chats are served at the
+  same time (a group at 20 msgs/min does not hold up a thousand private chats);
+* within a chat, urgent items (emergency cards and alerts, `Reply.priority`) go before
+  ordinary ones, in a lane of their own (an ordinary item waiting for the chat's rate
+  limit or a retry does not hold them up, and the limiter keeps them a share of each
+  group's limit and the first place in the overall queue); within a priority, items go
+  in the order they were queued; an edit never overtakes the message it edits (same
+  replace key), whatever its priority;
+* an item waiting for a retry holds back the later items of its chat of the same or
+  lower priority — always for a 429 (the chat is what is slowed down), and for at most
+  `hold` once it keeps failing (5xx, network): after that the later items go, and the
+  failing one is still retried on its schedule until it goes or is given up;
+* an item is only marked sent after the channel accepted it, and a failure to record
+  that never re-sends it.
 
 Retry policy (see `RetryPolicy`): a 429 waits exactly as long as the channel asks
 and does not count as an attempt; a transient failure (5xx, network) backs off
 exponentially (2 s, 4 s, 8 s ... capped at 10 min) and gives up after 12 attempts,
 about 37 minutes in all; an undeliverable item (bot blocked, chat gone) is marked
 failed at once and the chat's later items still get their own try.
+
+What exactly-once cannot cover: a worker that dies after the channel accepted a
+message and before it recorded that (a few milliseconds) leaves the row claimed;
+when its lease lapses another worker sends it again.  The same holds for a call
+that timed out after the platform had accepted it — see `bot.telegram.outgoing`.
 
 `MemoryOutbox` at the bottom is the same queue in memory, for tests and demos.
 """
@@ -25,8 +43,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from bisect import insort
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.channel import (
@@ -39,9 +59,12 @@ from bot.channel import (
 )
 from bot.ratelimit import RateLimiter
 from cases.clock import SystemClock
-from handlers.messages import Reply
+from handlers.messages import NORMAL, Reply
 
 log = logging.getLogger(__name__)
+
+# How long a failing item may hold back the later items of its chat.
+HOLD = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +79,61 @@ class RetryPolicy:
     def delay(self, attempts: int) -> float:
         """Seconds to wait after the `attempts`-th failed attempt (1-based)."""
         return min(self.max_delay, self.first_delay * self.factor ** max(0, attempts - 1))
+
+
+@dataclass(slots=True)
+class _Held:
+    """A claimed item and what this worker knows of it since."""
+
+    item: OutboxItem
+    attempts: int
+    not_before: datetime | None
+    failing_since: datetime | None
+    message_id: str | None = None  # sent, but recording that failed: record it, never re-send
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (-self.item.priority, self.item.id)
+
+    def __lt__(self, other: _Held) -> bool:
+        return self.order < other.order
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One chat's claimed items in delivery order, and the task serving it, if any."""
+
+    items: list[_Held] = field(default_factory=list)
+    worker: asyncio.Task[None] | None = None
+
+    def next_due(self, now: datetime, hold: timedelta | None) -> _Held | None:
+        """The item to send now, or None (nothing due, or what is due is held back)."""
+        first_of_key: dict[str, int] = {}
+        for held in self.items:
+            key = held.item.reply.replace_key
+            if key is not None and first_of_key.get(key, math.inf) > held.item.id:
+                first_of_key[key] = held.item.id
+        blocked_after = math.inf  # ids above this wait (set by a waiting item of this priority or higher)
+        for held in self.items:
+            if held.message_id is None and held.not_before is not None and held.not_before > now:
+                if held.failing_since is None or hold is None or now - held.failing_since < hold:
+                    blocked_after = min(blocked_after, held.item.id)
+                continue
+            key = held.item.reply.replace_key
+            if held.item.id > blocked_after or (key is not None and first_of_key[key] < held.item.id):
+                continue
+            return held
+        return None
+
+    def wake_at(self, hold: timedelta | None) -> datetime | None:
+        """When something in this lane may become sendable by the clock alone."""
+        times = []
+        for held in self.items:
+            if held.not_before is not None:
+                times.append(held.not_before)
+            if held.failing_since is not None and hold is not None:
+                times.append(held.failing_since + hold)
+        return min(times) if times else None
 
 
 class Deliverer:
@@ -75,8 +153,12 @@ class Deliverer:
         now: Callable[[], datetime] | None = None,
         retry: RetryPolicy | None = None,
         batch_size: int = 500,
+        max_held: int = 2000,
         poll_interval: float = 1.0,
         min_fetch_interval: float = 0.02,
+        hold: timedelta | None = HOLD,
+        renew_every: float = 20.0,
+        store_connections: int = 3,
     ) -> None:
         self._store = store
         self._sender = sender
@@ -84,171 +166,241 @@ class Deliverer:
         self._now = now or SystemClock().now
         self._retry = retry or RetryPolicy()
         self._batch_size = batch_size
-        self._fetch_limit = batch_size
+        self._max_held = max(max_held, batch_size)
         self._poll_interval = poll_interval
-        # While a burst drains, every chat that finishes wakes the loop; reading the
-        # outbox once per wake-up would mean a query per message.  Waking up at most
-        # this often costs a new reply at most this much latency.
+        # New replies wake the loop (notify); reading the outbox at most this often costs
+        # a new reply at most this much latency and keeps a burst from costing a query
+        # per message.
         self._min_fetch_interval = min_fetch_interval
-        # Chats with a worker running; their items are not handed out again.
-        self._busy: set[str] = set()
-        # Chats whose worker ended while `pending()` was running: the rows we are about
-        # to read may predate that worker's mark_sent, so they are skipped this round.
-        self._finished_while_fetching: set[str] | None = None
-        # Chats waiting for a retry: items queued after the failed one must wait too,
-        # although the store reports them as due.
-        self._held: dict[str, datetime] = {}
-        # Sent, but mark_sent failed (database hiccup): record it again, never re-send.
-        self._unrecorded: dict[int, str] = {}
-        self._workers: set[asyncio.Task[None]] = set()
+        self._hold = hold
+        self._renew_every = renew_every
+        # One lane per chat and class (urgent or not): an urgent item never waits behind an
+        # ordinary one that is waiting for the chat's rate limit or for a retry.
+        self._lanes: dict[tuple[str, bool], _Lane] = {}
+        self._held = 0
+        # Thousands of lanes may finish a send at once (a notice); their bookkeeping shares
+        # a few database connections, so the pool is never exhausted and the owners'
+        # conversations (intake) always find a connection free.
+        self._store_turn = asyncio.Semaphore(store_connections)
         self._wake = asyncio.Event()
-        self._look_again_when_a_chat_frees = False
+        self._notified = True  # look at once on start
+        self._more = False  # the last claim was cut short: there may be more to claim
         self._stop: asyncio.Event | None = None  # run_forever's; workers check it between items
+        self._attempted = 0
+        self.delivered = 0  # items sent and recorded by this worker
+        self._claims = 0  # claim rounds so far, and what the last one took (for flush)
+        self._claimed_last = 0
 
     @property
     def channel(self) -> str:
         return self._sender.channel
 
+    @property
+    def held(self) -> int:
+        """Items claimed and not yet settled (what this worker has in memory)."""
+        return self._held
+
     def notify(self) -> None:
         """New replies are in the outbox: look now instead of at the next poll."""
+        self._notified = True
         self._wake.set()
 
+    async def flush(self, timeout: float = 10.0) -> bool:
+        """While `run_forever` runs: wait until everything due now has been sent (or put
+        off for a retry), at most `timeout` seconds; True when nothing due is left.  Used on
+        stop, after the last updates were handled, so their replies go out before exit."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            claims = self._claims
+            self.notify()
+            while self._claims == claims and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+            now = self._now()
+            busy = any(lane.worker is not None or lane.next_due(now, self._hold) is not None
+                       for lane in self._lanes.values())
+            if not busy and not self._more and self._claimed_last == 0:
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
     async def run_once(self) -> int:
-        """Deliver what is due now and wait until that is done; returns the number of items taken."""
-        workers, taken = await self._start_due_chats()
+        """Deliver what is due now and wait until that is done; returns the number of sends tried."""
+        self._attempted = 0
+        await self._claim()
+        workers = self._start_lanes()
         if workers:
             await asyncio.gather(*workers)
-        return taken
+        return self._attempted
 
     async def run_forever(self, stop: asyncio.Event, *, drain_timeout: float = 10.0) -> None:
-        """Deliver until `stop` is set, then let each chat finish the item it is sending."""
+        """Deliver until `stop` is set, then let each chat finish the item it is sending
+        and give back the claims on the rest (another worker, or the next start, sends them)."""
         self._stop = stop
         loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            self._wake.clear()
-            fetched_at = loop.time()
-            try:
-                await self._start_due_chats()
-            except Exception:
-                log.exception("could not read the %s outbox; trying again", self.channel)
-            await self._sleep_until_due(stop)
-            rest = self._min_fetch_interval - (loop.time() - fetched_at)
-            if rest > 0 and not stop.is_set():
-                await asyncio.sleep(rest)
-        await self._drain(drain_timeout)
-        self._stop = None
+        renewed = loop.time()
+        polled = -math.inf
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                fetched_at = loop.time()
+                if self._notified or self._more or fetched_at - polled >= self._poll_interval:
+                    room = self._held <= self._max_held - self._batch_size
+                    if room or self._notified:
+                        polled = fetched_at
+                        try:
+                            # Full of a broadcast: still take new conversation replies and
+                            # emergencies at once; the broadcast's next batch waits for room.
+                            await self._claim(urgent_only=not room)
+                        except Exception:
+                            log.exception("could not read the %s outbox; trying again", self.channel)
+                            self._more = False
+                        self._notified = False
+                self._start_lanes()
+                if self._held and loop.time() - renewed >= self._renew_every:
+                    renewed = loop.time()
+                    try:
+                        await self._store.renew(self._now())
+                    except Exception:
+                        log.exception("could not renew the %s outbox claims; trying again", self.channel)
+                await self._sleep_until_due(stop)
+                rest = self._min_fetch_interval - (loop.time() - fetched_at)
+                if rest > 0 and not stop.is_set():
+                    await asyncio.sleep(rest)
+            await self._drain(drain_timeout)
+        finally:
+            self._stop = None
+            await self._release_all()
 
-    async def _start_due_chats(self) -> tuple[list[asyncio.Task[None]], int]:
+    async def _claim(self, *, urgent_only: bool = False) -> None:
+        """Claim due items until there are none or `max_held` are held (with `urgent_only`:
+        every due item above bulk priority, however many are held)."""
         now = self._now()
-        self._finished_while_fetching = set()
-        try:
-            items = await self._store.pending(self.channel, now, self._fetch_limit)
-        finally:
-            just_finished, self._finished_while_fetching = self._finished_while_fetching, None
+        self._claims += 1
+        self._claimed_last = 0
+        if urgent_only:
+            items = await self._store.claim(self.channel, now, self._batch_size, hold=self._hold,
+                                            min_priority=NORMAL)
+            self._take(items)
+            return
+        self._more = False
+        while self._held < self._max_held:
+            limit = min(self._batch_size, self._max_held - self._held)
+            items = await self._store.claim(self.channel, now, limit, hold=self._hold)
+            self._take(items)
+            if len(items) < limit:
+                return
+        self._more = True
 
-        batches: dict[str, list[OutboxItem]] = {}
-        waiting_for_a_free_chat = False
-        for item in sorted(items, key=lambda i: i.id):
-            chat = item.reply.chat_id
-            if chat in self._busy or chat in just_finished:
-                waiting_for_a_free_chat = True
-            elif not self._is_held(chat, now):
-                batches.setdefault(chat, []).append(item)
+    def _take(self, items: list[OutboxItem]) -> None:
+        self._claimed_last += len(items)
+        for item in items:
+            key = (item.reply.chat_id, item.priority > NORMAL)
+            other = self._lanes.get((key[0], not key[1]))
+            replace_key = item.reply.replace_key
+            if other is not None and replace_key is not None and any(
+                    h.item.reply.replace_key == replace_key for h in other.items):
+                key = (key[0], not key[1])  # an edit stays behind the message it edits
+            lane = self._lanes.get(key)
+            if lane is None:
+                lane = self._lanes[key] = _Lane()
+            insort(lane.items, _Held(item, item.attempts, item.not_before, item.failing_since))
+            self._held += 1
 
-        full = len(items) >= self._fetch_limit
-        self._look_again_when_a_chat_frees = waiting_for_a_free_chat or full
-        if full and self._fetch_limit < self._batch_size * 64:
-            # There may be other chats' items beyond the limit, behind a long backlog
-            # of chats already being served (a slow group): look further at once.
-            self._fetch_limit *= 2
-            self._wake.set()
-        elif not full:
-            self._fetch_limit = max(self._batch_size, self._fetch_limit // 2)
-
+    def _start_lanes(self) -> list[asyncio.Task[None]]:
+        now = self._now()
         workers = []
-        for chat, batch in batches.items():
-            self._busy.add(chat)
-            worker = asyncio.create_task(self._deliver_chat(chat, batch), name=f"deliver {chat}")
-            self._workers.add(worker)
-            worker.add_done_callback(self._workers.discard)
-            workers.append(worker)
-        return workers, sum(len(b) for b in batches.values())
+        for key, lane in self._lanes.items():
+            if lane.worker is None and lane.next_due(now, self._hold) is not None:
+                lane.worker = asyncio.create_task(self._serve(key, lane), name=f"deliver {key[0]}")
+                workers.append(lane.worker)
+        return workers
 
-    def _is_held(self, chat: str, now: datetime) -> bool:
-        until = self._held.get(chat)
-        if until is None:
-            return False
-        if until <= now:
-            del self._held[chat]
-            return False
-        return True
-
-    async def _deliver_chat(self, chat: str, batch: list[OutboxItem]) -> None:
+    async def _serve(self, key: tuple[str, bool], lane: _Lane) -> None:
         try:
-            for item in batch:
-                if (self._stop is not None and self._stop.is_set()) or not await self._deliver(item):
+            while self._stop is None or not self._stop.is_set():
+                held = lane.next_due(self._now(), self._hold)
+                if held is None:
                     break
+                await self._deliver(lane, held)
         except Exception:
-            # A store failure: the item is still pending and will be picked up again.
-            log.exception("delivery to %s chat %s interrupted", self.channel, chat)
+            # A store failure: the item stays held and is tried again on the next round.
+            log.exception("delivery to %s chat %s interrupted", self.channel, key[0])
         finally:
-            self._busy.discard(chat)
-            if self._finished_while_fetching is not None:
-                self._finished_while_fetching.add(chat)
-            if self._look_again_when_a_chat_frees:
-                self._wake.set()
+            lane.worker = None
+            if not lane.items and self._lanes.get(key) is lane:
+                del self._lanes[key]
+            if lane.items or (self._more and self._held <= self._max_held - self._batch_size):
+                self._wake.set()  # a retry to time, or room for the next batch
 
-    async def _deliver(self, item: OutboxItem) -> bool:
-        """Try one item; False means it waits for a retry and the chat's later items wait with it."""
-        reply = item.reply
-        message_id = self._unrecorded.get(item.id)
-        if message_id is None:
+    def _settle(self, lane: _Lane, held: _Held) -> None:
+        lane.items.remove(held)
+        self._held -= 1
+
+    async def _deliver(self, lane: _Lane, held: _Held) -> None:
+        """Try one item: sent and recorded, failed for good, or rescheduled."""
+        item, reply = held.item, held.item.reply
+        if held.message_id is None:
             edit_id = None
             if reply.replace_key:
-                edit_id = await self._store.message_id_for(
-                    reply.channel, reply.chat_id, reply.replace_key
-                )
+                async with self._store_turn:
+                    edit_id = await self._store.message_id_for(reply.channel, reply.chat_id, reply.replace_key)
+            self._attempted += 1
             try:
                 if self._limiter is not None:
-                    async with self._limiter.turn(reply.chat_id):
+                    async with self._limiter.turn(reply.chat_id, urgent=reply.priority > NORMAL):
                         message_id = await self._sender.send(reply, edit_id)
                 else:
                     message_id = await self._sender.send(reply, edit_id)
             except RetryAfter as exc:
                 log.info("chat %s: slowed down by the channel for %ss", reply.chat_id, exc.seconds)
-                return await self._postpone(item, exc.seconds, item.attempts)
+                # Being told to slow down is not the message's fault: no attempt counted.
+                await self._postpone(held, exc.seconds, held.attempts, failing=False)
+                return
             except Undeliverable as exc:
                 log.warning("chat %s: item %s undeliverable: %s", reply.chat_id, item.id, exc.reason)
-                await self._store.mark_failed(item.id, exc.reason)
-                return True
+                async with self._store_turn:
+                    await self._store.mark_failed(item.id, exc.reason)
+                self._settle(lane, held)
+                return
             except Exception as exc:
                 if not isinstance(exc, TransientError):
                     # A bug in a sender must not lose the message: retry it like a 5xx.
                     log.exception("chat %s: sender failed unexpectedly", reply.chat_id)
-                attempts = item.attempts + 1
+                attempts = held.attempts + 1
                 if attempts >= self._retry.max_attempts:
                     reason = f"gave up after {attempts} attempts: {exc}"
                     log.warning("chat %s: item %s %s", reply.chat_id, item.id, reason)
-                    await self._store.mark_failed(item.id, reason)
-                    return True
+                    async with self._store_turn:
+                        await self._store.mark_failed(item.id, reason)
+                    self._settle(lane, held)
+                    return
                 log.info("chat %s: transient failure (%s), attempt %d", reply.chat_id, exc, attempts)
-                return await self._postpone(item, self._retry.delay(attempts), attempts)
-            self._unrecorded[item.id] = message_id
-        await self._store.mark_sent(item.id, message_id)
-        del self._unrecorded[item.id]
-        return True
+                await self._postpone(held, self._retry.delay(attempts), attempts, failing=True)
+                return
+            held.message_id = message_id
+        async with self._store_turn:
+            await self._store.mark_sent(item.id, held.message_id)
+        self.delivered += 1
+        self._settle(lane, held)
 
-    async def _postpone(self, item: OutboxItem, seconds: float, attempts: int) -> bool:
-        not_before = self._now() + timedelta(seconds=seconds)
-        self._held[item.reply.chat_id] = not_before
-        await self._store.retry_later(item.id, not_before, attempts)
-        return False
+    async def _postpone(self, held: _Held, seconds: float, attempts: int, *, failing: bool) -> None:
+        now = self._now()
+        held.not_before = now + timedelta(seconds=seconds)
+        held.attempts = attempts
+        if failing and held.failing_since is None:
+            held.failing_since = now
+        async with self._store_turn:
+            await self._store.retry_later(held.item.id, held.not_before, attempts, failing_since=held.failing_since)
 
     async def _sleep_until_due(self, stop: asyncio.Event) -> None:
         timeout = self._poll_interval
-        if self._held:
-            earliest = min(self._held.values())
-            timeout = min(timeout, max(0.0, (earliest - self._now()).total_seconds()))
+        now = self._now()
+        for lane in self._lanes.values():
+            if lane.worker is None:
+                at = lane.wake_at(self._hold)
+                if at is not None and at > now:
+                    timeout = min(timeout, (at - now).total_seconds())
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
         try:
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -257,12 +409,22 @@ class Deliverer:
                 waiter.cancel()
 
     async def _drain(self, timeout: float) -> None:
-        if not self._workers:
+        workers = {lane.worker for lane in self._lanes.values() if lane.worker is not None}
+        if not workers:
             return
-        _, unfinished = await asyncio.wait(set(self._workers), timeout=timeout)
+        _, unfinished = await asyncio.wait(workers, timeout=timeout)
         for worker in unfinished:
             worker.cancel()
         await asyncio.gather(*unfinished, return_exceptions=True)
+
+    async def _release_all(self) -> None:
+        try:
+            await self._store.release(None)
+        except Exception:
+            # Not fatal: the leases lapse by themselves and another worker takes the rows.
+            log.warning("could not give back the %s outbox claims; they lapse in a minute", self.channel)
+        self._lanes.clear()
+        self._held = 0
 
 
 @dataclass(slots=True)
@@ -275,14 +437,16 @@ class OutboxRow:
     not_before: datetime | None = None
     message_id: str | None = None
     failure: str | None = None
+    failing_since: datetime | None = None
+    claimed: bool = False
 
 
 class MemoryOutbox:
     """`OutboxStore` in memory: for tests and demos, forgets everything on exit.
 
-    Follows the protocol literally: `pending` returns every due item, including
-    those queued behind an item that waits for a retry; keeping them back is the
-    Deliverer's job.
+    Follows the protocol literally: `pending` (and `claim`) return every due item,
+    including those queued behind an item that waits for a retry; keeping them back
+    is the Deliverer's job.  One process, so a claim never lapses.
     """
 
     def __init__(self) -> None:
@@ -304,10 +468,28 @@ class MemoryOutbox:
         due = []
         for row in self._open.values():
             if row.reply.channel == channel and (row.not_before is None or row.not_before <= now):
-                due.append(OutboxItem(row.id, row.reply, row.attempts))
+                due.append(OutboxItem(row.id, row.reply, row.attempts, row.reply.priority, row.not_before,
+                                      row.failing_since))
                 if len(due) >= limit:
                     break
         return due
+
+    async def claim(self, channel: str, now: datetime, limit: int = 500, *,
+                    hold: timedelta | None = None, min_priority: int | None = None) -> list[OutboxItem]:
+        due = [item for item in await self.pending(channel, now, len(self._open) or 1)
+               if not self._open[item.id].claimed and (min_priority is None or item.priority >= min_priority)]
+        taken = sorted(due, key=lambda i: (-i.priority, i.id))[:limit]
+        for item in taken:
+            self._open[item.id].claimed = True
+        return taken
+
+    async def renew(self, now: datetime) -> None:
+        return None
+
+    async def release(self, item_ids: list[int] | None = None) -> None:
+        for row in self._open.values():
+            if item_ids is None or row.id in item_ids:
+                row.claimed = False
 
     async def mark_sent(self, item_id: int, message_id: str) -> None:
         row = self.rows[item_id]
@@ -324,10 +506,12 @@ class MemoryOutbox:
         row.failure = reason
         self._open.pop(item_id, None)
 
-    async def retry_later(self, item_id: int, not_before: datetime, attempts: int) -> None:
+    async def retry_later(self, item_id: int, not_before: datetime, attempts: int, *,
+                          failing_since: datetime | None = None) -> None:
         row = self.rows[item_id]
         row.not_before = not_before
         row.attempts = attempts
+        row.failing_since = failing_since
 
     async def message_id_for(self, channel: str, chat_id: str, replace_key: str) -> str | None:
         return self._message_ids.get((channel, chat_id, replace_key))

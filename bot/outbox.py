@@ -1,39 +1,78 @@
-"""`bot.channel.OutboxStore` on the database; each call is its own short transaction."""
+"""`bot.channel.OutboxStore` on the database; each call is its own short transaction.
+
+`claim` is what a `Deliverer` reads with: rows it claims carry its `worker` name and a
+lease of `lease` seconds, renewed by `renew` while it holds them (see storage.outbox).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel import OutboxItem
 from cases.clock import Clock
 from handlers.messages import reply_from_dict
+from storage import models as m
 from storage.outbox import Outbox
+
+LEASE = timedelta(seconds=60)
+
+
+def worker_name() -> str:
+    """Unique per process and instance: host, pid and a random tail (at most 64 characters)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _item(r: m.OutboxMessage) -> OutboxItem:
+    return OutboxItem(r.id, reply_from_dict(r.body), r.attempts, priority=r.priority, not_before=r.not_before,
+                      failing_since=r.failing_since)
 
 
 class SqlOutbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *,
+                 worker: str | None = None, lease: timedelta = LEASE) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.worker = worker or worker_name()
+        self.lease = lease
 
     async def pending(self, channel: str, now: datetime, limit: int = 500) -> list[OutboxItem]:
         async with self.sessions() as session:
-            rows = await Outbox(session).pending(channel, now, limit)
-            return [OutboxItem(r.id, reply_from_dict(r.body), r.attempts) for r in rows]
+            return [_item(r) for r in await Outbox(session).pending(channel, now, limit)]
+
+    async def claim(self, channel: str, now: datetime, limit: int = 500, *,
+                    hold: timedelta | None = None, min_priority: int | None = None) -> list[OutboxItem]:
+        async with self.sessions.begin() as session:
+            rows = await Outbox(session).claim(channel, self.worker, now, self.lease, limit, hold=hold,
+                                               min_priority=min_priority)
+            return [_item(r) for r in rows]
+
+    async def renew(self, now: datetime) -> None:
+        async with self.sessions.begin() as session:
+            await Outbox(session).renew(self.worker, now + self.lease)
+
+    async def release(self, item_ids: list[int] | None = None) -> None:
+        async with self.sessions.begin() as session:
+            await Outbox(session).release(self.worker, item_ids)
 
     async def _set(self, item_id: int, **values: object) -> None:
         async with self.sessions.begin() as session:
             await Outbox(session).set(item_id, **values)
 
     async def mark_sent(self, item_id: int, message_id: str) -> None:
-        await self._set(item_id, state="sent", message_id=message_id, sent_at=self.clock.now())
+        await self._set(item_id, state="sent", message_id=message_id, sent_at=self.clock.now(),
+                        claimed_by=None, claim_until=None, failing_since=None)
 
     async def mark_failed(self, item_id: int, reason: str) -> None:
-        await self._set(item_id, state="failed", failure=reason[:200])
+        await self._set(item_id, state="failed", failure=reason[:200], claimed_by=None, claim_until=None)
 
-    async def retry_later(self, item_id: int, not_before: datetime, attempts: int) -> None:
-        await self._set(item_id, not_before=not_before, attempts=attempts)
+    async def retry_later(self, item_id: int, not_before: datetime, attempts: int, *,
+                          failing_since: datetime | None = None) -> None:
+        await self._set(item_id, not_before=not_before, attempts=attempts, failing_since=failing_since)
 
     async def message_id_for(self, channel: str, chat_id: str, replace_key: str) -> str | None:
         async with self.sessions() as session:

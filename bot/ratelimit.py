@@ -25,6 +25,7 @@ integration tests can scale the periods down.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -54,6 +55,13 @@ class Limits:
     overall: Rate = field(default_factory=lambda: Rate(30, 1.0))
     private_chat: Rate = field(default_factory=lambda: Rate(1, 1.0))
     group_chat: Rate = field(default_factory=lambda: Rate(20, 60.0))
+    # Sends a private chat may take at once beyond its pace ("short bursts" are allowed):
+    # an owner pressing buttons quickly gets every answer at once, a long exchange still
+    # averages `private_chat`.  0 = strictly one per period.
+    private_burst: int = 4
+    # Slots of a group's window ordinary sends leave free, so an emergency card or alert
+    # to a group busy with ordinary cards still goes at once.
+    group_reserve: int = 4
 
     def scaled(self, factor: float) -> Limits:
         """The same counts over periods multiplied by `factor` (0.01 = a hundred times faster)."""
@@ -61,6 +69,8 @@ class Limits:
             self.overall.scaled(factor),
             self.private_chat.scaled(factor),
             self.group_chat.scaled(factor),
+            self.private_burst,
+            self.group_reserve,
         )
 
     def for_chat(self, chat_id: str) -> Rate:
@@ -84,11 +94,12 @@ class _ChatWindow:
         self.waiters: list[asyncio.Future[None]] = []
         self.users = 0  # tasks inside RateLimiter.turn for this chat
 
-    def wait_time(self, now: float, headroom: float) -> float | None:
-        """Seconds until a send may start; None while it depends on a send under way."""
+    def wait_time(self, now: float, headroom: float, reserve: int = 0) -> float | None:
+        """Seconds until a send may start; None while it depends on a send under way.
+        `reserve` slots of the window are kept free (for urgent sends)."""
         # The last `count` sends are those under way plus the latest finished ones;
         # the oldest of them must have finished a full period ago.
-        needed = self.rate.count - self.under_way
+        needed = self.rate.count - reserve - self.under_way
         if needed <= 0:
             return None
         if len(self.finished) < needed:
@@ -113,19 +124,104 @@ class _ChatWindow:
         )
 
 
-class _Pace:
-    """At most one start every `period / count` seconds."""
+class _ChatBucket:
+    """A private chat with bursts: a token bucket of `1 + burst` sends refilled at the
+    chat's pace (GCRA: a send may start once `tat - burst * interval` has passed, and
+    moves `tat` one interval on).  Counted at the start; the headroom absorbs the
+    variation in arrival, and at most `1 + burst` sends are under way at once."""
 
-    __slots__ = ("interval", "last")
+    __slots__ = ("interval", "burst", "tat", "under_way", "waiters", "users")
+
+    def __init__(self, rate: Rate, burst: int) -> None:
+        self.interval = rate.period / rate.count
+        self.burst = burst
+        self.tat = -math.inf
+        self.under_way = 0
+        self.waiters: list[asyncio.Future[None]] = []
+        self.users = 0
+
+    def wait_time(self, now: float, headroom: float, reserve: int = 0) -> float | None:
+        if self.under_way > self.burst:
+            return None
+        step = self.interval * (1 + headroom)
+        return max(0.0, self.tat - self.burst * step - now)
+
+    def started(self, now: float, headroom: float) -> None:
+        self.tat = max(self.tat, now) + self.interval * (1 + headroom)
+
+    def finish(self, now: float) -> None:
+        self.under_way -= 1
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+
+    def idle(self, now: float, headroom: float) -> bool:
+        return self.users == 0 and self.under_way == 0 and self.tat <= now
+
+
+class _Pace:
+    """One start every `period / count` seconds, on a schedule: `last` is the slot the
+    previous start took, not the moment it happened.  A start that woke late (a sleep
+    overshoots by a millisecond or two, a busy loop more) does not push every later slot
+    back — that drift alone kept broadcasts 10% under the limit; up to one slot of
+    lateness is made up, and a sliding window over the actual starts (at most `count`
+    in any `period`, stretched by the headroom) makes sure catching up never bunches
+    more than the limit together."""
+
+    __slots__ = ("interval", "period", "last", "starts")
 
     def __init__(self, rate: Rate) -> None:
         self.interval = rate.period / rate.count
+        self.period = rate.period
         self.last: float | None = None
+        self.starts: deque[float] = deque(maxlen=rate.count)
 
     def wait_time(self, now: float, headroom: float) -> float:
         if self.last is None:
             return 0.0
-        return max(0.0, self.last + self.interval * (1 + headroom) - now)
+        wait = self.last + self.interval * (1 + headroom) - now
+        if len(self.starts) == self.starts.maxlen:
+            wait = max(wait, self.starts[0] + self.period * (1 + headroom) - now)
+        return max(0.0, wait)
+
+    def take(self, now: float, headroom: float) -> None:
+        step = self.interval * (1 + headroom)
+        if self.last is None or now - (self.last + step) > step:
+            self.last = now  # idle (or very late): a fresh schedule from now, nothing made up
+        else:
+            self.last += step
+        self.starts.append(now)
+
+
+class _PriorityLock:
+    """A FIFO lock with two queues: urgent waiters are handed the lock before ordinary ones."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._queues: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._locked and not (self._queues[0] or self._queues[1]):
+            self._locked = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._queues[0 if urgent else 1].append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the lock just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        for queue in self._queues:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the lock passes straight to this waiter
+                    return
+        self._locked = False
 
 
 class RateLimiter:
@@ -145,7 +241,7 @@ class RateLimiter:
         self,
         limits: Limits | None = None,
         *,
-        headroom: float = 0.05,
+        headroom: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -154,19 +250,26 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._overall = _Pace(self.limits.overall)
-        self._overall_turn = asyncio.Lock()
-        self._chats: dict[str, _ChatWindow] = {}
+        self._overall_turn = _PriorityLock()
+        self._chats: dict[str, _ChatWindow | _ChatBucket] = {}
         self._turns = 0
 
     @asynccontextmanager
-    async def turn(self, chat_id: str) -> AsyncIterator[None]:
-        """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends."""
+    async def turn(self, chat_id: str, *, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait until a send to `chat_id` keeps within the limits; it counts until the block ends.
+
+        An `urgent` send (an emergency card or alert) goes first in the overall queue and
+        may use the `group_reserve` slots of a group's window that ordinary sends leave free."""
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
+            if self.limits.private_burst and not is_group_chat(chat_id):
+                chat = self._chats[chat_id] = _ChatBucket(self.limits.private_chat, self.limits.private_burst)
+            else:
+                chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
         chat.users += 1
         try:
-            await self._wait_for_turn(chat)
+            await self._wait_for_turn(chat, 0 if urgent or not is_group_chat(chat_id) else self.limits.group_reserve,
+                                      urgent)
             try:
                 yield
             finally:
@@ -174,27 +277,32 @@ class RateLimiter:
         finally:
             chat.users -= 1
 
-    async def _wait_for_turn(self, chat: _ChatWindow) -> None:
+    async def _wait_for_turn(self, chat: _ChatWindow | _ChatBucket, reserve: int, urgent: bool) -> None:
         while True:
-            if await self._chat_ready(chat):
-                async with self._overall_turn:
+            if await self._chat_ready(chat, reserve):
+                await self._overall_turn.acquire(urgent)
+                try:
                     # Another task sending to the same chat may have gone first while
                     # we queued; give the turn back rather than make every chat wait.
-                    if chat.wait_time(self._clock(), self._headroom) != 0.0:
+                    if chat.wait_time(self._clock(), self._headroom, reserve) != 0.0:
                         continue
                     while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
                         await self._sleep(wait)
                     now = self._clock()
-                    self._overall.last = now
+                    self._overall.take(now, self._headroom)
                     chat.under_way += 1
+                    if isinstance(chat, _ChatBucket):
+                        chat.started(now, self._headroom)
                     self._turns += 1
                     if self._turns % 1000 == 0:
                         self._forget_idle_chats(now)
                     return
+                finally:
+                    self._overall_turn.release()
 
-    async def _chat_ready(self, chat: _ChatWindow) -> bool:
+    async def _chat_ready(self, chat: _ChatWindow | _ChatBucket, reserve: int = 0) -> bool:
         """Wait (without holding anything) until the chat's window may allow a send."""
-        wait = chat.wait_time(self._clock(), self._headroom)
+        wait = chat.wait_time(self._clock(), self._headroom, reserve)
         if wait is None:
             waiter = asyncio.get_running_loop().create_future()
             chat.waiters.append(waiter)

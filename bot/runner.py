@@ -13,7 +13,7 @@ from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
 from bot.settings import Settings
-from bot.telegram import TelegramChannel, build_telegram_channel, validate_token
+from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from handlers.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
@@ -36,14 +36,16 @@ class Running:
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> None:
+        """Reach the channel first (getMe, retried while the API cannot be reached), so a
+        refused start has nothing else to undo; then delivery, the scheduler, updates."""
         settings = self.settings
-        self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
-        self._start_scheduler()
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             await self.channel.start_webhook(settings.webhook_listen, settings.webhook_port, settings.webhook_url, secret)
         else:
             await self.channel.start_polling()
+        self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
+        self._start_scheduler()
 
     def _start_scheduler(self) -> None:
         from bot.scheduler import start_scheduler, stop_scheduler
@@ -53,22 +55,33 @@ class Running:
         self._stoppers.append(lambda: stop_scheduler(self.app, scheduler))
 
     async def stop(self) -> None:
-        """Stop taking updates, let delivery finish what it is sending, then close everything."""
+        """Stop in the order that loses nothing: take no new updates and finish those in
+        hand; let the scheduler's running tick finish; send what they queued; stop
+        delivery (claims on what is left go back to the outbox); close the channel's
+        HTTP client (the sender shares it) and the database."""
+        try:
+            await self.channel.stop_updates()
+        except Exception:
+            log.exception("stopping the updates failed; going on with the stop")
         for stopper in self._stoppers:
             result = stopper()
             if asyncio.iscoroutine(result):
                 await result
+        if self._tasks and not self.stop_event.is_set():
+            if not await self.deliverer.flush(self.settings_flush_timeout):
+                log.warning("stopping with replies still queued; they go out at the next start")
         self.stop_event.set()
-        # The sender shares the channel's HTTP client: stop delivery before the channel.
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.channel.stop()
         await self.app.close()
 
+    settings_flush_timeout = 15.0
+
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
-                    poll_timeout: float = 30.0) -> Running:
+                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None) -> Running:
     """Build and start everything; the caller awaits `stop()` when done.
 
     `limits` defaults to Telegram's published limits (tests pass faster ones)."""
@@ -80,10 +93,17 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     await warn_at_start(app, ["telegram"])
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                      commands=command_menus(), default_language=settings.default_locale,
-                                     limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir)
+                                     limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,
+                                     backoff=backoff)
     # The Telegram sender paces its own API calls within Telegram's limits.
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
     app.desk.on_outbox = deliverer.notify
+    # What this process delivers: rows for any other channel are undeliverable here, and
+    # the scheduler's delivery watch reports them (bot.delivery_health).
+    app.extras["running_channels"] = {channel.sender.channel}
+    # The scheduler claims due surveys at the rate the channel takes them (bot.scheduler).
+    overall = (limits or Limits()).overall
+    app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer)
     try:
         await running.start()
@@ -94,13 +114,26 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
 
 
 async def run_until_signalled(settings: Settings) -> None:
-    running = await start_bot(settings)
+    """`wuye run`: start, run until SIGINT or SIGTERM, stop in order.  A signal during
+    the start (say while the API cannot be reached) ends it quietly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.create_task(start_bot(settings))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        log.info("stopped before the start was complete")
+        return
+    stopped.cancel()
+    running = starting.result()
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
     log.info("wuye is running on Telegram (%s, %s)", settings.bot_framework, mode)
     await stop.wait()
     log.info("stopping")
     await running.stop()
+    log.info("stopped")

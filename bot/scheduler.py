@@ -55,7 +55,8 @@ log = logging.getLogger("wuye.scheduler")
 TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly"
 TICK_SECONDS = 30
 BATCH = 200
-# Items per transaction: one commit (one fsync on SQLite) for many surveys.
+# Items per transaction when the channel's rate is not known (tests, the shell): one
+# commit (one fsync on SQLite) for many surveys.  `wuye run` sizes them to the rate.
 CHUNK = 20
 # SQLite has one write lock for the whole file: between chunks the tick steps aside long
 # enough for a waiting writer (an owner's message being handled; SQLite's busy handler
@@ -144,7 +145,31 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
             lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm, stopping)
     if not stopping():
         report.escalation_replies = await _escalations(app, community, now, report)
+    if not stopping():
+        await _delivery_watch(app, community, now, report)
     return report
+
+
+async def _delivery_watch(app: App, community: Community, now: datetime, report: TickReport) -> None:
+    """Tell the management group about chats undeliverable for too long (bot.delivery_health);
+    only where the runner said which channels it delivers (`app.extras["running_channels"]`)."""
+    running = app.extras.get("running_channels")
+    if not running:
+        return
+    from bot.delivery_health import watch
+    from handlers.cards import team_chats
+
+    alerted = app.extras.setdefault("delivery_alerted", {})
+    async with app.uow() as uow:
+        try:
+            chats = await team_chats(uow, community, "management")
+            replies = await watch(uow, now, set(running), alerted, chats)  # type: ignore[arg-type]
+            await uow.commit()
+        except Exception:
+            log.exception("the delivery health check failed")
+            report.failures += 1
+            return
+    report.replies.extend(replies)
 
 
 async def _done_ids(uow: UnitOfWork, cutoff: datetime) -> list[int]:
@@ -166,18 +191,32 @@ async def _drain(app: App, community: Community, stamp: Callable[[], datetime], 
     this process did.  Items another process claimed, or that failed, are not retried
     in this tick (a failure is logged and stays due for the next one)."""
     done, seen = 0, set()
+    rate = app.extras.get("channel_rate")
+    paced = isinstance(rate, (int, float)) and rate > 0
+    # With the channel's rate known (`wuye run`), due work is claimed a second's worth at a
+    # time at that rate: a morning after quiet hours or a restart after downtime sends the
+    # backlog as fast as the channel can take it, and the outbox never holds more than a
+    # few seconds of it, so owners chatting meanwhile are not queued behind thousands of
+    # surveys.  Without it (tests, the shell) work is done in chunks of CHUNK.
+    chunk_size = max(1, int(rate)) if paced else CHUNK
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     while not stopping():
         async with app.uow() as uow:
             batch = [item for item in await fetch(uow) if _key(item) not in seen]
         if not batch:
             return done
-        for start in range(0, len(batch), CHUNK):
+        for start in range(0, len(batch), chunk_size):
             if stopping():
                 break  # the rest stays due for the next start
-            chunk = batch[start:start + CHUNK]
+            chunk = batch[start:start + chunk_size]
             seen.update(_key(item) for item in chunk)
             done += await _chunk(app, community, stamp, chunk, work, report)
-            if app.engine.dialect.name == "sqlite" and start + CHUNK < len(batch):
+            if paced:
+                ahead = started + done / rate - loop.time()  # type: ignore[operator]
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            elif app.engine.dialect.name == "sqlite" and start + chunk_size < len(batch):
                 await asyncio.sleep(SQLITE_PAUSE)
     return done
 
@@ -347,16 +386,37 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     return scheduler
 
 
-async def stop_scheduler(app: App, scheduler: AsyncIOScheduler) -> None:
-    """Stop the scheduler and wait for a job in flight to finish its current transaction
-    (a tick stops early between chunks), so the app can then be closed safely."""
-    scheduler.shutdown(wait=False)
+async def stop_scheduler(app: App, scheduler: AsyncIOScheduler, *, timeout: float = 30.0) -> None:
+    """Stop the scheduler and let a job in flight finish (a tick stops early between
+    chunks, at the end of its current transaction), so the app can then be closed safely.
+
+    Order matters: APScheduler's asyncio executor *cancels* the tasks of running jobs on
+    shutdown (a CancelledError traceback in the log, and a tick cut in the middle), so
+    the jobs are paused and awaited first, and the scheduler shut down only when none
+    is running."""
     stop = app.extras.get(STOP)
     if isinstance(stop, asyncio.Event):
         stop.set()
+    if scheduler.running:
+        scheduler.pause()  # no new job starts; the running ones go on
+    running = _running_jobs(scheduler)
+    if running:
+        done, unfinished = await asyncio.wait(running, timeout=timeout)
+        if unfinished:
+            log.warning("a scheduled job did not finish within %ss of stopping; cancelling it", timeout)
     async with _lock(app, JOB_LOCK):
         pass
-    await asyncio.sleep(0)  # a job queued on the lock sees the stop and returns
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)
+
+
+def _running_jobs(scheduler: AsyncIOScheduler) -> set[asyncio.Future[Any]]:
+    """The tasks of jobs APScheduler's asyncio executors are running (their `_pending_futures`)."""
+    futures: set[asyncio.Future[Any]] = set()
+    for executor in getattr(scheduler, "_executors", {}).values():
+        futures |= {f for f in getattr(executor, "_pending_futures", ()) if not f.done()}
+    return futures
 
 
 async def _weekly_report(app: App) -> None:

@@ -14,7 +14,7 @@ from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community, Owner
 from handlers.formatting import code_name, duration, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
-from handlers.messages import Button, Reply
+from handlers.messages import NORMAL, URGENT, Button, Reply
 from handlers.payloads import CaseAction, encode
 from storage.uow import UnitOfWork
 
@@ -178,7 +178,7 @@ async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: d
     photos = tuple(case.photos) if with_photos else ()
     return [
         Reply(channel, chat_id, text, buttons, photos if channel == case.reporter_channel else (),
-              replace_key=card_key(case.id or 0))
+              replace_key=card_key(case.id or 0), priority=URGENT if case.urgency == "emergency" else NORMAL)
         for channel, chat_id in (await team_chats(uow, community, case.team_code)).items()
     ]
 
@@ -192,8 +192,10 @@ async def moved_card_replies(uow: UnitOfWork, community: Community, case: Case, 
 
 
 async def alert_replies(uow: UnitOfWork, community: Community, team: str, key: str, /, *,
-                        buttons: tuple[tuple[Button, ...], ...] = (), **fields: object) -> list[Reply]:
-    """A plain alert (escalation, emergency, a call for help) to a team's group chats."""
+                        buttons: tuple[tuple[Button, ...], ...] = (), priority: int = NORMAL,
+                        **fields: object) -> list[Reply]:
+    """A plain alert (escalation, emergency, a call for help) to a team's group chats;
+    emergency alerts pass priority=URGENT so they overtake ordinary messages to that group."""
     text = t(STAFF_LOCALE, key, **fields)
-    return [Reply(channel, chat_id, text, buttons)
+    return [Reply(channel, chat_id, text, buttons, priority=priority)
             for channel, chat_id in (await team_chats(uow, community, team)).items()]

@@ -16,7 +16,7 @@ from handlers.cards import STAFF_LOCALE, alert_replies, card_replies, group_safe
 from handlers.context import Ctx
 from handlers.formatting import code_name
 from handlers.i18n import t
-from handlers.messages import Button, Reply
+from handlers.messages import URGENT, Button, Reply
 from storage.uow import UnitOfWork
 
 
@@ -58,7 +58,7 @@ async def emergency_alerts(uow: UnitOfWork, community: Community, case: Case) ->
     where = await where_of(uow, case)
     owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
     return await alert_replies(
-        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id,
+        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id, priority=URGENT,
         text=group_safe(case.description, owner)[:200],
         where=where or "-", team_name=code_name(STAFF_LOCALE, "team", case.team_code),
     )

@@ -30,7 +30,7 @@ from cases.records import Community
 from handlers.cards import STAFF_LOCALE, alert_replies, card_buttons, card_replies, group_safe, staff_name, where_of
 from handlers.formatting import code_name, duration
 from handlers.i18n import t
-from handlers.messages import Button, Reply
+from handlers.messages import URGENT, Button, Reply
 from handlers.payloads import CaseAction, encode
 from handlers.staff_common import supervisors, to_staff
 from storage.uow import UnitOfWork
@@ -80,11 +80,12 @@ async def repeat_emergencies(uow: UnitOfWork, community: Community, now: datetim
         fields = dict(id=case.id, count=count, waiting=duration((now - case.created_at).total_seconds() / 60, STAFF_LOCALE),
                       where=await where_of(uow, case) or "-", text=group_safe(case.description, owner)[:200],
                       team=code_name(STAFF_LOCALE, "team", case.team_code))
-        replies += await alert_replies(uow, community, Team.MANAGEMENT, "escalation.emergency_repeat", **fields)
+        replies += await alert_replies(uow, community, Team.MANAGEMENT, "escalation.emergency_repeat",
+                                       priority=URGENT, **fields)
         if case.team_code != Team.MANAGEMENT:
             # Fresh buttons at the bottom of the duty group's chat: no scrolling up in an emergency.
             replies += await alert_replies(uow, community, case.team_code, "escalation.emergency_repeat",
-                                           buttons=card_buttons(case), **fields)
+                                           buttons=card_buttons(case), priority=URGENT, **fields)
         replies += await card_replies(uow, community, case, now)
     return replies
 

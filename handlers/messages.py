@@ -52,6 +52,11 @@ class Reply:
     replace_key: str | None = None
     # When set, the channel shows its "share my phone number" keyboard with this label.
     contact_button: str | None = None
+    # URGENT (emergency alerts and cards) overtakes ordinary messages to the same chat.
+    priority: int = 0
+
+
+NORMAL, URGENT = 0, 1
 
 
 def rows(*rows_: list[Button] | tuple[Button, ...]) -> tuple[tuple[Button, ...], ...]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -322,6 +323,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "channel", "state", "not_before"),
         Index("ix_outbox_replace", "channel", "chat_id", "replace_key"),
+        Index("ix_outbox_claim", "channel", "state", "priority", "id"),
+        Index("ix_outbox_chat", "channel", "chat_id", "state"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -337,6 +340,13 @@ class OutboxMessage(Base):
     failure: Mapped[str] = mapped_column(String(200), default="")
     # Set for messages of a notice, so its sender can see how many were delivered.
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"), nullable=True, index=True)
+    # 1 = emergency: delivered before ordinary messages to the same chat (bot.delivery).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The delivery worker holding the row and until when; a lapsed claim is free again.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claim_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Start of the current run of transient failures (None: not failing).
+    failing_since: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Notice(Base):

@@ -42,3 +42,10 @@ def test_bad_community_file_is_refused(tmp_path: Path) -> None:
     bad.write_text("community: {code: x, name: X}\nbuildings: []\nteams: []\n", encoding="utf-8")
     result = wuye(tmp_path, "load", str(bad))
     assert result.returncode == 1 and "line 2 (buildings)" in result.stderr
+
+
+def test_status_reports_delivery_health(tmp_path: Path) -> None:
+    assert wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY)).returncode == 0
+    result = wuye(tmp_path, "status")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "outbox: nothing pending, nothing failed in the last 7 days"

@@ -19,13 +19,14 @@ from typing import Literal, Protocol
 from bot.channel import ChannelSender, Core
 from bot.ratelimit import Limits, RateLimiter
 from bot.telegram.menus import CommandMenus
-from bot.telegram.token import InvalidBotToken, validate_token
+from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
 
 DEFAULT_API_ROOT = "https://api.telegram.org"
 
 __all__ = [
     "DEFAULT_API_ROOT",
     "InvalidBotToken",
+    "StartBackoff",
     "TelegramChannel",
     "build_telegram_channel",
     "validate_token",
@@ -35,11 +36,17 @@ __all__ = [
 class TelegramChannel(Protocol):
     sender: ChannelSender
 
+    async def connect(self) -> None:
+        """Check the token (getMe) and get ready to send, without taking updates."""
+
     async def start_polling(self) -> None:
         """Check the token (getMe), publish the command menus, start long polling; returns at once."""
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
         """Like start_polling, but serve a webhook on listen:port and register `url` with Telegram."""
+
+    async def stop_updates(self) -> None:
+        """Stop taking updates and finish those taken in; sending still works."""
 
     async def stop(self) -> None:
         """Stop taking updates, finish those taken in, close the HTTP client (stop the Deliverer first)."""
@@ -61,6 +68,7 @@ def build_telegram_channel(
     poll_timeout: float = 30.0,
     remember_updates: int = 10_000,
     media_dir: Path | None = None,
+    backoff: StartBackoff | None = None,
 ) -> TelegramChannel:
     """Build the channel; raises InvalidBotToken (one line, fit for an operator) on a bad token.
 
@@ -80,6 +88,7 @@ def build_telegram_channel(
         poll_timeout=poll_timeout,
         remember_updates=remember_updates,
         media_dir=media_dir,
+        backoff=backoff,
     )
     if framework == "ptb":
         from bot.telegram.ptb_adapter import PtbChannel

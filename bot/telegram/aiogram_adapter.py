@@ -44,9 +44,10 @@ from bot.telegram.outgoing import (
     InlineKeyboard,
     Markup,
     Photo,
+    SEND_TIMEOUT,
     RemoveKeyboard,
 )
-from bot.telegram.token import InvalidBotToken
+from bot.telegram.token import InvalidBotToken, StartBackoff
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,10 @@ class AiogramChannel:
         poll_timeout: float,
         remember_updates: int,
         media_dir: Path | None = None,
+        backoff: StartBackoff | None = None,
     ) -> None:
-        self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root)))
+        self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root),
+                                                   timeout=SEND_TIMEOUT))
         self._dispatcher = Dispatcher()
         self._dispatcher.message.register(self._on_event)
         self._dispatcher.callback_query.register(self._on_event)
@@ -162,10 +165,16 @@ class AiogramChannel:
         self._poll_timeout = poll_timeout
         self._polling: asyncio.Task[None] | None = None
         self._webhook: web.AppRunner | None = None
+        self._backoff = backoff or StartBackoff()
         self.sender = AiogramSender(self._bot, limiter, media_dir)
 
     async def _on_event(self, _event: object, event_update: Update) -> None:
         self._gate.submit(event_update)
+
+    async def connect(self) -> None:
+        """Check the token (getMe, retried while the API cannot be reached) and get ready to
+        send, without taking updates: a process that only delivers the outbox."""
+        await self._start()
 
     async def start_polling(self) -> None:
         await self._start()
@@ -207,6 +216,12 @@ class AiogramChannel:
 
         The sender shares that session: stop the Deliverer first.
         """
+        await self.stop_updates()
+        await self._bot.session.close()
+
+    async def stop_updates(self) -> None:
+        """Stop taking updates and finish handling those taken in (their replies are then
+        in the outbox); the sender still works."""
         if self._polling is not None:
             if not self._polling.done():
                 try:
@@ -219,7 +234,6 @@ class AiogramChannel:
             await self._webhook.cleanup()
             self._webhook = None
         await self._gate.drain()
-        await self._bot.session.close()
 
     async def download_file(self, file_id: str) -> bytes:
         buffer = await _api(self._bot.download(file_id))
@@ -227,12 +241,22 @@ class AiogramChannel:
         return buffer.read()
 
     async def _start(self) -> None:
-        try:
-            me = await self._bot.me()  # getMe: checks the token against the server
-        except ag.TelegramUnauthorizedError:
-            raise InvalidBotToken(
-                "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
-            ) from None
+        delays = self._backoff.delays()
+        while True:
+            try:
+                me = await self._bot.me()  # getMe: checks the token against the server
+                break
+            except ag.TelegramUnauthorizedError:
+                raise InvalidBotToken(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+                ) from None
+            except (ag.TelegramNetworkError, ag.TelegramServerError, ag.RestartingTelegram,
+                    ag.ClientDecodeError) as exc:
+                delay = next(delays)
+                text = " ".join(str(exc).split())
+                log.warning("Telegram Bot API not reachable (%s: %s); trying again in %.0f s",
+                            type(exc).__name__, text[:160], delay)
+                await asyncio.sleep(delay)
         self._gate.bot_username = me.username
         await self._publish_menus()
 

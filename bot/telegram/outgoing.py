@@ -40,6 +40,14 @@ from handlers.messages import Button, Reply
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+# Read timeout of the calls that send: far longer than the Bot API takes to answer even
+# when Telegram is slow.  Telegram has no idempotency key, so a call that timed out after
+# the server had accepted it is sent again by the retry — a duplicate.  The libraries'
+# defaults (python-telegram-bot: 5 s) made that window wide; at 60 s what remains is a
+# connection cut after the server accepted and before its answer arrived.  Edits are safe
+# to retry ("message is not modified" counts as success); a new message cannot be looked
+# up afterwards, so it is retried (a duplicate is better than a lost emergency card).
+SEND_TIMEOUT = 60.0
 TEXT_LIMIT = 4096
 MEDIA_GROUP_MAX = 10
 
@@ -226,7 +234,7 @@ class BotApiSender(ABC):
     async def _edit(self, reply: Reply, message_id: str) -> bool:
         markup = InlineKeyboard(reply.buttons) if reply.buttons else None
         try:
-            async with self._turn(reply.chat_id):
+            async with self._turn(reply.chat_id, reply.priority > 0):
                 await self._edit_text(reply.chat_id, int(message_id), reply.text, markup)
         except ApiFailure as failure:
             if failure.not_modified:
@@ -245,7 +253,7 @@ class BotApiSender(ABC):
         progress = self._partial.pop(key, None) or _Progress()
         for index, step in enumerate(steps[progress.done :], start=progress.done):
             try:
-                async with self._turn(reply.chat_id):
+                async with self._turn(reply.chat_id, reply.priority > 0):
                     message_id = await self._run(reply.chat_id, step)
             except Exception as exc:
                 error = to_delivery_error(exc) if isinstance(exc, ApiFailure) else exc
@@ -321,10 +329,11 @@ class BotApiSender(ABC):
             # Never retried: the reference itself is wrong, or the file is gone.
             raise Undeliverable(f"media photo refused: {refused}") from None
 
-    def _turn(self, chat_id: str) -> AbstractAsyncContextManager[None]:
+    def _turn(self, chat_id: str, urgent: bool = False) -> AbstractAsyncContextManager[None]:
         # Every call that puts something in the chat waits for its turn, so a reply
-        # sent in three calls counts three times against the limits.
-        return self._limiter.turn(chat_id) if self._limiter is not None else nullcontext()
+        # sent in three calls counts three times against the limits; urgent replies
+        # (emergencies) go first and may use a group's reserved slots.
+        return self._limiter.turn(chat_id, urgent=urgent) if self._limiter is not None else nullcontext()
 
     def _remember(self, key: tuple[Reply, str | None], progress: _Progress) -> None:
         self._partial[key] = progress

@@ -7,6 +7,7 @@ exceptions and drives its polling / webhook runners.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import warnings
@@ -43,9 +44,10 @@ from bot.telegram.outgoing import (
     InlineKeyboard,
     Markup,
     Photo,
+    SEND_TIMEOUT,
     RemoveKeyboard,
 )
-from bot.telegram.token import InvalidBotToken
+from bot.telegram.token import InvalidBotToken, StartBackoff
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,11 @@ def _photo(photo: Photo, *, in_album: bool = False) -> str | InputFile:
     return photo
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
 class PtbSender(BotApiSender):
     def __init__(self, app: Application, limiter: RateLimiter | None, media_dir: Path | None = None) -> None:
         super().__init__(limiter, media_dir)
@@ -163,6 +170,7 @@ class PtbChannel:
         poll_timeout: float,
         remember_updates: int,
         media_dir: Path | None = None,
+        backoff: StartBackoff | None = None,
     ) -> None:
         self._app = (
             Application.builder()
@@ -172,6 +180,8 @@ class PtbChannel:
             # The gate orders updates per chat and runs chats concurrently; the
             # Application only needs to hand them over, one by one, in arrival order.
             .concurrent_updates(False)
+            .read_timeout(SEND_TIMEOUT)
+            .write_timeout(SEND_TIMEOUT)
             .build()
         )
         self._app.add_handler(TypeHandler(Update, self._on_update))
@@ -179,10 +189,16 @@ class PtbChannel:
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
+        self._backoff = backoff or StartBackoff()
         self.sender = PtbSender(self._app, limiter, media_dir)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._gate.submit(update)
+
+    async def connect(self) -> None:
+        """Check the token (getMe, retried while the API cannot be reached) and get ready to
+        send, without taking updates: a process that only delivers the outbox."""
+        await self._start()
 
     async def start_polling(self) -> None:
         await self._start()
@@ -212,17 +228,22 @@ class PtbChannel:
             drop_pending_updates=False,
         )
 
+    async def stop_updates(self) -> None:
+        """Stop taking updates and finish handling those taken in (their replies are then
+        in the outbox); the sender still works."""
+        updater = self._app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self._app.running:
+            await self._app.stop()  # hands over every update already fetched
+        await self._gate.drain()
+
     async def stop(self) -> None:
         """Stop taking updates, finish those taken in, close the HTTP client.
 
         The sender shares that client: stop the Deliverer first.
         """
-        updater = self._app.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self._app.running:
-            await self._app.stop()
-        await self._gate.drain()
+        await self.stop_updates()
         await self._app.shutdown()
 
     async def download_file(self, file_id: str) -> bytes:
@@ -230,18 +251,29 @@ class PtbChannel:
         return bytes(await _api(file.download_as_bytearray()))
 
     async def _start(self) -> None:
-        try:
-            await self._app.initialize()  # getMe: checks the token against the server
-        except BaseException as exc:
-            # A failed initialize leaves the HTTP client open and Application.shutdown
-            # would skip it ("not initialized"): close it here.
-            await self._app.bot.shutdown()
-            if isinstance(exc, tg.InvalidToken):
-                # PTB's own message quotes the token; ours must not.
-                raise InvalidBotToken(
-                    "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
-                ) from None
-            raise
+        delays = self._backoff.delays()
+        while True:
+            try:
+                await self._app.initialize()  # getMe: checks the token against the server
+                break
+            except (tg.NetworkError, tg.TimedOut) as exc:  # refused, 5xx, timeouts (not BadRequest)
+                if isinstance(exc, tg.BadRequest):
+                    await self._app.bot.shutdown()
+                    raise
+                delay = next(delays)
+                log.warning("Telegram Bot API not reachable (%s); trying again in %.0f s",
+                            _one_line(exc), delay)
+                await asyncio.sleep(delay)
+            except BaseException as exc:
+                # A failed initialize leaves the HTTP client open and Application.shutdown
+                # would skip it ("not initialized"): close it here.
+                await self._app.bot.shutdown()
+                if isinstance(exc, tg.InvalidToken):
+                    # PTB's own message quotes the token; ours must not.
+                    raise InvalidBotToken(
+                        "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): revoked or mistyped"
+                    ) from None
+                raise
         self._gate.bot_username = self._app.bot.username
         await self._publish_menus()
         await self._app.start()

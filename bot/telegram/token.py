@@ -29,3 +29,19 @@ def validate_token(token: str | None, setting: str = "TELEGRAM_BOT_TOKEN") -> st
             f" as issued by @BotFather (got {len(token)} characters)"
         )
     return token
+
+
+class StartBackoff:
+    """How long to wait between attempts at the first contact with the Bot API (getMe)
+    when it cannot be reached: 1 s, 2 s, 4 s ... at most `cap` seconds, for ever — an
+    unreachable API (network down, Telegram or the local Bot API server restarting) is
+    waited out; only a rejected token ends the start."""
+
+    def __init__(self, first: float = 1.0, cap: float = 30.0) -> None:
+        self.first, self.cap = first, cap
+
+    def delays(self):  # type: ignore[no-untyped-def]
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(self.cap, delay * 2)

@@ -4,6 +4,7 @@ next due time, quiet hours in the plan, the shell's hook and the escalation hook
 from __future__ import annotations
 
 import asyncio
+import logging
 import importlib.machinery
 import sys
 import types
@@ -148,3 +149,24 @@ async def test_stopping_mid_backlog_leaves_the_rest_due_and_sends_nothing_twice(
     for case_id in ids:
         [record] = await callbacks_of(app, case_id)
         assert record.state == "sent" and await survey_rows(app, record.id) == 1
+
+
+async def test_stopping_lets_the_running_tick_finish_without_a_cancelled_job(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import bot.scheduler as scheduling
+
+    finished = asyncio.Event()
+
+    async def slow_tick(app_: App, now=None, *, stop=None):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)  # a transaction in flight when the stop comes
+        finished.set()
+        return scheduling.TickReport(app_.now())
+
+    monkeypatch.setattr(scheduling, "tick", slow_tick)
+    caplog.set_level(logging.INFO)
+    scheduler = start_scheduler(app, tick_seconds=3600)
+    await asyncio.sleep(0.1)
+    await stop_scheduler(app, scheduler)
+
+    assert finished.is_set()  # the tick ran to its end; APScheduler did not cancel it
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

@@ -20,7 +20,8 @@ private chats or groups; failures to inject (429, 5xx, a user who blocked the
 bot, a deleted group, messages that can no longer be edited); and what the tests
 read: each chat's transcript as the user would see it (edits applied, keyboards),
 the answers to button presses, every call made, and when each message-creating
-call arrived, checked against the flood limits.
+call arrived, checked against the flood limits (private chats as a token bucket:
+short bursts of 1 + `Limits.private_burst`, then the chat's pace).
 
 Deliberate simplifications: message ids count per chat; an album
 (`sendMediaGroup`) counts as one call against the flood limits, as our limiter
@@ -214,6 +215,7 @@ class Call:
     params: dict[str, Any]
     at: float
     content_type: str  # how the parameters came: JSON, form-urlencoded, multipart, none
+    status: int = 0  # the HTTP status it was answered with (0 while under way)
 
 
 @dataclass
@@ -222,6 +224,7 @@ class _FailureRule:
     error: ApiError
     methods: frozenset[str]
     chat_id: int | None
+    text: str | None = None  # only calls whose text contains this
 
 
 class BotApiStandIn:
@@ -234,8 +237,11 @@ class BotApiStandIn:
         limits: Limits | None = None,
         enforce_limits: bool = True,
         rate_slack: float = 0.0,
+        port: int = 0,
     ) -> None:
         self.token = token
+        # 0: any free port; a fixed one lets a test start the bot before the API answers.
+        self.port = port
         self.bot_user = {
             "id": int(token.split(":")[0]),
             "is_bot": True,
@@ -271,8 +277,10 @@ class BotApiStandIn:
         self._file_numbers = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_001)
         self._failures: list[_FailureRule] = []
+        self._slow: list[list[Any]] = []  # [remaining, seconds, methods]
         self._recent_overall: deque[float] = deque(maxlen=self.limits.overall.count)
         self._recent_by_chat: dict[int, deque[float]] = {}
+        self._private_tat: dict[int, float] = {}  # GCRA state of private chats
         self._poll_generation = 0
         self._new_update = asyncio.Event()
         self._pusher: asyncio.Task[None] | None = None
@@ -316,7 +324,7 @@ class BotApiStandIn:
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.root = f"http://{host}:{port}"
@@ -435,8 +443,10 @@ class BotApiStandIn:
         description: str | None = None,
         methods: Iterable[str] = MESSAGE_METHODS,
         chat_id: int | None = None,
+        text: str | None = None,
     ) -> None:
-        """The next `count` matching calls fail with `status` (and do nothing)."""
+        """The next `count` matching calls fail with `status` (and do nothing); `text`
+        narrows the rule to calls whose text contains it (one message that keeps failing)."""
         if status == 429:
             retry_after = retry_after or 1
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -445,8 +455,13 @@ class BotApiStandIn:
             default = {500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Error")
             error = ApiError(status, description or default)
         self._failures.append(
-            _FailureRule(count, error, frozenset(m.lower() for m in methods), chat_id)
+            _FailureRule(count, error, frozenset(m.lower() for m in methods), chat_id, text)
         )
+
+    def slow_next(self, count: int, seconds: float, *, methods: Iterable[str] = MESSAGE_METHODS) -> None:
+        """The next `count` matching calls are carried out, then answered `seconds` late
+        (a slow server: a client that times out first does not know it went through)."""
+        self._slow.append([count, seconds, frozenset(m.lower() for m in methods)])
 
     def block(self, user: TgUser) -> None:
         """The user blocks the bot."""
@@ -491,6 +506,10 @@ class BotApiStandIn:
         for at, chat_id in self.sends:
             by_chat.setdefault(chat_id, []).append(at)
         for chat_id, stamps in by_chat.items():
+            if chat_id > 0 and self.limits.private_burst:
+                found += _bucket_violations(f"chat {chat_id}", stamps, self.limits.private_chat,
+                                            self.limits.private_burst, self.rate_slack)
+                continue
             rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
             found += _violations(f"chat {chat_id}", stamps, rate, self.rate_slack)
         return found
@@ -505,9 +524,11 @@ class BotApiStandIn:
         handler = self._methods.get(method)
         if handler is None:
             return _reply(ApiError(404, "Not Found").body(), 404)
+        call: Call | None = None
         try:
             params, files = await _read_params(request)
-            self.calls.append(Call(method, params, arrived, request.content_type if request.body_exists else ""))
+            call = Call(method, params, arrived, request.content_type if request.body_exists else "")
+            self.calls.append(call)
             self._injected_failure(method, params)
             if method in MESSAGE_METHODS:
                 self._check_flood(_int(params, "chat_id"), arrived)
@@ -516,8 +537,16 @@ class BotApiStandIn:
                 result = await result
             if method in MESSAGE_METHODS:
                 self._record_send(_int(params, "chat_id"), arrived)
+            for rule in self._slow:
+                if rule[0] > 0 and method in rule[2]:
+                    rule[0] -= 1
+                    await asyncio.sleep(rule[1])
+                    break
         except ApiError as error:
+            if call is not None:
+                call.status = error.code
             return _reply(error.body(), error.code)
+        call.status = 200
         return _reply({"ok": True, "result": result}, 200)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -535,6 +564,8 @@ class BotApiStandIn:
                 continue
             if rule.chat_id is not None and _int(params, "chat_id") != rule.chat_id:
                 continue
+            if rule.text is not None and rule.text not in str(params.get("text", "")):
+                continue
             rule.remaining -= 1
             self.injected.append((method, rule.error.code))
             raise rule.error
@@ -543,10 +574,17 @@ class BotApiStandIn:
         if not self.enforce_limits:
             return
         chat_rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
-        checks = [
-            ("overall", self._recent_overall, self.limits.overall),
-            (f"chat {chat_id}", self._recent_by_chat.get(chat_id, deque()), chat_rate),
-        ]
+        checks = [("overall", self._recent_overall, self.limits.overall)]
+        if chat_id > 0 and self.limits.private_burst:
+            # Private chats allow short bursts: a token bucket (GCRA) of 1 + private_burst.
+            interval = chat_rate.period / chat_rate.count
+            tat = self._private_tat.get(chat_id, -math.inf)
+            if now < tat - self.limits.private_burst * interval - self.rate_slack:
+                self.throttled.append((now, chat_id, f"chat {chat_id}"))
+                retry_after = max(1, math.ceil(tat - self.limits.private_burst * interval - now))
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+        else:
+            checks.append((f"chat {chat_id}", self._recent_by_chat.get(chat_id, deque()), chat_rate))
         for name, recent, rate in checks:
             if len(recent) >= rate.count and now - recent[-rate.count] < rate.period - self.rate_slack:
                 self.throttled.append((now, chat_id, name))
@@ -559,6 +597,9 @@ class BotApiStandIn:
         self._recent_overall.append(now)
         rate = self.limits.group_chat if chat_id < 0 else self.limits.private_chat
         self._recent_by_chat.setdefault(chat_id, deque(maxlen=rate.count)).append(now)
+        if chat_id > 0:
+            interval = rate.period / rate.count
+            self._private_tat[chat_id] = max(self._private_tat.get(chat_id, -math.inf), now) + interval
 
     # ----------------------------------------------------------------- updates
 
@@ -990,4 +1031,16 @@ def _violations(name: str, stamps: list[float], rate: Rate, slack: float) -> lis
         span = stamps[i + rate.count] - stamps[i]
         if span < rate.period - slack:
             found.append(f"{name}: {rate.count + 1} messages within {span:.4f}s (limit {rate.count}/{rate.period}s)")
+    return found
+
+
+def _bucket_violations(name: str, stamps: list[float], rate: Rate, burst: int, slack: float) -> list[str]:
+    """Sends that came while a token bucket of 1 + `burst` refilled at `rate` was empty."""
+    interval = rate.period / rate.count
+    tat, found = -math.inf, []
+    for at in sorted(stamps):
+        if at < tat - burst * interval - slack:
+            found.append(f"{name}: a message {tat - burst * interval - at:.4f}s before the bucket allowed"
+                         f" (limit {rate.count}/{rate.period}s, bursts of {1 + burst})")
+        tat = max(tat, at) + interval
     return found

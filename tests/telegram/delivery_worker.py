@@ -1,0 +1,60 @@
+"""One delivery worker as its own OS process, for the multi-process tests and benches:
+
+    python -m tests.telegram.delivery_worker DATABASE_URL API_ROOT TOKEN [SCALE]
+
+It connects to the Bot API (no updates taken), delivers the outbox with the production
+`Deliverer` and `SqlOutbox`, and exits once no pending row is left for a second (or on
+SIGTERM).  SCALE scales Telegram's limits' periods (0.01 = a hundred times faster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from sqlalchemy import func, select
+
+from bot.delivery import Deliverer, RetryPolicy
+from bot.outbox import SqlOutbox
+from bot.ratelimit import Limits
+from bot.telegram import build_telegram_channel
+from cases.clock import SystemClock
+from storage import models as m
+from storage.db import create_engine, session_maker
+
+
+class _NoCore:
+    async def handle(self, inbound):  # type: ignore[no-untyped-def]
+        raise AssertionError("a delivery worker takes no updates")
+
+
+async def main(url: str, root: str, token: str, scale: float) -> None:
+    engine = create_engine(url)
+    sessions = session_maker(engine)
+    channel = build_telegram_channel("ptb", token, root, _NoCore(), limits=Limits().scaled(scale))
+    await channel.connect()
+    clock = SystemClock()
+    deliverer = Deliverer(SqlOutbox(sessions, clock), channel.sender, now=clock.now, poll_interval=0.1,
+                          retry=RetryPolicy(first_delay=0.2, max_delay=1.0, max_attempts=50))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    task = asyncio.create_task(deliverer.run_forever(stop))
+    print("ready", flush=True)
+    idle = 0
+    while not stop.is_set() and idle < 10:
+        await asyncio.sleep(0.1)
+        async with sessions() as session:
+            pending = await session.scalar(select(func.count()).select_from(m.OutboxMessage)
+                                           .where(m.OutboxMessage.state == "pending"))
+        idle = idle + 1 if not pending else 0
+    stop.set()
+    await task
+    print(f"delivered {deliverer.delivered}", flush=True)
+    await channel.stop()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 0.01))
