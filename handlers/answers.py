@@ -9,10 +9,12 @@ when the words are not an answer to that question (the step then re-asks with ex
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from cases.codes import Urgency
-from cases.when import cn_number, normalise
+from cases.when import Span, When, cn_number, normalise
+from handlers.i18n import t
 
 MAX_ANSWER = 200
 # Particles and politeness around an answer: "两星吧", "不急哈", "没有了哦", "好的，谢谢".
@@ -190,3 +192,30 @@ def _amounts(s: str) -> list[int]:
             jiao = cn_number(m.group(5)) if m.group(5) else 0
             out.append(yuan_n * 100 + (jiao or 0) * 10 if (jiao or 0) < 10 else yuan_n * 100)
     return out
+
+
+# ----------------------------------------------------------------- how a window reads
+def when_label(when: When, locale: str) -> str:
+    """"6月6日（周六）08:00–12:00", "6月6日（周六）08:00 至 6月7日（周日）20:00", "越快越好"."""
+    if when.span == Span.ASAP:
+        return t(locale, "common.when_asap")
+    if when.span == Span.ANYTIME:
+        return t(locale, "common.when_anytime")
+    if when.span == Span.ONGOING:
+        return t(locale, "common.when_ongoing_since", day=_day(when.start, locale)) if when.start \
+            else t(locale, "common.when_ongoing")
+    assert when.start is not None and when.end is not None
+    end, end_clock = when.end, f"{when.end:%H:%M}"
+    if end_clock == "00:00" and end > when.start:
+        end, end_clock = end - timedelta(minutes=1), "24:00"  # midnight closes the day before
+    if end.date() == when.start.date():
+        return t(locale, "common.when_span", day=_day(when.start, locale), start=f"{when.start:%H:%M}", end=end_clock)
+    return t(locale, "common.when_days", first=_day(when.start, locale), start=f"{when.start:%H:%M}",
+             last=_day(end, locale), end=end_clock)
+
+
+def _day(at: datetime | None, locale: str) -> str:
+    assert at is not None
+    months = t(locale, "booking.months").split()
+    weekdays = t(locale, "booking.weekdays").split()
+    return t(locale, "common.when_day", month=months[at.month - 1], day=at.day, weekday=weekdays[at.weekday()])

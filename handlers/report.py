@@ -13,7 +13,8 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, preset_or_typed, text_of
+from handlers.answers import is_done, read_urgency
+from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
@@ -21,6 +22,8 @@ MAX_PHOTOS = 9
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
 TIMES = ("asap", "today", "tomorrow", "weekend")
+# What each time button means, in the words cases.when reads.
+TIME_WORDS = {"asap": "越快越好", "today": "今天", "tomorrow": "明天", "weekend": "这周末"}
 
 
 class S(StrEnum):
@@ -123,7 +126,7 @@ async def ask_photos(ctx: Ctx) -> None:
 
 
 async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
-    """Collect photos until the owner says done."""
+    """Collect photos until the owner says done ("完成", or "没有照片", "不用", "跳过" typed)."""
     if inbound.photo:
         photos = ctx.data.setdefault("photos", [])
         if len(photos) >= MAX_PHOTOS:
@@ -132,8 +135,7 @@ async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
         photos.append(inbound.photo)
         await flows.again(ctx, FLOW)
         return
-    done_words = {"完成", "好了", "跳过", "没有", "done", "skip", "no"}
-    if ctx.picked == "done" or (inbound.text or "").strip().lower() in done_words:
+    if ctx.picked == "done" or is_done(inbound.text):
         await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
         return
     ctx.say(ctx.t("report.photos_hint"))
@@ -179,12 +181,9 @@ async def ask_urgency(ctx: Ctx) -> None:
 
 async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
     """A button, or the owner's own word for it."""
-    value = ctx.picked
-    if value is None and inbound.text:
-        value = {"紧急": "emergency", "加急": "urgent", "急": "urgent", "一般": "normal", "不急": "normal"}.get(
-            inbound.text.strip(), inbound.text.strip().lower())
+    value = ctx.picked if ctx.picked is not None else read_urgency(inbound.text)
     if value not in set(Urgency):
-        ctx.say(ctx.t("report.use_buttons"))
+        ctx.say(ctx.t("report.urgency_hint"))
         return
     ctx.data["urgency"] = value
     await flows.goto(ctx, FLOW, S.TIME)
@@ -197,11 +196,16 @@ async def ask_time(ctx: Ctx) -> None:
 
 
 async def answer_time(ctx: Ctx, inbound: Inbound) -> None:
-    """A button or free text such as 周六上午."""
-    when = preset_or_typed(ctx, inbound, TIMES, "report.time")
-    if when is not None:
-        ctx.data["preferred_time"] = when
-        await flows.goto(ctx, FLOW, S.CONFIRM)
+    """A button or the owner's words ("周六上午", "下班后"), read as a window in the community's
+    zone: the case keeps it, staff see it, and the deadlines never fall after it."""
+    if ctx.picked in TIMES:
+        typed: TypedTime | None = TypedTime(preset_time(ctx, TIME_WORDS[ctx.picked]), ctx.t(f"report.time_{ctx.picked}"))
+    else:
+        typed = time_of(ctx, inbound)
+    if typed is None:
+        return
+    ctx.data.update(preferred_time=typed.text, time_shown=typed.shown(ctx.locale), window=typed.stored())
+    await flows.goto(ctx, FLOW, S.CONFIRM)
 
 
 async def ask_confirm(ctx: Ctx) -> None:
@@ -214,7 +218,7 @@ async def ask_confirm(ctx: Ctx) -> None:
     summary = ctx.t(
         "report.summary", where=where, area=code_name(ctx.locale, "area", d["area"]), what=d["description"],
         category=code_name(ctx.locale, "category", d["category"]), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
-        photos=len(d.get("photos", [])), time=d["preferred_time"],
+        photos=len(d.get("photos", [])), time=d.get("time_shown") or d["preferred_time"],
     )
     ctx.say(summary, ((choice(ctx, ctx.t("report.submit"), "submit"),), nav_row(ctx)))
 
@@ -228,7 +232,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     case = await open_case(
         ctx, kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
         description=d["description"], room_id=d.get("room_id"), place=d.get("place", ""),
-        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"]},
+        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"], **(d.get("window") or {})},
     )
     flows.end(ctx)
     if case.urgency == Urgency.EMERGENCY:
