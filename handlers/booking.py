@@ -5,24 +5,26 @@ owner agreed to, whatever the catalogue says later."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cases.codes import Kind, Urgency
 from cases.records import ServiceItem
+from cases.when import Span, When
 from handlers import flow as flows
 from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
-from handlers.inputs import nav_row, text_of
+from handlers.inputs import nav_row, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
 SLOT_DAYS = 3  # half-day slots offered from tomorrow on
 HALVES = ("am", "pm")
+HALF_HOURS = {"am": (8, 12), "pm": (13, 18)}
 MAX_SLOT_AHEAD = 14  # a slot button older than this (or in the past) is stale
 CONFIRM_WORDS = {"确认", "确认预约", "是", "好", "yes", "ok", "confirm"}
 
@@ -62,6 +64,13 @@ def offered_slots(now: datetime, timezone: str) -> list[tuple[date, str]]:
     """Morning and afternoon of the next days, in the community's local time."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     return [(today + timedelta(days=n), half) for n in range(1, SLOT_DAYS + 1) for half in HALVES]
+
+
+def slot_window(day: date, half: str, timezone: str) -> When:
+    """A half-day slot as the window the team must keep to."""
+    start, end = HALF_HOURS[half]
+    zone = ZoneInfo(timezone)
+    return When(Span.WINDOW, datetime.combine(day, time(start), zone), datetime.combine(day, time(end), zone))
 
 
 def _parse_slot(value: str) -> tuple[date, str] | None:
@@ -180,11 +189,14 @@ async def answer_slot(ctx: Ctx, inbound: Inbound) -> None:
         day, half = parsed
         ctx.data["slot"] = slot_label(day, half, DEFAULT_LOCALE)
         ctx.data["slot_shown"] = slot_label(day, half, ctx.locale)
+        ctx.data["window"] = slot_window(day, half, ctx.policy.timezone).to_json()
     else:
-        typed = text_of(ctx, inbound, max_len=60)
+        # The owner's words ("周六上午", "下班后", "随时"), read as a window; re-asked if unreadable.
+        typed = time_of(ctx, inbound)
         if typed is None:
             return
-        ctx.data["slot"] = ctx.data["slot_shown"] = typed
+        ctx.data["slot"], ctx.data["slot_shown"] = typed.text[:60], typed.shown(ctx.locale)
+        ctx.data["window"] = typed.when.to_json() if typed.when else None
     await flows.goto(ctx, FLOW, S.CONFIRM)
 
 
@@ -225,7 +237,8 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     case = await open_case(
         ctx, kind=Kind.SERVICE, urgency=Urgency.NORMAL, category=item.category,
         description=ctx.data.get("description") or item.name_zh, room_id=ctx.data.get("room_id"),
-        details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh},
+        details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
+                 **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
     )
     assert case.id is not None
     await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now)

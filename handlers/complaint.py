@@ -17,12 +17,14 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, preset_or_typed, text_of
+from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
 COMPLAINT_CATEGORIES = CATEGORIES[Kind.COMPLAINT]
 WHEN = ("now", "days", "long")
+# What each "when" button means, in the words cases.when reads.
+WHEN_WORDS = {"now": "刚才", "days": "这几天", "long": "一直"}
 WANTS = ("fix", "reply", "apology")
 SUBMIT_WORDS = {"提交", "确认", "submit", "yes"}
 
@@ -75,11 +77,19 @@ async def ask_when(ctx: Ctx) -> None:
 
 
 async def answer_when(ctx: Ctx, inbound: Inbound) -> None:
-    """A button or the owner's own words, e.g. 昨晚11点."""
-    when = preset_or_typed(ctx, inbound, WHEN, "complaint.when")
-    if when is not None:
-        ctx.data["when"] = when
-        await flows.goto(ctx, FLOW, S.WHERE)
+    """A button or the owner's own words ("昨晚11点", "前天下午", "这几天"), read as the time it
+    happened; words that are no time (or a time still to come) are asked again, with examples."""
+    if ctx.picked in WHEN:
+        typed: TypedTime | None = TypedTime(preset_time(ctx, WHEN_WORDS[ctx.picked], past=True),
+                                            ctx.t(f"complaint.when_{ctx.picked}"))
+    else:
+        typed = time_of(ctx, inbound, past=True)
+    if typed is None:
+        return
+    ctx.data["when"] = typed.text
+    ctx.data["happened"] = typed.when.to_json() if typed.when else None
+    ctx.data["when_shown"] = typed.shown(ctx.locale)
+    await flows.goto(ctx, FLOW, S.WHERE)
 
 
 async def ask_where(ctx: Ctx) -> None:
@@ -190,7 +200,7 @@ async def ask_confirm(ctx: Ctx) -> None:
     """The summary, to submit or change."""
     d, dash = ctx.data, "-"
     summary = ctx.t(
-        "complaint.summary", what=d["description"], when=d["when"], where=d.get("where") or dash,
+        "complaint.summary", what=d["description"], when=d.get("when_shown") or d["when"], where=d.get("where") or dash,
         who=d.get("who") or dash, want=d["want"], category=code_name(ctx.locale, "category", d["category"]),
     )
     if d.get("urgency") == Urgency.EMERGENCY:
@@ -207,7 +217,8 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     case = await open_case(
         ctx, kind=Kind.COMPLAINT, urgency=d.get("urgency") or Urgency.NORMAL, category=d["category"],
         description=d["description"], room_id=d.get("room_id"), place=(d.get("where") or "")[:200],
-        details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"]},
+        details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"],
+                 **({"happened": d["happened"]} if d.get("happened") else {})},
     )
     flows.end(ctx)
     if case.urgency == Urgency.EMERGENCY:

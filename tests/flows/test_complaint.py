@@ -38,8 +38,11 @@ async def test_complaint_about_staff_goes_to_customer_service(app: App, people: 
     assert "6月2日 09:00 前联系您" in told
     assert (case.kind, case.category, case.urgency, case.team_code) == ("complaint", "general", "normal", "customer_service")
     assert case.status == Status.DISPATCHED and case.place == "客服中心前台" and case.room_id is None
+    # "最近几天" (the button) is kept as said and as the span it means: the three days up to now.
     assert case.details == {"when": "最近几天", "where": "客服中心前台", "who": "前台一位戴眼镜的女工作人员",
-                            "want": "调查清楚并给我答复"}
+                            "want": "调查清楚并给我答复",
+                            "happened": {"span": "ongoing", "start": "2026-05-29T09:00:00+08:00",
+                                         "end": "2026-06-01T09:00:00+08:00"}}
 
     card = people.last(CUSTOMER_SERVICE)
     assert f"【投诉】#{case.id}" in card and "综合服务" in card and "🎯 业主诉求：调查清楚并给我答复" in card
