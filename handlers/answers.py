@@ -9,6 +9,7 @@ when the words are not an answer to that question (the step then re-asks with ex
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,7 +22,7 @@ MAX_ANSWER = 200
 _FILLER = re.compile(r"^嗯+(?=.)|[吧呢啊呀哈哦噢啦了的吗嘛～~!！。.,，、?？…\s]+|谢谢|麻烦了?|请|给个|给|打|我觉得|我看|感觉|应该")
 
 
-def _core(text: str | None) -> str:
+def plain(text: str | None) -> str:
     """The answer's words without emoji, punctuation and filler ("" for nothing usable)."""
     if not text:
         return ""
@@ -33,7 +34,7 @@ def _core(text: str | None) -> str:
 
 def _first(s: str, table: tuple[tuple[tuple[str, ...], object], ...]) -> object | None:
     for words, value in table:
-        if any(w.replace(" ", "") in s for w in words):  # _core took the spaces out
+        if any(w.replace(" ", "") in s for w in words):  # plain took the spaces out
             return value
     return None
 
@@ -52,7 +53,7 @@ _URGENCY = (
 
 def read_urgency(text: str | None) -> str | None:
     """"挺急的" → urgent, "不急" / "一般" → normal, "紧急" → emergency; a code typed as is."""
-    s = _core(text)
+    s = plain(text)
     if s in set(Urgency):
         return s
     value = _first(s, _URGENCY)
@@ -69,13 +70,13 @@ _DONE = re.compile(r"^(完成|完|好|发完|就这些|就这样|没了|没有�
 
 def is_skip(text: str | None) -> bool:
     """"没有", "不用", "跳过", "没有照片", "不需要", "skip": the owner has nothing to add."""
-    s = _core(text)
+    s = plain(text)
     return bool(s) and bool(_SKIP.match(s))
 
 
 def is_done(text: str | None) -> bool:
     """"完成", "发完了", "就这些", "done": the owner has sent all they wanted to (or nothing)."""
-    s = _core(text)
+    s = plain(text)
     return bool(s) and (bool(_DONE.match(s)) or bool(_SKIP.match(s)))
 
 
@@ -83,11 +84,12 @@ def is_done(text: str | None) -> bool:
 _STAR_WORDS = (
     (("非常不满意", "极不满意", "特别不满意", "很不满意", "非常差", "特别差", "极差", "太差", "很差", "超差", "差评", "垃圾",
       "零分", "0分", "太慢", "非常慢", "很慢", "特别慢", "terrible", "awful", "very bad", "very poor"), 1),
-    (("不满意", "不太满意", "不怎么样", "不好", "较差", "比较差", "有点差", "差", "慢", "poor", "bad"), 2),
+    (("不满意", "不太满意", "不怎么样", "不好", "较差", "比较差", "有点差", "差", "慢", "unsatisfied", "dissatisfied", "not satisfied", "poor", "bad"), 2),
     (("一般般", "一般", "还行", "还可以", "凑合", "马马虎虎", "中等", "过得去", "ok", "okay", "average", "so-so"), 3),
     (("非常满意", "十分满意", "特别满意", "很满意", "超满意", "满分", "五星好评", "好评", "非常好", "特别好", "很好", "太好",
+      "very satisfied", "fully satisfied",
       "完美", "很快", "非常快", "特别快", "excellent", "perfect", "great", "very good"), 5),
-    (("比较满意", "满意", "挺好", "不错", "还不错", "蛮好", "好", "快", "good", "fine"), 4),
+    (("比较满意", "满意", "挺好", "不错", "还不错", "蛮好", "好", "快", "satisfied", "good", "fine"), 4),
 )
 _STAR_COUNT = re.compile(r"^[★⭐🌟✨☆]+$")
 _NUMBER_OF_STARS = re.compile(r"([0-9]+|[零〇一二两三四五六七八九十]+|one|two|three|four|five)"
@@ -98,7 +100,7 @@ _EN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 def read_stars(text: str | None) -> int | None:
     """"两星", "2星", "二颗星", "⭐⭐⭐", "4分", "five stars" → the count; "还行" / "一般般" → 3,
     "非常满意" / "满分" → 5, "很差" → 1.  None when it is not a score of 1–5."""
-    s = _core(text)
+    s = plain(text)
     if not s:
         return None
     if _STAR_COUNT.match(s):
@@ -128,7 +130,7 @@ _ASSENT = {"是", "对", "嗯", "好", "行", "可以", "ok", "okay", "done", "y
 
 def read_solved(text: str | None) -> bool | None:
     """"解决了" → True; "没解决" / "还没好" → False; anything else None."""
-    s = _core(text)
+    s = plain(text)
     if not s:
         return None
     if s in ("y", "1") or s in _ASSENT:
@@ -144,7 +146,7 @@ _FREE = ("免费", "不收费", "不收钱", "没收钱", "没收费", "未收�
 _TOTAL = ("一共", "总共", "共计", "合计", "总计", "共", "total")
 _CN_MONEY = "[零〇一二两三四五六七八九十百千万]+"
 _AMOUNT = re.compile(
-    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?:元|块钱?|rmb|yuan)?(?:(\d)角?)?"
+    r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d{1,7})(?![\d,])(?:\.(\d{1,2}))?(?:元|块钱?|rmb|yuan)?(?:(\d)角?)?"
     rf"|({_CN_MONEY})(?:元|块钱?)({_CN_MONEY[:-1]}?)?角?"
 )
 
@@ -154,10 +156,12 @@ def read_fee(text: str | None) -> int | None:
     With several amounts, the one after "共/合计" counts; otherwise it is ambiguous (None)."""
     if not text:
         return None
+    if re.search(r"\d\s+\d", unicodedata.normalize("NFKC", text)):
+        return None  # "5 0" is no 50
     s = normalise(text)
-    if len(s) > MAX_ANSWER:
-        return None
-    s = s.replace("¥", "").replace("￥", "").replace("人民币", "")
+    if len(s) > MAX_ANSWER or re.search(r"\d\.\d{3}|\d[eE]\d", s):
+        return None  # split digits, three decimals, "1e3": not an amount we guess at
+    s = re.sub(r"\s+", "", s).replace("¥", "").replace("￥", "").replace("人民币", "")
     if any(w in s for w in _FREE) or re.search(r"(?<![\d.])(0|零|〇)(\.0+)?(元|块)", s) \
             or re.fullmatch(r"(0|零|〇)(\.0+)?", s):
         return 0
