@@ -41,6 +41,10 @@ async def free_input(ctx: Ctx) -> None:
     if result.urgency == Urgency.EMERGENCY:
         await _emergency(ctx, text, result)
         return
+    from handlers.survey import typed_answer  # a survey question waiting: "两星吧", "解决了" answer it
+
+    if await typed_answer(ctx, text):
+        return
     kind = result.kind if not result.low_confidence else ""
     if kind == Kind.SUGGESTION:
         case = await open_case(ctx, kind=Kind.SUGGESTION, urgency=Urgency.NORMAL, description=text)
