@@ -53,9 +53,11 @@ def preset_or_typed(ctx: Ctx, inbound: Inbound, presets: tuple[str, ...], key: s
 
 
 # ----------------------------------------------------------------- a time, in the owner's words
-# Words of a free description of availability ("工作日晚上都在家", "提前打电话"): kept as a note.
-AVAILABILITY_WORDS = ("在家", "有人", "提前", "打电话", "电话联系", "联系我", "除了", "不在家", "工作日", "上班", "之外",
-                      "call me", "at home")
+# A free description of availability ("工作日白天没人，提前打电话") is kept as a note: conditions
+# and exceptions are more than one window can say, so they are never squeezed into one.
+CONDITION_WORDS = ("工作日", "不在家", "没人", "除了", "之外", "提前", "打电话", "电话联系", "联系我", "先联系", "weekdays",
+                   "call me", "except")
+AVAILABILITY_WORDS = (*CONDITION_WORDS, "在家", "有人", "at home")
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,9 @@ def time_of(ctx: Ctx, inbound: Inbound, *, past: bool = False) -> TypedTime | No
     if text is None:
         return None
     got = read_when(text, ctx.now, ctx.policy.timezone, past=past)
-    if isinstance(got, When):
+    if isinstance(got, When) and (past or not any(w in text.lower() for w in CONDITION_WORDS)):
         return TypedTime(got, text)
-    if not past and got == Problem.UNKNOWN and any(w in text.lower() for w in AVAILABILITY_WORDS):
+    if not past and (isinstance(got, When) or got == Problem.UNKNOWN) and any(w in text.lower() for w in AVAILABILITY_WORDS):
         ctx.say(ctx.t("common.when_noted", text=text))
         return TypedTime(None, text)
     if past:

@@ -198,6 +198,11 @@ async def typed_answer(ctx: Ctx, text: str) -> bool:
         return False
     value: bool | int | None = read_solved(text) if due == "solved" else read_stars(text)
     if value is None:
+        if due != "solved" and any(w in text.lower() for w in ("星", "⭐", "★", "分", "star")):
+            # Meant as a score, but not one of 1–5 ("七星", "0分"): say what counts, ask again.
+            question_text, buttons = question(ctx.locale, record)
+            ctx.say(f"{ctx.t('survey.stars_hint')}\n\n{question_text}", buttons)
+            return True
         return False
     shown = ctx.t("survey.solved_word" if value is True else "survey.unsolved_word") if due == "solved" \
         else ctx.t("survey.stars", n=value)
