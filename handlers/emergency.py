@@ -27,7 +27,7 @@ EMERGENCY_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
                   "持刀", "拿刀", "动刀", "砍人", "抢劫", "闹事", "家暴", "威胁", "跟踪", "intruder", "burglar", "thief",
                   "break-in", "fight", "knife", "attack", "violence")),
     ("flood", ("漏水", "爆管", "水管爆", "水管炸", "管子爆", "爆了", "淹", "进水", "积水", "水漫", "漫水", "倒灌", "溢出",
-               "漫出", "冒水", "喷水", "涌出", "flood", "burst pipe", "water everywhere", "overflow")),
+               "漫出", "漫到", "冒水", "喷水", "涌出", "污水", "粪水", "返水", "flood", "burst pipe", "water everywhere", "overflow")),
 )
 # Which number to call first for each danger (the community's emergency numbers).
 CALL = {"fire": "fire", "medical": "medical", "intruder": "police"}
