@@ -427,17 +427,22 @@ def _words_only(s: str, now: datetime, past: bool) -> When | Problem:
 
 
 # ----------------------------------------------------------------- deadlines that respect the window
-# The least notice a team gets to call before the window opens.
+# The least notice a team gets to accept, however soon the window.
 MIN_NOTICE = timedelta(minutes=30)
+# Accepted at least this long before the window closes, so there is time to go.
+VISIT_LEAD = timedelta(hours=1)
 
 
 def deadlines_within(window: When | None, now: datetime, response_due: datetime,
                      completion_due: datetime) -> tuple[datetime, datetime]:
     """The desk's deadlines pulled in so they never fall after the window the owner asked for:
-    contact (acceptance) before the window opens, the visit done before it closes."""
+    accepted (and the owner called) before the window opens — or, once it is open, in time to
+    go — and the visit done before it closes.  Never sooner than MIN_NOTICE from now."""
     if window is None or window.span != Span.WINDOW or window.end is None or window.end <= now:
         return response_due, completion_due
-    completion = min(completion_due, window.end)
-    start = window.start or now
-    response = min(response_due, max(start, now + MIN_NOTICE), completion)
+    completion = max(min(completion_due, window.end), now + MIN_NOTICE)
+    response = min(response_due, window.end - VISIT_LEAD)
+    if window.start is not None and window.start > now:
+        response = min(response, window.start)
+    response = min(max(response, now + MIN_NOTICE), completion)
     return response, completion

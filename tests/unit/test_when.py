@@ -147,6 +147,11 @@ def test_deadlines_never_fall_after_the_window() -> None:
     response, completion = deadlines_within(afternoon, NOW, NOW + timedelta(hours=24), NOW + timedelta(hours=72))
     assert response == datetime(2026, 6, 1, 13, 0, tzinfo=zone)  # call before the window opens
     assert completion == datetime(2026, 6, 1, 18, 0, tzinfo=zone)  # visit done before it closes
+    # A whole day already begun: accepted in time to go, done before it ends.
+    today = read_when("今天", NOW, ZONE)
+    assert isinstance(today, When)
+    assert deadlines_within(today, NOW, NOW + timedelta(hours=24), NOW + timedelta(hours=72)) == (
+        datetime(2026, 6, 1, 19, 0, tzinfo=zone), datetime(2026, 6, 1, 20, 0, tzinfo=zone))
     # A window far ahead leaves the desk's own deadlines alone.
     later = read_when("下周一", NOW, ZONE)
     assert isinstance(later, When)
