@@ -19,7 +19,7 @@ from handlers.i18n import t
 
 MAX_ANSWER = 200
 # Particles and politeness around an answer: "两星吧", "不急哈", "没有了哦", "好的，谢谢".
-_FILLER = re.compile(r"^嗯+(?=.)|[吧呢啊呀哈哦噢啦了的吗嘛～~!！。.,，、?？…\s]+|谢谢|麻烦了?|请|给个|给|打|我觉得|我看|感觉|应该")
+_FILLER = re.compile(r"^嗯+(?=.)|[吧呢啊呀哈哦噢啦了的吗嘛～~!！。.,，、?？…\s]+|谢谢|麻烦了?|请|给个|[给打](?=[0-9一二两三四五⭐★])|我觉得|我看|感觉|应该")
 
 
 def plain(text: str | None) -> str:
@@ -223,3 +223,50 @@ def _day(at: datetime | None, locale: str) -> str:
     months = t(locale, "booking.months").split()
     weekdays = t(locale, "booking.weekdays").split()
     return t(locale, "common.when_day", month=months[at.month - 1], day=at.day, weekday=weekdays[at.weekday()])
+
+
+# ----------------------------------------------------------------- a category in the owner's words
+# Everyday words for the categories (the display names are matched first; these are for owners
+# who describe rather than name: "邻里纠纷", "漏水的", "保安的问题").
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    # reports
+    "plumbing": ("给排水", "漏水", "水管", "下水", "堵了", "堵塞", "马桶", "水龙头", "地漏", "水压", "没水"),
+    "electrical": ("强弱电", "电路", "插座", "跳闸", "停电", "没电", "灯不亮", "开关", "网络", "门铃", "电线", "电表"),
+    "building": ("土建", "墙", "裂缝", "开裂", "瓷砖", "地砖", "渗水", "门窗", "屋顶", "防水", "天花板"),
+    "elevator": ("电梯",),
+    "facility": ("公共设施", "设施", "路灯", "健身器材", "消防栓", "道闸", "监控"),
+    "security": ("安全", "保安", "可疑", "治安"),
+    # complaints
+    "common": ("共性", "大家都", "整栋", "整个小区"),
+    "housing": ("房屋管理", "房屋", "渗漏"),
+    "equipment": ("设备",),
+    "order": ("秩序", "保安", "停车", "乱停", "门岗", "巡逻", "岗亭"),
+    "general": ("综合服务", "服务", "态度", "客服", "前台", "工作人员", "管家"),
+    "neighbor": ("相邻", "邻里", "邻居", "楼上", "楼下", "隔壁", "对门", "装修噪音"),
+    "developer": ("开发商", "交房", "质量问题", "质保"),
+    "other": ("其它", "其他", "别的", "都不是"),
+    "government": ("政府", "12345", "移送", "街道", "城管"),
+    "environment": ("环境卫生", "环境", "卫生", "垃圾", "保洁", "绿化", "蚊虫", "老鼠", "蟑螂", "异味", "臭"),
+}
+_ASSENT_WORDS = ("对", "是的", "没错", "对的", "就是", "是", "嗯", "好", "可以", "ok", "yes", "right")
+
+
+def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, str], suggested: str = "") -> str | None:
+    """The category the owner typed: its name ("相邻关系"), a yes to the suggestion ("对"),
+    or everyday words for it ("邻里纠纷", "漏水").  `names`: code → display name."""
+    s = plain(text)
+    if not s:
+        return None
+    for code in allowed:
+        if s == plain(names.get(code, "")) or s == code:
+            return code
+    if suggested in allowed and s in _ASSENT_WORDS:
+        return suggested
+    for code in allowed:
+        name = plain(names.get(code, ""))
+        if name and (name in s or (len(s) >= 2 and s in name)):
+            return code
+    for code in allowed:
+        if any(w in s for w in CATEGORY_WORDS.get(code, ())):
+            return code
+    return None

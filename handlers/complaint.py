@@ -13,6 +13,7 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers import flow as flows
 from handlers.casework import open_case
+from handlers.answers import read_category
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
@@ -187,10 +188,11 @@ async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
     """A button, or a category's exact name typed: it decides which desk handles the complaint."""
     picked = ctx.picked
     if picked is None and inbound.text:
-        names = {code_name(ctx.locale, "category", c): c for c in COMPLAINT_CATEGORIES}
-        picked = names.get(inbound.text.strip())
+        # Typed: the name, a yes to the suggestion, or everyday words ("邻里纠纷", "保安的问题").
+        names = {c: code_name(ctx.locale, "category", c) for c in COMPLAINT_CATEGORIES}
+        picked = read_category(inbound.text, COMPLAINT_CATEGORIES, names, ctx.data.get("suggested") or "")
     if picked not in COMPLAINT_CATEGORIES:
-        ctx.say(ctx.t("complaint.use_buttons"))
+        ctx.say(ctx.t("complaint.category_hint"))
         return
     ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.CONFIRM)

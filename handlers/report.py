@@ -13,7 +13,7 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.answers import is_done, read_urgency
+from handlers.answers import is_done, read_category, read_urgency
 from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
@@ -161,11 +161,15 @@ async def ask_category(ctx: Ctx) -> None:
 
 
 async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
-    """Only the buttons answer this step."""
-    if ctx.picked not in CATEGORIES[Kind.REPORT]:
-        ctx.say(ctx.t("report.use_buttons"))
+    """A button, or the category typed: its name or everyday words ("漏水的", "电梯")."""
+    cats = CATEGORIES[Kind.REPORT]
+    picked = ctx.picked
+    if picked is None and inbound.text:
+        picked = read_category(inbound.text, cats, {c: code_name(ctx.locale, "category", c) for c in cats})
+    if picked not in cats:
+        ctx.say(ctx.t("report.category_hint"))
         return
-    ctx.data["category"] = ctx.picked
+    ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.URGENCY)
 
 

@@ -134,3 +134,52 @@ async def test_complaint_time_in_words(app: App, people: People) -> None:
     assert case.response_due_at == local(2, 9)
     card = people.last(SECURITY)
     assert f"#{case.id}" in card and "🕒 发生时间：昨晚十一点左右" in card and "🗓 发生时段：5月31日（周日）23:00–24:00" in card
+
+
+async def test_complaint_category_typed(app: App, people: People) -> None:
+    await bound_owner(people)
+    await people.press("u1", "投诉")
+    await people.say("u1", "楼上装修噪音太大 晚上十点还在电钻")
+    await people.say("u1", "昨晚10点")
+    await people.say("u1", "1-1-101")
+    await people.say("u1", "楼上装修队")
+    await people.say("u1", "希望尽快处理")
+    assert "类别" in people.last("u1")
+    await people.say("u1", "随便吧")
+    assert "没听明白是哪一类" in people.last("u1")
+    await people.say("u1", "邻里纠纷")
+    assert "🏷 类别：相邻关系" in people.last("u1")
+    await people.say("u1", "提交")
+    case = await only_case(app)
+    assert (case.kind, case.category, case.details["who"]) == ("complaint", "neighbor", "楼上装修队")
+
+
+async def test_report_category_typed(app: App, people: People) -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Unsure:  # a classifier that cannot tell the category, so the owner is asked
+        kind: str = "report"
+        urgency: str = "normal"
+        category: str = ""
+        area: str = "home"
+        confidence: float = 0.1
+        keywords: tuple[str, ...] = ()
+        low_confidence: bool = True
+        danger_unsure: bool = False
+
+    app.desk.classifier = type("C", (), {"classify": lambda self, text: Unsure()})()
+    await bound_owner(people)
+    await people.press("u1", "报事报修")
+    await people.press("u1", "我家 1-1-101")
+    await people.say("u1", "家里有个东西坏了")
+    await people.say("u1", "跳过")
+    assert "问题类别" in people.last("u1")
+    await people.say("u1", "漏水的")
+    assert "紧急程度" in people.last("u1")
+    await people.say("u1", "一般")
+    await people.say("u1", "明天上午")
+    await people.say("u1", "提交")
+    case = await only_case(app)
+    assert (case.category, case.team_code) == ("plumbing", "engineering")
+    assert case.details["window"]["start"] == "2026-06-02T08:00:00+08:00"

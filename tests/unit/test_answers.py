@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.answers import is_done, is_skip, read_fee, read_solved, read_stars, read_urgency
+from handlers.answers import is_done, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
 
 HUGE = "急" * 5000
 
@@ -87,3 +87,39 @@ def test_fee_in_words(text: str, cents: int) -> None:
 @pytest.mark.parametrize("text", ["", None, "abc", "🙂", "-5", "材料35人工50", HUGE, "\x00", "很贵"])
 def test_not_a_fee(text: str | None) -> None:
     assert read_fee(text) is None
+
+
+COMPLAINT = ("common", "housing", "equipment", "order", "environment", "general", "neighbor", "developer", "other",
+             "government")
+REPORT = ("plumbing", "electrical", "building", "elevator", "facility", "security", "environment")
+
+
+def names(codes: tuple[str, ...], locale: str = "zh-CN") -> dict[str, str]:
+    from handlers.formatting import code_name
+
+    return {c: code_name(locale, "category", c) for c in codes}
+
+
+@pytest.mark.parametrize("text, suggested, code", [
+    ("相邻关系", "", "neighbor"), ("邻里纠纷", "", "neighbor"), ("楼上邻居的问题", "", "neighbor"),
+    ("对", "order", "order"), ("是的！", "order", "order"), ("保安的问题", "", "order"), ("服务", "general", "general"),
+    ("环境卫生", "", "environment"), ("垃圾没人清", "", "environment"), ("其他", "", "other"), ("12345转来的", "", "government"),
+])
+def test_complaint_category_in_words(text: str, suggested: str, code: str) -> None:
+    assert read_category(text, COMPLAINT, names(COMPLAINT), suggested) == code
+
+
+@pytest.mark.parametrize("text, code", [("给排水", "plumbing"), ("漏水的", "plumbing"), ("电梯", "elevator"),
+                                        ("插座没电", "electrical"), ("墙裂了", "building")])
+def test_report_category_in_words(text: str, code: str) -> None:
+    assert read_category(text, REPORT, names(REPORT)) == code
+
+
+def test_category_in_english() -> None:
+    assert read_category("lift", REPORT, names(REPORT, "en")) == "elevator"
+    assert read_category("Neighbours", COMPLAINT, names(COMPLAINT, "en")) == "neighbor"
+
+
+@pytest.mark.parametrize("text", ["", None, "🙂", "对", "不知道", "x" * 5000])
+def test_no_category(text: str | None) -> None:
+    assert read_category(text, COMPLAINT, names(COMPLAINT)) is None  # "对" with nothing suggested is no answer
