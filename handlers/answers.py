@@ -63,8 +63,9 @@ def read_urgency(text: str | None) -> str | None:
 # ----------------------------------------------------------------- "nothing", at optional steps
 _SKIP = re.compile(
     r"^(没有|没|无|木有|不用|不需要|不要|不必|免了|跳过|略过|省略|不拍|拍不了|没法拍|不方便拍?|不发|不传|暂时没有|暂无"
-    r"|skip|no|none|nope|n/?a|nothing|no photos?|no pictures?)"
-    r"(照片|图片|图|相片|拍照|照相|拍|发|上传|备注|补充|说明|其他|别的|要求|了|啦)*$")
+    r"|不涉及|没什么|没啥|没意见|skip|no|none|nope|n/?a|nothing|no photos?|no pictures?|nobody|no one)"
+    r"(照片|图片|图|相片|拍照|照相|拍|发|上传|备注|补充|说明|其他|别的|要求|具体|人员|地点|对象|人|谁|要说|想说|说|意见"
+    r"|了|啦)*$")
 _DONE = re.compile(r"^(完成|完|好|发完|就这些|就这样|没了|没有了|下一步|继续|ok|okay|done|next|finished|that'?s all)$")
 
 
@@ -270,3 +271,14 @@ def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, s
         if any(w in s for w in CATEGORY_WORDS.get(code, ())):
             return code
     return None
+
+
+# ----------------------------------------------------------------- "yes, submit it"
+_GO_AHEAD = frozenset({"提交", "确认", "确定", "确认提交", "确认预约", "提交投诉", "提交记录", "预约", "没问题", "可以", "行",
+                       "好", "对", "是", "嗯", "就这样", "没错", "ok", "okay", "yes", "y", "submit", "confirm", "sure"})
+
+
+def is_go_ahead(text: str | None) -> bool:
+    """"确认", "好的", "可以", "没问题", "提交吧": yes to a summary shown for confirmation."""
+    s = plain(text)
+    return s in _GO_AHEAD or (s.startswith(("确认", "提交")) and len(s) <= 6 and "不" not in s)

@@ -14,6 +14,7 @@ from cases.records import ServiceItem
 from cases.when import Span, When
 from handlers import flow as flows
 from handlers.casework import open_case
+from handlers.answers import is_go_ahead
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time, money
@@ -26,7 +27,6 @@ SLOT_DAYS = 3  # half-day slots offered from tomorrow on
 HALVES = ("am", "pm")
 HALF_HOURS = {"am": (8, 12), "pm": (13, 18)}
 MAX_SLOT_AHEAD = 14  # a slot button older than this (or in the past) is stale
-CONFIRM_WORDS = {"确认", "确认预约", "是", "好", "yes", "ok", "confirm"}
 
 
 class S(StrEnum):
@@ -226,7 +226,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     if item is None:
         await ask_confirm(ctx)
         return
-    if ctx.picked != "yes" and (inbound.text or "").strip().lower() not in CONFIRM_WORDS:
+    if ctx.picked != "yes" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("booking.use_buttons"))
         return
     if item.price_cents != ctx.data.get("price_cents"):

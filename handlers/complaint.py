@@ -13,7 +13,7 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers import flow as flows
 from handlers.casework import open_case
-from handlers.answers import read_category
+from handlers.answers import is_go_ahead, is_skip, read_category
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
@@ -27,7 +27,6 @@ WHEN = ("now", "days", "long")
 # What each "when" button means, in the words cases.when reads.
 WHEN_WORDS = {"now": "刚才", "days": "这几天", "long": "一直"}
 WANTS = ("fix", "reply", "apology")
-SUBMIT_WORDS = {"提交", "确认", "submit", "yes"}
 
 
 class S(StrEnum):
@@ -105,7 +104,7 @@ async def ask_where(ctx: Ctx) -> None:
 async def answer_where(ctx: Ctx, inbound: Inbound) -> None:
     """Remember the room (the card shows it) or the typed place."""
     owner = await ctx.owner()
-    if ctx.picked == "none":
+    if ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text):  # "没有", "不涉及"
         ctx.data.update(where="", room_id=None)
     elif ctx.picked and ctx.picked.startswith("room:"):
         room = next((r for r in (owner.rooms if owner else ()) if f"room:{r.id}" == ctx.picked), None)
@@ -128,8 +127,8 @@ async def ask_who(ctx: Ctx) -> None:
 
 
 async def answer_who(ctx: Ctx, inbound: Inbound) -> None:
-    """Typed text, or the "nobody in particular" button."""
-    if ctx.picked == "none":
+    """Typed text, or the "nobody in particular" button (or "没有", "不涉及" typed)."""
+    if ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text):
         ctx.data["who"] = ""
     else:
         text = text_of(ctx, inbound, max_len=200)
@@ -212,7 +211,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched, and the owner gets a promised time."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in SUBMIT_WORDS:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("complaint.use_buttons"))
         return
     d = ctx.data

@@ -16,7 +16,7 @@ from cases.permissions import StaffMember
 from cases.privacy import mask_phone
 from cases.records import CallbackRecord, Community
 from handlers import flow as flows
-from handlers.answers import plain, is_skip, read_solved, read_stars
+from handlers.answers import is_go_ahead, is_skip, read_solved, read_stars
 from handlers.callback_outcome import conclude, verdict
 from handlers.cards import alert_replies
 from handlers.casework import owner_replies
@@ -33,7 +33,6 @@ from storage.uow import UnitOfWork
 
 RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
 STARS = ("1", "2", "3", "4", "5")
-SUBMIT_WORDS = {"提交", "确认", "确定", "提交记录", "submit", "yes", "ok"}
 MAX_NOTE = 500
 LIST_LIMIT = 10
 
@@ -229,7 +228,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: recorded as a phone callback by this staff member."""
-    if ctx.picked != "submit" and plain(inbound.text) not in SUBMIT_WORDS:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("phone_callback.use_buttons"))
         return
     staff = await ctx.staff()

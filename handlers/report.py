@@ -13,7 +13,7 @@ from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.answers import is_done, read_category, read_urgency
+from handlers.answers import is_done, is_go_ahead, plain, read_category, read_urgency
 from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
@@ -21,6 +21,7 @@ from handlers.registry import register_flow
 MAX_PHOTOS = 9
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
+HOME_WORDS = frozenset({"我家", "家里", "家", "自己家", "在家", "我家里", "户内", "室内", "屋里", "home", "myhome", "myflat"})
 TIMES = ("asap", "today", "tomorrow", "weekend")
 # What each time button means, in the words cases.when reads.
 TIME_WORDS = {"asap": "越快越好", "today": "今天", "tomorrow": "明天", "weekend": "这周末"}
@@ -55,6 +56,8 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
         typed = text_of(ctx, inbound, max_len=500)
         if typed is None:
             return
+        if plain(typed) in HOME_WORDS and len(owner.rooms) == 1:
+            typed = owner.rooms[0].code  # "我家", "家里": the one home of theirs
         if not ROOM_LIKE.match(typed) and typed not in PUBLIC_WORDS and not ctx.data.get("description"):
             # Owners often describe the problem first ("我家厨房漏水了"): keep it, ask again where.
             ctx.data["description"] = typed
@@ -229,7 +232,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"提交", "确认", "submit", "yes"}:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data

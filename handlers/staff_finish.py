@@ -16,7 +16,7 @@ from handlers.cards import card_replies
 from handlers.casework import owner_replies
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
-from handlers.answers import is_done, read_fee
+from handlers.answers import is_done, is_go_ahead, read_fee
 from handlers.formatting import duration, money
 from handlers.i18n import t
 from handlers.inputs import nav_row, text_of
@@ -147,7 +147,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is done and the owner is asked to confirm."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"确认", "提交", "submit", "yes"}:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data

@@ -18,7 +18,7 @@ from cases.privacy import scrub
 from cases.records import CallbackRecord
 from handlers import flow as flows
 from handlers import phone_callback
-from handlers.answers import read_solved, read_stars
+from handlers.answers import is_skip, read_solved, read_stars
 from handlers.callback_outcome import conclude
 from handlers.context import Ctx
 from handlers.flow import Flow, Step
@@ -237,10 +237,12 @@ async def ask_comment(ctx: Ctx) -> None:
 
 
 async def answer_comment(ctx: Ctx, inbound: Inbound) -> None:
-    """The typed comment submits the survey."""
+    """The typed comment submits the survey ("没有了", "不用了" submit it without one)."""
     comment = text_of(ctx, inbound, max_len=MAX_COMMENT)
     if comment is None:
         return
+    if is_skip(comment):
+        comment = ""
     record = await ctx.uow.callbacks.get(int(ctx.data["callback_id"]))
     case = await ctx.uow.cases.get(record.case_id) if record else None
     if record is None or case is None or not _is_owner(ctx, case):

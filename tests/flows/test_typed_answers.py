@@ -183,3 +183,33 @@ async def test_report_category_typed(app: App, people: People) -> None:
     case = await only_case(app)
     assert (case.category, case.team_code) == ("plumbing", "engineering")
     assert case.details["window"]["start"] == "2026-06-02T08:00:00+08:00"
+
+
+async def test_words_for_home_nothing_and_yes(app: App, people: People) -> None:
+    await bound_owner(people)
+    await people.press("u1", "报事报修")
+    await people.say("u1", "我家")
+    assert "描述" in people.last("u1")
+    await people.say("u1", "阳台的晾衣架掉下来了")
+    await people.say("u1", "不用")
+    await people.say("u1", "一般")
+    await people.say("u1", "周末")
+    await people.say("u1", "好的")
+    case = await only_case(app)
+    assert case.room_id is not None and case.description == "阳台的晾衣架掉下来了"
+    assert case.details["window"] == {"span": "window", "start": "2026-06-06T08:00:00+08:00",
+                                      "end": "2026-06-07T20:00:00+08:00"}
+
+    await people.press("u1", "投诉")
+    await people.say("u1", "小区里的垃圾好几天没人清了")
+    await people.say("u1", "好几天了")
+    await people.say("u1", "不涉及")
+    assert "涉及哪些人员" in people.last("u1")
+    await people.say("u1", "没有具体人员")
+    await people.press("u1", "尽快把问题解决")
+    await people.say("u1", "环境卫生")
+    await people.say("u1", "可以")
+    async with app.uow() as uow:
+        complaint = (await uow.cases.recent(limit=1))[0]
+    assert (complaint.kind, complaint.category, complaint.place) == ("complaint", "environment", "")
+    assert (complaint.details["who"], complaint.details["happened"]["span"]) == ("", "ongoing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.answers import is_done, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
+from handlers.answers import is_done, is_go_ahead, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
 
 HUGE = "急" * 5000
 
@@ -27,7 +27,8 @@ def test_not_an_urgency(text: str | None) -> None:
 
 
 @pytest.mark.parametrize("text", ["没有", "没", "无", "不用", "不用了", "跳过", "没有照片", "没照片哦", "不需要", "不需要了",
-                                  "没有了", "暂时没有", "不方便拍", "skip", "No", "none", "没有图片～", "不用了谢谢"])
+                                  "没有了", "暂时没有", "不方便拍", "skip", "No", "none", "没有图片～", "不用了谢谢",
+                                  "不涉及", "没有具体人员", "没什么要说的", "没有意见"])
 def test_nothing_to_add(text: str) -> None:
     assert is_skip(text) and is_done(text)
 
@@ -123,3 +124,12 @@ def test_category_in_english() -> None:
 @pytest.mark.parametrize("text", ["", None, "🙂", "对", "不知道", "x" * 5000])
 def test_no_category(text: str | None) -> None:
     assert read_category(text, COMPLAINT, names(COMPLAINT)) is None  # "对" with nothing suggested is no answer
+
+
+@pytest.mark.parametrize("text, yes", [
+    ("确认", True), ("提交", True), ("好的", True), ("可以", True), ("没问题", True), ("确认提交吧", True), ("OK", True),
+    ("嗯", True), ("提交投诉", True), ("确认预约", True),
+    ("不确认", False), ("等一下", False), ("", False), (None, False), ("🙂", False), ("确认一下价格是多少啊我想问问", False),
+])
+def test_go_ahead(text: str | None, yes: bool) -> None:
+    assert is_go_ahead(text) is yes
