@@ -275,10 +275,11 @@ def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, s
 
 # ----------------------------------------------------------------- "yes, submit it"
 _GO_AHEAD = frozenset({"提交", "确认", "确定", "确认提交", "确认预约", "提交投诉", "提交记录", "预约", "没问题", "可以", "行",
-                       "好", "对", "是", "嗯", "就这样", "没错", "ok", "okay", "yes", "y", "submit", "confirm", "sure"})
+                       "好", "对", "是", "就这样", "没错", "ok", "okay", "yes", "y", "submit", "confirm", "sure"})
 
 
 def is_go_ahead(text: str | None) -> bool:
-    """"确认", "好的", "可以", "没问题", "提交吧": yes to a summary shown for confirmation."""
+    """"确认", "好的", "可以", "没问题", "提交吧": yes to a summary shown for confirmation (a price
+    among it: a murmur such as "嗯" is not taken as yes)."""
     s = plain(text)
     return s in _GO_AHEAD or (s.startswith(("确认", "提交")) and len(s) <= 6 and "不" not in s)

@@ -241,7 +241,9 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
                  **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
     )
     assert case.id is not None
-    await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now)
+    window = When.from_json(ctx.data.get("window"))
+    span = (window.start, window.end) if window and window.span == Span.WINDOW and window.start and window.end else None
+    await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now, span)
     slot_shown = ctx.data["slot_shown"]
     flows.end(ctx)
     ctx.say(ctx.t("booking.booked", id=case.id, item=item_name(item, ctx.locale), slot=slot_shown,

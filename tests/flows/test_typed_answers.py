@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.bootstrap import App
-from storage import models as m
 from tests.flows.conftest import ENGINEERING, SECURITY, bound_owner
 from tests.flows.helpers import only_case
 from tests.harness import People
@@ -95,8 +92,9 @@ async def test_booking_time_in_words(app: App, people: People) -> None:
     assert case.response_due_at == local(1, 18) and case.completion_due_at == local(1, 21)
     assert "6月1日 18:00 前与您联系确认" in people.last("u1")
     async with app.uow() as uow:
-        slot = await uow.session.scalar(select(m.Booking.slot).where(m.Booking.case_id == case.id))
-    assert slot == "今天下班后"
+        booking = await uow.bookings.for_case(case.id or 0)
+    assert booking is not None and booking.slot == "今天下班后"
+    assert (booking.window_start, booking.window_end) == (local(1, 18), local(1, 21))  # the window, as times
     assert "🗓 时间窗：6月1日（周一）18:00–21:00" in people.last(ENGINEERING)
 
 
@@ -110,6 +108,9 @@ async def test_booking_availability_note_is_kept(app: App, people: People) -> No
     case = await only_case(app)
     assert case.details["slot"] == "工作日白天家里没人，来之前提前打电话" and "window" not in case.details
     assert case.response_due_at == local(2, 9)  # no window: the desk's 24 hours
+    async with app.uow() as uow:
+        booking = await uow.bookings.for_case(case.id or 0)
+    assert booking is not None and (booking.window_start, booking.window_end) == (None, None)
 
 
 async def test_complaint_time_in_words(app: App, people: People) -> None:
