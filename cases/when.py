@@ -179,6 +179,13 @@ def _take_day(s: str, today: date, past: bool, p: _Parts) -> str:
     if m:
         p.day, p.day_exact, p.found = today + timedelta(days=int(m.group(1) or m.group(3))), True, True
         return s.replace(m.group(0), " ", 1)
+    m = re.search(r"(下|这|本|上)个?月(\d{1,2})[日号]?", s)
+    if m:
+        step = {"下": 1, "上": -1}.get(m.group(1), 0)
+        year, month = today.year + (today.month - 1 + step) // 12, (today.month - 1 + step) % 12 + 1
+        p.day = _calendar_day(today, year, month, int(m.group(2)), past)
+        p.day_exact, p.found = True, p.day is not None
+        return s.replace(m.group(0), " ", 1)
     m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?|(\d{1,2})月(\d{1,2})[日号]?|(\d{1,2})/(\d{1,2})"
                   r"|(?<![\d.])(\d{1,2})[日号]", s)
     if m:
@@ -282,7 +289,7 @@ def _in_part(hour: float, part: tuple[float, float] | None, past: bool, pm_bias:
         return hour
     if part is not None:
         if part in PM_PARTS or (part == (11, 14) and hour < 6):
-            return hour + 12 if hour < 12 else hour
+            return hour + 12 if hour < 12 else 23  # "晚上12点": the last hour of the day
         if part == (0, 6) and hour == 12:
             return 0
         return hour

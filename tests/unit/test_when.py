@@ -48,6 +48,9 @@ def window(text: str, *, past: bool = False, now: datetime = NOW) -> tuple[str, 
     ("6月5日下午3点", ("06-05 15:00", "06-05 16:00")),
     ("6月5号", ("06-05 08:00", "06-05 20:00")),
     ("15号", ("06-15 08:00", "06-15 20:00")),
+    ("下个月5号上午", ("07-05 08:00", "07-05 12:00")),
+    ("2026年6月9日", ("06-09 08:00", "06-09 20:00")),
+    ("明天晚上12点", ("06-02 23:00", "06-03 00:00")),
     ("6/3", ("06-03 08:00", "06-03 20:00")),
     ("大后天早上9点", ("06-04 09:00", "06-04 10:00")),
     ("两天后", ("06-03 08:00", "06-03 20:00")),
@@ -166,3 +169,9 @@ def test_deadlines_never_fall_after_the_window() -> None:
     for when in (read_when("越快越好", NOW, ZONE), read_when("随时", NOW, ZONE), None):
         assert deadlines_within(when if isinstance(when, When) else None, NOW, NOW + timedelta(hours=2),
                                 NOW + timedelta(hours=24)) == (NOW + timedelta(hours=2), NOW + timedelta(hours=24))
+
+
+def test_the_communitys_zone_is_used() -> None:
+    got = read_when("今天下午", NOW, "Europe/Berlin")  # 03:00 in Berlin
+    assert isinstance(got, When) and got.start is not None and got.end is not None
+    assert (got.start.isoformat(), got.end.isoformat()) == ("2026-06-01T13:00:00+02:00", "2026-06-01T18:00:00+02:00")
