@@ -94,7 +94,9 @@ async def ask_propose(ctx: Ctx) -> None:
 
 async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
     """Yes starts the flow with the fields filled; no offers the other kinds."""
-    answer = ctx.picked or ("yes" if (inbound.text or "").strip().lower() in {"是", "是的", "对", "好", "yes", "y"} else None)
+    from handlers.answers import is_go_ahead  # "好的", "对的", "可以", "嗯": a yes in words
+
+    answer = ctx.picked or ("yes" if is_go_ahead(inbound.text) or (inbound.text or "").strip() in ("嗯", "嗯嗯") else None)
     if answer == "yes":
         await _start(ctx, ctx.data["kind"])
     elif answer == "no" or ctx.picked is None and inbound.text:
