@@ -188,8 +188,9 @@ async def open_survey(ctx: Ctx) -> CallbackRecord | None:
 async def typed_answer(ctx: Ctx, text: str) -> bool:
     """"两星吧", "还行", "非常满意", "解决了", "还没好" typed while a survey question waits:
     stored like the button, and the next question follows.  False: not an answer to it."""
-    if len(text) > MAX_TYPED:
-        return False
+    starry = any(w in text.lower() for w in ("星", "⭐", "★", "分", "star"))
+    if len(text) > MAX_TYPED or (read_solved(text) is None and read_stars(text) is None and not starry):
+        return False  # no answer to any survey question: no need to look for an open survey
     record = await open_survey(ctx)
     if record is None:
         return False
@@ -198,7 +199,7 @@ async def typed_answer(ctx: Ctx, text: str) -> bool:
         return False
     value: bool | int | None = read_solved(text) if due == "solved" else read_stars(text)
     if value is None:
-        if due != "solved" and any(w in text.lower() for w in ("星", "⭐", "★", "分", "star")):
+        if due != "solved" and starry:
             # Meant as a score, but not one of 1–5 ("七星", "0分"): say what counts, ask again.
             question_text, buttons = question(ctx.locale, record)
             ctx.say(f"{ctx.t('survey.stars_hint')}\n\n{question_text}", buttons)
