@@ -13,8 +13,8 @@ from cases.codes import Kind, Urgency
 from cases.records import ServiceItem
 from cases.when import Span, When
 from handlers import flow as flows
-from handlers.casework import open_case
 from handlers.answers import is_go_ahead
+from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time, money

@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers import flow as flows
-from handlers.casework import open_case
 from handlers.answers import is_go_ahead, is_skip, read_category
+from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice

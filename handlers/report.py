@@ -8,12 +8,12 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers import flow as flows
+from handlers.answers import is_done, is_go_ahead, plain, read_category, read_urgency
 from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.answers import is_done, is_go_ahead, plain, read_category, read_urgency
 from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow

@@ -12,11 +12,11 @@ from cases.codes import Area, Kind
 from cases.lifecycle import Case
 from cases.records import ServiceItem
 from handlers import flow as flows
+from handlers.answers import is_done, is_go_ahead, read_fee
 from handlers.cards import card_replies
 from handlers.casework import owner_replies
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
-from handlers.answers import is_done, is_go_ahead, read_fee
 from handlers.formatting import duration, money
 from handlers.i18n import t
 from handlers.inputs import nav_row, text_of
