@@ -278,8 +278,14 @@ _GO_AHEAD = frozenset({"提交", "确认", "确定", "确认提交", "确认预�
                        "好", "对", "是", "就这样", "没错", "ok", "okay", "yes", "y", "submit", "confirm", "sure"})
 
 
+# Resigned, not agreeing: "好吧" after a summary may mean "fine, whatever" — ask for a clear yes.
+_RELUCTANT = frozenset({"好吧", "行吧", "那好吧", "也行吧", "随便吧", "随便", "算了吧", "那行吧"})
+
+
 def is_go_ahead(text: str | None) -> bool:
     """"确认", "好的", "可以", "没问题", "提交吧": yes to a summary shown for confirmation (a price
     among it: a murmur such as "嗯" is not taken as yes)."""
+    if re.sub(r"[\W_]+", "", normalise(text or "")) in _RELUCTANT:
+        return False
     s = plain(text)
     return s in _GO_AHEAD or (s.startswith(("确认", "提交")) and len(s) <= 6 and "不" not in s)

@@ -191,7 +191,7 @@ async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
         names = {c: code_name(ctx.locale, "category", c) for c in COMPLAINT_CATEGORIES}
         picked = read_category(inbound.text, COMPLAINT_CATEGORIES, names, ctx.data.get("suggested") or "")
     if picked not in COMPLAINT_CATEGORIES:
-        ctx.say(ctx.t("complaint.category_hint"))
+        ctx.say(ctx.t("complaint.category_hint" if ctx.picked is None else "complaint.use_buttons"))
         return
     ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.CONFIRM)

@@ -170,7 +170,7 @@ async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
     if picked is None and inbound.text:
         picked = read_category(inbound.text, cats, {c: code_name(ctx.locale, "category", c) for c in cats})
     if picked not in cats:
-        ctx.say(ctx.t("report.category_hint"))
+        ctx.say(ctx.t("report.category_hint" if ctx.picked is None else "report.use_buttons"))
         return
     ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.URGENCY)

@@ -128,7 +128,7 @@ def test_no_category(text: str | None) -> None:
 
 @pytest.mark.parametrize("text, yes", [
     ("确认", True), ("提交", True), ("好的", True), ("可以", True), ("没问题", True), ("确认提交吧", True), ("OK", True),
-    ("提交投诉", True), ("确认预约", True), ("嗯", False),  # a murmur is no yes to a price
+    ("提交投诉", True), ("确认预约", True), ("嗯", False), ("好吧", False),  # a murmur, a sigh: no yes to a price
     ("不确认", False), ("等一下", False), ("", False), (None, False), ("🙂", False), ("确认一下价格是多少啊我想问问", False),
 ])
 def test_go_ahead(text: str | None, yes: bool) -> None:
