@@ -23,6 +23,7 @@ from typing import Any
 from cases.codes import CATEGORIES, Kind, Urgency
 from cases.errors import IllegalTransition, InvalidInput
 from cases.policy import DeskPolicy
+from cases.when import When, deadlines_within
 
 
 class Status(StrEnum):
@@ -132,6 +133,7 @@ class Case:
         self._require("dispatch", Status.OPEN)
         self._to_team(team, now, policy)
         self.completion_due_at = now + policy.completion[self.urgency]
+        self._keep_within_window(now)
         self._record("dispatched", now, by, data={"team": team})
 
     def accept(self, staff_id: int, now: datetime) -> None:
@@ -258,12 +260,22 @@ class Case:
         self.assignee_id = None
         self.escalation_level = 0
         self.response_due_at = now + policy.response[self.urgency]
+        self._keep_within_window(now)
+
+    def _keep_within_window(self, now: datetime) -> None:
+        """The owner asked for a time window ("今天下午"): the deadlines never fall after it."""
+        window = When.from_json(self.details.get("window"))
+        if window is None or self.response_due_at is None or self.completion_due_at is None:
+            return
+        self.response_due_at, self.completion_due_at = deadlines_within(
+            window, now, self.response_due_at, self.completion_due_at)
 
     def _rework(self, action: str, now: datetime, by: Actor, reason: str, policy: DeskPolicy) -> None:
         previous = self.assignee_id
         # A rework round is a fresh promise to the owner, with fresh deadlines, to the same team.
         self._to_team(self.team_code, now, policy)
         self.completion_due_at = now + policy.completion[self.urgency]
+        self._keep_within_window(now)
         self.rework_round += 1
         self.closed_at = None
         self.confirmed_by = ""

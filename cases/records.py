@@ -110,3 +110,5 @@ class Booking:
     slot: str
     price_cents: int
     price_confirmed_at: datetime
+    window_start: datetime | None = None  # the time asked for, when it is a window
+    window_end: datetime | None = None

@@ -5,27 +5,29 @@ owner agreed to, whatever the catalogue says later."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cases.codes import Kind, Urgency
 from cases.records import ServiceItem
+from cases.when import Span, When
 from handlers import flow as flows
+from handlers.answers import is_go_ahead
 from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
-from handlers.inputs import nav_row, text_of
+from handlers.inputs import nav_row, text_of, time_of
 from handlers.messages import Inbound
 from handlers.numbers import parse_int
 from handlers.registry import register_flow
 
 SLOT_DAYS = 3  # half-day slots offered from tomorrow on
 HALVES = ("am", "pm")
+HALF_HOURS = {"am": (8, 12), "pm": (13, 18)}
 MAX_SLOT_AHEAD = 14  # a slot button older than this (or in the past) is stale
-CONFIRM_WORDS = {"确认", "确认预约", "是", "好", "yes", "ok", "confirm"}
 
 
 class S(StrEnum):
@@ -63,6 +65,13 @@ def offered_slots(now: datetime, timezone: str) -> list[tuple[date, str]]:
     """Morning and afternoon of the next days, in the community's local time."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     return [(today + timedelta(days=n), half) for n in range(1, SLOT_DAYS + 1) for half in HALVES]
+
+
+def slot_window(day: date, half: str, timezone: str) -> When:
+    """A half-day slot as the window the team must keep to."""
+    start, end = HALF_HOURS[half]
+    zone = ZoneInfo(timezone)
+    return When(Span.WINDOW, datetime.combine(day, time(start), zone), datetime.combine(day, time(end), zone))
 
 
 def _parse_slot(value: str) -> tuple[date, str] | None:
@@ -181,11 +190,14 @@ async def answer_slot(ctx: Ctx, inbound: Inbound) -> None:
         day, half = parsed
         ctx.data["slot"] = slot_label(day, half, DEFAULT_LOCALE)
         ctx.data["slot_shown"] = slot_label(day, half, ctx.locale)
+        ctx.data["window"] = slot_window(day, half, ctx.policy.timezone).to_json()
     else:
-        typed = text_of(ctx, inbound, max_len=60)
+        # The owner's words ("周六上午", "下班后", "随时"), read as a window; re-asked if unreadable.
+        typed = time_of(ctx, inbound)
         if typed is None:
             return
-        ctx.data["slot"] = ctx.data["slot_shown"] = typed
+        ctx.data["slot"], ctx.data["slot_shown"] = typed.text[:60], typed.shown(ctx.locale)
+        ctx.data["window"] = typed.when.to_json() if typed.when else None
     await flows.goto(ctx, FLOW, S.CONFIRM)
 
 
@@ -215,7 +227,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     if item is None:
         await ask_confirm(ctx)
         return
-    if ctx.picked != "yes" and (inbound.text or "").strip().lower() not in CONFIRM_WORDS:
+    if ctx.picked != "yes" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("booking.use_buttons"))
         return
     if item.price_cents != ctx.data.get("price_cents"):
@@ -226,10 +238,13 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     case = await open_case(
         ctx, kind=Kind.SERVICE, urgency=Urgency.NORMAL, category=item.category,
         description=ctx.data.get("description") or item.name_zh, room_id=ctx.data.get("room_id"),
-        details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh},
+        details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
+                 **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
     )
     assert case.id is not None
-    await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now)
+    window = When.from_json(ctx.data.get("window"))
+    span = (window.start, window.end) if window and window.span == Span.WINDOW and window.start and window.end else None
+    await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now, span)
     slot_shown = ctx.data["slot_shown"]
     flows.end(ctx)
     ctx.say(ctx.t("booking.booked", id=case.id, item=item_name(item, ctx.locale), slot=slot_shown,

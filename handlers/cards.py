@@ -12,6 +12,8 @@ from cases.lifecycle import Case, Status
 from cases.policy import DeskPolicy
 from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community, Owner
+from cases.when import When
+from handlers.answers import when_label
 from handlers.formatting import code_name, duration, local_time, money
 from handlers.i18n import DEFAULT_LOCALE, t
 from handlers.messages import NORMAL, URGENT, Button, Reply
@@ -119,6 +121,9 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     for key in ("when", "who", "want", "preferred_time", "slot", "item", "price"):
         if case.details.get(key):
             lines.append(t(loc, f"card.detail_{key}", value=clean(str(case.details[key]))))
+    for key in ("window", "happened"):  # the owner's time as a window, read from their words
+        if (when := When.from_json(case.details.get(key))) is not None:
+            lines.append(t(loc, f"card.detail_{key}", value=when_label(when, loc)))
     if case.rework_round:
         lines.append(t(loc, "card.rework", round=case.rework_round))
     transfer = await _last_transfer(uow, case)

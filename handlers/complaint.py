@@ -12,19 +12,21 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers import flow as flows
+from handlers.answers import is_go_ahead, is_skip, read_category
 from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, preset_or_typed, text_of
+from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.registry import register_flow
 
 COMPLAINT_CATEGORIES = CATEGORIES[Kind.COMPLAINT]
 WHEN = ("now", "days", "long")
+# What each "when" button means, in the words cases.when reads.
+WHEN_WORDS = {"now": "刚才", "days": "这几天", "long": "一直"}
 WANTS = ("fix", "reply", "apology")
-SUBMIT_WORDS = {"提交", "确认", "submit", "yes"}
 
 
 class S(StrEnum):
@@ -75,11 +77,19 @@ async def ask_when(ctx: Ctx) -> None:
 
 
 async def answer_when(ctx: Ctx, inbound: Inbound) -> None:
-    """A button or the owner's own words, e.g. 昨晚11点."""
-    when = preset_or_typed(ctx, inbound, WHEN, "complaint.when")
-    if when is not None:
-        ctx.data["when"] = when
-        await flows.goto(ctx, FLOW, S.WHERE)
+    """A button or the owner's own words ("昨晚11点", "前天下午", "这几天"), read as the time it
+    happened; words that are no time (or a time still to come) are asked again, with examples."""
+    if ctx.picked in WHEN:
+        typed: TypedTime | None = TypedTime(preset_time(ctx, WHEN_WORDS[ctx.picked], past=True),
+                                            ctx.t(f"complaint.when_{ctx.picked}"))
+    else:
+        typed = time_of(ctx, inbound, past=True)
+    if typed is None:
+        return
+    ctx.data["when"] = typed.text
+    ctx.data["happened"] = typed.when.to_json() if typed.when else None
+    ctx.data["when_shown"] = typed.shown(ctx.locale)
+    await flows.goto(ctx, FLOW, S.WHERE)
 
 
 async def ask_where(ctx: Ctx) -> None:
@@ -94,7 +104,7 @@ async def ask_where(ctx: Ctx) -> None:
 async def answer_where(ctx: Ctx, inbound: Inbound) -> None:
     """Remember the room (the card shows it) or the typed place."""
     owner = await ctx.owner()
-    if ctx.picked == "none":
+    if ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text):  # "没有", "不涉及"
         ctx.data.update(where="", room_id=None)
     elif ctx.picked and ctx.picked.startswith("room:"):
         room = next((r for r in (owner.rooms if owner else ()) if f"room:{r.id}" == ctx.picked), None)
@@ -117,8 +127,8 @@ async def ask_who(ctx: Ctx) -> None:
 
 
 async def answer_who(ctx: Ctx, inbound: Inbound) -> None:
-    """Typed text, or the "nobody in particular" button."""
-    if ctx.picked == "none":
+    """Typed text, or the "nobody in particular" button (or "没有", "不涉及" typed)."""
+    if ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text):
         ctx.data["who"] = ""
     else:
         text = text_of(ctx, inbound, max_len=200)
@@ -177,10 +187,11 @@ async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
     """A button, or a category's exact name typed: it decides which desk handles the complaint."""
     picked = ctx.picked
     if picked is None and inbound.text:
-        names = {code_name(ctx.locale, "category", c): c for c in COMPLAINT_CATEGORIES}
-        picked = names.get(inbound.text.strip())
+        # Typed: the name, a yes to the suggestion, or everyday words ("邻里纠纷", "保安的问题").
+        names = {c: code_name(ctx.locale, "category", c) for c in COMPLAINT_CATEGORIES}
+        picked = read_category(inbound.text, COMPLAINT_CATEGORIES, names, ctx.data.get("suggested") or "")
     if picked not in COMPLAINT_CATEGORIES:
-        ctx.say(ctx.t("complaint.use_buttons"))
+        ctx.say(ctx.t("complaint.category_hint" if ctx.picked is None else "complaint.use_buttons"))
         return
     ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.CONFIRM)
@@ -190,7 +201,7 @@ async def ask_confirm(ctx: Ctx) -> None:
     """The summary, to submit or change."""
     d, dash = ctx.data, "-"
     summary = ctx.t(
-        "complaint.summary", what=d["description"], when=d["when"], where=d.get("where") or dash,
+        "complaint.summary", what=d["description"], when=d.get("when_shown") or d["when"], where=d.get("where") or dash,
         who=d.get("who") or dash, want=d["want"], category=code_name(ctx.locale, "category", d["category"]),
     )
     if d.get("urgency") == Urgency.EMERGENCY:
@@ -200,14 +211,15 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched, and the owner gets a promised time."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in SUBMIT_WORDS:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("complaint.use_buttons"))
         return
     d = ctx.data
     case = await open_case(
         ctx, kind=Kind.COMPLAINT, urgency=d.get("urgency") or Urgency.NORMAL, category=d["category"],
         description=d["description"], room_id=d.get("room_id"), place=(d.get("where") or "")[:200],
-        details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"]},
+        details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"],
+                 **({"happened": d["happened"]} if d.get("happened") else {})},
     )
     flows.end(ctx)
     if case.urgency == Urgency.EMERGENCY:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from cases.when import Problem, Span, When, read_when
+from handlers.answers import when_label
 from handlers.context import Ctx
+from handlers.i18n import DEFAULT_LOCALE
 from handlers.messages import Button, Inbound
 
 BACK_WORDS = frozenset({"返回", "上一步", "back", "/back"})
@@ -45,3 +50,54 @@ def preset_or_typed(ctx: Ctx, inbound: Inbound, presets: tuple[str, ...], key: s
     if ctx.picked in presets:
         return ctx.t(f"{key}_{ctx.picked}")
     return text_of(ctx, inbound, max_len=max_len)
+
+
+# ----------------------------------------------------------------- a time, in the owner's words
+# A free description of availability ("工作日白天没人，提前打电话") is kept as a note: conditions
+# and exceptions are more than one window can say, so they are never squeezed into one.
+CONDITION_WORDS = ("工作日", "不在家", "没人", "除了", "之外", "提前", "打电话", "电话联系", "联系我", "先联系", "weekdays",
+                   "call me", "except")
+AVAILABILITY_WORDS = (*CONDITION_WORDS, "在家", "有人", "at home")
+
+
+@dataclass(frozen=True)
+class TypedTime:
+    when: When | None  # None: a note about availability, no window
+    text: str          # the owner's words (or the pressed preset's label)
+
+    def shown(self, locale: str = DEFAULT_LOCALE) -> str:
+        """The owner's words with the window they were read as: "今天下午（6月1日（周一）13:00–18:00）"."""
+        if self.when is None:
+            return self.text
+        label = when_label(self.when, locale)
+        return label if self.text in label else f"{self.text}（{label}）"
+
+    def stored(self) -> dict[str, object]:
+        return {"window": self.when.to_json()} if self.when is not None else {}
+
+
+def time_of(ctx: Ctx, inbound: Inbound, *, past: bool = False) -> TypedTime | None:
+    """The owner's typed time as a window in the community's zone, or None after a re-ask
+    with examples (a free note about availability is kept as it is, looking ahead)."""
+    text = text_of(ctx, inbound, max_len=100)
+    if text is None:
+        return None
+    got = read_when(text, ctx.now, ctx.policy.timezone, past=past)
+    if isinstance(got, When) and (past or not any(w in text.lower() for w in CONDITION_WORDS)):
+        return TypedTime(got, text)
+    if not past and (isinstance(got, When) or got == Problem.UNKNOWN) and any(w in text.lower() for w in AVAILABILITY_WORDS):
+        ctx.say(ctx.t("common.when_noted", text=text))
+        return TypedTime(None, text)
+    if past:
+        ctx.say(ctx.t("common.past_future" if got == Problem.FUTURE else "common.past_unknown",
+                      examples=ctx.t("common.past_examples")))
+    else:
+        key = {Problem.PAST: "common.when_past", Problem.TOO_FAR: "common.when_too_far"}.get(got, "common.when_unknown")
+        ctx.say(ctx.t(key, examples=ctx.t("common.when_examples")))
+    return None
+
+
+def preset_time(ctx: Ctx, words: str, *, past: bool = False) -> When:
+    """A time button's meaning ("今天", "这周末") as a window; the desk's own words always read."""
+    got = read_when(words, ctx.now, ctx.policy.timezone, past=past)
+    return got if isinstance(got, When) else When(Span.ASAP, ctx.now)

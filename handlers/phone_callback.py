@@ -16,6 +16,7 @@ from cases.permissions import StaffMember
 from cases.privacy import mask_phone
 from cases.records import CallbackRecord, Community
 from handlers import flow as flows
+from handlers.answers import is_go_ahead, is_skip, read_solved, read_stars
 from handlers.callback_outcome import conclude, verdict
 from handlers.cards import alert_replies
 from handlers.casework import owner_replies
@@ -138,8 +139,10 @@ def _stars(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
 
 
 def _picked_star(ctx: Ctx, inbound: Inbound) -> int | None:
-    value = ctx.picked if ctx.picked is not None else (inbound.text or "").strip()
-    return int(value) if value in STARS else None
+    """A star button, or what the owner said as the butler types it: "3", "两星", "还行", "非常满意"."""
+    if ctx.picked is not None:
+        return int(ctx.picked) if ctx.picked in STARS else None
+    return read_stars(inbound.text)
 
 
 async def ask_solved(ctx: Ctx) -> None:
@@ -150,11 +153,12 @@ async def ask_solved(ctx: Ctx) -> None:
 
 
 async def answer_solved(ctx: Ctx, inbound: Inbound) -> None:
-    """Only the buttons answer."""
-    if ctx.picked not in ("1", "0"):
-        ctx.say(ctx.t("phone_callback.use_buttons"))
+    """A button, or the owner's words typed: "解决了", "没解决", "还没好"."""
+    solved = {"1": True, "0": False}.get(ctx.picked or "") if ctx.picked is not None else read_solved(inbound.text)
+    if solved is None:
+        ctx.say(ctx.t("phone_callback.use_solved"))
         return
-    ctx.data["solved"] = ctx.picked == "1"
+    ctx.data["solved"] = solved
     await flows.goto(ctx, FLOW, S.SPEED)
 
 
@@ -164,7 +168,7 @@ async def ask_speed(ctx: Ctx) -> None:
 
 
 async def answer_speed(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a digit 1–5."""
+    """A star button, or a score in words."""
     score = _picked_star(ctx, inbound)
     if score is None:
         ctx.say(ctx.t("phone_callback.use_stars"))
@@ -179,7 +183,7 @@ async def ask_attitude(ctx: Ctx) -> None:
 
 
 async def answer_attitude(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a digit 1–5."""
+    """A star button, or a score in words."""
     score = _picked_star(ctx, inbound)
     if score is None:
         ctx.say(ctx.t("phone_callback.use_stars"))
@@ -204,7 +208,7 @@ async def ask_note(ctx: Ctx) -> None:
 
 async def answer_note(ctx: Ctx, inbound: Inbound) -> None:
     """Free text, or "nothing" when the owner was satisfied."""
-    if ctx.picked == "none" and not _unsatisfied(ctx):
+    if (ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text)) and not _unsatisfied(ctx):
         ctx.data["note"] = ""
     else:
         note = text_of(ctx, inbound, max_len=MAX_NOTE)
@@ -224,7 +228,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: recorded as a phone callback by this staff member."""
-    if ctx.picked != "submit":
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("phone_callback.use_buttons"))
         return
     staff = await ctx.staff()

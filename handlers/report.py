@@ -8,12 +8,13 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers import flow as flows
+from handlers.answers import is_done, is_go_ahead, plain, read_category, read_urgency
 from handlers.casework import open_case
 from handlers.context import Ctx
 from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name, local_time
-from handlers.inputs import nav_row, preset_or_typed, text_of
+from handlers.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.messages import Inbound
 from handlers.numbers import parse_int
 from handlers.registry import register_flow
@@ -21,7 +22,10 @@ from handlers.registry import register_flow
 MAX_PHOTOS = 9
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
+HOME_WORDS = frozenset({"我家", "家里", "家", "自己家", "在家", "我家里", "户内", "室内", "屋里", "home", "myhome", "myflat"})
 TIMES = ("asap", "today", "tomorrow", "weekend")
+# What each time button means, in the words cases.when reads.
+TIME_WORDS = {"asap": "越快越好", "today": "今天", "tomorrow": "明天", "weekend": "这周末"}
 
 
 class S(StrEnum):
@@ -53,6 +57,8 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
         typed = text_of(ctx, inbound, max_len=500)
         if typed is None:
             return
+        if plain(typed) in HOME_WORDS and len(owner.rooms) == 1:
+            typed = owner.rooms[0].code  # "我家", "家里": the one home of theirs
         if not ROOM_LIKE.match(typed) and typed not in PUBLIC_WORDS and not ctx.data.get("description"):
             # Owners often describe the problem first ("我家厨房漏水了"): keep it, ask again where.
             ctx.data["description"] = typed
@@ -124,7 +130,7 @@ async def ask_photos(ctx: Ctx) -> None:
 
 
 async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
-    """Collect photos until the owner says done."""
+    """Collect photos until the owner says done ("完成", or "没有照片", "不用", "跳过" typed)."""
     if inbound.photo:
         photos = ctx.data.setdefault("photos", [])
         if len(photos) >= MAX_PHOTOS:
@@ -133,8 +139,7 @@ async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
         photos.append(inbound.photo)
         await flows.again(ctx, FLOW)
         return
-    done_words = {"完成", "好了", "跳过", "没有", "done", "skip", "no"}
-    if ctx.picked == "done" or (inbound.text or "").strip().lower() in done_words:
+    if ctx.picked == "done" or is_done(inbound.text):
         await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
         return
     ctx.say(ctx.t("report.photos_hint"))
@@ -160,11 +165,15 @@ async def ask_category(ctx: Ctx) -> None:
 
 
 async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
-    """Only the buttons answer this step."""
-    if ctx.picked not in CATEGORIES[Kind.REPORT]:
-        ctx.say(ctx.t("report.use_buttons"))
+    """A button, or the category typed: its name or everyday words ("漏水的", "电梯")."""
+    cats = CATEGORIES[Kind.REPORT]
+    picked = ctx.picked
+    if picked is None and inbound.text:
+        picked = read_category(inbound.text, cats, {c: code_name(ctx.locale, "category", c) for c in cats})
+    if picked not in cats:
+        ctx.say(ctx.t("report.category_hint" if ctx.picked is None else "report.use_buttons"))
         return
-    ctx.data["category"] = ctx.picked
+    ctx.data["category"] = picked
     await flows.goto(ctx, FLOW, S.URGENCY)
 
 
@@ -180,12 +189,9 @@ async def ask_urgency(ctx: Ctx) -> None:
 
 async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
     """A button, or the owner's own word for it."""
-    value = ctx.picked
-    if value is None and inbound.text:
-        value = {"紧急": "emergency", "加急": "urgent", "急": "urgent", "一般": "normal", "不急": "normal"}.get(
-            inbound.text.strip(), inbound.text.strip().lower())
+    value = ctx.picked if ctx.picked is not None else read_urgency(inbound.text)
     if value not in set(Urgency):
-        ctx.say(ctx.t("report.use_buttons"))
+        ctx.say(ctx.t("report.urgency_hint"))
         return
     ctx.data["urgency"] = value
     await flows.goto(ctx, FLOW, S.TIME)
@@ -198,11 +204,16 @@ async def ask_time(ctx: Ctx) -> None:
 
 
 async def answer_time(ctx: Ctx, inbound: Inbound) -> None:
-    """A button or free text such as 周六上午."""
-    when = preset_or_typed(ctx, inbound, TIMES, "report.time")
-    if when is not None:
-        ctx.data["preferred_time"] = when
-        await flows.goto(ctx, FLOW, S.CONFIRM)
+    """A button or the owner's words ("周六上午", "下班后"), read as a window in the community's
+    zone: the case keeps it, staff see it, and the deadlines never fall after it."""
+    if ctx.picked in TIMES:
+        typed: TypedTime | None = TypedTime(preset_time(ctx, TIME_WORDS[ctx.picked]), ctx.t(f"report.time_{ctx.picked}"))
+    else:
+        typed = time_of(ctx, inbound)
+    if typed is None:
+        return
+    ctx.data.update(preferred_time=typed.text, time_shown=typed.shown(ctx.locale), window=typed.stored())
+    await flows.goto(ctx, FLOW, S.CONFIRM)
 
 
 async def ask_confirm(ctx: Ctx) -> None:
@@ -215,21 +226,21 @@ async def ask_confirm(ctx: Ctx) -> None:
     summary = ctx.t(
         "report.summary", where=where, area=code_name(ctx.locale, "area", d["area"]), what=d["description"],
         category=code_name(ctx.locale, "category", d["category"]), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
-        photos=len(d.get("photos", [])), time=d["preferred_time"],
+        photos=len(d.get("photos", [])), time=d.get("time_shown") or d["preferred_time"],
     )
     ctx.say(summary, ((choice(ctx, ctx.t("report.submit"), "submit"),), nav_row(ctx)))
 
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"提交", "确认", "submit", "yes"}:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data
     case = await open_case(
         ctx, kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
         description=d["description"], room_id=d.get("room_id"), place=d.get("place", ""),
-        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"]},
+        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"], **(d.get("window") or {})},
     )
     flows.end(ctx)
     if case.urgency == Urgency.EMERGENCY:

@@ -41,6 +41,10 @@ async def free_input(ctx: Ctx) -> None:
     if result.urgency == Urgency.EMERGENCY:
         await _emergency(ctx, text, result)
         return
+    from handlers.survey import typed_answer  # a survey question waiting: "两星吧", "解决了" answer it
+
+    if await typed_answer(ctx, text):
+        return
     kind = result.kind if not result.low_confidence else ""
     if kind == Kind.SUGGESTION:
         case = await open_case(ctx, kind=Kind.SUGGESTION, urgency=Urgency.NORMAL, description=text)
@@ -90,7 +94,9 @@ async def ask_propose(ctx: Ctx) -> None:
 
 async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
     """Yes starts the flow with the fields filled; no offers the other kinds."""
-    answer = ctx.picked or ("yes" if (inbound.text or "").strip().lower() in {"是", "是的", "对", "好", "yes", "y"} else None)
+    from handlers.answers import is_go_ahead  # "好的", "对的", "可以", "嗯": a yes in words
+
+    answer = ctx.picked or ("yes" if is_go_ahead(inbound.text) or (inbound.text or "").strip() in ("嗯", "嗯嗯") else None)
     if answer == "yes":
         await _start(ctx, ctx.data["kind"])
     elif answer == "no" or ctx.picked is None and inbound.text:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from cases.codes import Area, Kind, Urgency
 from cases.errors import StaleCase
-from cases.lifecycle import Actor, Status
+from cases.lifecycle import Actor, Case, Status
+from cases.when import Span, When
+from handlers.answers import when_label
 from handlers.cards import alert_replies, card_buttons, card_replies, card_text, staff_name, where_of
 from handlers.casework import owner_replies
 from handlers.context import Ctx
@@ -26,6 +29,31 @@ log = logging.getLogger("wuye.staff")
 
 # One call for help is enough; pressing again within this time only says it was sent.
 HELP_COOLDOWN = timedelta(minutes=10)
+
+
+# ----------------------------------------------------------------- what the owner hears, per kind of case
+def accepted_key(case: Case, now: datetime) -> str:
+    """The owner's "accepted" message fits the case: immediate dispatch for an emergency, a
+    visit for a home repair or a service (at the owner's window when they gave one), someone on
+    site for a shared area, a call back for a complaint, a question or a suggestion."""
+    if case.urgency == Urgency.EMERGENCY:
+        return "progress.accepted_emergency"
+    if case.kind in (Kind.COMPLAINT, Kind.INQUIRY, Kind.SUGGESTION):
+        return f"progress.accepted_{case.kind}"
+    window = When.from_json(case.details.get("window"))
+    if window is not None and window.span == Span.WINDOW and window.end and window.end > now:
+        return "progress.accepted_window"
+    if case.kind == Kind.SERVICE:
+        return "progress.accepted_service"
+    if case.kind == Kind.REPORT and case.area == Area.PUBLIC:
+        return "progress.accepted_public"
+    return "progress.accepted"
+
+
+def started_key(case: Case) -> str:
+    """"Arrived" for work on site; "working on it" for a complaint, a question or a suggestion."""
+    return "progress.started_handling" if case.kind in (Kind.COMPLAINT, Kind.INQUIRY, Kind.SUGGESTION) \
+        else "progress.started"
 
 
 @case_action("accept")
@@ -57,8 +85,10 @@ async def accept(ctx: Ctx, pressed: CaseAction) -> None:
     phone = await ctx.uow.directory.staff_phone(staff.id)
     assert case.accepted_at is not None
     contact_by = case.accepted_at + ctx.policy.response[case.urgency]
-    for reply in await owner_replies(ctx.uow, case, "progress.accepted", name=staff.name, phone=phone or "-",
-                                     team=team_name(case.team_code), by=at(contact_by, ctx.policy)):
+    window = When.from_json(case.details.get("window"))
+    for reply in await owner_replies(ctx.uow, case, accepted_key(case, ctx.now), name=staff.name, phone=phone or "-",
+                                     team=team_name(case.team_code), by=at(contact_by, ctx.policy),
+                                     window=lambda locale: when_label(window, locale) if window else "-"):
         ctx.send(reply)
     await tell_first_responder(ctx, case, "staff.fr_accepted", name=staff.name,
                                team=code_name(ctx.locale, "team", case.team_code))
@@ -81,7 +111,8 @@ async def start(ctx: Ctx, pressed: CaseAction) -> None:
     for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now):
         ctx.send(reply)
     worker = await staff_name(ctx.uow, case.assignee_id)
-    for reply in await owner_replies(ctx.uow, case, "progress.started", name=worker):
+    for reply in await owner_replies(ctx.uow, case, started_key(case), name=worker,
+                                     kind=lambda locale: code_name(locale, "kind", case.kind)):
         ctx.send(reply)
     ctx.answer = ctx.t("staff.started_toast", id=case.id)
 

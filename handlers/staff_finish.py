@@ -5,15 +5,14 @@ asked to accept the work (验收) with "confirm" / "not solved" buttons."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
-from decimal import Decimal
 from enum import StrEnum
 
 from cases.codes import Area, Kind
 from cases.lifecycle import Case
 from cases.records import ServiceItem
 from handlers import flow as flows
+from handlers.answers import is_done, is_go_ahead, read_fee
 from handlers.cards import card_replies
 from handlers.casework import owner_replies
 from handlers.context import Ctx
@@ -32,7 +31,6 @@ MAX_PHOTOS = 9
 MAX_NOTE = 300
 # ¥100,000: a bigger number for a household job is a typo, not a price.
 MAX_FEE_CENTS = 10_000_000
-_AMOUNT = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
 
 
 class S(StrEnum):
@@ -56,12 +54,9 @@ async def booked_price(ctx: Ctx, case: Case) -> int | None:
 
 
 def parse_fee(text: str) -> int | None:
-    """"50", "80.5", "¥120", "120元" → cents; None if it is not an amount."""
-    cleaned = text.strip().replace("¥", "").replace("￥", "").replace("元", "").replace(",", "").strip()
-    match = _AMOUNT.match(cleaned)
-    if not match:
-        return None
-    return int(Decimal(cleaned) * 100)
+    """"50", "80.5", "¥120", "材料费35元", "收了三十五块", "免费" → cents; None if it is not an amount
+    (or several amounts without a total: the worker is asked again)."""
+    return read_fee(text)
 
 
 @case_action("finish")
@@ -106,7 +101,7 @@ async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
         photos.append(inbound.photo)
         await flows.again(ctx, FLOW)
         return
-    if ctx.picked == "done" or (inbound.text or "").strip().lower() in {"完成", "跳过", "没有", "done", "skip"}:
+    if ctx.picked == "done" or is_done(inbound.text):
         await flows.goto(ctx, FLOW, S.FEE if ctx.data["charges"] else S.CONFIRM)
         return
     ctx.say(ctx.t("staff.photos_hint"))
@@ -128,7 +123,7 @@ async def answer_fee(ctx: Ctx, inbound: Inbound) -> None:
     elif ctx.picked == "free":
         fee = 0
     else:
-        text = text_of(ctx, inbound, max_len=20)
+        text = text_of(ctx, inbound, max_len=60)
         if text is None:
             return
         fee = parse_fee(text)
@@ -152,7 +147,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is done and the owner is asked to confirm."""
-    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"确认", "提交", "submit", "yes"}:
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data

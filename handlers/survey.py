@@ -13,11 +13,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cases.callbacks import unsatisfied
-from cases.lifecycle import Case
+from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import CallbackRecord
 from handlers import flow as flows
 from handlers import phone_callback
+from handlers.answers import is_skip, read_solved, read_stars
 from handlers.callback_outcome import conclude
 from handlers.context import Ctx
 from handlers.flow import Flow, Step
@@ -146,17 +147,67 @@ async def pressed(ctx: Ctx, answer: SurveyAnswer) -> None:
     if value is None:
         _refuse(ctx, "common.expired")
         return
-    if not await ctx.uow.callbacks.record_answer(record.id, SCORED[answer.question], value):
+    if not await _store(ctx, record, answer.question, value):
         _refuse(ctx, "survey.already_answered")  # the same question, answered a moment ago elsewhere
-        return
-    record = await ctx.uow.callbacks.get(record.id)
-    assert record is not None
-    if next_question(record) == "comment" and not ctx.state.flow:
+
+
+async def _store(ctx: Ctx, record: CallbackRecord, asked: str, value: bool | int, heading: str = "") -> bool:
+    """Keep one answer, then ask the next question (the comment can simply be typed)."""
+    if not await ctx.uow.callbacks.record_answer(record.id, SCORED[asked], value):
+        return False
+    fresh = await ctx.uow.callbacks.get(record.id)
+    assert fresh is not None
+    if next_question(fresh) == "comment" and not ctx.state.flow:
         # Nothing else in progress: the owner can simply type the comment.
-        await flows.begin(ctx, FLOW, callback_id=record.id)
-        return
-    text, buttons = question(ctx.locale, record)
-    ctx.say(text, buttons)
+        if heading:
+            ctx.say(heading)
+        await flows.begin(ctx, FLOW, callback_id=fresh.id)
+        return True
+    text, buttons = question(ctx.locale, fresh)
+    ctx.say(f"{heading}\n\n{text}" if heading else text, buttons)
+    return True
+
+
+# ----------------------------------------------------------------- answers typed instead of pressed
+MAX_TYPED = 30  # longer messages are something else the owner wants to say
+
+
+async def open_survey(ctx: Ctx) -> CallbackRecord | None:
+    """The newest survey this owner (or unbound reporter) can still answer in chat."""
+    owner = await ctx.owner()
+    cases = (await ctx.uow.cases.for_owner(owner.id) if owner else
+             await ctx.uow.cases.for_reporter(ctx.inbound.channel, ctx.identity.chat_id))
+    found: list[CallbackRecord] = []
+    for case in cases:
+        if case.status != Status.CLOSED:
+            continue  # a survey is only open on a closed case
+        found += [r for r in await ctx.uow.callbacks.for_case(case.id or 0) if r.state in OPEN_STATES and r.sent_at]
+    return max(found, key=lambda r: r.sent_at or r.due_at, default=None)
+
+
+async def typed_answer(ctx: Ctx, text: str) -> bool:
+    """"两星吧", "还行", "非常满意", "解决了", "还没好" typed while a survey question waits:
+    stored like the button, and the next question follows.  False: not an answer to it."""
+    starry = any(w in text.lower() for w in ("星", "⭐", "★", "分", "star"))
+    if len(text) > MAX_TYPED or (read_solved(text) is None and read_stars(text) is None and not starry):
+        return False  # no answer to any survey question: no need to look for an open survey
+    record = await open_survey(ctx)
+    if record is None:
+        return False
+    due = next_question(record)
+    if due == "comment":
+        return False
+    value: bool | int | None = read_solved(text) if due == "solved" else read_stars(text)
+    if value is None:
+        if due != "solved" and starry:
+            # Meant as a score, but not one of 1–5 ("七星", "0分"): say what counts, ask again.
+            question_text, buttons = question(ctx.locale, record)
+            ctx.say(f"{ctx.t('survey.stars_hint')}\n\n{question_text}", buttons)
+            return True
+        return False
+    shown = ctx.t("survey.solved_word" if value is True else "survey.unsolved_word") if due == "solved" \
+        else ctx.t("survey.stars", n=value)
+    return await _store(ctx, record, due, value, heading=ctx.t("survey.noted", answer=shown))
 
 
 def _value(answer: SurveyAnswer) -> bool | int | None:
@@ -187,10 +238,12 @@ async def ask_comment(ctx: Ctx) -> None:
 
 
 async def answer_comment(ctx: Ctx, inbound: Inbound) -> None:
-    """The typed comment submits the survey."""
+    """The typed comment submits the survey ("没有了", "不用了" submit it without one)."""
     comment = text_of(ctx, inbound, max_len=MAX_COMMENT)
     if comment is None:
         return
+    if is_skip(comment):
+        comment = ""
     record = await ctx.uow.callbacks.get(int(ctx.data["callback_id"]))
     case = await ctx.uow.cases.get(record.case_id) if record else None
     if record is None or case is None or not _is_owner(ctx, case):

@@ -14,6 +14,8 @@ from tests.flows.helpers import all_cases, choose_kind, only_case, pick, restart
 from tests.harness import People
 
 ENVIRONMENT = "环境部群"
+# The slot button "6月2日（周二）上午" as the window the team keeps to.
+TUESDAY_MORNING = {"span": "window", "start": "2026-06-02T08:00:00+08:00", "end": "2026-06-02T12:00:00+08:00"}
 SECURITY = "秩序部群"
 
 
@@ -44,7 +46,7 @@ async def test_book_a_lamp_installation(app: App, people: People) -> None:
     case = await only_case(app)
     assert people.last("u1").startswith(f"✅ 预约成功，工单号 #{case.id}：灯具安装，6月2日（周二）上午，价格 ¥50/盏")
     assert (case.kind, case.category, case.team_code, case.urgency) == ("service", "home_repair", "engineering", "normal")
-    assert case.details == {"item": "灯具安装", "slot": "6月2日（周二）上午", "price": "¥50/盏"}
+    assert case.details == {"item": "灯具安装", "slot": "6月2日（周二）上午", "price": "¥50/盏", "window": TUESDAY_MORNING}
     assert case.room_id is not None and case.description == "灯具安装"
     (booking,) = await bookings(app)
     assert (booking.case_id, booking.price_cents, booking.slot) == (case.id, 5000, "6月2日（周二）上午")
@@ -52,7 +54,7 @@ async def test_book_a_lamp_installation(app: App, people: People) -> None:
 
     card = people.last(ENGINEERING)
     assert f"【有偿服务】#{case.id}" in card and "🧾 服务项目：灯具安装" in card and "💰 价格：¥50/盏" in card
-    assert "🕒 预约时段：6月2日（周二）上午" in card
+    assert "🕒 预约时段：6月2日（周二）上午" in card and "🗓 时间窗：6月2日（周二）08:00–12:00" in card
     assert "张*" in card and "138****0001" in card and "13800000001" not in card
 
 
@@ -189,4 +191,4 @@ async def test_english_owner_books_in_english(app: App, people: People) -> None:
     case = await only_case(app)
     assert people.last("u9").startswith(f"✅ Booked: case #{case.id} — Light fitting installation, Tue 2 Jun, morning")
     # Staff read the slot and the price in Chinese.
-    assert case.details == {"item": "灯具安装", "slot": "6月2日（周二）上午", "price": "¥50/盏"}
+    assert case.details == {"item": "灯具安装", "slot": "6月2日（周二）上午", "price": "¥50/盏", "window": TUESDAY_MORNING}

@@ -62,7 +62,7 @@ async def report_leak(people: People, user: str = "u1", text: str = "卫生间�
     await people.say(user, text)
     await people.press(user, "跳过")
     await people.press(user, "一般")
-    await people.press(user, "今天")
+    await people.press(user, "越快越好")  # no time window: the desk's own deadlines (a window would pull them in)
     await people.press(user, "提交")
 
 

@@ -15,7 +15,10 @@ from tests.staff.conftest import ENGINEERING, SECURITY, Crew, bound_owner, repor
 def test_fee_parsing() -> None:
     assert parse_fee("50") == 5000 and parse_fee("80.5") == 8050 and parse_fee("¥120") == 12000
     assert parse_fee("120元") == 12000 and parse_fee(" ￥1,200.05 ") == 120005 and parse_fee("0") == 0
-    for bad in ("", "abc", "-5", "12.345", "1e3", "五十", "50块钱", "12345678", "5 0"):
+    # Words around the number are read now (typed answers, issue 13): the worker writes as they speak.
+    assert parse_fee("50块钱") == 5000 and parse_fee("材料费35元") == 3500 and parse_fee("收了三十五块") == 3500
+    assert parse_fee("免费") == 0 and parse_fee("不收费") == 0
+    for bad in ("", "abc", "-5", "12.345", "1e3", "五十", "12345678", "5 0", "材料35人工50"):
         assert parse_fee(bad) is None, bad
 
 
