@@ -10,7 +10,7 @@ import storage.models
 
 
 revision = '0002_typed'
-down_revision = '0001'
+down_revision = '0002_delivery'
 branch_labels = None
 depends_on = None
 
