@@ -119,6 +119,10 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     for key in ("when", "who", "want", "preferred_time", "slot", "item", "price"):
         if case.details.get(key):
             lines.append(t(loc, f"card.detail_{key}", value=clean(str(case.details[key]))))
+    # What the owner added after reporting (补充说明), and a false alarm they called.
+    lines += [t(loc, "card.added", text=clean(str(note))) for note in case.details.get("added", [])[-3:]]
+    if case.details.get("false_alarm"):
+        lines.append(t(loc, "card.false_alarm"))
     if case.rework_round:
         lines.append(t(loc, "card.rework", round=case.rework_round))
     transfer = await _last_transfer(uow, case)

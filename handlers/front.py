@@ -1,0 +1,319 @@
+"""The front desk in front of every step: what an owner's message means before the step,
+chooser, survey or menu it arrives at takes it.
+
+In this order, because a later reading must never swallow an earlier one:
+1. danger — an emergency opens at once wherever the owner is (the flow is kept to
+   resume); when the classifier is unsure, one yes/no question;
+2. the minutes after an emergency — what comes belongs to that emergency;
+3. calling off — "取消/算了/不用了" always work, and "算了 我想问…" goes on to the question;
+4. inside a flow — a bare intent word switches flows, "我想问一下…" is answered, and a
+   step that cannot read the message (a button question given words) does not trap the
+   owner: small talk is answered, a new request is taken as one, otherwise "I didn't
+   understand" with the question again;
+5. at idle — a photo starts a report, "补充…" joins an open case, "修好了" confirms
+   finished work, small talk is answered briefly, an intent word starts its flow, a
+   question is looked up, and only then is the message classified into a new case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from cases.codes import Kind, Urgency
+from handlers import additions, emergency_follow, pause, talk
+from handlers import flow as flows
+from handlers.context import Ctx
+from handlers.inputs import BACK_WORDS, CANCEL_WORDS, is_word
+from handlers.messages import Reply
+from handlers.payloads import CaseAction
+from handlers.registry import COMMANDS, FLOWS
+
+SAID_KEPT = 6
+SAID_MINUTES = 30
+# Replies with which a step says "that is not an answer here" (the prefix before any field).
+REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
+            "my_cases.yes_or_no", "binding.format", "booking.no_such_item")
+# Intent word → the flow that serves it.
+INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
+                "mycases": "my_cases"}
+# Flows whose steps an owner answers; staff flows are never read here.
+OWNER_FLOWS = frozenset({"report", "complaint", "booking", "inquiry", "my_cases", "router", "survey", "binding"})
+
+
+async def owner_input(ctx: Ctx) -> None:
+    """Everything an owner (or a stranger) sends in private that is not a command or a button."""
+    text = (ctx.inbound.text or "").strip() or None
+    _remember(ctx, text)
+    if emergency_follow.following(ctx):
+        if text and not ctx.inbound.photo:
+            off, rest = talk.cancel_lead(text)
+            intent = talk.bare_intent(text)
+            if off or is_word(ctx.inbound, CANCEL_WORDS) or intent in ("menu", "human", "mycases"):
+                case_id = ctx.data.get("case_id")
+                flows.end(ctx)
+                if intent:
+                    await start_intent(ctx, intent)
+                else:
+                    ctx.say(ctx.t("followup.left", id=case_id), _menu(ctx))
+                return
+        await FLOWS["emergency"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    if ctx.state.flow == "danger":
+        await FLOWS["danger"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    await read(ctx, text)
+
+
+def _remember(ctx: Ctx, text: str | None) -> None:
+    """What the owner said lately, for a hand-over to a person ("人工")."""
+    said = [s for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2 and _recent(ctx, s[0])]
+    if text and not talk.small_talk(text) and not talk.bare_intent(text):
+        said.append([ctx.now.isoformat(), text[:200]])
+    ctx.data["_said"] = said[-SAID_KEPT:]
+
+
+def _recent(ctx: Ctx, at: str) -> bool:
+    try:
+        return ctx.now - datetime.fromisoformat(at) <= timedelta(minutes=SAID_MINUTES)
+    except (TypeError, ValueError):
+        return False
+
+
+def said_so_far(ctx: Ctx) -> list[str]:
+    return [s[1] for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2]
+
+
+def _menu(ctx: Ctx):  # type: ignore[no-untyped-def]
+    from handlers.menu import main_menu
+
+    return main_menu(ctx)
+
+
+async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
+    """Read one message: danger first, then calling off, then the step or idle."""
+    inbound = ctx.inbound
+    if guard and text:
+        result = ctx.classifier.classify(text)
+        if result.urgency == Urgency.EMERGENCY:
+            await emergency_follow.raise_alarm(ctx, text, result, photo=inbound.photo)
+            return
+        if getattr(result, "danger_unsure", False) and not talk.small_talk(text):
+            await emergency_follow.ask_danger(ctx, text)
+            return
+    active = FLOWS.get(ctx.state.flow)
+    if text and not inbound.photo:
+        off, rest = talk.cancel_lead(text)
+        if off or is_word(inbound, CANCEL_WORDS):
+            await _call_off(ctx, rest)
+            return
+        if active is not None and is_word(inbound, BACK_WORDS):
+            if not await flows.back(ctx, active):
+                ctx.say(ctx.t("common.at_first_step"))
+            return
+    if active is not None:
+        await _in_flow(ctx, text)
+        return
+    await idle(ctx, text)
+
+
+async def _call_off(ctx: Ctx, rest: str) -> None:
+    """"取消": end what is going on; "算了 我想问…": and go on to the new request."""
+    if ctx.state.flow:
+        flows.end(ctx)
+        if not rest:
+            ctx.say(ctx.t("common.cancelled"), _menu(ctx))
+            return
+    elif not rest:
+        ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))
+        return
+    ctx.inbound = replace(ctx.inbound, text=rest)
+    await read(ctx, rest, guard=False)
+
+
+async def carry_on(ctx: Ctx, text: str | None) -> None:
+    """After "no danger": back to the set-aside flow, and read the message there
+    (`text`, without asking about danger again; None: the message in hand, afresh)."""
+    await pause.resume_quietly(ctx)
+    if text is None:
+        await read(ctx, (ctx.inbound.text or "").strip() or None)
+        return
+    ctx.inbound = replace(ctx.inbound, text=text, payload=None)
+    ctx.picked = None
+    await read(ctx, text, guard=False)
+
+
+# ----------------------------------------------------------------- inside a flow
+async def _in_flow(ctx: Ctx, text: str | None) -> None:
+    flow = FLOWS[ctx.state.flow]
+    inbound = ctx.inbound
+    intent = talk.bare_intent(text) if text and not inbound.photo else None
+    if intent == "human" and "人" not in (text or "") and "human" not in (text or "").lower():
+        intent = None  # "客服" alone may be the answer (who was involved?); "人工" never is
+    if intent is not None:
+        if INTENT_FLOWS.get(intent) == flow.name:
+            await flows.again(ctx, flow)  # "报修" inside the report: the question again
+        else:
+            pause.pause(ctx)
+            await start_intent(ctx, intent)
+        return
+    if flow.name == "router":
+        await _router_step(ctx, text)
+        return
+    if inbound.photo and flow.name == "report" and ctx.state.step != "photos":
+        await _photo_in_report(ctx, text)
+        return
+    question = talk.question_part(text) if text else None
+    if question and flow.name != "inquiry" and await _answer_question(ctx, question):
+        return
+    before = len(ctx.replies)
+    await flow.steps[ctx.state.step].answer(ctx, inbound)
+    if text and _refused(ctx, before):
+        del ctx.replies[before:]
+        await _not_understood(ctx, text)
+
+
+def _refused(ctx: Ctx, before: int) -> bool:
+    prefixes = [ctx.t(key).split("{", 1)[0] for key in REFUSALS]
+    return any(r.text.startswith(p) for r in ctx.replies[before:] for p in prefixes if len(p) >= 4)
+
+
+async def _not_understood(ctx: Ctx, text: str) -> None:
+    """A button question given words it cannot read: never just "press the buttons"."""
+    flow = FLOWS[ctx.state.flow]
+    kind = talk.small_talk(text)
+    if kind:
+        ctx.say(ctx.t(f"talk.{kind}_short"))
+        await flows.again(ctx, flow)
+        return
+    if talk.looks_like_question(text) and await _answer_question(ctx, text):
+        return
+    result = ctx.classifier.classify(text)
+    if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) and len(text) >= 6:
+        # A new request: take it as one, keeping this flow to come back to.
+        pause.pause(ctx)
+        flows.end(ctx)
+        await idle(ctx, text)
+        return
+    ctx.say(ctx.t("talk.not_understood"))
+    await flows.again(ctx, flow)
+
+
+async def _answer_question(ctx: Ctx, question: str) -> bool:
+    """A question the FAQ answers, asked in the middle of something else."""
+    from handlers import inquiry
+
+    if await inquiry.find_answer(ctx, question) is None:
+        return False
+    pause.pause(ctx)
+    await inquiry.answer_faq(ctx, question)
+    return True
+
+
+async def _router_step(ctx: Ctx, text: str | None) -> None:
+    """"是/不是" answers the router's proposal; anything else is a new message."""
+    if ctx.state.step == "propose" and talk.yes_no(text) is not None:
+        await FLOWS["router"].steps["propose"].answer(ctx, ctx.inbound)
+        return
+    flows.end(ctx)
+    before = len(ctx.replies)
+    await idle(ctx, text)
+    if ctx.state.flow == "router" and ctx.state.step == "choose":
+        # Still no idea: say so, above the same choice.
+        ctx.replies.insert(before, Reply(ctx.inbound.channel, ctx.identity.chat_id, ctx.t("talk.not_understood_choose")))
+
+
+async def _photo_in_report(ctx: Ctx, caption: str | None) -> None:
+    """A photo sent before the photo step is kept for the report, never refused."""
+    photos = ctx.data.setdefault("photos", [])
+    from handlers.report import MAX_PHOTOS
+
+    if len(photos) < MAX_PHOTOS:
+        photos.append(ctx.inbound.photo)
+    flow = FLOWS["report"]
+    if caption:
+        ctx.inbound = replace(ctx.inbound, photo=None)
+        await flow.steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    ctx.say(ctx.t("talk.photo_kept", n=len(photos)))
+    await flows.again(ctx, flow)
+
+
+# ----------------------------------------------------------------- intents
+async def start_intent(ctx: Ctx, intent: str) -> None:
+    """Start the flow (or view) a bare intent word names."""
+    from handlers import inquiry
+    from handlers.menu import start_entry
+
+    if intent == "menu":
+        flows.end(ctx)
+        await COMMANDS["/help"](ctx, "")
+        return
+    if intent == "human":
+        said = said_so_far(ctx)
+        collected = flows.collected(ctx)
+        if collected.get("description"):
+            said = [*said, str(collected["description"])]
+        await inquiry.hand_to_person(ctx, said)
+        return
+    await start_entry(ctx, INTENT_FLOWS[intent])
+
+
+# ----------------------------------------------------------------- at idle
+async def idle(ctx: Ctx, text: str | None) -> None:
+    """Nothing in progress: read the message for what it is."""
+    from handlers import inquiry, router
+    from handlers.report import start_with_photo
+
+    inbound = ctx.inbound
+    if inbound.photo:
+        await start_with_photo(ctx, text)
+        return
+    if text is None:
+        await router.free_input(ctx)
+        return
+    adding, more = talk.addition(text)
+    if adding and await _add_to_open_case(ctx, more):
+        return
+    if talk.says_done(text):
+        case = await additions.waiting_confirmation(ctx)
+        if case is not None:
+            ctx.say(ctx.t("talk.confirm_done", id=case.id, what=case.description[:40]),
+                    ((ctx.button(ctx.t("my_cases.btn_confirm"), CaseAction("confirm", case.id or 0)),
+                      ctx.button(ctx.t("my_cases.btn_reject"), CaseAction("reject", case.id or 0))),))
+            return
+    if talk.false_alarm(text) and await emergency_follow.false_alarm_typed(ctx):
+        return
+    kind = talk.small_talk(text)
+    if kind is None and talk.says_done(text):
+        kind = "thanks"  # "修好了谢谢" with nothing waiting for a confirmation
+    if kind is not None:
+        ctx.say(ctx.t(f"talk.{kind}"), _menu(ctx) if kind in ("greeting", "presence") else ())
+        return
+    intent = talk.bare_intent(text)
+    if intent is not None:
+        await start_intent(ctx, intent)
+        return
+    question = talk.question_part(text)
+    if (question or talk.looks_like_question(text)) and await inquiry.find_answer(ctx, question or text):
+        await inquiry.answer_faq(ctx, question or text)
+        return
+    if question:
+        await inquiry.answer_faq(ctx, question)
+        return
+    await router.free_input(ctx)
+
+
+async def _add_to_open_case(ctx: Ctx, more: str) -> bool:
+    """"补充一下：…" — the words join the owner's newest open case."""
+    case = await additions.latest_open(ctx)
+    if case is None:
+        return False
+    if not more:
+        from handlers.my_cases import enter_add
+
+        await enter_add(ctx, case)
+        return True
+    await additions.add_to_case(ctx, case, text=more[:1000])
+    ctx.say(ctx.t("talk.added", id=case.id))
+    return True
