@@ -34,6 +34,9 @@ SAID_MINUTES = 30
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
 REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
             "my_cases.yes_or_no", "binding.format", "booking.no_such_item")
+# Refusals that only say "press a button": replaced; the others say something specific and stay.
+GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
+                              "my_cases.yes_or_no"})
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
@@ -168,35 +171,60 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     before = len(ctx.replies)
     await flow.steps[ctx.state.step].answer(ctx, inbound)
-    if text and _refused(ctx, before):
-        del ctx.replies[before:]
-        await _not_understood(ctx, text)
+    refusal = _refusal(ctx, before) if text else None
+    if refusal is not None:
+        await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS)
 
 
-def _refused(ctx: Ctx, before: int) -> bool:
-    prefixes = [ctx.t(key).split("{", 1)[0] for key in REFUSALS]
-    return any(r.text.startswith(p) for r in ctx.replies[before:] for p in prefixes if len(p) >= 4)
+def _refusal(ctx: Ctx, before: int) -> str | None:
+    """The catalogue key of a step's "that is no answer here", if that is what it said."""
+    for key in REFUSALS:
+        prefix = ctx.t(key).split("{", 1)[0]
+        if len(prefix) >= 4 and any(r.text.startswith(prefix) for r in ctx.replies[before:]):
+            return key
+    return None
 
 
-async def _not_understood(ctx: Ctx, text: str) -> None:
-    """A button question given words it cannot read: never just "press the buttons"."""
+async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool) -> None:
+    """A step that could not read the words: never just "press the buttons"."""
     flow = FLOWS[ctx.state.flow]
     kind = talk.small_talk(text)
     if kind:
+        del ctx.replies[before:]
         ctx.say(ctx.t(f"talk.{kind}_short"))
         await flows.again(ctx, flow)
         return
-    if talk.looks_like_question(text) and await _answer_question(ctx, text):
+    if talk.looks_like_question(text) and await inquiry_answers(ctx, text):
+        del ctx.replies[before:]
+        pause.pause(ctx)
+        await _faq(ctx, text)
         return
     result = ctx.classifier.classify(text)
     if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) and len(text) >= 6:
         # A new request: take it as one, keeping this flow to come back to.
+        del ctx.replies[before:]
         pause.pause(ctx)
         flows.end(ctx)
         await idle(ctx, text)
         return
-    ctx.say(ctx.t("talk.not_understood"))
-    await flows.again(ctx, flow)
+    if generic:
+        # "Press the buttons" alone traps people on channels without buttons: say what we
+        # did not understand, how to get out, and ask the same question again.
+        del ctx.replies[before:]
+        ctx.say(ctx.t("talk.not_understood"))
+        await flows.again(ctx, flow)
+
+
+async def inquiry_answers(ctx: Ctx, question: str) -> bool:
+    from handlers import inquiry
+
+    return await inquiry.find_answer(ctx, question) is not None
+
+
+async def _faq(ctx: Ctx, question: str) -> None:
+    from handlers import inquiry
+
+    await inquiry.answer_faq(ctx, question)
 
 
 async def _answer_question(ctx: Ctx, question: str) -> bool:
@@ -296,10 +324,10 @@ async def idle(ctx: Ctx, text: str | None) -> None:
         return
     question = talk.question_part(text)
     if (question or talk.looks_like_question(text)) and await inquiry.find_answer(ctx, question or text):
-        await inquiry.answer_faq(ctx, question or text)
+        await inquiry.answer_faq(ctx, text)  # the owner's own words are what staff see, if it comes to that
         return
     if question:
-        await inquiry.answer_faq(ctx, question)
+        await inquiry.answer_faq(ctx, text)
         return
     await router.free_input(ctx)
 

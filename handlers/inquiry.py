@@ -169,9 +169,6 @@ async def answer_unknown(ctx: Ctx, inbound: Inbound) -> None:
 async def _hand_over(ctx: Ctx, question: str, *, found: bool) -> None:
     """Customer service takes the question as an inquiry case and answers in person."""
     details = {"faq": ctx.data["faq"]} if found and ctx.data.get("faq") else {}
-    if found:
-        # Staff see that the owner already had the standard answer and wants a person.
-        question = ctx.t("inquiry.after_faq", question=question)
     case = await open_case(ctx, kind=Kind.INQUIRY, urgency=Urgency.NORMAL, description=question,
                            details=details, team=Team.CUSTOMER_SERVICE)
     flows.end(ctx)
