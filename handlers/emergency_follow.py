@@ -21,13 +21,15 @@ from handlers import flow as flows
 from handlers.casework import open_case
 from handlers.context import Classification, Ctx
 from handlers.emergency import emergency_guidance
+from handlers.faq import resemblance
 from handlers.flow import Flow, Step, choice
 from handlers.messages import Button, Inbound
-from handlers.payloads import CaseAction
+from handlers.payloads import CaseAction, Menu
 from handlers.registry import case_action, register_flow
 
 FOLLOW_MINUTES = 10  # what the owner sends this long after the alarm belongs to it
-JOIN_MINUTES = 30  # a second alarm from the same owner this soon joins the first
+SAME_STORY = 0.2  # share of character pairs two messages about one danger have in common
+JOIN_MINUTES = 30  # the same kind of alarm from the same owner this soon joins the first
 # A place named in the message itself: 3号楼, 2单元, 5楼/5层, B2车库, building 3, 5th floor.
 _NUM = r"(?:\d+|[一二三四五六七八九十两]+|[A-Za-z]\d*)"
 PLACE_IN_TEXT = re.compile(
@@ -56,10 +58,11 @@ async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | 
     """Open the emergency case (or join the owner's fresh one), alert, guide, follow up."""
     pause.pause(ctx)
     fresh = await _fresh_emergency(ctx)
-    if fresh is not None:
+    if fresh is not None and fresh.category == result.category and _same_story(text, fresh.description):
+        # The same danger told again (the lift, still stuck): one case, not two.
         await additions.add_to_case(ctx, fresh, text=text, photo=photo)
         await _follow(ctx, fresh)
-        ctx.say(ctx.t("followup.joined", id=fresh.id), _buttons(ctx, fresh))
+        ctx.say(ctx.t("followup.joined", id=fresh.id), await _buttons(ctx, fresh))
         return
     kind = result.kind if result.kind in (Kind.REPORT, Kind.COMPLAINT) else Kind.REPORT
     fallback = "security" if kind == Kind.REPORT else "common"
@@ -71,8 +74,13 @@ async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | 
     place = named.group(0).strip() if named and room_id is None else ""
     case = await open_case(ctx, kind=kind, urgency=Urgency.EMERGENCY, category=category, area=area,
                            description=text, room_id=room_id, place=place, photos=[photo] if photo else [])
-    ctx.say(emergency_guidance(ctx, case), _buttons(ctx, case))
+    ctx.say(emergency_guidance(ctx, case), await _buttons(ctx, case))
     await _follow(ctx, case)
+
+
+def _same_story(new: str, old: str) -> bool:
+    """Told again in other words ("电梯还没人来 我还被关着") rather than a second danger."""
+    return max(resemblance(new, old), resemblance(old, new)) >= SAME_STORY
 
 
 async def _fresh_emergency(ctx: Ctx) -> Case | None:
@@ -82,13 +90,23 @@ async def _fresh_emergency(ctx: Ctx) -> Case | None:
     return case
 
 
-def _buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
+async def _buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
     """Under the guidance: "it was a false alarm", and back to what the owner was doing."""
     rows: list[tuple[Button, ...]] = [(ctx.button(ctx.t("followup.false_alarm_button"), CaseAction("false_alarm", case.id or 0)),)]
-    back = pause.resume_button(ctx)
+    back = await resume_button(ctx)
     if back is not None:
         rows.append((back,))
     return tuple(rows)
+
+
+async def resume_button(ctx: Ctx) -> Button | None:
+    """Back to the paused flow, or to a callback survey still waiting for its answers."""
+    from handlers import survey
+
+    back = pause.resume_button(ctx)
+    if back is None and await survey.pending(ctx) is not None:
+        back = ctx.button(ctx.t("talk.resume", what=ctx.t("talk.flow_survey")), Menu("resume"))
+    return back
 
 
 async def _follow(ctx: Ctx, case: Case) -> None:
@@ -163,7 +181,7 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
             await answer_more(ctx, inbound)
             return
     ctx.state.step = S.MORE
-    ctx.say(ctx.t("followup.place_noted", id=case.id), _buttons(ctx, case))
+    ctx.say(ctx.t("followup.place_noted", id=case.id), await _buttons(ctx, case))
 
 
 async def ask_more(ctx: Ctx) -> None:
@@ -182,16 +200,16 @@ async def answer_more(ctx: Ctx, inbound: Inbound) -> None:
     if not text and not inbound.photo:
         return
     if talk.small_talk(text) and not inbound.photo:
-        ctx.say(ctx.t("followup.stay_safe", id=case.id), _buttons(ctx, case))
+        ctx.say(ctx.t("followup.stay_safe", id=case.id), await _buttons(ctx, case))
         return
     if text and not case.room_id and not case.place and len(text) <= 80 and PLACE_WORDS.search(text):
         await additions.set_place(ctx, case, place=text)
         ctx.state.step = S.MORE
-        ctx.say(ctx.t("followup.place_noted", id=case.id), _buttons(ctx, case))
+        ctx.say(ctx.t("followup.place_noted", id=case.id), await _buttons(ctx, case))
         return
     await additions.add_to_case(ctx, case, text=text[:1000], photo=inbound.photo)
     ctx.state.step = S.MORE
-    ctx.say(ctx.t("followup.added", id=case.id), _buttons(ctx, case))
+    ctx.say(ctx.t("followup.added", id=case.id), await _buttons(ctx, case))
 
 
 async def _false_alarm(ctx: Ctx, case: Case) -> None:
@@ -200,7 +218,7 @@ async def _false_alarm(ctx: Ctx, case: Case) -> None:
     await additions.false_alarm(ctx, case)
     if ctx.state.flow == FLOW.name:
         flows.end(ctx)
-    back = pause.resume_button(ctx)
+    back = await resume_button(ctx)
     ctx.say(ctx.t("followup.false_alarm_noted", id=case.id), ((back,),) if back else main_menu(ctx))
 
 

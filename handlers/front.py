@@ -71,7 +71,7 @@ async def owner_input(ctx: Ctx) -> None:
 def _remember(ctx: Ctx, text: str | None) -> None:
     """What the owner said lately, for a hand-over to a person ("人工")."""
     said = [s for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2 and _recent(ctx, s[0])]
-    if text and not talk.small_talk(text) and not talk.bare_intent(text):
+    if text and not talk.small_talk(text) and not talk.bare_intent(text) and not talk.cancel_lead(text) == (True, ""):
         said.append([ctx.now.isoformat(), text[:200]])
     ctx.data["_said"] = said[-SAID_KEPT:]
 
@@ -153,6 +153,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     intent = talk.bare_intent(text) if text and not inbound.photo else None
     if intent == "human" and "人" not in (text or "") and "human" not in (text or "").lower():
         intent = None  # "客服" alone may be the answer (who was involved?); "人工" never is
+    if intent == "human" and flow.name == "inquiry":
+        intent = None  # the question flow hands over itself, with the question and the answer shown
     if intent is not None:
         if INTENT_FLOWS.get(intent) == flow.name:
             await flows.again(ctx, flow)  # "报修" inside the report: the question again
