@@ -146,13 +146,13 @@ def case_buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
     """What the owner can do with the case in its present state."""
     assert case.id is not None
     rows: list[tuple[Button, ...]] = []
-    if case.status in ADDABLE:
-        rows.append((ctx.button(ctx.t("my_cases.btn_add"), CaseAction("add", case.id)),))
     if case.status in CANCELLABLE:
         rows.append((ctx.button(ctx.t("my_cases.btn_cancel"), CaseAction("cancel", case.id)),))
     elif case.status == Status.DONE:
         rows.append((ctx.button(ctx.t("my_cases.btn_confirm"), CaseAction("confirm", case.id)),
                      ctx.button(ctx.t("my_cases.btn_reject"), CaseAction("reject", case.id))))
+    if case.status in ADDABLE:
+        rows.append((ctx.button(ctx.t("my_cases.btn_add"), CaseAction("add", case.id)),))
     rows.append((ctx.button(ctx.t("my_cases.btn_list"), Menu("mycases")),))
     return tuple(rows)
 
