@@ -52,13 +52,18 @@ async def owner_input(ctx: Ctx) -> None:
         if text and not ctx.inbound.photo:
             off, rest = talk.cancel_lead(text)
             intent = talk.bare_intent(text)
-            if off or is_word(ctx.inbound, CANCEL_WORDS) or intent in ("menu", "human", "mycases"):
+            if off or is_word(ctx.inbound, CANCEL_WORDS) or intent is not None:
                 case_id = ctx.data.get("case_id")
                 flows.end(ctx)
                 if intent:
                     await start_intent(ctx, intent)
                 else:
                     ctx.say(ctx.t("followup.left", id=case_id), _menu(ctx))
+                return
+            if talk.looks_like_question(text) and await inquiry_answers(ctx, text) \
+                    and ctx.classifier.classify(text).urgency != Urgency.EMERGENCY:
+                # A plain question the FAQ answers ("停车费多少"): answered, not filed as a detail.
+                await _faq(ctx, text)
                 return
         await FLOWS["emergency"].steps[ctx.state.step].answer(ctx, ctx.inbound)
         return
@@ -325,9 +330,11 @@ async def idle(ctx: Ctx, text: str | None) -> None:
         await start_intent(ctx, intent)
         return
     question = talk.question_part(text)
-    if (question or talk.looks_like_question(text)) and await inquiry.find_answer(ctx, question or text):
-        await inquiry.answer_faq(ctx, text)  # the owner's own words are what staff see, if it comes to that
-        return
+    if await inquiry.find_answer(ctx, question or text) is not None:
+        result = ctx.classifier.classify(text)
+        if question or talk.looks_like_question(text) or result.kind == Kind.INQUIRY or result.low_confidence:
+            await inquiry.answer_faq(ctx, text)  # the owner's own words are what staff see, if it comes to that
+            return
     if question:
         await inquiry.answer_faq(ctx, text)
         return
