@@ -88,9 +88,9 @@ def best_match(question: str, faqs: list[Faq], tokens: Tokenizer | None = None) 
         score = sum(_weight(w, shared[w]) for w in hits)
         # A token of the owner's that is one of the answer's words (or inside one) but was
         # not counted already: "电瓶车" against "电瓶车充电".
-        faq_text = " ".join(words) + " " + faq.question_zh.lower() + " " + faq.question_en.lower()
+        asked = faq.question_zh.lower() + " " + faq.question_en.lower()
         score += sum(min(len(t), 4) if not t.isascii() else 1.0
-                     for t in own if t in faq_text and not any(t in h or h in t for h in hits))
+                     for t in own if (t in words or t in asked) and not any(t in h or h in t for h in hits))
         looks_like = max(resemblance(q, faq.question_zh), resemblance(q, faq.question_en))
         if score < MIN_SCORE and looks_like < MIN_RESEMBLANCE:
             continue

@@ -325,7 +325,7 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     if kind is not None:
         ctx.say(ctx.t(f"talk.{kind}"), _menu(ctx) if kind in ("greeting", "presence") else ())
         return
-    intent = talk.bare_intent(text)
+    intent = talk.bare_intent(text) or ("mycases" if talk.asks_progress(text) else None)
     if intent is not None:
         await start_intent(ctx, intent)
         return

@@ -17,13 +17,18 @@ THANKS = ("非常感谢", "太感谢了", "谢谢你们", "谢谢您", "谢谢�
           "谢啦", "辛苦了", "辛苦啦", "辛苦", "麻烦你们了", "麻烦了", "thank you", "thanks", "thx", "ty")
 GREETINGS = ("早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "午安", "你们好", "大家好", "你好", "您好", "哈喽",
              "哈啰", "嗨", "早", "hello", "hi", "hey", "good morning", "good afternoon", "good evening")
-PRESENCE = ("有人在吗", "有人吗", "在不在", "在吗", "人呢", "anyone there", "is anyone there", "are you there")
+PRESENCE = ("有人在吗", "有人吗", "有人没", "在不在", "在吗", "在么", "在嘛", "在不", "人呢", "anyone there", "is anyone there",
+            "are you there")
 ACKS = ("好的", "好滴", "好嘞", "好吧", "好", "行", "可以", "收到", "知道了", "明白了", "明白", "了解", "懂了", "嗯嗯", "嗯",
-        "哦哦", "哦", "噢", "ok", "okay", "got it", "noted", "没问题", "没事", "不客气")
+        "哦哦", "哦", "噢", "ok", "okay", "got it", "noted", "没问题", "没事", "不客气", "哈哈", "呵呵", "嘻嘻", "嘿嘿",
+        "lol", "haha")
+WHO = ("你是机器人吗", "你是机器人", "机器人吗", "是机器人", "你是谁", "是真人吗", "真人吗", "are you a bot", "are you human",
+       "who are you")
 BYES = ("再见", "拜拜", "晚安", "bye", "goodbye")
 # Words that add nothing once the above are taken out.
 _FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "吧", "哟", "哦", "喔", "嘛", "的", "很", "非常", "真",
-           "太", "好", "都", "大家", "师傅", "物业", "管家", "so much", "very much", "a lot", "you", "all")
+           "太", "好", "都", "大家", "师傅", "师傅们", "物业", "管家", "请问", "一下", "so much", "very much", "a lot", "you",
+           "all")
 
 
 def _clean(text: str) -> str:
@@ -55,7 +60,8 @@ def small_talk(text: str | None) -> str | None:
         # Only emoji or punctuation ("👍", "🙏🙏", "？"): answered, never a case.
         return "emoji" if any(unicodedata.category(ch) == "So" for ch in clean) else None
     found = [(name, words) for name, words in
-             (("thanks", THANKS), ("presence", PRESENCE), ("greeting", GREETINGS), ("bye", BYES), ("ack", ACKS))
+             (("who", WHO), ("thanks", THANKS), ("presence", PRESENCE), ("greeting", GREETINGS), ("bye", BYES),
+              ("ack", ACKS))
              if any(w in clean for w in words)]
     if not found:
         return None
@@ -101,6 +107,18 @@ def bare_intent(text: str | None) -> str | None:
             if not _letters(rest):
                 return intent
     return None
+
+
+_PROGRESS = ("进度", "到哪了", "到哪一步", "处理到哪", "处理得怎么样", "处理的怎么样", "怎么样了", "有结果了吗", "有结果没",
+             "什么时候来修", "什么时候上门", "how is my case", "any update", "status of my")
+
+
+def asks_progress(text: str | None) -> bool:
+    """"我的报修到哪了", "进度怎么样了": the owner's cases, not a question for the FAQ."""
+    if not text:
+        return False
+    clean = _clean(text)
+    return len(_letters(clean)) <= 16 and any(w in clean for w in _PROGRESS)
 
 
 # ----------------------------------------------------------------- leaving a step

@@ -19,6 +19,11 @@ from tests.flows.helpers import all_cases
 from tests.harness import People
 
 OWNER = "u1"
+# Dialogues read the conversation, not the storage engine: SQLite by default (fast); the
+# storage paths they add (case details, photos, timeline) also run on PostgreSQL in the
+# tests marked with BOTH_DATABASES.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture

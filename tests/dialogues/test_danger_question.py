@@ -8,9 +8,11 @@ from dataclasses import dataclass, replace
 import pytest
 
 from bot.bootstrap import App
-from tests.dialogues.conftest import MANAGEMENT, OWNER, emergencies, state
+from tests.dialogues.conftest import SQLITE_ONLY, MANAGEMENT, OWNER, emergencies, state
 from tests.flows.helpers import all_cases
 from tests.harness import People
+
+pytestmark = SQLITE_ONLY
 
 UNSURE = "电梯里好像有人在喊"
 

@@ -4,12 +4,10 @@ with one tap, at the same step, with what the owner had already given."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.bootstrap import App
 from cases.clock import FakeClock
 from tests.callbacks.conftest import closed_leak, run_tick
-from tests.dialogues.conftest import MANAGEMENT, OWNER, emergencies, later, state
+from tests.dialogues.conftest import BOTH_DATABASES, MANAGEMENT, OWNER, SQLITE_ONLY, emergencies, later, state
 from tests.flows.helpers import all_cases
 from tests.harness import People
 
@@ -96,23 +94,25 @@ INQUIRY = {
 }
 
 
-@pytest.mark.parametrize(("flow", "steps", "label"), [
-    ("report", REPORT, "继续刚才的报事报修"),
-    ("complaint", COMPLAINT, "继续刚才的投诉"),
-    ("booking", BOOKING, "继续刚才的有偿服务"),
-    ("inquiry", INQUIRY, "继续刚才的咨询"),
-])
-async def test_an_emergency_at_every_step_of_every_flow(app: App, owner: People, clock: FakeClock, flow: str,
-                                                        steps: dict[str, list[tuple[str, str]]], label: str) -> None:
-    for i, (step, reach) in enumerate(steps.items()):
-        await act(owner, reach)
-        await interrupt(app, owner, clock, flow, step, DANGERS[i % len(DANGERS)], label)
-        await owner.say(OWNER, "取消")
+FLOWS = [("report", REPORT, "继续刚才的报事报修"), ("complaint", COMPLAINT, "继续刚才的投诉"),
+         ("booking", BOOKING, "继续刚才的有偿服务"), ("inquiry", INQUIRY, "继续刚才的咨询")]
+
+
+@BOTH_DATABASES
+async def test_an_emergency_at_every_step_of_every_flow(app: App, owner: People, clock: FakeClock) -> None:
+    total = 0
+    for flow, steps, label in FLOWS:
+        for i, (step, reach) in enumerate(steps.items()):
+            await act(owner, reach)
+            await interrupt(app, owner, clock, flow, step, DANGERS[(total + i) % len(DANGERS)], label)
+            await owner.say(OWNER, "取消")
+        total += len(steps)
     # Only the emergencies became cases: nothing the owner typed was filed as a step's answer.
     assert all(c.urgency == "emergency" for c in await all_cases(app))
-    assert len(await all_cases(app)) == len(steps)
+    assert len(await all_cases(app)) == total == 20
 
 
+@SQLITE_ONLY
 async def test_the_resumed_report_keeps_what_was_given_and_can_be_submitted(app: App, owner: People,
                                                                              clock: FakeClock) -> None:
     await act(owner, REPORT["confirm"])
@@ -124,6 +124,7 @@ async def test_the_resumed_report_keeps_what_was_given_and_can_be_submitted(app:
     assert len(await all_cases(app)) == 2
 
 
+@SQLITE_ONLY
 async def test_an_emergency_at_the_chooser_and_the_proposal(app: App, owner: People, clock: FakeClock) -> None:
     await owner.say(OWNER, "我有事")
     assert await state(app) == ("router", "choose")
@@ -137,6 +138,7 @@ async def test_an_emergency_at_the_chooser_and_the_proposal(app: App, owner: Peo
     assert lift.category == "elevator" and f"#{lift.id}" in owner.last(MANAGEMENT)
 
 
+@SQLITE_ONLY
 async def test_an_emergency_in_the_middle_of_the_survey_and_the_survey_resumes(app: App, people: People,
                                                                                clock: FakeClock) -> None:
     case_id = await closed_leak(app, people)
@@ -164,6 +166,7 @@ async def test_an_emergency_in_the_middle_of_the_survey_and_the_survey_resumes(a
     assert (record.state, record.solved, record.speed_score, record.comment) == ("answered", True, 5, "师傅很专业")
 
 
+@SQLITE_ONLY
 async def test_a_stranger_being_asked_to_bind_reports_an_emergency(app: App, people: People) -> None:
     await people.say("s1", "/start")
     assert await state(app, "s1") == ("binding", "contact")

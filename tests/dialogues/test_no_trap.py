@@ -4,12 +4,12 @@ intent mid-flow answers the new intent."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.bootstrap import App
-from tests.dialogues.conftest import OWNER, state
+from tests.dialogues.conftest import OWNER, SQLITE_ONLY, state
 from tests.flows.helpers import all_cases
 from tests.harness import People
+
+pytestmark = SQLITE_ONLY
 
 PRESS_ONLY = "请点击上面的按钮"
 
@@ -21,15 +21,17 @@ async def test_cancel_with_nothing_open_says_so_and_the_next_message_is_read(app
     assert PRESS_ONLY not in owner.last(OWNER) and "楼道灯不亮了" in owner.last(OWNER)
 
 
-@pytest.mark.parametrize("way_out", ["/menu", "/start", "取消", "算了", "不用了", "不要了"])
-async def test_every_way_out_of_the_chooser_works(app: App, owner: People, way_out: str) -> None:
-    await owner.say(OWNER, "我有事")
-    assert await state(app) == ("router", "choose")
-    await owner.say(OWNER, way_out)
-    assert await state(app) == ("", "") and PRESS_ONLY not in owner.last(OWNER)
-    assert owner.chats[OWNER][-1].buttons  # the menu to start again from
-    await owner.say(OWNER, "卫生间下水道堵了")
-    assert "卫生间下水道堵了" in owner.last(OWNER)  # read as a new request, not as an answer
+async def test_every_way_out_of_the_chooser_works(app: App, owner: People) -> None:
+    for way_out in ["/menu", "/start", "取消", "算了", "不用了", "不要了"]:
+        await owner.say(OWNER, "我有事")
+        assert await state(app) == ("router", "choose")
+        await owner.say(OWNER, way_out)
+        assert await state(app) == ("", "") and PRESS_ONLY not in owner.last(OWNER), way_out
+        assert owner.chats[OWNER][-1].buttons  # the menu to start again from
+        await owner.say(OWNER, "卫生间下水道堵了")
+        assert "卫生间下水道堵了" in owner.last(OWNER)  # read as a new request, not as an answer
+        await owner.say(OWNER, "取消")
+    assert await all_cases(app) == []
 
 
 async def test_words_at_the_chooser_are_new_input_or_a_clear_question_again(app: App, owner: People) -> None:
@@ -41,13 +43,20 @@ async def test_words_at_the_chooser_are_new_input_or_a_clear_question_again(app:
     assert await all_cases(app) == []
 
 
-@pytest.mark.parametrize(("reach", "step"), [
+BUTTON_STEPS = [
     (["report", "我家", "卫生间的灯不亮了", "跳过"], ("report", "urgency")),
     (["report", "我家", "卫生间的灯不亮了", "跳过", "一般", "今天"], ("report", "confirm")),
     (["booking", "first", "first"], ("booking", "confirm")),
-])
-async def test_a_button_question_given_words_never_just_says_press_the_buttons(
-        app: App, owner: People, reach: list[str], step: tuple[str, str]) -> None:
+]
+
+
+async def test_a_button_question_given_words_never_just_says_press_the_buttons(app: App, owner: People) -> None:
+    for reach, step in BUTTON_STEPS:
+        await _at_button_step(app, owner, reach, step)
+        await owner.say(OWNER, "取消")
+
+
+async def _at_button_step(app: App, owner: People, reach: list[str], step: tuple[str, str]) -> None:
     await owner.press(OWNER, {"report": "报事报修", "booking": "预约服务"}[reach[0]])
     for item in reach[1:]:
         if item == "first":

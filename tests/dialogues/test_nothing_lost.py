@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from bot.bootstrap import App
 from cases.clock import FakeClock
-from tests.dialogues.conftest import ENGINEERING, MANAGEMENT, OWNER, SECURITY, emergencies, later, state, timeline
+from tests.dialogues.conftest import (
+    BOTH_DATABASES, SQLITE_ONLY, ENGINEERING, MANAGEMENT, OWNER, SECURITY, emergencies, later, state, timeline,
+)
 from tests.flows.helpers import all_cases, only_case, staff_accepts, staff_finishes
 from tests.harness import People
+
 
 
 async def submit_report(owner: People) -> None:
@@ -16,6 +19,7 @@ async def submit_report(owner: People) -> None:
         await owner.press(OWNER, label)
 
 
+@SQLITE_ONLY
 async def test_a_photo_with_a_caption_at_idle_starts_a_report_with_the_photo(app: App, owner: People) -> None:
     await owner.photo(OWNER, "tile-1", "门口地砖裂了")
     assert "照片会附在工单里" in owner.texts(OWNER)[-2]
@@ -31,6 +35,7 @@ async def test_a_photo_with_a_caption_at_idle_starts_a_report_with_the_photo(app
     assert card.photos == ("tile-1",)
 
 
+@SQLITE_ONLY
 async def test_a_bare_photo_at_idle_asks_what_is_wrong_and_keeps_the_photo(app: App, owner: People) -> None:
     await owner.photo(OWNER, "leak-1")
     await owner.press(OWNER, "我家")
@@ -53,6 +58,7 @@ async def file_leak(owner: People) -> None:
     await submit_report(owner)
 
 
+@BOTH_DATABASES
 async def test_more_words_and_photos_reach_the_open_case_and_its_assignee(app: App, owner: People) -> None:
     await file_leak(owner)
     case = await only_case(app)
@@ -78,6 +84,7 @@ async def test_more_words_and_photos_reach_the_open_case_and_its_assignee(app: A
     assert (await timeline(app, case.id or 0))[-2:] == ["owner_added", "owner_added_photo"]
 
 
+@SQLITE_ONLY
 async def test_fixed_typed_while_waiting_is_taken_as_the_confirmation(app: App, owner: People) -> None:
     await file_leak(owner)
     case = await only_case(app)
@@ -89,6 +96,7 @@ async def test_fixed_typed_while_waiting_is_taken_as_the_confirmation(app: App, 
     assert (await only_case(app)).status == "closed"
 
 
+@BOTH_DATABASES
 async def test_what_follows_an_emergency_joins_it(app: App, owner: People, clock: FakeClock) -> None:
     await owner.say(OWNER, "有人晕倒在电梯口了 没反应")
     [case] = await emergencies(app)
@@ -112,6 +120,7 @@ async def test_what_follows_an_emergency_joins_it(app: App, owner: People, clock
     assert await state(app) == ("", "")
 
 
+@SQLITE_ONLY
 async def test_the_place_typed_after_an_emergency_and_the_minutes_running_out(app: App, owner: People,
                                                                             clock: FakeClock) -> None:
     await owner.say(OWNER, "有人晕倒了 叫不醒")
@@ -124,6 +133,7 @@ async def test_the_place_typed_after_an_emergency_and_the_minutes_running_out(ap
     assert len(await all_cases(app)) == 1
 
 
+@SQLITE_ONLY
 async def test_false_alarm_button_under_the_guidance(app: App, owner: People) -> None:
     await owner.say(OWNER, "插座烧起来了 冒黑烟")
     await owner.press(OWNER, "误报")
