@@ -29,11 +29,13 @@ from handlers.messages import Reply
 from handlers.payloads import CaseAction
 from handlers.registry import COMMANDS, FLOWS
 
+# Words at the photo step that answer it (no photo, skip, done) rather than describe more.
+PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")
 SAID_KEPT = 6
 SAID_MINUTES = 30
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
 REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
-            "my_cases.yes_or_no", "binding.format", "booking.no_such_item")
+            "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room")
 # Refusals that only say "press a button": replaced; the others say something specific and stay.
 GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
                               "my_cases.yes_or_no"})
@@ -176,11 +178,43 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     question = talk.question_part(text) if text else None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question):
         return
+    if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \
+            and _says_nothing(ctx, text):
+        # The room question keeps a typed account as the description: not "好的" or "啊啊啊".
+        await _not_understood(ctx, text, len(ctx.replies), generic=True)
+        return
+    if text and (flow.name, ctx.state.step) == ("report", "photos") and not inbound.photo \
+            and not talk.small_talk(text) and len(text) >= 4 and await _more_description(ctx, text):
+        return
     before = len(ctx.replies)
     await flow.steps[ctx.state.step].answer(ctx, inbound)
     refusal = _refusal(ctx, before) if text else None
     if refusal is not None:
         await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS)
+
+
+def _says_nothing(ctx: Ctx, text: str) -> bool:
+    if talk.small_talk(text) or talk.yes_no(text):
+        return True
+    result = ctx.classifier.classify(text)
+    return result.low_confidence and sum(ch.isalnum() for ch in text) < 5
+
+
+async def _more_description(ctx: Ctx, text: str) -> bool:
+    """Words at the photo step add to the description (nothing the owner says is lost)."""
+    # Only words that describe: "没有照片", "跳过", "不用拍了" are the step's own answers.
+    if talk.cancel_lead(text)[0] or talk.yes_no(text) or any(w in text for w in PHOTO_STEP_WORDS):
+        return False
+    if ctx.classifier.classify(text).low_confidence:
+        return False  # not recognisably about the problem: the step's own hint answers it
+    description = str(ctx.data.get("description") or "")
+    if text in description:
+        return False
+    ctx.data["description"] = f"{description}；{text}"[:500] if description else text[:500]
+    ctx.data.pop("category", None)
+    ctx.say(ctx.t("talk.description_added"))
+    await flows.again(ctx, FLOWS["report"])
+    return True
 
 
 def _refusal(ctx: Ctx, before: int) -> str | None:

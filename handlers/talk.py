@@ -136,8 +136,8 @@ def cancel_lead(text: str | None) -> tuple[bool, str]:
         if not clean.startswith(lead):
             continue
         rest = clean[len(lead):].strip(" ，,。.!！~～、;；:：")
-        # "算了谢谢" and "取消预约" only call off; "算了 我想问…" goes on to something new.
-        if not _letters(rest) or small_talk(rest) or bare_intent(rest):
+        # "算了谢谢" and "取消预约" only call off; "算了 我想问…" and "算了 我要投诉" go on to something new.
+        if not _letters(rest) or small_talk(rest) or bare_intent(rest) and lead in ("取消", "取消吧", "cancel"):
             return True, ""
         return True, rest
     return False, ""

@@ -109,3 +109,22 @@ async def test_a_question_in_the_middle_of_a_report_is_answered_and_the_report_w
     await owner.press(OWNER, "提交")
     [case] = await all_cases(app)
     assert case.description == "卧室窗户关不上了"
+
+
+async def test_calling_off_with_a_new_intent_starts_it_and_nonsense_is_not_a_description(app: App,
+                                                                                        owner: People) -> None:
+    await owner.say(OWNER, "报修")
+    await owner.say(OWNER, "啊啊啊")  # at the place question: not taken as the problem's description
+    assert "没太看懂" in owner.texts(OWNER)[-2] and "请问是哪里的问题" in owner.last(OWNER)
+    await owner.say(OWNER, "算了 我要投诉")
+    assert await state(app) == ("complaint", "what")
+    await owner.say(OWNER, "取消")
+    await owner.press(OWNER, "报事报修")
+    await owner.press(OWNER, "我家")
+    await owner.say(OWNER, "卫生间灯不亮")
+    await owner.say(OWNER, "镜子上方的那盏灯闪了几下就灭了")  # at the photo step: more of the account
+    assert "补充到问题描述" in owner.texts(OWNER)[-2] and await state(app) == ("report", "photos")
+    for label in ("跳过", "一般", "今天", "提交"):
+        await owner.press(OWNER, label)
+    [case] = await all_cases(app)
+    assert case.description == "卫生间灯不亮；镜子上方的那盏灯闪了几下就灭了"

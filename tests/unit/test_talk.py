@@ -38,7 +38,7 @@ def test_an_account_is_not_a_bare_word(text: str) -> None:
 @pytest.mark.parametrize(("text", "result"), [
     ("取消", (True, "")), ("算了", (True, "")), ("不用了谢谢", (True, "")), ("取消预约", (True, "")),
     ("算了 我想问一下物业费怎么交", (True, "我想问一下物业费怎么交")), ("不用了，我问一下快递放哪里", (True, "我问一下快递放哪里")),
-    ("楼道灯不亮了", (False, "")),
+    ("算了 我要投诉", (True, "我要投诉")), ("楼道灯不亮了", (False, "")),
 ])
 def test_calling_off(text: str, result: tuple[bool, str]) -> None:
     assert talk.cancel_lead(text) == result
