@@ -169,11 +169,21 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
             pause.pause(ctx)
             await start_intent(ctx, intent)
         return
+    if flow.name == "router" and inbound.photo:
+        # "窗户关不上了" then a photo of it: the report starts with both.
+        said = str(ctx.data.get("text") or "")
+        flows.end(ctx)
+        await _photo_report(ctx, "；".join(s for s in (said, text or "") if s))
+        return
     if flow.name == "router":
         await _router_step(ctx, text)
         return
     if inbound.photo and flow.name == "report" and ctx.state.step != "photos":
         await _photo_in_report(ctx, text)
+        return
+    if inbound.photo and flow.name in ("inquiry", "my_cases"):
+        flows.end(ctx)  # a photo is not a question: it starts a report
+        await idle(ctx, text)
         return
     question = talk.question_part(text) if text else None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question):
@@ -290,6 +300,12 @@ async def _router_step(ctx: Ctx, text: str | None) -> None:
     if ctx.state.flow == "router" and ctx.state.step == "choose":
         # Still no idea: say so, above the same choice.
         ctx.replies.insert(before, Reply(ctx.inbound.channel, ctx.identity.chat_id, ctx.t("talk.not_understood_choose")))
+
+
+async def _photo_report(ctx: Ctx, description: str) -> None:
+    from handlers.report import start_with_photo
+
+    await start_with_photo(ctx, description or None)
 
 
 async def _photo_in_report(ctx: Ctx, caption: str | None) -> None:

@@ -179,14 +179,14 @@ async def ask_list(ctx: Ctx) -> None:
 async def answer_list(ctx: Ctx, inbound: Inbound) -> None:
     """A typed case number opens that case (if it is the owner's); anything else is a new
     request, so the owner is never stuck in the list."""
-    from handlers.router import free_input
+    from handlers.front import idle
 
     number = (inbound.text or "").strip().lstrip("#＃").strip()
     if number.isdigit() and len(number) <= 12 and not inbound.photo:
         await show_case(ctx, int(number))
         return
     flows.end(ctx)
-    await free_input(ctx)
+    await idle(ctx, (inbound.text or "").strip() or None)
 
 
 @command("/mycases")
