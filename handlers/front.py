@@ -42,8 +42,6 @@ GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "bo
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
-# Flows whose steps an owner answers; staff flows are never read here.
-OWNER_FLOWS = frozenset({"report", "complaint", "booking", "inquiry", "my_cases", "router", "survey", "binding"})
 
 
 async def owner_input(ctx: Ctx) -> None:
@@ -55,10 +53,14 @@ async def owner_input(ctx: Ctx) -> None:
             off, rest = talk.cancel_lead(text)
             intent = talk.bare_intent(text)
             if off or is_word(ctx.inbound, CANCEL_WORDS) or intent is not None:
+                # Leaving the follow-up does not call off the emergency (that is "误报").
                 case_id = ctx.data.get("case_id")
                 flows.end(ctx)
                 if intent:
                     await start_intent(ctx, intent)
+                elif rest:
+                    ctx.inbound = replace(ctx.inbound, text=rest)
+                    await read(ctx, rest, guard=False)
                 else:
                     ctx.say(ctx.t("followup.left", id=case_id), _menu(ctx))
                 return

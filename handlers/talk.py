@@ -44,7 +44,8 @@ def _letters(text: str) -> str:
 
 def _strip_words(text: str, words: tuple[str, ...]) -> str:
     for w in sorted(words, key=len, reverse=True):
-        text = text.replace(w, " ")
+        # Latin words only as whole words ("a" must not eat the a of "repair").
+        text = re.sub(rf"\b{re.escape(w)}\b", " ", text) if w.isascii() else text.replace(w, " ")
     return text
 
 
@@ -89,7 +90,8 @@ INTENTS = {
 # Politeness and verbs around an intent word ("我要报修一下", "帮我查下进度").
 _INTENT_WRAP = ("我想要", "我想", "我要", "我需要", "需要", "想要", "想", "要", "帮我", "给我", "麻烦", "请帮我", "请", "我",
                 "申请", "办理", "一下", "一个", "下", "吧", "啊", "呢", "了", "的", "可以", "能", "吗", "谢谢", "你好",
-                "您好", "我的", "看看", "看", "查", "i want to", "i want", "i'd like to", "please", "to", "a", "my")
+                "您好", "我的", "看看", "看", "查", "i want to", "i want", "i'd like to", "i need to", "i need", "please",
+                "to", "a", "an", "my", "make", "file", "see", "check", "talk to", "speak to", "with")
 
 
 def bare_intent(text: str | None) -> str | None:
@@ -97,13 +99,13 @@ def bare_intent(text: str | None) -> str | None:
     if not text:
         return None
     clean = _clean(text)
-    if len(_letters(clean)) > 12:
+    if len(_letters(clean)) > (32 if clean.isascii() else 12):
         return None
     for intent, words in INTENTS.items():
         for word in words:
             if word not in clean:
                 continue
-            rest = _strip_words(clean.replace(word, " ", 1), _INTENT_WRAP)
+            rest = _strip_words(_strip_words(clean, words), _INTENT_WRAP)
             if not _letters(rest):
                 return intent
     return None
