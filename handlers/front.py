@@ -119,8 +119,10 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
         if off or is_word(inbound, CANCEL_WORDS):
             await _call_off(ctx, rest)
             return
-        if active is not None and is_word(inbound, BACK_WORDS):
-            if not await flows.back(ctx, active):
+        if is_word(inbound, BACK_WORDS):
+            if active is None:
+                ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))  # nothing to go back from
+            elif not await flows.back(ctx, active):
                 ctx.say(ctx.t("common.at_first_step"))
             return
     if active is not None:
