@@ -203,8 +203,27 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     before = len(ctx.replies)
     await flow.steps[ctx.state.step].answer(ctx, inbound)
     refusal = _refusal(ctx, before) if text else None
+    if refusal == "booking.no_such_item" and text and await _item_in_words(ctx, text, before):
+        return
     if refusal is not None:
         await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS)
+
+
+async def _item_in_words(ctx: Ctx, text: str, before: int) -> bool:
+    """"我想约个保洁" names 家庭深度保洁: the one catalogue item most of whose words are there."""
+    def pairs(s: str) -> set[str]:
+        s = "".join(ch for ch in s.lower() if ch.isalnum())
+        return {s[i:i + 2] for i in range(len(s) - 1)}
+
+    said = pairs(text)
+    scored = sorted(((len(pairs(i.name_zh) & said), i) for i in await ctx.uow.directory.catalogue(ctx.community.id)),
+                    key=lambda p: p[0], reverse=True)
+    if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return False
+    del ctx.replies[before:]
+    ctx.inbound = replace(ctx.inbound, text=scored[0][1].name_zh)
+    await FLOWS["booking"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+    return True
 
 
 def _says_nothing(ctx: Ctx, text: str) -> bool:

@@ -128,3 +128,11 @@ async def test_calling_off_with_a_new_intent_starts_it_and_nonsense_is_not_a_des
         await owner.press(OWNER, label)
     [case] = await all_cases(app)
     assert case.description == "卫生间灯不亮；镜子上方的那盏灯闪了几下就灭了"
+
+
+async def test_the_service_named_in_words_is_picked(app: App, owner: People) -> None:
+    await owner.say(OWNER, "预约")
+    await owner.say(OWNER, "我想约个保洁")
+    assert await state(app) == ("booking", "slot")
+    await owner.raw_press(OWNER, next(r for r in reversed(owner.chats[OWNER]) if r.buttons).buttons[0][0].payload)
+    assert "家庭深度保洁" in owner.last(OWNER)
