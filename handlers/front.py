@@ -314,7 +314,10 @@ async def _answer_question(ctx: Ctx, question: str) -> bool:
 
 async def _router_step(ctx: Ctx, text: str | None) -> None:
     """"是/不是" answers the router's proposal; anything else is a new message."""
-    if ctx.state.step == "propose" and talk.yes_no(text) is not None:
+    answer = talk.yes_no(text) or ("yes" if talk.small_talk(text) == "ack" or talk.bare_intent(text) == "report"
+                                    and ctx.data.get("kind") == Kind.REPORT else None)
+    if ctx.state.step == "propose" and answer is not None:
+        ctx.picked = answer  # "好的" and "对" say yes to the proposal as the button would
         await FLOWS["router"].steps["propose"].answer(ctx, ctx.inbound)
         return
     flows.end(ctx)
@@ -380,6 +383,11 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     if text is None:
         await router.free_input(ctx)
         return
+    if talk.wants_to_resume(text):
+        from handlers import survey
+
+        if await pause.resume(ctx) or await survey.resume(ctx):
+            return
     adding, more = talk.addition(text)
     if adding and await _add_to_open_case(ctx, more):
         return

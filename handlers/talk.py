@@ -123,6 +123,12 @@ def asks_progress(text: str | None) -> bool:
     return len(_letters(clean)) <= 16 and any(w in clean for w in _PROGRESS)
 
 
+def wants_to_resume(text: str | None) -> bool:
+    """"继续", "接着来": back to what an interruption set aside."""
+    return bool(text) and _letters(_clean(text or "")) in ("继续", "继续吧", "接着来", "接着", "继续刚才的", "回到刚才",
+                                                          "continue", "goon", "resume")
+
+
 # ----------------------------------------------------------------- leaving a step
 CANCEL_LEADS = ("不用了", "不需要了", "不要了", "算了吧", "算了", "取消吧", "取消", "不弄了", "不办了", "不报了", "先不用了",
                 "never mind", "cancel", "forget it")

@@ -52,3 +52,8 @@ def test_done_false_alarm_additions_and_yes_no() -> None:
     assert (talk.yes_no("有"), talk.yes_no("没有"), talk.yes_no("是的"), talk.yes_no("不是"), talk.yes_no("也许")) == \
         ("yes", "no", "yes", "no", None)
     assert talk.question_part("我想问一下快递放哪里") == "快递放哪里" and talk.question_part("快递放哪里") is None
+
+
+def test_going_back_to_what_was_set_aside() -> None:
+    assert talk.wants_to_resume("继续") and talk.wants_to_resume("接着来！") and talk.wants_to_resume("continue")
+    assert not talk.wants_to_resume("继续报修厨房水管") and not talk.wants_to_resume(None)
