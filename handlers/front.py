@@ -185,7 +185,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     if inbound.photo and flow.name == "report" and ctx.state.step != "photos":
         await _photo_in_report(ctx, text)
         return
-    if inbound.photo and flow.name in ("inquiry", "my_cases"):
+    if inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown"),
+                                                         ("my_cases", "list")):
         flows.end(ctx)  # a photo is not a question: it starts a report
         await idle(ctx, text)
         return
