@@ -44,6 +44,9 @@ PLACE_WORDS = re.compile(r"楼|栋|幢|单元|层|室|号|车库|地库|电梯|�
                          r"天台|楼顶|家|room|floor|building|lift|elevator|garage|gate|corridor|stair", re.IGNORECASE)
 
 
+HOME_WORDS = ("我家", "家里", "家", "我家里", "在家", "home", "my home", "at home")
+
+
 class S(StrEnum):
     PLACE = "place"
     MORE = "more"
@@ -175,7 +178,10 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
         await additions.set_place(ctx, case, place=ctx.t("followup.building_place", building=building))
     else:
         text = (inbound.text or "").strip()
-        if text and not inbound.photo and len(text) <= 80 and PLACE_WORDS.search(text) and not talk.false_alarm(text):
+        home = owner.rooms[0] if owner and len(owner.rooms) == 1 and text.strip("在。.!！ ") in HOME_WORDS else None
+        if home is not None:
+            await additions.set_place(ctx, case, room_id=home.id)
+        elif text and not inbound.photo and len(text) <= 80 and PLACE_WORDS.search(text) and not talk.false_alarm(text):
             await additions.set_place(ctx, case, place=text)
         else:
             await answer_more(ctx, inbound)
@@ -199,7 +205,7 @@ async def answer_more(ctx: Ctx, inbound: Inbound) -> None:
         return
     if not text and not inbound.photo:
         return
-    if talk.small_talk(text) and not inbound.photo:
+    if (talk.small_talk(text) or talk.yes_no(text)) and not inbound.photo:
         ctx.say(ctx.t("followup.stay_safe", id=case.id), await _buttons(ctx, case))
         return
     if text and not case.room_id and not case.place and len(text) <= 80 and PLACE_WORDS.search(text):

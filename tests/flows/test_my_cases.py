@@ -81,8 +81,8 @@ async def test_typing_a_new_request_in_the_list_is_not_stuck_there(app: App, peo
         state = await uow.conversations.load("console", "u1", "u1")
     assert state.flow != "my_cases"
     await people.say("u1", "/mycases")
-    await people.photo("u1", "p1")
-    assert "收到照片" in people.last("u1")
+    await people.photo("u1", "p1")  # a photo from the list starts a report with it
+    assert "收到照片" in people.texts("u1")[-2] and "请问是哪里的问题" in people.last("u1")
 
 
 async def test_no_cases_yet(app: App, people: People) -> None:
