@@ -107,7 +107,7 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
     inbound = ctx.inbound
     if guard and text:
         result = ctx.classifier.classify(text)
-        if result.urgency == Urgency.EMERGENCY:
+        if result.urgency == Urgency.EMERGENCY and not _asks_for_a_number(ctx, text):
             await emergency_follow.raise_alarm(ctx, text, result, photo=inbound.photo)
             return
         if getattr(result, "danger_unsure", False) and not talk.small_talk(text):
@@ -129,6 +129,22 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
         await _in_flow(ctx, text)
         return
     await idle(ctx, text)
+
+
+_NUMBER_ASKED = ("电话", "号码", "多少", "几号", "number", "phone")
+
+
+def _asks_for_a_number(ctx: Ctx, text: str) -> bool:
+    """"火警电话是多少": the danger words only name the number asked for.  Without the
+    words of the emergency-numbers answer, is anything dangerous left?"""
+    from handlers.inquiry import EMERGENCY_WORDS
+
+    if not any(w in text.lower() for w in _NUMBER_ASKED):
+        return False
+    rest = text
+    for word in sorted((*EMERGENCY_WORDS, "电话", "号码", "多少"), key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    return ctx.classifier.classify(rest).urgency != Urgency.EMERGENCY
 
 
 async def _call_off(ctx: Ctx, rest: str) -> None:

@@ -30,7 +30,8 @@ NOT_HELPED = ("没解决", "没有解决", "没用", "没有用", "不对", "不
 HOTLINE_WORDS = ("电话", "热线", "联系方式", "号码", "客服电话", "物业电话", "服务电话", "报修电话", "值班电话", "手机号",
                  "管家电话", "联系物业", "联系你们", "打电话", "hotline", "phone number", "phone", "contact number",
                  "call you", "telephone")
-EMERGENCY_WORDS = ("报警电话", "火警", "急救", "紧急电话", "紧急联系", "救护车", "急救电话", "消防电话", "119", "110", "120",
+EMERGENCY_WORDS = ("报警电话", "火警", "急救", "紧急电话", "紧急联系", "救护车", "急救电话", "消防电话", "消防", "报警",
+                   "119", "110", "120",
                    "emergency number", "police number", "ambulance", "fire brigade")
 
 

@@ -23,6 +23,8 @@ QUESTIONS = [
     ("快递一般放哪里", "菜鸟驿站"),
     ("周末可以装修吗", "周末及节假日不得进行噪音作业"),
     ("管家电话", "0571-8888-6666"),
+    ("火警电话是多少", "火警 119"),  # the danger word only names the number asked for
+    ("救护车电话多少", "急救 120"),
     ("交物业费", "物业费可在客服中心"),
 ]
 
@@ -54,3 +56,9 @@ async def test_an_unknown_question_waits_for_the_owner_to_want_a_person(app: App
     await owner.say(OWNER, "转人工")
     case = await only_case(app)
     assert case.description == "小区游泳池什么时候开放" and case.kind == "inquiry"
+
+
+async def test_asking_for_a_number_in_danger_is_still_an_emergency(app: App, owner: People) -> None:
+    await owner.say(OWNER, "有人晕倒了 急救电话多少")
+    [case] = await all_cases(app)
+    assert case.urgency == "emergency" and "120" in "\n".join(owner.texts(OWNER)[-3:])
