@@ -84,7 +84,7 @@ async def resume_quietly(ctx: Ctx) -> bool:
 
 @menu_item("resume")
 async def resume_pressed(ctx: Ctx, _: Menu) -> None:
-    """"↩ 继续刚才的…": the paused flow, else a survey still waiting for its answer."""
+    """"↩ 回到刚才的…": the paused flow, else a survey still waiting for its answer."""
     from handlers import survey
     from handlers.menu import main_menu
 

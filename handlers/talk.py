@@ -125,7 +125,7 @@ def asks_progress(text: str | None) -> bool:
 
 def wants_to_resume(text: str | None) -> bool:
     """"继续", "接着来": back to what an interruption set aside."""
-    return bool(text) and _letters(_clean(text or "")) in ("继续", "继续吧", "接着来", "接着", "继续刚才的", "回到刚才",
+    return bool(text) and _letters(_clean(text or "")) in ("继续", "继续吧", "接着来", "接着", "继续刚才的", "回到刚才", "回到刚才的",
                                                           "continue", "goon", "resume")
 
 

@@ -94,8 +94,8 @@ INQUIRY = {
 }
 
 
-FLOWS = [("report", REPORT, "继续刚才的报事报修"), ("complaint", COMPLAINT, "继续刚才的投诉"),
-         ("booking", BOOKING, "继续刚才的有偿服务"), ("inquiry", INQUIRY, "继续刚才的咨询")]
+FLOWS = [("report", REPORT, "回到刚才的报事报修"), ("complaint", COMPLAINT, "回到刚才的投诉"),
+         ("booking", BOOKING, "回到刚才的有偿服务"), ("inquiry", INQUIRY, "回到刚才的咨询")]
 
 
 @BOTH_DATABASES
@@ -116,7 +116,7 @@ async def test_an_emergency_at_every_step_of_every_flow(app: App, owner: People,
 async def test_the_resumed_report_keeps_what_was_given_and_can_be_submitted(app: App, owner: People,
                                                                              clock: FakeClock) -> None:
     await act(owner, REPORT["confirm"])
-    await interrupt(app, owner, clock, "report", "confirm", "地下室着火了 好多烟", "继续刚才的报事报修")
+    await interrupt(app, owner, clock, "report", "confirm", "地下室着火了 好多烟", "回到刚才的报事报修")
     assert "卫生间的灯不亮了" in owner.last(OWNER)  # the summary, as it was
     await owner.press(OWNER, "提交")
     report = (await all_cases(app))[-1]
@@ -151,14 +151,14 @@ async def test_an_emergency_in_the_middle_of_the_survey_and_the_survey_resumes(a
     assert f"#{alarm.id}" in people.last(MANAGEMENT)
     later(clock, 15)
     # The survey waits where it was: one tap shows its next question again, answers still count.
-    await people.press(OWNER, "继续")
+    await people.press(OWNER, "回到刚才的回访")
     assert f"继续刚才的回访（工单 #{case_id}" in people.last(OWNER) and "（2/4）处理速度" in people.last(OWNER)
     await people.press(OWNER, "5⭐")
     await people.press(OWNER, "5⭐")
     await people.press(OWNER, "写几句")
     await people.say(OWNER, "小区门口着火了 火很大")  # at the comment step too
     assert len(await emergencies(app)) == 2
-    await people.press(OWNER, "继续刚才的回访")
+    await people.press(OWNER, "回到刚才的回访")
     await people.say(OWNER, "师傅很专业")
     assert f"工单 #{case_id} 已归档" in people.last(OWNER)
     async with app.uow() as uow:

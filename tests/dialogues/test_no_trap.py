@@ -73,8 +73,8 @@ async def _at_button_step(app: App, owner: People, reach: list[str], step: tuple
     await owner.say(OWNER, "谢谢")
     assert "我们接着来" in owner.texts(OWNER)[-2] and await state(app) == step
     await owner.say(OWNER, "/menu")
-    assert await state(app) == ("", "") and "继续刚才的" in owner.chats[OWNER][-1].buttons[0][0].text
-    await owner.press(OWNER, "继续刚才的")
+    assert await state(app) == ("", "") and "回到刚才的" in owner.chats[OWNER][-1].buttons[0][0].text
+    await owner.press(OWNER, "回到刚才的")
     assert await state(app) == step
     assert await all_cases(app) == []
 
@@ -102,7 +102,7 @@ async def test_a_question_in_the_middle_of_a_report_is_answered_and_the_report_w
     await owner.say(OWNER, "请问物业电话多少")
     assert "0571-8888-6666" in owner.last(OWNER)
     await owner.press(OWNER, "解决了")
-    await owner.press(OWNER, "继续刚才的报事报修")
+    await owner.press(OWNER, "回到刚才的报事报修")
     assert await state(app) == ("report", "urgency")
     await owner.press(OWNER, "一般")
     await owner.press(OWNER, "今天")
