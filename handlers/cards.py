@@ -124,6 +124,10 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     for key in ("window", "happened"):  # the owner's time as a window, read from their words
         if (when := When.from_json(case.details.get(key))) is not None:
             lines.append(t(loc, f"card.detail_{key}", value=when_label(when, loc)))
+    # What the owner added after reporting (补充说明), and a false alarm they called.
+    lines += [t(loc, "card.added", text=clean(str(note))) for note in case.details.get("added", [])[-3:]]
+    if case.details.get("false_alarm"):
+        lines.append(t(loc, "card.false_alarm"))
     if case.rework_round:
         lines.append(t(loc, "card.rework", round=case.rework_round))
     transfer = await _last_transfer(uow, case)

@@ -36,8 +36,9 @@ from storage.uow import UnitOfWork
 
 # Importing the flow modules registers them.
 from handlers import (  # noqa: E402,F401  isort: skip
-    binding, booking, complaint, coverage, inquiry, menu, mute, my_cases, notices, phone_callback, report,
-    reports, router, spot_check, staff, staff_commands, staff_finish, staff_handback, staff_transfer, survey,
+    binding, booking, complaint, coverage, emergency_follow, front, inquiry, menu, mute, my_cases, notices, pause,
+    phone_callback, report, reports, router, spot_check, staff, staff_commands, staff_finish, staff_handback,
+    staff_transfer, survey,
 )
 
 log = logging.getLogger("wuye.core")
@@ -225,8 +226,16 @@ async def route(ctx: Ctx) -> None:
         await _command(ctx, inbound.text.strip())
         return
     active = FLOWS.get(ctx.state.flow)
-    if active is not None:
-        if is_word(inbound, CANCEL_WORDS):
+    if inbound.contact_phone:
+        if active is None:
+            await flows.begin(ctx, FLOWS["binding"])
+        await FLOWS[ctx.state.flow].steps[ctx.state.step].answer(ctx, inbound)
+        return
+    if await ctx.staff() is not None:
+        if active is None:
+            # Staff chat with the bot to work cases, not to open them: remind them how.
+            await COMMANDS["/help"](ctx, "")
+        elif is_word(inbound, CANCEL_WORDS):
             await cancel(ctx)
         elif is_word(inbound, BACK_WORDS):
             if not await flows.back(ctx, active):
@@ -234,15 +243,8 @@ async def route(ctx: Ctx) -> None:
         else:
             await active.steps[ctx.state.step].answer(ctx, inbound)
         return
-    if inbound.contact_phone:
-        await flows.begin(ctx, FLOWS["binding"])
-        await FLOWS["binding"].steps[ctx.state.step].answer(ctx, inbound)
-        return
-    if await ctx.staff() is not None:
-        # Staff chat with the bot to work cases, not to open them: remind them how.
-        await COMMANDS["/help"](ctx, "")
-        return
-    await router.free_input(ctx)
+    # Owners and strangers: danger first, then whatever the message means (handlers.front).
+    await front.owner_input(ctx)
 
 
 async def _pressed(ctx: Ctx, data: str) -> None:

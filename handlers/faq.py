@@ -1,24 +1,41 @@
 """Matching an owner's question against the community's FAQ (pure: no I/O).
 
-Two signals, because owners phrase questions freely:
-- keywords the office listed for each answer ("物业费", "parking"): a hit scores its
-  length, so a specific phrase outweighs a vague one ("物业费怎么交" beats "交");
+Owners phrase questions freely, so three signals add up:
+- meaning words the office listed for each answer — its keywords and synonyms
+  ("物业费", "管理费", "parking"): a hit scores its length, shared by every answer
+  that lists the same word (a word all answers share says little), and a question
+  word ("几点", "怎么", "多少") alone scores almost nothing — "垃圾几点扔" is about
+  rubbish, not office hours;
+- the question's own words (jieba tokens, when a tokenizer is given) found among
+  the answer's meaning words and in its question;
 - how much the question resembles the FAQ's own question (shared character pairs),
-  which catches rephrasings that use none of the keywords.
-A question that matches nothing well enough gets no answer rather than a wrong one:
-it goes to customer service.
+  which catches rephrasings that use none of the listed words.
+A question that matches nothing well enough gets no answer rather than a wrong one.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cases.records import Faq
 
-MIN_KEYWORD_SCORE = 2  # one two-character keyword ("车位") is enough
+MIN_SCORE = 2.0  # one specific two-character word ("车位") is enough
 MIN_RESEMBLANCE = 0.45
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
+# Words that ask, rather than say what about: weak evidence on their own.
+QUESTION_WORDS = frozenset({
+    "几点", "怎么", "怎样", "多少", "哪里", "在哪", "哪儿", "什么", "时候", "什么时候", "时间", "可以", "能不能", "如何",
+    "是否", "有没有", "请问", "一下", "how", "what", "when", "where", "can", "is", "are", "do", "does", "the",
+    "open", "开门", "上班", "几号",
+})
+_WEAK = 0.25
+# Tokens every question about this place shares: no evidence for one answer over another.
+_COMMON = frozenset({"小区", "物业", "我们", "你们", "我家", "业主", "这里", "这个", "那个", "知道", "想问", "问问"})
+
+Tokenizer = Callable[[str], Iterable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +55,6 @@ def resemblance(a: str, b: str) -> float:
     return len(theirs & ours) / len(ours) if ours else 0.0
 
 
-def _keyword_score(question: str, faq: Faq) -> int:
-    q = question.lower()
-    return sum(len(k) for k in {k.strip().lower() for k in faq.keywords} if k and _contains(q, k))
-
-
 def _contains(text: str, keyword: str) -> bool:
     # Latin keywords must match whole words ("pay" is not in "repayment"); Chinese has no spaces.
     if keyword.isascii():
@@ -50,17 +62,41 @@ def _contains(text: str, keyword: str) -> bool:
     return keyword in text
 
 
-def best_match(question: str, faqs: list[Faq]) -> Match | None:
+def _words(faq: Faq) -> set[str]:
+    return {k.strip().lower() for k in faq.keywords if k and k.strip()}
+
+
+def _weight(word: str, shared_by: int) -> float:
+    base = min(len(word), 4) if not word.isascii() else min(len(word.split()) * 2, 4)
+    if word in QUESTION_WORDS:
+        base *= _WEAK
+    return base / max(shared_by, 1) ** 0.5
+
+
+def best_match(question: str, faqs: list[Faq], tokens: Tokenizer | None = None) -> Match | None:
     """The best-scoring FAQ, or None when nothing matches well enough."""
+    q = question.lower().strip()
+    if not _NOISE.sub("", q):
+        return None
+    shared = Counter(w for faq in faqs for w in _words(faq))
+    own = {t.strip().lower() for t in tokens(q)} if tokens else set()
+    own = {t for t in own if len(t) >= 2 and t not in QUESTION_WORDS and t not in _COMMON and _NOISE.sub("", t)}
     best: Match | None = None
     for faq in faqs:
-        keywords = _keyword_score(question, faq)
-        looks_like = max(resemblance(question, faq.question_zh), resemblance(question, faq.question_en))
-        if keywords < MIN_KEYWORD_SCORE and looks_like < MIN_RESEMBLANCE:
+        words = _words(faq)
+        hits = {w for w in words if _contains(q, w)}
+        score = sum(_weight(w, shared[w]) for w in hits)
+        # A token of the owner's that is one of the answer's words (or inside one) but was
+        # not counted already: "电瓶车" against "电瓶车充电".
+        asked = faq.question_zh.lower() + " " + faq.question_en.lower()
+        score += sum(min(len(t), 4) if not t.isascii() else 1.0
+                     for t in own if (t in words or t in asked) and not any(t in h or h in t for h in hits))
+        looks_like = max(resemblance(q, faq.question_zh), resemblance(q, faq.question_en))
+        if score < MIN_SCORE and looks_like < MIN_RESEMBLANCE:
             continue
-        score = keywords + 10 * looks_like
-        if best is None or score > best.score:
-            best = Match(faq, score)
+        total = score + 10 * looks_like
+        if best is None or total > best.score:
+            best = Match(faq, total)
     return best
 
 

@@ -35,18 +35,26 @@ class Flow:
     needs_owner: bool = True
 
 
-_META = ("_nonce", "_history")
+_META = ("_nonce", "_history", "_paused", "_emergency", "_said")
+# Kept across flows: the flow an emergency interrupted (to resume), the emergency the
+# owner's next messages belong to, and what the owner said lately (for a hand-over).
+_CARRIED = ("_paused", "_emergency", "_said")
 
 
 def nonce(ctx: Ctx) -> int:
     return int(ctx.data.get("_nonce", 0))
 
 
+def carried(ctx: Ctx) -> dict[str, Any]:
+    """The conversation's memory that outlives any one flow."""
+    return {k: ctx.data[k] for k in _CARRIED if k in ctx.data}
+
+
 async def begin(ctx: Ctx, flow: Flow, **data: Any) -> None:
     """Start `flow` afresh (dropping any flow in progress) and ask its first question."""
     ctx.state.flow = flow.name
     ctx.state.step = flow.first
-    ctx.state.data = {"_nonce": nonce(ctx) + 1, "_history": [], **data}
+    ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx) + 1, "_history": [], **data}
     await flow.steps[flow.first].ask(ctx)
 
 
@@ -75,7 +83,7 @@ async def again(ctx: Ctx, flow: Flow) -> None:
 def end(ctx: Ctx) -> None:
     """Leave the flow; the nonce survives so the old buttons stay expired."""
     ctx.state.flow, ctx.state.step = "", ""
-    ctx.state.data = {"_nonce": nonce(ctx)}
+    ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx)}
 
 
 def collected(ctx: Ctx) -> dict[str, Any]:

@@ -16,9 +16,14 @@ ENTRIES = (("report", "report"), ("complaint", "complaint"), ("service", "bookin
 
 
 def main_menu(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    from handlers.pause import resume_button
+
     buttons = [ctx.button(ctx.t(f"menu.{item}"), Menu(item)) for item, flow in ENTRIES if flow in FLOWS]
     buttons.append(ctx.button(ctx.t("menu.lang"), Menu("lang")))
-    return tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    back = resume_button(ctx)
+    # What an emergency or a question interrupted, one tap away.
+    return ((back,), *rows) if back is not None else rows
 
 
 @command("/start")
@@ -39,8 +44,15 @@ async def start(ctx: Ctx, _: str) -> None:
 
 @command("/help", "/menu")
 async def show_help(ctx: Ctx, _: str) -> None:
-    """What the bot can do, with the menu."""
+    """What the bot can do, with the menu; whatever was in progress is set aside (the menu
+    offers it back), so the next message is read afresh, never as that step's answer."""
+    from handlers import flow as flows
+    from handlers.pause import pause
+
     key = "menu.help_staff" if await ctx.staff() is not None else "menu.help"
+    if ctx.state.flow and await ctx.staff() is None:
+        pause(ctx)
+        flows.end(ctx)
     ctx.say(ctx.t(key, hotline=ctx.policy.hotline or "-"), main_menu(ctx))
 
 

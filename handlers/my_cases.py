@@ -32,6 +32,7 @@ from handlers.registry import case_action, command, register_flow
 LIST_SIZE = 20
 TIMELINE_SIZE = 15
 CANCELLABLE = (Status.OPEN, Status.DISPATCHED)
+ADDABLE = (Status.OPEN, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
 # Timeline actions with a catalogued sentence; anything else reads as "progress update".
 KNOWN_EVENTS = frozenset({
     "opened", "dispatched", "accepted", "started", "done", "confirmed", "auto_confirmed", "rejected",
@@ -42,12 +43,14 @@ SHOWN_NOTES = frozenset({"done", "rejected", "reopened", "cancelled"})
 DETAILS = ("when", "who", "want", "preferred_time", "item", "slot", "price")
 YES_WORDS = {"是", "是的", "确定", "确认", "好", "yes", "y"}
 NO_WORDS = {"不", "否", "不取消", "no", "n"}
+DONE_WORDS = {"完成", "好了", "没了", "就这些", "done", "that's all"}
 
 
 class S(StrEnum):
     LIST = "list"
     CANCEL = "cancel"
     REJECT = "reject"
+    ADD = "add"
 
 
 # ----------------------------------------------------------------- whose case is it
@@ -149,6 +152,8 @@ def case_buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
     elif case.status == Status.DONE:
         rows.append((ctx.button(ctx.t("my_cases.btn_confirm"), CaseAction("confirm", case.id)),
                      ctx.button(ctx.t("my_cases.btn_reject"), CaseAction("reject", case.id))))
+    if case.status in ADDABLE:
+        rows.append((ctx.button(ctx.t("my_cases.btn_add"), CaseAction("add", case.id)),))
     rows.append((ctx.button(ctx.t("my_cases.btn_list"), Menu("mycases")),))
     return tuple(rows)
 
@@ -175,7 +180,7 @@ async def ask_list(ctx: Ctx) -> None:
 async def answer_list(ctx: Ctx, inbound: Inbound) -> None:
     """A typed case number opens that case (if it is the owner's); anything else is a new
     request, so the owner is never stuck in the list."""
-    from handlers.router import free_input
+    from handlers.front import idle
 
     number = (inbound.text or "").strip().lstrip("#＃").strip()
     case_id = parse_int(number, hi=CASE_NUMBER_MAX)
@@ -183,7 +188,7 @@ async def answer_list(ctx: Ctx, inbound: Inbound) -> None:
         await show_case(ctx, case_id)
         return
     flows.end(ctx)
-    await free_input(ctx)
+    await idle(ctx, (inbound.text or "").strip() or None)
 
 
 @command("/mycases")
@@ -210,7 +215,7 @@ async def view(ctx: Ctx, pressed: CaseAction) -> None:
 async def _enter(ctx: Ctx, step: str, **data: object) -> None:
     """Start this flow at `step` (a case button leads straight to a question about that case)."""
     ctx.state.flow, ctx.state.step = FLOW.name, step
-    ctx.state.data = {"_nonce": flows.nonce(ctx) + 1, "_history": [], **data}
+    ctx.state.data = {**flows.carried(ctx), "_nonce": flows.nonce(ctx) + 1, "_history": [], **data}
     await FLOW.steps[step].ask(ctx)
 
 
@@ -313,8 +318,53 @@ async def answer_reject(ctx: Ctx, inbound: Inbound) -> None:
                   due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
 
 
+# ----------------------------------------------------------------- 补充说明: more for an open case
+@case_action("add")
+async def add_pressed(ctx: Ctx, pressed: CaseAction) -> None:
+    ctx.answer = ""
+    case = await owned_case(ctx, pressed.case_id)
+    await enter_add(ctx, case)
+
+
+async def enter_add(ctx: Ctx, case: Case) -> None:
+    """Words and photos the owner sends next join this case, until "完成"."""
+    if case.status not in ADDABLE:
+        ctx.say(ctx.t("my_cases.cannot_add", id=case.id, status=code_name(ctx.locale, "status", case.status)))
+        return
+    await _enter(ctx, S.ADD, case_id=case.id)
+
+
+async def ask_add(ctx: Ctx) -> None:
+    """What to add: words or photos."""
+    ctx.say(ctx.t("my_cases.ask_add", id=ctx.data["case_id"]),
+            ((choice(ctx, ctx.t("my_cases.add_done"), "done"),), nav_row(ctx, back=False)))
+
+
+async def answer_add(ctx: Ctx, inbound: Inbound) -> None:
+    """Each message or photo is added at once; the team's card and the assignee get it."""
+    from handlers.additions import add_to_case
+
+    case_id = int(ctx.data["case_id"])
+    typed = (inbound.text or "").strip()
+    if ctx.picked == "done" or not inbound.photo and typed.lower() in DONE_WORDS:
+        flows.end(ctx)
+        ctx.say(ctx.t("my_cases.add_finished", id=case_id))
+        return
+    if not inbound.photo and text_of(ctx, inbound, max_len=1000) is None:
+        return
+    case = await owned_case(ctx, case_id)
+    if case.status not in ADDABLE:
+        flows.end(ctx)
+        ctx.say(ctx.t("my_cases.cannot_add", id=case.id, status=code_name(ctx.locale, "status", case.status)))
+        return
+    await add_to_case(ctx, case, text=typed[:1000], photo=inbound.photo)
+    ctx.say(ctx.t("my_cases.added", id=case_id),
+            ((choice(ctx, ctx.t("my_cases.add_done"), "done"),),))
+
+
 FLOW = register_flow(Flow("my_cases", S.LIST, {
     S.LIST: Step(ask_list, answer_list),
     S.CANCEL: Step(ask_cancel, answer_cancel),
     S.REJECT: Step(ask_reject, answer_reject),
+    S.ADD: Step(ask_add, answer_add),
 }, needs_owner=False))

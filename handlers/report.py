@@ -250,6 +250,19 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
                   due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
 
 
+async def start_with_photo(ctx: Ctx, caption: str | None) -> None:
+    """A photo sent at idle starts a report with the photo in it (its caption, if it says
+    what is wrong, is the description)."""
+    from handlers import talk
+    from handlers.menu import start_entry
+
+    prefill: dict[str, object] = {"photos": [ctx.inbound.photo]}
+    if caption and not talk.small_talk(caption) and not talk.bare_intent(caption) and len(caption) <= 500:
+        prefill["description"] = caption
+    ctx.say(ctx.t("report.photo_first"))
+    await start_entry(ctx, FLOW.name, **prefill)
+
+
 FLOW = register_flow(Flow("report", S.ROOM, {
     S.ROOM: Step(ask_room, answer_room),
     S.PLACE: Step(ask_place, answer_place),

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cases.codes import CATEGORIES, Area, Kind, Urgency
+from cases.codes import CATEGORIES, Kind, Urgency
 from handlers import flow as flows
 from handlers.casework import open_case
 from handlers.context import Classification, Ctx
-from handlers.emergency import emergency_guidance
 from handlers.flow import Flow, Step, choice
 from handlers.formatting import code_name
 from handlers.inputs import nav_row, text_of
@@ -17,6 +16,7 @@ from handlers.messages import Inbound
 from handlers.registry import FLOWS, register_flow
 
 MAX_FREE_TEXT = 2000
+MIN_SUGGESTION = 8  # characters of real words before a message is filed as a suggestion
 # Which flow serves each kind, and what it can take from the first message.
 FLOW_OF = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "booking", Kind.INQUIRY: "inquiry"}
 
@@ -46,6 +46,10 @@ async def free_input(ctx: Ctx) -> None:
     if await typed_answer(ctx, text):
         return
     kind = result.kind if not result.low_confidence else ""
+    if kind == Kind.SUGGESTION and sum(ch.isalnum() for ch in text) < MIN_SUGGESTION:
+        # "谢谢你们" is not feedback to file: a few words of praise get a thank-you, not a case.
+        ctx.say(ctx.t("talk.thanks"))
+        return
     if kind == Kind.SUGGESTION:
         case = await open_case(ctx, kind=Kind.SUGGESTION, urgency=Urgency.NORMAL, description=text)
         ctx.say(ctx.t("router.suggestion_thanks", id=case.id))
@@ -59,15 +63,9 @@ async def free_input(ctx: Ctx) -> None:
 
 async def _emergency(ctx: Ctx, text: str, result: Classification) -> None:
     """Open the case at once, alert the duty team, tell the owner what to do now."""
-    kind = result.kind if result.kind in (Kind.REPORT, Kind.COMPLAINT) else Kind.REPORT
-    category = result.category if result.category in CATEGORIES[Kind(kind)] else ("security" if kind == Kind.REPORT else "common")
-    owner = await ctx.owner()
-    area = (result.area or Area.PUBLIC) if kind == Kind.REPORT else ""
-    room_id = owner.rooms[0].id if owner and len(owner.rooms) == 1 and area == Area.HOME else None
-    case = await open_case(ctx, kind=kind, urgency=Urgency.EMERGENCY, category=category, area=area,
-                           description=text, room_id=room_id)
-    flows.end(ctx)
-    ctx.say(emergency_guidance(ctx, case))
+    from handlers.emergency_follow import raise_alarm
+
+    await raise_alarm(ctx, text, result)
 
 
 def _prefill(ctx: Ctx) -> dict[str, object]:

@@ -175,10 +175,19 @@ class ServiceSpec(_Strict):
 class FaqSpec(_Strict):
     code: Sized(32, min_length=1)
     keywords: list[str] = Field(min_length=1)
+    # Other words owners use for the same thing (管理费 for 物业费, 电瓶车 for 电动车): they
+    # count as keywords when matching, listed apart so the office keeps them apart.
+    synonyms: list[str] = []
     question: str
     answer: str
     question_en: str = ""
     answer_en: str = ""
+
+    @model_validator(mode="after")
+    def _meaning_words(self) -> FaqSpec:
+        words = [w.strip() for w in self.keywords + self.synonyms if w.strip()]
+        self.keywords = list(dict.fromkeys(words))
+        return self
 
 
 class CommunityFile(_Strict):

@@ -45,12 +45,15 @@ async def test_stranger_not_helped_is_handed_to_customer_service(app: App, peopl
     assert f"【咨询】#{case.id}" in card and "未绑定" in card and "车位月租" in card
 
 
-async def test_unknown_question_goes_straight_to_a_person(app: App, people: People) -> None:
+async def test_unknown_question_goes_to_a_person_when_the_owner_asks(app: App, people: People) -> None:
     await bound_owner(people)
     await people.press("u1", "咨询")
     await people.say("u1", "可以在小区里养鸡吗，联系我13912345678")
+    # No answer on file: said so, and no case until the owner wants a person.
+    assert "还没有现成的答案" in people.last("u1") and await all_cases(app) == []
+    await people.press("u1", "转人工客服")
     case = await only_case(app)
-    assert people.last("u1").startswith(f"这个问题我暂时回答不了，已转给客服中心（编号 #{case.id}）")
+    assert people.last("u1").startswith(f"好的，已转给客服中心人工处理（编号 #{case.id}）")
     assert case.owner_id is not None and case.details == {}
     card = people.last(CUSTOMER_SERVICE)
     # The phone number typed into the question is masked for the group.

@@ -62,8 +62,8 @@ async def test_list_newest_first_and_one_case_with_its_timeline(app: App, people
     for line in ("🕒 提交于 6月1日 09:00", "📍 位置：1-1-101", "📝 厨房水管漏水了", "🕒 期望上门：明天",
                  "· 6月1日 09:00 提交了工单", "· 6月1日 09:00 派给工程部", "· 6月1日 09:40 刘洋 已接单"):
         assert line in detail
-    # Accepted work cannot be cancelled here, so no cancel button; back to the list instead.
-    assert [b.text for row in people.chats["u1"][-1].buttons for b in row] == ["📋 返回工单列表"]
+    # Accepted work cannot be cancelled here, so no cancel button; details can still be added.
+    assert [b.text for row in people.chats["u1"][-1].buttons for b in row] == ["➕ 补充说明", "📋 返回工单列表"]
 
     await people.press("u1", "返回工单列表")
     await people.say("u1", f"#{booking.id}")  # a typed number works as well
@@ -81,8 +81,8 @@ async def test_typing_a_new_request_in_the_list_is_not_stuck_there(app: App, peo
         state = await uow.conversations.load("console", "u1", "u1")
     assert state.flow != "my_cases"
     await people.say("u1", "/mycases")
-    await people.photo("u1", "p1")
-    assert "收到照片" in people.last("u1")
+    await people.photo("u1", "p1")  # a photo from the list starts a report with it
+    assert "收到照片" in people.texts("u1")[-2] and "请问是哪里的问题" in people.last("u1")
 
 
 async def test_no_cases_yet(app: App, people: People) -> None:
@@ -132,8 +132,9 @@ async def test_cancel_before_acceptance_after_confirmation(app: App, people: Peo
     assert (await case_of(app, case.id or 0)).status == Status.DISPATCHED
 
     await people.press("u1", "取消工单")
-    await people.say("u1", "嗯？")
-    assert "请点“确定取消”或“不取消”" in people.last("u1")
+    await people.say("u1", "嗯？")  # neither yes nor no: the question again, nothing cancelled
+    assert f"确定要取消工单 #{case.id}" in people.last("u1")
+    assert (await case_of(app, case.id or 0)).status == Status.DISPATCHED
     await people.press("u1", "确定取消")
     assert people.last("u1").startswith(f"工单 #{case.id} 已取消")
     cancelled = await case_of(app, case.id or 0)

@@ -118,3 +118,12 @@ async def test_owner_csv_import(app: App, tmp_path: Path) -> None:
             await load_owners_csv(uow.session, None, bad)
     assert "line 3" in str(err.value) and "1-1-102" not in str(err.value)
     assert await counts(app) == before
+
+
+def test_faq_synonyms_are_meaning_words_of_their_answer() -> None:
+    spec = parse(BASE + "faq:\n  - {code: fee, keywords: [物业费, fee], synonyms: [管理费, 物业费, ' '], question: 怎么交？, "
+                        "answer: 客服中心。}\n", "c.yaml")
+    assert spec.faq[0].keywords == ["物业费", "fee", "管理费"]  # once each, blanks dropped
+    with pytest.raises(CommunityFileError) as err:
+        parse(BASE + "faq:\n  - {code: fee, keywords: [物业费], synonyms: 管理费, question: q, answer: a}\n", "c.yaml")
+    assert "faq.0.synonyms" in str(err.value)

@@ -46,3 +46,29 @@ def test_answer_in_the_owners_language_falling_back_to_chinese(faqs: list[Faq]) 
     assert answer_in(fee, "zh-CN")[1].startswith("物业费可在客服中心")
     chinese_only = Faq("x", ("x",), "问？", "答。", "", "")
     assert answer_in(chinese_only, "en") == ("问？", "答。")
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("管理费怎么缴纳", "fee_payment"),  # synonyms from the community file
+    ("电瓶车在哪充电", "ev_charging"),
+    ("垃圾几点扔", "garbage"),  # "几点" alone says nothing about office hours
+    ("小区几点锁门", "gate_hours"),
+    ("快递放哪", "parcels"),
+])
+def test_meaning_words_and_synonyms(faqs: list[Faq], question: str, code: str) -> None:
+    match = best_match(question, faqs)
+    assert match is not None and match.faq.code == code
+
+
+def test_question_words_alone_match_nothing(faqs: list[Faq]) -> None:
+    assert best_match("几点", faqs) is None and best_match("怎么办 多少", faqs) is None
+
+
+def test_jieba_tokens_add_what_the_listed_words_miss(faqs: list[Faq]) -> None:
+    from nlp.classifier import Classifier
+
+    tokens = Classifier.default().segmenter.tokens
+    question = "投放时间是几点"  # "投放" is a word of the garbage answer's own question
+    assert best_match(question, faqs) is None
+    with_tokens = best_match(question, faqs, lambda t: [x.text for x in tokens(t)])
+    assert with_tokens is not None and with_tokens.faq.code == "garbage"

@@ -1,0 +1,229 @@
+"""What a short message means before any flow reads it (pure: no I/O).
+
+Owners write the way they talk: "谢谢啦", "在吗", "好的👍", a bare "报修", "算了 我想问一下…",
+"没事了 是误报".  These words are recognised here, in one place, so the conversation core
+can answer small talk briefly, start the flow an intent word names, let the owner out of
+any step, and never file a case whose whole description is a greeting or an intent word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# ----------------------------------------------------------------- small talk
+# Longest first inside each group, so "谢谢你们" is read whole before "谢谢".
+THANKS = ("非常感谢", "太感谢了", "谢谢你们", "谢谢您", "谢谢你", "谢谢啦", "谢谢了", "多谢", "感谢", "谢谢", "谢了",
+          "谢啦", "辛苦了", "辛苦啦", "辛苦", "麻烦你们了", "麻烦了", "thank you", "thanks", "thx", "ty")
+GREETINGS = ("早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "午安", "你们好", "大家好", "你好", "您好", "哈喽",
+             "哈啰", "嗨", "早", "hello", "hi", "hey", "good morning", "good afternoon", "good evening")
+PRESENCE = ("有人在吗", "有人吗", "有人没", "在不在", "在吗", "在么", "在嘛", "在不", "人呢", "anyone there", "is anyone there",
+            "are you there")
+ACKS = ("好的", "好滴", "好嘞", "好吧", "好", "行", "可以", "收到", "知道了", "明白了", "明白", "了解", "懂了", "嗯嗯", "嗯",
+        "哦哦", "哦", "噢", "ok", "okay", "got it", "noted", "没问题", "没事", "不客气", "哈哈", "呵呵", "嘻嘻", "嘿嘿",
+        "lol", "haha")
+WHO = ("你是机器人吗", "你是机器人", "机器人吗", "是机器人", "你是谁", "是真人吗", "真人吗", "are you a bot", "are you human",
+       "who are you")
+BYES = ("再见", "拜拜", "晚安", "bye", "goodbye")
+# Words that add nothing once the above are taken out.
+_FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "吧", "哟", "哦", "喔", "嘛", "的", "很", "非常", "真",
+           "太", "好", "都", "大家", "师傅", "师傅们", "物业", "管家", "请问", "一下", "so much", "very much", "a lot", "you",
+           "all")
+
+
+def _clean(text: str) -> str:
+    """Lower case, full-width folded, without punctuation, emoji or spaces at the ends."""
+    text = unicodedata.normalize("NFKC", text).lower().strip()
+    return text
+
+
+def _letters(text: str) -> str:
+    """Only letters and digits (emoji, punctuation and spaces dropped)."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _strip_words(text: str, words: tuple[str, ...]) -> str:
+    for w in sorted(words, key=len, reverse=True):
+        # Latin words only as whole words ("a" must not eat the a of "repair").
+        text = re.sub(rf"\b{re.escape(w)}\b", " ", text) if w.isascii() else text.replace(w, " ")
+    return text
+
+
+def small_talk(text: str | None) -> str | None:
+    """'thanks', 'greeting', 'presence', 'ack', 'bye' or 'emoji' when the message is only
+    that; None when it carries anything to act on."""
+    if text is None:
+        return None
+    clean = _clean(text)
+    if not clean:
+        return None
+    if not _letters(clean):
+        # Only emoji or punctuation ("👍", "🙏🙏", "？"): answered, never a case.
+        return "emoji" if any(unicodedata.category(ch) == "So" for ch in clean) else None
+    found = [(name, words) for name, words in
+             (("who", WHO), ("thanks", THANKS), ("presence", PRESENCE), ("greeting", GREETINGS), ("bye", BYES),
+              ("ack", ACKS))
+             if any(w in clean for w in words)]
+    if not found:
+        return None
+    rest = clean
+    for _, words in found:
+        rest = _strip_words(rest, words)
+    rest = _strip_words(rest, _FILLER)
+    if _letters(rest):
+        return None
+    return found[0][0]
+
+
+# ----------------------------------------------------------------- intent words
+# A bare intent word names what the owner wants to do, not the problem itself.
+INTENTS = {
+    "report": ("报事报修", "报修", "报事", "维修", "修理", "保修", "修东西", "repair", "report"),
+    "complaint": ("投诉", "举报", "complaint", "complain"),
+    "service": ("预约服务", "有偿服务", "预约", "预订", "预定", "上门服务", "book", "booking", "service"),
+    "inquiry": ("咨询", "问问题", "问个问题", "有个问题", "有问题", "问一下", "问问", "请问", "提问", "ask", "question"),
+    "mycases": ("我的工单", "查工单", "工单进度", "查进度", "进度", "工单", "我的报修", "报修进度", "查询", "查一下",
+                "my cases", "my case", "progress", "status"),
+    "human": ("转人工", "人工客服", "人工服务", "人工", "真人", "客服", "找客服", "human", "agent", "operator"),
+    "menu": ("主菜单", "菜单", "帮助", "功能", "menu", "help", "start"),
+}
+# Politeness and verbs around an intent word ("我要报修一下", "帮我查下进度").
+_INTENT_WRAP = ("我想要", "我想", "我要", "我需要", "需要", "想要", "想", "要", "帮我", "给我", "麻烦", "请帮我", "请", "我",
+                "申请", "办理", "一下", "一个", "下", "吧", "啊", "呢", "了", "的", "可以", "能", "吗", "谢谢", "你好",
+                "您好", "我的", "看看", "看", "查", "i want to", "i want", "i'd like to", "i need to", "i need", "please",
+                "to", "a", "an", "my", "make", "file", "see", "check", "talk to", "speak to", "with")
+
+
+def bare_intent(text: str | None) -> str | None:
+    """The intent a message names when it says nothing else ("报修", "我要投诉", "查一下进度")."""
+    if not text:
+        return None
+    clean = _clean(text)
+    if len(_letters(clean)) > (32 if clean.isascii() else 12):
+        return None
+    for intent, words in INTENTS.items():
+        for word in words:
+            if word not in clean:
+                continue
+            rest = _strip_words(_strip_words(clean, words), _INTENT_WRAP)
+            if not _letters(rest):
+                return intent
+    return None
+
+
+_PROGRESS = ("进度", "到哪了", "到哪一步", "处理到哪", "处理得怎么样", "处理的怎么样", "怎么样了", "有结果了吗", "有结果没",
+             "什么时候来修", "什么时候上门", "how is my case", "any update", "status of my")
+
+
+def asks_progress(text: str | None) -> bool:
+    """"我的报修到哪了", "进度怎么样了": the owner's cases, not a question for the FAQ."""
+    if not text:
+        return False
+    clean = _clean(text)
+    return len(_letters(clean)) <= 16 and any(w in clean for w in _PROGRESS)
+
+
+def wants_to_resume(text: str | None) -> bool:
+    """"继续", "接着来": back to what an interruption set aside."""
+    return bool(text) and _letters(_clean(text or "")) in ("继续", "继续吧", "接着来", "接着", "继续刚才的", "回到刚才", "回到刚才的",
+                                                          "continue", "goon", "resume")
+
+
+# ----------------------------------------------------------------- leaving a step
+CANCEL_LEADS = ("不用了", "不需要了", "不要了", "算了吧", "算了", "取消吧", "取消", "不弄了", "不办了", "不报了", "先不用了",
+                "never mind", "cancel", "forget it")
+
+
+def cancel_lead(text: str | None) -> tuple[bool, str]:
+    """(True, the rest) when the message starts by calling off what is going on:
+    "算了" → (True, ""), "算了 我想问一下物业费怎么交" → (True, "我想问一下物业费怎么交")."""
+    if not text:
+        return False, ""
+    clean = _clean(text)
+    for lead in sorted(CANCEL_LEADS, key=len, reverse=True):
+        if not clean.startswith(lead):
+            continue
+        rest = clean[len(lead):].strip(" ，,。.!！~～、;；:：")
+        # "算了谢谢" and "取消预约" only call off; "算了 我想问…" and "算了 我要投诉" go on to something new.
+        if not _letters(rest) or small_talk(rest) or bare_intent(rest) and lead in ("取消", "取消吧", "cancel"):
+            return True, ""
+        return True, rest
+    return False, ""
+
+
+# ----------------------------------------------------------------- after the fact
+FALSE_ALARM = ("误报", "虚惊一场", "虚惊", "没事了", "没有事了", "没事儿了", "搞错了", "弄错了", "看错了", "是误会", "误会了",
+               "不用来了", "别来了", "已经没事", "现在没事", "警报解除", "false alarm", "all clear", "never mind", "it's fine now")
+
+
+def false_alarm(text: str | None) -> bool:
+    if not text:
+        return False
+    clean = _clean(text)
+    return any(w in clean for w in FALSE_ALARM) and len(_letters(clean)) <= 30
+
+
+DONE = ("修好了", "已经修好", "弄好了", "搞好了", "搞定了", "处理好了", "解决了", "已解决", "好了", "可以用了", "能用了",
+        "没问题了", "正常了", "恢复了", "通了", "fixed", "it works", "works now", "done")
+_NOT_DONE = ("没修好", "没有修好", "没好", "还没", "没弄好", "没解决", "不好", "又坏", "还是", "没通", "不行", "not fixed")
+
+
+def says_done(text: str | None) -> bool:
+    """'修好了', '好了谢谢': the owner says finished work is fine (never with a 'not')."""
+    if not text:
+        return False
+    clean = _clean(text)
+    if any(w in clean for w in _NOT_DONE) or len(_letters(clean)) > 24:
+        return False
+    return any(w in clean for w in DONE)
+
+
+ADD_LEADS = ("补充说明", "补充一下", "补充", "再说一下", "还有就是", "另外", "追加", "add to my case", "one more thing")
+
+
+def addition(text: str | None) -> tuple[bool, str]:
+    """(True, what follows) for "补充一下：…" — more words for a case already open."""
+    if not text:
+        return False, ""
+    stripped = text.strip()
+    clean = _clean(stripped)
+    for lead in ADD_LEADS:
+        if clean.startswith(lead):
+            return True, stripped[len(lead):].lstrip(" ，,。.!！:：、")
+    return False, ""
+
+
+YES = ("是的", "是", "有", "有的", "对", "对的", "嗯", "是啊", "有危险", "危险", "yes", "y", "yeah")
+NO = ("没有", "没", "不是", "否", "没危险", "没有危险", "不危险", "无", "不", "no", "n", "nope")
+
+
+def yes_no(text: str | None) -> str | None:
+    if not text:
+        return None
+    clean = _letters(_clean(text))
+    for w in ("吧", "啊", "呢", "了", "的"):
+        clean = clean.rstrip(w) if len(clean) > 1 else clean
+    if clean in NO:
+        return "no"
+    if clean in YES:
+        return "yes"
+    return None
+
+
+_QUESTION = re.compile(r"[?？]|吗|么|多少|几点|哪|什么|怎样|如何|能否|能不能|可不可以|可以不|是否|有没有|how|what|when|where|can i|is there")
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(_clean(text)))
+
+
+_ASK_LEAD = re.compile(r"^(我想|想|我)?(问一下|问问|问下|咨询一下|咨询下|咨询|请问)[，,：: ]*")
+
+
+def question_part(text: str) -> str | None:
+    """"我想问一下快递放哪里" → "快递放哪里": an explicit question, whatever step we are at."""
+    m = _ASK_LEAD.match(_clean(text))
+    if not m:
+        return None
+    rest = _clean(text)[m.end():].strip()
+    return rest if len(_letters(rest)) >= 2 else None

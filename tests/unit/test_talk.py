@@ -1,0 +1,59 @@
+"""Reading short messages before any flow takes them (handlers.talk, pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import talk
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("谢谢", "thanks"), ("谢谢啦！", "thanks"), ("辛苦了 谢谢你们", "thanks"), ("thank you so much", "thanks"),
+    ("早上好", "greeting"), ("您好", "greeting"), ("hello", "greeting"), ("在吗？", "presence"), ("有人吗", "presence"),
+    ("好的", "ack"), ("收到", "ack"), ("OK", "ack"), ("嗯嗯", "ack"), ("👍", "emoji"), ("拜拜", "bye"),
+])
+def test_small_talk(text: str, kind: str) -> None:
+    assert talk.small_talk(text) == kind
+
+
+@pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼"])
+def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None:
+    assert talk.small_talk(text) is None
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("报修", "report"), ("我要报修", "report"), ("我要报事", "report"), ("投诉", "complaint"), ("我想投诉一下", "complaint"),
+    ("预约", "service"), ("咨询", "inquiry"), ("查一下进度", "mycases"), ("我的工单", "mycases"), ("人工", "human"),
+    ("转人工", "human"), ("客服", "human"), ("菜单", "menu"), ("help", "menu"),
+])
+def test_bare_intent_words(text: str, intent: str) -> None:
+    assert talk.bare_intent(text) == intent
+
+
+@pytest.mark.parametrize("text", ["厨房水管漏水了要报修", "投诉保安态度差", "预约明天上午保洁", "客服电话是多少"])
+def test_an_account_is_not_a_bare_word(text: str) -> None:
+    assert talk.bare_intent(text) is None
+
+
+@pytest.mark.parametrize(("text", "result"), [
+    ("取消", (True, "")), ("算了", (True, "")), ("不用了谢谢", (True, "")), ("取消预约", (True, "")),
+    ("算了 我想问一下物业费怎么交", (True, "我想问一下物业费怎么交")), ("不用了，我问一下快递放哪里", (True, "我问一下快递放哪里")),
+    ("算了 我要投诉", (True, "我要投诉")), ("楼道灯不亮了", (False, "")),
+])
+def test_calling_off(text: str, result: tuple[bool, str]) -> None:
+    assert talk.cancel_lead(text) == result
+
+
+def test_done_false_alarm_additions_and_yes_no() -> None:
+    assert talk.says_done("好的，修好了谢谢") and talk.says_done("已经可以用了")
+    assert not talk.says_done("还没修好") and not talk.says_done("修好了又坏了")
+    assert talk.false_alarm("没事了 是误报") and talk.false_alarm("虚惊一场") and not talk.false_alarm("有事")
+    assert talk.addition("补充一下：厨房也漏") == (True, "厨房也漏") and talk.addition("厨房也漏") == (False, "")
+    assert (talk.yes_no("有"), talk.yes_no("没有"), talk.yes_no("是的"), talk.yes_no("不是"), talk.yes_no("也许")) == \
+        ("yes", "no", "yes", "no", None)
+    assert talk.question_part("我想问一下快递放哪里") == "快递放哪里" and talk.question_part("快递放哪里") is None
+
+
+def test_going_back_to_what_was_set_aside() -> None:
+    assert talk.wants_to_resume("继续") and talk.wants_to_resume("接着来！") and talk.wants_to_resume("continue")
+    assert not talk.wants_to_resume("继续报修厨房水管") and not talk.wants_to_resume(None)
