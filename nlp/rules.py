@@ -151,6 +151,8 @@ class Hit(NamedTuple):
     end: int
     text: str
     negated: bool
+    masked: bool = False  # inside a not-cue: no use to a danger group
+    gap: tuple[int, int] = (0, 0)  # A...B: where the text between the parts lies
 
 
 @dataclass
@@ -415,17 +417,21 @@ class RuleSet:
             for p, pid in by_two.get(text[i:i + 2], ()):
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
-                    if hit is not None and (masked is None or masked[i] < i + len(p.parts[0])):
+                    if hit is not None:
+                        if masked is not None and masked[i] >= i + len(p.parts[0]):
+                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
             for p, pid in by_one.get(text[i], ()):
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
-                    if hit is not None and (masked is None or masked[i] < i + len(p.parts[0])):
+                    if hit is not None:
+                        if masked is not None and masked[i] >= i + len(p.parts[0]):
+                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
         for t in tokens:
             for p, pid in self._by_token.get(t.text, ()):
-                if masked is None or masked[t.start] < t.end:
-                    _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
+                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end),
+                                     masked is not None and masked[t.start] >= t.end))
 
         # Per group and slot, the earliest usable hit (a negated hit is usable
         # only by groups marked ``negatable: false``).
@@ -436,6 +442,8 @@ class RuleSet:
             for gi, slot in self._users[pid]:
                 if hit.negated and self.groups[gi].negatable:
                     continue
+                if hit.masked and self.groups[gi].danger:
+                    continue  # 烟 in 抽烟: still a word for the look-alike rule
                 if self.groups[gi].danger:
                     cands.setdefault(gi, {}).setdefault(slot, []).append(hit)
                 slots = best.setdefault(gi, {})
@@ -485,7 +493,7 @@ class RuleSet:
         for hits in slots:
             first: tuple[int, str] | None = None
             for hit in sorted(hits):
-                mood = ctx.mood(hit.start)
+                mood = ctx.mood(hit.start, hit.gap)
                 if not mood:
                     first = (hit.start, "")
                     break
@@ -504,8 +512,9 @@ class RuleSet:
 def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
     # Keep the first occurrence that is not negated; an occurrence that is
     # negated only counts if it is the only one (不是投诉…但我要投诉 → complaint).
+    # Likewise an occurrence inside a not-cue (烟 in 抽烟…烟全飘进来).
     old = hits.get(pid)
-    if old is None or (old.negated and not hit.negated):
+    if old is None or (old.negated, old.masked) > (hit.negated, hit.masked):
         hits[pid] = hit
 
 
@@ -551,23 +560,27 @@ class _Context:
                 return None
             gaps.append((end, j))
             end = j + len(part)
-        return Hit(i, end, text[i:end], self.negated(i, end, gaps))
+        return Hit(i, end, text[i:end], self.negated(i, end, gaps), False, (gaps[0][0], gaps[-1][1]))
 
-    def mood(self, pos: int) -> str:
-        """The mood word standing before ``pos`` in its clause ("" if none)."""
+    def mood(self, pos: int, gap: tuple[int, int] = (0, 0)) -> str:
+        """The mood word standing before ``pos`` in its clause, or between the
+        parts of an A...B word (电梯门老夹人), "" if none."""
         c_start = self.clause_start(pos)
-        if c_start >= pos:
-            return ""
         before = self.text[c_start:pos]
+        if gap[1] > gap[0]:
+            before += "\n" + self.text[gap[0]:gap[1]]
+        if not before:
+            return ""
         for mood, pattern, single in self.rules.moods:
             if pattern is not None and pattern.search(before):
                 return mood
             if single:
-                k = bisect.bisect_left(self.starts, c_start)
-                while k < len(self.tokens) and self.tokens[k].start < pos:
-                    if self.tokens[k].text in single:
-                        return mood
-                    k += 1
+                for lo, hi in ((c_start, pos), gap):
+                    k = bisect.bisect_left(self.starts, lo)
+                    while k < len(self.tokens) and self.tokens[k].start < hi:
+                        if self.tokens[k].text in single:
+                            return mood
+                        k += 1
         return ""
 
     def _whole(self, start: int, end: int, english: bool) -> bool:
