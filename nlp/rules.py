@@ -37,8 +37,8 @@ asks the owner one yes/no question. A later occurrence of the same
 cue outside the mood still counts (上次着火…现在又着火了).
 
 Not-cues (``not_cues``): words that only look like a cue (烟钱, 黑灯瞎火, 漏电开关,
-弱电箱). A hit whose first part lies inside one of them does not count at all
-(a longer word around it, such as the look-alike 往下扔烟头, still does).
+弱电箱). A danger rule does not count a hit whose first part lies inside a
+longer not-cue; other rules do (the look-alike rule for smoking reads 抽烟).
 """
 
 from __future__ import annotations
@@ -403,14 +403,9 @@ class RuleSet:
         startswith = text.startswith
         # Characters covered by a not-cue (烟钱, 黑灯瞎火): None in almost
         # every message, so the check below costs nothing then.
-        # masked[i]: where the not-cue covering character i ends (0: none).
-        masked = None
-        if self.not_cues is not None:
-            for m in self.not_cues.finditer(text):
-                if masked is None:
-                    masked = [0] * len(text)
-                for k in range(m.start(), m.end()):
-                    masked[k] = max(masked[k], m.end())
+        # The not-cues found in the text (烟钱, 黑灯瞎火): none in almost every
+        # message, so the checks below cost nothing then.
+        masked = [m.span() for m in self.not_cues.finditer(text)] if self.not_cues is not None else []
         for i in range(len(text)):
             # Most words sharing the first characters do not match further:
             # compare the whole first part here before the (slower) full check.
@@ -418,20 +413,20 @@ class RuleSet:
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
-                        if masked is not None and masked[i] >= i + len(p.parts[0]):
+                        if masked and _inside(masked, i, i + len(p.parts[0])):
                             hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
             for p, pid in by_one.get(text[i], ()):
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
-                        if masked is not None and masked[i] >= i + len(p.parts[0]):
+                        if masked and _inside(masked, i, i + len(p.parts[0])):
                             hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
         for t in tokens:
             for p, pid in self._by_token.get(t.text, ()):
                 _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end),
-                                     masked is not None and masked[t.start] >= t.end))
+                                     bool(masked) and _inside(masked, t.start, t.end)))
 
         # Per group and slot, the earliest usable hit (a negated hit is usable
         # only by groups marked ``negatable: false``).
@@ -507,6 +502,11 @@ class RuleSet:
                     first = (hit.start, mood)
             picked.append(first)
         return max(picked)[1]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Is start..end part of a longer not-cue (烟 in 抽烟; 抽烟 itself is not)?"""
+    return any(s <= start and end <= e and e - s > end - start for s, e in spans)
 
 
 def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
