@@ -176,6 +176,7 @@ ROUND5_ABLATIONS = [
     (dict(group='烟花、下雨'), '半夜有人放鞭炮，噼里啪啦响了好久', 'urgency', 'normal'),
     (dict(group='地库排风坏了'), '地库排风机坏了，一股汽油味', 'urgency', 'normal'),
     (dict(group='漏油、汽油旁边有人抽烟'), '有人在漏油的车旁边抽烟', 'urgency', 'emergency'),
+    (dict(group='快断了、快散架'), '滑梯的扶手快断了，孩子还在上面爬', 'urgency', 'emergency'),
 ]
 ABLATIONS += ROUND5_ABLATIONS
 

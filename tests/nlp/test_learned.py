@@ -131,10 +131,11 @@ def test_learned_cap_is_per_field_or_per_label(tmp_path):
     assert clf.settings.learned_cap("urgency.urgent") == 5
     assert clf.settings.learned_cap("urgency.emergency") == 0
     assert clf.settings.learned_cap("report.plumbing") == 0
-    # No rule sees danger in a swing about to snap with children on it: the
-    # learned words alone raise the emergency, and a cap of 0 on that one
-    # label stops them.
-    text = "秋千链子快断了，小朋友还在上面荡"
+    # No rule sees danger in a lock forced open with someone maybe still
+    # inside: the learned words alone raise the emergency, and a cap of 0 on
+    # that one label stops them. (Until round 5 the example was a swing about
+    # to snap with children on it; a rule family covers that now.)
+    text = "门锁被人撬了，屋里好像还有动静，我不敢进去"
     assert Classifier.default().classify(text).urgency == "emergency"
     assert clf.classify(text).urgency != "emergency"
 
