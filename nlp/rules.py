@@ -478,7 +478,8 @@ class RuleSet:
         """The mood of a danger group's cues ("" when meant now).
 
         Per slot the first cue that is meant now is taken (any of the slot's
-        words, or a later occurrence of the same words: 上次淹了…现在又进水了),
+        words, or, in a one-slot group, a later occurrence of the same words:
+        上次淹了…现在又进水了),
         else its first cue; the group takes the mood of the rightmost cue taken:
         the thing comes first and what happens to it last (电梯…上次我被困,
         地上很滑…刚才有人差点摔了).
@@ -492,7 +493,10 @@ class RuleSet:
                 if not mood:
                     first = (hit.start, "")
                     break
-                again = text.find(hit.text, hit.end)
+                # A later occurrence of a one-slot cue stands on its own; in
+                # a group of several slots it would tear the event apart
+                # (前年水管冻爆了 … 外露的水管).
+                again = text.find(hit.text, hit.end) if len(slots) == 1 else -1
                 while again >= 0 and ctx.mood(again):
                     again = text.find(hit.text, again + len(hit.text))
                 if again >= 0:
