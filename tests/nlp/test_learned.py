@@ -173,13 +173,17 @@ def test_the_round_4_unseen_figures_do_not_quietly_fall():
     # Measured once at ed7d302: kind 0.957, emergency recall 0.976 (40/41),
     # urgency 0.907, categories 0.890 / 0.911 / 0.980. A rule or data change
     # that loses more than a message or two here needs a look, not a shrug.
+    # Round 5 tuned emergency rules on it (it is seen now: see the data
+    # README) and reached recall 1.000 (41/41), precision 0.891 (41/46),
+    # urgency 0.930: the floors below were raised to match.
     from nlp.evaluate import evaluate, load_jsonl
     rows = load_jsonl(learn_weights.DATA / "heldout4.jsonl")
     clf = Classifier.default()
     got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
     assert got["kind"] >= 0.94
-    assert got["emergency_recall"] >= 0.95
-    assert got["urgency"] >= 0.88
+    assert got["emergency_recall"] >= 0.975
+    assert got["emergency_precision"] >= 0.85
+    assert got["urgency"] >= 0.91
     assert got["category"]["report"] >= 0.86
     assert got["category"]["complaint"] >= 0.88
     assert got["category"]["service"] >= 0.94
