@@ -3,11 +3,11 @@
 classify   reads stdin, one message per line: a JSON object with a ``text``
            key, or plain text. Writes one JSON object per line (UTF-8, not
            escaped) with kind, urgency, category, area, confidence, keywords,
-           low_confidence — and the input ``text``. A line that fails to
+           low_confidence, danger_unsure — and the input ``text``. A line that fails to
            parse as JSON is classified as plain text.
-evaluate   prints accuracy per field, emergency recall/precision and the kind
-           confusion table for a labelled JSONL file; ``--errors`` also lists
-           each wrong message (use on the dev set only).
+evaluate   prints accuracy per field, emergency recall/precision, the kind
+           confusion table and how often ``danger_unsure`` asks the owner, for
+           a labelled JSONL file; ``--errors`` also lists each wrong message.
 """
 
 from __future__ import annotations
@@ -61,6 +61,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     wrong_kind = sum(1 for r, p in zip(rows, preds) if r["kind"] != p["kind"])
     print(f"low_confidence      {len(flagged)} of {len(rows)} flagged; "
           f"{wrong_flagged} of the {wrong_kind} wrong kinds are among them")
+    # danger_unsure: the desk asks "现在有人员或财产危险吗？". Counted apart:
+    # asked although already called an emergency (a hedged cue), and asked
+    # instead of an emergency — there the question is what catches a missed one.
+    asked = [(r, p) for r, p in zip(rows, preds) if p["danger_unsure"]]
+    as_emergency = sum(1 for _, p in asked if p["urgency"] == "emergency")
+    missed = sum(1 for r, p in zip(rows, preds)
+                 if r["urgency"] == "emergency" and p["urgency"] != "emergency")
+    caught = sum(1 for r, p in asked if r["urgency"] == "emergency" and p["urgency"] != "emergency")
+    print(f"danger_unsure       {len(asked)} of {len(rows)} asked ({len(asked) / max(len(rows), 1):.1%}): "
+          f"{as_emergency} emergencies on a hedged cue, {len(asked) - as_emergency} not emergencies; "
+          f"{caught} of the {missed} missed emergencies are asked")
     return 0
 
 

@@ -21,6 +21,15 @@ taxonomy's boundary conventions, not vocabulary:
   service category scores at least ``topic_kind_at``) but carries no kind
   cue at all takes the kind of that topic, not a question: 路灯白天也亮着
   needs no fault verb to be a fault, 家里有两台旧电脑想回收 no request word.
+* Danger possible but not clear sets ``danger_unsure`` so that the desk
+  asks the owner "现在有人员或财产危险吗？" instead of guessing; ``urgency``
+  is then the safe guess until the owner answers. Two cases: an emergency
+  that rests only on a danger cue under a hedge (好像有点煤气味？, 是不是漏电了:
+  still ``emergency``, a false alarm is cheap), and no emergency but learned
+  words whose emergency probability lies between ``danger_unsure_from`` and
+  ``learned_emergency_alone_at`` (settings; not ``emergency``: the learned
+  words alone are not sure enough to call the duty team). Never set where a
+  look-alike rule says "not an emergency" or on a calm message.
 * Inquiries and suggestions carry no same-day urgency (asking when the water
   cut ends is not a water cut), but an emergency cue still raises them.
 * A complaint's category comes from its own cues (neighbour, developer,
@@ -152,8 +161,12 @@ class Classifier:
         probs = self.learned.probabilities(self.learned.score(hits), self.settings.learned_temperature)
         points = probs * self._caps
         # A rule that says "this is not an emergency" (an overflow pipe, a gas
-        # hob that won't ignite: negative emergency weight) beats the words.
-        if any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add):
+        # hob that won't ignite: negative emergency weight) beats the words;
+        # so does a danger cue that a rule read as not meant now (万一着火了,
+        # 上次被困, 好像有点煤气味) when no other danger cue is meant now: the
+        # learned words would only repeat the same cue without its mood.
+        if fired.moods - {"hedge"} and fired.score("urgency.emergency") <= 0 or \
+                any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add):
             points[_EMERGENCY] = 0.0
         fired.learned = dict(zip(LABELS, points.tolist()))
         fired.learned_hits = hits
@@ -174,7 +187,7 @@ class Classifier:
         rule_kind_scores = dict(kind_scores)
         for k in KINDS:
             kind_scores[k] += fired.learned.get(_KIND[k], 0.0)
-        emergency = fired.total("urgency.emergency") >= s.emergency_at
+        emergency, danger_unsure = self._danger(fired)
         candidates = KINDS
         if emergency:
             # Someone at risk is never "just a question" or "a suggestion",
@@ -195,7 +208,7 @@ class Classifier:
             kind = "report" if emergency else s.kind_fallback
         p_kind = _margin_confidence(rivals, kind, s.kind_temperature)
 
-        urgency = self._urgency(fired, kind)
+        urgency = self._urgency(fired, kind, emergency)
         area_label = self._area(fired)
         category, p_cat = self._category(fired, kind, area_label)
         area = area_label(category) if kind == "report" else ""
@@ -223,7 +236,7 @@ class Classifier:
             labels.append(f"area.{area}")
         keywords = _keywords(fired, labels, s.learned_keywords, self.learned)
         return Classification(kind, urgency, category, area, confidence, keywords,
-                              confidence < s.low_confidence_below)
+                              confidence < s.low_confidence_below, danger_unsure)
 
     # ------------------------------------------------------------------
 
@@ -246,9 +259,32 @@ class Classifier:
                     best, best_score = kind, score
         return best
 
-    def _urgency(self, fired: Fired, kind: str) -> str:
+    def _danger(self, fired: Fired) -> tuple[bool, bool]:
+        """(emergency, danger_unsure) — see the module docstring.
+
+        An emergency needs ``emergency_at`` points from rules and learned words
+        together; from the learned words alone (no rule cue) it needs the
+        learned probability ``learned_emergency_alone_at``. Unsure: an
+        emergency that rests on a cue under a hedge (好像有点煤气味？ — still an
+        emergency, a false alarm is cheap, but the desk asks), or no emergency
+        but a learned emergency probability of at least ``danger_unsure_from``.
+        """
         s = self.settings
-        if fired.total("urgency.emergency") >= s.emergency_at:
+        rule = fired.score("urgency.emergency")
+        cap = s.learned_cap("urgency.emergency")
+        p = fired.learned.get("urgency.emergency", 0.0) / cap if cap else 0.0
+        emergency = rule + fired.learned.get("urgency.emergency", 0.0) >= s.emergency_at
+        if emergency and rule <= 0 and p < s.learned_emergency_alone_at:
+            emergency = False
+        if emergency:
+            unsure = fired.hedged_emergency > 0 and rule - fired.hedged_emergency < s.emergency_at
+        else:
+            unsure = rule >= 0 and 0 < s.danger_unsure_from <= p
+        return emergency, unsure
+
+    def _urgency(self, fired: Fired, kind: str, emergency: bool) -> str:
+        s = self.settings
+        if emergency:
             return "emergency"
         if kind in ("inquiry", "suggestion"):
             return "normal"

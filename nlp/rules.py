@@ -25,6 +25,20 @@ when one of the ``negators`` stands within ``settings.negation_words`` words
 before it in the same clause (不是投诉, 没有冒烟, nobody is stuck). A clause that
 ends as a question (…吧 / …吗 / ?) keeps the word: 不是漏水吧？ is a worry,
 not a denial, and missing an emergency is the worst error we can make.
+
+Mood of a danger cue (``moods`` in the rules file): an emergency cue after a
+mood word in the same clause may not be danger *now*. Its group keeps its
+other weights but adds no emergency points when the mood is ``hypothetical`` (万一着火了怎么办, 哪天
+砸到人), ``past`` (上次被困电梯, 前年水管冻爆了), ``habitual`` (频繁困人, 一下雨就
+淹到车轮). A cue under a ``hedge`` (好像有点煤气味？, 是不是漏电了) keeps its
+points — a false alarm is cheap — but is danger that is possible, not clear:
+the classifier marks it (``Classification.danger_unsure``) so that the desk
+asks the owner one yes/no question. A later occurrence of the same
+cue outside the mood still counts (上次着火…现在又着火了).
+
+Not-cues (``not_cues``): words that only look like a cue (烟钱, 黑灯瞎火, 漏电开关,
+弱电箱). A danger rule does not count a hit whose first part lies inside a
+longer not-cue; other rules do (the look-alike rule for smoking reads 抽烟).
 """
 
 from __future__ import annotations
@@ -69,6 +83,10 @@ LABELS: frozenset[str] = frozenset(
 # Characters that end a clause. A space ends a clause only between Chinese
 # characters (owners often type spaces instead of commas); in English it
 # merely separates words.
+#: Moods of a danger cue that is not danger now (see module docstring), in
+#: the order they are checked.
+MOODS = ("hypothetical", "past", "habitual", "hedge")
+
 CLAUSE_PUNCT = frozenset(",.!?;:。、~…()[]【】「」『』\"'\n")
 QUESTION_END = re.compile(r"[吗吧嘛么?]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -124,6 +142,7 @@ class Group:
     add: tuple[tuple[str, float], ...]
     negatable: bool
     index: int  # position in the file, for stable ordering and messages
+    danger: bool = False  # adds emergency points (its cues have a mood)
 
 
 class Hit(NamedTuple):
@@ -132,6 +151,8 @@ class Hit(NamedTuple):
     end: int
     text: str
     negated: bool
+    masked: bool = False  # inside a not-cue: no use to a danger group
+    gap: tuple[int, int] = (0, 0)  # A...B: where the text between the parts lies
 
 
 @dataclass
@@ -146,6 +167,11 @@ class Fired:
     # and the message's keywords that have learned weights (nlp.learned.Hits)
     learned: dict[str, float] = field(default_factory=dict)
     learned_hits: Any = None
+    # the part of the emergency score that comes from cues under a hedge
+    # (好像有点煤气味？): danger possible, not clear
+    hedged_emergency: float = 0.0
+    # the moods that took emergency points away from danger cues (past, …)
+    moods: set[str] = field(default_factory=set)
 
     def score(self, label: str) -> float:
         """Rule points only."""
@@ -182,6 +208,11 @@ class Settings:
     learned_weight: dict[str, float] = field(default_factory=dict)
     learned_temperature: float = 1.0
     learned_keywords: int = 2
+    # an emergency from the learned words alone (no rule cue) needs this
+    # learned probability; from ``danger_unsure_from`` up to it the desk asks
+    # (Classification.danger_unsure); 0 switches the question off
+    learned_emergency_alone_at: float = 0.0
+    danger_unsure_from: float = 0.0
 
     def learned_cap(self, label: str) -> float:
         """Rule points a learned probability of 1.0 is worth for ``label``:
@@ -202,6 +233,8 @@ class RuleSet:
         self.typos = self._typos(data.get("typos") or {})
         self.small_talk, self._opener = self._small_talk(data.get("small_talk") or [])
         self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
+        self.moods = self._moods(data.get("moods") or {})
+        self.not_cues = self._not_cues(data.get("not_cues") or [])
         self.groups = self._groups(data.get("rules"))
         self._index()
 
@@ -225,6 +258,31 @@ class RuleSet:
                 raise RulesError(f"{self.source}: negators.{lang} must be a list")
             words += [str(w).strip().lower() for w in items]
         return frozenset(w for w in words if w)
+
+    def _moods(self, raw: Any) -> tuple[tuple[str, re.Pattern[str] | None, frozenset[str]], ...]:
+        """Per mood: one pattern for its words of two or more characters (and
+        English), and its one-character words, which must be whole tokens
+        (怕 in 我怕着火, not in 可怕)."""
+        if not isinstance(raw, dict):
+            raise RulesError(f"{self.source}: moods must map a mood to a word list")
+        out = []
+        for mood, words in raw.items():
+            if mood not in MOODS:
+                raise RulesError(f"{self.source}: moods: unknown mood {mood!r} (known: {', '.join(MOODS)})")
+            if not isinstance(words, list):
+                raise RulesError(f"{self.source}: moods.{mood} must be a list")
+            words = [str(w).strip().lower() for w in words if str(w).strip()]
+            single = frozenset(w for w in words if len(w) == 1 and not w.isascii())
+            longer = sorted((w for w in words if w not in single), key=len, reverse=True)
+            alts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in longer]
+            out.append((mood, re.compile("|".join(alts)) if alts else None, single))
+        return tuple(out)
+
+    def _not_cues(self, raw: Any) -> re.Pattern[str] | None:
+        if not isinstance(raw, list):
+            raise RulesError(f"{self.source}: not_cues must be a list of words")
+        words = sorted({str(w).strip().lower() for w in raw if str(w).strip()}, key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, words))) if words else None
 
     def _typos(self, raw: Any) -> dict[str, str]:
         if not isinstance(raw, dict):
@@ -299,7 +357,8 @@ class RuleSet:
                     raise RulesError(f"{where}: weight for {label} must be a number")
                 add.append((label, float(weight)))
             groups.append(Group(why, words, all_of, tuple(add),
-                                bool(item.get("negatable", True)), i))
+                                bool(item.get("negatable", True)), i,
+                                any(lab == "urgency.emergency" and w > 0 for lab, w in add)))
         return tuple(groups)
 
     def _index(self) -> None:
@@ -342,6 +401,11 @@ class RuleSet:
         hits: dict[int, Hit] = {}
         by_two, by_one = self._by_two, self._by_one
         startswith = text.startswith
+        # Characters covered by a not-cue (烟钱, 黑灯瞎火): None in almost
+        # every message, so the check below costs nothing then.
+        # The not-cues found in the text (烟钱, 黑灯瞎火): none in almost every
+        # message, so the checks below cost nothing then.
+        masked = [m.span() for m in self.not_cues.finditer(text)] if self.not_cues is not None else []
         for i in range(len(text)):
             # Most words sharing the first characters do not match further:
             # compare the whole first part here before the (slower) full check.
@@ -349,23 +413,34 @@ class RuleSet:
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
+                        if masked and _inside(masked, i, i + len(p.parts[0])):
+                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
             for p, pid in by_one.get(text[i], ()):
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
+                        if masked and _inside(masked, i, i + len(p.parts[0])):
+                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
         for t in tokens:
             for p, pid in self._by_token.get(t.text, ()):
-                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
+                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end),
+                                     bool(masked) and _inside(masked, t.start, t.end)))
 
         # Per group and slot, the earliest usable hit (a negated hit is usable
         # only by groups marked ``negatable: false``).
         best: dict[int, dict[int, Hit]] = {}
+        # every usable hit per slot of a danger group, for its mood
+        cands: dict[int, dict[int, list[Hit]]] = {}
         for pid, hit in hits.items():
             for gi, slot in self._users[pid]:
                 if hit.negated and self.groups[gi].negatable:
                     continue
+                if hit.masked and self.groups[gi].danger:
+                    continue  # 烟 in 抽烟: still a word for the look-alike rule
+                if self.groups[gi].danger:
+                    cands.setdefault(gi, {}).setdefault(slot, []).append(hit)
                 slots = best.setdefault(gi, {})
                 old = slots.get(slot)
                 if old is None or (hit.start, -(hit.end - hit.start)) < (old.start, -(old.end - old.start)):
@@ -379,19 +454,71 @@ class RuleSet:
             if any(k not in slots for k in needed):
                 continue
             shown = [(slots[k].start, slots[k].text) for k in needed]
+            mood = ""
+            if g.danger and self.moods:
+                mood = self._mood(ctx, [cands[gi][k] for k in needed])
             fired.groups.append(g)
             for label, weight in g.add:
+                if mood and label == "urgency.emergency":
+                    fired.moods.add(mood)
+                    if mood == "hedge":
+                        # 好像有点煤气味？ still counts (a false alarm is
+                        # cheap), but the classifier marks it as unsure.
+                        fired.hedged_emergency += weight
+                    else:
+                        # Not danger now (万一…, 上次…): the cue still says
+                        # what the message is about, not that it is urgent.
+                        continue
                 fired.scores[label] = fired.scores.get(label, 0.0) + weight
                 if weight > 0:
                     fired.evidence.setdefault(label, []).extend(shown)
         return fired
 
+    def _mood(self, ctx: "_Context", slots: list[list[Hit]]) -> str:
+        """The mood of a danger group's cues ("" when meant now).
+
+        Per slot the first cue that is meant now is taken (any of the slot's
+        words, or, in a one-slot group, a later occurrence of the same words:
+        上次淹了…现在又进水了),
+        else its first cue; the group takes the mood of the rightmost cue taken:
+        the thing comes first and what happens to it last (电梯…上次我被困,
+        地上很滑…刚才有人差点摔了).
+        """
+        text = ctx.text
+        picked: list[tuple[int, str]] = []
+        for hits in slots:
+            first: tuple[int, str] | None = None
+            for hit in sorted(hits):
+                mood = ctx.mood(hit.start, hit.gap)
+                if not mood:
+                    first = (hit.start, "")
+                    break
+                # A later occurrence of a one-slot cue stands on its own; in
+                # a group of several slots it would tear the event apart
+                # (前年水管冻爆了 … 外露的水管).
+                again = text.find(hit.text, hit.end) if len(slots) == 1 else -1
+                while again >= 0 and ctx.mood(again):
+                    again = text.find(hit.text, again + len(hit.text))
+                if again >= 0:
+                    first = (again, "")
+                    break
+                if first is None:
+                    first = (hit.start, mood)
+            picked.append(first)
+        return max(picked)[1]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Is start..end part of a longer not-cue (烟 in 抽烟; 抽烟 itself is not)?"""
+    return any(s <= start and end <= e and e - s > end - start for s, e in spans)
+
 
 def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
     # Keep the first occurrence that is not negated; an occurrence that is
     # negated only counts if it is the only one (不是投诉…但我要投诉 → complaint).
+    # Likewise an occurrence inside a not-cue (烟 in 抽烟…烟全飘进来).
     old = hits.get(pid)
-    if old is None or (old.negated and not hit.negated):
+    if old is None or (old.negated, old.masked) > (hit.negated, hit.masked):
         hits[pid] = hit
 
 
@@ -437,7 +564,28 @@ class _Context:
                 return None
             gaps.append((end, j))
             end = j + len(part)
-        return Hit(i, end, text[i:end], self.negated(i, end, gaps))
+        return Hit(i, end, text[i:end], self.negated(i, end, gaps), False, (gaps[0][0], gaps[-1][1]))
+
+    def mood(self, pos: int, gap: tuple[int, int] = (0, 0)) -> str:
+        """The mood word standing before ``pos`` in its clause, or between the
+        parts of an A...B word (电梯门老夹人), "" if none."""
+        c_start = self.clause_start(pos)
+        before = self.text[c_start:pos]
+        if gap[1] > gap[0]:
+            before += "\n" + self.text[gap[0]:gap[1]]
+        if not before:
+            return ""
+        for mood, pattern, single in self.rules.moods:
+            if pattern is not None and pattern.search(before):
+                return mood
+            if single:
+                for lo, hi in ((c_start, pos), gap):
+                    k = bisect.bisect_left(self.starts, lo)
+                    while k < len(self.tokens) and self.tokens[k].start < hi:
+                        if self.tokens[k].text in single:
+                            return mood
+                        k += 1
+        return ""
 
     def _whole(self, start: int, end: int, english: bool) -> bool:
         if english:

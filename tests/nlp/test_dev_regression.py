@@ -3,9 +3,10 @@
 Floors sit a little below what the rules reach today (see the report in the
 issue): loose enough for harmless edits, tight enough to catch a regression.
 Emergency recall must stay perfect: missing an emergency is the worst error.
-Emergency precision may be as low as 0.75: since the learned keyword weights
-(nlp3) the classifier trades false alarms for recall on unseen wording, as
-the issue asks (a false alarm is cheap).
+Emergency precision: since the learned keyword weights (nlp3) the classifier
+traded false alarms for recall on unseen wording (floor 0.75); round 5 went
+after the false alarms (moods of a danger cue, not-cues, look-alikes) and the
+floor rose to 0.85 (0.923 at the time).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def test_dev_accuracy_floors(dev_rows):
     for kind, floor in CATEGORY_FLOORS.items():
         assert result["category"][kind] >= floor, f"category[{kind}]: {result['category'][kind]:.3f}"
     assert result["emergency_recall"] == 1.0
-    assert result["emergency_precision"] >= 0.75
+    assert result["emergency_precision"] >= 0.85
 
 
 def test_every_dev_emergency_is_caught(dev_rows):

@@ -131,10 +131,11 @@ def test_learned_cap_is_per_field_or_per_label(tmp_path):
     assert clf.settings.learned_cap("urgency.urgent") == 5
     assert clf.settings.learned_cap("urgency.emergency") == 0
     assert clf.settings.learned_cap("report.plumbing") == 0
-    # No rule sees danger in a swing about to snap with children on it: the
-    # learned words alone raise the emergency, and a cap of 0 on that one
-    # label stops them.
-    text = "秋千链子快断了，小朋友还在上面荡"
+    # No rule sees danger in a lock forced open with someone maybe still
+    # inside: the learned words alone raise the emergency, and a cap of 0 on
+    # that one label stops them. (Until round 5 the example was a swing about
+    # to snap with children on it; a rule family covers that now.)
+    text = "门锁被人撬了，屋里好像还有动静，我不敢进去"
     assert Classifier.default().classify(text).urgency == "emergency"
     assert clf.classify(text).urgency != "emergency"
 
@@ -172,13 +173,17 @@ def test_the_round_4_unseen_figures_do_not_quietly_fall():
     # Measured once at ed7d302: kind 0.957, emergency recall 0.976 (40/41),
     # urgency 0.907, categories 0.890 / 0.911 / 0.980. A rule or data change
     # that loses more than a message or two here needs a look, not a shrug.
+    # Round 5 tuned emergency rules on it (it is seen now: see the data
+    # README) and reached recall 1.000 (41/41), precision 0.891 (41/46),
+    # urgency 0.930: the floors below were raised to match.
     from nlp.evaluate import evaluate, load_jsonl
     rows = load_jsonl(learn_weights.DATA / "heldout4.jsonl")
     clf = Classifier.default()
     got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
     assert got["kind"] >= 0.94
-    assert got["emergency_recall"] >= 0.95
-    assert got["urgency"] >= 0.88
+    assert got["emergency_recall"] >= 0.975
+    assert got["emergency_precision"] >= 0.85
+    assert got["urgency"] >= 0.91
     assert got["category"]["report"] >= 0.86
     assert got["category"]["complaint"] >= 0.88
     assert got["category"]["service"] >= 0.94

@@ -172,3 +172,78 @@ def test_invalid_yaml_is_a_rules_error(tmp_path):
 def test_packaged_rules_load_and_every_word_compiles():
     clf = Classifier.default()
     assert len(clf.rules.groups) > 50
+
+
+# -- round 5: the mood of a danger cue, and not-cues --------------------------
+
+
+def make_moods(tmp_path, rules: str) -> Classifier:
+    """A tiny rules file with moods and not-cues (rules only, no learned words)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent("""
+        settings: {emergency_at: 4}
+        moods:
+          past: [上次]
+          hypothetical: [万一]
+          hedge: [好像]
+        not_cues: [抽烟]
+        rules:
+          - words: [着火, =烟]
+            add: {urgency.emergency: 5, report.security: 4}
+          - all_of: [[电梯], [被困]]
+            add: {urgency.emergency: 5, report.elevator: 3}
+          - all_of: [[抽烟], [=烟]]
+            add: {urgency.emergency: -5}
+        """), encoding="utf-8")
+    return Classifier(rules_path=path, learned_path=None)
+
+
+def fired(clf: Classifier, text: str):
+    norm = clf.normalize(text)
+    return clf.rules.match(norm, clf.segmenter.tokens(norm))
+
+
+def test_a_past_or_hypothetical_danger_cue_adds_no_emergency_but_keeps_its_topic(tmp_path):
+    clf = make_moods(tmp_path, "")
+    for text in ("上次三楼着火了", "万一着火了怎么办"):
+        f = fired(clf, text)
+        assert f.score("urgency.emergency") == 0, text
+        assert f.score("report.security") == 4, text
+    assert fired(clf, "三楼着火了").score("urgency.emergency") == 5
+
+
+def test_the_mood_ends_with_the_clause_and_a_later_cue_meant_now_counts(tmp_path):
+    clf = make_moods(tmp_path, "")
+    assert fired(clf, "上次修好了，现在三楼着火了").score("urgency.emergency") == 5
+    assert fired(clf, "上次着火你们来得很慢，现在又着火了").score("urgency.emergency") == 5
+
+
+def test_a_several_slot_cue_takes_the_mood_of_what_happens(tmp_path):
+    # The thing (电梯) comes first, what happens to it (被困) last.
+    clf = make_moods(tmp_path, "")
+    assert fired(clf, "电梯的应急电话打不通，上次我被困").score("urgency.emergency") == 0
+    assert fired(clf, "上次修过的电梯，现在又有人被困").score("urgency.emergency") == 5
+
+
+def test_a_hedged_cue_still_counts_and_is_marked(tmp_path):
+    clf = make_moods(tmp_path, "")
+    f = fired(clf, "楼道里好像着火了")
+    assert f.score("urgency.emergency") == 5 and f.hedged_emergency == 5
+    assert fired(clf, "楼道里着火了").hedged_emergency == 0
+
+
+def test_a_not_cue_hides_a_shorter_danger_word_only_from_danger_rules(tmp_path):
+    clf = make_moods(tmp_path, "")
+    # 烟 inside 抽烟 is no smoke; the look-alike rule still reads 抽烟 and the
+    # bare 烟 after it, and says "not an emergency".
+    assert "report.security" not in fired(clf, "有人在抽烟").scores
+    assert fired(clf, "对门抽烟，烟全飘进我家").score("urgency.emergency") == 0
+    assert fired(clf, "楼道里全是烟").score("urgency.emergency") == 5
+
+
+def test_an_unknown_mood_is_refused(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("moods: {someday: [哪天]}\nrules:\n  - words: [火]\n    add: {urgency.emergency: 5}\n",
+                    encoding="utf-8")
+    with pytest.raises(RulesError, match="unknown mood"):
+        Classifier(rules_path=path, learned_path=None)
