@@ -35,10 +35,14 @@ SAID_KEPT = 6
 SAID_MINUTES = 30
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
 REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
-            "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room")
+            "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room",
+            "report.urgency_hint", "report.category_hint", "complaint.category_hint")
 # Refusals that only say "press a button": replaced; the others say something specific and stay.
 GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
                               "my_cases.yes_or_no"})
+# Refusals that say which words would do ("没听明白紧急程度…"): kept, and the question asked
+# again under them, so a channel without buttons still shows the choices.
+HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint"})
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
@@ -223,7 +227,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     if refusal == "booking.no_such_item" and text and await _item_in_words(ctx, text, before):
         return
     if refusal is not None:
-        await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS)
+        await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS,
+                              hint=refusal in HINT_REFUSALS)
 
 
 async def _item_in_words(ctx: Ctx, text: str, before: int) -> bool:
@@ -276,7 +281,7 @@ def _refusal(ctx: Ctx, before: int) -> str | None:
     return None
 
 
-async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool) -> None:
+async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool, hint: bool = False) -> None:
     """A step that could not read the words: never just "press the buttons"."""
     flow = FLOWS[ctx.state.flow]
     kind = talk.small_talk(text)
@@ -303,6 +308,8 @@ async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool) ->
         # did not understand, how to get out, and ask the same question again.
         del ctx.replies[before:]
         ctx.say(ctx.t("talk.not_understood"))
+        await flows.again(ctx, flow)
+    elif hint:
         await flows.again(ctx, flow)
 
 
@@ -400,11 +407,12 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     if text is None:
         await router.free_input(ctx)
         return
-    if talk.wants_to_resume(text):
-        from handlers import survey
+    from handlers import survey
 
-        if await pause.resume(ctx) or await survey.resume(ctx):
-            return
+    if await survey.typed_answer(ctx, text):
+        return  # a survey question waiting: "两星吧", "解决了" answer it before any other reading
+    if talk.wants_to_resume(text) and (await pause.resume(ctx) or await survey.resume(ctx)):
+        return
     adding, more = talk.addition(text)
     if adding and await _add_to_open_case(ctx, more):
         return

@@ -41,10 +41,6 @@ async def free_input(ctx: Ctx) -> None:
     if result.urgency == Urgency.EMERGENCY:
         await _emergency(ctx, text, result)
         return
-    from handlers.survey import typed_answer  # a survey question waiting: "两星吧", "解决了" answer it
-
-    if await typed_answer(ctx, text):
-        return
     kind = result.kind if not result.low_confidence else ""
     if kind == Kind.SUGGESTION and sum(ch.isalnum() for ch in text) < MIN_SUGGESTION:
         # "谢谢你们" is not feedback to file: a few words of praise get a thank-you, not a case.

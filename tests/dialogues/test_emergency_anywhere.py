@@ -51,7 +51,8 @@ async def interrupt(app: App, people: People, clock: FakeClock, flow: str, step:
     case = opened[-1]
     assert case.description == danger and case.status == "dispatched"
     told = "\n".join(people.texts(OWNER)[seen:])
-    assert f"🚨 已按紧急情况为您派单（工单 #{case.id}）" in told and "119" in told
+    # The advice fits the danger (issue 13.7) and names the community's number for it.
+    assert f"🚨 已按紧急情况为您派单（工单 #{case.id}）" in told and any(n in told for n in ("110", "119", "120"))
     assert f"🚨 紧急工单 #{case.id}" in people.last(MANAGEMENT)
     # Never taken as the step's answer: back at the same step with one tap.
     await people.press(OWNER, resume_label)
