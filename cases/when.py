@@ -366,7 +366,7 @@ def _relative(s: str, now: datetime, past: bool) -> When | None:
                 "月": timedelta(days=30)}[m.group(2)]
         if m.group(3) in ("了", "以来"):
             return When(Span.ONGOING, now - unit * n, now)
-        return When(Span.WINDOW, now - unit * n - min(unit, timedelta(hours=1)) , now - unit * n + min(unit, timedelta(hours=1)))
+        return When(Span.WINDOW, now - unit * n - min(unit, timedelta(hours=1)), now - unit * n + min(unit, timedelta(hours=1)))
     return None
 
 
