@@ -84,7 +84,8 @@ ANYTIME_WORDS = ("不急", "不着急", "不赶", "随时", "都行", "都可以
                  "看你们", "你们定", "你们安排", "听你们", "anytime", "any time", "whenever")
 # Looking back: it just happened, or it has been going on.
 JUST_WORDS = ("刚才", "刚刚", "方才", "就在刚", "刚", "现在", "正在", "此刻", "just now", "now")
-ONGOING_WORDS = ("一直", "好久", "很久", "长期", "经常", "总是", "天天", "每天", "老是", "反复", "多次", "好几次",
+ONGOING_WORDS = ("一直", "好久", "很久", "长期", "经常", "总是", "天天", "每天", "老是", "反复", "多次", "好几次", "每次",
+                 "每回", "都这样", "一向", "一贯", "从来", "老样子", "每晚", "每周", "几年",
                  "持续", "几个月", "半年", "一年", "always", "for a long time", "every day")
 FEW_DAYS_WORDS = ("这几天", "最近几天", "近几天", "这两天", "最近两天", "好几天", "几天了", "最近", "近来",
                   "these days", "recently")
@@ -228,11 +229,12 @@ def _take_day(s: str, today: date, past: bool, p: _Parts) -> str:
         p.day, p.last_day, p.day_exact, p.found = max(first, today) if step >= 0 and not past else first, \
             min(after - timedelta(days=1), today) if past and step == 0 else after - timedelta(days=1), True, True
         return s.replace(m.group(0), " ", 1)
-    m = re.search(r"(下下|下|这|本)个?(?:周|星期|礼拜)|(next|this) week", s)
+    m = re.search(r"(下下|下|这|本|上)个?(?:周|星期|礼拜)|(next|this|last) week", s)
     if m:
-        which = m.group(1) or {"next": "下", "this": "这"}[m.group(2)]
-        monday = _monday(today) + timedelta(weeks={"下下": 2, "下": 1}.get(which, 0))
-        p.day, p.last_day, p.day_exact, p.found = max(monday, today), monday + timedelta(days=6), True, True
+        which = m.group(1) or {"next": "下", "this": "这", "last": "上"}[m.group(2)]
+        monday = _monday(today) + timedelta(weeks={"下下": 2, "下": 1, "上": -1}.get(which, 0))
+        first = monday if past or which == "上" else max(monday, today)
+        p.day, p.last_day, p.day_exact, p.found = first, monday + timedelta(days=6), True, True
         return s.replace(m.group(0), " ", 1)
     return s
 
@@ -364,7 +366,7 @@ def _relative(s: str, now: datetime, past: bool) -> When | None:
                 "月": timedelta(days=30)}[m.group(2)]
         if m.group(3) in ("了", "以来"):
             return When(Span.ONGOING, now - unit * n, now)
-        return When(Span.WINDOW, now - unit * n - min(unit, timedelta(hours=1)) , now - unit * n + min(unit, timedelta(hours=1)))
+        return When(Span.WINDOW, now - unit * n - min(unit, timedelta(hours=1)), now - unit * n + min(unit, timedelta(hours=1)))
     return None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cases.when import Problem, Span, When, read_when
 from handlers.answers import when_label
 from handlers.context import Ctx
-from handlers.i18n import DEFAULT_LOCALE
+from handlers.i18n import DEFAULT_LOCALE, t
 from handlers.messages import Button, Inbound
 
 BACK_WORDS = frozenset({"返回", "上一步", "back", "/back"})
@@ -70,7 +70,7 @@ class TypedTime:
         if self.when is None:
             return self.text
         label = when_label(self.when, locale)
-        return label if self.text in label else f"{self.text}（{label}）"
+        return label if self.text in label else t(locale, "common.when_with_words", words=self.text, window=label)
 
     def stored(self) -> dict[str, object]:
         return {"window": self.when.to_json()} if self.when is not None else {}

@@ -12,7 +12,7 @@ from cases.codes import Area, Kind
 from cases.lifecycle import Case
 from cases.records import ServiceItem
 from handlers import flow as flows
-from handlers.answers import is_done, is_go_ahead, read_fee
+from handlers.answers import is_done, read_fee
 from handlers.cards import card_replies
 from handlers.casework import owner_replies
 from handlers.context import Ctx
@@ -147,7 +147,8 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is done and the owner is asked to confirm."""
-    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
+    # Staff confirm a finished job with the word for it, not a passing "好的" (it tells the owner).
+    if ctx.picked != "submit" and (inbound.text or "").strip().lower() not in {"确认", "提交", "submit", "yes"}:
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data

@@ -15,6 +15,19 @@ from tests.conftest import EXAMPLE_COMMUNITY
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+def _head() -> str:
+    """The newest migration (one head: parallel branches' migrations are chained when merged)."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import _alembic_config
+
+    (head,) = ScriptDirectory.from_config(_alembic_config()).get_heads()
+    return head
+
+
+HEAD = _head()
+
+
 def wuye(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3", **env}
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,

@@ -214,3 +214,21 @@ async def test_words_for_home_nothing_and_yes(app: App, people: People) -> None:
         complaint = (await uow.cases.recent(limit=1))[0]
     assert (complaint.kind, complaint.category, complaint.place) == ("complaint", "environment", "")
     assert (complaint.details["who"], complaint.details["happened"]["span"]) == ("", "ongoing")
+
+
+async def test_english_owner_types_a_time(app: App, people: People) -> None:
+    await bound_owner(people, "u9", "13800000020")
+    await people.say("u9", "/lang en")
+    await people.press("u9", "Book a service")
+    await people.press("u9", "Light fitting installation · ¥50/light")
+    await people.say("u9", "whenever you like?")
+    assert "🕒 Time: whenever you like? (any time)" in people.last("u9")
+    await people.say("u9", "back")
+    await people.say("u9", "purple")
+    assert "could not read that as a time" in people.last("u9") and "this afternoon" in people.last("u9")
+    await people.say("u9", "tomorrow morning")
+    assert "🕒 Time: tomorrow morning (Tue 2 Jun 08:00–12:00)" in people.last("u9")
+    await people.say("u9", "yes")
+    case = await only_case(app)
+    assert case.details["slot"] == "tomorrow morning"  # staff read the owner's words and the window in Chinese
+    assert "🗓 时间窗：6月2日（周二）08:00–12:00" in people.last(ENGINEERING)

@@ -133,3 +133,28 @@ def test_no_category(text: str | None) -> None:
 ])
 def test_go_ahead(text: str | None, yes: bool) -> None:
     assert is_go_ahead(text) is yes
+
+
+def test_no_input_makes_a_reader_fail() -> None:
+    """Random mixes of the characters the readers care about: an answer or None, never an error."""
+    import random
+    from datetime import datetime, timezone
+
+    from cases.when import Problem, When, read_when
+
+    pieces = list("今明后昨前天周星期一二三四五六日末上下午晚早点半刻号月年元块角分星颗满意差急不没有跳过0123456789０１２,.:-~到至以后前"
+                  "¥￥🙂⭐\x00 \t\n") + ["下班后", "越快越好", "随时", "材料费", "一般般", "非常", "解决了", "还没好", "12345"]
+    rng = random.Random(13)
+    now = datetime(2026, 6, 1, 1, 0, tzinfo=timezone.utc)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for past in (False, True):
+            got = read_when(text, now, "Asia/Shanghai", past=past)
+            assert isinstance(got, (When, Problem))
+            if isinstance(got, When) and got.start and got.end:
+                assert got.start <= got.end, text
+                assert (got.end <= now) if past else (got.end > now), text
+        read_urgency(text), is_skip(text), is_done(text), read_stars(text), read_solved(text), read_fee(text)
+        assert read_stars(text) in (None, 1, 2, 3, 4, 5)
+        fee = read_fee(text)
+        assert fee is None or fee >= 0

@@ -112,12 +112,14 @@ def test_this_afternoon_asked_in_the_afternoon_starts_now() -> None:
     ("今天早上", ("06-01 08:00", "06-01 09:00")),  # up to now
     ("上个月", ("05-01 00:00", "06-01 00:00")),
     ("3天前", ("05-29 08:00", "05-29 10:00")),
+    ("上周", ("05-25 00:00", "06-01 00:00")),
+    ("这周", ("06-01 00:00", "06-01 09:00")),  # this week so far
 ])
 def test_looking_back(text: str, expected: tuple[str, str]) -> None:
     assert window(text, past=True) == expected
 
 
-@pytest.mark.parametrize("text", ["一直这样", "好几次了", "这几天", "两个月了", "最近"])
+@pytest.mark.parametrize("text", ["一直这样", "好几次了", "这几天", "两个月了", "最近", "每次去都这样"])
 def test_going_on_for_a_while(text: str) -> None:
     got = read_when(text, NOW, ZONE, past=True)
     assert isinstance(got, When) and got.span == Span.ONGOING and got.end == NOW
