@@ -107,7 +107,7 @@ async def resume_button(ctx: Ctx) -> Button | None:
     from handlers import survey
 
     back = pause.resume_button(ctx)
-    if back is None and await survey.pending(ctx) is not None:
+    if back is None and await survey.open_survey(ctx) is not None:
         back = ctx.button(ctx.t("talk.resume", what=ctx.t("talk.flow_survey")), Menu("resume"))
     return back
 

@@ -36,7 +36,9 @@ SAID_MINUTES = 30
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
 REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
             "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room",
-            "report.urgency_hint", "report.category_hint", "complaint.category_hint")
+            "report.urgency_hint", "report.category_hint", "complaint.category_hint",
+            "common.when_unknown", "common.when_past", "common.when_too_far", "common.past_unknown",
+            "common.past_future", "phone_callback.use_solved")
 # Refusals that only say "press a button": replaced; the others say something specific and stay.
 GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
                               "my_cases.yes_or_no"})

@@ -275,21 +275,9 @@ async def submit(ctx: Ctx, record: CallbackRecord, comment: str) -> None:
 
 
 # ----------------------------------------------------------------- resuming after an interruption
-async def pending(ctx: Ctx) -> CallbackRecord | None:
-    """The owner's survey still waiting for an answer (newest case first), if any."""
-    owner = await ctx.owner()
-    if owner is None:
-        return None
-    for case in await ctx.uow.cases.for_owner(owner.id, 10):
-        for record in reversed(await ctx.uow.callbacks.for_case(case.id or 0)):
-            if record.state in OPEN_STATES:
-                return record
-    return None
-
-
 async def resume(ctx: Ctx) -> bool:
     """Show the survey's next question again (an emergency or a question came in between)."""
-    record = await pending(ctx)
+    record = await open_survey(ctx)
     if record is None:
         return False
     case = await ctx.uow.cases.get(record.case_id)
