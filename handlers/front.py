@@ -21,13 +21,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cases.codes import Kind, Urgency
-from handlers import additions, emergency_follow, pause, talk
+from handlers import additions, answers, emergency_follow, pause, talk
 from handlers import flow as flows
 from handlers.context import Ctx
 from handlers.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.messages import Reply
 from handlers.payloads import CaseAction
 from handlers.registry import COMMANDS, FLOWS
+from handlers.report import HOME_WORDS
 
 # Words at the photo step that answer it (no photo, skip, done) rather than describe more.
 PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")
@@ -120,7 +121,7 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
             await emergency_follow.ask_danger(ctx, text)
             return
     active = FLOWS.get(ctx.state.flow)
-    if text and not inbound.photo:
+    if text and not inbound.photo and not (active is not None and _nothing_is_an_answer(ctx, text)):
         off, rest = talk.cancel_lead(text)
         if off or is_word(inbound, CANCEL_WORDS):
             await _call_off(ctx, rest)
@@ -135,6 +136,15 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
         await _in_flow(ctx, text)
         return
     await idle(ctx, text)
+
+
+# Steps where "不用了/没有" answers the question (no photos, nobody involved), not calls the flow off.
+NOTHING_ANSWERS = frozenset({("report", "photos"), ("staff_finish", "photos"), ("complaint", "where"),
+                             ("complaint", "who"), ("survey", "comment"), ("phone_callback", "note")})
+
+
+def _nothing_is_an_answer(ctx: Ctx, text: str) -> bool:
+    return (ctx.state.flow, ctx.state.step) in NOTHING_ANSWERS and answers.is_skip(text)
 
 
 _NUMBER_ASKED = ("电话", "号码", "多少", "几号", "number", "phone")
@@ -216,7 +226,7 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     if question and flow.name != "inquiry" and await _answer_question(ctx, question):
         return
     if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \
-            and _says_nothing(ctx, text):
+            and _says_nothing(ctx, text) and answers.plain(text) not in HOME_WORDS:
         # The room question keeps a typed account as the description: not "好的" or "啊啊啊".
         await _not_understood(ctx, text, len(ctx.replies), generic=True)
         return
