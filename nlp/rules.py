@@ -375,6 +375,9 @@ class RuleSet:
                     if pid == len(self._users):
                         self._users.append([])
                     self._users[pid].append((g.index, slot))
+        self._pattern_list = list(self._patterns)  # by id (dicts keep insertion order)
+        self._danger_pids = frozenset(pid for p, pid in self._patterns.items()
+                                      if any(self.groups[gi].danger for gi, _ in self._users[pid]))
         # Lookup by the first two characters when the first part has two or
         # more (almost every Chinese word), else by the first character: a
         # position in the text then tries a handful of words, not hundreds.
@@ -403,9 +406,6 @@ class RuleSet:
         startswith = text.startswith
         # Characters covered by a not-cue (烟钱, 黑灯瞎火): None in almost
         # every message, so the check below costs nothing then.
-        # The not-cues found in the text (烟钱, 黑灯瞎火): none in almost every
-        # message, so the checks below cost nothing then.
-        masked = [m.span() for m in self.not_cues.finditer(text)] if self.not_cues is not None else []
         for i in range(len(text)):
             # Most words sharing the first characters do not match further:
             # compare the whole first part here before the (slower) full check.
@@ -413,20 +413,17 @@ class RuleSet:
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
-                        if masked and _inside(masked, i, i + len(p.parts[0])):
-                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
             for p, pid in by_one.get(text[i], ()):
                 if startswith(p.parts[0], i):
                     hit = ctx.find_at(p, i)
                     if hit is not None:
-                        if masked and _inside(masked, i, i + len(p.parts[0])):
-                            hit = hit._replace(masked=True)
                         _keep(hits, pid, hit)
         for t in tokens:
             for p, pid in self._by_token.get(t.text, ()):
-                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end),
-                                     bool(masked) and _inside(masked, t.start, t.end)))
+                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
+        if self.not_cues is not None and not self._danger_pids.isdisjoint(hits):
+            self._mask(ctx, hits)
 
         # Per group and slot, the earliest usable hit (a negated hit is usable
         # only by groups marked ``negatable: false``).
@@ -473,6 +470,29 @@ class RuleSet:
                 if weight > 0:
                     fired.evidence.setdefault(label, []).extend(shown)
         return fired
+
+    def _mask(self, ctx: "_Context", hits: dict[int, Hit]) -> None:
+        """Mark the danger words that lie inside a longer not-cue (烟 in 抽烟),
+        taking a later occurrence outside every not-cue where there is one.
+        Only messages with a danger word pay for the not-cue scan."""
+        text = ctx.text
+        spans = [m.span() for m in self.not_cues.finditer(text)]
+        if not spans:
+            return
+        for pid in self._danger_pids.intersection(hits):
+            hit = hits[pid]
+            p = self._pattern_list[pid]
+            if not _inside(spans, hit.start, hit.start + len(p.first)):
+                continue
+            hits[pid] = hit._replace(masked=True)
+            j = text.find(p.first, hit.start + 1)
+            while j >= 0:
+                later = ctx.find_at(p, j)
+                if later is not None and not later.negated and \
+                        not _inside(spans, j, j + len(p.first)):
+                    hits[pid] = later
+                    break
+                j = text.find(p.first, j + 1)
 
     def _mood(self, ctx: "_Context", slots: list[list[Hit]]) -> str:
         """The mood of a danger group's cues ("" when meant now).

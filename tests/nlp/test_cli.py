@@ -53,3 +53,18 @@ def test_evaluate_prints_every_figure(tmp_path):
                    "kind confusion"):
         assert needle in p.stdout
     assert "kind accuracy        1.000" in p.stdout
+
+
+def test_evaluate_says_how_often_the_danger_question_is_asked(tmp_path):
+    data = tmp_path / "mini.jsonl"
+    rows = [
+        {"text": "好像有点煤气味？", "kind": "report", "urgency": "emergency", "category": "security",
+         "area": "home"},
+        {"text": "物业费怎么交", "kind": "inquiry", "urgency": "normal", "category": ""},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    p = run("evaluate", str(data))
+    assert p.returncode == 0, p.stderr
+    assert "danger_unsure       1 of 2 asked (50.0%): 1 emergencies on a hedged cue, 0 not emergencies" in p.stdout
+    out = run("classify", stdin="是不是漏电了\n")
+    assert json.loads(out.stdout)["danger_unsure"] is True
