@@ -25,6 +25,10 @@ NEGATION_AND_HEDGES = [
     # A denied cue does not count: no smoke, nobody trapped.
     ("电梯停在5楼不动了，里面没有人被困", dict(urgency="urgent", category="elevator")),
     ("电梯停在5楼不动了，有人被困在里面", dict(urgency="emergency", category="elevator")),
+    # Someone still inside a stopped lift, said while complaining; a lift that keeps people from going out is not that.
+    ("你们这电梯怎么回事 又停了 我现在就在里面出不去 手机快没电了", dict(urgency="emergency")),
+    ("电梯坏了，我妈还在里面", dict(urgency="emergency", category="elevator")),
+    ("电梯坏了 老人下不了楼 出不去", dict(urgency="urgent")),
     # 是不是 asks, it does not deny.
     ("楼道里是不是有人家着火了，一股烟", dict(urgency="emergency")),
     ("Not urgent at all, the bathroom tap drips a little, whenever you have time.",
