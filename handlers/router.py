@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cases.codes import CATEGORIES, Kind, Urgency
+from cases.privacy import scrub
 from handlers import flow as flows
 from handlers.casework import open_case
 from handlers.context import Classification, Ctx
@@ -81,7 +82,9 @@ async def ask_propose(ctx: Ctx) -> None:
     if not kind or FLOW_OF.get(kind) not in FLOWS:
         await flows.goto(ctx, FLOW, S.CHOOSE)
         return
-    snippet = ctx.data["text"][:60]
+    # Quoted back as a reminder only: numbers and names masked, since an unbound sender may
+    # have typed someone else's (the case itself keeps the words as given).
+    snippet = scrub(ctx.data["text"][:60])
     ctx.say(ctx.t("router.propose", kind=code_name(ctx.locale, "kind", kind), text=snippet),
             ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),))
 
