@@ -17,6 +17,7 @@ In this order, because a later reading must never swallow an earlier one:
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -32,6 +33,7 @@ from handlers.report import HOME_WORDS
 
 # Words at the photo step that answer it (no photo, skip, done) rather than describe more.
 PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAID_KEPT = 6
 SAID_MINUTES = 30
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
@@ -53,6 +55,9 @@ INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "bookin
 
 async def owner_input(ctx: Ctx) -> None:
     """Everything an owner (or a stranger) sends in private that is not a command or a button."""
+    if ctx.inbound.text and _CONTROL.search(ctx.inbound.text):
+        # NUL and other control characters mean nothing to a person, and PostgreSQL refuses NUL.
+        ctx.inbound = replace(ctx.inbound, text=_CONTROL.sub("", ctx.inbound.text))
     text = (ctx.inbound.text or "").strip() or None
     _remember(ctx, text)
     if emergency_follow.following(ctx):

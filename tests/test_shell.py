@@ -22,7 +22,7 @@ SESSION = """\
 /contact
 1
 1
-厨房水管漏水了，水一直往下滴
+厨房水管漏水了，一直在滴
 /photo leak.jpg
 1
 一般

@@ -137,3 +137,4 @@ async def test_the_service_named_in_words_is_picked(app: App, owner: People) -> 
     assert await state(app) == ("booking", "slot")
     await owner.raw_press(OWNER, next(r for r in reversed(owner.chats[OWNER]) if r.buttons).buttons[0][0].payload)
     assert "家庭深度保洁" in owner.last(OWNER)
+
