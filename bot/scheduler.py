@@ -63,6 +63,8 @@ CHUNK = 20
 # retries every 100 ms once it has waited a while) to get in.  A backlog of surveys then
 # drains more slowly, but never holds up the people chatting.  PostgreSQL locks rows.
 SQLITE_PAUSE = 0.11
+# Seconds one kind of due work may take in a tick when paced at the channel's rate.
+PACED_BUDGET = 10.0
 ESCALATION_MODULE = "handlers.escalation"
 # app.extras keys: ticks of one process run one at a time; a scheduled job runs whole
 # (tick, then planning the next one) under the job lock, which `stop_scheduler` waits for.
@@ -216,6 +218,11 @@ async def _drain(app: App, community: Community, stamp: Callable[[], datetime], 
                 ahead = started + done / rate - loop.time()  # type: ignore[operator]
                 if ahead > 0:
                     await asyncio.sleep(ahead)
+                if loop.time() - started >= PACED_BUDGET:
+                    # A morning's backlog takes minutes at the channel's rate: hand over to
+                    # the rest of the tick (deadlines, emergency repeats) and come back in
+                    # the next round, which the scheduled job starts at once.
+                    return done
             elif app.engine.dialect.name == "sqlite" and start + chunk_size < len(batch):
                 await asyncio.sleep(SQLITE_PAUSE)
     return done

@@ -48,6 +48,8 @@ CHANNEL = "telegram"
 # to retry ("message is not modified" counts as success); a new message cannot be looked
 # up afterwards, so it is retried (a duplicate is better than a lost emergency card).
 SEND_TIMEOUT = 60.0
+# HTTP connections for sending, so a slow answer in one chat does not hold up the rest.
+SEND_CONNECTIONS = 16
 TEXT_LIMIT = 4096
 MEDIA_GROUP_MAX = 10
 

@@ -44,6 +44,7 @@ from bot.telegram.outgoing import (
     InlineKeyboard,
     Markup,
     Photo,
+    SEND_CONNECTIONS,
     SEND_TIMEOUT,
     RemoveKeyboard,
 )
@@ -182,6 +183,10 @@ class PtbChannel:
             .concurrent_updates(False)
             .read_timeout(SEND_TIMEOUT)
             .write_timeout(SEND_TIMEOUT)
+            # Many chats are served at once: one slow answer must not hold up the others
+            # (the library's default is a single connection for all calls but getUpdates).
+            .connection_pool_size(SEND_CONNECTIONS)
+            .pool_timeout(SEND_TIMEOUT)
             .build()
         )
         self._app.add_handler(TypeHandler(Update, self._on_update))
