@@ -263,7 +263,7 @@ class Booking(Base):
     slot: Mapped[str] = mapped_column(String(100))
     price_cents: Mapped[int] = mapped_column(Integer)
     price_confirmed_at: Mapped[datetime]
-    # The time the owner asked for, as a window (migration 0002_typed); NULL when they gave none.
+    # The time the owner asked for, as a window (migration 0005_typed); NULL when they gave none.
     window_start: Mapped[datetime | None] = mapped_column(nullable=True)
     window_end: Mapped[datetime | None] = mapped_column(nullable=True)
 

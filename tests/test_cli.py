@@ -9,18 +9,12 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from storage.db import MIGRATIONS
+from storage.db import _alembic_config
 from tests.conftest import EXAMPLE_COMMUNITY
-
-HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def _head() -> str:
     """The newest migration (one head: parallel branches' migrations are chained when merged)."""
-    from alembic.script import ScriptDirectory
-
-    from storage.db import _alembic_config
-
     (head,) = ScriptDirectory.from_config(_alembic_config()).get_heads()
     return head
 

@@ -1,7 +1,7 @@
 """delivery: outbox priority, per-row claims (lease) and the start of a failure streak
 
-Revision ID: 0002_delivery
-Revises: 0001
+Revision ID: 0004_delivery
+Revises: 0003_sec
 Create Date: 2026-12-05
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0002_delivery'
-down_revision = '0002_sec'
+revision = '0004_delivery'
+down_revision = '0003_sec'
 branch_labels = None
 depends_on = None
 

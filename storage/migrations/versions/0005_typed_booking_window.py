@@ -1,7 +1,7 @@
 """bookings keep the time window the owner asked for
 
-Revision ID: 0002_typed
-Revises: 0001
+Revision ID: 0005_typed
+Revises: 0004_delivery
 Create Date: 2026-12-05
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0002_typed'
-down_revision = '0002_delivery'
+revision = '0005_typed'
+down_revision = '0004_delivery'
 branch_labels = None
 depends_on = None
 

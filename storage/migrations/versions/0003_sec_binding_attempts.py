@@ -1,7 +1,7 @@
 """binding attempts: durable per-chat and per-room counters for words binding
 
-Revision ID: 0002_sec
-Revises: 0001
+Revision ID: 0003_sec
+Revises: 0002_intake
 Create Date: 2026-12-05
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision = '0002_sec'
+revision = '0003_sec'
 down_revision = '0002_intake'
 branch_labels = None
 depends_on = None
