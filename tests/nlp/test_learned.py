@@ -187,3 +187,22 @@ def test_the_round_4_unseen_figures_do_not_quietly_fall():
     assert got["category"]["report"] >= 0.86
     assert got["category"]["complaint"] >= 0.88
     assert got["category"]["service"] >= 0.94
+
+
+def test_heldout5_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_fall():
+    # heldout5: 299 messages (105 emergencies, 120 calm look-alikes) written by a labeller who
+    # never saw the rules, scored once at the round-5 integration: emergency recall 0.905
+    # (95/105), precision 0.826, kind 0.876, urgency 0.856. Below issue 13's target
+    # (0.97 / 0.85): the floors guard what we have, the data README says what is missed.
+    from nlp.evaluate import evaluate, load_jsonl
+    _need_all_sets()
+    path = learn_weights.DATA / "heldout5.jsonl"
+    assert path not in learn_weights.data_sets().values()
+    rows = load_jsonl(path)
+    assert not {r["text"] for r in rows} & {r["text"] for r in learn_weights.load_all()}
+    clf = Classifier.default()
+    got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
+    assert got["emergency_recall"] >= 0.90
+    assert got["emergency_precision"] >= 0.82
+    assert got["kind"] >= 0.87
+    assert got["urgency"] >= 0.85
