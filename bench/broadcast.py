@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -39,6 +37,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from measure import rss_mb  # noqa: E402  (bench/ is the script's own folder)
 
 from sqlalchemy import delete, func, select  # noqa: E402
 
@@ -51,14 +51,6 @@ from handlers.messages import URGENT, Button, Reply, reply_to_dict, rows  # noqa
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate, session_maker  # noqa: E402
 from tests.telegram.botapi_standin import BotApiStandIn  # noqa: E402
-
-
-def rss_mb() -> float:
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class _NoCore:

@@ -48,9 +48,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
+from tests.conftest import PG_URL, _pg_admin  # noqa: E402  (the suite's scratch-database helpers)
 from tests.telegram.botapi_standin import BotApiStandIn  # noqa: E402
 
-PG_URL = os.environ.get("WUYE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 APOLOGY = "系统开小差了"
 # What owners send, in turn: each gets one answer from an unbound chat's point of view.
 SAYINGS = ["你好", "/help", "请问物业费怎么交？", "/mycases", "谢谢"]
@@ -71,17 +71,6 @@ def rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(PG_URL)
-    conn = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def fresh_database(kind: str, tmp: Path) -> tuple[str, str | None]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import statistics
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from measure import rss_mb  # noqa: E402  (bench/ is the script's own folder)
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
@@ -52,15 +53,6 @@ from storage import models as m  # noqa: E402
 
 COMMUNITY = REPO / "examples" / "community.yaml"
 BATCH = 500
-
-
-def rss_mb() -> float:
-    """Current resident set size (Linux /proc; falls back to the peak elsewhere)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def settings(url: str) -> Settings:

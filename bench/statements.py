@@ -42,10 +42,9 @@ from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
-from tests.conftest import EXAMPLE_COMMUNITY, make_settings  # noqa: E402
+from tests.conftest import EXAMPLE_COMMUNITY, PG_URL, _pg_admin, make_settings  # noqa: E402
 from tests.harness import People  # noqa: E402
 
-PG_URL = os.environ.get("WUYE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 ENGINEERING = "工程部群"
 OVERDUE = 50
 
@@ -67,17 +66,6 @@ class Counter:
 
     def reset(self) -> None:
         self.count, self.kinds, self.statements = 0, {}, []
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(PG_URL)
-    conn = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def scratch_url(kind: str, tmp: Path) -> tuple[str, str | None]:
