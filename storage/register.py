@@ -17,7 +17,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -283,14 +282,27 @@ def _cell(value: object) -> str:
 
 
 def _xlsx_rows(raw: bytes, source: str) -> Iterator[tuple[int, list[str]]]:
+    unreadable = (f"{source}: not a readable .xlsx workbook; open it in Excel and save it again, "
+                  "or save it as CSV")
+    # Whatever a damaged or foreign zip makes openpyxl raise (BadZipFile, KeyError, XML parse
+    # errors, InvalidFileException…), the operator hears the same plain sentence.
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise RegisterError(f"{source}: not a readable .xlsx workbook ({exc.__class__.__name__}); "
-                            "open it in Excel and save it again, or save it as CSV") from None
+    except Exception:  # noqa: BLE001
+        raise RegisterError(unreadable) from None
     try:
         sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        sheet.reset_dimensions()  # exporters often write a wrong (or no) sheet size
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001
+                raise RegisterError(f"{unreadable} (row {number + 1} cannot be read)") from None
+            number += 1
             yield number, [_cell(v) for v in values]
     finally:
         book.close()
