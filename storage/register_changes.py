@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.privacy import NAMES, mask_phone
 from storage import models as m
+from storage.households import unbind_homeless
 from storage.register import Register, RegisterRow, Role, RowProblem
 
 # Moving out more than this share of a community's people at once needs saying so
@@ -277,10 +278,4 @@ async def apply(session: AsyncSession, p: RegisterPlan, now: datetime | None) ->
         else:  # a household member an owner added, now listed by the office
             link.role, link.added_by_id = c.role.value, None
     await session.flush()
-    unbound = 0
-    if p.leaving:
-        result = await session.execute(update(m.Identity).where(m.Identity.owner_id.in_(list(p.leaving)))
-                                       .values(owner_id=None, verified_at=None))
-        unbound = result.rowcount or 0
-    await session.flush()
-    return unbound
+    return len(await unbind_homeless(session, list(p.leaving)))

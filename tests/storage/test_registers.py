@@ -20,6 +20,7 @@ from bot.bootstrap import App
 from storage import models as m
 from storage import register, register_changes
 from storage.community_file import read as read_community
+from storage.households import Households
 from storage.loader import plan_register
 from storage.register import RegisterError, Role, RoomIndex
 from tests.conftest import EXAMPLE_COMMUNITY
@@ -219,3 +220,27 @@ async def test_bad_rows_load_nothing_and_a_register_missing_most_people_is_flagg
     plan = await preview(app, one_building)
     assert len(plan.moved_out) == 14 and plan.mass_move_out()
     assert not (await preview(app, one_building, move_out=False)).moved_out  # --add-only
+
+
+async def test_a_household_added_in_chat_leaves_with_the_owner_the_register_moves_out(app: App, tmp_path: Path) -> None:
+    async with app.uow() as uow:
+        community = await uow.directory.community()
+        wu = await uow.directory.owner_by_phone(community.id, "13800000010")  # 吴刚, 2-1-201
+        tenant = await Households(uow.session).add(community.id, wu.rooms[0].id, by_owner_id=wu.id, name="租客甲",
+                                                   phone="13900000077", role=Role.TENANT, now=NOW)
+        await uow.directory.bind("telegram", "901", "901", now=NOW, owner_id=tenant.owner_id)
+        zhang = await uow.directory.owner_by_phone(community.id, "13800000001")  # 张伟 stays
+        await Households(uow.session).add(community.id, zhang.rooms[0].id, by_owner_id=zhang.id, name="张家人",
+                                          phone="13900000078", role=Role.FAMILY, now=NOW)
+        await uow.commit()
+    path = tmp_path / "owners.csv"
+    path.write_text(csv_text([r for r in DEMO if r[0] != "2-1-201"]), encoding="utf-8")
+    plan, unbound = await load(app, path)
+    assert plan.lines() == ["  moved out  2-1-201 吴刚 138****0010",
+                            "  moved out  2-1-201 租客甲 139****0077 (tenant), added in chat by an owner who moved out"]
+    assert unbound == 1
+    async with app.uow() as uow:
+        assert (await uow.directory.identity("telegram", "901")).owner_id is None
+    # While the owner who added them stays, a register that does not list them leaves them be.
+    assert ("1-1-101", "张家人", "13900000078", "family") in await links(app)
+    assert not (await preview(app, path)).changes
