@@ -33,6 +33,7 @@ from handlers.cards import STAFF_LOCALE, alert_replies
 from handlers.context import Ctx
 from handlers.flow import Flow, Step
 from handlers.formatting import local_time
+from handlers.household import tell_adders
 from handlers.i18n import t
 from handlers.messages import Button, Inbound, Reply
 from handlers.payloads import NotMe, encode
@@ -128,6 +129,7 @@ async def _bound(ctx: Ctx, owner_id: int, *, how: str) -> None:
     rooms = "、".join(r.code for r in owner.rooms)
     if before != owner_id:
         await _tell_the_owner(ctx, owner_id, rooms, how)
+        await tell_adders(ctx, owner_id)  # a family member or tenant: the owner who added them hears
     from handlers.menu import main_menu, start_entry
 
     if then:
