@@ -38,7 +38,7 @@ from storage.uow import UnitOfWork
 from handlers import (  # noqa: E402,F401  isort: skip
     binding, booking, complaint, coverage, emergency_follow, front, household, inquiry, menu, mute, my_cases, notices, pause,
     phone_callback, report, reports, router, spot_check, staff, staff_commands, staff_finish, staff_handback,
-    staff_transfer, survey,
+    staff_moveout, staff_transfer, survey,
 )
 
 log = logging.getLogger("wuye.core")
