@@ -12,8 +12,8 @@ import click
 
 from bot.bootstrap import App, build_app, load_community_file
 from bot.logs import configure
+from bot.registers import apply_register
 from bot.settings import load_settings
-from storage import register_changes
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable
 from storage.loader import plan_register, problems_text
@@ -106,7 +106,7 @@ async def load_owners(app: App, file: str, community: str | None, apply_: bool, 
         if not apply_:
             click.echo("preview only, nothing changed: run again with --apply to apply these changes")
             return
-        unbound = await register_changes.apply(uow.session, plan, app.now())
+        unbound = await apply_register(uow, plan, app.now())
         await uow.commit()
     click.echo(f"applied: {len(plan.new)} new, {len(plan.updated)} updated, {len(plan.moved_out)} moved out; "
                f"{unbound} chat(s) unbound")

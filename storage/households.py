@@ -160,20 +160,20 @@ class Households:
         await self.session.flush()
         left = [*people, *followers]
         unbound = await unbind_homeless(self.session, left)
-        return Departure(tuple((i, names.get(i, "")) for i in left), tuple(unbound))
+        return Departure(tuple((i, names.get(i, "")) for i in left), tuple((c, chat, loc) for _, c, chat, loc in unbound))
 
 
-async def unbind_homeless(session: AsyncSession, owner_ids: list[int]) -> list[tuple[str, str, str]]:
+async def unbind_homeless(session: AsyncSession, owner_ids: list[int]) -> list[tuple[int, str, str, str]]:
     """Unbind the chats of those of `owner_ids` who have no home in the community any more;
-    returns (channel, chat id, locale) of each chat unbound, so it can be told."""
+    returns (owner id, channel, chat id, locale) of each chat unbound, so it can be told."""
     if not owner_ids:
         return []
     housed = set(await session.scalars(select(m.OwnerRoom.owner_id).where(m.OwnerRoom.owner_id.in_(owner_ids))))
     homeless = [i for i in owner_ids if i not in housed]
     if not homeless:
         return []
-    chats = [(c, chat, loc) for c, chat, loc in (await session.execute(
-        select(m.Identity.channel, m.Identity.chat_id, m.Identity.locale)
+    chats = [(o, c, chat, loc) for o, c, chat, loc in (await session.execute(
+        select(m.Identity.owner_id, m.Identity.channel, m.Identity.chat_id, m.Identity.locale)
         .where(m.Identity.owner_id.in_(homeless)).order_by(m.Identity.id))).all()]
     await session.execute(update(m.Identity).where(m.Identity.owner_id.in_(homeless))
                           .values(owner_id=None, verified_at=None))

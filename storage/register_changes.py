@@ -242,8 +242,9 @@ async def plan(session: AsyncSession, community_id: int, register: Register, *, 
     return result
 
 
-async def apply(session: AsyncSession, p: RegisterPlan, now: datetime | None) -> int:
-    """Write the plan (the caller commits); returns how many chat identities were unbound."""
+async def apply(session: AsyncSession, p: RegisterPlan, now: datetime | None) -> list[tuple[int, str, str, str]]:
+    """Write the plan (the caller commits); returns the chats unbound as (owner id, channel,
+    chat id, locale), so they can be told."""
     if p.problems:
         raise ValueError("a register with problems is not applied")
     NAMES.add(c.name for c in (*p.new, *p.updated))  # before any statement carries them
@@ -278,4 +279,4 @@ async def apply(session: AsyncSession, p: RegisterPlan, now: datetime | None) ->
         else:  # a household member an owner added, now listed by the office
             link.role, link.added_by_id = c.role.value, None
     await session.flush()
-    return len(await unbind_homeless(session, list(p.leaving)))
+    return await unbind_homeless(session, list(p.leaving))

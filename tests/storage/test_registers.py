@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.registers import apply_register
 from storage import models as m
 from storage import register, register_changes
 from storage.community_file import read as read_community
@@ -147,7 +148,7 @@ async def preview(app: App, path: Path, **kw: bool) -> register_changes.Register
 async def load(app: App, path: Path, **kw: bool) -> tuple[register_changes.RegisterPlan, int]:
     async with app.uow() as uow:
         p = await plan_register(uow.session, None, path, **kw)
-        unbound = await register_changes.apply(uow.session, p, NOW)
+        unbound = await apply_register(uow, p, NOW)
         await uow.commit()
     return p, unbound
 
@@ -181,7 +182,9 @@ async def test_a_second_register_moves_one_owner_out_and_one_in(app: App, tmp_pa
     assert set(after) - set(before) == {("2-1-201", "钱多多", "13900000001", "owner")}
     async with app.uow() as uow:
         chat = await uow.directory.identity("telegram", "501")
-        assert chat is not None and chat.owner_id is None  # unbound …
+        assert chat is not None and chat.owner_id is None  # unbound and told …
+        told = await uow.session.scalars(select(m.OutboxMessage.body).where(m.OutboxMessage.chat_id == "501"))
+        assert [b["text"] for b in told] == ["您已不再是 2-1-201 的登记住户，此聊天的住户身份已解除。如有疑问请致电客服中心 0571-8888-6666。"]
         assert (await uow.session.get(m.Owner, wu.id)).name == "吴刚"  # … and the owner row kept for history
         # Sharing the old number binds to nothing now.
         assert await uow.directory.owner_by_phone(community.id, "13800000010") is None
