@@ -343,6 +343,20 @@ def parse(raw: bytes, rooms: RoomIndex, source: str = "register") -> Register:
     return Register(source, encoding, tuple(rows), tuple(problems))
 
 
+_EXCEL_NUMBER = re.compile(r"^\d(?:\.\d+)?E\+\d+$", re.IGNORECASE)
+
+
+def _phone_problem(raw: str) -> str:
+    """Why a phone cell is refused, without repeating it (the message may reach a log)."""
+    if not raw:
+        return "empty phone"
+    if _EXCEL_NUMBER.match(raw.strip()):
+        # Excel shows a long number as 1.38E+10 in a narrow column and saves it so: the digits are gone.
+        return ("phone saved by Excel as a rounded number (like 1.38E+10): format the phone column as "
+                "text in Excel and save again")
+    return "phone is not a mainland mobile number (11 digits starting with 1)"
+
+
 def _rows(lines: Iterator[tuple[int, list[str]]], columns: dict[str, int],
           rooms: RoomIndex) -> tuple[list[RegisterRow], list[RowProblem]]:
     rows: list[RegisterRow] = []
@@ -376,8 +390,7 @@ def _rows(lines: Iterator[tuple[int, list[str]]], columns: dict[str, int],
         try:
             phone = normalise_phone(unicodedata.normalize("NFKC", get("phone")))
         except ValueError:
-            problems.append(RowProblem(line, "phone is not a mainland mobile number (11 digits starting with 1)"
-                                       if get("phone") else "empty phone"))
+            problems.append(RowProblem(line, _phone_problem(get("phone"))))
             continue
         role = _ROLES.get(_fold(get("role")))
         if role is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.privacy import NAMES, mask_phone
@@ -31,6 +31,7 @@ from storage.register import Register, RegisterRow, Role, RowProblem
 # in Excel, would otherwise unbind hundreds of owners.
 MASS_MOVE_OUT_SHARE = 0.5
 MASS_MOVE_OUT_MIN = 10
+CHUNK = 1000  # rows per multi-row statement (well inside SQLite's and asyncpg's parameter limits)
 
 
 class Kind(StrEnum):
@@ -169,8 +170,10 @@ async def plan(session: AsyncSession, community_id: int, register: Register, *, 
     listed = {(row.room, row.phone): row for row in register.rows}
     listed_phones = {row.phone for row in register.rows}
     rooms_of_owner: dict[int, set[str]] = defaultdict(set)
+    by_person: dict[tuple[str, str], list[_Link]] = defaultdict(list)  # (room, name) → links
     for link in links:
         rooms_of_owner[link.owner_id].add(link.room)
+        by_person[(link.room, link.name)].append(link)
 
     renamed: set[int] = set()
     phone_changed: set[tuple[str, str]] = set()  # (room, old phone) consumed by a phone change
@@ -190,8 +193,7 @@ async def plan(session: AsyncSession, community_id: int, register: Register, *, 
             continue
         # The same person in the same room with a new phone: an update, when the old phone is
         # nowhere in the register, the new one is nobody's yet, and the person has only this home.
-        same = [l for l in links if l.room == row.room and l.name == row.name and l.role == row.role
-                and l.added_by_id is None and l.phone not in listed_phones and row.phone not in owners
+        same = [l for l in by_person.get((row.room, row.name), ()) if l.role == row.role and l.added_by_id is None and l.phone not in listed_phones and row.phone not in owners
                 and rooms_of_owner[l.owner_id] == {row.room}]
         if move_out and len(same) == 1:
             old = same[0]
@@ -265,18 +267,24 @@ async def apply(session: AsyncSession, p: RegisterPlan, now: datetime | None) ->
                               .where(m.OwnerRoom.owner_id == owner_id, m.OwnerRoom.room_id == rooms[room])
                               .values(added_by_id=None))
     await session.flush()
-    created: dict[str, m.Owner] = {}  # a newcomer with two homes is one person
-    for c in p.new:
-        owner = await session.get(m.Owner, c.owner_id) if c.owner_id is not None else created.get(c.phone)
-        if owner is None:
-            owner = created[c.phone] = m.Owner(community_id=p.community_id, name=c.name, phone=c.phone)
-            session.add(owner)
-            await session.flush()
-        owner.name = c.name
-        link = await session.get(m.OwnerRoom, (owner.id, rooms[c.room]))
-        if link is None:
-            session.add(m.OwnerRoom(owner_id=owner.id, room_id=rooms[c.room], role=c.role.value, added_at=now))
-        else:  # a household member an owner added, now listed by the office
-            link.role, link.added_by_id = c.role.value, None
+    # Newcomers: one multi-row insert each for people and links (a first register has
+    # tens of thousands of rows; one statement per row took seconds per thousand).
+    fresh = list(dict.fromkeys((c.phone, c.name) for c in p.new if c.owner_id is None))
+    for i in range(0, len(fresh), CHUNK):
+        await session.execute(insert(m.Owner), [{"community_id": p.community_id, "name": name, "phone": phone,
+                                                 "muted_notices": False} for phone, name in fresh[i:i + CHUNK]])
+    ids: dict[str, int] = {}
+    phones = [phone for phone, _ in fresh]
+    for i in range(0, len(phones), CHUNK):
+        ids.update((phone, oid) for oid, phone in (await session.execute(
+            select(m.Owner.id, m.Owner.phone).where(m.Owner.community_id == p.community_id,
+                                                    m.Owner.phone.in_(phones[i:i + CHUNK])))).all())
+    renames = {c.owner_id: c.name for c in p.new if c.owner_id is not None and c.old_name}
+    for owner_id, name in renames.items():
+        await session.execute(update(m.Owner).where(m.Owner.id == owner_id).values(name=name))
+    links = [{"owner_id": c.owner_id if c.owner_id is not None else ids[c.phone], "room_id": rooms[c.room],
+              "role": c.role.value, "added_by_id": None, "added_at": now} for c in p.new]
+    for i in range(0, len(links), CHUNK):
+        await session.execute(insert(m.OwnerRoom), links[i:i + CHUNK])
     await session.flush()
     return await unbind_homeless(session, list(p.leaving))
