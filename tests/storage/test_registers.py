@@ -102,7 +102,8 @@ def test_every_bad_row_is_named_with_its_line_and_reason() -> None:
            "1,1,201,,13800000003,业主\n"  # line 6: no name
            "1,,101,杨洋,13800000006,\n"  # line 7: building 1 has two units
            "\n"
-           "1,1,302,刘敏,13800000004,保姆\n").encode("gbk")  # line 9: unknown type
+           "1,1,302,刘敏,13800000004,保姆\n"  # line 9: unknown type
+           "1,2,101,杨洋,1.38E+10,\n").encode("gbk")  # line 10: Excel rounded the phone
     reg = register.parse(raw, ROOMS, "owners.csv")
     assert [str(p) for p in reg.problems] == [
         "line 4: unknown room '9-9-999'",
@@ -110,6 +111,8 @@ def test_every_bad_row_is_named_with_its_line_and_reason() -> None:
         "line 6: empty name",
         "line 7: room '101' of building '1' is in more than one unit (1-1-101, 1-2-101); give the unit",
         "line 9: unknown type '保姆' (业主/owner, 家属/family, 租户/tenant)",
+        "line 10: phone saved by Excel as a rounded number (like 1.38E+10): format the phone column as text "
+        "in Excel and save again",
     ]
     assert [r.line for r in reg.rows] == [3]
     assert "1380000" not in " ".join(map(str, reg.problems))  # a phone, even a wrong one, stays out of logs
@@ -247,3 +250,9 @@ async def test_a_household_added_in_chat_leaves_with_the_owner_the_register_move
     # While the owner who added them stays, a register that does not list them leaves them be.
     assert ("1-1-101", "张家人", "13900000078", "family") in await links(app)
     assert not (await preview(app, path)).changes
+
+
+def test_the_example_register_is_the_demo_register() -> None:
+    example = register.read(EXAMPLE_COMMUNITY.parent / "owner-register.csv", ROOMS)
+    assert example.problems == () and example.encoding == "utf-8-sig"
+    assert people(example) == [(room, name, phone, Role.OWNER) for room, name, phone in DEMO]
