@@ -34,6 +34,7 @@ class Refusal(StrEnum):
     FULL = "full"
     BAD_ROLE = "bad_role"
     NOT_MEMBER = "not_member"  # not a family member or tenant of this home (an owner is never removed here)
+    MISMATCH = "mismatch"  # the phone is a resident's registered under another name
 
 
 class HouseholdRefused(Exception):
@@ -110,8 +111,11 @@ class Households:
             await self.session.flush()
         elif not await self._homes(person.id):
             # Someone who lived here before: the name the owner gives now is the one to bind with.
-            # Someone living here now keeps the name the office registered.
             person.name = name
+        elif person.name != name:
+            # Someone living here now keeps the name the office registered, and an owner typing
+            # phone numbers must not learn whose they are: refused without saying the name.
+            raise HouseholdRefused(Refusal.MISMATCH)
         self.session.add(m.OwnerRoom(owner_id=person.id, room_id=room_id, role=role.value,
                                      added_by_id=by_owner_id, added_at=now))
         await self.session.flush()

@@ -54,6 +54,11 @@ async def test_an_owner_adds_and_removes_family_and_tenants(app: App) -> None:
             await h.add(community.id, room, by_owner_id=zhang.id, name="李梅", phone="13900000001",
                         role=Role.TENANT, now=NOW)
         assert err.value.refusal is Refusal.ALREADY
+        # A neighbour's number under another name: refused without telling whose it is.
+        with pytest.raises(HouseholdRefused) as err:
+            await h.add(community.id, room, by_owner_id=zhang.id, name="随便", phone="13800000002",
+                        role=Role.FAMILY, now=NOW)
+        assert err.value.refusal is Refusal.MISMATCH
         gone = await h.remove(room, tenant.owner_id, by_owner_id=zhang.id)
         await uow.commit()
     assert gone.left == ((tenant.owner_id, "赵租"),) and gone.unbound == (("telegram", "702", "zh-CN"),)
