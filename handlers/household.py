@@ -69,9 +69,14 @@ async def ask_overview(ctx: Ctx) -> None:
     """One message: each home's family members and tenants, then add and remove buttons.
     The owner's own private chat: the names of the people they added are theirs to see."""
     households = Households(ctx.uow.session)
+    owned = await _owned(ctx)
+    if not owned:  # moved out or unbound since the flow began
+        flows.end(ctx)
+        ctx.say(ctx.t("household.not_owner", hotline=ctx.policy.hotline or "-"))
+        return
     lines: list[str] = []
     rows = []
-    for room_id, code in await _owned(ctx):
+    for room_id, code in owned:
         members = await households.members(room_id)
         lines.append(ctx.t("household.overview" if members else "household.nobody", room=code))
         lines += [ctx.t("household.member_line", name=mb.name, role=_role(ctx, mb.role.value),
@@ -157,8 +162,10 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         return
     d = ctx.data
     owner = await ctx.owner()
-    assert owner is not None  # needs_owner
     flows.end(ctx)
+    if owner is None:  # unbound since the flow began (moved out, or "这不是我")
+        ctx.say(ctx.t("household.not_bound"))
+        return
     try:
         member = await Households(ctx.uow.session).add(ctx.community.id, d["room_id"], by_owner_id=owner.id,
                                                        name=d["name"], phone=d["phone"], role=Role(d["role"]),
@@ -185,7 +192,9 @@ async def answer_remove(ctx: Ctx, inbound: Inbound) -> None:
         ctx.say(ctx.t("household.cancelled"))
         return
     owner = await ctx.owner()
-    assert owner is not None
+    if owner is None:
+        ctx.say(ctx.t("household.not_bound"))
+        return
     try:
         gone = await Households(ctx.uow.session).remove(d["room_id"], d["member_id"], by_owner_id=owner.id)
     except HouseholdRefused as refused:

@@ -4,6 +4,7 @@ the home; the owner lists and removes them; nobody else can add anyone (issue 19
 from __future__ import annotations
 
 from bot.bootstrap import App
+from storage.households import Households
 from tests.flows.conftest import ENGINEERING, bound_owner
 from tests.flows.helpers import only_case, pick
 from tests.harness import People
@@ -109,3 +110,19 @@ async def test_a_stranger_a_member_or_a_neighbour_cannot_add_anyone(app: App, pe
     assert "确定将" not in people.last("u2")
     async with app.uow() as uow:
         assert [o.name for o in await uow.directory.owners_of_room(zhang_room)] == ["张伟", "李梅"]
+
+
+async def test_an_owner_moved_out_half_way_through_adding_adds_nobody(app: App, people: People) -> None:
+    await bound_owner(people, "u1", "13800000001")
+    await people.say("u1", "/household")
+    await people.press("u1", "添加家属")
+    await people.say("u1", "13900000001")
+    await people.say("u1", "李梅")
+    async with app.uow() as uow:  # the office records the sale meanwhile
+        community = await uow.directory.community()
+        await Households(uow.session).move_out((await uow.directory.room(community.id, "1-1-101")).id)
+        await uow.commit()
+    await people.press("u1", "确认添加")
+    assert "需要先绑定业主身份" in people.last("u1")
+    async with app.uow() as uow:
+        assert await uow.directory.owner_by_phone(community.id, "13900000001") is None
