@@ -31,6 +31,9 @@ from storage.community_file import CommunityFileError, normalise_phone
 MAX_ROWS = 200_000
 # A title ("兰亭雅苑业主名册 2026年12月") or a blank line may come before the header.
 HEADER_SEARCH_ROWS = 10
+# This many Chinese characters read as UTF-8 before a byte that is not: a mixed file, not GBK
+# (a GBK file fails within its first few characters).
+MIXED_AFTER = 8
 
 
 class RegisterError(CommunityFileError):
@@ -247,6 +250,12 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_line = raw[:exc.start].count(b"\n") + 1
+        before = raw[:exc.start].decode("utf-8", errors="ignore")
+        if sum(1 for ch in before if "\u4e00" <= ch <= "\u9fff") >= MIXED_AFTER:
+            # Chinese text in UTF-8, then a line that is not: rows pasted from a GBK file.
+            # Read as GB18030 the UTF-8 lines would turn into plausible-looking wrong names.
+            raise RegisterError(f"line {utf8_line}: not UTF-8 like the lines before it (the file mixes "
+                                "encodings); save the register again as CSV UTF-8 or as .xlsx")
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:

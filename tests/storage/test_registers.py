@@ -125,6 +125,8 @@ def test_every_bad_row_is_named_with_its_line_and_reason() -> None:
     ("名字不对,电话\n张伟,13800000001\n".encode(), "no header row with room (房号), name (姓名) and phone (手机号)"),
     ("房号,姓名,业主,手机\n".encode(), "line 1: two columns for name: '姓名' (column B) and '业主' (column C)"),
     (b"\x81\x30\xff\xfe\x00 not text", "neither UTF-8, UTF-16 nor GBK/GB18030 text"),
+    (csv_text(DEMO[:3]).encode() + "1-1-302,刘敏,13800000004\r\n".encode("gbk"),
+     "line 5: not UTF-8 like the lines before it (the file mixes encodings)"),
 ])
 def test_unreadable_registers_are_refused_in_a_sentence(raw: bytes, says: str) -> None:
     with pytest.raises(RegisterError) as err:
