@@ -60,7 +60,8 @@ class Change:
         who = f"{self.room} {self.name} {mask_phone(self.phone)}"
         role = "" if self.role is Role.OWNER else f" ({self.role.value})"
         if self.kind is Kind.NEW:
-            return f"  new        {where}{who}{role}"
+            renamed = f", name {self.old_name} → {self.name}" if self.old_name else ""  # a known phone
+            return f"  new        {where}{who}{role}{renamed}"
         if self.kind is Kind.MOVED_OUT:
             extra = ", added in chat by an owner who moved out" if self.added_in_chat else ""
             return f"  moved out  {self.room} {self.name} {mask_phone(self.phone)}{role}{extra}"
