@@ -47,7 +47,7 @@ from bot.outbox import SqlOutbox  # noqa: E402
 from bot.ratelimit import Limits, Rate, RateLimiter  # noqa: E402
 from bot.telegram import build_telegram_channel  # noqa: E402
 from cases.clock import SystemClock  # noqa: E402
-from handlers.messages import URGENT, Button, Reply, reply_to_dict, rows  # noqa: E402
+from handlers.kit.messages import URGENT, Button, Reply, reply_to_dict, rows  # noqa: E402
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate, session_maker  # noqa: E402
 from tests.telegram.botapi_standin import BotApiStandIn  # noqa: E402

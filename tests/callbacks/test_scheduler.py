@@ -20,7 +20,7 @@ from bot.scheduler import (
 )
 from cases.clock import FakeClock, OffsetClock
 from cases.codes import Kind
-from handlers.messages import Reply
+from handlers.kit.messages import Reply
 from tests.callbacks.conftest import callbacks_of, close_cases, closed_leak, local, set_policy, survey_rows
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.flows.conftest import bound_owner
@@ -115,11 +115,11 @@ async def test_escalation_checks_run_when_that_module_exists(app: App, monkeypat
         calls.append("emergencies")
         raise RuntimeError("a bug in the escalation module")
 
-    module = types.ModuleType("handlers.escalation")
-    module.__spec__ = importlib.machinery.ModuleSpec("handlers.escalation", None)
+    module = types.ModuleType("handlers.staff.escalation")
+    module.__spec__ = importlib.machinery.ModuleSpec("handlers.staff.escalation", None)
     module.check_deadlines = check_deadlines  # type: ignore[attr-defined]
     module.repeat_emergencies = repeat_emergencies  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "handlers.escalation", module)
+    monkeypatch.setitem(sys.modules, "handlers.staff.escalation", module)
 
     report = await tick(app)
     assert calls == ["deadlines", "emergencies"]

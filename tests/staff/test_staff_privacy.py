@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from cases.clock import FakeClock
-from handlers.escalation import check_deadlines, repeat_emergencies
+from handlers.staff.escalation import check_deadlines, repeat_emergencies
 from storage import models as m
 from storage.community_file import read as read_community_file
 from tests.conftest import EXAMPLE_COMMUNITY
@@ -34,7 +34,7 @@ async def scenario(app, clock: FakeClock, people: People) -> None:  # type: igno
     async with app.uow() as uow:
         leak, tap, gas = sorted(c.id for c in await uow.cases.recent())
 
-    from handlers.payloads import CaseAction, encode
+    from handlers.kit.payloads import CaseAction, encode
 
     accept = encode(CaseAction("accept", leak))
     await asyncio.gather(people.raw_press("wq", accept, chat=ENGINEERING, group=True),

@@ -20,7 +20,7 @@ from bot.delivery import Deliverer, MemoryOutbox, RetryPolicy
 from bot.ratelimit import Limits, RateLimiter
 from bot.telegram import TelegramChannel, build_telegram_channel
 from tests.telegram.botapi_standin import BotApiStandIn
-from handlers.messages import Button, Inbound, Outcome, Reply, rows
+from handlers.kit.messages import Button, Inbound, Outcome, Reply, rows
 
 FRAMEWORKS = ["ptb", "aiogram"]
 MODES = ["polling", "webhook"]

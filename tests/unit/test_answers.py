@@ -1,10 +1,10 @@
-"""Typed answers at button steps (handlers.answers): many phrasings, odd digits, emoji, nothing, too much."""
+"""Typed answers at button steps (handlers.kit.answers): many phrasings, odd digits, emoji, nothing, too much."""
 
 from __future__ import annotations
 
 import pytest
 
-from handlers.answers import is_done, is_go_ahead, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
+from handlers.kit.answers import is_done, is_go_ahead, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
 
 HUGE = "急" * 5000
 
@@ -96,7 +96,7 @@ REPORT = ("plumbing", "electrical", "building", "elevator", "facility", "securit
 
 
 def names(codes: tuple[str, ...], locale: str = "zh-CN") -> dict[str, str]:
-    from handlers.formatting import code_name
+    from handlers.kit.formatting import code_name
 
     return {c: code_name(locale, "category", c) for c in codes}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cases.records import Faq
-from handlers.faq import answer_in, best_match
+from handlers.owner.faq import answer_in, best_match
 from storage.community_file import read
 from tests.conftest import EXAMPLE_COMMUNITY
 

@@ -1,6 +1,6 @@
 import pytest
 
-from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode, encode
+from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode, encode
 
 
 @pytest.mark.parametrize(
