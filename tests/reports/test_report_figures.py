@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from bot.bootstrap import App
-from bot.reporting import ReportContext, open_context, view_by_team, view_callbacks, view_overdue, view_staff
+from services.reports.statistics import ReportContext, open_context, view_by_team, view_callbacks, view_overdue, view_staff
 from cases import statistics as st
 from tests.reports.history import seed_history
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,12 +29,11 @@ from cases import statistics as st
 from cases.codes import Kind
 from cases.errors import NotFound
 from cases.records import Community
-from handlers.formatting import code_name, local_time
-from handlers.i18n import t
+from handlers.kit.formatting import code_name, local_time
+from handlers.kit.i18n import t
 from storage import report_queries as q
-
-if TYPE_CHECKING:  # the bootstrap wires the chat reporter, which uses this module
-    from bot.bootstrap import App
+from services.reports.xlsx import StreamingWorkbook
+from storage.uow import UnitOfWork
 
 
 
@@ -421,9 +420,11 @@ async def assemble(ctx: ReportContext, views: Sequence[str] = tuple(VIEWS)) -> R
     return Report(title, meta, tables)
 
 
-async def build_report(app: App, start: date, end: date, community: str | None = None) -> Report:
-    async with app.uow() as uow:
-        ctx = await open_context(uow.session, community, start, end, app.now())
+async def build_report(uow: UnitOfWork, start: date, end: date, community: str | None = None, *,
+                       now: datetime) -> Report:
+    """The full report of [start, end) as of `now`, read in `uow` (a unit of work not yet entered)."""
+    async with uow:
+        ctx = await open_context(uow.session, community, start, end, now)
         return await assemble(ctx)
 
 
@@ -575,14 +576,15 @@ def _wall_clock(zone: ZoneInfo) -> Callable[[datetime | None], datetime | None]:
     return local
 
 
-async def export_cases(app: App, start: date, end: date, fmt: str, community: str | None = None) -> bytes:
+async def export_cases(uow: UnitOfWork, start: date, end: date, fmt: str, community: str | None = None, *,
+                       now: datetime) -> bytes:
     """Cases opened in [start, end) with their timelines, for the archive (csv | xlsx).
 
     Owner names and phones are masked (storage.report_queries masks them before they
     get here); staff names are shown, as they are in the office's own records.
     """
-    async with app.uow() as uow:
-        ctx = await open_context(uow.session, community, start, end, app.now())
+    async with uow:
+        ctx = await open_context(uow.session, community, start, end, now)
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
     local = _wall_clock(ctx.zone)
 
@@ -601,9 +603,7 @@ async def export_cases(app: App, start: date, end: date, fmt: str, community: st
             w.writerow([csv_cell(v) for v in row] + [csv_cell(history)])
         return buf.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
-        from bot.xlsx import StreamingWorkbook
-
-        # Streamed straight to XML and deflated alongside (bot/xlsx.py): a month of 100k
+        # Streamed straight to XML and deflated alongside (services/reports/xlsx.py): a month of 100k
         # cases is five million cells; text cells are never formulas there.
         buf = io.BytesIO()
         book = StreamingWorkbook(buf)
@@ -820,14 +820,14 @@ def last_week(now: datetime, community: Community) -> tuple[date, date]:
     return edges[0].date(), edges[1].date()
 
 
-async def weekly_report(app: App, now: datetime, community: str | None = None,
+async def weekly_report(uow: UnitOfWork, now: datetime, community: str | None = None,
                         locale: str = "zh-CN") -> tuple[str, bytes]:
     """The weekly summary text and its chart (PNG) for the last complete week.
 
     Called for the weekly push to the management group and by managers asking in chat;
     the 8 complete weeks before `now`'s week are charted, the last of them is summarised.
     """
-    async with app.uow() as uow:
+    async with uow:
         info = await q.community(uow.session, community)
         if info is None:
             raise NotFound(f"no community {community!r}" if community else "no community loaded")
