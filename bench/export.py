@@ -32,10 +32,10 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import bench.reports as seed  # noqa: E402
-from services.reports import statistics as reporting  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
+from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
 
 DESCRIPTIONS = [

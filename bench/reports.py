@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from services.reports import statistics as reporting  # noqa: E402
 from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
 from cases.codes import CATEGORIES, Kind  # noqa: E402
 from cases.routing import team_for  # noqa: E402
+from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
 
 COMMUNITY = ROOT / "examples" / "community.yaml"

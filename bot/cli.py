@@ -11,19 +11,18 @@ from typing import Any
 import click
 
 from bot.bootstrap import App, build_app, load_community_file
-from bot.logs import configure
-from bot.settings import load_settings
-from storage.community_file import CommunityFileError
-from storage.db import DatabaseUnavailable
-from storage.loader import load_owners_csv
-from storage.db import current_revision
-from cases.privacy import scrub
-from bot.delivery_health import chat_health, status_lines
-from bot.runner import run_until_signalled
-from bot.telegram import InvalidBotToken
 from bot.console import run_shell
-from services.reports.statistics import build_report, export_cases, write_report
+from bot.delivery_health import chat_health, status_lines
+from bot.logs import configure
+from bot.runner import run_until_signalled
+from bot.settings import load_settings
+from bot.telegram import InvalidBotToken
 from cases.errors import DeskError
+from cases.privacy import scrub
+from services.reports.statistics import build_report, export_cases, write_report
+from storage.community_file import CommunityFileError
+from storage.db import DatabaseUnavailable, current_revision
+from storage.loader import load_owners_csv
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:

@@ -9,14 +9,14 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from handlers.kit.i18n import LOCALES, catalogue
-from bot.scheduler import start_scheduler, stop_scheduler
-from bot.config_checks import warn_at_start
 
 log = logging.getLogger("wuye.run")
 

@@ -48,8 +48,8 @@ from cases.policy import DeskPolicy
 from cases.records import CallbackRecord, Community
 from handlers.aftercare import callback_due
 from handlers.kit.cards import team_chats
-from handlers.staff import escalation
 from handlers.kit.messages import Reply, reply_to_dict
+from handlers.staff import escalation
 from services.reports.chat import ChatReporter, weekly_push
 from storage.due_times import DueTimes
 from storage.uow import UnitOfWork

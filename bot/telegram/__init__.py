@@ -18,10 +18,10 @@ from typing import Literal, Protocol
 
 from bot.channel import ChannelSender, Core
 from bot.ratelimit import Limits, RateLimiter
-from bot.telegram.menus import CommandMenus
-from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
-from bot.telegram.ptb_adapter import PtbChannel
 from bot.telegram.aiogram_adapter import AiogramChannel
+from bot.telegram.menus import CommandMenus
+from bot.telegram.ptb_adapter import PtbChannel
+from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
 
 DEFAULT_API_ROOT = "https://api.telegram.org"
 

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from cases.lifecycle import SYSTEM, Case, Status
 from cases.records import CallbackRecord, Community
-from handlers.staff.casework import after_close, owner_replies
-from handlers.kit.messages import Reply
 from handlers.aftercare.phone_callback import request_replies
 from handlers.aftercare.survey import survey_replies
+from handlers.kit.messages import Reply
+from handlers.staff.casework import after_close, owner_replies
 from storage.uow import UnitOfWork
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from cases.callbacks import unsatisfied
 from cases.codes import Role, Team
 from cases.lifecycle import Case
 from cases.permissions import StaffMember
 from cases.privacy import mask_phone
 from cases.records import CallbackRecord, Community
+from handlers.aftercare.callback_outcome import conclude, verdict
+from handlers.aftercare.survey import what
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_go_ahead, is_skip, read_solved, read_stars
-from handlers.aftercare.callback_outcome import conclude, verdict
 from handlers.kit.cards import alert_replies
-from handlers.staff.casework import owner_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, duration
@@ -27,10 +28,9 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import PhoneCall, encode
+from handlers.staff.casework import owner_replies
 from storage.callbacks import OPEN_STATES
 from storage.uow import UnitOfWork
-from handlers.aftercare.survey import what
-from cases.callbacks import unsatisfied
 
 RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
 STARS = ("1", "2", "3", "4", "5")

@@ -14,14 +14,14 @@ from enum import StrEnum
 
 from cases.lifecycle import Actor
 from cases.permissions import SPOT_CHECK_LEVELS
-from handlers.kit import flow as flows
 from handlers.aftercare.callback_outcome import verdict
+from handlers.aftercare.survey import what
+from handlers.kit import flow as flows
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
-from handlers.aftercare.survey import what
 
 WINDOW = timedelta(days=30)
 MAX_NOTE = 500

@@ -16,9 +16,9 @@ from cases.callbacks import unsatisfied
 from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import CallbackRecord
+from handlers.aftercare.callback_outcome import conclude
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_skip, read_solved, read_stars
-from handlers.aftercare.callback_outcome import conclude
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step
 from handlers.kit.formatting import code_name

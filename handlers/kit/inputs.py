@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from cases.when import Problem, Span, When, read_when
 from handlers.kit.answers import when_label
 from handlers.kit.context import Ctx
+from handlers.kit.flow import choice
 from handlers.kit.i18n import DEFAULT_LOCALE, t
 from handlers.kit.messages import Button, Inbound
-from handlers.kit.flow import choice
 
 BACK_WORDS = frozenset({"返回", "上一步", "back", "/back"})
 CANCEL_WORDS = frozenset({"取消", "退出", "cancel", "/cancel", "/stop"})

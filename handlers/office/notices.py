@@ -17,15 +17,15 @@ from enum import StrEnum
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.permissions import StaffMember, may_send_notices
 from handlers.kit import flow as flows
-from handlers.office import notice_service as service
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import local_time
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound
-from handlers.office.notice_service import NoticeDraft, NoticeScope, NoticeStatus
 from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import NoticeStatus as NoticeStatusButton
+from handlers.office import notice_service as service
+from handlers.office.notice_service import NoticeDraft, NoticeScope, NoticeStatus
 from handlers.staff.common import refuse
 from storage.notices import BuildingUnits, NoticeRow
 

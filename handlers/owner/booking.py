@@ -14,7 +14,6 @@ from cases.records import ServiceItem
 from cases.when import Span, When
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_go_ahead
-from handlers.staff.casework import open_case
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time, money
@@ -22,6 +21,7 @@ from handlers.kit.i18n import DEFAULT_LOCALE, t
 from handlers.kit.inputs import nav_row, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
+from handlers.staff.casework import open_case
 
 SLOT_DAYS = 3  # half-day slots offered from tomorrow on
 HALVES = ("am", "pm")

@@ -13,13 +13,13 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_go_ahead, is_skip, read_category
-from handlers.staff.casework import open_case
 from handlers.kit.context import Ctx
-from handlers.owner.emergency import emergency_guidance
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time
 from handlers.kit.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.kit.messages import Inbound
+from handlers.owner.emergency import emergency_guidance
+from handlers.staff.casework import open_case
 
 COMPLAINT_CATEGORIES = CATEGORIES[Kind.COMPLAINT]
 WHEN = ("now", "days", "long")

@@ -16,17 +16,17 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from cases.lifecycle import Case
-from handlers.owner import additions, pause, talk
+from handlers.aftercare import survey
 from handlers.kit import flow as flows
-from handlers.staff.casework import open_case
 from handlers.kit.context import Classification, Ctx
-from handlers.owner.emergency import emergency_guidance
-from handlers.owner.faq import resemblance
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.payloads import CaseAction, Menu
-from handlers.aftercare import survey
+from handlers.owner import additions, pause, talk
+from handlers.owner.emergency import emergency_guidance
+from handlers.owner.faq import resemblance
 from handlers.owner.owned import owned_case
+from handlers.staff.casework import open_case
 
 FOLLOW_MINUTES = 10  # what the owner sends this long after the alarm belongs to it
 SAME_STORY = 0.2  # share of character pairs two messages about one danger have in common

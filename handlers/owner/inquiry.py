@@ -9,15 +9,15 @@ from enum import StrEnum
 from cases.codes import Kind, Team, Urgency
 from cases.records import Faq
 from handlers.kit import flow as flows
-from handlers.owner import talk
-from handlers.staff.casework import open_case
 from handlers.kit.context import Ctx
-from handlers.owner.faq import answer_in, best_match
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import local_time
 from handlers.kit.i18n import LOCALES, t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
+from handlers.owner import talk
+from handlers.owner.faq import answer_in, best_match
+from handlers.staff.casework import open_case
 
 MAX_QUESTION = 500
 # Typed answers to "did that help?" — so "谢谢" is not taken for a new question.

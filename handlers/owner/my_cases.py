@@ -19,7 +19,6 @@ from cases.privacy import scrub
 from cases.records import TimelineItem
 from handlers.kit import flow as flows
 from handlers.kit.cards import alert_replies, card_replies
-from handlers.staff.casework import after_close
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time, money
@@ -27,8 +26,9 @@ from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.kit.payloads import CaseAction, Menu
-from handlers.owner.owned import LIST_SIZE, my_cases, owned_case
 from handlers.owner.additions import add_to_case
+from handlers.owner.owned import LIST_SIZE, my_cases, owned_case
+from handlers.staff.casework import after_close
 
 TIMELINE_SIZE = 15
 CANCELLABLE = (Status.OPEN, Status.DISPATCHED)

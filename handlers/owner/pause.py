@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit.context import Ctx
 from handlers.kit.formatting import code_name
 from handlers.kit.messages import Button
 from handlers.kit.payloads import Menu
-from handlers.aftercare import survey
 
 # Flows not worth coming back to: the emergency follow-up itself, the yes/no danger
 # question, and the router's "what did you mean?".

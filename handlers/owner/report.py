@@ -9,15 +9,15 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_done, is_go_ahead, plain, read_category, read_urgency
-from handlers.staff.casework import open_case
 from handlers.kit.context import Ctx
-from handlers.owner.emergency import emergency_guidance
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time
 from handlers.kit.inputs import TypedTime, nav_row, preset_time, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
 from handlers.owner import talk
+from handlers.owner.emergency import emergency_guidance
+from handlers.staff.casework import open_case
 
 MAX_PHOTOS = 9
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")

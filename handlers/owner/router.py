@@ -8,14 +8,14 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Kind, Urgency
 from cases.privacy import scrub
 from handlers.kit import flow as flows
-from handlers.staff.casework import open_case
+from handlers.kit.answers import is_go_ahead
 from handlers.kit.context import Classification, Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
 from handlers.owner.emergency_follow import raise_alarm
-from handlers.kit.answers import is_go_ahead
+from handlers.staff.casework import open_case
 
 MAX_FREE_TEXT = 2000
 MIN_SUGGESTION = 8  # characters of real words before a message is filed as a suggestion

@@ -15,11 +15,11 @@ from cases.lifecycle import Actor, Case, Status
 from cases.when import Span, When
 from handlers.kit.answers import when_label
 from handlers.kit.cards import alert_replies, card_buttons, card_replies, card_text, staff_name, where_of
-from handlers.staff.casework import owner_replies
 from handlers.kit.context import Ctx
 from handlers.kit.formatting import code_name
 from handlers.kit.messages import rows
 from handlers.kit.payloads import CaseAction
+from handlers.staff.casework import owner_replies
 from handlers.staff.common import (
     acting_on, at, supervisors, team_name, tell_first_responder, to_staff, working_case, wrong_status,
 )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cases.codes import Role
-from cases.statistics import Coverage, coverage as coverage_of
+from cases.statistics import coverage as coverage_of
+from cases.statistics import Coverage
 from handlers.kit.context import Ctx
 from handlers.kit.formatting import code_name
 

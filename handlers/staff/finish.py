@@ -14,7 +14,6 @@ from cases.records import ServiceItem
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_done, read_fee
 from handlers.kit.cards import card_replies
-from handlers.staff.casework import owner_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import duration, money
@@ -22,6 +21,7 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.payloads import CaseAction, encode
+from handlers.staff.casework import owner_replies
 from handlers.staff.common import tell_first_responder, working_case
 
 log = logging.getLogger("wuye.staff")

@@ -13,14 +13,14 @@ from enum import StrEnum
 from cases.lifecycle import Actor, Status
 from handlers.kit import flow as flows
 from handlers.kit.cards import alert_replies, card_replies, moved_card_replies, staff_name
-from handlers.staff.casework import owner_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
 from handlers.kit.payloads import CaseAction
-from handlers.staff.common import acting_on, tell_first_responder, team_name, to_staff, wrong_status
+from handlers.staff.casework import owner_replies
+from handlers.staff.common import acting_on, team_name, tell_first_responder, to_staff, wrong_status
 
 log = logging.getLogger("wuye.staff")
 

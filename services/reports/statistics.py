@@ -31,8 +31,8 @@ from cases.errors import NotFound
 from cases.records import Community
 from handlers.kit.formatting import code_name, local_time
 from handlers.kit.i18n import t
-from storage import report_queries as q
 from services.reports.xlsx import StreamingWorkbook
+from storage import report_queries as q
 from storage.uow import UnitOfWork
 
 

@@ -24,12 +24,12 @@ from bot.ratelimit import RateLimiter
 from bot.telegram import TelegramChannel, build_telegram_channel
 from cases.clock import FakeClock
 from handlers.kit.messages import Button, Reply, rows
+from services.reports.chat import ChatReporter, weekly_push
 from storage import models as m
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.reports.history import local, seed_history
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FAST, FRAMEWORKS
-from services.reports.chat import ChatReporter, weekly_push
 
 
 async def push_weekly(app: App, now: datetime) -> bool:

@@ -14,11 +14,11 @@ from bot import media
 from bot.bootstrap import App
 from handlers.kit.messages import Reply, reply_from_dict
 from handlers.office.reports import period_of
+from services.reports.chat import ChatReporter, weekly_push
 from storage import models as m
 from tests.harness import People
 from tests.notices.conftest import OWNERS, Delivery
 from tests.reports.history import local, seed_history
-from services.reports.chat import ChatReporter, weekly_push
 
 # The figures of the seeded week, as tests/reports/test_report_outputs.py reads them; line 2
 # (response and completion times) is checked by its parts.

