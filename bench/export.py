@@ -35,6 +35,7 @@ import bench.reports as seed  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
+from cases.privacy import scrub  # noqa: E402
 from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
 
@@ -100,7 +101,6 @@ async def run(url: str, n: int, repeat: int, one_month: bool) -> dict[str, float
 
 def _check(data: bytes, fmt: str) -> int:
     """The export holds every case, no formula cell and no unmasked phone."""
-    from cases.privacy import scrub
 
     if fmt == "csv":
         import csv

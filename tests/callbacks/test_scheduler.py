@@ -11,6 +11,7 @@ import pytest
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import scheduler as scheduling
 from bot.bootstrap import App, build_app, load_community_file
 from bot.scheduler import (
     NEXT_DUE_JOB, TICK_JOB, WEEKLY_JOB, next_due, on_clock_moved, start_scheduler, stop_scheduler, tick,
@@ -150,8 +151,6 @@ async def test_stopping_mid_backlog_leaves_the_rest_due_and_sends_nothing_twice(
 
 async def test_stopping_lets_the_running_tick_finish_without_a_cancelled_job(
         app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import bot.scheduler as scheduling
-
     finished = asyncio.Event()
 
     async def slow_tick(app_: App, now=None, *, stop=None):  # type: ignore[no-untyped-def]

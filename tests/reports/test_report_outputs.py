@@ -17,6 +17,10 @@ from click.testing import CliRunner, Result
 
 from bot.bootstrap import App
 from bot.cli import main
+from cases.policy import DeskPolicy
+from cases.records import Community
+from cases.statistics import satisfaction
+from services.reports import statistics as reporting
 from services.reports.statistics import build_report, export_cases, to_csv, to_markdown, to_xlsx, weekly_report
 from tests.conftest import EXAMPLE_COMMUNITY
 from tests.reports.history import local, seed_history
@@ -156,11 +160,6 @@ def test_chart_labels_follow_the_installed_fonts(monkeypatch: pytest.MonkeyPatch
     import warnings
     from collections import Counter
     from datetime import timedelta
-
-    from services.reports import statistics as reporting
-    from cases.policy import DeskPolicy
-    from cases.records import Community
-    from cases.statistics import satisfaction
 
     community = Community(1, "lanting", "兰亭雅苑", DeskPolicy())
     weeks = [reporting.WeekFigures(date(2026, 4, 13) + timedelta(weeks=i), Counter(report=i, complaint=1),

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 import pytest
 
 from bot.bootstrap import App
-from cases.lifecycle import Case
+from cases.lifecycle import Actor, Case
+from cases.routing import team_for
+from handlers.kit.cards import card_replies
 from handlers.kit.messages import Reply, reply_to_dict
+from storage import models as m
 from tests.flows.conftest import CUSTOMER_SERVICE, ENGINEERING, MANAGEMENT, SECURITY, bound_owner  # noqa: F401
 from tests.harness import People
 
@@ -110,11 +113,6 @@ async def open_direct(app: App, people: People, *, kind: str, category: str, des
     owner flows (complaint, booking) live on other branches.  `booking`: (catalogue code,
     agreed price in cents), stored as the booking flow stores it."""
     from sqlalchemy import select
-
-    from cases.lifecycle import Actor
-    from cases.routing import team_for
-    from handlers.kit.cards import card_replies
-    from storage import models as m
 
     async with app.uow() as uow:
         community = await uow.directory.community()
