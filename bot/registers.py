@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from cases.policy import DeskPolicy
-from handlers.i18n import t
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.i18n import t
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from storage.register_changes import RegisterPlan, apply
 from storage.uow import UnitOfWork
