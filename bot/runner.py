@@ -77,7 +77,9 @@ class Running:
         await self.channel.stop()
         await self.app.close()
 
-    settings_flush_timeout = 15.0
+    # Well inside systemd's default 90 s stop timeout, and long enough that a loaded machine
+    # still answers every update it took in before exiting.
+    settings_flush_timeout = 30.0
 
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
