@@ -13,6 +13,7 @@ from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
 from bot.settings import Settings
+from bot.wecom.run import WecomChannel
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from handlers.i18n import LOCALES, catalogue
 
@@ -34,6 +35,9 @@ class Running:
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
+        # Channels beside Telegram (WeCom), each with its own callbacks and outbox delivery.
+        self.others: list[WecomChannel] = []
+        self._others_delivering: list[WecomChannel] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -45,6 +49,9 @@ class Running:
         else:
             await self.channel.start_polling()
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
+        for other in self.others:
+            self._tasks.append(await other.start(self.stop_event))
+            self._others_delivering.append(other)
         self._start_scheduler()
 
     def _start_scheduler(self) -> None:
@@ -63,6 +70,11 @@ class Running:
             await self.channel.stop_updates()
         except Exception:
             log.exception("stopping the updates failed; going on with the stop")
+        for other in self.others:
+            try:
+                await other.stop_updates()
+            except Exception:
+                log.exception("stopping the %s updates failed; going on with the stop", other.channel)
         for stopper in self._stoppers:
             result = stopper()
             if asyncio.iscoroutine(result):
@@ -70,18 +82,24 @@ class Running:
         if self._tasks and not self.stop_event.is_set():
             if not await self.deliverer.flush(self.settings_flush_timeout):
                 log.warning("stopping with replies still queued; they go out at the next start")
+            for other in self._others_delivering:
+                if not await other.deliverer.flush(self.settings_flush_timeout):
+                    log.warning("stopping with %s replies still queued; they go out at the next start", other.channel)
         self.stop_event.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.channel.stop()
+        for other in self.others:
+            await other.close()
         await self.app.close()
 
     settings_flush_timeout = 15.0
 
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
-                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None) -> Running:
+                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None,
+                    wecom_limits: Limits | None = None, wecom_rate_wait: float = 60.0) -> Running:
     """Build and start everything; the caller awaits `stop()` when done.
 
     `limits` defaults to Telegram's published limits (tests pass faster ones)."""
@@ -105,12 +123,24 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     overall = (limits or Limits()).overall
     app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer)
+    if settings.wecom_configured:
+        wecom = WecomChannel(settings, app, limits=wecom_limits, rate_wait=wecom_rate_wait)
+        running.others.append(wecom)
+        app.extras["running_channels"].add(wecom.channel)  # type: ignore[attr-defined]
+        app.desk.on_outbox = _notify_all([deliverer, wecom.deliverer])
     try:
         await running.start()
     except BaseException:
         await running.stop()
         raise
     return running
+
+
+def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
+    def notify() -> None:
+        for d in deliverers:
+            d.notify()
+    return notify
 
 
 async def run_until_signalled(settings: Settings) -> None:

@@ -49,7 +49,7 @@ async def _tell_staff(ctx: Ctx, case: Case, key: str, photo: str | None = None, 
     if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
         teams.append(Team.MANAGEMENT)
     for team in teams:
-        for channel, chat_id in (await team_chats(ctx.uow, ctx.community, team)).items():
+        for channel, chat_id in await team_chats(ctx.uow, ctx.community, team):
             ctx.send(Reply(channel, chat_id, text, photos=photos if channel == ctx.inbound.channel else ()))
     if case.assignee_id is not None:
         for identity in await ctx.uow.directory.chats_of(staff_id=case.assignee_id):
