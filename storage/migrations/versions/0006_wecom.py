@@ -1,7 +1,7 @@
 """WeCom template cards keep the response codes that may update them
 
 Revision ID: 0006_wecom
-Revises: 0005_typed
+Revises: 0006_wechat
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import storage.models
 
 
 revision = '0006_wecom'
-down_revision = '0005_typed'
+down_revision = '0006_wechat'
 branch_labels = None
 depends_on = None
 
