@@ -14,7 +14,7 @@ from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits, RateLimiter
 from bot.settings import Settings
 from bot.wecom.api import WecomApi
-from bot.wecom.callback import CallbackServer
+from bot.wecom.callback import callback_endpoint
 from bot.wecom.sender import WecomLimits, WecomSender
 from storage.wecom_cards import CardCodes
 
@@ -28,17 +28,17 @@ class WecomChannel:
         assert settings.wecom_secret and settings.wecom_token and settings.wecom_aes_key
         self.settings = settings
         self.api = WecomApi(settings.wecom_api_base_url, str(settings.wecom_corp_id),
-                            settings.wecom_secret.get_secret_value(), int(settings.wecom_agent_id or 0))
+                            settings.wecom_secret.get_secret_value(), int(settings.wecom_agent_id or 0),
+                            sessions=app.sessions, now=app.clock.now)
         codes = CardCodes(app.sessions)
         self.sender = WecomSender(self.api, codes, now=app.clock.now, limiter=RateLimiter(limits or WecomLimits()),
                                   media_dir=settings.media_dir, rate_wait=rate_wait)
         self.deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), self.sender, now=app.clock.now)
         crypto = WeChatCrypto(settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(),
                               str(settings.wecom_corp_id))
-        self.callback = CallbackServer(app.desk, crypto, agent_id=int(settings.wecom_agent_id or 0), codes=codes,
-                                       sessions=app.sessions, now=app.clock.now, api=self.api,
-                                       media_dir=settings.media_dir, path=settings.wecom_path,
-                                       on_outbox=self.deliverer.notify)
+        self.callback = callback_endpoint(app.desk, crypto, agent_id=int(settings.wecom_agent_id or 0), codes=codes,
+                                          sessions=app.sessions, now=app.clock.now, path=settings.wecom_path,
+                                          notify=self.deliverer.notify, api=self.api, media_dir=settings.media_dir)
 
     @property
     def channel(self) -> str:
@@ -46,7 +46,7 @@ class WecomChannel:
 
     async def start(self, stop: asyncio.Event) -> asyncio.Task[None]:
         """Fetch the token (a wrong secret stops the start here), serve callbacks, deliver."""
-        await self.api.token()
+        await self.api.tokens.token()
         await self.callback.start(self.settings.wecom_listen, self.settings.wecom_port)
         log.info("WeCom callbacks on %s:%s%s", self.settings.wecom_listen, self.settings.wecom_port,
                  self.settings.wecom_path)

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import media
-from bot.channel import Undeliverable
+from bot.channel import RetryAfter, Undeliverable
 from bot.ratelimit import Limits, Rate, RateLimiter
 from bot.wecom import CHANNEL, ROBOT_PREFIX, render
-from bot.wecom.api import BUSY, RATE_LIMITED, WecomApi, WecomError, to_delivery_error
+from bot.wecom.api import WecomApi, to_delivery_error
+from bot.wxbase.api import ApiError
 from handlers.messages import NORMAL, Reply
 from storage.wecom_cards import CardCodes
 
@@ -84,8 +85,11 @@ class WecomSender:
                 if updated is not None:
                     return updated
             return await self._member(reply)
-        except WecomError as exc:
-            raise to_delivery_error(exc, rate_wait=self.rate_wait) from None
+        except ApiError as exc:
+            raise to_delivery_error(exc) from None
+        except RetryAfter:
+            # WeCom does not say how long; its windows are a minute (`rate_wait`).
+            raise RetryAfter(self.rate_wait) from None
 
     # ------------------------------------------------------------------ members
     async def _update(self, reply: Reply, task_id: str) -> str | None:
@@ -100,11 +104,10 @@ class WecomSender:
         try:
             async with self.limiter.turn(reply.chat_id, urgent=reply.priority > NORMAL):
                 await self.api.update_card(reply.chat_id, code, body)
-        except WecomError as exc:
-            if exc.errcode in RATE_LIMITED or exc.errcode == BUSY:
-                # The code is spent either way; the retry finds the next one or sends anew.
-                raise
-            log.info("card %s could not be updated (%s); sending the new version", task_id, exc.errcode)
+        except ApiError as exc:
+            # A code WeCom no longer takes (spent, lapsed): the new version is a new message.
+            # Busy and rate limits propagate: the retry finds the next code or sends anew.
+            log.info("card %s could not be updated (errcode %s); sending the new version", task_id, exc.errcode)
             return None
         return task_id
 
