@@ -15,6 +15,7 @@ from bot.ratelimit import Rate
 from bot.runner import Running, start_bot
 from bot.wecom.sender import WecomLimits
 from cases.clock import FakeClock
+from cases.lifecycle import Case
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.telegram.botapi_standin import BotApiStandIn, BotMessage, TgUser
 from tests.telegram.conftest import FAST, free_port
@@ -76,13 +77,16 @@ class Scene:
         message, data = await self.tg.until(find, what=f"a {label!r} button in chat {chat}")
         self.tg.press(user, message, data)
 
+    async def bind_owner(self) -> None:
+        self.tg.say(self.owner, "/start")
+        await self.tg_latest(self.owner.id, "分享手机号")
+        self.tg.share_contact(self.owner, "+8613800000001")
+        await self.tg_latest(self.owner.id, "绑定成功")
+
     async def report_leak(self) -> int:
         """The owner binds and reports a leaking pipe on Telegram; the case number."""
         tg, owner = self.tg, self.owner
-        tg.say(owner, "/start")
-        await self.tg_latest(owner.id, "分享手机号")
-        tg.share_contact(owner, "+8613800000001")
-        await self.tg_latest(owner.id, "绑定成功")
+        await self.bind_owner()
         await self.tg_press(owner, owner.id, "报事报修")
         await self.tg_latest(owner.id, "请问是哪里的问题")
         await self.tg_press(owner, owner.id, "我家 1-1-101")
@@ -104,6 +108,13 @@ class Scene:
                          if button is None or any(button in text for text, _ in m.buttons)), None)
 
         return await self.wx.until(find, what=f"a card {contains!r} for {userid}")
+
+    async def case(self, case_id: int | None = None) -> Case | None:
+        async with self.app.uow() as uow:
+            if case_id is not None:
+                return await uow.cases.get(case_id)
+            recent = await uow.cases.recent(1)
+            return recent[0] if recent else None
 
     async def wx_press(self, userid: str, label: str, contains: str = "") -> int:
         card = await self.wx_card(userid, contains, button=label)

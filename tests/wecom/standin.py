@@ -206,6 +206,20 @@ class WecomStandIn:
         signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
         return {"msg_signature": signature, "timestamp": stamp, "nonce": nonce}, envelope
 
+    def url_check(self, echo: str) -> dict[str, str]:
+        """The query of WeCom's GET when the callback URL is saved: `echostr` encrypted, signed."""
+        stamp, nonce = str(int(self.clock())), secrets.token_hex(6)
+        envelope = self.crypto.encrypt_message(echo, nonce, stamp)
+        encrypted = envelope.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+        signature = envelope.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+        return {"msg_signature": signature, "timestamp": stamp, "nonce": nonce, "echostr": encrypted}
+
+    async def get(self, query: dict[str, str]) -> tuple[int, str]:
+        assert self.callback_url, "set callback_url first"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(self.callback_url, params=query) as resp:
+                return resp.status, await resp.text()
+
     async def post(self, query: dict[str, str], body: str) -> int:
         assert self.callback_url, "set callback_url first"
         async with aiohttp.ClientSession() as http:

@@ -92,7 +92,6 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
         assert case is not None and case.status == Status.CLOSED and case.fee_cents == 3500
         assert case.assignee_id == winner.id
         assert [c.round for c in callbacks] == [1]
-        dump(s)
 
 
 def dump(s) -> None:  # pragma: no cover  (kept for debugging a failing run)
