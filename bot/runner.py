@@ -108,7 +108,7 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     await ensure_community(app)
     from bot.config_checks import warn_at_start
 
-    await warn_at_start(app, ["telegram"])
+    await warn_at_start(app, ["telegram", "wecom"] if settings.wecom_configured else ["telegram"])
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                      commands=command_menus(), default_language=settings.default_locale,
                                      limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,

@@ -20,7 +20,7 @@ from handlers.flow import Flow, Step, choice
 from handlers.formatting import duration, money
 from handlers.i18n import t
 from handlers.inputs import nav_row, text_of
-from handlers.messages import Button, Inbound
+from handlers.messages import MEDIA_PREFIX, Button, Inbound
 from handlers.payloads import CaseAction, encode
 from handlers.registry import case_action, register_flow
 from handlers.staff_common import tell_first_responder, working_case
@@ -183,8 +183,10 @@ async def _ask_owner_to_confirm(ctx: Ctx, case: Case, note: str, photos: list[st
     auto_minutes = ctx.policy.auto_confirm_after.total_seconds() / 60
     for reply in await owner_replies(ctx.uow, case, "progress.done", buttons=buttons, note=note, fee=fee_line,
                                      auto=lambda locale: duration(auto_minutes, locale)):
-        # Photo ids belong to the channel they were sent on.
-        ctx.send(replace(reply, photos=tuple(photos)) if reply.channel == ctx.inbound.channel else reply)
+        # Photo ids belong to the channel they were sent on; files kept by the bot (media:…,
+        # e.g. fetched from WeCom) can be shown on any.
+        shown = tuple(p for p in photos if reply.channel == ctx.inbound.channel or p.startswith(MEDIA_PREFIX))
+        ctx.send(replace(reply, photos=shown) if shown else reply)
 
 
 def _fee_line(locale: str, fee: int, item: ServiceItem | None) -> str:

@@ -70,12 +70,20 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
             accepted = [i for i in await uow.cases.timeline(case_id) if i.action == "accepted"]
         assert len(accepted) == 1
 
-        # The winner finishes from WeCom: note, no photos, a fee, confirm.
+        # Private work in the app, in words: /my and /case N.
+        await wx.say(win_id, "/my")
+        await wx.latest(win_id, "我负责的工单（1）")
+        await wx.say(win_id, f"/case {case_id}")
+        await wx.until(lambda: sum(tag in m.shown for m in wx.transcript(win_id)) >= 3, what="the /case view")
+
+        # The winner finishes from WeCom: note, a photo, a fee, confirm.
         await s.wx_press(win_id, "完成", tag)
         await wx.latest(win_id, "请简要说明处理结果")
         await wx.say(win_id, "更换了水管接头，已试水不漏")
         await wx.latest(win_id, "完工照片")
-        await s.wx_press(win_id, "跳过")
+        await wx.send_photo(win_id, b"\x89PNG finished-work photo")
+        await wx.latest(win_id, "已收到 1 张照片")
+        await s.wx_press(win_id, "完成", "已收到 1 张照片")
         await wx.latest(win_id, "收费金额")
         await wx.say(win_id, "材料费35元")
         await wx.latest(win_id, "请确认完工信息")
@@ -84,6 +92,8 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
 
         # The owner confirms on Telegram; the case closes with the fee, its callback is booked.
         await s.tg_latest(s.owner.id, "更换了水管接头")
+        # The photo taken in WeCom reaches the owner on Telegram.
+        await tg.until(lambda: any(m.photo for m in tg.transcript(s.owner.id)), what="the finish photo")
         await s.tg_press(s.owner, s.owner.id, "确认完成")
         await tg.until(lambda: any("感谢" in (m.text or "") for m in tg.transcript(s.owner.id)[-2:]), what="thanks")
         async with app.uow() as uow:
