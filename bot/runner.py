@@ -162,7 +162,9 @@ async def run_until_signalled(settings: Settings) -> None:
     stopped.cancel()
     running = starting.result()
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
-    log.info("wuye is running on Telegram (%s, %s)", settings.bot_framework, mode)
+    log.info("wuye is running on Telegram (%s, %s)%s", settings.bot_framework, mode,
+             f" and WeCom (callbacks on {settings.wecom_listen}:{settings.wecom_port}{settings.wecom_path})"
+             if settings.wecom_configured else "")
     await stop.wait()
     log.info("stopping")
     await running.stop()

@@ -118,7 +118,6 @@ class WecomStandIn:
         self._faults: dict[str, deque[int]] = defaultdict(deque)
         self._sent_at: dict[str, deque[float]] = defaultdict(deque)
         self._ids = itertools.count(1)
-        self._create_time = itertools.count(int(clock()))
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -196,7 +195,7 @@ class WecomStandIn:
         body = "".join(f"<{k}><![CDATA[{v}]]></{k}>" if isinstance(v, str) else f"<{k}>{v}</{k}>"
                        for k, v in fields.items())
         return (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{userid}]]></FromUserName>"
-                f"<CreateTime>{next(self._create_time)}</CreateTime>{body}<AgentID>{AGENT_ID}</AgentID></xml>")
+                f"<CreateTime>{int(self.clock())}</CreateTime>{body}<AgentID>{AGENT_ID}</AgentID></xml>")
 
     def sealed(self, xml: str, *, timestamp: int | None = None) -> tuple[dict[str, str], str]:
         """The query and body WeCom POSTs for `xml`: encrypted, signed."""
