@@ -161,9 +161,10 @@ class WecomStandIn:
         self.robots.add(key)
         return key
 
-    def fail_next(self, path: str, errcode: int, count: int = 1) -> None:
-        """The next `count` calls to `path` (e.g. "message/send", "webhook/send") answer `errcode`."""
-        self._faults[path].extend([errcode] * count)
+    def fail_next(self, path: str, errcode: int, count: int = 1, *, after: int = 0) -> None:
+        """After `after` more calls, the next `count` calls to `path` (e.g. "message/send",
+        "webhook/send") answer `errcode`."""
+        self._faults[path].extend([0] * after + [errcode] * count)
 
     def expire_tokens(self) -> None:
         for token in self.tokens:
@@ -272,6 +273,8 @@ class WecomStandIn:
         queue = self._faults.get(path)
         if queue:
             code = queue.popleft()
+            if code == 0:
+                return
             raise ApiFault(code, {-1: "system busy", 45009: "api freq out of limit",
                                   42001: "access_token expired"}.get(code, "injected"))
 
