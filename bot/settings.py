@@ -68,7 +68,7 @@ class Settings(BaseSettings):
 
     @field_validator("wecom_aes_key")
     @classmethod
-    def _aes(cls, value: SecretStr | None) -> SecretStr | None:
+    def _wecom_aes(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) != 43:
             raise ValueError("the EncodingAESKey is 43 characters (WeCom app → 接收消息 → API接收)")
         return value
