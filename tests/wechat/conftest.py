@@ -33,7 +33,9 @@ class Wx:
         return Follower(self.standin, self.url, openid, **kw)  # type: ignore[arg-type]
 
     async def flush(self) -> None:
-        assert await self.deliverer.flush(10.0)
+        """Wait until the messages taken in were handled and every reply due was delivered."""
+        await self.channel.endpoint.drain(30.0)
+        assert await self.deliverer.flush(30.0)
 
 
 @contextlib.asynccontextmanager
