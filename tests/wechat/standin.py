@@ -86,6 +86,8 @@ class WechatStandIn:
         self.qrcodes: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self._failures: list[tuple[str, int, int]] = []  # (path, errcode, remaining)
+        self.expire_after: int | None = None  # expire every token after this many custom sends
+        self.custom_sends = 0
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -226,6 +228,9 @@ class WechatStandIn:
         else:
             return self._error(40008, "invalid message type")
         self.inbox.setdefault(openid, []).append(sent)
+        self.custom_sends += 1
+        if self.expire_after is not None and self.custom_sends == self.expire_after:
+            self.expire_tokens()
         return self._error(0, "ok")
 
     async def _template(self, request: web.Request) -> web.Response:
