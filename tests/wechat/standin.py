@@ -88,6 +88,7 @@ class WechatStandIn:
         self._failures: list[tuple[str, int, int]] = []  # (path, errcode, remaining)
         self.expire_after: int | None = None  # expire every token after this many custom sends
         self.custom_sends = 0
+        self.delay = 0.0  # seconds each customer-service send takes
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -203,6 +204,8 @@ class WechatStandIn:
 
     async def _custom(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read())
+        if self.delay:
+            await asyncio.sleep(self.delay)
         openid = body.get("touser", "")
         refused = self._reachable(openid)
         if refused is not None:
