@@ -134,3 +134,34 @@ async def test_binding_by_room_qr_code(wx: Wx) -> None:
     # An unknown room's QR is answered, not bound.
     said = await step(wx, other, other.scan, "room:9-9-999")
     assert any("二维码已失效" in s for s in said)
+
+
+async def test_forged_menu_option_for_someone_elses_case(wx: Wx) -> None:
+    """Another follower sends the option id of the owner's "确认完成": refused like an
+    expired button, the case untouched; then a made-up id; then the owner's own tap works."""
+    app = wx.app
+    people = People(app)
+    await bind_staff(app, "wq", "王强")
+    owner, other = wx.follower("oZHANGWEI"), wx.follower("oWANGFANG")
+    for follower, words in ((owner, "1-1-101 张伟 0001"), (other, "1-1-102 王芳 0002")):
+        await step(wx, follower, follower.follow)
+        await step(wx, follower, follower.say, words)
+    await step(wx, owner, owner.say, "报事报修")  # the menu word typed
+    await tap(wx, owner, "我家")
+    await step(wx, owner, owner.say, "卫生间地漏堵了")
+    for label in ("跳过", "一般", "明天", "提交"):
+        await tap(wx, owner, label)
+    async with app.uow() as uow:
+        case = (await uow.cases.recent(limit=1))[0]
+    await people.raw_press("wq", await group_button(wx, ENGINEERING, "接单"), chat=ENGINEERING, group=True)
+    await finish_by_buttons(people, "wq", "疏通了地漏")
+    await wx.flush()
+    confirm = next((i, text) for i, text in owner.menu().options if "确认完成" in text)
+    said = await step(wx, other, other.tap, *confirm)
+    assert said == ["这个按钮已过期，请使用最新的消息。"]
+    said = await step(wx, other, other.tap, "999999999", "确认完成")
+    assert "过期" in said[0]
+    case_now, _ = await case_and_timeline(app, case.id)
+    assert case_now.status == Status.DONE
+    said = await step(wx, owner, owner.tap, *confirm)
+    assert said[0].startswith(f"感谢您的确认！工单 #{case.id} 已完成。")
