@@ -16,6 +16,7 @@ from bot.settings import load_settings
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable
 from storage.loader import load_owners_csv
+from bot.wechat.cli import wechat
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -42,6 +43,9 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 def main() -> None:
     """wuye — 物业自助服务机器人 (property help desk bot)."""
     configure("WARNING")
+
+
+main.add_command(wechat)
 
 
 @main.command()

@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     log_libraries: str = Field("", alias="LOG_LIBRARIES")
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
+    # WeChat Service Account (bot/wechat): configured when the app id is set.
+    wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
+    wechat_app_secret: SecretStr | None = Field(None, alias="WECHAT_APP_SECRET")
+    wechat_token: SecretStr | None = Field(None, alias="WECHAT_TOKEN")
+    # The 43-character EncodingAESKey: safe mode; without it, plain (signed only) mode.
+    wechat_aes_key: SecretStr | None = Field(None, alias="WECHAT_AES_KEY")
+    wechat_api_base_url: str = Field("https://api.weixin.qq.com", alias="WECHAT_API_BASE_URL")
+    wechat_listen: str = Field("127.0.0.1", alias="WECHAT_LISTEN")
+    wechat_port: int = Field(8081, alias="WECHAT_PORT", ge=0, le=65535)
+    wechat_path: str = Field("/wechat", alias="WECHAT_PATH")
+    # Template messages for owners outside the 48 h window: "kind=template_id,..." with kinds
+    # progress (accepted, started, transferred), confirm (done: please confirm), survey, notice, urgent.
+    wechat_templates: str = Field("", alias="WECHAT_TEMPLATES")
+    # The template fields the short text and the time go into (category templates: thing1, time2 ...).
+    wechat_template_text_field: str = Field("thing1", alias="WECHAT_TEMPLATE_TEXT_FIELD")
+    wechat_template_time_field: str = Field("time2", alias="WECHAT_TEMPLATE_TIME_FIELD")
 
     # WeCom (企业微信) for staff: a self-built app (corp id, agent id, its secret; the callback's
     # token and EncodingAESKey) and its callback server.  All five set = WeCom starts.
@@ -65,6 +81,27 @@ class Settings(BaseSettings):
         # Absolute from the start: what the report code writes and what the channel
         # uploads must be the same directory, whatever the working directory is later.
         return value.expanduser().resolve()
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) != 43:
+            raise ValueError("the EncodingAESKey has 43 characters (as shown by the platform)")
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("wechat_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with / (e.g. /wechat)")
+        return value
+
+    @field_validator("wechat_api_base_url")
+    @classmethod
+    def _wx_root(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.weixin.qq.com")
+        return value.rstrip("/")
 
     @field_validator("wecom_aes_key")
     @classmethod

@@ -54,6 +54,9 @@ class Reply:
     contact_button: str | None = None
     # URGENT (emergency alerts and cards) overtakes ordinary messages to the same chat.
     priority: int = 0
+    # What an owner-facing message is about (the catalogue key, e.g. "progress.done"), for a
+    # channel that must pick a form for it: WeChat's template message outside its 48 h window.
+    kind: str | None = None
 
 
 NORMAL, URGENT = 0, 1

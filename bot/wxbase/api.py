@@ -44,7 +44,7 @@ class ApiError(Exception):
         self.errcode, self.errmsg = errcode, errmsg
 
 
-def raise_for(body: dict[str, Any]) -> None:
+def raise_for(body: dict[str, Any], waits: dict[int, float] | None = None) -> None:
     """Turn an error answer into the exception the outbox understands (token errors excepted)."""
     code = int(body.get("errcode") or 0)
     if code == 0:
@@ -53,15 +53,18 @@ def raise_for(body: dict[str, Any]) -> None:
     if code == BUSY:
         raise TransientError(f"platform busy (errcode -1)")
     if code in RATE_LIMITED:
-        raise RetryAfter(RATE_LIMITED[code])
+        raise RetryAfter((waits or RATE_LIMITED)[code])
     if code in UNREACHABLE:
         raise Undeliverable(f"{UNREACHABLE[code]} (errcode {code})")
     raise ApiError(code, message)
 
 
 class ApiClient:
-    def __init__(self, base_url: str, tokens: TokenStore | None, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, tokens: TokenStore | None, *, timeout: float = 10.0,
+                 rate_limit_waits: dict[int, float] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # Seconds to wait after each rate-limit code (tests shorten them).
+        self.waits = {**RATE_LIMITED, **(rate_limit_waits or {})}
         self.tokens = tokens
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -117,7 +120,7 @@ class ApiClient:
                 continue
             if code in TOKEN_REFUSED:
                 raise TransientError(f"a fresh token was refused too (errcode {code})")
-            raise_for(answer)
+            raise_for(answer, self.waits)
             return body, kind
         raise AssertionError("unreachable")
 

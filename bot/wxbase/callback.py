@@ -58,6 +58,8 @@ class Opener(Protocol):
 
 # fields of the message -> the Inbound for the desk, or None (an event that needs no answer)
 Translate = Callable[[dict[str, str]], Awaitable[Inbound | None]]
+# called after the desk handled the Inbound (a platform's own follow-up message)
+After = Callable[[dict[str, str], Inbound], Awaitable[None]]
 
 
 def parse_xml(xml: str | bytes) -> dict[str, str]:
@@ -113,8 +115,9 @@ class CallbackEndpoint:
 
     def __init__(self, name: str, opener: Opener, translate: Translate, core: Core, *,
                  now: Callable[[], datetime], path: str = "/", max_skew: float = 300.0,
-                 answer_within: float = 3.0, remember: int = 10_000) -> None:
+                 answer_within: float = 3.0, remember: int = 10_000, after: After | None = None) -> None:
         self.name, self.opener, self.translate, self.core = name, opener, translate, core
+        self.after = after
         self.path, self._now, self.max_skew, self.answer_within = path, now, max_skew, answer_within
         self._recent = Recent(remember)
         self._lanes: dict[str, deque[tuple[dict[str, str], asyncio.Future[None]]]] = {}
@@ -222,6 +225,8 @@ class CallbackEndpoint:
                     inbound = await self.translate(fields)
                     if inbound is not None:
                         await self.core.handle(inbound)
+                        if self.after is not None:
+                            await self.after(fields, inbound)
                 except Exception:
                     log.exception("%s: handling message %s failed", self.name, (message_key(fields) or "?")[:40])
                 finally:
