@@ -1,4 +1,4 @@
-"""A burst of 500 cards to 25 members and 20 posts to two group robots, through the SQL
+"""A burst of 500 cards to 25 members and 60 posts to two group robots (paced: 20 a window each), through the SQL
 outbox on SQLite and PostgreSQL, while WeCom misbehaves: busy answers, rate limits, the
 access token expiring mid-burst and its refresh failing once.  Every card arrives exactly
 once, every row ends sent, and our own pacing never trips WeCom's limits."""
@@ -25,7 +25,7 @@ from storage.wecom_cards import CardCodes
 from tests.wecom.conftest import WECOM_FAST
 from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, WecomStandIn
 
-MEMBERS, CARDS_EACH, ROBOT_POSTS = 25, 20, 10
+MEMBERS, CARDS_EACH, ROBOT_POSTS = 25, 20, 30  # 30 posts: more than a robot takes in one window
 
 
 async def test_burst_of_500_cards_through_faults_nothing_lost_or_duplicated(database_url: str) -> None:
