@@ -12,10 +12,12 @@ from bot.bootstrap import App
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits, RateLimiter
-from bot.settings import Settings
+from bot.channel import DeliveryError
+from bot.settings import Settings, SettingsError
 from bot.wecom.api import WecomApi
 from bot.wecom.callback import callback_endpoint
 from bot.wecom.sender import WecomLimits, WecomSender
+from bot.wxbase.api import ApiError
 from storage.wecom_cards import CardCodes
 
 log = logging.getLogger("wuye.wecom")
@@ -45,8 +47,15 @@ class WecomChannel:
         return self.sender.channel
 
     async def start(self, stop: asyncio.Event) -> asyncio.Task[None]:
-        """Fetch the token (a wrong secret stops the start here), serve callbacks, deliver."""
-        await self.api.tokens.token()
+        """Fetch the token (credentials WeCom refuses stop the start here, in one line; an
+        unreachable WeCom does not: cards wait in the outbox), serve callbacks, deliver."""
+        try:
+            await self.api.tokens.token()
+        except ApiError as exc:
+            raise SettingsError(f"wuye: WeCom refused the app's credentials (WECOM_CORP_ID, WECOM_SECRET): "
+                                f"errcode {exc.errcode}") from None
+        except DeliveryError as exc:
+            log.warning("WeCom cannot be reached yet (%s); its messages wait in the outbox", exc)
         await self.callback.start(self.settings.wecom_listen, self.settings.wecom_port)
         log.info("WeCom callbacks on %s:%s%s", self.settings.wecom_listen, self.settings.wecom_port,
                  self.settings.wecom_path)
