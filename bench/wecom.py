@@ -43,7 +43,7 @@ from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate, session_maker  # noqa: E402
 from storage.outbox import Outbox  # noqa: E402
 from storage.wecom_cards import CardCodes  # noqa: E402
-from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, WecomStandIn  # noqa: E402
+from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, KnownRobots, WecomStandIn  # noqa: E402
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -61,7 +61,8 @@ async def run(args: argparse.Namespace) -> None:
         replies = [Reply("wecom", members[n % len(members)], f"工单 #{n} 待接单\n📍 位置：{n % 30}号楼",
                          rows([Button("✋ 接单", f"1|c|accept|{n}"), Button("🔀 转派", f"1|c|transfer|{n}")]))
                    for n in range(args.cards)]
-        replies += [Reply("wecom", robot_chat(robots[n % 2]), f"动态 {n}") for n in range(args.robot_posts)]
+        teams = KnownRobots({"team0": robots[0], "team1": robots[1]})
+        replies += [Reply("wecom", robot_chat(f"team{n % 2}"), f"动态 {n}") for n in range(args.robot_posts)]
         if args.faults:
             wx.fail_next("message/send", -1, args.cards // 40)
             wx.fail_next("message/send", 45009, args.cards // 50)
@@ -69,7 +70,7 @@ async def run(args: argparse.Namespace) -> None:
         async with sessions.begin() as session:
             await Outbox(session).add_many([(r.channel, r.chat_id, reply_to_dict(r)) for r in replies], clock.now())
         api = WecomApi(wx.root, CORP_ID, SECRET, AGENT_ID, sessions=sessions, now=clock.now)
-        sender = WecomSender(api, CardCodes(sessions), now=clock.now, limiter=RateLimiter(WecomLimits()),
+        sender = WecomSender(api, CardCodes(sessions), teams, now=clock.now, limiter=RateLimiter(WecomLimits()),
                              rate_wait=1.0)
         deliverer = Deliverer(SqlOutbox(sessions, clock), sender, now=clock.now, poll_interval=0.2,
                               retry=RetryPolicy(first_delay=0.2, max_delay=2.0))

@@ -14,8 +14,10 @@ from storage import models as m
 from storage.conversations import ConversationChanged, insert_for
 
 
-# Channels whose team groups cannot carry buttons: the group chat id becomes a read-only
-# feed (a WeCom group robot's key, `robot:<key>`), and team messages also go to each member.
+# Channels whose team groups cannot carry buttons: the group gets a read-only feed (a WeCom
+# group robot), addressed as `robot:<team code>` — the robot's key is a credential and stays
+# in team_chats, out of the outbox, logs and status lines — and team messages also go to
+# each member privately.
 GROUP_FEED_PREFIX = {"wecom": "robot:"}
 MEMBER_CHANNELS = frozenset(GROUP_FEED_PREFIX)
 
@@ -115,7 +117,7 @@ class Directory:
         """Every (channel, chat id) a team's cards and alerts go to — the one answer all
         addressing uses.  Its group chat on each channel; where a channel's groups cannot
         carry buttons (a WeCom group robot only posts), the group gets a read-only feed
-        (`robot:<key>`) and every active member of the team gets the message privately, in
+        (`robot:<team>`) and every active member of the team gets the message privately, in
         the app, where they can press.  A member with several channels is reached on each,
         and a press on any of them is one press: the desk reads the case afresh each time."""
         key = ("team_destinations", community_id, team)
@@ -129,12 +131,18 @@ class Directory:
             return []
         found: list[tuple[str, str]] = []
         for channel, chat_id in info.chats.items():
-            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{chat_id}" if channel in GROUP_FEED_PREFIX else chat_id))
+            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id))
         for member in await self.staff_list(community_id, team=team):
             for identity in await self.chats_of(staff_id=member.id):
                 if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:
                     found.append((identity.channel, identity.chat_id))
         return found
+
+    async def team_chat(self, channel: str, team: str) -> str | None:
+        """The team's chat id on one channel (for WeCom: its group robot's key)."""
+        return await self.session.scalar(
+            select(m.TeamChat.chat_id).join(m.Team, m.TeamChat.team_id == m.Team.id)
+            .where(m.Team.code == team, m.TeamChat.channel == channel).limit(1))
 
     async def team_of_chat(self, channel: str, chat_id: str) -> str | None:
         return await self.session.scalar(

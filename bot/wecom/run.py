@@ -16,7 +16,7 @@ from bot.channel import DeliveryError
 from bot.settings import Settings, SettingsError
 from bot.wecom.api import WecomApi
 from bot.wecom.callback import callback_endpoint
-from bot.wecom.sender import WecomLimits, WecomSender
+from bot.wecom.sender import TeamRobots, WecomLimits, WecomSender
 from bot.wxbase.api import ApiError
 from storage.wecom_cards import CardCodes
 
@@ -33,8 +33,9 @@ class WecomChannel:
                             settings.wecom_secret.get_secret_value(), int(settings.wecom_agent_id or 0),
                             sessions=app.sessions, now=app.clock.now)
         codes = CardCodes(app.sessions)
-        self.sender = WecomSender(self.api, codes, now=app.clock.now, limiter=RateLimiter(limits or WecomLimits()),
-                                  media_dir=settings.media_dir, rate_wait=rate_wait)
+        self.sender = WecomSender(self.api, codes, TeamRobots(app.sessions), now=app.clock.now,
+                                  limiter=RateLimiter(limits or WecomLimits()), media_dir=settings.media_dir,
+                                  rate_wait=rate_wait)
         self.deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), self.sender, now=app.clock.now)
         crypto = WeChatCrypto(settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(),
                               str(settings.wecom_corp_id))

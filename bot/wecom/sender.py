@@ -1,7 +1,7 @@
 """The outbox's `ChannelSender` for WeCom.
 
-Chat ids: a member's userid (the app's `message/send`), or `robot:<key>` (a team's group
-robot).  A reply edited in place (`replace_key`) arrives with the task id of the card it
+Chat ids: a member's userid (the app's `message/send`), or `robot:<team>` (the team's group
+robot, whose key is looked up here: it is a credential and stays out of the outbox).  A reply edited in place (`replace_key`) arrives with the task id of the card it
 replaces; the card is updated with a live response code when one is left (the one its
 send returned, or a newer one from a tap), else the new version is a new message.
 
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import media
 from bot.channel import RetryAfter, Undeliverable
@@ -29,6 +32,7 @@ from bot.wecom import CHANNEL, ROBOT_PREFIX, render
 from bot.wecom.api import WecomApi, to_delivery_error
 from bot.wxbase.api import ApiError
 from handlers.messages import NORMAL, Reply
+from storage.directory import Directory
 from storage.wecom_cards import CardCodes
 
 log = logging.getLogger("wuye.wecom")
@@ -53,6 +57,31 @@ class WecomLimits(Limits):
                            self.group_chat.scaled(factor), self.private_burst, self.group_reserve)
 
 
+class RobotKeys(Protocol):
+    async def key(self, team: str) -> str | None:
+        """The key of the team's group robot, or None when it has none (any more)."""
+        ...
+
+
+class TeamRobots:
+    """Robot keys from the community's team chats, read again after `ttl` seconds (a reloaded
+    community file takes effect without a restart)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.sessions, self.ttl, self._clock = sessions, ttl, clock
+        self._known: dict[str, tuple[str | None, float]] = {}
+
+    async def key(self, team: str) -> str | None:
+        known = self._known.get(team)
+        if known is not None and self._clock() - known[1] < self.ttl:
+            return known[0]
+        async with self.sessions() as session:
+            found = await Directory(session).team_chat(CHANNEL, team)
+        self._known[team] = (found, self._clock())
+        return found
+
+
 def new_task_id() -> str:
     # Unique per app for good (WeCom refuses a task id used before); digits and letters only.
     return f"w{secrets.token_hex(12)}"
@@ -67,10 +96,10 @@ class _Progress:
 class WecomSender:
     channel = CHANNEL
 
-    def __init__(self, api: WecomApi, codes: CardCodes, *, now: Callable[[], datetime],
+    def __init__(self, api: WecomApi, codes: CardCodes, robots: RobotKeys, *, now: Callable[[], datetime],
                  limiter: RateLimiter | None = None, media_dir: Path | None = None,
                  rate_wait: float = 60.0) -> None:
-        self.api, self.codes, self._now = api, codes, now
+        self.api, self.codes, self.robots, self._now = api, codes, robots, now
         self.limiter = limiter or RateLimiter(WecomLimits())
         self.media_dir = media_dir
         self.rate_wait = rate_wait
@@ -166,7 +195,10 @@ class WecomSender:
     # ------------------------------------------------------------------ group robots
     async def _robot(self, reply: Reply) -> str:
         """The read-only team feed: the text without buttons; an edit is posted anew."""
-        key = reply.chat_id.removeprefix(ROBOT_PREFIX)
+        team = reply.chat_id.removeprefix(ROBOT_PREFIX)
+        key = await self.robots.key(team)
+        if not key:
+            raise Undeliverable(f"team {team} has no WeCom group robot")
         progress = self._partial.setdefault(reply, _Progress())
         messages = render.robot_messages(replace(reply, buttons=()))
         for message in messages[progress.calls_done:]:

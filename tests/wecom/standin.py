@@ -54,6 +54,17 @@ CODE_LIFETIME = 72 * 3600
 INVALID = 40058
 
 
+class KnownRobots:
+    """Our side's team → robot key mapping for tests that have no community file
+    (`bot.wecom.sender.RobotKeys`)."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self.keys = keys
+
+    async def key(self, team: str) -> str | None:
+        return self.keys.get(team)
+
+
 class ApiFault(Exception):
     def __init__(self, errcode: int, errmsg: str, **extra: Any) -> None:
         super().__init__(errmsg)

@@ -23,7 +23,7 @@ from storage.db import create_engine, session_maker
 from storage.outbox import Outbox
 from storage.wecom_cards import CardCodes
 from tests.wecom.conftest import WECOM_FAST
-from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, WecomStandIn
+from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, KnownRobots, WecomStandIn
 
 MEMBERS, CARDS_EACH, ROBOT_POSTS = 25, 20, 30  # 30 posts: more than a robot takes in one window
 
@@ -38,8 +38,8 @@ async def test_burst_of_500_cards_through_faults_nothing_lost_or_duplicated(data
         replies = [Reply("wecom", user, f"工单 #{i * 100 + n} 待接单\n📍 位置：{n}号楼",
                          rows([Button("✋ 接单", f"1|c|accept|{i * 100 + n}"), Button("🔀 转派", f"1|c|transfer|{n}")]))
                    for n in range(CARDS_EACH) for i, user in enumerate(members)]
-        replies += [Reply("wecom", robot_chat(key), f"动态 {r}-{n}") for n in range(ROBOT_POSTS)
-                    for r, key in enumerate(robots)]
+        teams = KnownRobots({f"team{r}": key for r, key in enumerate(robots)})
+        replies += [Reply("wecom", robot_chat(team), f"动态 {team}-{n}") for n in range(ROBOT_POSTS) for team in teams.keys]
         async with sessions.begin() as session:
             await Outbox(session).add_many([(r.channel, r.chat_id, reply_to_dict(r)) for r in replies], clock.now())
 
@@ -48,7 +48,8 @@ async def test_burst_of_500_cards_through_faults_nothing_lost_or_duplicated(data
         wx.fail_next("webhook/send", 45009, 3)
         wx.fail_next("webhook/send", -1, 2)
         api = WecomApi(wx.root, CORP_ID, SECRET, AGENT_ID, sessions=sessions, now=clock.now)
-        sender = WecomSender(api, CardCodes(sessions), now=clock.now, limiter=RateLimiter(WECOM_FAST), rate_wait=0.2)
+        sender = WecomSender(api, CardCodes(sessions), teams, now=clock.now, limiter=RateLimiter(WECOM_FAST),
+                             rate_wait=0.2)
         deliverer = Deliverer(SqlOutbox(sessions, clock), sender, now=clock.now, poll_interval=0.1,
                               retry=RetryPolicy(first_delay=0.05, max_delay=0.5))
         stop = asyncio.Event()

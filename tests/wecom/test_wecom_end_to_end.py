@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.bootstrap import App
 from cases.lifecycle import Status
+from storage import models as m
 from tests.wecom.conftest import both_channels
 
 
@@ -102,6 +105,10 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
         assert case is not None and case.status == Status.CLOSED and case.fee_cents == 3500
         assert case.assignee_id == winner.id
         assert [c.round for c in callbacks] == [1]
+        # The robot's key is a credential: the outbox names the team, never the key.
+        async with app.uow() as uow:
+            chats = set(await uow.session.scalars(select(m.OutboxMessage.chat_id)))
+        assert "robot:engineering" in chats and not any(robot in chat for chat in chats)
 
 
 def dump(s) -> None:  # pragma: no cover  (kept for debugging a failing run)

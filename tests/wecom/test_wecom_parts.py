@@ -37,9 +37,11 @@ async def test_team_destinations_are_the_group_chats_the_robot_feed_and_each_mem
         assert community is not None
         engineering = await uow.directory.team_destinations(community.id, "engineering")
         security = await uow.directory.team_destinations(community.id, "security")
-    # Telegram: the group, where staff press; WeCom: the robot's read-only feed, and every
-    # member who has WeCom, privately (where the buttons are).  Nobody twice, no other team.
-    assert engineering == [("telegram", "-1001"), ("wecom", "robot:robot-key-eng"),
+        assert await uow.directory.team_chat("wecom", "engineering") == "robot-key-eng"
+    # Telegram: the group, where staff press; WeCom: the robot's read-only feed (named by
+    # the team: its key is a credential and stays out of the outbox), and every member who
+    # has WeCom, privately (where the buttons are).  Nobody twice, no other team.
+    assert engineering == [("telegram", "-1001"), ("wecom", "robot:engineering"),
                            ("wecom", "wangqiang"), ("wecom", "liuyang")]
     assert security == [("console", "秩序部群"), ("wecom", "zhangyong")]
 

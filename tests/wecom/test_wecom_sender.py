@@ -21,7 +21,7 @@ from handlers.messages import Button, Reply, rows
 from storage.db import create_engine, session_maker
 from storage.wecom_cards import CardCodes
 from tests.wecom.conftest import WECOM_FAST
-from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, WecomStandIn
+from tests.wecom.standin import AGENT_ID, CORP_ID, SECRET, KnownRobots, WecomStandIn
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ async def parts(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[tuple[We
     clock = SystemClock()
     async with WecomStandIn() as wx:
         api = WecomApi(wx.root, CORP_ID, SECRET, AGENT_ID, sessions=sessions, now=clock.now)
-        yield wx, WecomSender(api, CardCodes(sessions), now=clock.now, limiter=RateLimiter(WECOM_FAST),
+        yield wx, WecomSender(api, CardCodes(sessions), KnownRobots({}), now=clock.now, limiter=RateLimiter(WECOM_FAST),
                               media_dir=tmp_path / "media", rate_wait=0.1)
         await api.close()
     await engine.dispose()
@@ -76,7 +76,7 @@ async def test_a_reply_failing_half_way_resumes_and_dead_ends_are_undeliverable(
     with pytest.raises(Undeliverable):
         await sender.send(Reply("wecom", "nobody-here", "你好"))
     with pytest.raises(Undeliverable):
-        await sender.send(Reply("wecom", "robot:not-a-key", "你好"))
+        await sender.send(Reply("wecom", "robot:security", "你好"))  # a team without a robot
 
 
 async def test_an_edit_updates_the_card_while_a_code_lasts(parts: tuple[WecomStandIn, WecomSender]) -> None:
