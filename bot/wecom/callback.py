@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
+from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wechatpy.enterprise.crypto import WeChatCrypto
 
@@ -35,7 +37,7 @@ from bot import media
 from bot.channel import Core
 from bot.wecom import CHANNEL
 from bot.wecom.api import WecomApi
-from bot.wxbase.callback import CallbackEndpoint, Refused
+from bot.wxbase.callback import MAX_BODY, CallbackEndpoint, Refused
 from handlers.i18n import t
 from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
 from storage.outbox import Outbox
@@ -137,11 +139,35 @@ class Toasts:
         return outcome
 
 
+@web.middleware
+async def _empty_answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """WeCom takes an empty 200 as "received, no passive reply" (WeChat's "success" is not
+    in WeCom's documentation), so the shared endpoint's "success" goes out empty."""
+    response = await handler(request)
+    if request.method == "POST" and isinstance(response, web.Response) and response.status == 200 \
+            and response.text == "success":
+        return web.Response(status=200, text="")
+    return response
+
+
+class WecomEndpoint(CallbackEndpoint):
+    """The shared endpoint, answering as WeCom expects (`_empty_answer`)."""
+
+    async def start(self, host: str, port: int) -> int:
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[_empty_answer])
+        app.add_routes(self.routes())
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        return port
+
+
 def callback_endpoint(core: Core, crypto: WeChatCrypto, *, agent_id: int, codes: CardCodes,
                       sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime], path: str,
                       notify: Callable[[], None] | None = None, api: WecomApi | None = None,
                       media_dir: Path | None = None, max_skew: float = 300.0) -> CallbackEndpoint:
     outbound = Outbound(sessions, now, notify)
     translate = Translator(agent_id, codes, outbound, now=now, api=api, media_dir=media_dir)
-    return CallbackEndpoint("wecom", WecomOpener(crypto), translate, Toasts(core, outbound), now=now, path=path,
-                            max_skew=max_skew)
+    return WecomEndpoint("wecom", WecomOpener(crypto), translate, Toasts(core, outbound), now=now, path=path,
+                         max_skew=max_skew)

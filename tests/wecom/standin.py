@@ -126,6 +126,7 @@ class WecomStandIn:
         self.media: dict[str, bytes] = {}
         self.calls: list[tuple[str, int]] = []  # (path, errcode answered)
         self.violations: list[str] = []
+        self.answers: list[str] = []  # the bodies our callback answered with
         self._faults: dict[str, deque[int]] = defaultdict(deque)
         self._sent_at: dict[str, deque[float]] = defaultdict(deque)
         self._ids = itertools.count(1)
@@ -235,7 +236,7 @@ class WecomStandIn:
         assert self.callback_url, "set callback_url first"
         async with aiohttp.ClientSession() as http:
             async with http.post(self.callback_url, params=query, data=body.encode()) as resp:
-                await resp.read()
+                self.answers.append(await resp.text())
                 return resp.status
 
     async def deliver(self, userid: str, fields: dict[str, str | int]) -> tuple[int, dict[str, str], str]:

@@ -58,6 +58,7 @@ async def test_forged_replayed_and_stale_callbacks_change_nothing(app: App, tmp_
         # The genuine tap, then the very same request again (WeCom's retry, or a replay).
         query, body = wx.sealed(xml)
         assert await wx.post(query, body) == 200
+        assert wx.answers[-1] == ""  # WeCom's "received, no passive reply"
         await wx.until(lambda: "王强" in card.shown, what="the card showing 王强")
         assert await wx.post(query, body) == 200  # answered, so WeCom stops retrying …
         await _settle()
