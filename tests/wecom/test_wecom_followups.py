@@ -1,4 +1,5 @@
-"""The follow-up actions on WeCom: arrived, ask for help, hand back — each from the card in
+"""The follow-up actions on WeCom: an owner's addition read in the app, arrived, ask for
+help, hand back — each from the card in
 the app, each re-authorised by the desk, each seen where it should be (the owner, the
 team's members in the app, the supervisor, the robot feed), and the handed-back case is
 offered to the whole team again with its accept button."""
@@ -19,6 +20,16 @@ async def test_arrived_help_and_hand_back_from_wecom(app: App, tmp_path: Path) -
         tag = f"#{case_id}"
         await s.wx_press(s.wang, "接单", tag)
         await wx.latest(s.wang, "13800000001", what="王强's contact")
+
+        # The owner adds a detail on Telegram: every engineer reads it in the app, 王强 (the
+        # worker, also a team member) once.
+        await s.tg_press(s.owner, s.owner.id, "我的工单")
+        await s.tg_press(s.owner, s.owner.id, f"{tag} 报事报修")
+        await s.tg_press(s.owner, s.owner.id, "补充说明")
+        s.tg.say(s.owner, "下午三点以后家里有人")
+        for member in (s.wang, s.liu, s.ma):
+            await wx.latest(member, "业主补充：下午三点以后家里有人", what=f"the owner's addition for {member}")
+        assert sum("业主补充" in m.shown for m in wx.transcript(s.wang)) == 1
 
         # Arrived: the owner hears it on Telegram.
         await s.wx_press(s.wang, "已到场", tag)
