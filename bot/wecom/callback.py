@@ -34,9 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot import media
-from bot.channel import Core
+from bot.channel import Core, DeliveryError
 from bot.wecom import CHANNEL
 from bot.wecom.api import WecomApi
+from bot.wxbase.api import ApiError
 from bot.wxbase.callback import MAX_BODY, CallbackEndpoint, Refused
 from handlers.i18n import t
 from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
@@ -108,7 +109,14 @@ class Translator:
         if kind == "text":
             return Inbound(**base, text=fields.get("Content", ""))  # type: ignore[arg-type]
         if kind == "image" and fields.get("MediaId"):
-            return Inbound(**base, photo=await self._keep_photo(fields["MediaId"], base["update_id"]))  # type: ignore[arg-type]
+            try:
+                photo = await self._keep_photo(fields["MediaId"], base["update_id"])
+            except (ApiError, DeliveryError) as exc:
+                # WeCom would not hand the photo over: say so rather than lose it silently.
+                log.warning("a WeCom photo could not be fetched: %s", exc)
+                await self.outbound.say(Reply(CHANNEL, userid, t(STAFF_LOCALE, "wecom.photo_failed")))
+                return None
+            return Inbound(**base, photo=photo)  # type: ignore[arg-type]
         if kind == "event" and fields.get("Event", "").lower() == "template_card_event":
             if fields.get("TaskId") and fields.get("ResponseCode"):
                 await self.codes.add(fields["TaskId"], userid, fields["ResponseCode"], self._now())

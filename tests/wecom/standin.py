@@ -429,6 +429,10 @@ class WecomStandIn:
         return {"type": "image", "media_id": media_id, "created_at": str(int(self.clock()))}
 
     async def _media_get(self, request: web.Request) -> web.Response:
+        try:
+            self._fault("media/get")
+        except ApiFault as fault:
+            return self._answer("media/get", {"errcode": fault.errcode, "errmsg": fault.errmsg})
         token = request.query.get("access_token", "")
         if token not in self.tokens or self.tokens[token] <= self.clock():
             return self._answer("media/get", {"errcode": 42001 if token in self.tokens else 40014,

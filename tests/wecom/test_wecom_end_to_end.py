@@ -84,6 +84,9 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
         await wx.latest(win_id, "请简要说明处理结果")
         await wx.say(win_id, "更换了水管接头，已试水不漏")
         await wx.latest(win_id, "完工照片")
+        wx.fail_next("media/get", 40007)  # the first try: WeCom will not hand the photo over
+        await wx.send_photo(win_id, b"\x89PNG lost photo")
+        await wx.latest(win_id, "没能收到")
         await wx.send_photo(win_id, b"\x89PNG finished-work photo")
         await wx.latest(win_id, "已收到 1 张照片")
         await s.wx_press(win_id, "完成", "已收到 1 张照片")

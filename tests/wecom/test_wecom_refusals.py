@@ -86,6 +86,10 @@ async def test_press_from_outside_the_team_and_on_a_stale_card(app: App, tmp_pat
         assert await _timeline(s, case_id) == before
         assert not any("13800000001" in m.shown for m in wx.transcript(s.ba01))
 
+        # A voice message: only text and photos are read, and he is told so.
+        await wx.deliver(s.ba01, {"MsgType": "voice", "MediaId": "Mvoice", "Format": "amr", "MsgId": "8800001"})
+        await wx.latest(s.ba01, "请发送文字或图片", what="the word on a voice message")
+
         # 刘洋's card cannot be updated (WeCom refuses the code): it keeps its accept button.
         wx.fail_next("message/update_template_card", 40058, count=4)
         await wx.press(s.wang, card_wang, "接单")
