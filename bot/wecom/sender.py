@@ -163,6 +163,7 @@ class WecomSender:
         userid = reply.chat_id
         last = progress.first_id or ""
         for kind, what in calls[progress.calls_done:]:
+            code = None
             async with self.limiter.turn(userid, urgent=reply.priority > NORMAL):
                 if kind == "photo":
                     message = {"msgtype": "image", "image": {"media_id": await self._upload(what)}}
@@ -171,15 +172,17 @@ class WecomSender:
                     last = (await self.api.send(userid, what)).msgid
                 else:
                     text, buttons = what
-                    task_id = new_task_id()
-                    sent = await self.api.send(userid, {"msgtype": "template_card",
-                                                        "template_card": render.card(text, buttons, task_id)})
-                    if sent.response_code:
-                        await self.codes.add(task_id, userid, sent.response_code, self._now())
-                    last = task_id
+                    last = new_task_id()
+                    code = (await self.api.send(userid, {"msgtype": "template_card",
+                                                         "template_card": render.card(text, buttons, last)})).response_code
                     # What a later edit targets: the first card of the reply.
-                    progress.first_id = progress.first_id or task_id
-            progress.calls_done += 1
+                    progress.first_id = progress.first_id or last
+            progress.calls_done += 1  # sent: a retry of this reply starts after it
+            if code:
+                try:
+                    await self.codes.add(last, userid, code, self._now())
+                except Exception:  # the card went out; it just cannot be updated later
+                    log.warning("the update code of card %s could not be kept", last, exc_info=True)
         self._partial.pop(reply, None)
         return progress.first_id or last
 
