@@ -27,9 +27,12 @@ async def test_arrived_help_and_hand_back_from_wecom(app: App, tmp_path: Path) -
         await s.tg_press(s.owner, s.owner.id, f"{tag} 报事报修")
         await s.tg_press(s.owner, s.owner.id, "补充说明")
         s.tg.say(s.owner, "下午三点以后家里有人")
+        notice = f"工单 {tag} 业主补充：下午三点以后家里有人"  # the alert; the card shows it too
         for member in (s.wang, s.liu, s.ma):
-            await wx.latest(member, "业主补充：下午三点以后家里有人", what=f"the owner's addition for {member}")
-        assert sum("业主补充" in m.shown for m in wx.transcript(s.wang)) == 1
+            await wx.latest(member, notice, what=f"the owner's addition for {member}")
+            await wx.until(lambda m=member: any("业主补充" in c.shown for c in wx.cards(m, tag)),
+                           what=f"{member}'s card showing the addition")
+        assert sum(notice in m.shown for m in wx.transcript(s.wang)) == 1
 
         # Arrived: the owner hears it on Telegram.
         await s.wx_press(s.wang, "已到场", tag)
