@@ -38,7 +38,7 @@ from bot.wecom import robot_chat  # noqa: E402
 from bot.wecom.api import WecomApi  # noqa: E402
 from bot.wecom.sender import WecomLimits, WecomSender  # noqa: E402
 from cases.clock import SystemClock  # noqa: E402
-from handlers.messages import Button, Reply, reply_to_dict, rows  # noqa: E402
+from handlers.kit.messages import Button, Reply, reply_to_dict, rows  # noqa: E402
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate, session_maker  # noqa: E402
 from storage.outbox import Outbox  # noqa: E402

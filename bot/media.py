@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from handlers.messages import MEDIA_PREFIX
+from handlers.kit.messages import MEDIA_PREFIX
 
 log = logging.getLogger("wuye.media")
 

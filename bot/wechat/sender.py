@@ -34,8 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import media
 from bot.channel import TransientError, Undeliverable
 from bot.wxbase.api import ApiClient, ApiError
-from handlers.i18n import t
-from handlers.messages import Reply
+from handlers.kit.i18n import t
+from handlers.kit.messages import Reply
 from storage.wechat import WechatContacts
 
 log = logging.getLogger("wuye.wechat.sender")

@@ -39,8 +39,8 @@ from bot.wecom import CHANNEL
 from bot.wecom.api import WecomApi
 from bot.wxbase.api import ApiError
 from bot.wxbase.callback import MAX_BODY, CallbackEndpoint, Refused
-from handlers.i18n import t
-from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
+from handlers.kit.i18n import t
+from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from storage.outbox import Outbox
 from storage.wecom_cards import CardCodes
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.i18n import t
-from handlers.messages import Button, Reply
+from handlers.kit.i18n import t
+from handlers.kit.messages import Button, Reply
 
 TEXT_LIMIT = 2048  # bytes, message/send text
 ROBOT_TEXT_LIMIT = 2048  # bytes, webhook text

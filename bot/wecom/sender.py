@@ -31,7 +31,7 @@ from bot.ratelimit import Limits, Rate, RateLimiter
 from bot.wecom import CHANNEL, ROBOT_PREFIX, render
 from bot.wecom.api import WecomApi, to_delivery_error
 from bot.wxbase.api import ApiError
-from handlers.messages import NORMAL, Reply
+from handlers.kit.messages import NORMAL, Reply
 from storage.directory import Directory
 from storage.wecom_cards import CardCodes
 

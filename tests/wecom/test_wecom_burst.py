@@ -17,7 +17,7 @@ from bot.wecom import robot_chat
 from bot.wecom.api import WecomApi
 from bot.wecom.sender import WecomSender
 from cases.clock import SystemClock
-from handlers.messages import Button, Reply, reply_to_dict, rows
+from handlers.kit.messages import Button, Reply, reply_to_dict, rows
 from storage import models as m
 from storage.db import create_engine, session_maker
 from storage.outbox import Outbox

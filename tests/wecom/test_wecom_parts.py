@@ -14,7 +14,7 @@ import yaml
 from bot.bootstrap import App, load_community_file
 from bot.settings import SettingsError, load_settings
 from bot.wecom import render
-from handlers.messages import Button, Reply, rows
+from handlers.kit.messages import Button, Reply, rows
 from storage.db import create_engine, session_maker
 from storage.wecom_cards import CardCodes
 from tests.conftest import EXAMPLE_COMMUNITY

@@ -17,7 +17,7 @@ from bot.ratelimit import RateLimiter
 from bot.wecom.api import WecomApi
 from bot.wecom.sender import WecomSender
 from cases.clock import SystemClock
-from handlers.messages import Button, Reply, rows
+from handlers.kit.messages import Button, Reply, rows
 from storage.db import create_engine, session_maker
 from storage.wecom_cards import CardCodes
 from tests.wecom.conftest import WECOM_FAST
