@@ -113,8 +113,3 @@ async def test_report_dispatched_to_wecom_first_press_wins_and_done_with_fee(app
             chats = set(await uow.session.scalars(select(m.OutboxMessage.chat_id)))
         assert "robot:engineering" in chats and not any(robot in chat for chat in chats)
 
-
-def dump(s) -> None:  # pragma: no cover  (kept for debugging a failing run)
-    for user in (s.wang, s.liu):
-        for m in s.wx.transcript(user):
-            print(user, m.msgtype, m.updates, repr(m.shown[:80]), m.buttons)
