@@ -24,6 +24,7 @@ from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import plan_register, problems_text
+from bot.wechat.cli import wechat
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -50,6 +51,9 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 def main() -> None:
     """wuye — 物业自助服务机器人 (property help desk bot)."""
     configure("WARNING")
+
+
+main.add_command(wechat)
 
 
 @main.command()

@@ -80,7 +80,7 @@ async def owner_replies(uow: UnitOfWork, case: Case, key: str,
     return [
         Reply(i.channel, i.chat_id,
               t(i.locale, key, id=case.id, **{k: v(i.locale) if callable(v) else v for k, v in fields.items()}),
-              buttons(i.locale) if buttons else ())
+              buttons(i.locale) if buttons else (), kind=key)
         for i in targets
     ]
 
