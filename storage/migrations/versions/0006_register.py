@@ -1,7 +1,7 @@
 """households: who a person is to a home (owner, family, tenant) and who added them
 
 Revision ID: 0006_register
-Revises: 0005_typed
+Revises: 0006_wecom
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import storage.models
 
 
 revision = '0006_register'
-down_revision = '0005_typed'
+down_revision = '0006_wecom'
 branch_labels = None
 depends_on = None
 
