@@ -9,6 +9,7 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import App, build_app, load_community_file
 from bot.console import run_shell
@@ -116,8 +117,14 @@ async def load_owners(app: App, file: str, community: str | None, apply_: bool, 
         if not apply_:
             click.echo("preview only, nothing changed: run again with --apply to apply these changes")
             return
-        unbound = await apply_register(uow, plan, app.now())
-        await uow.commit()
+        try:
+            unbound = await apply_register(uow, plan, app.now())
+            await uow.commit()
+        except IntegrityError:
+            # The bot changed the same people meanwhile (an owner added a tenant with a
+            # listed phone): the transaction is rolled back whole.
+            raise click.ClickException("the database changed while the register was applied; "
+                                       "nothing was loaded: run the command again") from None
     click.echo(f"applied: {len(plan.new)} new, {len(plan.updated)} updated, {len(plan.moved_out)} moved out; "
                f"{unbound} chat(s) unbound")
 
