@@ -9,11 +9,13 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import App, build_app, load_community_file
 from bot.console import run_shell
 from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
+from bot.registers import apply_register
 from bot.runner import run_until_signalled
 from bot.settings import load_settings
 from bot.telegram import InvalidBotToken
@@ -22,7 +24,7 @@ from cases.privacy import scrub
 from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
-from storage.loader import load_owners_csv
+from storage.loader import plan_register, problems_text
 from bot.wechat.cli import wechat
 
 
@@ -80,13 +82,51 @@ async def load(app: App, file: str) -> None:
 @main.command("load-owners")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--community", default=None, help="community code (default: the first one)")
+@click.option("--apply", "apply_", is_flag=True, help="apply the changes (without it: preview only)")
+@click.option("--add-only", is_flag=True, help="a list of newcomers, not the whole register: nobody moves out")
+@click.option("--allow-mass-move-out", is_flag=True, help="apply even when most people would move out")
+@click.option("--all", "show_all", is_flag=True, help="list every new row (default: the first 30)")
 @_run
-async def load_owners(app: App, file: str, community: str | None) -> None:
-    """Import the owner register from a CSV export with room, name and phone columns."""
+async def load_owners(app: App, file: str, community: str | None, apply_: bool, add_only: bool,
+                      allow_mass_move_out: bool, show_all: bool) -> None:
+    """Import the owner register (业主名册): CSV or xlsx, one room column or 楼栋/单元/房号.
+
+    The register is the whole list of who lives where: people no longer listed move out
+    (their chats are unbound, their cases kept). Without --apply only the preview of new,
+    updated and moved-out rows is printed and nothing changes; every bad row is named
+    with its line, and a register with bad rows loads nothing."""
     async with app.uow() as uow:
-        count = await load_owners_csv(uow.session, community, file)
-        await uow.commit()
-    click.echo(f"imported {count} owners")
+        plan = await plan_register(uow.session, community, file, move_out=not add_only)
+        if plan.problems:
+            raise click.ClickException(
+                f"{len(plan.problems)} problem(s) in {file}; nothing was loaded:\n{problems_text(plan)}")
+        click.echo(plan.summary())
+        lines = plan.lines()
+        shown = lines if show_all else [*(c.describe() for c in plan.new[:30]),
+                                        *(c.describe() for c in (*plan.updated, *plan.moved_out))]
+        for line in shown:
+            click.echo(line)
+        if len(shown) < len(lines):
+            click.echo(f"  … and {len(lines) - len(shown)} more new rows (--all lists them)")
+        if plan.mass_move_out():
+            note = (f"{len(plan.moved_out)} of {plan.people_now} people would move out: is this the whole register? "
+                    "(--add-only for a list of newcomers, --allow-mass-move-out if it is right)")
+            if apply_ and not allow_mass_move_out:
+                raise click.ClickException(f"{note}; nothing was changed")
+            click.echo(f"warning: {note}")
+        if not apply_:
+            click.echo("preview only, nothing changed: run again with --apply to apply these changes")
+            return
+        try:
+            unbound = await apply_register(uow, plan, app.now())
+            await uow.commit()
+        except IntegrityError:
+            # The bot changed the same people meanwhile (an owner added a tenant with a
+            # listed phone): the transaction is rolled back whole.
+            raise click.ClickException("the database changed while the register was applied; "
+                                       "nothing was loaded: run the command again") from None
+    click.echo(f"applied: {len(plan.new)} new, {len(plan.updated)} updated, {len(plan.moved_out)} moved out; "
+               f"{unbound} chat(s) unbound")
 
 
 @main.command()

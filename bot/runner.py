@@ -21,7 +21,7 @@ from handlers.kit.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
 
-COMMANDS = ("start", "help", "mycases", "mute", "unmute", "lang", "cancel")
+COMMANDS = ("start", "help", "mycases", "household", "mute", "unmute", "lang", "cancel")
 
 
 def command_menus() -> dict[str, list[tuple[str, str]]]:
