@@ -43,7 +43,13 @@ async def test_both_channels_in_one_process(app: App, tmp_path: Path) -> None:  
 
             # Reported on WeChat, in words typed (no taps needed where a step takes words).
             for text, expect in (("报事报修", "请问是哪里的问题"), ("1-1-101", "描述"),
-                                 ("客厅插座没电了", "照片"), ("跳过", "紧急程度"), ("一般", "什么时候"),
+                                 ("客厅插座没电了", "照片")):
+                seen = len(wechat.texts(owner_wx.openid))
+                await owner_wx.say(text)
+                await settle(lambda: any(expect in t for t in wechat.texts(owner_wx.openid)[seen:]), 30)
+            await owner_wx.photo(b"\x89PNG\r\n\x1a\n" + b"socket" * 40)
+            await settle(lambda: any("已收到 1 张照片" in t for t in wechat.texts(owner_wx.openid)), 30)
+            for text, expect in (("完成", "紧急程度"), ("一般", "什么时候"),
                                  ("明天", "请确认报修信息")):
                 seen = len(wechat.texts(owner_wx.openid))
                 await owner_wx.say(text)
@@ -56,6 +62,8 @@ async def test_both_channels_in_one_process(app: App, tmp_path: Path) -> None:  
             engineering = scene.groups["engineering"]
             card = await scene.latest(engineering, "the dispatch card", "客厅插座没电了")
             assert "13800000001" not in card.text and "张伟" not in card.text
+            # The photo sent on WeChat reaches the Telegram group (uploaded from the media store).
+            assert any(m.photo for m in api.transcript(engineering))
             await scene.press(scene.wang, engineering, "接单")
             # The owner hears it on both channels.
             await settle(lambda: any("王强 接单" in t for t in wechat.texts(owner_wx.openid)), 30)
