@@ -29,6 +29,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from dataclasses import replace
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import media
@@ -36,6 +38,7 @@ from bot.channel import TransientError, Undeliverable
 from bot.wxbase.api import ApiClient, ApiError
 from handlers.i18n import t
 from handlers.messages import Reply
+from storage import models as m
 from storage.wechat import WechatContacts
 
 log = logging.getLogger("wuye.wechat.sender")
@@ -94,6 +97,12 @@ class WechatSender:
     async def send(self, reply: Reply, edit_message_id: str | None = None) -> str:
         async with self.sessions() as session:
             closed = await WechatContacts(session).window_closed(reply.chat_id, self.now())
+            if reply.contact_button:
+                # WeChat has no "share my phone number" button: say how to bind in words instead.
+                locale = await session.scalar(select(m.Identity.locale).where(
+                    m.Identity.channel == CHANNEL, m.Identity.user_id == reply.chat_id)) or self.locale
+                reply = replace(reply, text=f"{reply.text}\n{t(locale, 'wechat.no_contact_button')}",
+                                contact_button=None)
         if closed:
             return await self._template(reply)
         try:

@@ -26,6 +26,8 @@ async def test_url_check_and_a_first_message(wx: Wx) -> None:
     await settle(lambda: len(owner.transcript()) >= 1)
     # The greeting asks a stranger to bind, in Chinese first.
     assert "绑定业主身份" in owner.transcript()[0].text
+    # WeChat has no share-contact button: the owner is told to bind in words.
+    assert owner.transcript()[0].text.endswith("请直接回复 房号 姓名 手机号后四位。）")
     assert (await owner.say("你好"))[0] == 200
 
 
