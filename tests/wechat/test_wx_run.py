@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.bootstrap import App, load_community_file
 from bot.runner import Running, start_bot
 from tests.conftest import make_settings
@@ -74,3 +76,29 @@ async def test_both_channels_in_one_process(app: App, tmp_path: Path) -> None:  
         finally:
             await running.stop()
             await wechat.stop()
+
+
+async def test_wechat_only(app: App, tmp_path: Path) -> None:  # noqa: F811
+    from bot.wechat import WechatNotConfigured
+    from tests.conftest import EXAMPLE_COMMUNITY
+
+    await load_community_file(app, str(EXAMPLE_COMMUNITY))
+    wechat = WechatStandIn(app.clock.now)
+    await wechat.start()
+    base = dict(WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=APP_SECRET, WECHAT_AES_KEY=AES_KEY,
+                WECHAT_API_BASE_URL=wechat.url, WECHAT_PORT=0, MEDIA_DIR=str(tmp_path / "media"))
+    try:
+        # A missing setting stops the start with one line naming it.
+        with pytest.raises(WechatNotConfigured, match="WECHAT_TOKEN is not set"):
+            await start_bot(make_settings(app.settings.database_url, **base), app)
+        running = await start_bot(make_settings(app.settings.database_url, WECHAT_TOKEN=TOKEN, **base), app)
+        try:
+            assert running.channel is None and running.wechat is not None
+            assert app.extras["running_channels"] == {"wechat"}
+            owner = Follower(wechat, f"http://127.0.0.1:{running.wechat[0].port}/wechat", "oONLY")
+            await owner.follow()
+            await settle(lambda: any("请先绑定业主身份" in t for t in wechat.texts(owner.openid)), 30)
+        finally:
+            await running.stop()
+    finally:
+        await wechat.stop()
