@@ -13,10 +13,10 @@ import click
 from bot.bootstrap import App, build_app, load_community_file
 from bot.logs import configure
 from bot.settings import load_settings
+from bot.wechat.cli import wechat
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable
 from storage.loader import load_owners_csv
-from bot.wechat.cli import wechat
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:

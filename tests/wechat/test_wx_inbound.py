@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from handlers.messages import Reply, reply_to_dict
 from storage import models as m
 from tests.wechat.conftest import Wx
-from tests.wechat.standin import Follower, settle
+from tests.wechat.standin import settle
 
 
 async def _rows(wx: Wx) -> tuple[int, int, int]:

@@ -14,7 +14,7 @@ from tests.callbacks.conftest import ENGINEERING, bind_staff, case_and_timeline
 from tests.callbacks.test_whole_loop import finish_by_buttons
 from tests.harness import People
 from tests.wechat.conftest import Wx
-from tests.wechat.standin import Follower, settle
+from tests.wechat.standin import Follower
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"leak-photo" * 50
 
