@@ -118,13 +118,17 @@ class WechatSender:
         calls: list[tuple[str, object]] = [("image", ref) for ref in reply.photos if media.is_media(ref)]
         text = reply.text or ""
         parts = [text[i:i + TEXT_PART] for i in range(0, len(text), TEXT_PART)] or [""]
-        buttons = [b for row in reply.buttons for b in row][:MENU_OPTIONS]
+        buttons = [b for row in reply.buttons for b in row]
         for part in parts[:-1]:
             calls.append(("text", part))
-        if buttons:
-            calls.append(("menu", (parts[-1], buttons)))
-        elif parts[-1]:
-            calls.append(("text", parts[-1]))
+        if not buttons:
+            if parts[-1]:
+                calls.append(("text", parts[-1]))
+            return calls
+        # More options than one menu shows go on in further menus, each still tappable.
+        for start in range(0, len(buttons), MENU_OPTIONS):
+            head = parts[-1] if start == 0 else "⬇️"
+            calls.append(("menu", (head, buttons[start:start + MENU_OPTIONS])))
         return calls
 
     async def _custom(self, reply: Reply) -> str:

@@ -53,3 +53,21 @@ async def test_photo_long_text_and_menu_with_a_retry_half_way(app, tmp_path) -> 
     finally:
         await channel.stop()
         await standin.stop()
+
+
+async def test_more_options_than_one_menu_takes(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    standin = WechatStandIn(app.clock.now)
+    await standin.start()
+    channel = WechatChannel(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, api_root=standin.url,
+                            sessions=app.sessions, core=_NoCore(), now=app.clock.now, media_dir=tmp_path)
+    try:
+        standin.followers.add("oMANY")
+        standin.last_wrote["oMANY"] = app.now()
+        buttons = tuple((Button(f"服务{n}", f"p|booking|item|1|{n}"),) for n in range(13))
+        await channel.sender.send(Reply("wechat", "oMANY", "请选择服务项目：", buttons))
+        menus = standin.transcript("oMANY")
+        assert [(m.text, len(m.options)) for m in menus] == [("请选择服务项目：", 10), ("⬇️", 3)]
+        assert [label for m in menus for _, label in m.options] == [f"服务{n}" for n in range(13)]
+    finally:
+        await channel.stop()
+        await standin.stop()
