@@ -35,7 +35,7 @@ from bot.outbox import SqlOutbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.wechat import WechatChannel  # noqa: E402
 from cases.clock import SystemClock  # noqa: E402
-from handlers.messages import Reply, reply_to_dict  # noqa: E402
+from handlers.kit.messages import Reply, reply_to_dict  # noqa: E402
 from storage import models as m  # noqa: E402
 from tests.wechat.standin import AES_KEY, APP_ID, APP_SECRET, TOKEN, Follower, WechatStandIn  # noqa: E402
 

@@ -10,13 +10,15 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from bot.wechat import WechatChannel
-from handlers.i18n import LOCALES, catalogue
+from handlers.kit.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
 
@@ -61,8 +63,6 @@ class Running:
         return [d for d in (self.deliverer, self.wechat[1] if self.wechat else None) if d is not None]
 
     def _start_scheduler(self) -> None:
-        from bot.scheduler import start_scheduler, stop_scheduler
-
         scheduler = start_scheduler(self.app)
         # Waits for a tick in flight to finish its transaction before the app closes.
         self._stoppers.append(lambda: stop_scheduler(self.app, scheduler))
@@ -120,7 +120,6 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
         if telegram_on else None
     app = app or await build_app(settings)
     await ensure_community(app)
-    from bot.config_checks import warn_at_start
 
     names = (["telegram"] if telegram_on else []) + (["wechat"] if settings.wechat_app_id else [])
     await warn_at_start(app, names)

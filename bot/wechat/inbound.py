@@ -32,9 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import media
 from bot.channel import DeliveryError
 from bot.wxbase.api import ApiClient, ApiError
-from handlers.i18n import LOCALES, t
-from handlers.messages import Inbound, Reply, reply_to_dict
-from handlers.payloads import Menu, encode
+from handlers.kit.i18n import LOCALES, t
+from handlers.kit.messages import Inbound, Reply, reply_to_dict
+from handlers.kit.payloads import Menu, encode
 from storage import models as m
 from storage.outbox import Outbox
 from storage.wechat import WechatContacts

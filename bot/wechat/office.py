@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.wechat.inbound import QR_PREFIX
 from bot.wxbase.api import ApiClient
-from handlers.i18n import t
+from handlers.kit.i18n import t
 from storage import models as m
 
 _SAFE = re.compile(r"[^0-9A-Za-z._-]")

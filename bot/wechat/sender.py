@@ -36,8 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import media
 from bot.channel import TransientError, Undeliverable
 from bot.wxbase.api import ApiClient, ApiError
-from handlers.i18n import t
-from handlers.messages import Reply
+from handlers.kit.i18n import t
+from handlers.kit.messages import Reply
 from storage import models as m
 from storage.wechat import WechatContacts
 

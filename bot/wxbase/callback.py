@@ -34,7 +34,7 @@ import xmltodict
 from aiohttp import web
 
 from bot.channel import Core
-from handlers.messages import Inbound
+from handlers.kit.messages import Inbound
 
 log = logging.getLogger("wuye.wxbase.callback")
 

@@ -17,7 +17,7 @@ from bot.delivery import Deliverer, RetryPolicy
 from bot.outbox import SqlOutbox
 from bot.wechat import WechatChannel
 from cases.clock import FakeClock
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from storage.wechat import WechatContacts
 from tests.wechat.conftest import TEMPLATES

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
-from tests.wechat.conftest import Wx
+from tests.wechat.conftest import Wx, running
 from tests.wechat.standin import settle
 
 
@@ -115,8 +115,6 @@ async def test_unfollowed_owner_is_undeliverable_not_retried(wx: Wx) -> None:
 
 
 async def test_plain_mode_without_aes_key(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.wechat.conftest import running
-
     app.settings.media_dir = tmp_path / "media"
     async with running(app, aes_key=None) as wx:
         owner = wx.follower("oPLAIN", aes_key=None)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.scheduler import tick
 from cases.lifecycle import Status
-from handlers.messages import reply_from_dict
+from handlers.kit.messages import reply_from_dict
 from storage import models as m
 from tests.callbacks.conftest import ENGINEERING, bind_staff, case_and_timeline
 from tests.callbacks.test_whole_loop import finish_by_buttons

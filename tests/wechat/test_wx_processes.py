@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from tests.wechat.standin import WechatStandIn
 

@@ -10,7 +10,8 @@ import pytest
 
 from bot.bootstrap import App, load_community_file
 from bot.runner import Running, start_bot
-from tests.conftest import make_settings
+from bot.wechat import WechatNotConfigured
+from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FAST
 from tests.telegram.test_tg_end_to_end import Scene, app  # noqa: F401  (the SQLite app of those tests)
@@ -79,9 +80,6 @@ async def test_both_channels_in_one_process(app: App, tmp_path: Path) -> None:  
 
 
 async def test_wechat_only(app: App, tmp_path: Path) -> None:  # noqa: F811
-    from bot.wechat import WechatNotConfigured
-    from tests.conftest import EXAMPLE_COMMUNITY
-
     await load_community_file(app, str(EXAMPLE_COMMUNITY))
     wechat = WechatStandIn(app.clock.now)
     await wechat.start()

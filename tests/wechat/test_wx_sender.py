@@ -3,7 +3,7 @@ half-way through a reply that needs several calls."""
 
 from __future__ import annotations
 
-from handlers.messages import Button, Reply
+from handlers.kit.messages import Button, Reply
 from bot.channel import TransientError
 from bot import media
 from bot.wechat import WechatChannel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.wechat.sender import parse_templates, template_kind
-from handlers.i18n import catalogue
+from handlers.kit.i18n import catalogue
 
 
 def test_template_kinds_of_owner_messages() -> None:

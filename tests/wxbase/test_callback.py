@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.wxbase.callback import CallbackEndpoint, Refused, message_key, parse_xml
-from handlers.messages import Inbound, Outcome
+from handlers.kit.messages import Inbound, Outcome
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
