@@ -18,6 +18,7 @@ from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from bot.wechat import WechatChannel
+from bot.wecom.run import WecomChannel
 from handlers.kit.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
@@ -40,6 +41,9 @@ class Running:
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
+        # Staff channels beside the owners' ones (WeCom), each with its own callbacks and outbox delivery.
+        self.others: list[WecomChannel] = []
+        self._others_delivering: list[WecomChannel] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -57,6 +61,9 @@ class Running:
         for deliverer in self._deliverers():
             self._tasks.append(asyncio.create_task(deliverer.run_forever(self.stop_event),
                                                    name=f"outbox {deliverer.channel}"))
+        for other in self.others:
+            self._tasks.append(await other.start(self.stop_event))
+            self._others_delivering.append(other)
         self._start_scheduler()
 
     def _deliverers(self) -> list[Deliverer]:
@@ -77,12 +84,17 @@ class Running:
                 await channel.stop_updates()
             except Exception:
                 log.exception("stopping the updates failed; going on with the stop")
+        for other in self.others:
+            try:
+                await other.stop_updates()
+            except Exception:
+                log.exception("stopping the %s updates failed; going on with the stop", other.channel)
         for stopper in self._stoppers:
             result = stopper()
             if asyncio.iscoroutine(result):
                 await result
         if self._tasks and not self.stop_event.is_set():
-            for deliverer in self._deliverers():
+            for deliverer in self._deliverers() + [other.deliverer for other in self._others_delivering]:
                 if not await deliverer.flush(self.settings_flush_timeout):
                     log.warning("stopping with %s replies still queued; they go out at the next start",
                                 deliverer.channel)
@@ -92,12 +104,16 @@ class Running:
                 await task
         for channel in self._channels():
             await channel.stop()
+        for other in self.others:
+            await other.close()
         await self.app.close()
 
     def _channels(self) -> list[TelegramChannel | WechatChannel]:
         return [c for c in (self.channel, self.wechat[0] if self.wechat else None) if c is not None]
 
-    settings_flush_timeout = 15.0
+    # Well inside systemd's default 90 s stop timeout, and long enough that a loaded machine
+    # still answers every update it took in before exiting.
+    settings_flush_timeout = 30.0
 
 
 def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
@@ -109,7 +125,8 @@ def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
 
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
-                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None) -> Running:
+                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None,
+                    wecom_limits: Limits | None = None, wecom_rate_wait: float = 60.0) -> Running:
     """Build and start everything; the caller awaits `stop()` when done.
 
     Telegram runs when TELEGRAM_BOT_TOKEN is set (or when nothing else is configured, so
@@ -121,7 +138,8 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     app = app or await build_app(settings)
     await ensure_community(app)
 
-    names = (["telegram"] if telegram_on else []) + (["wechat"] if settings.wechat_app_id else [])
+    names = (["telegram"] if telegram_on else []) + (["wechat"] if settings.wechat_app_id else []) + \
+        (["wecom"] if settings.wecom_configured else [])
     await warn_at_start(app, names)
     channel = deliverer = None
     deliverers: list[Deliverer] = []
@@ -138,14 +156,18 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
         wx = WechatChannel.from_settings(settings, app, on_outbox=_notify_all(deliverers))
         wechat = (wx, Deliverer(SqlOutbox(app.sessions, app.clock), wx.sender, now=app.clock.now))
         deliverers.append(wechat[1])
-    app.desk.on_outbox = _notify_all(deliverers)
+    others: list[WecomChannel] = []
+    if settings.wecom_configured:
+        others.append(WecomChannel(settings, app, limits=wecom_limits, rate_wait=wecom_rate_wait))
+    app.desk.on_outbox = _notify_all(deliverers + [other.deliverer for other in others])
     # What this process delivers: rows for any other channel are undeliverable here, and
     # the scheduler's delivery watch reports them (bot.delivery_health).
-    app.extras["running_channels"] = {d.channel for d in deliverers}
+    app.extras["running_channels"] = {d.channel for d in deliverers} | {other.channel for other in others}
     # The scheduler claims due surveys at the rate the channel takes them (bot.scheduler).
     overall = (limits or Limits()).overall
     app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer, wechat)
+    running.others.extend(others)
     try:
         await running.start()
     except BaseException:
@@ -178,6 +200,9 @@ async def run_until_signalled(settings: Settings) -> None:
     if running.wechat is not None:
         log.info("wuye is running on WeChat (callback on %s:%s%s)", settings.wechat_listen,
                  running.wechat[0].port, settings.wechat_path)
+    if settings.wecom_configured:
+        log.info("wuye is running on WeCom (callbacks on %s:%s%s)", settings.wecom_listen, settings.wecom_port,
+                 settings.wecom_path)
     await stop.wait()
     log.info("stopping")
     await running.stop()

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     wechat_template_text_field: str = Field("thing1", alias="WECHAT_TEMPLATE_TEXT_FIELD")
     wechat_template_time_field: str = Field("time2", alias="WECHAT_TEMPLATE_TIME_FIELD")
 
+    # WeCom (企业微信) for staff: a self-built app (corp id, agent id, its secret; the callback's
+    # token and EncodingAESKey) and its callback server.  All five set = WeCom starts.
+    wecom_corp_id: str | None = Field(None, alias="WECOM_CORP_ID")
+    wecom_agent_id: int | None = Field(None, alias="WECOM_AGENT_ID")
+    wecom_secret: SecretStr | None = Field(None, alias="WECOM_SECRET")
+    wecom_token: SecretStr | None = Field(None, alias="WECOM_TOKEN")
+    wecom_aes_key: SecretStr | None = Field(None, alias="WECOM_AES_KEY")
+    wecom_api_base_url: str = Field("https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL")
+    wecom_listen: str = Field("127.0.0.1", alias="WECOM_LISTEN")
+    wecom_port: int = Field(8090, alias="WECOM_PORT", ge=1, le=65535)
+    wecom_path: str = Field("/wecom", alias="WECOM_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$")
+
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
     @field_validator("database_url")
@@ -91,11 +103,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://api.weixin.qq.com")
         return value.rstrip("/")
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _wecom_aes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("the EncodingAESKey is 43 characters (WeCom app → 接收消息 → API接收)")
+        return value
+
+    @property
+    def wecom_configured(self) -> bool:
+        return None not in (self.wecom_corp_id, self.wecom_agent_id, self.wecom_secret, self.wecom_token,
+                            self.wecom_aes_key)
+
+    @field_validator("telegram_api_base_url", "wecom_api_base_url")
     @classmethod
     def _root(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org or https://qyapi.weixin.qq.com")
         return value.rstrip("/")
 
 

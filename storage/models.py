@@ -399,6 +399,21 @@ class BindingAttempt(Base):
     updated_at: Mapped[datetime]
 
 
+class WecomCardCode(Base):
+    """A WeCom `response_code` for one template card: the one `message/send` returned and
+    one per tap (the callback carries it).  Each may update the card once, within 72 h
+    (`message/update_template_card`); `used_at` marks it spent, in every process."""
+
+    __tablename__ = "wecom_card_codes"
+    __table_args__ = (Index("ix_wecom_card_codes_task", "task_id", "used_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(128))
+    userid: Mapped[str] = mapped_column(String(64))
+    response_code: Mapped[str] = mapped_column(String(512))
+    issued_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class PlatformToken(Base):
     """An API access token shared by every bot process (WeChat, WeCom: bot.wxbase.tokens).
 

@@ -60,6 +60,9 @@ class Reply:
 
 
 NORMAL, URGENT = 0, 1
+# A photo the bot keeps as a file of its media directory (bot.media): any channel can upload
+# it, unlike a channel's own file ids.
+MEDIA_PREFIX = "media:"
 
 
 def rows(*rows_: list[Button] | tuple[Button, ...]) -> tuple[tuple[Button, ...], ...]:

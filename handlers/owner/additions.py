@@ -45,11 +45,15 @@ async def _tell_staff(ctx: Ctx, case: Case, key: str, photo: str | None = None, 
     teams = [case.team_code]
     if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
         teams.append(Team.MANAGEMENT)
+    told: set[tuple[str, str]] = set()
     for team in teams:
-        for channel, chat_id in (await team_chats(ctx.uow, ctx.community, team)).items():
+        for channel, chat_id in await team_chats(ctx.uow, ctx.community, team):
+            told.add((channel, chat_id))
             ctx.send(Reply(channel, chat_id, text, photos=photos if channel == ctx.inbound.channel else ()))
     if case.assignee_id is not None:
         for identity in await ctx.uow.directory.chats_of(staff_id=case.assignee_id):
+            if (identity.channel, identity.chat_id) in told:  # a WeCom member has it already
+                continue
             ctx.send(Reply(identity.channel, identity.chat_id, text,
                            photos=photos if identity.channel == ctx.inbound.channel else ()))
 

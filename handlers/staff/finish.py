@@ -19,7 +19,7 @@ from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import duration, money
 from handlers.kit.i18n import t
 from handlers.kit.inputs import nav_row, text_of
-from handlers.kit.messages import Button, Inbound
+from handlers.kit.messages import MEDIA_PREFIX, Button, Inbound
 from handlers.kit.payloads import CaseAction, encode
 from handlers.staff.casework import owner_replies
 from handlers.staff.common import tell_first_responder, working_case
@@ -181,8 +181,10 @@ async def _ask_owner_to_confirm(ctx: Ctx, case: Case, note: str, photos: list[st
     auto_minutes = ctx.policy.auto_confirm_after.total_seconds() / 60
     for reply in await owner_replies(ctx.uow, case, "progress.done", buttons=buttons, note=note, fee=fee_line,
                                      auto=lambda locale: duration(auto_minutes, locale)):
-        # Photo ids belong to the channel they were sent on.
-        ctx.send(replace(reply, photos=tuple(photos)) if reply.channel == ctx.inbound.channel else reply)
+        # Photo ids belong to the channel they were sent on; files kept by the bot (media:…,
+        # e.g. fetched from WeCom) can be shown on any.
+        shown = tuple(p for p in photos if reply.channel == ctx.inbound.channel or p.startswith(MEDIA_PREFIX))
+        ctx.send(replace(reply, photos=shown) if shown else reply)
 
 
 def _fee_line(locale: str, fee: int, item: ServiceItem | None) -> str:
