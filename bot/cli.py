@@ -19,6 +19,8 @@ from bot.registers import apply_register
 from bot.runner import run_until_signalled
 from bot.settings import load_settings
 from bot.telegram import InvalidBotToken
+from bot.wechat import WechatNotConfigured
+from bot.wechat.cli import wechat
 from cases.errors import DeskError
 from cases.privacy import scrub
 from services.reports.statistics import build_report, export_cases, write_report
@@ -167,19 +169,21 @@ async def status(app: App) -> None:
     now = app.now()
     async with app.uow() as uow:
         rows = await chat_health(uow, now)
-    running = {"telegram"} if app.settings.telegram_bot_token else {"console"}
+    running = ({"telegram"} if app.settings.telegram_bot_token else set()) | \
+        ({"wechat"} if app.settings.wechat_app_id else set()) or {"console"}
     for line in status_lines(rows, now, running):
         click.echo(line)
 
 
 @main.command()
 def run() -> None:
-    """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
+    """Start the bot on every configured channel: Telegram (long polling, or a webhook when
+    WEBHOOK_URL is set) and the WeChat Service Account (when WECHAT_APP_ID is set)."""
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
         asyncio.run(run_until_signalled(settings))
-    except (InvalidBotToken, CommunityFileError, DatabaseUnavailable) as exc:
+    except (InvalidBotToken, WechatNotConfigured, CommunityFileError, DatabaseUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 
