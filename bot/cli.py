@@ -27,7 +27,6 @@ from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import plan_register, problems_text
-from bot.wechat.cli import wechat
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
