@@ -125,16 +125,55 @@ async def status(app: App) -> None:
 
 
 @main.command()
+@click.option("--timeout", default=30.0, show_default=True, help="seconds to wait for the channel to answer")
+@_run
+async def check(app: App, timeout: float) -> None:
+    """Check the configuration against the channel: teams or staff with no chat, and team
+    group chats the channel refuses (unknown id, bot not a member).  Exit status 1 if any."""
+    from bot.chat_checks import refused_group_chats
+    from bot.config_checks import config_warnings
+    from bot.runner import command_menus
+    from bot.telegram import InvalidBotToken, build_telegram_channel
+
+    settings = app.settings
+    channels = ["telegram"] if settings.telegram_bot_token else ["console"]
+    lines = await config_warnings(app, channels)
+    if settings.telegram_bot_token:
+        try:
+            channel = build_telegram_channel(settings.bot_framework, settings.telegram_bot_token.get_secret_value(),
+                                             settings.telegram_api_base_url, app.desk, commands=command_menus())
+        except InvalidBotToken as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            try:
+                await asyncio.wait_for(channel.connect(), timeout)
+            except TimeoutError:
+                raise click.ClickException(
+                    f"the Telegram Bot API at {settings.telegram_api_base_url} did not answer in {timeout:.0f} s") from None
+            except InvalidBotToken as exc:
+                raise click.ClickException(str(exc)) from None
+            lines += await refused_group_chats(app, channel.sender)
+        finally:
+            await channel.stop()
+    for line in lines:
+        click.echo(line)
+    if lines:
+        raise SystemExit(1)
+    click.echo(f"configuration OK ({', '.join(channels)})")
+
+
+@main.command()
 def run() -> None:
     """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
     from bot.runner import run_until_signalled
+    from bot.shared_pace import SharedPaceUnavailable
     from bot.telegram import InvalidBotToken
 
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
         asyncio.run(run_until_signalled(settings))
-    except (InvalidBotToken, CommunityFileError, DatabaseUnavailable) as exc:
+    except (InvalidBotToken, CommunityFileError, DatabaseUnavailable, SharedPaceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 

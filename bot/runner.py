@@ -9,9 +9,11 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.chat_checks import warn_refused_group_chats
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
-from bot.ratelimit import Limits
+from bot.ratelimit import Limits, RateLimiter
+from bot.shared_pace import RedisPace, pace_key
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from handlers.i18n import LOCALES, catalogue
@@ -34,6 +36,8 @@ class Running:
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
+        # Closed last, after the channel (the sender uses them to the end): the shared pace.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -75,6 +79,8 @@ class Running:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.channel.stop()
+        for closer in self.closers:
+            await closer()
         await self.app.close()
 
     settings_flush_timeout = 15.0
@@ -91,10 +97,16 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     from bot.config_checks import warn_at_start
 
     await warn_at_start(app, ["telegram"])
+    pace = None
+    if settings.redis_url:
+        # One overall pace for every process sending as this bot (the limit is the bot's).
+        pace = await RedisPace.connect(settings.redis_url, pace_key("telegram", token.split(":", 1)[0]))
+    else:
+        log.info("REDIS_URL not set: the overall sending pace is this process's own (run one sending process)")
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                      commands=command_menus(), default_language=settings.default_locale,
-                                     limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,
-                                     backoff=backoff)
+                                     limiter=RateLimiter(limits, shared=pace), poll_timeout=poll_timeout,
+                                     media_dir=settings.media_dir, backoff=backoff)
     # The Telegram sender paces its own API calls within Telegram's limits.
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
     app.desk.on_outbox = deliverer.notify
@@ -105,11 +117,15 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     overall = (limits or Limits()).overall
     app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer)
+    if pace is not None:
+        running.closers.append(pace.close)
     try:
         await running.start()
     except BaseException:
         await running.stop()
         raise
+    # After getMe (the channel answers); warnings only: the other teams and owners are served.
+    await warn_refused_group_chats(app, channel.sender)
     return running
 
 
