@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_archive import constant_offset, write_archive
 from cases import statistics as st
 from cases.codes import Kind
 from cases.errors import NotFound
@@ -583,6 +584,11 @@ async def export_cases(app: App, start: date, end: date, fmt: str, community: st
     """
     async with app.uow() as uow:
         ctx = await open_context(uow.session, community, start, end, app.now())
+        # A zone with one offset over the period (China's): rows straight to sheet XML, the
+        # database doing the time arithmetic (bot.case_archive) — 100k cases in seconds.
+        if fmt == "xlsx" and (offset := constant_offset(ctx.zone, ctx.start, ctx.end)) is not None:
+            return await write_archive(uow.session, ctx.community.id, ctx.start, ctx.end, offset,
+                                       CASE_COLUMNS, TIMELINE_COLUMNS)
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
     local = _wall_clock(ctx.zone)
 
