@@ -79,35 +79,45 @@ async def load_owners(app: App, file: str, community: str | None) -> None:
     click.echo(f"imported {count} owners")
 
 
-@main.command()
-@click.argument("case_id", required=False, type=int)
-@click.option("--status", default=None, help="only cases in this status")
-@click.option("--limit", default=50, show_default=True)
-@_run
-async def cases(app: App, case_id: int | None, status: str | None, limit: int) -> None:
-    """List recent cases, or show one case with its timeline."""
-    from cases.privacy import scrub
+def _status_choice(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A status the desk knows; anything else is refused with the list of those it does."""
+    from bot.case_listing import STATUSES, status_values
+    from handlers.i18n import t
 
-    async with app.uow() as uow:
-        if case_id is None:
-            rows = await uow.cases.recent(limit, status)
-            if not rows:
-                click.echo("no cases")
-            for c in rows:
-                created = c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else ""
-                click.echo(
-                    f"#{c.id:<6} {created}  {c.kind:<10} {c.category or '-':<12} {c.urgency:<9} "
-                    f"{c.status:<11} {c.team_code:<16} {scrub(c.description)[:40]}"
-                )
-            return
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise click.ClickException(f"no case #{case_id}")
-        click.echo(f"case #{case.id}: {case.kind}/{case.category or '-'} {case.urgency}, {case.status}, team {case.team_code}")
-        click.echo(f"  {scrub(case.description)}")
-        for item in await uow.cases.timeline(case_id):
-            who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
-            click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+    if value is None or value.strip().lower() in STATUSES:
+        return value.strip().lower() if value else None
+    raise click.BadParameter(t("zh-CN", "cli.bad_status", value=value, values=status_values("zh-CN")))
+
+
+def _cases_help(key: str) -> str:
+    from bot.case_listing import status_values
+    from handlers.i18n import t
+
+    return t("zh-CN", key, values=status_values("zh-CN")) + " / " + t("en", key, values=status_values("en"))
+
+
+@main.command(help=_cases_help("cli.cases_help"))
+@click.argument("case_id", required=False, type=int)
+@click.option("--status", default=None, metavar="STATUS", callback=_status_choice, help=_cases_help("cli.status_help"))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help=_cases_help("cli.limit_help"))
+@click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help=_cases_help("cli.lang_help"))
+@_run
+async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None) -> None:
+    from bot.case_listing import CaseListing
+    from handlers.i18n import t
+
+    locale = lang or app.settings.default_locale
+    listing = CaseListing(app, locale)
+    if case_id is None:
+        for line in await listing.list_lines(status, limit):
+            click.echo(line)
+        return
+    lines = await listing.case_lines(case_id)
+    if lines is None:
+        raise click.ClickException(t(locale, "cli.no_case", id=case_id))
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()
