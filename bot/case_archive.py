@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.xlsx import StreamingWorkbook, number_xml, text_xml
+from bot.xlsx import STYLE_DATE, StreamingWorkbook, number_xml, text_xml
 from cases.privacy import mask_name, mask_phone, scrub
 from storage import archive_rows as rows
 from storage import report_queries as q
@@ -47,6 +47,13 @@ def _clean(text: str | None, owner_name: str) -> str:
 
 def _optional(value: str | None) -> str:
     return "<c/>" if value is None else text_xml(value)
+
+
+_DAY = f'<c s="{STYLE_DATE}"><v>%.8f</v></c>'  # 1e-8 day: under a millisecond
+
+
+def _day(days: float | None) -> str:
+    return "<c/>" if days is None else _DAY % days
 
 
 async def write_archive(session: AsyncSession, community_id: int, start: datetime, end: datetime,
@@ -78,7 +85,7 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
     def case_xml() -> object:
         for r in cases:
             (case_id, kind, category, area, urgency, status, room, place, owner, phone, description, team,
-             assignee_id, responder_id, fee_cents, rework, escalation, confirmed_by, times) = r
+             assignee_id, responder_id, fee_cents, rework, escalation, confirmed_by) = r[:18]
             owner = owner or ""
             if owner:
                 owners[case_id] = owner
@@ -90,7 +97,7 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
                 f"{staff_xml.get(assignee_id, '<c/>') if assignee_id else '<c/>'}"
                 f"{staff_xml.get(responder_id, '<c/>') if responder_id else '<c/>'}"
                 f"{number_xml(fee_cents / 100)}<c><v>{rework}</v></c><c><v>{escalation}</v></c>"
-                f"{_optional(confirmed_by)}{times}</row>"
+                f"{_optional(confirmed_by)}{''.join(map(_day, r[18:]))}</row>"
             )
 
     buf = io.BytesIO()
@@ -98,8 +105,8 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
     sheet = book.sheet("Cases")
     sheet.append_header(case_columns)
     sheet.extend_xml(case_xml())  # type: ignore[arg-type]
+    case_ids = [r[0] for r in cases]
     del cases
-    events = await rows.timeline_rows(session, community_id, start, end, offset_days)
     owner_actor: dict[str, str] = {}
 
     def actor(case_id: int, kind: str, actor_id: int | None) -> str:
@@ -115,9 +122,10 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
 
     sheet = book.sheet("Timeline")
     sheet.append_header(timeline_columns)
-    sheet.extend_xml(
-        f"<row><c><v>{case_id}</v></c>{at}{text_xml(action)}{actor(case_id, kind, actor_id)}"
-        f"{text_xml(_clean(note, owners.get(case_id, ''))) if note else '<c/>'}</row>"
-        for case_id, at, action, kind, actor_id, note in events)
+    async for events in rows.timeline_rows(session, case_ids, offset_days):
+        sheet.extend_xml(
+            f"<row><c><v>{case_id}</v></c>{_day(at)}{text_xml(action)}{actor(case_id, kind, actor_id)}"
+            f"{text_xml(_clean(note, owners.get(case_id, ''))) if note else '<c/>'}</row>"
+            for case_id, at, action, kind, actor_id, note in events)
     book.close()
     return buf.getvalue()

@@ -11,7 +11,8 @@ from bot.bootstrap import App
 from bot.case_archive import constant_offset
 from bot.reporting import _case_row, _wall_clock, export_cases, open_context
 from storage import report_queries as q
-from tests.reports.history import seed_history
+from tests.reports.history import Desk, Script, seed_history
+from tests.reports.history import local as at_local
 from tests.reports.test_report_outputs import WEEK, assert_no_owner_data, workbook_text
 
 
@@ -26,7 +27,14 @@ def _same(got: object, expected: object) -> bool:
 
 
 async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, clock) -> None:  # type: ignore[no-untyped-def]
-    await seed_history(app, clock)
+    ids = await seed_history(app, clock)
+    # A case of the week recorded after two that are not (c12 opened before it, c13 after):
+    # the timeline is read by id range, and those two fall inside it.
+    desk = Desk(app, clock)
+    await desk.load()
+    late = await desk.play(Script("report", "plumbing", "normal", "engineering", at_local(6, 9), area="home",
+                                  staff="王强", accept=30))
+    assert ids["c12"] < late and ids["c13"] < late
     async with app.uow() as uow:
         ctx = await open_context(uow.session, None, *WEEK, app.now())
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
@@ -34,7 +42,8 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
     local = _wall_clock(ctx.zone)
     expected = {"Cases": [_case_row(c, local) for c in cases],
                 "Timeline": [[c.id, local(e.at), e.action, e.actor, e.note] for c in cases for e in c.timeline]}
-    assert len(expected["Cases"]) == 11 and len(expected["Timeline"]) > 40
+    assert len(expected["Cases"]) == 12 and len(expected["Timeline"]) > 40
+    assert {ids["c12"], ids["c13"]}.isdisjoint(row[0] for row in expected["Timeline"])
 
     data = await export_cases(app, *WEEK, "xlsx")
     book, text = workbook_text(data)
