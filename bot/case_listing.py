@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from cases.lifecycle import Case, Status
 from cases.privacy import mask_name, scrub
-from handlers.formatting import code_name, money
-from handlers.i18n import t
+from handlers.kit.formatting import code_name, money
+from handlers.kit.i18n import t
 from storage import models as m
 from storage.uow import UnitOfWork
 

@@ -11,10 +11,21 @@ from typing import Any
 import click
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.case_listing import STATUSES, CaseListing, status_values
+from bot.chat_checks import refused_group_chats
+from bot.config_checks import config_warnings
+from bot.console import run_shell
+from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
+from bot.runner import command_menus, run_until_signalled
 from bot.settings import load_settings
+from bot.shared_pace import SharedPaceUnavailable
+from bot.telegram import InvalidBotToken, build_telegram_channel
+from cases.errors import DeskError
+from handlers.kit.i18n import t
+from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
-from storage.db import DatabaseUnavailable
+from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import load_owners_csv
 
 
@@ -54,7 +65,6 @@ def version() -> None:
 @_run
 async def migrate(app: App) -> None:
     """Bring the database schema up to date (also done at every start)."""
-    from storage.db import current_revision
 
     click.echo(f"database at revision {await current_revision(app.engine)}")
 
@@ -81,18 +91,12 @@ async def load_owners(app: App, file: str, community: str | None) -> None:
 
 def _status_choice(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """A status the desk knows; anything else is refused with the list of those it does."""
-    from bot.case_listing import STATUSES, status_values
-    from handlers.i18n import t
-
     if value is None or value.strip().lower() in STATUSES:
         return value.strip().lower() if value else None
     raise click.BadParameter(t("zh-CN", "cli.bad_status", value=value, values=status_values("zh-CN")))
 
 
 def _cases_help(key: str) -> str:
-    from bot.case_listing import status_values
-    from handlers.i18n import t
-
     return t("zh-CN", key, values=status_values("zh-CN")) + " / " + t("en", key, values=status_values("en"))
 
 
@@ -104,9 +108,6 @@ def _cases_help(key: str) -> str:
 @click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help=_cases_help("cli.lang_help"))
 @_run
 async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None) -> None:
-    from bot.case_listing import CaseListing
-    from handlers.i18n import t
-
     locale = lang or app.settings.default_locale
     listing = CaseListing(app, locale)
     if case_id is None:
@@ -124,7 +125,6 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int, l
 @_run
 async def status(app: App) -> None:
     """Delivery health: per channel and chat, messages pending, retrying and failed."""
-    from bot.delivery_health import chat_health, status_lines
 
     now = app.now()
     async with app.uow() as uow:
@@ -140,11 +140,6 @@ async def status(app: App) -> None:
 async def check(app: App, timeout: float) -> None:
     """Check the configuration against the channel: teams or staff with no chat, and team
     group chats the channel refuses (unknown id, bot not a member).  Exit status 1 if any."""
-    from bot.chat_checks import refused_group_chats
-    from bot.config_checks import config_warnings
-    from bot.runner import command_menus
-    from bot.telegram import InvalidBotToken, build_telegram_channel
-
     settings = app.settings
     channels = ["telegram"] if settings.telegram_bot_token else ["console"]
     lines = await config_warnings(app, channels)
@@ -175,10 +170,6 @@ async def check(app: App, timeout: float) -> None:
 @main.command()
 def run() -> None:
     """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
-    from bot.runner import run_until_signalled
-    from bot.shared_pace import SharedPaceUnavailable
-    from bot.telegram import InvalidBotToken
-
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
@@ -195,8 +186,6 @@ def shell() -> None:
     migrated and gets the demo community (COMMUNITY_FILE) on first start.
     """
     import sys
-
-    from bot.console import run_shell
 
     try:
         asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
@@ -220,9 +209,6 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
     """Service statistics for [--from, --to), or with --cases an archive export of the cases."""
     from pathlib import Path
 
-    from bot.reporting import build_report, export_cases, write_report
-    from cases.errors import DeskError
-
     suffix = Path(out).suffix.lstrip(".").lower() if out else ""
     fmt = fmt or (suffix if suffix in ("md", "csv", "xlsx") else ("csv" if export else "md"))
     if export and fmt == "md":
@@ -231,9 +217,9 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
         raise click.UsageError("an xlsx workbook needs --out FILE")
     try:
         if export:
-            data = await export_cases(app, start.date(), end.date(), fmt, community)
+            data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())
         else:
-            data = write_report(await build_report(app, start.date(), end.date(), community), fmt)
+            data = write_report(await build_report(app.uow(), start.date(), end.date(), community, now=app.now()), fmt)
     except (DeskError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if out:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bot.bootstrap import build_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
-from handlers.messages import Inbound  # noqa: E402
+from handlers.kit.messages import Inbound  # noqa: E402
 
 
 async def main(url: str, now: str, start: float, presses: list[list[str]]) -> None:

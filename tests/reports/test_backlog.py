@@ -8,7 +8,7 @@ import io
 from datetime import timedelta
 
 from bot.bootstrap import App
-from bot.reporting import build_report, period_summary, to_csv
+from services.reports.statistics import build_report, period_summary, to_csv
 from cases import statistics as st
 from storage import report_queries as q
 from tests.reports.history import Desk, Script, local, seed_history
@@ -63,7 +63,7 @@ async def test_the_weekly_summary_and_the_workbook_name_the_backlog(app: App, cl
     assert "Overdue backlog: 2 still open past their deadline (1 of them opened before this period), " \
            "the oldest 28 days late; Engineering 2." in english
 
-    report = await build_report(app, *WEEK)
+    report = await build_report(app.uow(), *WEEK, now=app.now())
     summary = {row[0]: row[1] for row in to_csv_rows(report)}
     assert summary["逾期积压 Overdue backlog (still open past deadline, any opening date)"] == "2"
     assert summary["  其中本期前登记 of them opened before the period"] == "1"

@@ -1,4 +1,4 @@
-"""The fast case archive (bot.case_archive: rows straight to sheet XML, times computed by
+"""The fast case archive (services.reports.archive: rows straight to sheet XML, times computed by
 the database) holds exactly what the general path holds — every value of every case and
 timeline entry, masked the same way — on SQLite and PostgreSQL."""
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import App
-from bot.case_archive import constant_offset
-from bot.reporting import _case_row, _wall_clock, export_cases, open_context
+from services.reports.archive import constant_offset
+from services.reports.statistics import _case_row, _wall_clock, export_cases, open_context
 from storage import report_queries as q
 from tests.reports.history import Desk, Script, seed_history
 from tests.reports.history import local as at_local
@@ -45,7 +45,7 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
     assert len(expected["Cases"]) == 12 and len(expected["Timeline"]) > 40
     assert {ids["c12"], ids["c13"]}.isdisjoint(row[0] for row in expected["Timeline"])
 
-    data = await export_cases(app, *WEEK, "xlsx")
+    data = await export_cases(app.uow(), *WEEK, "xlsx", now=app.now())
     book, text = workbook_text(data)
     for name, rows in expected.items():
         got = [list(r) for r in book[name].iter_rows(min_row=2, values_only=True)]

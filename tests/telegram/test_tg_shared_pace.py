@@ -18,7 +18,7 @@ from bot.bootstrap import App
 from bot.ratelimit import Limits, Rate, RateLimiter
 from bot.shared_pace import RedisPace, SharedPaceUnavailable, pace_key
 from cases.clock import SystemClock
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from tests.conftest import ROOT
 from tests.telegram.botapi_standin import BotApiStandIn
