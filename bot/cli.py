@@ -12,17 +12,21 @@ import click
 from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.case_listing import STATUSES, CaseListing, status_values
+from bot.chat_checks import refused_group_chats
+from bot.config_checks import config_warnings
 from bot.console import run_shell
 from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
 from bot.registers import apply_register
-from bot.runner import run_until_signalled
+from bot.runner import command_menus, run_until_signalled
 from bot.settings import load_settings
-from bot.telegram import InvalidBotToken
+from bot.shared_pace import SharedPaceUnavailable
+from bot.telegram import InvalidBotToken, build_telegram_channel
 from bot.wechat import WechatNotConfigured
 from bot.wechat.cli import wechat
 from cases.errors import DeskError
-from cases.privacy import scrub
+from handlers.kit.i18n import t
 from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
@@ -130,34 +134,36 @@ async def load_owners(app: App, file: str, community: str | None, apply_: bool, 
                f"{unbound} chat(s) unbound")
 
 
-@main.command()
-@click.argument("case_id", required=False, type=int)
-@click.option("--status", default=None, help="only cases in this status")
-@click.option("--limit", default=50, show_default=True)
-@_run
-async def cases(app: App, case_id: int | None, status: str | None, limit: int) -> None:
-    """List recent cases, or show one case with its timeline."""
+def _status_choice(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A status the desk knows; anything else is refused with the list of those it does."""
+    if value is None or value.strip().lower() in STATUSES:
+        return value.strip().lower() if value else None
+    raise click.BadParameter(t("zh-CN", "cli.bad_status", value=value, values=status_values("zh-CN")))
 
-    async with app.uow() as uow:
-        if case_id is None:
-            rows = await uow.cases.recent(limit, status)
-            if not rows:
-                click.echo("no cases")
-            for c in rows:
-                created = c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else ""
-                click.echo(
-                    f"#{c.id:<6} {created}  {c.kind:<10} {c.category or '-':<12} {c.urgency:<9} "
-                    f"{c.status:<11} {c.team_code:<16} {scrub(c.description)[:40]}"
-                )
-            return
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise click.ClickException(f"no case #{case_id}")
-        click.echo(f"case #{case.id}: {case.kind}/{case.category or '-'} {case.urgency}, {case.status}, team {case.team_code}")
-        click.echo(f"  {scrub(case.description)}")
-        for item in await uow.cases.timeline(case_id):
-            who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
-            click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+
+def _cases_help(key: str) -> str:
+    return t("zh-CN", key, values=status_values("zh-CN")) + " / " + t("en", key, values=status_values("en"))
+
+
+@main.command(help=_cases_help("cli.cases_help"))
+@click.argument("case_id", required=False, type=int)
+@click.option("--status", default=None, metavar="STATUS", callback=_status_choice, help=_cases_help("cli.status_help"))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help=_cases_help("cli.limit_help"))
+@click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help=_cases_help("cli.lang_help"))
+@_run
+async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None) -> None:
+    locale = lang or app.settings.default_locale
+    listing = CaseListing(app, locale)
+    if case_id is None:
+        for line in await listing.list_lines(status, limit):
+            click.echo(line)
+        return
+    lines = await listing.case_lines(case_id)
+    if lines is None:
+        raise click.ClickException(t(locale, "cli.no_case", id=case_id))
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()
@@ -175,6 +181,39 @@ async def status(app: App) -> None:
 
 
 @main.command()
+@click.option("--timeout", default=30.0, show_default=True, help="seconds to wait for the channel to answer")
+@_run
+async def check(app: App, timeout: float) -> None:
+    """Check the configuration against the channel: teams or staff with no chat, and team
+    group chats the channel refuses (unknown id, bot not a member).  Exit status 1 if any."""
+    settings = app.settings
+    channels = ["telegram"] if settings.telegram_bot_token else ["console"]
+    lines = await config_warnings(app, channels)
+    if settings.telegram_bot_token:
+        try:
+            channel = build_telegram_channel(settings.bot_framework, settings.telegram_bot_token.get_secret_value(),
+                                             settings.telegram_api_base_url, app.desk, commands=command_menus())
+        except InvalidBotToken as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            try:
+                await asyncio.wait_for(channel.connect(), timeout)
+            except TimeoutError:
+                raise click.ClickException(
+                    f"the Telegram Bot API at {settings.telegram_api_base_url} did not answer in {timeout:.0f} s") from None
+            except InvalidBotToken as exc:
+                raise click.ClickException(str(exc)) from None
+            lines += await refused_group_chats(app, channel.sender)
+        finally:
+            await channel.stop()
+    for line in lines:
+        click.echo(line)
+    if lines:
+        raise SystemExit(1)
+    click.echo(f"configuration OK ({', '.join(channels)})")
+
+
+@main.command()
 def run() -> None:
     """Start the bot on every configured channel: Telegram (long polling, or a webhook when
     WEBHOOK_URL is set) and the WeChat Service Account (when WECHAT_APP_ID is set)."""
@@ -182,7 +221,7 @@ def run() -> None:
     configure(settings.log_level, settings.log_libraries)
     try:
         asyncio.run(run_until_signalled(settings))
-    except (InvalidBotToken, WechatNotConfigured, CommunityFileError, DatabaseUnavailable) as exc:
+    except (InvalidBotToken, WechatNotConfigured, CommunityFileError, DatabaseUnavailable, SharedPaceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -10,11 +10,13 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.chat_checks import warn_refused_group_chats
 from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
-from bot.ratelimit import Limits
+from bot.ratelimit import Limits, RateLimiter
 from bot.scheduler import start_scheduler, stop_scheduler
+from bot.shared_pace import RedisPace, pace_key
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from bot.wechat import WechatChannel
@@ -44,6 +46,8 @@ class Running:
         # Staff channels beside the owners' ones (WeCom), each with its own callbacks and outbox delivery.
         self.others: list[WecomChannel] = []
         self._others_delivering: list[WecomChannel] = []
+        # Closed last, after the channel (the sender uses them to the end): the shared pace.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -106,6 +110,8 @@ class Running:
             await channel.stop()
         for other in self.others:
             await other.close()
+        for closer in self.closers:
+            await closer()
         await self.app.close()
 
     def _channels(self) -> list[TelegramChannel | WechatChannel]:
@@ -141,13 +147,18 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     names = (["telegram"] if telegram_on else []) + (["wechat"] if settings.wechat_app_id else []) + \
         (["wecom"] if settings.wecom_configured else [])
     await warn_at_start(app, names)
-    channel = deliverer = None
+    channel = deliverer = pace = None
     deliverers: list[Deliverer] = []
     if telegram_on:
+        if settings.redis_url:
+            # One overall pace for every process sending as this bot (the limit is the bot's).
+            pace = await RedisPace.connect(settings.redis_url, pace_key("telegram", token.split(":", 1)[0]))
+        else:
+            log.info("REDIS_URL not set: the overall sending pace is this process's own (run one sending process)")
         channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                          commands=command_menus(), default_language=settings.default_locale,
-                                         limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,
-                                         backoff=backoff)
+                                         limiter=RateLimiter(limits, shared=pace), poll_timeout=poll_timeout,
+                                         media_dir=settings.media_dir, backoff=backoff)
         # The Telegram sender paces its own API calls within Telegram's limits.
         deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
         deliverers.append(deliverer)
@@ -168,11 +179,16 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer, wechat)
     running.others.extend(others)
+    if pace is not None:
+        running.closers.append(pace.close)
     try:
         await running.start()
     except BaseException:
         await running.stop()
         raise
+    # After getMe (the channel answers); warnings only: the other teams and owners are served.
+    if channel is not None:
+        await warn_refused_group_chats(app, channel.sender)
     return running
 
 
