@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from cases.callbacks import OPEN_STATES, CallbackState
 from cases.codes import Role, Team
 from cases.lifecycle import Case
 from cases.permissions import StaffMember
@@ -28,7 +29,6 @@ from handlers.inputs import nav_row, text_of
 from handlers.messages import Button, Inbound, Reply
 from handlers.payloads import SurveyAnswer, encode
 from handlers.registry import command, register_flow
-from storage.callbacks import OPEN_STATES
 from storage.uow import UnitOfWork
 
 RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
@@ -105,7 +105,7 @@ async def start(ctx: Ctx, answer: SurveyAnswer) -> None:
     if record is None or case is None or answer.value != "record":
         _refuse(ctx, "common.expired")
         return
-    if record.state == "answered":
+    if record.state == CallbackState.ANSWERED:
         _refuse(ctx, "phone_callback.already", id=case.id, how=ctx.t(f"survey.method_{record.method}"))
         return
     if record.state not in OPEN_STATES:
@@ -121,7 +121,7 @@ async def pending_calls(ctx: Ctx, _: str) -> None:
     if not may_record(await ctx.staff()):
         ctx.say(ctx.t("phone_callback.not_allowed"))
         return
-    waiting = await ctx.uow.callbacks.in_state("phone", limit=LIST_LIMIT)
+    waiting = await ctx.uow.callbacks.in_state(CallbackState.PHONE, limit=LIST_LIMIT)
     if not waiting:
         ctx.say(ctx.t("phone_callback.none_waiting"))
         return

@@ -8,6 +8,7 @@ import logging
 from dataclasses import replace
 from enum import StrEnum
 
+from cases.callbacks import auto_confirm_due
 from cases.codes import Area, Kind
 from cases.lifecycle import Case
 from cases.records import ServiceItem
@@ -180,7 +181,9 @@ async def _ask_owner_to_confirm(ctx: Ctx, case: Case, note: str, photos: list[st
         return ((Button(t(locale, "progress.btn_confirm"), encode(CaseAction("confirm", case.id or 0))),
                  Button(t(locale, "progress.btn_reject"), encode(CaseAction("reject", case.id or 0)))),)
 
-    auto_minutes = ctx.policy.auto_confirm_after.total_seconds() / 60
+    # The owner's wait before the desk confirms for them (longer when it would end in quiet hours).
+    done_at = case.done_at or ctx.now
+    auto_minutes = (auto_confirm_due(done_at, ctx.policy) - done_at).total_seconds() / 60
     for reply in await owner_replies(ctx.uow, case, "progress.done", buttons=buttons, note=note, fee=fee_line,
                                      auto=lambda locale: duration(auto_minutes, locale)):
         # Photo ids belong to the channel they were sent on.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cases.callbacks import unsatisfied
+from cases.callbacks import FINAL_STATES, OPEN_STATES, unsatisfied
 from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import CallbackRecord
@@ -28,7 +28,6 @@ from handlers.inputs import text_of
 from handlers.messages import Button, Inbound, Reply
 from handlers.payloads import SurveyAnswer, encode
 from handlers.registry import SURVEY_ANSWERS, register_flow
-from storage.callbacks import OPEN_STATES
 from storage.uow import UnitOfWork
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -132,7 +131,7 @@ async def pressed(ctx: Ctx, answer: SurveyAnswer) -> None:
         _refuse(ctx, "common.not_yours")
         return
     if record.state not in OPEN_STATES:
-        _refuse(ctx, "survey.closed" if record.state in ("answered", "skipped") else "common.expired")
+        _refuse(ctx, "survey.closed" if record.state in FINAL_STATES else "common.expired")
         return
     due = next_question(record)
     if answer.question != due:
