@@ -19,20 +19,20 @@ from cases.records import CallbackRecord, Community
 from handlers.aftercare.callback_outcome import conclude, verdict
 from handlers.aftercare.survey import what
 from handlers.kit import flow as flows
-from handlers.kit.answers import is_go_ahead, is_skip, read_solved, read_stars
+from handlers.kit.answers import is_skip, read_solved
 from handlers.kit.cards import alert_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, duration
 from handlers.kit.i18n import t
-from handlers.kit.inputs import nav_row, text_of
+from handlers.kit.inputs import nav_row, said_yes, text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import PhoneCall, encode
+from handlers.kit.stars import star_step
 from handlers.staff.casework import owner_replies
 from storage.uow import UnitOfWork
 
 RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
-STARS = ("1", "2", "3", "4", "5")
 MAX_NOTE = 500
 LIST_LIMIT = 10
 
@@ -131,17 +131,6 @@ async def pending_calls(ctx: Ctx, _: str) -> None:
 
 
 # ----------------------------------------------------------------- the recording flow
-def _stars(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(choice(ctx, ctx.t("survey.stars", n=n), n) for n in STARS), nav_row(ctx))
-
-
-def _picked_star(ctx: Ctx, inbound: Inbound) -> int | None:
-    """A star button, or what the owner said as the butler types it: "3", "两星", "还行", "非常满意"."""
-    if ctx.picked is not None:
-        return int(ctx.picked) if ctx.picked in STARS else None
-    return read_stars(inbound.text)
-
-
 async def ask_solved(ctx: Ctx) -> None:
     """Did the owner say the problem is solved?"""
     ctx.say(ctx.t("phone_callback.ask_solved", id=ctx.data["case_id"]),
@@ -159,33 +148,13 @@ async def answer_solved(ctx: Ctx, inbound: Inbound) -> None:
     await flows.goto(ctx, FLOW, S.SPEED)
 
 
-async def ask_speed(ctx: Ctx) -> None:
-    """The owner's stars for speed."""
-    ctx.say(ctx.t("phone_callback.ask_speed"), _stars(ctx))
-
-
-async def answer_speed(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a score in words."""
-    score = _picked_star(ctx, inbound)
-    if score is None:
-        ctx.say(ctx.t("phone_callback.use_stars"))
-        return
-    ctx.data["speed"] = score
+# The owner's stars for speed, then for attitude, as the butler types or taps them
+# ("3", "两星", "还行", "非常满意"): the kit's star step, twice.
+async def after_speed(ctx: Ctx) -> None:
     await flows.goto(ctx, FLOW, S.ATTITUDE)
 
 
-async def ask_attitude(ctx: Ctx) -> None:
-    """The owner's stars for attitude."""
-    ctx.say(ctx.t("phone_callback.ask_attitude"), _stars(ctx))
-
-
-async def answer_attitude(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a score in words."""
-    score = _picked_star(ctx, inbound)
-    if score is None:
-        ctx.say(ctx.t("phone_callback.use_stars"))
-        return
-    ctx.data["attitude"] = score
+async def after_attitude(ctx: Ctx) -> None:
     await flows.goto(ctx, FLOW, S.NOTE)
 
 
@@ -223,8 +192,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: recorded as a phone callback by this staff member."""
-    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
-        ctx.say(ctx.t("phone_callback.use_buttons"))
+    if not said_yes(ctx, inbound, "submit", "phone_callback.use_buttons"):
         return
     staff = await ctx.staff()
     if not may_record(staff):
@@ -258,8 +226,8 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
 
 FLOW = Flow("phone_callback", S.SOLVED, {
     S.SOLVED: Step(ask_solved, answer_solved),
-    S.SPEED: Step(ask_speed, answer_speed),
-    S.ATTITUDE: Step(ask_attitude, answer_attitude),
+    S.SPEED: star_step("phone_callback.ask_speed", "speed", "phone_callback.use_stars", after_speed),
+    S.ATTITUDE: star_step("phone_callback.ask_attitude", "attitude", "phone_callback.use_stars", after_attitude),
     S.NOTE: Step(ask_note, answer_note),
     S.CONFIRM: Step(ask_confirm, answer_confirm),
 }, needs_owner=False)

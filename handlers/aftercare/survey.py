@@ -26,13 +26,13 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import SurveyAnswer, encode
+from handlers.kit.stars import STARS
 from storage.uow import UnitOfWork
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
 QUESTIONS = ("solved", "speed", "attitude", "comment")
 SCORED = {"solved": "solved", "speed": "speed_score", "attitude": "attitude_score"}
-STARS = ("1", "2", "3", "4", "5")
 MAX_COMMENT = 500
 
 

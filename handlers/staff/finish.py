@@ -13,7 +13,7 @@ from cases.codes import Area, Kind
 from cases.lifecycle import Case
 from cases.records import ServiceItem
 from handlers.kit import flow as flows
-from handlers.kit.answers import is_done, read_fee
+from handlers.kit.answers import read_fee
 from handlers.kit.cards import card_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
@@ -22,12 +22,12 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.payloads import CaseAction, encode
+from handlers.kit.photos import PhotoTexts, photo_step
 from handlers.staff.casework import owner_replies
 from handlers.staff.common import tell_first_responder, working_case
 
 log = logging.getLogger("wuye.staff")
 
-MAX_PHOTOS = 9
 MAX_NOTE = 300
 # ¥100,000: a bigger number for a household job is a typo, not a price.
 MAX_FEE_CENTS = 10_000_000
@@ -82,28 +82,13 @@ async def answer_note(ctx: Ctx, inbound: Inbound) -> None:
         await flows.goto(ctx, FLOW, S.PHOTOS)
 
 
-async def ask_photos(ctx: Ctx) -> None:
-    """Photos of the finished work, optional."""
-    count = len(ctx.data.get("photos", []))
-    done = choice(ctx, ctx.t("staff.photos_done") if count else ctx.t("staff.photos_skip"), "done")
-    ctx.say(ctx.t("staff.finish_photos_received" if count else "staff.finish_ask_photos", n=count),
-            ((done,), nav_row(ctx)))
+# Photos of the finished work, optional (the kit's photo step, as in the owner's report).
+PHOTOS = PhotoTexts(ask="staff.finish_ask_photos", received="staff.finish_photos_received", skip="staff.photos_skip",
+                    done="staff.photos_done", full="staff.photos_full", hint="staff.photos_hint")
 
 
-async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
-    """Collect photos until done."""
-    if inbound.photo:
-        photos = ctx.data.setdefault("photos", [])
-        if len(photos) >= MAX_PHOTOS:
-            ctx.say(ctx.t("staff.photos_full", n=MAX_PHOTOS))
-            return
-        photos.append(inbound.photo)
-        await flows.again(ctx, FLOW)
-        return
-    if ctx.picked == "done" or is_done(inbound.text):
-        await flows.goto(ctx, FLOW, S.FEE if ctx.data["charges"] else S.CONFIRM)
-        return
-    ctx.say(ctx.t("staff.photos_hint"))
+async def after_photos(ctx: Ctx) -> None:
+    await flows.goto(ctx, FLOW, S.FEE if ctx.data["charges"] else S.CONFIRM)
 
 
 async def ask_fee(ctx: Ctx) -> None:
@@ -201,7 +186,7 @@ def _fee_line(locale: str, fee: int, item: ServiceItem | None) -> str:
 
 FLOW = Flow("staff_finish", S.NOTE, {
     S.NOTE: Step(ask_note, answer_note),
-    S.PHOTOS: Step(ask_photos, answer_photos),
+    S.PHOTOS: photo_step(PHOTOS, after_photos),
     S.FEE: Step(ask_fee, answer_fee),
     S.CONFIRM: Step(ask_confirm, answer_confirm),
 }, needs_owner=False)
