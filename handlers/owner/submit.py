@@ -1,0 +1,35 @@
+"""The end of every owner flow that opens a case (a report, a complaint, a booked service):
+after the owner's explicit yes (`handlers.kit.inputs.said_yes`), the case is opened and
+handed to its team, the flow ends, and the owner is told what happens next: the emergency
+advice, or the case number, the team and the time the team answers by.
+
+It lives with the owner's flows, not in the kit: it opens the case (`handlers.staff.casework`)
+and gives the emergency advice (`handlers.owner.emergency`), and the kit knows no conversation
+(tests/unit/test_imports.py).  When `services.casework.open_case` lands, only this function
+changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cases.codes import Urgency
+from cases.lifecycle import Case
+from handlers.kit import flow as flows
+from handlers.kit.context import Ctx
+from handlers.kit.formatting import code_name, local_time
+from handlers.owner.emergency import emergency_guidance
+from handlers.staff.casework import open_case
+
+
+async def submit_case(ctx: Ctx, told: str, told_fields: Mapping[str, Any] | None = None, **case: Any) -> Case:
+    """Open the case (`case`: open_case's fields), end the flow and tell the owner: the
+    emergency advice, or `told` (a catalogue key given id, team, due and `told_fields`)."""
+    opened = await open_case(ctx, **case)
+    flows.end(ctx)
+    if opened.urgency == Urgency.EMERGENCY:
+        ctx.say(emergency_guidance(ctx, opened))
+    else:
+        ctx.say(ctx.t(told, id=opened.id, team=code_name(ctx.locale, "team", opened.team_code),
+                      due=local_time(opened.response_due_at, ctx.policy, ctx.locale), **(told_fields or {})))
+    return opened
