@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cases.lifecycle import Status
 from tests.harness import People
-from tests.staff.conftest import ENGINEERING, Crew, bound_owner, buttons_of, the_case
+from tests.staff.conftest import ENGINEERING, Crew, bound_owner, buttons_of, report_leak, the_case
 
 
 async def test_the_owners_report_keeps_nine_photos_and_refuses_a_tenth(app, people: People) -> None:  # type: ignore[no-untyped-def]
@@ -35,13 +35,7 @@ async def test_the_owners_report_keeps_nine_photos_and_refuses_a_tenth(app, peop
 async def test_the_workers_finished_job_keeps_nine_photos_and_refuses_a_tenth(app, people: People,  # type: ignore[no-untyped-def]
                                                                             crew: Crew) -> None:
     await bound_owner(people)
-    await people.press("u1", "报事报修")
-    await people.press("u1", "我家")
-    await people.say("u1", "卫生间水管漏水，地上都是水")
-    await people.press("u1", "跳过")
-    await people.press("u1", "一般")
-    await people.press("u1", "越快越好")
-    await people.press("u1", "提交")
+    await report_leak(people)
     await people.press("wq", "接单", chat=ENGINEERING, group=True)
     await people.press("wq", "完成", chat=ENGINEERING, group=True)
     await people.say("wq", "更换了水管接头")
