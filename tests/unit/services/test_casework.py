@@ -33,11 +33,16 @@ async def stored(d: Desk, case_id: int):  # type: ignore[no-untyped-def]
         return await uow.cases.get(case_id), await uow.cases.timeline(case_id)
 
 
-async def refused(d: Desk, error: type[Exception], service, *args, **kwargs) -> Exception:  # type: ignore[no-untyped-def]
+async def direct(d: Desk, call, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """For `refused(..., via=direct)`: a test's own helper that takes the desk first."""
+    return await call(d, *args, **kwargs)
+
+
+async def refused(d: Desk, error: type[Exception], service, *args, via=run, **kwargs) -> Exception:  # type: ignore[no-untyped-def]
     """The service refuses, and the database is exactly as before."""
     before = repr(d.db.tables)
     with pytest.raises(error) as caught:
-        await run(d, service, *args, **kwargs)
+        await via(d, service, *args, **kwargs)
     assert repr(d.db.tables) == before
     return caught.value
 
