@@ -144,7 +144,7 @@ async def _conclude(uow: UnitOfWork, community: Community, record: CallbackRecor
                                 satisfied=not bad, solved=solved, speed=speed, attitude=attitude, comment=comment)
     if bad:
         return [answered, CaseReopened(actor=actor, at=now, case=case, callback_id=record.id, method=method,
-                                       reason=reason)]
+                                       reason=reason, solved=solved, speed=speed, attitude=attitude, comment=comment)]
     return [answered, CaseSurveyed(actor=actor, at=now, case=case, callback_id=record.id)]
 
 

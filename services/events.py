@@ -167,11 +167,15 @@ class CallbackAnswered(CaseEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseReopened(CaseEvent):
-    """An unsatisfied callback sent the case back to its team (rework)."""
+    """An unsatisfied callback sent the case back to its team (rework), with the verdict."""
 
     callback_id: int
     method: str
     reason: str
+    solved: bool | None
+    speed: int | None
+    attitude: int | None
+    comment: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
