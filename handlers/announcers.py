@@ -180,6 +180,8 @@ async def owner_told_who_comes(uow: UnitOfWork, community: Community, event: Cas
 
 async def responder_told_accepted(uow: UnitOfWork, community: Community, event: CaseAccepted,
                                   now: datetime) -> list[Reply]:
+    if event.staff_id == event.case.first_responder_id:
+        return []  # they took it themselves (or were given it): nothing to follow
     return await first_responder(uow, event, "staff.fr_accepted", name=await staff_name(uow, event.staff_id),
                                  team=team_name(event.case.team_code))
 
