@@ -37,9 +37,7 @@ async def staff_of(uow: UnitOfWork, actor: Actor) -> StaffMember:
     if actor.kind != "staff" or actor.id is None:
         raise NotAllowed("only staff may do this", reason=NOT_STAFF)
     member = await uow.directory.staff(actor.id)
-    if member is None:
-        raise NotAllowed(f"no staff member {actor.id}", reason=NOT_STAFF)
-    if not member.active:
+    if member is None or not member.active:  # removed from the register, or no longer active
         raise NotAllowed(f"staff member {actor.id} is no longer active", reason=INACTIVE)
     return member
 
