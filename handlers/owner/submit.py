@@ -26,10 +26,16 @@ async def submit_case(ctx: Ctx, told: str, told_fields: Mapping[str, Any] | None
     """Open the case (`case`: open_case's fields), end the flow and tell the owner: the
     emergency advice, or `told` (a catalogue key given id, team, due and `told_fields`)."""
     opened = await open_case(ctx, **case)
-    flows.end(ctx)
-    if opened.urgency == Urgency.EMERGENCY:
-        ctx.say(emergency_guidance(ctx, opened))
-    else:
-        ctx.say(ctx.t(told, id=opened.id, team=code_name(ctx.locale, "team", opened.team_code),
-                      due=local_time(opened.response_due_at, ctx.policy, ctx.locale), **(told_fields or {})))
+    tell_opened(ctx, opened, told, told_fields)
     return opened
+
+
+def tell_opened(ctx: Ctx, case: Case, told: str, told_fields: Mapping[str, Any] | None = None) -> None:
+    """End the flow and tell the owner about the case just opened (a booking opens its own,
+    through `services.casework.book_service`, then comes here)."""
+    flows.end(ctx)
+    if case.urgency == Urgency.EMERGENCY:
+        ctx.say(emergency_guidance(ctx, case))
+    else:
+        ctx.say(ctx.t(told, id=case.id, team=code_name(ctx.locale, "team", case.team_code),
+                      due=local_time(case.response_due_at, ctx.policy, ctx.locale), **(told_fields or {})))
