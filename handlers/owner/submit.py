@@ -3,10 +3,10 @@ after the owner's explicit yes (`handlers.kit.inputs.said_yes`), the case is ope
 handed to its team, the flow ends, and the owner is told what happens next: the emergency
 advice, or the case number, the team and the time the team answers by.
 
-It lives with the owner's flows, not in the kit: it opens the case (`handlers.staff.casework`)
-and gives the emergency advice (`handlers.owner.emergency`), and the kit knows no conversation
-(tests/unit/test_imports.py).  When `services.casework.open_case` lands, only this function
-changes."""
+The case is opened by `services.casework.open_case` through its chat adapter
+(`handlers.staff.casework.open_case`, which announces the events: card, alarm).  This lives
+with the owner's flows, not in the kit: it uses that adapter and the emergency advice
+(`handlers.owner.emergency`), and the kit knows no conversation (tests/unit/test_imports.py)."""
 
 from __future__ import annotations
 
