@@ -43,7 +43,16 @@ from bot import media
 from bot.bootstrap import App
 from bot.delivery_health import watch
 from bot.intake import PRUNE_EVERY, scheduled_prune
-from cases.callbacks import outside_quiet_hours
+from cases.callbacks import (
+    CallbackState,
+    auto_confirm_cutoff,
+    auto_confirm_due,
+    outside_quiet_hours,
+    phone_cutoff,
+    phone_due,
+    reminder_cutoff,
+    reminder_due,
+)
 from cases.errors import DeskError
 from cases.policy import DeskPolicy
 from cases.records import CallbackRecord, Community
@@ -137,18 +146,19 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
         # auto-confirmations wait for the morning (their rows simply stay due).
         report.surveys = await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.in_state("scheduled", due_before=now, limit=BATCH), callback_due.send_survey, stopping)
+            lambda uow: uow.callbacks.in_state(CallbackState.SCHEDULED, due_before=now, limit=BATCH),
+            callback_due.send_survey, stopping)
         report.reminders = await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting("sent", "sent_at", now - policy.callback_reminder_after, BATCH),
+            lambda uow: uow.callbacks.waiting(CallbackState.SENT, "sent_at", reminder_cutoff(now, policy), BATCH),
             callback_due.send_reminder, stopping)
         report.phone_requests = await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting("reminded", "reminded_at", now - policy.callback_phone_after, BATCH),
+            lambda uow: uow.callbacks.waiting(CallbackState.REMINDED, "reminded_at", phone_cutoff(now, policy), BATCH),
             callback_due.request_phone, stopping)
         report.auto_confirmed = await _drain(
             app, community, stamp, report,
-            lambda uow: _done_ids(uow, now - policy.auto_confirm_after), callback_due.auto_confirm, stopping)
+            lambda uow: _done_ids(uow, auto_confirm_cutoff(now, policy)), callback_due.auto_confirm, stopping)
     if not stopping():
         report.escalation_replies = await _escalations(app, community, now, report)
     if not stopping():
@@ -305,9 +315,9 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
     policy = community.policy
     owner_facing = [
         earliest.survey_due,
-        earliest.sent and earliest.sent + policy.callback_reminder_after,
-        earliest.reminded and earliest.reminded + policy.callback_phone_after,
-        earliest.done and earliest.done + policy.auto_confirm_after,
+        earliest.sent and reminder_due(earliest.sent, policy),
+        earliest.reminded and phone_due(earliest.reminded, policy),
+        earliest.done and auto_confirm_due(earliest.done, policy),
     ]
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
     if earliest.deadline is not None:

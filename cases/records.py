@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cases.callbacks import CallbackState
 from cases.policy import DeskPolicy
 
 
@@ -87,7 +88,7 @@ class CallbackRecord:
     id: int
     case_id: int
     round: int
-    state: str
+    state: CallbackState
     due_at: datetime
     sent_at: datetime | None
     reminded_at: datetime | None

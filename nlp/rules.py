@@ -56,21 +56,21 @@ try:  # libyaml makes loading ~10x faster; it ships with PyYAML wheels.
 except ImportError:  # pragma: no cover - depends on the build of PyYAML
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+from cases.codes import CATEGORIES as DESK_CATEGORIES, Area, Kind, Urgency
+
 from .segment import Token
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules.yaml"
 
-KINDS = ("report", "complaint", "service", "inquiry", "suggestion")
-URGENCIES = ("emergency", "urgent", "normal")
-CATEGORIES = {
-    "report": ("plumbing", "electrical", "building", "elevator", "facility",
-               "security", "environment"),
-    "complaint": ("common", "housing", "equipment", "order", "environment",
-                  "general", "neighbor", "developer", "other", "government"),
-    "service": ("home_repair", "housekeeping", "plant_care", "rental", "moving",
-                "renovation", "parking", "recycling", "access"),
-}
-AREAS = ("home", "public")
+# The labels are the desk's codes (shared/spec/taxonomy.md), defined once in
+# cases.codes: a leaf module of enums with no I/O, so the classifier can use it
+# without depending on the desk.  Plain strings here: the classifier's answers,
+# its weights file and its rules file all speak in strings.
+KINDS: tuple[str, ...] = tuple(k.value for k in Kind)
+URGENCIES: tuple[str, ...] = tuple(u.value for u in Urgency)
+#: The kinds that carry a category (inquiry and suggestion carry none).
+CATEGORIES: dict[str, tuple[str, ...]] = {kind.value: cats for kind, cats in DESK_CATEGORIES.items() if cats}
+AREAS: tuple[str, ...] = tuple(a.value for a in Area)
 
 #: Every label a group may add weight to.
 LABELS: frozenset[str] = frozenset(

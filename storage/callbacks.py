@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.callbacks import OPEN_STATES, CallbackState
 from cases.records import CallbackRecord
 from cases.statistics import CoverageCounts
 from storage import models as m
@@ -16,13 +17,10 @@ from storage.report_queries import coverage_counts
 
 def _record(r: m.Callback) -> CallbackRecord:
     return CallbackRecord(
-        r.id, r.case_id, r.round, r.state, r.due_at, r.sent_at, r.reminded_at, r.answered_at,
+        r.id, r.case_id, r.round, CallbackState(r.state), r.due_at, r.sent_at, r.reminded_at, r.answered_at,
         r.solved, r.speed_score, r.attitude_score, r.comment, r.method, r.recorded_by_id,
     )
 
-
-# A survey the owner (or, by phone, a butler) may still answer.
-OPEN_STATES = ("sent", "reminded", "phone")
 
 
 class Callbacks:
@@ -30,7 +28,7 @@ class Callbacks:
         self.session = session
 
     async def schedule(self, case_id: int, round_: int, due_at: datetime) -> int:
-        row = m.Callback(case_id=case_id, round=round_, state="scheduled", due_at=due_at)
+        row = m.Callback(case_id=case_id, round=round_, state=CallbackState.SCHEDULED, due_at=due_at)
         self.session.add(row)
         await self.session.flush()
         return row.id
@@ -43,13 +41,13 @@ class Callbacks:
         rows = await self.session.scalars(select(m.Callback).where(m.Callback.case_id == case_id).order_by(m.Callback.round))
         return [_record(r) for r in rows]
 
-    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
+    async def in_state(self, state: CallbackState, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
         query = select(m.Callback).where(m.Callback.state == state).order_by(m.Callback.due_at).limit(limit)
         if due_before is not None:
             query = query.where(m.Callback.due_at <= due_before)
         return [_record(r) for r in await self.session.scalars(query)]
 
-    async def claim(self, callback_id: int, from_state: str, **values: Any) -> bool:
+    async def claim(self, callback_id: int, from_state: CallbackState, **values: Any) -> bool:
         """Move a callback on only if it is still in `from_state`: the database decides
         which process sends it, so it goes out exactly once."""
         result = await self.session.execute(
@@ -57,7 +55,7 @@ class Callbacks:
         )
         return result.rowcount == 1
 
-    async def waiting(self, state: str, since_field: str, before: datetime, limit: int = 500) -> list[CallbackRecord]:
+    async def waiting(self, state: CallbackState, since_field: str, before: datetime, limit: int = 500) -> list[CallbackRecord]:
         """Callbacks in `state` whose `since_field` (sent_at, reminded_at) is at or before `before`."""
         column = getattr(m.Callback, since_field)
         rows = await self.session.scalars(
@@ -82,7 +80,7 @@ class Callbacks:
         result = await self.session.execute(
             update(m.Callback)
             .where(m.Callback.id == callback_id, m.Callback.state.in_(OPEN_STATES))
-            .values(state="answered", **values)
+            .values(state=CallbackState.ANSWERED, **values)
         )
         return result.rowcount == 1
 
@@ -102,7 +100,7 @@ class Callbacks:
 
     async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
         rows = await self.session.scalars(
-            select(m.Callback).where(m.Callback.state == "answered", m.Callback.answered_at >= since)
+            select(m.Callback).where(m.Callback.state == CallbackState.ANSWERED, m.Callback.answered_at >= since)
             .order_by(m.Callback.answered_at.desc()).limit(limit)
         )
         return [_record(r) for r in rows]

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cases.callbacks import CallbackState
 from cases.lifecycle import WORKING, Status
 from storage import models as m
 
@@ -38,9 +39,9 @@ class DueTimes:
         completion = await self._min(k.completion_due_at, k.status.in_(list(WORKING)), k.completion_due_at > now)
         deadlines = [d for d in (response, completion) if d is not None]
         return Earliest(
-            survey_due=await self._min(c.due_at, c.state == "scheduled"),
-            sent=await self._min(c.sent_at, c.state == "sent"),
-            reminded=await self._min(c.reminded_at, c.state == "reminded"),
+            survey_due=await self._min(c.due_at, c.state == CallbackState.SCHEDULED),
+            sent=await self._min(c.sent_at, c.state == CallbackState.SENT),
+            reminded=await self._min(c.reminded_at, c.state == CallbackState.REMINDED),
             done=await self._min(k.done_at, k.status == Status.DONE),
             deadline=min(deadlines) if deadlines else None,
         )

@@ -19,14 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from cases.callbacks import PENDING_STATES, CallbackState
 from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community
 from cases.statistics import CALLBACK_KINDS, CLOSED_STATUSES, AnswerFacts, AnswerSums, CaseFacts, CoverageCounts
 from storage import models as m
 from storage.directory import Directory
 
-# A callback that is still on its way to an answer (not answered, not given up).
-PENDING_CALLBACK_STATES = ("scheduled", "sent", "reminded", "phone")
 
 class epoch(FunctionElement[int]):  # noqa: N801 - reads as a SQL function
     """Whole epoch seconds (UTC) of a stored timestamp, computed by the database."""
@@ -105,7 +104,7 @@ async def answers(session: AsyncSession, community_id: int, start: datetime, end
             cb.solved, cb.speed_score, cb.attitude_score, cb.method,
         )
         .join(c, c.id == cb.case_id)
-        .where(c.community_id == community_id, cb.state == "answered", _in(cb.answered_at, start, end))
+        .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, start, end))
         .order_by(cb.answered_at, cb.id)
     )
     return [AnswerFacts(*row) for row in rows]
@@ -123,7 +122,7 @@ async def answer_sums(session: AsyncSession, community_id: int, start: datetime,
             as_int(case((cb.solved.is_(True), 1), else_=0)), func.count(cb.solved),
         )
         .join(c, c.id == cb.case_id)
-        .where(c.community_id == community_id, cb.state == "answered", _in(cb.answered_at, start, end))
+        .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, start, end))
         .group_by(*keys)
     )
     return [AnswerSums(*row) for row in rows]
@@ -138,14 +137,14 @@ async def coverage_counts(session: AsyncSession, community_id: int, start: datet
     four index probes a case).
     """
     c, cb = m.Case, m.Callback
-    answered = and_(cb.state == "answered", cb.answered_at >= c.closed_at)
+    answered = and_(cb.state == CallbackState.ANSWERED, cb.answered_at >= c.closed_at)
     flag = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
     per_case = (
         select(
             c.kind.label("kind"),
             flag(answered).label("covered"),
             flag(and_(answered, cb.method == "phone")).label("phoned"),
-            flag(cb.state.in_(PENDING_CALLBACK_STATES)).label("pending"),
+            flag(cb.state.in_(PENDING_STATES)).label("pending"),
         )
         .outerjoin(cb, cb.case_id == c.id)
         .where(

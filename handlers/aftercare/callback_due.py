@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cases.callbacks import CallbackState
 from cases.lifecycle import SYSTEM, Case, Status
 from cases.records import CallbackRecord, Community
+from handlers.kit.announcers import announce
+from handlers.kit.messages import Reply
 from handlers.aftercare.phone_callback import request_replies
 from handlers.aftercare.survey import survey_replies
-from handlers.kit.messages import Reply
-from handlers.staff.casework import after_close, owner_replies
+from services import aftercare
 from storage.uow import UnitOfWork
 
 
@@ -29,14 +31,15 @@ async def send_survey(uow: UnitOfWork, community: Community, record: CallbackRec
     head = "survey.intro" if record.round == 1 else "survey.intro_again"
     replies = await survey_replies(uow, case, record, head)
     if replies:
-        if not await uow.callbacks.claim(record.id, "scheduled", state="sent", sent_at=now):
+        if not await uow.callbacks.claim(record.id, CallbackState.SCHEDULED, state=CallbackState.SENT, sent_at=now):
             return None
         await _remark(uow, case, "callback_sent", record, now)
         return replies
     if case.owner_id is None:
         # An unbound reporter with no chat left and no number on file cannot be called back.
         return await _skip(uow, record, case, now, "unreachable")
-    if not await uow.callbacks.claim(record.id, "scheduled", state="phone", sent_at=now, reminded_at=now):
+    if not await uow.callbacks.claim(record.id, CallbackState.SCHEDULED, state=CallbackState.PHONE,
+                                     sent_at=now, reminded_at=now):
         return None
     await _remark(uow, case, "callback_phone_requested", record, now)
     return await request_replies(uow, community, case, record, now)
@@ -44,7 +47,7 @@ async def send_survey(uow: UnitOfWork, community: Community, record: CallbackRec
 
 async def send_reminder(uow: UnitOfWork, community: Community, record: CallbackRecord, now: datetime) -> list[Reply] | None:
     """One reminder, showing the question the owner stopped at."""
-    if not await uow.callbacks.claim(record.id, "sent", state="reminded", reminded_at=now):
+    if not await uow.callbacks.claim(record.id, CallbackState.SENT, state=CallbackState.REMINDED, reminded_at=now):
         return None
     fresh = await uow.callbacks.get(record.id)
     case = await uow.cases.get(record.case_id)
@@ -56,7 +59,7 @@ async def send_reminder(uow: UnitOfWork, community: Community, record: CallbackR
 
 async def request_phone(uow: UnitOfWork, community: Community, record: CallbackRecord, now: datetime) -> list[Reply] | None:
     """Still no answer after the reminder: a butler is asked to phone the owner."""
-    if not await uow.callbacks.claim(record.id, "reminded", state="phone"):
+    if not await uow.callbacks.claim(record.id, CallbackState.REMINDED, state=CallbackState.PHONE):
         return None
     case = await uow.cases.get(record.case_id)
     if case is None:
@@ -66,23 +69,18 @@ async def request_phone(uow: UnitOfWork, community: Community, record: CallbackR
 
 
 async def auto_confirm(uow: UnitOfWork, community: Community, case_id: int, now: datetime) -> list[Reply] | None:
-    """Done work the owner ignored for `auto_confirm_after` is accepted by the desk; the
-    callback is then booked as for any closed case.  A concurrent confirmation by the
-    owner makes `save` raise StaleCase, and the caller rolls this back."""
-    case = await uow.cases.get(case_id)
-    if case is None or case.status != Status.DONE or case.done_at is None:
+    """Done work the owner ignored until `auto_confirm_due` is accepted by the desk
+    (`services.aftercare.auto_confirm`); the callback is then booked as for any closed case.
+    A concurrent confirmation by the owner makes `save` raise StaleCase, and the caller
+    rolls this back."""
+    events = await aftercare.auto_confirm(uow, community, case_id, now)
+    if not events:
         return None
-    if case.done_at > now - community.policy.auto_confirm_after:
-        return None
-    case.confirm(now, SYSTEM)
-    await uow.cases.save(case)
-    replies = await after_close(uow, community, case, now)
-    replies += await owner_replies(uow, case, "survey.auto_confirmed", hotline=community.policy.hotline or "-")
-    return replies
+    return await announce(uow, community, events, now)
 
 
 async def _skip(uow: UnitOfWork, record: CallbackRecord, case: Case | None, now: datetime, why: str) -> list[Reply] | None:
-    if not await uow.callbacks.claim(record.id, "scheduled", state="skipped"):
+    if not await uow.callbacks.claim(record.id, CallbackState.SCHEDULED, state=CallbackState.SKIPPED):
         return None
     if case is not None:
         case.remark("callback_skipped", now, SYSTEM, callback_id=record.id, round=record.round, reason=why)

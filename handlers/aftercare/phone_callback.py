@@ -10,30 +10,32 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from cases.callbacks import unsatisfied
+from cases.callbacks import OPEN_STATES, CallbackState, unsatisfied
 from cases.codes import Role, Team
+from cases.errors import NotFound
 from cases.lifecycle import Case
-from cases.permissions import StaffMember
 from cases.privacy import mask_phone
 from cases.records import CallbackRecord, Community
-from handlers.aftercare.callback_outcome import conclude, verdict
-from handlers.aftercare.survey import what
 from handlers.kit import flow as flows
-from handlers.kit.answers import is_go_ahead, is_skip, read_solved, read_stars
+from handlers.kit.answers import is_skip, read_solved
+from handlers.kit.acting import actor_of
+from handlers.aftercare.survey import what
+from handlers.kit.announcers import announce, verdict
 from handlers.kit.cards import alert_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, duration
 from handlers.kit.i18n import t
-from handlers.kit.inputs import nav_row, text_of
+from handlers.kit.inputs import nav_row, said_yes, text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import PhoneCall, encode
-from handlers.staff.casework import owner_replies
-from storage.callbacks import OPEN_STATES
+from handlers.kit.stars import star_step
+from services import aftercare
+from services.errors import SurveyClosed
+from services.events import CallbackAnswered
 from storage.uow import UnitOfWork
 
-RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
-STARS = ("1", "2", "3", "4", "5")
+RECORDERS = aftercare.RECORDERS
 MAX_NOTE = 500
 LIST_LIMIT = 10
 
@@ -46,9 +48,7 @@ class S(StrEnum):
     CONFIRM = "confirm"
 
 
-def may_record(staff: StaffMember | None) -> bool:
-    """Customer service (the butlers first) calls owners back; the manager may stand in."""
-    return staff is not None and staff.active and staff.role in RECORDERS
+may_record = aftercare.may_record
 
 
 def record_button(locale: str, callback_id: int) -> Button:
@@ -104,7 +104,7 @@ async def start(ctx: Ctx, answer: PhoneCall) -> None:
     if record is None or case is None:
         _refuse(ctx, "common.expired")
         return
-    if record.state == "answered":
+    if record.state == CallbackState.ANSWERED:
         _refuse(ctx, "phone_callback.already", id=case.id, how=ctx.t(f"survey.method_{record.method}"))
         return
     if record.state not in OPEN_STATES:
@@ -119,7 +119,7 @@ async def pending_calls(ctx: Ctx, _: str) -> None:
     if not may_record(await ctx.staff()):
         ctx.say(ctx.t("phone_callback.not_allowed"))
         return
-    waiting = await ctx.uow.callbacks.in_state("phone", limit=LIST_LIMIT)
+    waiting = await ctx.uow.callbacks.in_state(CallbackState.PHONE, limit=LIST_LIMIT)
     if not waiting:
         ctx.say(ctx.t("phone_callback.none_waiting"))
         return
@@ -132,17 +132,6 @@ async def pending_calls(ctx: Ctx, _: str) -> None:
 
 
 # ----------------------------------------------------------------- the recording flow
-def _stars(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
-    return (tuple(choice(ctx, ctx.t("survey.stars", n=n), n) for n in STARS), nav_row(ctx))
-
-
-def _picked_star(ctx: Ctx, inbound: Inbound) -> int | None:
-    """A star button, or what the owner said as the butler types it: "3", "两星", "还行", "非常满意"."""
-    if ctx.picked is not None:
-        return int(ctx.picked) if ctx.picked in STARS else None
-    return read_stars(inbound.text)
-
-
 async def ask_solved(ctx: Ctx) -> None:
     """Did the owner say the problem is solved?"""
     ctx.say(ctx.t("phone_callback.ask_solved", id=ctx.data["case_id"]),
@@ -160,33 +149,13 @@ async def answer_solved(ctx: Ctx, inbound: Inbound) -> None:
     await flows.goto(ctx, FLOW, S.SPEED)
 
 
-async def ask_speed(ctx: Ctx) -> None:
-    """The owner's stars for speed."""
-    ctx.say(ctx.t("phone_callback.ask_speed"), _stars(ctx))
-
-
-async def answer_speed(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a score in words."""
-    score = _picked_star(ctx, inbound)
-    if score is None:
-        ctx.say(ctx.t("phone_callback.use_stars"))
-        return
-    ctx.data["speed"] = score
+# The owner's stars for speed, then for attitude, as the butler types or taps them
+# ("3", "两星", "还行", "非常满意"): the kit's star step, twice.
+async def after_speed(ctx: Ctx) -> None:
     await flows.goto(ctx, FLOW, S.ATTITUDE)
 
 
-async def ask_attitude(ctx: Ctx) -> None:
-    """The owner's stars for attitude."""
-    ctx.say(ctx.t("phone_callback.ask_attitude"), _stars(ctx))
-
-
-async def answer_attitude(ctx: Ctx, inbound: Inbound) -> None:
-    """A star button, or a score in words."""
-    score = _picked_star(ctx, inbound)
-    if score is None:
-        ctx.say(ctx.t("phone_callback.use_stars"))
-        return
-    ctx.data["attitude"] = score
+async def after_attitude(ctx: Ctx) -> None:
     await flows.goto(ctx, FLOW, S.NOTE)
 
 
@@ -224,8 +193,7 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: recorded as a phone callback by this staff member."""
-    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
-        ctx.say(ctx.t("phone_callback.use_buttons"))
+    if not said_yes(ctx, inbound, "submit", "phone_callback.use_buttons"):
         return
     staff = await ctx.staff()
     if not may_record(staff):
@@ -234,33 +202,29 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         return
     assert staff is not None
     d = ctx.data
-    record = await ctx.uow.callbacks.get(int(d["callback_id"]))
     flows.end(ctx)
-    outcome = None
-    if record is not None:
-        outcome = await conclude(
-            ctx.uow, ctx.community, record, solved=d["solved"], speed=d["speed"], attitude=d["attitude"],
-            comment=d["note"], method="phone", recorded_by=staff.id, by_owner=None, now=ctx.now,
-        )
-    if outcome is None:
+    try:
+        events = await aftercare.record_phone_callback(
+            ctx.uow, ctx.community, int(d["callback_id"]), actor_of(ctx), ctx.now,
+            solved=d["solved"], speed=d["speed"], attitude=d["attitude"], comment=d["note"])
+    except (SurveyClosed, NotFound):
         ctx.say(ctx.t("phone_callback.too_late", id=d["case_id"]))
         return
-    for reply in outcome.replies:
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
         ctx.send(reply)
-    if outcome.satisfied:
-        ctx.say(ctx.t("phone_callback.recorded", id=outcome.case.id))
+    answered = events[0]
+    assert isinstance(answered, CallbackAnswered)
+    if answered.satisfied:
+        ctx.say(ctx.t("phone_callback.recorded", id=answered.case.id))
         return
-    team = code_name(ctx.locale, "team", outcome.case.team_code)
-    ctx.say(ctx.t("phone_callback.recorded_rework", id=outcome.case.id, team=team))
-    # The owner hears that what they said on the phone was acted on.
-    for reply in await owner_replies(ctx.uow, outcome.case, "survey.rework_after_call"):
-        ctx.send(reply)
+    team = code_name(ctx.locale, "team", answered.case.team_code)
+    ctx.say(ctx.t("phone_callback.recorded_rework", id=answered.case.id, team=team))
 
 
 FLOW = Flow("phone_callback", S.SOLVED, {
     S.SOLVED: Step(ask_solved, answer_solved),
-    S.SPEED: Step(ask_speed, answer_speed),
-    S.ATTITUDE: Step(ask_attitude, answer_attitude),
+    S.SPEED: star_step("phone_callback.ask_speed", "speed", "phone_callback.use_stars", after_speed),
+    S.ATTITUDE: star_step("phone_callback.ask_attitude", "attitude", "phone_callback.use_stars", after_attitude),
     S.NOTE: Step(ask_note, answer_note),
     S.CONFIRM: Step(ask_confirm, answer_confirm),
 }, needs_owner=False)

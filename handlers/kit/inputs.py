@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cases.when import Problem, Span, When, read_when
-from handlers.kit.answers import when_label
+from handlers.kit.answers import is_go_ahead, when_label
 from handlers.kit.context import Ctx
 from handlers.kit.flow import choice
 from handlers.kit.i18n import DEFAULT_LOCALE, t
@@ -36,6 +36,15 @@ def text_of(ctx: Ctx, inbound: Inbound, *, max_len: int = 500) -> str | None:
 
 def is_word(inbound: Inbound, words: frozenset[str]) -> bool:
     return inbound.text is not None and inbound.text.strip().lower() in words
+
+
+def said_yes(ctx: Ctx, inbound: Inbound, button: str, hint: str) -> bool:
+    """A summary's submit button (its value `button`) or a typed go-ahead ("提交", "好的");
+    anything else gets `hint` (a catalogue key) and False."""
+    if ctx.picked == button or is_go_ahead(inbound.text):
+        return True
+    ctx.say(ctx.t(hint))
+    return False
 
 
 def nav_row(ctx: Ctx, *, back: bool = True) -> tuple[Button, ...]:

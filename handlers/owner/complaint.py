@@ -12,14 +12,13 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers.kit import flow as flows
-from handlers.kit.answers import is_go_ahead, is_skip, read_category
+from handlers.kit.answers import is_skip, read_category
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
-from handlers.kit.formatting import code_name, local_time
-from handlers.kit.inputs import TypedTime, nav_row, preset_time, text_of, time_of
+from handlers.kit.formatting import code_name
+from handlers.kit.inputs import TypedTime, nav_row, preset_time, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
-from handlers.owner.emergency import emergency_guidance
-from handlers.staff.casework import open_case
+from handlers.owner.submit import submit_case
 
 COMPLAINT_CATEGORIES = CATEGORIES[Kind.COMPLAINT]
 WHEN = ("now", "days", "long")
@@ -210,22 +209,15 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched, and the owner gets a promised time."""
-    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
-        ctx.say(ctx.t("complaint.use_buttons"))
+    if not said_yes(ctx, inbound, "submit", "complaint.use_buttons"):
         return
     d = ctx.data
-    case = await open_case(
-        ctx, kind=Kind.COMPLAINT, urgency=d.get("urgency") or Urgency.NORMAL, category=d["category"],
+    await submit_case(
+        ctx, "complaint.submitted", kind=Kind.COMPLAINT, urgency=d.get("urgency") or Urgency.NORMAL, category=d["category"],
         description=d["description"], room_id=d.get("room_id"), place=(d.get("where") or "")[:200],
         details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"],
                  **({"happened": d["happened"]} if d.get("happened") else {})},
     )
-    flows.end(ctx)
-    if case.urgency == Urgency.EMERGENCY:
-        ctx.say(emergency_guidance(ctx, case))
-        return
-    ctx.say(ctx.t("complaint.submitted", id=case.id, team=code_name(ctx.locale, "team", case.team_code),
-                  due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
 
 
 FLOW = Flow("complaint", S.WHAT, {

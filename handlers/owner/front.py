@@ -29,10 +29,11 @@ from handlers.kit.context import Ctx
 from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
+from handlers.kit.photos import MAX_PHOTOS
 from handlers.owner import additions, emergency_follow, inquiry, pause, router, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
-from handlers.owner.report import HOME_WORDS, MAX_PHOTOS, start_with_photo
+from handlers.owner.report import HOME_WORDS, start_with_photo
 
 # Words at the photo step that answer it (no photo, skip, done) rather than describe more.
 PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")

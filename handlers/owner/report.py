@@ -8,18 +8,17 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers.kit import flow as flows
-from handlers.kit.answers import is_done, is_go_ahead, plain, read_category, read_urgency
+from handlers.kit.answers import plain, read_category, read_urgency
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
-from handlers.kit.formatting import code_name, local_time
-from handlers.kit.inputs import TypedTime, nav_row, preset_time, text_of, time_of
+from handlers.kit.formatting import code_name
+from handlers.kit.inputs import TypedTime, nav_row, preset_time, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
+from handlers.kit.photos import PhotoTexts, photo_step
 from handlers.owner import talk
-from handlers.owner.emergency import emergency_guidance
-from handlers.staff.casework import open_case
+from handlers.owner.submit import submit_case
 
-MAX_PHOTOS = 9
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
 HOME_WORDS = frozenset({"我家", "家里", "家", "自己家", "在家", "我家里", "户内", "室内", "屋里", "home", "myhome", "myflat"})
@@ -121,28 +120,13 @@ async def answer_what(ctx: Ctx, inbound: Inbound) -> None:
         await flows.goto(ctx, FLOW, S.PHOTOS)
 
 
-async def ask_photos(ctx: Ctx) -> None:
-    """Photos are optional; several are welcome."""
-    count = len(ctx.data.get("photos", []))
-    key = "report.photos_received" if count else "report.ask_photos"
-    ctx.say(ctx.t(key, n=count), ((choice(ctx, ctx.t("report.photos_done") if count else ctx.t("report.photos_skip"), "done"),),
-                                  nav_row(ctx)))
+# Photos are optional; several are welcome (the kit's photo step).
+PHOTOS = PhotoTexts(ask="report.ask_photos", received="report.photos_received", skip="report.photos_skip",
+                    done="report.photos_done", full="report.photos_full", hint="report.photos_hint")
 
 
-async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
-    """Collect photos until the owner says done ("完成", or "没有照片", "不用", "跳过" typed)."""
-    if inbound.photo:
-        photos = ctx.data.setdefault("photos", [])
-        if len(photos) >= MAX_PHOTOS:
-            ctx.say(ctx.t("report.photos_full", n=MAX_PHOTOS))
-            return
-        photos.append(inbound.photo)
-        await flows.again(ctx, FLOW)
-        return
-    if ctx.picked == "done" or is_done(inbound.text):
-        await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
-        return
-    ctx.say(ctx.t("report.photos_hint"))
+async def after_photos(ctx: Ctx) -> None:
+    await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
 
 
 def _category_or_urgency(ctx: Ctx) -> str:
@@ -233,21 +217,14 @@ async def ask_confirm(ctx: Ctx) -> None:
 
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Submit: the case is opened and dispatched."""
-    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
-        ctx.say(ctx.t("report.use_buttons"))
+    if not said_yes(ctx, inbound, "submit", "report.use_buttons"):
         return
     d = ctx.data
-    case = await open_case(
-        ctx, kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
+    await submit_case(
+        ctx, "report.submitted", kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
         description=d["description"], room_id=d.get("room_id"), place=d.get("place", ""),
         photos=d.get("photos", []), details={"preferred_time": d["preferred_time"], **(d.get("window") or {})},
     )
-    flows.end(ctx)
-    if case.urgency == Urgency.EMERGENCY:
-        ctx.say(emergency_guidance(ctx, case))
-        return
-    ctx.say(ctx.t("report.submitted", id=case.id, team=code_name(ctx.locale, "team", case.team_code),
-                  due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
 
 
 async def start_with_photo(ctx: Ctx, caption: str | None) -> None:
@@ -265,7 +242,7 @@ FLOW = Flow("report", S.ROOM, {
     S.PLACE: Step(ask_place, answer_place),
     S.WHAT: Step(ask_what, answer_what),
     S.CATEGORY: Step(ask_category, answer_category),
-    S.PHOTOS: Step(ask_photos, answer_photos),
+    S.PHOTOS: photo_step(PHOTOS, after_photos),
     S.URGENCY: Step(ask_urgency, answer_urgency),
     S.TIME: Step(ask_time, answer_time),
     S.CONFIRM: Step(ask_confirm, answer_confirm),
