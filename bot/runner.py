@@ -12,9 +12,11 @@ from bot.bootstrap import App, build_app, ensure_community
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
-from bot.settings import Settings
+from bot.settings import Settings, secure_cookies
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from handlers.i18n import LOCALES, catalogue
+from web.app import Console
+from web.routes import build_console
 
 log = logging.getLogger("wuye.run")
 
@@ -34,6 +36,8 @@ class Running:
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
+        # The office console on the same event loop, when WEB_PORT is set.
+        self.console: Console | None = None
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -46,6 +50,9 @@ class Running:
             await self.channel.start_polling()
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
         self._start_scheduler()
+        if settings.web_port is not None:
+            self.console = build_console(self.app, secure_cookies=secure_cookies(settings))
+            await self.console.start(settings.web_listen, settings.web_port)
 
     def _start_scheduler(self) -> None:
         from bot.scheduler import start_scheduler, stop_scheduler
@@ -59,6 +66,8 @@ class Running:
         hand; let the scheduler's running tick finish; send what they queued; stop
         delivery (claims on what is left go back to the outbox); close the channel's
         HTTP client (the sender shares it) and the database."""
+        if self.console is not None:
+            await self.console.stop()  # no new console requests; those in hand are finished
         try:
             await self.channel.stop_updates()
         except Exception:

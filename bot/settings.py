@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     log_libraries: str = Field("", alias="LOG_LIBRARIES")
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
+    # The office console (web/): `wuye web`, and `wuye run` too when WEB_PORT is set.  Bound to
+    # this machine by default; put a reverse proxy with TLS in front for other machines.
+    web_listen: str = Field("127.0.0.1", alias="WEB_LISTEN")
+    web_port: int | None = Field(None, alias="WEB_PORT", ge=0, le=65535)
+    # The address people type (https://desk.example.com behind the proxy); an http:// one
+    # other than this machine's turns the cookies' Secure flag off, which the start warns of.
+    web_base_url: str = Field("", alias="WEB_BASE_URL")
 
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
@@ -60,6 +67,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value.rstrip("/")
+
+
+DEFAULT_WEB_PORT = 8080
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies only over HTTPS, unless the console is explicitly served over plain HTTP."""
+    return not settings.web_base_url.startswith("http://")
 
 
 def load_settings(**overrides: object) -> Settings:

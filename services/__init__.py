@@ -1,0 +1,1 @@
+"""Business actions every front end calls (chat, console, CLI, scheduler)."""

@@ -1,0 +1,188 @@
+"""The service centre's other desks: callbacks waiting for a phone call, statistics with
+their chart and downloads, and notices to owners (compose, preview, send, delivery)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.reporting import build_report, fmt_text, period_summary, write_report
+from cases.errors import DeskError, NotAllowed
+from cases.privacy import mask_name, mask_phone
+from handlers.callback_outcome import conclude
+from handlers.casework import owner_replies
+from handlers.notice_service import NoticeScope, compose, send, status
+from storage.console import ConsoleStore
+from web.app import console_of
+from web.roles import may_record_callbacks, may_see_statistics, may_send
+
+OPEN_CALLBACKS = ("scheduled", "sent", "reminded", "phone")
+
+
+# ----------------------------------------------------------------- callbacks (回访)
+async def callbacks(request: web.Request) -> web.StreamResponse:
+    """Calls for a butler: those the owner did not answer in chat, and those of owners with no chat."""
+    console = console_of(request)
+    staff = request["signed"].staff
+    if not may_record_callbacks(staff):
+        raise NotAllowed("not a caller")
+    now = console.app.now()
+    rows = []
+    async with console.uow() as uow:
+        for state in OPEN_CALLBACKS:
+            for record in await uow.callbacks.in_state(state, due_before=now if state != "phone" else None, limit=200):
+                case = await uow.cases.get(record.case_id)
+                if case is None or (state != "phone" and case.reporter_chat_id):
+                    continue
+                owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+                room = await uow.directory.room_by_id(case.room_id) if case.room_id else None
+                rows.append({"record": record, "case": case, "room": room.code if room else case.place,
+                             "owner": f"{mask_name(owner.name)} {mask_phone(owner.phone)}" if owner else "-"})
+    return console.render(request, "callbacks.html", rows=rows)
+
+
+def _score(raw: str) -> int:
+    if raw not in {"1", "2", "3", "4", "5"}:
+        raise web.HTTPBadRequest(text="score 1-5")
+    return int(raw)
+
+
+async def record_callback(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    staff = request["signed"].staff
+    if not may_record_callbacks(staff):
+        raise NotAllowed("not a caller")
+    raw = request.match_info["callback_id"]
+    form = request["form"]
+    now = console.app.now()
+    async with console.uow() as uow:
+        record = await uow.callbacks.get(int(raw)) if raw.isdigit() else None
+        if record is None:
+            raise web.HTTPNotFound()
+        outcome = await conclude(
+            uow, request["community"], record, solved=form.get("solved") == "yes", speed=_score(form.get("speed", "")),
+            attitude=_score(form.get("attitude", "")), comment=form.get("note", "").strip()[:500], method="phone",
+            recorded_by=staff.id, by_owner=None, now=now)
+        if outcome is None:
+            raise web.HTTPSeeOther("/callbacks?msg=callback_too_late")
+        replies = list(outcome.replies)
+        if not outcome.satisfied:
+            replies += await owner_replies(uow, outcome.case, "survey.rework_after_call")
+        await console.post(uow, replies)
+        await ConsoleStore(uow.session).audit(now, staff.id, "callback_recorded", case_id=record.case_id,
+                                              remote=request.remote or "", satisfied=outcome.satisfied)
+        await uow.commit()
+    console.wake_delivery()
+    raise web.HTTPSeeOther(f"/callbacks?msg=callback_recorded&case={record.case_id}")
+
+
+# ----------------------------------------------------------------- statistics
+def _period(request: web.Request, zone: ZoneInfo, now: datetime) -> tuple[date, date]:
+    today = now.astimezone(zone).date()
+    try:
+        start = date.fromisoformat(request.query.get("from", ""))
+        end = date.fromisoformat(request.query.get("to", ""))
+    except ValueError:
+        start, end = today - timedelta(days=29), today + timedelta(days=1)
+    if end <= start or (end - start).days > 400:
+        start, end = today - timedelta(days=29), today + timedelta(days=1)
+    return start, end
+
+
+def _may_see_stats(request: web.Request) -> None:
+    if not may_see_statistics(request["signed"].staff):
+        raise NotAllowed("not a reader of statistics")
+
+
+async def statistics(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    _may_see_stats(request)
+    community = request["community"]
+    start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
+    report = await build_report(console.app, start, end, community.code)
+    tables = [{"title": table.title, "columns": [c.title for c in table.columns],
+               "rows": [[fmt_text(v, c.fmt) for v, c in zip(row, table.columns)] for row in table.rows[:200]]}
+              for table in report.tables]
+    return console.render(request, "stats.html", tables=tables, start=start, end=end, meta=report.meta)
+
+
+async def chart(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    _may_see_stats(request)
+    community = request["community"]
+    start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
+    async with console.uow() as uow:
+        _, png = await period_summary(uow.session, community, start, end, console.app.now(),
+                                      locale=console.locale(request))
+    return web.Response(body=png, content_type="image/png")
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    _may_see_stats(request)
+    fmt = request.match_info["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise web.HTTPNotFound()
+    community = request["community"]
+    start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
+    data = write_report(await build_report(console.app, start, end, community.code), fmt)
+    await console.audit(request, "statistics_exported", fmt=fmt)
+    kind = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return web.Response(body=data, content_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="wuye-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"'})
+
+
+# ----------------------------------------------------------------- notices (信息发布)
+def _scope(form: dict[str, str]) -> NoticeScope:
+    building = form.get("building", "").strip()
+    units = tuple(u for u in form.get("units", "").replace("，", ",").split(",") if u.strip())
+    if not building:
+        return NoticeScope.community()
+    if units:
+        return NoticeScope.of_units(building, *(u.strip() for u in units))
+    return NoticeScope.of_building(building)
+
+
+async def notices(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    staff = request["signed"].staff
+    if not may_send(staff):
+        raise NotAllowed("not a notice sender")
+    async with console.uow() as uow:
+        recent = await uow.notices.recent(request["community"].id, 20)
+        states = {n.id: await status(uow, n.id) for n in recent}
+    return console.render(request, "notices.html", recent=recent, states=states, draft=None, form={}, error="")
+
+
+async def notice_post(request: web.Request) -> web.StreamResponse:
+    """Preview (counts who it reaches, writes nothing) or send."""
+    console = console_of(request)
+    staff = request["signed"].staff
+    if not may_send(staff):
+        raise NotAllowed("not a notice sender")
+    form = request["form"]
+    now = console.app.now()
+    sending = form.get("do") == "send"
+    async with console.uow() as uow:
+        try:
+            draft = await compose(uow, author_id=staff.id, text=form.get("text", ""), scope=_scope(form),
+                                  urgent=form.get("urgent") == "on")
+            if sending:
+                sent = await send(uow, draft, now)
+                await ConsoleStore(uow.session).audit(now, staff.id, "notice_sent", remote=request.remote or "",
+                                                      notice=sent.notice_id, messages=sent.messages)
+                await uow.commit()
+        except DeskError as refusal:
+            await uow.rollback()
+            recent = await uow.notices.recent(request["community"].id, 20)
+            return console.render(request, "notices.html", status=400, recent=recent, states={}, draft=None,
+                                  form=form, error=f"console.refused_{refusal.code}")
+        if not sending:
+            recent = await uow.notices.recent(request["community"].id, 20)
+            states = {n.id: await status(uow, n.id) for n in recent}
+            return console.render(request, "notices.html", recent=recent, states=states, draft=draft, form=form,
+                                  error="")
+    console.wake_delivery()
+    raise web.HTTPSeeOther("/notices?msg=notice_sent")
