@@ -1,0 +1,129 @@
+"""Signing in to the console and what it refuses, in a real browser over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from cases.lifecycle import Actor, Case
+from storage import models as m
+from tests.console.conftest import DOCS, Desk, sign_in
+
+
+async def _open(desk: Desk, *, urgency: str, category: str, team: str, text: str, room: str | None = None) -> int:
+    async with desk.app.uow() as uow:
+        community = await uow.directory.community()
+        assert community is not None
+        room_row = await uow.directory.room(community.id, room) if room else None
+        case = Case.open(kind="report", urgency=urgency, category=category, area="public" if not room else "home",
+                         now=desk.app.now(), by=Actor("owner", desk.owner_id), description=text,
+                         community_id=community.id, owner_id=desk.owner_id, room_id=room_row.id if room_row else None,
+                         place="" if room else "2号楼大堂")
+        case.dispatch(team, desk.app.now(), community.policy)
+        case_id = await uow.cases.add(case)
+        await uow.commit()
+    return case_id
+
+
+async def test_code_sign_in_and_the_board_with_an_overdue_emergency_on_top(desk: Desk, browser, clock) -> None:
+    calm = await _open(desk, urgency="normal", category="plumbing", team="engineering", text="阳台地漏有点慢", room="1-1-101")
+    fire = await _open(desk, urgency="emergency", category="elevator", team="engineering", text="电梯困人，有人在里面")
+    clock.advance(timedelta(minutes=20))  # past the emergency's 15-minute response deadline
+    page = await sign_in(browser, desk, "kf01")
+    first = page.locator("#board tbody tr").first
+    assert await first.get_attribute("data-case") == str(fire)
+    assert "已超时" in await first.inner_text() and "紧急" in await first.inner_text()
+    second = page.locator("#board tbody tr").nth(1)
+    assert await second.get_attribute("data-case") == str(calm)
+    assert "已超时" not in await second.inner_text()
+    # The owner's name and number are masked on the board.
+    board_text = await page.inner_text("#board")
+    assert "13800000001" not in board_text and "张伟" not in board_text
+    assert "工程部 2" in await page.inner_text("#team-counts")
+    DOCS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(DOCS / "console-board.png"), full_page=True)
+    # Searching by room finds the calm one only.
+    await page.goto(desk.url + "/board?q=1-1-101")
+    assert await page.locator("#board tbody tr").count() == 1
+
+
+async def test_no_session_is_sent_to_the_sign_in_page(desk: Desk, browser) -> None:
+    context = await browser.new_context()
+    page = await context.new_page()
+    for path in ("/board", "/cases/1", "/stats", "/cases/new", "/notices", "/callbacks"):
+        await page.goto(desk.url + path)
+        assert page.url.endswith("/login"), path
+        assert "员工登录" in await page.inner_text("h1")
+
+
+async def test_a_replayed_code_is_refused(desk: Desk, browser) -> None:
+    page = await sign_in(browser, desk, "kf01")
+    code = await desk.code_for("kf01")
+    other = await (await browser.new_context()).new_page()
+    await other.goto(desk.url + "/login")
+    await other.fill("#staff", "kf01")
+    await other.click("#send-code")
+    # Someone types the code already used (seen over a shoulder) before the new one.
+    await other.fill("#code", code)
+    await other.click("#verify")
+    assert "已经用过" in await other.inner_text("#login-error")
+    await other.goto(desk.url + "/board")
+    assert other.url.endswith("/login")
+    assert page.url.endswith("/board")
+
+
+async def test_twenty_wrong_codes_lock_the_account(desk: Desk, browser) -> None:
+    page = await (await browser.new_context()).new_page()
+    await page.goto(desk.url + "/login")
+    await page.fill("#staff", "gc01")
+    await page.click("#send-code")
+    right = await desk.code_for("gc01")
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(20):
+        await page.fill("#code", wrong)
+        await page.click("#verify")
+        await page.wait_for_selector("#login-error")
+    assert "锁定" in await page.inner_text("#login-error")
+    # Now even the right code is refused, for a while.
+    await page.fill("#code", right)
+    await page.click("#verify")
+    assert "锁定" in await page.inner_text("#login-error")
+    await page.goto(desk.url + "/board")
+    assert page.url.endswith("/login")
+    async with desk.app.uow() as uow:
+        refused = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
+                                           .where(m.AuditEntry.action == "login_refused"))
+        sessions = await uow.session.scalar(select(func.count()).select_from(m.ConsoleSession))
+    assert refused == 21 and sessions == 0
+
+
+async def test_an_engineer_cannot_open_another_teams_case(desk: Desk, browser) -> None:
+    theirs = await _open(desk, urgency="normal", category="security", team="security", text="车库门口有人乱停车")
+    ours = await _open(desk, urgency="normal", category="plumbing", team="engineering", text="水管滴水", room="1-1-101")
+    page = await sign_in(browser, desk, "gc01")
+    ids = [await r.get_attribute("data-case") for r in await page.locator("#board tbody tr").all()]
+    assert ids == [str(ours)]
+    response = await page.goto(desk.url + f"/cases/{theirs}")
+    assert response is not None and response.status == 403
+    assert "没有权限" in await page.inner_text("#refused")
+    assert "乱停车" not in await page.content()
+    async with desk.app.uow() as uow:
+        refused = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
+                                           .where(m.AuditEntry.action == "refused"))
+    assert refused == 1
+
+
+async def test_a_forged_csrf_token_is_refused_and_changes_nothing(desk: Desk, browser) -> None:
+    case_id = await _open(desk, urgency="normal", category="plumbing", team="engineering", text="水管滴水", room="1-1-101")
+    page = await sign_in(browser, desk, "kf01")
+    await page.goto(desk.url + f"/cases/{case_id}")
+    await page.eval_on_selector("#form-cancel input[name=csrf]", "el => el.value = 'forged-token'")
+    await page.fill("#form-cancel input[name=reason]", "业主说不用修了")
+    await page.click("#form-cancel button")
+    assert "页面已过期" in await page.inner_text("#refused")
+    async with desk.app.uow() as uow:
+        case = await uow.cases.get(case_id)
+        forged = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
+                                          .where(m.AuditEntry.action == "csrf_refused"))
+    assert case is not None and case.status == "dispatched" and forged == 1
