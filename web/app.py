@@ -96,7 +96,7 @@ class Console:
             csrf=signed.csrf if signed else request.get("login_csrf", ""),
             code=lambda group, value: code_name(locale, group, value),
             when=lambda value: local_time(value, policy, locale) if policy and value else "-",
-            money=lambda cents: money(cents, locale), has=lambda key: key in catalogue(locale), path=request.path, query=request.query,
+            money=lambda cents: money(cents, locale), has=lambda key: key in catalogue(locale), path=request.path,
             msg=request.query.get("msg", ""), **context)
         response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
         if request.query.get("lang") in LOCALES:

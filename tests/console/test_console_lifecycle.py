@@ -1,0 +1,103 @@
+"""A hotline call taken in the console, through to the callback, in a real browser; the
+statistics page with its chart; a notice sent."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from handlers.formatting import code_name
+from storage import models as m
+from tests.console.conftest import DOCS, ENGINEERING_GROUP, OWNER_CHAT, Desk, sign_in
+
+CLOSED = code_name("zh-CN", "status", "closed")
+
+
+async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, clock) -> None:
+    page = await sign_in(browser, desk, "kf01")
+    await page.goto(desk.url + "/cases/new")
+    await page.fill("#owner-query", "1-1-101")
+    await page.click("#lookup")
+    await page.check("input[name=owner_room]")
+    await page.select_option("#source", "phone")
+    await page.fill("#description", "厨房水管漏水了，水流到地上")
+    await page.wait_for_selector("#suggestion:not(:empty)")
+    assert "给排水" in await page.inner_text("#suggestion")  # the classifier's reading, shown live
+    await page.click("#create")
+    await page.wait_for_url(re.compile(r"/cases/\d+"))
+    case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    assert "来源" in await page.inner_text("#details") and "电话" in await page.inner_text("#details")
+    # The engineering group's dispatch card, and the owner told the case number in their chat.
+    card = (await desk.chat(ENGINEERING_GROUP))[-1]
+    assert f"#{case_id}" in card and "13800000001" not in card
+    assert f"#{case_id}" in (await desk.chat(OWNER_CHAT))[-1]
+
+    # Assign to a named engineer: the owner hears who is coming.
+    await page.select_option("#form-assign select[name=staff_id]", str(desk.staff["gc01"]))
+    await page.click("#form-assign button")
+    await page.wait_for_selector("#flash")
+    assert "王强" in await page.inner_text("#assignee")
+    assert "王强" in (await desk.chat(OWNER_CHAT))[-1]
+
+    # Done with a fee, as the engineer phoned it in.
+    await page.fill("#form-done textarea[name=note]", "更换了角阀")
+    await page.fill("#form-done input[name=fee]", "35")
+    await page.click("#form-done button")
+    await page.wait_for_selector("#fee")
+    assert "¥35" in await page.inner_text("#fee") and "¥35" in await page.inner_text("#fees")
+    assert "更换了角阀" in (await desk.chat(OWNER_CHAT))[-1]
+
+    # The owner confirms on the phone.
+    await page.click("#form-confirm_phone button")
+    await page.wait_for_selector("#flash")
+    assert await page.inner_text("#status") == CLOSED
+    timeline = await page.inner_text("#timeline")
+    assert "陈晓 通过工作台" in timeline  # every console action says who did it, via the console
+    DOCS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(DOCS / "console-case.png"), full_page=True)
+
+    # The callback: the owner does not answer it in chat; the butler phones and records it.
+    async with desk.app.uow() as uow:
+        await uow.session.execute(m.Callback.__table__.update().where(m.Callback.case_id == case_id)
+                                  .values(state="phone"))
+        await uow.commit()
+    butler = await sign_in(browser, desk, "gj01")
+    await butler.goto(desk.url + "/callbacks")
+    form = f"#callback-{case_id}"
+    await butler.select_option(f"{form} select[name=speed]", "4")
+    await butler.click(f"{form} button")
+    await butler.wait_for_selector("#flash")
+    await butler.goto(desk.url + f"/cases/{case_id}")
+    assert "速度 4⭐" in await butler.inner_text("#callbacks")
+    async with desk.app.uow() as uow:
+        case = await uow.cases.get(case_id)
+        record = (await uow.callbacks.for_case(case_id))[0]
+        actions = [i.action for i in await uow.cases.timeline(case_id)]
+        audit = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
+                                         .where(m.AuditEntry.case_id == case_id))
+    assert case is not None and case.status == "surveyed" and case.source == "phone"
+    assert case.first_responder_id == desk.staff["kf01"] and case.fee_cents == 3500
+    assert record.method == "phone" and record.speed_score == 4 and record.recorded_by_id == desk.staff["gj01"]
+    assert actions[:3] == ["opened", "dispatched", "accepted"] and "done" in actions and "confirmed" in actions
+    assert audit >= 4
+
+
+async def test_statistics_with_a_chart_and_a_notice_sent(desk: Desk, browser, clock) -> None:
+    page = await sign_in(browser, desk, "jl01")
+    await page.goto(desk.url + "/stats")
+    await page.wait_for_load_state("load")
+    assert await page.locator("#chart").evaluate("img => img.complete && img.naturalWidth") > 100
+    assert await page.locator("table").count() >= 3
+    download = await page.request.get(desk.url + "/stats/export.xlsx")
+    assert download.ok and download.body is not None and (await download.body())[:2] == b"PK"
+    await page.goto(desk.url + "/notices")
+    await page.fill("#notice-text", "明天上午9点至11点2号楼停水检修，请提前储水。")
+    await page.fill("input[name=building]", "1")
+    await page.click("#preview")
+    assert "位业主" in await page.inner_text("#draft")
+    await page.click("#send")
+    await page.wait_for_selector("#flash")
+    assert "已送达 0" in await page.inner_text("#notices") and "待发" in await page.inner_text("#notices")
+    assert "停水检修" in (await desk.chat(OWNER_CHAT))[-1]
