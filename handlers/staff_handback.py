@@ -6,20 +6,19 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from cases.lifecycle import Actor
 from handlers import flow as flows
-from handlers.cards import alert_replies, card_replies, group_safe_for
 from handlers.context import Ctx
 from handlers.flow import Flow, Step, choice
 from handlers.inputs import nav_row, text_of
 from handlers.messages import Inbound
 from handlers.payloads import CaseAction
 from handlers.registry import case_action, register_flow
-from handlers.staff_common import to_staff, working_case
+from handlers.staff_common import act, may_act
+from services import casework
 
 log = logging.getLogger("wuye.staff")
 
-MAX_REASON = 200
+MAX_REASON = casework.MAX_REASON
 
 
 class S(StrEnum):
@@ -29,10 +28,10 @@ class S(StrEnum):
 @case_action("handback")
 async def handback_pressed(ctx: Ctx, pressed: CaseAction) -> None:
     """Only the worker (or a supervisor) gives a case back."""
-    found = await working_case(ctx, pressed.case_id)
+    found = await may_act(ctx, pressed.case_id, worker=True, working=True)
     if found is None:
         return
-    case, staff = found
+    case, _ = found
     await flows.begin(ctx, FLOW, case_id=case.id)
     ctx.answer = ctx.t("staff.continue_private")
 
@@ -52,27 +51,12 @@ async def answer_reason(ctx: Ctx, inbound: Inbound) -> None:
         if typed is None:
             return
         reason = typed
-    found = await working_case(ctx, ctx.data["case_id"], say=True)
-    if found is None:
-        flows.end(ctx)
-        return
-    case, staff = found
-    worker = case.assignee_id
-    case.hand_back(ctx.now, Actor("staff", staff.id), reason)
-    await ctx.uow.cases.save(case)
+    case_id = ctx.data["case_id"]
     flows.end(ctx)
-    log.info("case %s handed back by staff %s", case.id, staff.id)
-    for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now):
-        ctx.send(reply)
-    # An edited card makes no sound: say it in the group too, so someone picks it up.
-    key = "staff.handback_group_reason" if reason else "staff.handback_group"
-    for reply in await alert_replies(ctx.uow, ctx.community, case.team_code, key, id=case.id, name=staff.name,
-                                     reason=await group_safe_for(ctx.uow, case, reason)):
-        ctx.send(reply)
-    if worker not in (None, staff.id):
-        for reply in await to_staff(ctx.uow, worker, "staff.handed_back_by_supervisor", id=case.id, name=staff.name):
-            ctx.send(reply)
-    ctx.say(ctx.t("staff.handback_done", id=case.id))
+    if await act(ctx, casework.hand_back, case_id, say=True, reason=reason) is None:
+        return
+    log.info("case %s handed back by staff %s", case_id, ctx.identity.staff_id)
+    ctx.say(ctx.t("staff.handback_done", id=case_id))
 
 
 FLOW = register_flow(Flow("staff_handback", S.REASON, {
