@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from cases.codes import Role, Team
 from cases.permissions import StaffMember, may_send_notices, may_see_reports, may_work_on
+from services.aftercare import may_record
+from services.office import OFFICE_ROLES
 
-SEE_ALL = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.QUALITY_INSPECTOR, Role.MANAGER})
-# The office desk: they take calls and walk-ins, open cases for owners and act on their behalf.
-DESK = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
-CALLERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
+# The office desk (services.office.OFFICE_ROLES) and the quality inspector, who checks them all.
+SEE_ALL = OFFICE_ROLES | {Role.QUALITY_INSPECTOR}
+# Who phones owners: the office desk (and whoever is working on the case).
+CALLERS = OFFICE_ROLES
 ALL_TEAMS = frozenset(t.value for t in Team)
 
 
@@ -30,21 +32,12 @@ def may_see(staff: StaffMember, team: str) -> bool:
     return staff.active and (teams is None or team in teams)
 
 
-def may_act(staff: StaffMember, team: str) -> bool:
-    """Act on a case of `team`: its own staff and supervisors, and the office desk on anyone's behalf."""
-    return staff.active and (staff.role in DESK or may_work_on(staff, team))
-
-
-def may_open_cases(staff: StaffMember) -> bool:
-    return staff.active and staff.role in DESK
-
-
 def may_call_owner(staff: StaffMember, assignee_id: int | None) -> bool:
     return staff.active and (staff.role in CALLERS or staff.id == assignee_id)
 
 
 def may_record_callbacks(staff: StaffMember) -> bool:
-    return staff.active and staff.role in CALLERS
+    return may_record(staff)
 
 
 may_send = may_send_notices

@@ -34,7 +34,13 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     assert f"#{case_id}" in card and "13800000001" not in card
     assert f"#{case_id}" in (await desk.chat(OWNER_CHAT))[-1]
 
-    # Assign to a named engineer: the owner hears who is coming.
+    # The agent who took the call is the case's first responder; her supervisor dispatches it
+    # to a named engineer (services.dispatch.assign: a supervisor's call), and the owner
+    # hears who is coming.
+    assert "陈晓" in await page.inner_text("#details")
+    assert await page.locator("#form-assign").count() == 0
+    page = await sign_in(browser, desk, "kf02")
+    await page.goto(desk.url + f"/cases/{case_id}")
     await page.select_option("#form-assign select[name=staff_id]", str(desk.staff["gc01"]))
     await page.click("#form-assign button")
     await page.wait_for_selector("#flash")
@@ -54,7 +60,7 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     await page.wait_for_selector("#flash")
     assert await page.inner_text("#status") == CLOSED
     timeline = await page.inner_text("#timeline")
-    assert "陈晓 通过工作台" in timeline  # every console action says who did it, via the console
+    assert "陈晓 通过工作台" in timeline and "赵丽 通过工作台" in timeline  # every console action says who did it, via the console
     DOCS.mkdir(exist_ok=True)
     await page.screenshot(path=str(DOCS / "console-case.png"), full_page=True)
 

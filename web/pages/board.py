@@ -8,10 +8,10 @@ from aiohttp import web
 from cases.codes import Kind, Team, Urgency
 from cases.lifecycle import ACTIVE
 from cases.privacy import mask_name, mask_phone
-from services.office import Source
+from services.office import Source, at_the_desk
 from storage.console import BoardFilter, ConsoleStore
 from web.app import console_of
-from web.roles import may_open_cases, visible_teams
+from web.roles import visible_teams
 
 PAGE = 100
 
@@ -58,4 +58,4 @@ async def board(request: web.Request) -> web.StreamResponse:
         request, "board.html", rows=rows, total=total, counts=sorted(counts.items()), chosen=chosen,
         teams=[t.value for t in Team] if teams is None else sorted(teams), kinds=[k.value for k in Kind],
         urgencies=[u.value for u in Urgency], statuses=[str(s) for s in ACTIVE], sources=[s.value for s in Source],
-        buildings=buildings, page=page, pages=(total + PAGE - 1) // PAGE, may_open=may_open_cases(staff))
+        buildings=buildings, page=page, pages=(total + PAGE - 1) // PAGE, may_open=at_the_desk(staff))

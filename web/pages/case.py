@@ -12,9 +12,9 @@ from cases.lifecycle import Case
 from cases.privacy import mask_name, mask_phone
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
-from web.actions import OFFERED, Doing, run
+from web.actions import Doing, offered, run
 from web.app import console_of
-from web.roles import may_act, may_call_owner, may_see
+from web.roles import may_call_owner, may_see
 
 
 def _case_id(request: web.Request) -> int:
@@ -59,7 +59,7 @@ async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> 
         case=case, timeline=timeline, names=names, owner=owner, owner_line=owner_line, revealed=reveal,
         room=room.code if room else "", callbacks=callbacks, fees=fees, team_staff=team,
         teams=[i for i in teams if i.code != case.team_code],
-        offered=OFFERED.get(case.status, ()) if may_act(staff, case.team_code) else (),
+        offered=offered(staff, case),
         may_call=owner is not None and may_call_owner(staff, case.assignee_id), owner_in_chat=bool(chats),
         photos=[p.removeprefix(media.PREFIX) for p in case.photos if media.is_media(p)],
         other_photos=sum(1 for p in case.photos if not media.is_media(p)),
@@ -96,19 +96,23 @@ async def act(request: web.Request) -> web.StreamResponse:
     staff = request["signed"].staff
     now = console.app.now()
     async with console.uow() as uow:
-        case = await _visible(request, uow, case_id)
+        await _visible(request, uow, case_id)
         try:
-            replies = await run(name, Doing(uow, request["community"], case, staff, request["form"], now))
-        except NotAllowed:
-            raise
+            replies = await run(name, Doing(uow, request["community"], case_id, staff, request["form"], now))
         except DeskError as refusal:
             await uow.rollback()
-            field = refusal.details.get("field", "")
-            raise web.HTTPSeeOther(f"/cases/{case_id}?msg=refused_{refusal.code}&field={field}") from None
-        await console.post(uow, replies)
-        await ConsoleStore(uow.session).audit(now, staff.id, f"case_{name}", case_id=case_id,
-                                              remote=request.remote or "", status=case.status)
-        await uow.commit()
+            refused = True
+            code = refusal.code
+        else:
+            refused = False
+            await console.post(uow, replies)
+            await ConsoleStore(uow.session).audit(now, staff.id, f"case_{name}", case_id=case_id,
+                                                  remote=request.remote or "")
+            await uow.commit()
+    if refused:
+        # Refusals by the services' rules are audited too, and the page says why.
+        await console.audit(request, "refused", case_id=case_id, action=name, code=code)
+        raise web.HTTPSeeOther(f"/cases/{case_id}?msg=refused_{code}")
     console.wake_delivery()
     raise web.HTTPSeeOther(f"/cases/{case_id}?msg=done_{name}")
 

@@ -8,20 +8,20 @@ from aiohttp import web
 from cases.codes import CATEGORIES, Kind, Urgency
 from cases.errors import DeskError, NotAllowed
 from cases.privacy import mask_name, mask_phone
-from handlers.casework import emergency_alerts, owner_replies
-from handlers.cards import card_replies
+from handlers.announcers import announce, owner_replies
 from handlers.formatting import code_name
 from handlers.i18n import t
-from services.office import OFFICE_SOURCES, open_for_owner
+from services.actors import CONSOLE, Actor
+from services.events import CaseOpened
+from services.office import OFFICE_SOURCES, at_the_desk, open_for_owner
 from storage.console import ConsoleStore
 from web.app import console_of
-from web.roles import may_open_cases
 
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     staff = request["signed"].staff
-    if not may_open_cases(staff):
+    if not at_the_desk(staff):
         raise NotAllowed("not office staff")
     query = request.query.get("owner", "")[:40]
     found = []
@@ -62,7 +62,7 @@ def _room_choice(raw: str) -> tuple[int | None, int | None]:
 async def create(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     staff = request["signed"].staff
-    if not may_open_cases(staff):
+    if not at_the_desk(staff):
         raise NotAllowed("not office staff")
     form = request["form"]
     community = request["community"]
@@ -75,20 +75,23 @@ async def create(request: web.Request) -> web.StreamResponse:
         area = "home" if room_id else "public"
     async with console.uow() as uow:
         try:
-            case, _ = await open_for_owner(
-                uow, community, staff=staff, source=form.get("source", ""), kind=kind,
+            events = await open_for_owner(
+                uow, community, Actor.staff(staff.id, via=CONSOLE), now, source=form.get("source", ""), kind=kind,
                 urgency=form.get("urgency", ""), category=category if category in CATEGORIES.get(kind, ()) else "",
                 area=area, description=form.get("description", "")[:2000], owner_id=owner_id, room_id=room_id,
-                place=form.get("place", "")[:200], team=None, now=now)
+                place=form.get("place", "")[:200])
         except DeskError as refusal:
             await uow.rollback()
             return console.render(request, "new.html", status=400, query="", found=[], sources=OFFICE_SOURCES,
                                   kinds=[k.value for k in Kind], urgencies=[u.value for u in Urgency],
                                   categories=sorted({c for cs in CATEGORIES.values() for c in cs}),
                                   form=form, error=f"console.refused_{refusal.code}")
-        replies = await card_replies(uow, community, case, now, with_photos=True)
-        if case.urgency == Urgency.EMERGENCY:
-            replies += await emergency_alerts(uow, community, case)
+        opened = events[0]
+        assert isinstance(opened, CaseOpened)
+        case = opened.case
+        replies = await announce(uow, community, events, now)
+        # The owner hears the case number where they can follow it (a chat case's owner
+        # hears it from the flow that took it).
         replies += await owner_replies(uow, case, "office.opened",
                                        source=lambda loc: t(loc, f"office.source.{case.source}"),
                                        kind=lambda loc: code_name(loc, "kind", case.kind))

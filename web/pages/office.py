@@ -11,9 +11,13 @@ from aiohttp import web
 from bot.reporting import build_report, fmt_text, period_summary, write_report
 from cases.errors import DeskError, NotAllowed
 from cases.privacy import mask_name, mask_phone
-from handlers.callback_outcome import conclude
-from handlers.casework import owner_replies
-from handlers.notice_service import NoticeScope, compose, send, status
+from handlers.announcers import announce
+from handlers.notice_service import NoticeScope
+from services.actors import CONSOLE, Actor
+from services.aftercare import record_phone_callback
+from services.errors import SurveyClosed
+from services.events import NoticeSent
+from services.notices import notice_status, preview_notice, send_notice
 from storage.console import ConsoleStore
 from web.app import console_of
 from web.roles import may_record_callbacks, may_see_statistics, may_send
@@ -57,22 +61,21 @@ async def record_callback(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["callback_id"]
     form = request["form"]
     now = console.app.now()
+    community = request["community"]
     async with console.uow() as uow:
         record = await uow.callbacks.get(int(raw)) if raw.isdigit() else None
         if record is None:
             raise web.HTTPNotFound()
-        outcome = await conclude(
-            uow, request["community"], record, solved=form.get("solved") == "yes", speed=_score(form.get("speed", "")),
-            attitude=_score(form.get("attitude", "")), comment=form.get("note", "").strip()[:500], method="phone",
-            recorded_by=staff.id, by_owner=None, now=now)
-        if outcome is None:
-            raise web.HTTPSeeOther("/callbacks?msg=callback_too_late")
-        replies = list(outcome.replies)
-        if not outcome.satisfied:
-            replies += await owner_replies(uow, outcome.case, "survey.rework_after_call")
-        await console.post(uow, replies)
+        try:
+            events = await record_phone_callback(
+                uow, community, record.id, Actor.staff(staff.id, via=CONSOLE), now, solved=form.get("solved") == "yes",
+                speed=_score(form.get("speed", "")), attitude=_score(form.get("attitude", "")),
+                comment=form.get("note", "").strip()[:500])
+        except SurveyClosed:
+            raise web.HTTPSeeOther("/callbacks?msg=callback_too_late") from None
+        await console.post(uow, await announce(uow, community, events, now))
         await ConsoleStore(uow.session).audit(now, staff.id, "callback_recorded", case_id=record.case_id,
-                                              remote=request.remote or "", satisfied=outcome.satisfied)
+                                              remote=request.remote or "")
         await uow.commit()
     console.wake_delivery()
     raise web.HTTPSeeOther(f"/callbacks?msg=callback_recorded&case={record.case_id}")
@@ -150,9 +153,10 @@ async def notices(request: web.Request) -> web.StreamResponse:
     staff = request["signed"].staff
     if not may_send(staff):
         raise NotAllowed("not a notice sender")
+    actor = Actor.staff(staff.id, via=CONSOLE)
     async with console.uow() as uow:
         recent = await uow.notices.recent(request["community"].id, 20)
-        states = {n.id: await status(uow, n.id) for n in recent}
+        states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
     return console.render(request, "notices.html", recent=recent, states=states, draft=None, form={}, error="")
 
 
@@ -165,14 +169,15 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
     form = request["form"]
     now = console.app.now()
     sending = form.get("do") == "send"
+    actor = Actor.staff(staff.id, via=CONSOLE)
+    what = dict(text=form.get("text", ""), scope=_scope(form), urgent=form.get("urgent") == "on")
     async with console.uow() as uow:
         try:
-            draft = await compose(uow, author_id=staff.id, text=form.get("text", ""), scope=_scope(form),
-                                  urgent=form.get("urgent") == "on")
+            draft = await preview_notice(uow, actor, **what)  # type: ignore[arg-type]
             if sending:
-                sent = await send(uow, draft, now)
+                sent = [e for e in await send_notice(uow, actor, now, **what) if isinstance(e, NoticeSent)]  # type: ignore[arg-type]
                 await ConsoleStore(uow.session).audit(now, staff.id, "notice_sent", remote=request.remote or "",
-                                                      notice=sent.notice_id, messages=sent.messages)
+                                                      notice=sent[0].notice_id, messages=sent[0].messages)
                 await uow.commit()
         except DeskError as refusal:
             await uow.rollback()
@@ -181,7 +186,7 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
                                   form=form, error=f"console.refused_{refusal.code}")
         if not sending:
             recent = await uow.notices.recent(request["community"].id, 20)
-            states = {n.id: await status(uow, n.id) for n in recent}
+            states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
             return console.render(request, "notices.html", recent=recent, states=states, draft=draft, form=form,
                                   error="")
     console.wake_delivery()
