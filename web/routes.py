@@ -36,6 +36,7 @@ ROUTES = [
     web.get(r"/media/{name}", case.photo),
     web.get("/callbacks", office.callbacks),
     web.post(r"/callbacks/{callback_id:\d+}", office.record_callback),
+    web.post(r"/callbacks/{callback_id:\d+}/check", office.record_spot_check),
     web.get("/stats", office.statistics),
     web.get("/stats/chart.png", office.chart),
     web.get(r"/stats/export.{fmt:csv|xlsx}", office.export),

@@ -23,7 +23,7 @@ from web.routes import build_console
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-STAFF = {"kf01": "kf01", "kf02": "kf02", "gc01": "gc01", "gc02": "gc02", "jl01": "jl01", "gj01": "gj01", "ba01": "ba01"}
+STAFF = {"kf01": "kf01", "kf02": "kf02", "gc01": "gc01", "gc02": "gc02", "jl01": "jl01", "gj01": "gj01", "pz01": "pz01", "ba01": "ba01"}
 ENGINEERING_GROUP = "工程部群"
 OWNER_CHAT = "owner-zw"
 

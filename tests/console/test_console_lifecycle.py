@@ -39,6 +39,7 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     # hears who is coming.
     assert "陈晓" in await page.inner_text("#details")
     assert await page.locator("#form-assign").count() == 0
+    clock.advance(timedelta(minutes=12))
     page = await sign_in(browser, desk, "kf02")
     await page.goto(desk.url + f"/cases/{case_id}")
     await page.select_option("#form-assign select[name=staff_id]", str(desk.staff["gc01"]))
@@ -48,6 +49,7 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     assert "王强" in (await desk.chat(OWNER_CHAT))[-1]
 
     # Done with a fee, as the engineer phoned it in.
+    clock.advance(timedelta(hours=2, minutes=5))
     await page.fill("#form-done textarea[name=note]", "更换了角阀")
     await page.fill("#form-done input[name=fee]", "35")
     await page.click("#form-done button")
@@ -56,6 +58,7 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     assert "更换了角阀" in (await desk.chat(OWNER_CHAT))[-1]
 
     # The owner confirms on the phone.
+    clock.advance(timedelta(minutes=40))
     await page.click("#form-confirm_phone button")
     await page.wait_for_selector("#flash")
     assert await page.inner_text("#status") == CLOSED
@@ -77,15 +80,25 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     await butler.wait_for_selector("#flash")
     await butler.goto(desk.url + f"/cases/{case_id}")
     assert "速度 4⭐" in await butler.inner_text("#callbacks")
+    # The quality inspector spot-checks the callback (her sample is drawn from the answered ones).
+    inspector = await sign_in(browser, desk, "pz01")
+    await inspector.goto(desk.url + "/callbacks")
+    assert await inspector.locator("#callbacks-list form, form[id^=callback-]").count() == 0  # she does not call
+    await inspector.fill(f"#check-{case_id} input[name=note]", "回电核实，业主确认已修好")
+    await inspector.click(f"#check-{case_id} button")
+    await inspector.wait_for_selector("#flash")
+    assert "抽查结果已记录" in await inspector.inner_text("#flash")
     async with desk.app.uow() as uow:
         case = await uow.cases.get(case_id)
         record = (await uow.callbacks.for_case(case_id))[0]
+        checks = await uow.callbacks.spot_checks(record.id)
         actions = [i.action for i in await uow.cases.timeline(case_id)]
         audit = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
                                          .where(m.AuditEntry.case_id == case_id))
     assert case is not None and case.status == "surveyed" and case.source == "phone"
     assert case.first_responder_id == desk.staff["kf01"] and case.fee_cents == 3500
     assert record.method == "phone" and record.speed_score == 4 and record.recorded_by_id == desk.staff["gj01"]
+    assert [(c["level"], c["finding"]) for c in checks] == [("quality", "confirmed")]
     assert actions[:3] == ["opened", "dispatched", "accepted"] and "done" in actions and "confirmed" in actions
     assert audit >= 4
 

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from cases.lifecycle import Actor, Case
 from storage import models as m
+from storage.console import ConsoleStore
+from web.auth import hash_password
 from tests.console.conftest import DOCS, Desk, sign_in
 
 
@@ -127,3 +129,29 @@ async def test_a_forged_csrf_token_is_refused_and_changes_nothing(desk: Desk, br
         forged = await uow.session.scalar(select(func.count()).select_from(m.AuditEntry)
                                           .where(m.AuditEntry.action == "csrf_refused"))
     assert case is not None and case.status == "dispatched" and forged == 1
+
+
+async def test_staff_without_a_chat_sign_in_with_the_operators_password(desk: Desk, browser) -> None:
+    async with desk.app.uow() as uow:
+        sid = await uow.session.scalar(select(m.Staff.id).where(m.Staff.code == "gc03"))
+        await ConsoleStore(uow.session).set_password(sid, hash_password("correct horse battery"), desk.app.now())
+        await uow.commit()
+    page = await (await browser.new_context()).new_page()
+    await page.goto(desk.url + "/login")
+    form = page.locator("form[action='/login/password']")
+    await form.locator("input[name=staff]").fill("gc03")
+    await form.locator("input[name=password]").fill("wrong horse battery")
+    await form.locator("button").click()
+    assert "不对" in await page.inner_text("#login-error")
+    await page.goto(desk.url + "/login")
+    await form.locator("input[name=staff]").fill("gc03")
+    await form.locator("input[name=password]").fill("correct horse battery")
+    await form.locator("button").click()
+    await page.wait_for_url("**/board")
+    assert "孙浩" in await page.inner_text("header")
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "wuye_session")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    async with desk.app.uow() as uow:
+        stored = await uow.session.scalar(select(m.ConsoleSession.token_hash))
+        how = [e.data.get("how") for e in await ConsoleStore(uow.session).audit_of() if e.action == "signed_in"]
+    assert stored != cookie["value"] and how == ["password"]  # only the token's digest is kept

@@ -3,6 +3,7 @@ their chart and downloads, and notices to owners (compose, preview, send, delive
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,13 @@ from aiohttp import web
 
 from bot.reporting import build_report, fmt_text, period_summary, write_report
 from cases.errors import DeskError, NotAllowed
+from cases.permissions import SPOT_CHECK_LEVELS
 from cases.privacy import mask_name, mask_phone
 from handlers.announcers import announce
 from handlers.notice_service import NoticeScope
+from handlers.spot_check import WINDOW as SPOT_CHECK_WINDOW
 from services.actors import CONSOLE, Actor
-from services.aftercare import record_phone_callback
+from services.aftercare import record_phone_callback, spot_check
 from services.errors import SurveyClosed
 from services.events import NoticeSent
 from services.notices import notice_status, preview_notice, send_notice
@@ -27,15 +30,27 @@ OPEN_CALLBACKS = ("scheduled", "sent", "reminded", "phone")
 
 # ----------------------------------------------------------------- callbacks (回访)
 async def callbacks(request: web.Request) -> web.StreamResponse:
-    """Calls for a butler: those the owner did not answer in chat, and those of owners with no chat."""
+    """Calls for a butler: those the owner did not answer in chat, and those of owners with no
+    chat; and for a checker, a fresh random sample of answered callbacks to spot-check."""
     console = console_of(request)
     staff = request["signed"].staff
-    if not may_record_callbacks(staff):
-        raise NotAllowed("not a caller")
+    level = SPOT_CHECK_LEVELS.get(staff.role)  # type: ignore[call-overload]
+    if not may_record_callbacks(staff) and level is None:
+        raise NotAllowed("neither a caller nor a checker")
     now = console.app.now()
-    rows = []
+    rows: list[dict[str, object]] = []
+    checks: list[dict[str, object]] = []
     async with console.uow() as uow:
-        for state in OPEN_CALLBACKS:
+        if level is not None:
+            recent = await uow.callbacks.recent_answered(now - SPOT_CHECK_WINDOW)
+            done = await uow.callbacks.checked_at_level([r.id for r in recent], level)
+            pool = [r for r in recent if r.id not in done]
+            # A fresh random draw each time: a predictable sample could be prepared for.
+            for record in random.sample(pool, min(request["community"].policy.spot_check_sample, len(pool))):
+                case = await uow.cases.get(record.case_id)
+                if case is not None:
+                    checks.append({"record": record, "case": case})
+        for state in OPEN_CALLBACKS if may_record_callbacks(staff) else ():
             for record in await uow.callbacks.in_state(state, due_before=now if state != "phone" else None, limit=200):
                 case = await uow.cases.get(record.case_id)
                 if case is None or (state != "phone" and case.reporter_chat_id):
@@ -44,7 +59,7 @@ async def callbacks(request: web.Request) -> web.StreamResponse:
                 room = await uow.directory.room_by_id(case.room_id) if case.room_id else None
                 rows.append({"record": record, "case": case, "room": room.code if room else case.place,
                              "owner": f"{mask_name(owner.name)} {mask_phone(owner.phone)}" if owner else "-"})
-    return console.render(request, "callbacks.html", rows=rows)
+    return console.render(request, "callbacks.html", rows=rows, checks=checks, level=level)
 
 
 def _score(raw: str) -> int:
@@ -79,6 +94,26 @@ async def record_callback(request: web.Request) -> web.StreamResponse:
         await uow.commit()
     console.wake_delivery()
     raise web.HTTPSeeOther(f"/callbacks?msg=callback_recorded&case={record.case_id}")
+
+
+async def record_spot_check(request: web.Request) -> web.StreamResponse:
+    console = console_of(request)
+    staff = request["signed"].staff
+    raw = request.match_info["callback_id"]
+    form = request["form"]
+    now = console.app.now()
+    async with console.uow() as uow:
+        try:
+            events = await spot_check(uow, request["community"], int(raw), Actor.staff(staff.id, via=CONSOLE), now,
+                                      finding=form.get("finding", ""), note=form.get("note", ""))
+        except DeskError as refusal:
+            await uow.rollback()
+            raise web.HTTPSeeOther(f"/callbacks?msg=refused_{refusal.code}") from None
+        case_id = events[0].case_id  # type: ignore[attr-defined]
+        await ConsoleStore(uow.session).audit(now, staff.id, "spot_checked", case_id=case_id,
+                                              remote=request.remote or "", finding=form.get("finding", ""))
+        await uow.commit()
+    raise web.HTTPSeeOther("/callbacks?msg=spot_checked")
 
 
 # ----------------------------------------------------------------- statistics
