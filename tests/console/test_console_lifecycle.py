@@ -9,7 +9,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handlers.formatting import code_name
+from services.actors import CONSOLE, Actor
+from services.office import open_for_owner
 from storage import models as m
+from storage.console import ConsoleStore
 from tests.console.conftest import DOCS, ENGINEERING_GROUP, OWNER_CHAT, Desk, sign_in
 
 CLOSED = code_name("zh-CN", "status", "closed")
@@ -120,3 +123,41 @@ async def test_statistics_with_a_chart_and_a_notice_sent(desk: Desk, browser, cl
     await page.wait_for_selector("#flash")
     assert "已送达 0" in await page.inner_text("#notices") and "待发" in await page.inner_text("#notices")
     assert "停水检修" in (await desk.chat(OWNER_CHAT))[-1]
+
+
+async def test_full_phone_numbers_are_for_callers_and_each_reveal_is_recorded(desk: Desk, browser) -> None:
+    async with desk.app.uow() as uow:
+        community = await uow.directory.community()
+        assert community is not None
+        events = await open_for_owner(
+            uow, community, Actor.staff(desk.staff["kf01"], via=CONSOLE), desk.app.now(), source="walk_in",
+            kind="report", urgency="normal", category="plumbing", area="home", description="卫生间地漏堵了",
+            owner_id=desk.owner_id, room_id=(await uow.directory.room(community.id, "1-1-101")).id,  # type: ignore[union-attr]
+            place="")
+        case_id = events[0].case_id  # type: ignore[attr-defined]
+        await uow.commit()
+    engineer = await sign_in(browser, desk, "gc02")  # of the team, but not working on it
+    await engineer.goto(desk.url + f"/cases/{case_id}")
+    assert "138****0001" in await engineer.inner_text("#owner")
+    assert await engineer.locator("#reveal").count() == 0
+    # Posting the reveal by hand, with the session's own form token, is refused too.
+    token = await engineer.locator("header input[name=csrf]").input_value()
+    asked = await engineer.request.post(desk.url + f"/cases/{case_id}/phone", form={"csrf": token})
+    assert asked.status == 403 and "13800000001" not in await asked.text() and "没有权限" in await asked.text()
+
+    agent = await sign_in(browser, desk, "kf01")
+    await agent.goto(desk.url + f"/cases/{case_id}")
+    await agent.click("#reveal")
+    assert "13800000001" in await agent.inner_text("#owner")
+    async with desk.app.uow() as uow:
+        reveals = [(e.staff_id, e.case_id) for e in await ConsoleStore(uow.session).audit_of()
+                   if e.action == "phone_revealed"]
+    assert reveals == [(desk.staff["kf01"], case_id)]
+
+
+async def test_the_board_fits_a_phone_screen(desk: Desk, browser) -> None:
+    page = await sign_in(browser, desk, "kf01")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(desk.url + "/board")
+    width = await page.locator("body").evaluate("body => body.scrollWidth")
+    assert width <= 390
