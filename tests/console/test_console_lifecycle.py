@@ -69,6 +69,9 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     assert "陈晓 通过工作台" in timeline and "赵丽 通过工作台" in timeline  # every console action says who did it, via the console
     DOCS.mkdir(exist_ok=True)
     await page.screenshot(path=str(DOCS / "console-case.png"), full_page=True)
+    await page.goto(desk.url + f"/cases/{case_id}/print")  # the work order a worker signs
+    order = await page.inner_text("#work-order")
+    assert f"派工单 · #{case_id}" in order and "业主签字" in order and "王强" in order
 
     # The callback: the owner does not answer it in chat; the butler phones and records it.
     async with desk.app.uow() as uow:

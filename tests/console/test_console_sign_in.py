@@ -155,3 +155,23 @@ async def test_staff_without_a_chat_sign_in_with_the_operators_password(desk: De
         stored = await uow.session.scalar(select(m.ConsoleSession.token_hash))
         how = [e.data.get("how") for e in await ConsoleStore(uow.session).audit_of() if e.action == "signed_in"]
     assert stored != cookie["value"] and how == ["password"]  # only the token's digest is kept
+
+
+async def test_sessions_expire_and_sign_out_ends_them(desk: Desk, browser, clock) -> None:
+    page = await sign_in(browser, desk, "kf01")
+    await page.goto(desk.url + "/board?lang=en")
+    assert "All open cases" in await page.inner_text("h1")  # English second, from the same catalogues
+    await page.goto(desk.url + "/board")
+    assert "All open cases" in await page.inner_text("h1")  # the choice is kept
+    clock.advance(timedelta(hours=12, minutes=1))
+    await page.goto(desk.url + "/board")
+    assert page.url.endswith("/login")
+
+    page = await sign_in(browser, desk, "kf01")
+    await page.click("header form button")  # sign out
+    await page.wait_for_url("**/login")
+    await page.goto(desk.url + "/board")
+    assert page.url.endswith("/login")
+    async with desk.app.uow() as uow:
+        actions = [e.action for e in await ConsoleStore(uow.session).audit_of()]
+    assert actions.count("signed_in") == 2 and "signed_out" in actions
