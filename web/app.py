@@ -48,6 +48,13 @@ class Signed:
     token_hash: str
 
 
+# What the gate finds out about each request, for the pages (aiohttp ≥ 3.14's typed keys).
+SIGNED = web.RequestKey("signed", object)  # Signed | None
+COMMUNITY = web.RequestKey("community", object)  # cases.records.Community
+FORM = web.RequestKey("form", dict)
+LOGIN_CSRF = web.RequestKey("login_csrf", str)
+
+
 class Console:
     def __init__(self, app: App, *, secure_cookies: bool = True) -> None:
         self.app = app
@@ -84,8 +91,8 @@ class Console:
 
     def render(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
         locale = self.locale(request)
-        signed: Signed | None = request.get("signed")
-        community = request.get("community")
+        signed: Signed | None = request.get(SIGNED)
+        community = request.get(COMMUNITY)
         policy = community.policy if community is not None else None
 
         def _(key: str, **fields: object) -> str:
@@ -93,7 +100,7 @@ class Console:
 
         body = _env.get_template(template).render(
             _=_, locale=locale, signed=signed, staff=signed.staff if signed else None,
-            csrf=signed.csrf if signed else request.get("login_csrf", ""),
+            csrf=signed.csrf if signed else request.get(LOGIN_CSRF, ""),
             code=lambda group, value: code_name(locale, group, value),
             when=lambda value: local_time(value, policy, locale) if policy and value else "-",
             money=lambda cents: money(cents, locale), has=lambda key: key in catalogue(locale), path=request.path,
@@ -121,7 +128,7 @@ class Console:
     async def audit(self, request: web.Request, action: str, *, case_id: int | None = None,
                     staff_id: int | None = None, **data: Any) -> None:
         """An audit row in its own transaction (a refusal is recorded though nothing else is)."""
-        signed: Signed | None = request.get("signed")
+        signed: Signed | None = request.get(SIGNED)
         async with self.uow() as uow:
             await ConsoleStore(uow.session).audit(
                 self.app.now(), staff_id if staff_id is not None else (signed.staff.id if signed else None),
@@ -164,9 +171,9 @@ class Console:
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         now = self.app.now()
         async with self.uow() as uow:
-            request["community"] = await uow.directory.community()
+            request[COMMUNITY] = await uow.directory.community()
             signed = await self._signed(uow, request.cookies.get(SESSION_COOKIE, ""), now)
-        request["signed"] = signed
+        request[SIGNED] = signed
         if request.path.startswith("/static/"):
             return await handler(request)
         if request.path in OPEN_PATHS:
@@ -177,8 +184,8 @@ class Console:
             raise web.HTTPSeeOther("/login")
         if request.method == "POST":
             form = await request.post()
-            request["form"] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-            if not same(request["form"].get("csrf", ""), signed.csrf):
+            request[FORM] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            if not same(request[FORM].get("csrf", ""), signed.csrf):
                 await self.audit(request, "csrf_refused", path=request.path)
                 return self.render(request, "refused.html", status=403, reason="console.refused_csrf")
         return await handler(request)
@@ -189,11 +196,11 @@ class Console:
         fresh = not token
         if fresh:
             token = new_token()
-        request["login_csrf"] = token
+        request[LOGIN_CSRF] = token
         if request.method == "POST":
             form = await request.post()
-            request["form"] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-            if fresh or not same(request["form"].get("csrf", ""), token):
+            request[FORM] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+            if fresh or not same(request[FORM].get("csrf", ""), token):
                 await self.audit(request, "csrf_refused", path=request.path)
                 return self.render(request, "refused.html", status=403, reason="console.refused_csrf")
         response = await handler(request)

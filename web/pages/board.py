@@ -10,7 +10,7 @@ from cases.lifecycle import ACTIVE
 from cases.privacy import mask_name, mask_phone
 from services.office import Source, at_the_desk
 from storage.console import BoardFilter, ConsoleStore
-from web.app import console_of
+from web.app import COMMUNITY, SIGNED, console_of
 from web.roles import visible_teams
 
 PAGE = 100
@@ -31,8 +31,8 @@ def board_filter(query: dict[str, str]) -> BoardFilter:
 
 async def board(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
-    community = request["community"]
+    staff = request[SIGNED].staff
+    community = request[COMMUNITY]
     now = console.app.now()
     teams = visible_teams(staff)
     chosen = board_filter(dict(request.query))

@@ -13,7 +13,7 @@ from cases.privacy import mask_name, mask_phone
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
 from web.actions import Doing, offered, run
-from web.app import console_of
+from web.app import COMMUNITY, FORM, SIGNED, console_of
 from web.roles import may_call_owner, may_see
 
 
@@ -25,9 +25,9 @@ def _case_id(request: web.Request) -> int:
 
 
 async def _visible(request: web.Request, uow: UnitOfWork, case_id: int) -> Case:
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     case = await uow.cases.get(case_id)
-    if case is None or case.community_id != request["community"].id:
+    if case is None or case.community_id != request[COMMUNITY].id:
         raise NotFound(f"no case {case_id}")
     if not may_see(staff, case.team_code):
         raise NotAllowed("another team's case")
@@ -36,7 +36,7 @@ async def _visible(request: web.Request, uow: UnitOfWork, case_id: int) -> Case:
 
 async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> dict[str, object]:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     async with console.uow() as uow:
         case = await _visible(request, uow, case_id)
         timeline = await uow.cases.timeline(case_id)
@@ -80,7 +80,7 @@ async def reveal_phone(request: web.Request) -> web.StreamResponse:
     """The owner's full number, for those who must call them; every reveal is audited."""
     console = console_of(request)
     case_id = _case_id(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     view = await _view(request, case_id, reveal=False)
     if not view["may_call"]:
         raise NotAllowed("may not see the owner's number")
@@ -93,12 +93,12 @@ async def reveal_phone(request: web.Request) -> web.StreamResponse:
 async def act(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     case_id, name = _case_id(request), request.match_info["action"]
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     now = console.app.now()
     async with console.uow() as uow:
         await _visible(request, uow, case_id)
         try:
-            replies = await run(name, Doing(uow, request["community"], case_id, staff, request["form"], now))
+            replies = await run(name, Doing(uow, request[COMMUNITY], case_id, staff, request[FORM], now))
         except DeskError as refusal:
             await uow.rollback()
             refused = True

@@ -15,19 +15,19 @@ from services.actors import CONSOLE, Actor
 from services.events import CaseOpened
 from services.office import OFFICE_SOURCES, at_the_desk, open_for_owner
 from storage.console import ConsoleStore
-from web.app import console_of
+from web.app import COMMUNITY, FORM, SIGNED, console_of
 
 
 async def new_form(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     if not at_the_desk(staff):
         raise NotAllowed("not office staff")
     query = request.query.get("owner", "")[:40]
     found = []
     if query:
         async with console.uow() as uow:
-            for owner, rooms in await ConsoleStore(uow.session).find_owners(request["community"].id, query):
+            for owner, rooms in await ConsoleStore(uow.session).find_owners(request[COMMUNITY].id, query):
                 found.append({"id": owner.id, "name": mask_name(owner.name), "phone": mask_phone(owner.phone),
                               "rooms": [(r.id, r.code) for r in rooms]})
         await console.audit(request, "owner_lookup", found=len(found))
@@ -61,11 +61,11 @@ def _room_choice(raw: str) -> tuple[int | None, int | None]:
 
 async def create(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     if not at_the_desk(staff):
         raise NotAllowed("not office staff")
-    form = request["form"]
-    community = request["community"]
+    form = request[FORM]
+    community = request[COMMUNITY]
     now = console.app.now()
     owner_id, room_id = _room_choice(form.get("owner_room", ""))
     kind = form.get("kind", "")

@@ -12,7 +12,7 @@ from aiohttp import web
 from handlers.i18n import t
 from handlers.messages import Reply
 from storage.console import ConsoleStore
-from web.app import LOGIN_COOKIE, SESSION_COOKIE, console_of
+from web.app import FORM, LOGIN_COOKIE, SESSION_COOKIE, SIGNED, console_of
 from web.auth import (
     CODE_TTL, LOCK_FOR, MAX_FAILURES, SESSION_TTL, check_password, code_digest, digest, new_code, new_token,
 )
@@ -20,7 +20,7 @@ from web.auth import (
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    if request.get("signed") is not None:
+    if request.get(SIGNED) is not None:
         raise web.HTTPSeeOther("/board")
     return console.render(request, "login.html", step="start", staff_code="")
 
@@ -28,7 +28,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def send_code(request: web.Request) -> web.StreamResponse:
     """Send a code to every chat the staff member has with the bot (through the outbox)."""
     console = console_of(request)
-    staff_code = request["form"].get("staff", "").strip()[:32]
+    staff_code = request[FORM].get("staff", "").strip()[:32]
     now = console.app.now()
     async with console.uow() as uow:
         store = ConsoleStore(uow.session)
@@ -84,7 +84,7 @@ async def _open_session(request: web.Request, staff_id: int, how: str) -> web.St
 
 async def verify_code(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    form = request["form"]
+    form = request[FORM]
     staff_code, code = form.get("staff", "").strip()[:32], form.get("code", "").strip()[:12]
     now = console.app.now()
     async with console.uow() as uow:
@@ -105,7 +105,7 @@ async def verify_code(request: web.Request) -> web.StreamResponse:
 
 async def verify_password(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    form = request["form"]
+    form = request[FORM]
     staff_code, password = form.get("staff", "").strip()[:32], form.get("password", "")[:200]
     now = console.app.now()
     async with console.uow() as uow:
@@ -123,7 +123,7 @@ async def verify_password(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    signed = request["signed"]
+    signed = request[SIGNED]
     async with console.uow() as uow:
         store = ConsoleStore(uow.session)
         await store.close_session(signed.token_hash)

@@ -22,7 +22,7 @@ from services.errors import SurveyClosed
 from services.events import NoticeSent
 from services.notices import notice_status, preview_notice, send_notice
 from storage.console import ConsoleStore
-from web.app import console_of
+from web.app import COMMUNITY, FORM, SIGNED, console_of
 from web.roles import may_record_callbacks, may_see_statistics, may_send
 
 OPEN_CALLBACKS = ("scheduled", "sent", "reminded", "phone")
@@ -33,7 +33,7 @@ async def callbacks(request: web.Request) -> web.StreamResponse:
     """Calls for a butler: those the owner did not answer in chat, and those of owners with no
     chat; and for a checker, a fresh random sample of answered callbacks to spot-check."""
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     level = SPOT_CHECK_LEVELS.get(staff.role)  # type: ignore[call-overload]
     if not may_record_callbacks(staff) and level is None:
         raise NotAllowed("neither a caller nor a checker")
@@ -46,7 +46,7 @@ async def callbacks(request: web.Request) -> web.StreamResponse:
             done = await uow.callbacks.checked_at_level([r.id for r in recent], level)
             pool = [r for r in recent if r.id not in done]
             # A fresh random draw each time: a predictable sample could be prepared for.
-            for record in random.sample(pool, min(request["community"].policy.spot_check_sample, len(pool))):
+            for record in random.sample(pool, min(request[COMMUNITY].policy.spot_check_sample, len(pool))):
                 case = await uow.cases.get(record.case_id)
                 if case is not None:
                     checks.append({"record": record, "case": case})
@@ -70,13 +70,13 @@ def _score(raw: str) -> int:
 
 async def record_callback(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     if not may_record_callbacks(staff):
         raise NotAllowed("not a caller")
     raw = request.match_info["callback_id"]
-    form = request["form"]
+    form = request[FORM]
     now = console.app.now()
-    community = request["community"]
+    community = request[COMMUNITY]
     async with console.uow() as uow:
         record = await uow.callbacks.get(int(raw)) if raw.isdigit() else None
         if record is None:
@@ -98,13 +98,13 @@ async def record_callback(request: web.Request) -> web.StreamResponse:
 
 async def record_spot_check(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     raw = request.match_info["callback_id"]
-    form = request["form"]
+    form = request[FORM]
     now = console.app.now()
     async with console.uow() as uow:
         try:
-            events = await spot_check(uow, request["community"], int(raw), Actor.staff(staff.id, via=CONSOLE), now,
+            events = await spot_check(uow, request[COMMUNITY], int(raw), Actor.staff(staff.id, via=CONSOLE), now,
                                       finding=form.get("finding", ""), note=form.get("note", ""))
         except DeskError as refusal:
             await uow.rollback()
@@ -130,14 +130,14 @@ def _period(request: web.Request, zone: ZoneInfo, now: datetime) -> tuple[date, 
 
 
 def _may_see_stats(request: web.Request) -> None:
-    if not may_see_statistics(request["signed"].staff):
+    if not may_see_statistics(request[SIGNED].staff):
         raise NotAllowed("not a reader of statistics")
 
 
 async def statistics(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     _may_see_stats(request)
-    community = request["community"]
+    community = request[COMMUNITY]
     start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
     report = await build_report(console.app, start, end, community.code)
     tables = [{"title": table.title, "columns": [c.title for c in table.columns],
@@ -149,7 +149,7 @@ async def statistics(request: web.Request) -> web.StreamResponse:
 async def chart(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     _may_see_stats(request)
-    community = request["community"]
+    community = request[COMMUNITY]
     start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
     async with console.uow() as uow:
         _, png = await period_summary(uow.session, community, start, end, console.app.now(),
@@ -163,7 +163,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     fmt = request.match_info["fmt"]
     if fmt not in ("csv", "xlsx"):
         raise web.HTTPNotFound()
-    community = request["community"]
+    community = request[COMMUNITY]
     start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
     data = write_report(await build_report(console.app, start, end, community.code), fmt)
     await console.audit(request, "statistics_exported", fmt=fmt)
@@ -185,12 +185,12 @@ def _scope(form: dict[str, str]) -> NoticeScope:
 
 async def notices(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     if not may_send(staff):
         raise NotAllowed("not a notice sender")
     actor = Actor.staff(staff.id, via=CONSOLE)
     async with console.uow() as uow:
-        recent = await uow.notices.recent(request["community"].id, 20)
+        recent = await uow.notices.recent(request[COMMUNITY].id, 20)
         states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
     return console.render(request, "notices.html", recent=recent, states=states, draft=None, form={}, error="")
 
@@ -198,10 +198,10 @@ async def notices(request: web.Request) -> web.StreamResponse:
 async def notice_post(request: web.Request) -> web.StreamResponse:
     """Preview (counts who it reaches, writes nothing) or send."""
     console = console_of(request)
-    staff = request["signed"].staff
+    staff = request[SIGNED].staff
     if not may_send(staff):
         raise NotAllowed("not a notice sender")
-    form = request["form"]
+    form = request[FORM]
     now = console.app.now()
     sending = form.get("do") == "send"
     actor = Actor.staff(staff.id, via=CONSOLE)
@@ -216,11 +216,11 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
                 await uow.commit()
         except DeskError as refusal:
             await uow.rollback()
-            recent = await uow.notices.recent(request["community"].id, 20)
+            recent = await uow.notices.recent(request[COMMUNITY].id, 20)
             return console.render(request, "notices.html", status=400, recent=recent, states={}, draft=None,
                                   form=form, error=f"console.refused_{refusal.code}")
         if not sending:
-            recent = await uow.notices.recent(request["community"].id, 20)
+            recent = await uow.notices.recent(request[COMMUNITY].id, 20)
             states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
             return console.render(request, "notices.html", recent=recent, states=states, draft=draft, form=form,
                                   error="")
