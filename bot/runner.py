@@ -51,7 +51,9 @@ class Running:
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
         self._start_scheduler()
         if settings.web_port is not None:
-            self.console = build_console(self.app, secure_cookies=secure_cookies(settings))
+            # Owners' photos reach the office through the channel that received them.
+            self.console = build_console(self.app, secure_cookies=secure_cookies(settings),
+                                         fetchers={self.channel.sender.channel: self.channel.download_file})
             await self.console.start(settings.web_listen, settings.web_port)
 
     def _start_scheduler(self) -> None:

@@ -25,6 +25,7 @@ from handlers.messages import Reply, reply_to_dict
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
 from web.auth import digest, new_token, same
+from web.photos import Fetch, PhotoStore
 
 log = logging.getLogger("wuye.web")
 
@@ -56,9 +57,10 @@ LOGIN_CSRF = web.RequestKey("login_csrf", str)
 
 
 class Console:
-    def __init__(self, app: App, *, secure_cookies: bool = True) -> None:
+    def __init__(self, app: App, *, secure_cookies: bool = True, fetchers: dict[str, Fetch] | None = None) -> None:
         self.app = app
         self.secure = secure_cookies
+        self.photos = PhotoStore(app.settings.media_dir, fetchers)
         self.web = web.Application(middlewares=[self._errors, self._headers, self._gate],
                                    client_max_size=2 * 1024 * 1024)
         self.web[CONSOLE_KEY] = self

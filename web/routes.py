@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.bootstrap import App
 from web.app import STATIC, Console
+from web.photos import Fetch
 from web.pages import board, case, intake, login, office
 
 
@@ -46,7 +47,8 @@ ROUTES = [
 ]
 
 
-def build_console(app: App, *, secure_cookies: bool = True) -> Console:
-    console = Console(app, secure_cookies=secure_cookies)
+def build_console(app: App, *, secure_cookies: bool = True, fetchers: dict[str, Fetch] | None = None) -> Console:
+    """The console; `fetchers`: per channel run by this process, how to download a file a user sent."""
+    console = Console(app, secure_cookies=secure_cookies, fetchers=fetchers)
     console.web.add_routes(ROUTES)
     return console

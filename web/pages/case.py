@@ -51,6 +51,7 @@ async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> 
         team = [s for s in await uow.directory.staff_list(case.community_id, team=case.team_code)]
         teams = await uow.directory.teams(case.community_id)
         chats = await uow.directory.chats_of(owner_id=case.owner_id) if case.owner_id else []
+    photos, missing = await console.photos.local(case.reporter_channel, case.photos, case_id)
     fees = [(i.at, i.data.get("fee_cents", 0), names.get(i.actor_id or 0, "")) for i in timeline if i.action == "done"]
     owner_line = ""
     if owner is not None:
@@ -61,8 +62,7 @@ async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> 
         teams=[i for i in teams if i.code != case.team_code],
         offered=offered(staff, case),
         may_call=owner is not None and may_call_owner(staff, case.assignee_id), owner_in_chat=bool(chats),
-        photos=[p.removeprefix(media.PREFIX) for p in case.photos if media.is_media(p)],
-        other_photos=sum(1 for p in case.photos if not media.is_media(p)),
+        photos=photos, other_photos=missing,
         overdue=case.overdue(console.app.now()))
 
 
