@@ -164,3 +164,34 @@ async def test_the_board_fits_a_phone_screen(desk: Desk, browser) -> None:
     await page.goto(desk.url + "/board")
     width = await page.locator("body").evaluate("body => body.scrollWidth")
     assert width <= 390
+
+
+async def test_a_patrol_finds_an_emergency_in_a_shared_area(desk: Desk, browser) -> None:
+    page = await sign_in(browser, desk, "kf01")
+    await page.goto(desk.url + "/cases/new")
+    # Nothing typed: a polite refusal, nothing recorded.
+    await page.select_option("#source", "patrol")
+    await page.fill("#description", " ")
+    await page.click("#create")
+    assert "不完整" in await page.inner_text("#form-error")
+    async with desk.app.uow() as uow:
+        assert await uow.cases.count() == 0
+    await page.fill("input[name=place]", "3号楼地下车库")
+    await page.fill("#description", "地下车库配电箱冒烟，有焦糊味")
+    await page.select_option("#source", "patrol")
+    await page.select_option("#kind", "report")
+    await page.select_option("#urgency", "emergency")
+    await page.select_option("#category", "electrical")
+    await page.click("#create")
+    await page.wait_for_url(re.compile(r"/cases/\d+"))
+    case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    assert "无（公共区域）" in await page.inner_text("#owner")
+    assert any(f"#{case_id}" in t for t in await desk.chat("管理处群"))  # the duty group's alarm
+    assert any(f"#{case_id}" in t for t in await desk.chat(ENGINEERING_GROUP))
+    await page.goto(desk.url + "/board?source=patrol&urgency=emergency")
+    assert [await r.get_attribute("data-case") for r in await page.locator("#board tbody tr").all()] == [str(case_id)]
+    await page.goto(desk.url + "/board?source=phone")
+    assert "没有符合条件的工单" in await page.inner_text("#board")
+    async with desk.app.uow() as uow:
+        case = await uow.cases.get(case_id)
+    assert case is not None and case.source == "patrol" and case.owner_id is None and case.area == "public"
