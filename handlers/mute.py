@@ -7,8 +7,10 @@ owner's business whatever they chose.
 
 from __future__ import annotations
 
+from handlers.acting import as_owner
 from handlers.context import Ctx
 from handlers.registry import command
+from services import directory
 
 
 @command("/mute")
@@ -32,5 +34,5 @@ async def _set(ctx: Ctx, muted: bool) -> None:
     if owner.muted_notices == muted:
         ctx.say(ctx.t("mute.already_muted" if muted else "mute.already_unmuted"))
         return
-    await ctx.uow.directory.set_muted(owner.id, muted)
+    await directory.set_muted(ctx.uow, as_owner(ctx), ctx.now, muted=muted)
     ctx.say(ctx.t("mute.muted" if muted else "mute.unmuted"))

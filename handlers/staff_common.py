@@ -9,22 +9,19 @@ and says why, as the button's toast (a group chat is no place to answer a strang
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from cases.errors import DeskError, NotAllowed, NotFound
 from cases.lifecycle import WORKING, Case, Status
 from cases.permissions import StaffMember
-from cases.records import Community
+from handlers.acting import actor_of
 from handlers.announcers import announce
 from handlers.cards import staff_name
 from handlers.context import Ctx
 from handlers.formatting import code_name
 from services import access
-from services.actors import Actor
 from services.errors import WrongStatus
 from services.events import Event
-from storage.uow import UnitOfWork
 
 # A case service: (uow, community, case id, actor, now, **fields) -> events.
 Service = Callable[..., Awaitable[list[Event]]]
@@ -37,14 +34,6 @@ def refuse(ctx: Ctx, key: str, *, say: bool = False, **fields: object) -> None:
         ctx.answer = text
     if say or ctx.inbound.payload is None:
         ctx.say(text)
-
-
-def actor_of(ctx: Ctx) -> Actor:
-    """The person writing or pressing, as the services know them: who, and from which chat."""
-    where = dict(channel=ctx.inbound.channel, chat_id=ctx.identity.chat_id, user_id=ctx.inbound.user_id)
-    if ctx.identity.staff_id is not None:
-        return Actor.staff(ctx.identity.staff_id, **where)
-    return Actor.owner(ctx.identity.owner_id, **where)
 
 
 async def refused(ctx: Ctx, refusal: DeskError, *, say: bool = False) -> None:

@@ -96,8 +96,8 @@ async def submit_survey(uow: UnitOfWork, community: Community, callback_id: int,
         raise NotAllowed(f"callback {callback_id} is not this person's", reason=access.NOT_OWNER)
     if record.state in OPEN_STATES and next_question(record) != "comment":
         raise InvalidInput("the survey's questions are not all answered", question=next_question(record))
-    return await _conclude(uow, community, record, actor, now, solved=record.solved, speed=record.speed_score,
-                           attitude=record.attitude_score, comment=comment, method="chat")
+    return await conclude(uow, community, record, actor, now, solved=record.solved, speed=record.speed_score,
+                          attitude=record.attitude_score, comment=comment, method="chat")
 
 
 async def record_phone_callback(uow: UnitOfWork, community: Community, callback_id: int, actor: Actor,
@@ -111,13 +111,15 @@ async def record_phone_callback(uow: UnitOfWork, community: Community, callback_
         if not _valid(question, value):
             raise InvalidInput(f"{question}={value!r} is not an answer", question=question)
     record, _ = await _callback(uow, community, callback_id)
-    return await _conclude(uow, community, record, actor, now, solved=solved, speed=speed, attitude=attitude,
-                           comment=comment, method="phone")
+    return await conclude(uow, community, record, actor, now, solved=solved, speed=speed, attitude=attitude,
+                          comment=comment, method="phone")
 
 
-async def _conclude(uow: UnitOfWork, community: Community, record: CallbackRecord, actor: Actor, now: datetime, *,
-                    solved: bool | None, speed: int | None, attitude: int | None, comment: str,
-                    method: str) -> list[Event]:
+async def conclude(uow: UnitOfWork, community: Community, record: CallbackRecord, actor: Actor, now: datetime, *,
+                   solved: bool | None, speed: int | None, attitude: int | None, comment: str,
+                   method: str) -> list[Event]:
+    """Record a callback's final answers and apply the verdict to the case (whoever gave it:
+    the callers above authorise).  SurveyClosed if it was concluded already."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(f"a comment is at most {MAX_COMMENT} characters")

@@ -42,7 +42,6 @@ MAX_REJECT = 500  # the owner's words when rejecting
 MAX_FEE_CENTS = 10_000_000
 MAX_ADDED = 10  # owner's notes kept on the case for the card; the timeline keeps all
 MAX_PHOTOS = 18
-MAX_DESCRIPTION = 2000
 # Timeline actions a remark may not use: they would read as a change of state that never happened.
 STATE_ACTIONS = frozenset({
     "opened", "dispatched", "accepted", "started", "done", "confirmed", "auto_confirmed", "rejected",
@@ -74,10 +73,6 @@ async def open_case(
         by, reporter = actor.recorded, ("", "")
     else:
         by, reporter = RECORDED_SYSTEM, (actor.channel, actor.chat_id)
-    if not description.strip():
-        raise InvalidInput("a case needs a description")
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"a description is at most {MAX_DESCRIPTION} characters")
     if room_id is not None and await uow.directory.room_by_id(room_id) is None:
         raise InvalidInput(f"no room {room_id}")
     case = Case.open(
@@ -289,7 +284,6 @@ async def set_place(uow: UnitOfWork, community: Community, case_id: int, actor: 
                     place: str = "", room_id: int | None = None) -> list[Event]:
     """Where it is, as the owner says after reporting (an emergency's place question)."""
     case = await access.owners_case(uow, community, case_id, actor)
-    access.require("set the place of", case, None, *ADDABLE)
     if room_id is not None:
         room = await uow.directory.room_by_id(room_id)
         if room is None:

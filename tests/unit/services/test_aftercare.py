@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.lifecycle import Status
