@@ -21,8 +21,10 @@ from cases.records import Community
 from cases.routing import team_for
 from services import access
 from services.actors import Actor
-from services.casework import CANCELLABLE, MAX_DESCRIPTION, MAX_REJECT, book_callback
-from services.events import CaseCancelled, CaseConfirmed, CaseOpened, CaseRejected, CaseRemarked, Event
+from services.casework import CANCELLABLE, MAX_REJECT, book_callback
+from services.events import (
+    CancelledForOwner, CaseCancelled, CaseConfirmed, CaseOpened, CaseRejected, CaseRemarked, CaseTakenForOwner, Event,
+)
 from services.saving import add, save
 from storage.uow import UnitOfWork
 
@@ -35,6 +37,7 @@ class Source(StrEnum):
     STAFF = "staff"
 
 
+MAX_DESCRIPTION = 2000  # what an agent types while on the phone
 # Staff-opened cases come from anywhere but a chat (the chat opens its own).
 OFFICE_SOURCES = tuple(s.value for s in Source if s is not Source.CHAT)
 # The service centre: they take calls and walk-ins and act for owners on any case.
@@ -84,7 +87,7 @@ async def open_for_owner(
     )
     case.dispatch(team_for(case.kind, case.category, case.urgency), now, community.policy)
     await add(uow, case, actor, source=source)
-    return [CaseOpened(actor=actor, at=now, case=case)]
+    return [CaseOpened(actor=actor, at=now, case=case), CaseTakenForOwner(actor=actor, at=now, case=case, source=source)]
 
 
 async def note(uow: UnitOfWork, community: Community, case_id: int, actor: Actor, now: datetime, *,
@@ -134,4 +137,5 @@ async def cancel_for_owner(uow: UnitOfWork, community: Community, case_id: int, 
     access.require("cancel", case, staff, *CANCELLABLE)
     case.cancel(now, actor.recorded, reason=reason)
     await save(uow, case, actor, method="phone")
-    return [CaseCancelled(actor=actor, at=now, case=case, reason=reason)]
+    return [CaseCancelled(actor=actor, at=now, case=case, reason=reason),
+            CancelledForOwner(actor=actor, at=now, case=case, reason=reason)]

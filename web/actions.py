@@ -17,7 +17,7 @@ from cases.errors import InvalidInput
 from cases.lifecycle import Case, Status
 from cases.permissions import StaffMember, may_work_on
 from cases.records import Community
-from handlers.announcers import announce, owner_replies
+from handlers.announcers import announce
 from handlers.messages import Reply
 from services import access, casework, dispatch, office
 from services.actors import CONSOLE, Actor
@@ -143,11 +143,4 @@ async def run(name: str, d: Doing) -> list[Reply]:
     step = STEPS.get(name)
     if step is None:
         raise InvalidInput(f"unknown action {name!r}")
-    events = await step(d)
-    replies = await announce(d.uow, d.community, events, d.now)
-    if name == "cancel" and events:
-        # The chat's own cancel is the owner's; here the owner hears the desk did it for them.
-        case = await d.uow.cases.get(d.case_id)
-        assert case is not None
-        replies += await owner_replies(d.uow, case, "office.cancelled", reason=d.form.get("reason", "").strip())
-    return replies
+    return await announce(d.uow, d.community, await step(d), d.now)

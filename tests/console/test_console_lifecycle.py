@@ -35,7 +35,8 @@ async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, c
     # The engineering group's dispatch card, and the owner told the case number in their chat.
     card = (await desk.chat(ENGINEERING_GROUP))[-1]
     assert f"#{case_id}" in card and "13800000001" not in card
-    assert f"#{case_id}" in (await desk.chat(OWNER_CHAT))[-1]
+    told = (await desk.chat(OWNER_CHAT))[-1]
+    assert f"#{case_id}" in told and "电话" in told  # services.office's CaseTakenForOwner, announced
 
     # The agent who took the call is the case's first responder; her supervisor dispatches it
     # to a named engineer (services.dispatch.assign: a supervisor's call), and the owner
@@ -156,6 +157,14 @@ async def test_full_phone_numbers_are_for_callers_and_each_reveal_is_recorded(de
         reveals = [(e.staff_id, e.case_id) for e in await ConsoleStore(uow.session).audit_of()
                    if e.action == "phone_revealed"]
     assert reveals == [(desk.staff["kf01"], case_id)]
+
+    # The owner phones back: no need any more.  The desk cancels it; the owner hears it in chat.
+    await agent.fill("#form-cancel input[name=reason]", "业主来电说已自行疏通")
+    await agent.click("#form-cancel button")
+    await agent.wait_for_selector("#flash")
+    assert await agent.inner_text("#status") == code_name("zh-CN", "status", "cancelled")
+    told = await desk.chat(OWNER_CHAT)
+    assert f"#{case_id}" in told[-1] and "已取消" in told[-1] and "已自行疏通" in told[-1]
 
 
 async def test_the_board_fits_a_phone_screen(desk: Desk, browser) -> None:

@@ -14,7 +14,6 @@ import pytest
 from bot.bootstrap import App, build_app, load_community_file
 from bot.runner import start_bot
 from tests.conftest import make_settings
-from tests.console.conftest import browser  # noqa: F401  (the fixture)
 from tests.telegram.conftest import FAST, free_port
 from tests.telegram.botapi_standin import BotApiStandIn
 from cases.clock import FakeClock
@@ -30,7 +29,7 @@ async def app(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[App]:
     yield app
 
 
-async def test_one_process_serves_the_bot_and_the_console(app: App, tmp_path: Path, browser) -> None:  # noqa: F811
+async def test_one_process_serves_the_bot_and_the_console(app: App, tmp_path: Path, browser) -> None:
     async with BotApiStandIn(limits=FAST) as api:
         scene = Scene(api, app)
         await load_community_file(app, str(scene.community_file(tmp_path)))

@@ -8,7 +8,7 @@ from aiohttp import web
 from cases.codes import CATEGORIES, Kind, Urgency
 from cases.errors import DeskError, NotAllowed
 from cases.privacy import mask_name, mask_phone
-from handlers.announcers import announce, owner_replies
+from handlers.announcers import announce
 from handlers.formatting import code_name
 from handlers.i18n import t
 from services.actors import CONSOLE, Actor
@@ -90,11 +90,6 @@ async def create(request: web.Request) -> web.StreamResponse:
         assert isinstance(opened, CaseOpened)
         case = opened.case
         replies = await announce(uow, community, events, now)
-        # The owner hears the case number where they can follow it (a chat case's owner
-        # hears it from the flow that took it).
-        replies += await owner_replies(uow, case, "office.opened",
-                                       source=lambda loc: t(loc, f"office.source.{case.source}"),
-                                       kind=lambda loc: code_name(loc, "kind", case.kind))
         await console.post(uow, replies)
         await ConsoleStore(uow.session).audit(now, staff.id, "case_opened", case_id=case.id,
                                               remote=request.remote or "", source=case.source)
