@@ -45,6 +45,7 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from nlp import Classifier  # noqa: E402
+from nlp import learn_weights as L  # noqa: E402
 from nlp.evaluate import evaluate, format_report, load_jsonl  # noqa: E402
 from nlp.rules import CATEGORIES  # noqa: E402
 
@@ -106,8 +107,6 @@ def cross_validated(rows: list[dict], folds: int = 5) -> list[dict]:
 
 
 def cv_main(k: int) -> None:
-    from nlp import learn_weights as L
-
     rows = L.load_all()
     clf = Classifier(learned_path=None)
     fz = L._featurizer(clf)
@@ -133,8 +132,6 @@ def cv_main(k: int) -> None:
 
 
 def eval_main(path: str) -> None:
-    from nlp import learn_weights as L
-
     test = load_jsonl(path)
     texts = {r["text"] for r in test}
     everything = [r for r in L.load_all() if r["text"] not in texts]

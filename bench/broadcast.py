@@ -47,9 +47,10 @@ from bot.outbox import SqlOutbox  # noqa: E402
 from bot.ratelimit import Limits, Rate, RateLimiter  # noqa: E402
 from bot.telegram import build_telegram_channel  # noqa: E402
 from cases.clock import SystemClock  # noqa: E402
-from handlers.messages import URGENT, Button, Reply, reply_to_dict, rows  # noqa: E402
+from handlers.kit.messages import URGENT, Button, Reply, reply_to_dict, rows  # noqa: E402
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate, session_maker  # noqa: E402
+from storage.outbox import Outbox  # noqa: E402
 from tests.telegram.botapi_standin import BotApiStandIn  # noqa: E402
 
 
@@ -104,7 +105,6 @@ async def notice(args: argparse.Namespace) -> None:
     text = "【停水通知】明天 9:00-17:00 全小区停水检修，请提前储水。"
     started = time.perf_counter()
     async with sessions.begin() as session:
-        from storage.outbox import Outbox
         await Outbox(session).add_many(
             [("telegram", str(u), reply_to_dict(Reply("telegram", str(u), text))) for u in owners], clock.now())
     queued = time.perf_counter() - started
@@ -164,7 +164,6 @@ async def burst(args: argparse.Namespace) -> None:
         emergency_at = set(rng.sample(range(args.replies), args.emergencies))
         queued_at: dict[str, float] = {}
         expected: Counter[tuple[int, str]] = Counter()
-        from storage.outbox import Outbox
         started = time.monotonic()
         for n in range(args.replies + args.emergencies):
             if n in emergency_at:

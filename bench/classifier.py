@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # use this checkout's nlp/, not an installed one
 
+from nlp import classify  # noqa: E402
 from nlp.evaluate import load_jsonl  # noqa: E402
 
 SHARED = Path(os.environ.get("WUYE_SHARED", REPO.parent / "shared"))
@@ -87,8 +88,6 @@ def cold_start(runs: int) -> dict[str, float]:
 
 
 def latency(texts: list[str], repeat: int) -> dict[str, float]:
-    from nlp import classify
-
     for t in texts:  # warm the default instance and caches
         classify(t)
     samples = []

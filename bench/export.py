@@ -32,10 +32,11 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 import bench.reports as seed  # noqa: E402
-from bot import reporting  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
+from cases.privacy import scrub  # noqa: E402
+from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
 
 DESCRIPTIONS = [
@@ -83,7 +84,7 @@ async def run(url: str, n: int, repeat: int, one_month: bool) -> dict[str, float
             times, cpu = [], []
             for _ in range(repeat):
                 began, began_cpu = time.perf_counter(), time.process_time()
-                data = await reporting.export_cases(app, *month, fmt)
+                data = await reporting.export_cases(app.uow(), *month, fmt, now=app.now())
                 times.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - began_cpu)
             out[fmt], out[fmt + " cpu"] = statistics.median(times), statistics.median(cpu)
@@ -100,7 +101,6 @@ async def run(url: str, n: int, repeat: int, one_month: bool) -> dict[str, float
 
 def _check(data: bytes, fmt: str) -> int:
     """The export holds every case, no formula cell and no unmasked phone."""
-    from cases.privacy import scrub
 
     if fmt == "csv":
         import csv

@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot import reporting  # noqa: E402
 from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
 from cases.codes import CATEGORIES, Kind  # noqa: E402
 from cases.routing import team_for  # noqa: E402
+from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
 
 COMMUNITY = ROOT / "examples" / "community.yaml"
@@ -251,18 +251,18 @@ async def bench(url: str, n: int) -> dict[str, float]:
                     return await view(ctx)
 
             await timed(f"view: {name}", one, results)
-        report = await timed("full report (all views)", lambda: reporting.build_report(app, start, end), results)
+        report = await timed("full report (all views)", lambda: reporting.build_report(app.uow(), start, end, now=app.now()), results)
 
         async def md() -> str:
-            return reporting.to_markdown(await reporting.build_report(app, start, end))
+            return reporting.to_markdown(await reporting.build_report(app.uow(), start, end, now=app.now()))
 
         text_md = await timed("full report → Markdown", md, results)
         await timed("  write CSV", lambda: now(reporting.to_csv, report), results)
         await timed("  write Excel", lambda: now(reporting.to_xlsx, report), results)
-        await timed("weekly report (text + PNG)", lambda: reporting.weekly_report(app, app.now()), results)
+        await timed("weekly report (text + PNG)", lambda: reporting.weekly_report(app.uow(), app.now()), results)
         month = (date(2026, 4, 1), date(2026, 5, 1))
-        await timed("case export, 1 month (csv)", lambda: reporting.export_cases(app, *month, "csv"), results)
-        await timed("case export, 1 month (xlsx)", lambda: reporting.export_cases(app, *month, "xlsx"), results)
+        await timed("case export, 1 month (csv)", lambda: reporting.export_cases(app.uow(), *month, "csv", now=app.now()), results)
+        await timed("case export, 1 month (xlsx)", lambda: reporting.export_cases(app.uow(), *month, "xlsx", now=app.now()), results)
         summary = next(line for line in text_md.splitlines() if "Cases opened" in line)
         print(f"  report: {summary.strip()}", flush=True)
     finally:

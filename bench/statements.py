@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bot import scheduler  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
 from storage import models as m  # noqa: E402
@@ -125,7 +126,6 @@ async def counts(kind: str) -> None:
             await people.press(owner, "今天")
             await people.press(owner, "提交")
         clock.advance(timedelta(days=2))
-        from bot import scheduler
 
         async def tick() -> None:
             app.extras.setdefault(scheduler.STOP, asyncio.Event())

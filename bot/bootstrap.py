@@ -8,11 +8,17 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.chat_reports import ChatReporter
+from bot import media
 from bot.settings import Settings
 from cases.clock import Clock, SystemClock
+from handlers.aftercare.routes import routes as aftercare_routes
 from handlers.core import Desk
+from handlers.kit.routes import Routes, include
+from handlers.office.routes import routes as office_routes
+from handlers.owner.routes import routes as owner_routes
+from handlers.staff.routes import routes as staff_routes
 from nlp import Classifier
+from services.reports.chat import ChatReporter
 from storage.community_file import read as read_community_file
 from storage.db import create_engine, migrate, session_maker
 from storage.loader import LoadSummary, load_community, remember_register_names
@@ -38,6 +44,11 @@ class App:
         await self.engine.dispose()
 
 
+def desk_routes() -> Routes:
+    """Every route the desk answers: the owner's side, staff actions, aftercare, the office."""
+    return include(owner_routes, staff_routes, aftercare_routes, office_routes)
+
+
 async def build_app(settings: Settings, clock: Clock | None = None, *, run_migrations: bool = True) -> App:
     engine = create_engine(settings.database_url)
     if run_migrations:
@@ -45,7 +56,7 @@ async def build_app(settings: Settings, clock: Clock | None = None, *, run_migra
     clock = clock or SystemClock()
     sessions = session_maker(engine)
     desk = Desk(sessions, clock, Classifier.default(), default_locale=settings.default_locale,
-                reporter=ChatReporter(settings.media_dir))
+                reporter=ChatReporter(settings.media_dir, media.save), routes=desk_routes())
     await _remember_names(sessions)
     return App(settings=settings, engine=engine, sessions=sessions, clock=clock, desk=desk)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from handlers.messages import Inbound, Outcome, Reply
+from handlers.kit.messages import Inbound, Outcome, Reply
 
 
 class Core(Protocol):

@@ -11,11 +11,22 @@ from typing import Any
 import click
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.console import run_shell
+from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
+from bot.runner import run_until_signalled
 from bot.settings import load_settings
+from bot.telegram import InvalidBotToken
+from bot.web_runner import serve_console_until_signalled
+from cases.errors import DeskError
+from cases.privacy import scrub
+from services.reports.statistics import build_report, export_cases, write_report
+from handlers.kit.i18n import t
 from storage.community_file import CommunityFileError
-from storage.db import DatabaseUnavailable
+from storage.console import ConsoleStore
+from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import load_owners_csv
+from web.auth import hash_password, password_problem
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -54,7 +65,6 @@ def version() -> None:
 @_run
 async def migrate(app: App) -> None:
     """Bring the database schema up to date (also done at every start)."""
-    from storage.db import current_revision
 
     click.echo(f"database at revision {await current_revision(app.engine)}")
 
@@ -86,7 +96,6 @@ async def load_owners(app: App, file: str, community: str | None) -> None:
 @_run
 async def cases(app: App, case_id: int | None, status: str | None, limit: int) -> None:
     """List recent cases, or show one case with its timeline."""
-    from cases.privacy import scrub
 
     async with app.uow() as uow:
         if case_id is None:
@@ -114,7 +123,6 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int) -
 @_run
 async def status(app: App) -> None:
     """Delivery health: per channel and chat, messages pending, retrying and failed."""
-    from bot.delivery_health import chat_health, status_lines
 
     now = app.now()
     async with app.uow() as uow:
@@ -127,9 +135,6 @@ async def status(app: App) -> None:
 @main.command()
 def run() -> None:
     """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
-    from bot.runner import run_until_signalled
-    from bot.telegram import InvalidBotToken
-
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
@@ -144,8 +149,6 @@ def web() -> None:
 
     `wuye run` serves it too when WEB_PORT is set; run this one beside a bot in another
     process (they share the database; the bot delivers the sign-in codes)."""
-    from bot.web_runner import serve_console_until_signalled
-
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
@@ -160,10 +163,6 @@ def web() -> None:
 @_run
 async def console_password(app: App, staff_code: str, password: str) -> None:
     """Set the console password of a member of staff without a chat with the bot."""
-    from storage.console import ConsoleStore
-    from web.auth import hash_password, password_problem
-    from handlers.i18n import t
-
     problem = password_problem(password)
     if problem:
         raise click.ClickException(t("zh-CN", problem) + " / " + t("en", problem))
@@ -187,8 +186,6 @@ def shell() -> None:
     """
     import sys
 
-    from bot.console import run_shell
-
     try:
         asyncio.run(run_shell(load_settings(), sys.stdin, sys.stdout))
     except (CommunityFileError, DatabaseUnavailable) as exc:
@@ -211,9 +208,6 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
     """Service statistics for [--from, --to), or with --cases an archive export of the cases."""
     from pathlib import Path
 
-    from bot.reporting import build_report, export_cases, write_report
-    from cases.errors import DeskError
-
     suffix = Path(out).suffix.lstrip(".").lower() if out else ""
     fmt = fmt or (suffix if suffix in ("md", "csv", "xlsx") else ("csv" if export else "md"))
     if export and fmt == "md":
@@ -222,9 +216,9 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
         raise click.UsageError("an xlsx workbook needs --out FILE")
     try:
         if export:
-            data = await export_cases(app, start.date(), end.date(), fmt, community)
+            data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())
         else:
-            data = write_report(await build_report(app, start.date(), end.date(), community), fmt)
+            data = write_report(await build_report(app.uow(), start.date(), end.date(), community, now=app.now()), fmt)
     except (DeskError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if out:

@@ -32,9 +32,9 @@ from bot.settings import Settings
 from cases.clock import OffsetClock
 from cases.privacy import mask_phone
 from cases.records import Community, Identity
-from handlers.formatting import code_name, duration, local_time
-from handlers.i18n import t
-from handlers.messages import Inbound, Reply
+from handlers.kit.formatting import code_name, duration, local_time
+from handlers.kit.i18n import t
+from handlers.kit.messages import Inbound, Reply
 from storage.community_file import normalise_phone
 
 CHANNEL = "console"

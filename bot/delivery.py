@@ -59,7 +59,7 @@ from bot.channel import (
 )
 from bot.ratelimit import RateLimiter
 from cases.clock import SystemClock
-from handlers.messages import NORMAL, Reply
+from handlers.kit.messages import NORMAL, Reply
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.i18n import t
-from handlers.messages import URGENT, Reply, reply_to_dict
+from handlers.kit.i18n import t
+from handlers.kit.messages import URGENT, Reply, reply_to_dict
 from storage.outbox import ChatHealth, Outbox
 from storage.uow import UnitOfWork
 

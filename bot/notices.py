@@ -7,15 +7,15 @@
     await notice_status(app, sent.notice_id)   # recipients, delivered, failed, pending
 
 The rules (who is entitled, who is reached, muted owners, one outbox row per chat)
-live in `handlers.notice_service`, which the chat flow `/notice` runs inside the
+live in `handlers.office.notice_service`, which the chat flow `/notice` runs inside the
 desk's own unit of work; the header texts are in the catalogue (`notices.yaml`).
 """
 
 from __future__ import annotations
 
 from bot.bootstrap import App
-from handlers import notice_service as service
-from handlers.notice_service import MAX_TEXT, NoticeDraft, NoticeScope, NoticeStatus, SentNotice, header
+from handlers.office import notice_service as service
+from handlers.office.notice_service import MAX_TEXT, NoticeDraft, NoticeScope, NoticeStatus, SentNotice, header
 
 __all__ = ["MAX_TEXT", "NoticeDraft", "NoticeScope", "NoticeStatus", "SentNotice", "compose", "header",
            "notice_status", "send"]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel import OutboxItem
 from cases.clock import Clock
-from handlers.messages import reply_from_dict
+from handlers.kit.messages import reply_from_dict
 from storage import models as m
 from storage.outbox import Outbox
 

@@ -9,12 +9,14 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits
+from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings, secure_cookies
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
-from handlers.i18n import LOCALES, catalogue
+from handlers.kit.i18n import LOCALES, catalogue
 from web.app import Console
 from web.routes import build_console
 
@@ -57,8 +59,6 @@ class Running:
             await self.console.start(settings.web_listen, settings.web_port)
 
     def _start_scheduler(self) -> None:
-        from bot.scheduler import start_scheduler, stop_scheduler
-
         scheduler = start_scheduler(self.app)
         # Waits for a tick in flight to finish its transaction before the app closes.
         self._stoppers.append(lambda: stop_scheduler(self.app, scheduler))
@@ -99,7 +99,6 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     token = validate_token(settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
     app = app or await build_app(settings)
     await ensure_community(app)
-    from bot.config_checks import warn_at_start
 
     await warn_at_start(app, ["telegram"])
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,

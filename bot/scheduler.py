@@ -28,8 +28,6 @@ a FakeClock; the console shell's `on_clock_moved` hook runs it after `/clock +24
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,13 +38,19 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import media
 from bot.bootstrap import App
+from bot.delivery_health import watch
+from bot.intake import PRUNE_EVERY, scheduled_prune
 from cases.callbacks import outside_quiet_hours
 from cases.errors import DeskError
 from cases.policy import DeskPolicy
 from cases.records import CallbackRecord, Community
-from handlers import callback_due
-from handlers.messages import Reply, reply_to_dict
+from handlers.aftercare import callback_due
+from handlers.kit.cards import team_chats
+from handlers.kit.messages import Reply, reply_to_dict
+from handlers.staff import escalation
+from services.reports.chat import ChatReporter, weekly_push
 from storage.due_times import DueTimes
 from storage.uow import UnitOfWork
 
@@ -65,7 +69,6 @@ CHUNK = 20
 SQLITE_PAUSE = 0.11
 # Seconds one kind of due work may take in a tick when paced at the channel's rate.
 PACED_BUDGET = 10.0
-ESCALATION_MODULE = "handlers.escalation"
 # app.extras keys: ticks of one process run one at a time; a scheduled job runs whole
 # (tick, then planning the next one) under the job lock, which `stop_scheduler` waits for.
 TICK_LOCK, JOB_LOCK, STOP = "tick_lock", "scheduler_job_lock", "scheduler_stop"
@@ -158,9 +161,6 @@ async def _delivery_watch(app: App, community: Community, now: datetime, report:
     running = app.extras.get("running_channels")
     if not running:
         return
-    from bot.delivery_health import watch
-    from handlers.cards import team_chats
-
     alerted = app.extras.setdefault("delivery_alerted", {})
     async with app.uow() as uow:
         try:
@@ -271,16 +271,11 @@ async def _enqueue(uow: UnitOfWork, replies: Sequence[Reply], now: datetime) -> 
 
 
 async def _escalations(app: App, community: Community, now: datetime, report: TickReport) -> int:
-    """SLA deadline checks and emergency repeats live in `handlers.escalation` (written
-    separately); they run here, each in its own transaction, when that module exists."""
-    if importlib.util.find_spec(ESCALATION_MODULE) is None:
-        return 0
-    module = importlib.import_module(ESCALATION_MODULE)
+    """SLA deadline checks and emergency repeats (`handlers.staff.escalation`), each in its
+    own transaction."""
     count = 0
-    for name in ("check_deadlines", "repeat_emergencies"):
-        check = getattr(module, name, None)
-        if check is None:
-            continue
+    for name, check in (("check_deadlines", escalation.check_deadlines),
+                        ("repeat_emergencies", escalation.repeat_emergencies)):
         async with app.uow() as uow:
             try:
                 replies = list(await check(uow, community, now))
@@ -314,7 +309,7 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
         earliest.done and earliest.done + policy.auto_confirm_after,
     ]
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
-    if earliest.deadline is not None and importlib.util.find_spec(ESCALATION_MODULE) is not None:
+    if earliest.deadline is not None:
         times.append(earliest.deadline)
     return min(times) if times else None
 
@@ -381,8 +376,6 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
         replace_existing=True,
     )
     # Handled update keys past their horizon (bot/intake.py), hourly and once at start.
-    from bot.intake import PRUNE_EVERY, scheduled_prune
-
     scheduler.add_job(scheduled_prune, "interval", seconds=PRUNE_EVERY.total_seconds(), args=(app,),
                       id="wuye-prune-updates", coalesce=True, max_instances=1, replace_existing=True,
                       next_run_time=datetime.now(timezone.utc))
@@ -427,10 +420,10 @@ def _running_jobs(scheduler: AsyncIOScheduler) -> set[asyncio.Future[Any]]:
 
 
 async def _weekly_report(app: App) -> None:
-    from bot.chat_reports import weekly_push
-
     try:
-        await weekly_push(app, app.now())
+        reporter = ChatReporter(app.settings.media_dir, media.save)
+        if await weekly_push(app.uow(), app.now(), reporter, app.settings.default_locale) and app.desk.on_outbox:
+            app.desk.on_outbox()
     except Exception:
         log.exception("weekly report failed")
 

@@ -8,7 +8,7 @@ doubles with every lockout: 15 minutes, 30, an hour … up to 30 days.  A served
 gives a fresh few tries; the history is forgotten only after 30 quiet days past its end.
 
 Sharing one's own phone number (which the channel vouches for) is proof, not a guess:
-it is never locked.  These rules decide; `handlers.binding` applies them and
+it is never locked.  These rules decide; `handlers.owner.binding` applies them and
 `storage.binding_attempts` keeps the counters.
 """
 

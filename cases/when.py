@@ -98,7 +98,7 @@ WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 EN_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
-# ----------------------------------------------------------------- text clean-up (shared with handlers.answers)
+# ----------------------------------------------------------------- text clean-up (shared with handlers.kit.answers)
 def normalise(text: str) -> str:
     """Full-width and other Unicode digits to ASCII, case folded, spaces and filler gone."""
     text = unicodedata.normalize("NFKC", text)

@@ -22,24 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.clock import Clock
 from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
-from handlers import flow as flows
-from handlers.context import Classifier, Ctx, Reporter
-from handlers.i18n import normalise_locale, t
-from handlers.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
-from handlers.messages import Inbound, Outcome, Reply, reply_to_dict
-from handlers.payloads import BadPayload, CaseAction, Menu, NotMe, Pick, SurveyAnswer, decode
-from handlers.registry import CASE_ACTIONS, COMMANDS, FLOWS, MENU_ITEMS, SURVEY_ANSWERS
-from handlers.sanitise import clean_inbound
+from handlers.kit import flow as flows
+from handlers.kit.context import Classifier, Ctx, Reporter
+from handlers.kit.i18n import normalise_locale, t
+from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
+from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
+from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, decode
+from handlers.kit.routes import Routes
+from handlers.kit.sanitise import clean_inbound
 from storage.conversations import ConversationChanged
 from storage.db import session_limit
 from storage.uow import UnitOfWork
 
-# Importing the flow modules registers them.
-from handlers import (  # noqa: E402,F401  isort: skip
-    binding, booking, complaint, coverage, emergency_follow, front, inquiry, menu, mute, my_cases, notices, pause,
-    phone_callback, report, reports, router, spot_check, staff, staff_commands, staff_finish, staff_handback,
-    staff_transfer, survey,
-)
 
 log = logging.getLogger("wuye.core")
 
@@ -77,8 +71,10 @@ def _transient(error: BaseException) -> bool:
 class Desk:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, classifier: Classifier,
                  *, default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None,
-                 reporter: Reporter | None = None) -> None:
+                 reporter: Reporter | None = None, routes: Routes | None = None) -> None:
         self.sessions = sessions
+        # Every flow, command and button the desk answers (`include(owner.routes, …)`).
+        self.routes = routes or Routes()
         self.clock = clock
         self.classifier = classifier
         # Statistics and charts for /report (built in bot/, which the desk must not import).
@@ -157,7 +153,8 @@ class Desk:
             identity = await uow.directory.remember(inbound.channel, inbound.user_id,
                                                     inbound.user_id if inbound.is_group else inbound.chat_id, locale)
             state = await uow.conversations.load(inbound.channel, identity.chat_id, inbound.user_id)
-            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter)
+            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter,
+                      routes=self.routes)
             before = copy.deepcopy(state)
             try:
                 await route(ctx)
@@ -225,26 +222,28 @@ async def route(ctx: Ctx) -> None:
     if inbound.text and inbound.text.strip().startswith("/"):
         await _command(ctx, inbound.text.strip())
         return
-    active = FLOWS.get(ctx.state.flow)
-    if inbound.contact_phone:
+    routes = ctx.routes
+    active = routes.flow(ctx.state.flow)
+    if inbound.contact_phone and "binding" in routes.flows:
         if active is None:
-            await flows.begin(ctx, FLOWS["binding"])
-        await FLOWS[ctx.state.flow].steps[ctx.state.step].answer(ctx, inbound)
+            await flows.begin(ctx, routes.flows["binding"])
+        await routes.flows[ctx.state.flow].steps[ctx.state.step].answer(ctx, inbound)
         return
     if await ctx.staff() is not None:
         if active is None:
             # Staff chat with the bot to work cases, not to open them: remind them how.
-            await COMMANDS["/help"](ctx, "")
+            await _help(ctx)
         elif is_word(inbound, CANCEL_WORDS):
-            await cancel(ctx)
+            await flows.cancel(ctx)
         elif is_word(inbound, BACK_WORDS):
             if not await flows.back(ctx, active):
                 ctx.say(ctx.t("common.at_first_step"))
         else:
             await active.steps[ctx.state.step].answer(ctx, inbound)
         return
-    # Owners and strangers: danger first, then whatever the message means (handlers.front).
-    await front.owner_input(ctx)
+    # Owners and strangers: danger first, then whatever the message means (handlers.owner.front).
+    if routes.owner_input is not None:
+        await routes.owner_input(ctx)
 
 
 async def _pressed(ctx: Ctx, data: str) -> None:
@@ -255,28 +254,26 @@ async def _pressed(ctx: Ctx, data: str) -> None:
         return
     match payload:
         case Pick(flow_name, step, nonce, value):
-            active = FLOWS.get(ctx.state.flow)
+            active = ctx.routes.flow(ctx.state.flow)
             if active is None or (ctx.state.flow, ctx.state.step, flows.nonce(ctx)) != (flow_name, step, nonce):
                 _expired(ctx)
                 return
             ctx.answer = ""
             if value == NAV_CANCEL:
-                await cancel(ctx)
+                await flows.cancel(ctx)
             elif value == NAV_BACK:
                 if not await flows.back(ctx, active):
                     ctx.say(ctx.t("common.at_first_step"))
             else:
                 ctx.picked = value
                 await active.steps[step].answer(ctx, ctx.inbound)
-        case Menu(item) if item in MENU_ITEMS:
+        case Menu(item) if item in ctx.routes.menu_items:
             ctx.answer = ""
-            await MENU_ITEMS[item](ctx, payload)
-        case CaseAction(action) if action in CASE_ACTIONS:
-            await CASE_ACTIONS[action](ctx, payload)
-        case SurveyAnswer() if SURVEY_ANSWERS:
-            await SURVEY_ANSWERS[0](ctx, payload)
-        case NotMe():
-            await binding.not_me(ctx, payload)
+            await ctx.routes.menu_items[item](ctx, payload)
+        case CaseAction(action) if action in ctx.routes.case_actions:
+            await ctx.routes.case_actions[action](ctx, payload)
+        case _ if type(payload) in ctx.routes.buttons:
+            await ctx.routes.buttons[type(payload)](ctx, payload)
         case _:
             _expired(ctx)
 
@@ -289,17 +286,15 @@ def _expired(ctx: Ctx) -> None:
 async def _command(ctx: Ctx, text: str) -> None:
     name, _, rest = text.partition(" ")
     name = name.split("@", 1)[0].lower()  # "/start@wuye_bot" in groups
-    handler = COMMANDS.get(name)
+    handler = ctx.routes.commands.get(name)
     if handler is None:
         if not ctx.inbound.is_group:
-            await COMMANDS["/help"](ctx, "")
+            await _help(ctx)
         return
     await handler(ctx, rest.strip())
 
 
-async def cancel(ctx: Ctx) -> None:
-    if ctx.state.flow:
-        flows.end(ctx)
-        ctx.say(ctx.t("common.cancelled"), menu.main_menu(ctx))
-    else:
-        ctx.say(ctx.t("common.nothing_to_cancel"), menu.main_menu(ctx))
+async def _help(ctx: Ctx) -> None:
+    helper = ctx.routes.commands.get("/help")
+    if helper is not None:
+        await helper(ctx, "")

@@ -17,6 +17,7 @@ import json
 import sys
 
 from .classifier import Classifier
+from .evaluate import errors, evaluate, format_report, load_jsonl
 
 
 def _text_of(line: str) -> str:
@@ -46,8 +47,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import errors, evaluate, format_report, load_jsonl
-
     clf = Classifier(args.rules) if args.rules else Classifier.default()
     rows = load_jsonl(args.file)
     preds = [clf.classify(r["text"]).to_dict() for r in rows]

@@ -38,6 +38,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .classifier import Classifier
+from .evaluate import evaluate, load_jsonl
 from .learned import DEFAULT_WEIGHTS, FIELDS, PRIOR, LearnedWeights
 
 HERE = Path(__file__).resolve().parent
@@ -190,7 +192,6 @@ def write(lw: LearnedWeights, path: str | Path, source: str = "") -> None:
 
 
 def load_all() -> list[dict[str, Any]]:
-    from .evaluate import load_jsonl
     rows = []
     for name, path in data_sets().items():
         for r in load_jsonl(path):
@@ -266,8 +267,6 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--loso", action="store_true", help="leave-one-set-out instead of building")
     args = ap.parse_args(list(argv) if argv is not None else None)
 
-    from .classifier import Classifier
-    from .evaluate import evaluate
     clf = Classifier(learned_path=None)
     rows = load_all()
     featurize = _featurizer(clf)

@@ -18,7 +18,7 @@ from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.lifecycle import Status
 from cases.permissions import SPOT_CHECK_LEVELS, StaffMember
 from cases.records import CallbackRecord, Community
-from handlers.i18n import DEFAULT_LOCALE, t
+from handlers.kit.i18n import DEFAULT_LOCALE, t
 from services import access
 from services.actors import SYSTEM, Actor
 from services.casework import book_callback

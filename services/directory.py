@@ -11,7 +11,7 @@ from datetime import datetime
 from cases.codes import Role
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.records import Community
-from handlers.i18n import LOCALES
+from handlers.kit.i18n import LOCALES
 from services import access
 from services.actors import Actor
 from services.events import ChatBound, Event, LanguageChanged, NoticesMuted, StaffChatsRevoked

@@ -9,7 +9,7 @@ import itertools
 from collections import defaultdict
 
 from bot.bootstrap import App
-from handlers.messages import Inbound, Outcome, Reply
+from handlers.kit.messages import Inbound, Outcome, Reply
 
 _updates = itertools.count(1)
 

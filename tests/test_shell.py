@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.bootstrap import App
 from bot.console import Shell
 from cases.privacy import mask_phone
-from handlers.messages import Inbound, Outcome
+from handlers.kit.messages import Inbound, Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 

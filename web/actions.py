@@ -17,8 +17,8 @@ from cases.errors import InvalidInput
 from cases.lifecycle import Case, Status
 from cases.permissions import StaffMember, may_work_on
 from cases.records import Community
-from handlers.announcers import announce
-from handlers.messages import Reply
+from handlers.kit.announcers import announce
+from handlers.kit.messages import Reply
 from services import access, casework, dispatch, office
 from services.actors import CONSOLE, Actor
 from services.events import Event

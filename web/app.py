@@ -19,9 +19,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bot.bootstrap import App
 from cases.errors import DeskError, NotAllowed
 from cases.permissions import StaffMember
-from handlers.formatting import code_name, local_time, money
-from handlers.i18n import LOCALES, catalogue, t
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.formatting import code_name, local_time, money
+from handlers.kit.i18n import LOCALES, catalogue, t
+from handlers.kit.messages import Reply, reply_to_dict
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
 from web.auth import digest, new_token, same

@@ -18,7 +18,9 @@ from typing import Literal, Protocol
 
 from bot.channel import ChannelSender, Core
 from bot.ratelimit import Limits, RateLimiter
+from bot.telegram.aiogram_adapter import AiogramChannel
 from bot.telegram.menus import CommandMenus
+from bot.telegram.ptb_adapter import PtbChannel
 from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
 
 DEFAULT_API_ROOT = "https://api.telegram.org"
@@ -91,11 +93,7 @@ def build_telegram_channel(
         backoff=backoff,
     )
     if framework == "ptb":
-        from bot.telegram.ptb_adapter import PtbChannel
-
         return PtbChannel(token, root, core, **options)  # type: ignore[arg-type]
     if framework == "aiogram":
-        from bot.telegram.aiogram_adapter import AiogramChannel
-
         return AiogramChannel(token, root, core, **options)  # type: ignore[arg-type]
     raise ValueError(f"unknown Telegram framework {framework!r}: use 'ptb' or 'aiogram'")

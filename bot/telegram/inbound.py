@@ -29,8 +29,8 @@ from typing import Any
 
 from bot.channel import Core
 from bot.telegram.outgoing import CHANNEL
-from handlers.messages import Inbound
-from handlers.sanitise import clean_inbound
+from handlers.kit.messages import Inbound
+from handlers.kit.sanitise import clean_inbound
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def inbound_from_update(update: Any, bot_username: str | None = None) -> Inbound
 
     Nothing for the core: edits, stickers, voice notes, service messages (someone
     joined), commands addressed to another bot in a group, buttons not on a chat
-    message.  Text is cleaned here, once (NUL, lone surrogates: `handlers.sanitise`).
+    message.  Text is cleaned here, once (NUL, lone surrogates: `handlers.kit.sanitise`).
     """
     inbound = _inbound(update, bot_username)
     return clean_inbound(inbound) if inbound is not None else None

@@ -35,7 +35,7 @@ from bot import media
 from bot.channel import DeliveryError, RetryAfter, TransientError, Undeliverable
 from bot.media import Upload
 from bot.ratelimit import RateLimiter, is_group_chat
-from handlers.messages import Button, Reply
+from handlers.kit.messages import Button, Reply
 
 log = logging.getLogger(__name__)
 

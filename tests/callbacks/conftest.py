@@ -15,8 +15,8 @@ from bot.bootstrap import App
 from bot.scheduler import TickReport, tick
 from cases.codes import Kind, Urgency
 from cases.lifecycle import Actor, Case
-from handlers.casework import after_close
-from handlers.messages import reply_to_dict
+from handlers.kit.messages import reply_to_dict
+from handlers.staff.casework import after_close
 from storage import models as m
 from tests.flows.conftest import ENGINEERING, CUSTOMER_SERVICE, bound_owner  # noqa: F401
 from tests.harness import People

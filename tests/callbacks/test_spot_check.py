@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.bootstrap import App
 from cases.clock import FakeClock
 from cases.codes import Kind
-from handlers.callback_outcome import conclude
+from handlers.aftercare.callback_outcome import conclude
 from tests.callbacks.conftest import bind_staff, case_and_timeline, close_cases, set_policy
 from tests.harness import People
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from handlers.formatting import code_name
+from handlers.kit.formatting import code_name
 from services.actors import CONSOLE, Actor
 from services.office import open_for_owner
 from storage import models as m

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.bootstrap import App, build_app
 from cases.lifecycle import Case
-from handlers.payloads import Pick, decode
+from handlers.kit.payloads import Pick, decode, encode
 from tests.conftest import make_settings
 from tests.harness import People
 
@@ -72,7 +72,6 @@ def pick(people: People, chat: str, label: str, value: str) -> str:
     """A forged answer to the step showing `label`: same flow, step and nonce, another value."""
     real = decode(people.button(chat, label))
     assert isinstance(real, Pick)
-    from handlers.payloads import encode
 
     return encode(Pick(real.flow, real.step, real.nonce, value))
 

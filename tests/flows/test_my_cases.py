@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.bootstrap import App
 from cases.lifecycle import Case, Status
-from handlers.payloads import CaseAction, encode
+from handlers.kit.payloads import CaseAction, encode
 from tests.flows.conftest import ENGINEERING, bound_owner
 from tests.flows.helpers import all_cases, restart, staff_accepts, staff_finishes
 from tests.harness import People

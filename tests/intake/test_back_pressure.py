@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.bootstrap import App
-from handlers.messages import Inbound
+from handlers.kit.messages import Inbound
 from storage import models as m
 
 _ids = itertools.count(20_000_000)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import App, build_app
-from handlers.messages import Inbound
+from handlers.kit.messages import Inbound
 from storage import models as m
 from tests.conftest import make_settings
 from tests.harness import People

@@ -12,10 +12,10 @@ import logging
 import pytest
 
 from bot.bootstrap import App
-from handlers.numbers import parse_int
-from handlers.payloads import Pick, decode, encode
-from handlers.sanitise import clean_inbound, clean_text
-from handlers.messages import Inbound
+from handlers.kit.messages import Inbound
+from handlers.kit.numbers import parse_int
+from handlers.kit.payloads import Pick, decode, encode
+from handlers.kit.sanitise import clean_inbound, clean_text
 from tests.flows.conftest import MANAGEMENT, SECURITY, bound_owner
 from tests.flows.helpers import pick
 from tests.harness import People

@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from bot.bootstrap import App, load_community_file
+from bot.cli import main
 from storage.community_file import CommunityFileError, parse, read
 from storage.db import describe_failure
 from tests.conftest import EXAMPLE_COMMUNITY
@@ -31,8 +32,6 @@ def one_line(result) -> str:  # type: ignore[no-untyped-def]
 def in_process(tmp_path: Path, *args: str, **env: str):  # type: ignore[no-untyped-def]
     """The CLI run in this process (click's runner): the same code, without a new interpreter."""
     from click.testing import CliRunner
-
-    from bot.cli import main
 
     environ = {"DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3", **env}
     result = CliRunner().invoke(main, list(args), env=environ, catch_exceptions=False)

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from nlp import Classifier, hant
+from nlp.evaluate import load_jsonl
 from nlp.rules import DEFAULT_RULES
 
 with open(DEFAULT_RULES, encoding="utf-8") as f:
@@ -208,8 +209,6 @@ def test_whole_word_matching_is_what_keeps_cigarettes_out():
 
 def test_ablation_messages_are_in_no_data_set(dev_texts):
     from pathlib import Path
-
-    from nlp.evaluate import load_jsonl
 
     data = Path(__file__).resolve().parent / "data"
     seen = set(dev_texts)

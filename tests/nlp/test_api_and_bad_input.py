@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from nlp import Classification, Classifier, classify
-from nlp.rules import CATEGORIES, KINDS, URGENCIES
+from nlp.rules import CATEGORIES, DEFAULT_RULES, KINDS, URGENCIES
 
 
 def assert_valid(r: Classification) -> None:
@@ -45,7 +45,6 @@ def test_classification_is_frozen_and_serialises():
 
 def test_default_is_cached_and_custom_rules_are_separate(tmp_path):
     assert Classifier.default() is Classifier.default()
-    from nlp.rules import DEFAULT_RULES
     other = Classifier(rules_path=DEFAULT_RULES)
     assert other is not Classifier.default()
     assert other.classify("电梯困人").urgency == "emergency"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nlp import Classifier
+from nlp.evaluate import load_jsonl
 from nlp.learned import PRIOR, LearnedWeights
 from nlp.rules import DEFAULT_RULES
 
@@ -189,8 +190,6 @@ def test_the_band_can_be_switched_off(tmp_path):
 
 
 def test_these_messages_are_in_no_data_set(dev_texts):
-    from nlp.evaluate import load_jsonl
-
     data = Path(__file__).resolve().parent / "data"
     seen = set(dev_texts)
     for name in sorted(p.name for p in data.glob("*.jsonl")):

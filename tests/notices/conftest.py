@@ -23,7 +23,7 @@ from bot.channel import Undeliverable
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from cases.clock import FakeClock
-from handlers.messages import Reply
+from handlers.kit.messages import Reply
 from storage import models as m
 from storage.notices import NoticeRow
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings

@@ -9,6 +9,7 @@ import struct
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,18 +18,24 @@ from sqlalchemy import select
 from bot import media
 from bot.bootstrap import App, build_app, load_community_file
 from bot.channel import Undeliverable
-from bot.chat_reports import weekly_push
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
 from bot.ratelimit import RateLimiter
 from bot.telegram import TelegramChannel, build_telegram_channel
 from cases.clock import FakeClock
-from handlers.messages import Button, Reply, rows
+from handlers.kit.messages import Button, Reply, rows
+from services.reports.chat import ChatReporter, weekly_push
 from storage import models as m
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.reports.history import local, seed_history
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FAST, FRAMEWORKS
+
+
+async def push_weekly(app: App, now: datetime) -> bool:
+    """The scheduler's weekly job: last week's summary to the management group."""
+    reporter = ChatReporter(app.settings.media_dir, media.save)
+    return await weekly_push(app.uow(), now, reporter, app.settings.default_locale)
 
 
 def png(width: int, height: int, shade: int) -> bytes:
@@ -145,7 +152,7 @@ async def test_the_weekly_push_reaches_a_telegram_group_with_its_chart(tmp_path:
                 uow.session.add(m.TeamChat(team_id=team_id, channel="telegram", chat_id=str(group)))
                 await uow.commit()
             clock.set(local(8, 9))
-            await weekly_push(app, clock.now())
+            await push_weekly(app, clock.now())
             async with telegram(api, "ptb", app.settings.media_dir) as channel:
                 deliverer = Deliverer(SqlOutbox(app.sessions, clock), channel.sender, now=clock.now)
                 await deliverer.run_once()

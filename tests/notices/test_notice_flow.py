@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 
 from bot.bootstrap import App, build_app
-from handlers.messages import reply_from_dict
+from handlers.kit.messages import reply_from_dict
 from storage import models as m
 from tests.conftest import make_settings
 from tests.flows.helpers import pick

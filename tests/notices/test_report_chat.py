@@ -4,7 +4,7 @@ push to the management group — over the week of known figures in tests/reports
 from __future__ import annotations
 
 import struct
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from bot import media
 from bot.bootstrap import App
-from bot.chat_reports import weekly_push
-from handlers.messages import Reply, reply_from_dict
-from handlers.reports import period_of
+from handlers.kit.messages import Reply, reply_from_dict
+from handlers.office.reports import period_of
+from services.reports.chat import ChatReporter, weekly_push
 from storage import models as m
 from tests.harness import People
 from tests.notices.conftest import OWNERS, Delivery
@@ -30,6 +30,12 @@ SUMMARY = [
 ]
 REFUSED_ROLE = "统计报表只对经理、客服主管、工程经理和品质专员开放。"
 USAGE = ("用法：/report 查看本周至今；/report 上周；/report 2026-06-01 2026-06-08 查看一段时间（结束日期不含，最长 366 天）。")
+
+
+async def push_weekly(app: App, now: datetime) -> bool:
+    """The scheduler's weekly job: last week's summary to the management group."""
+    reporter = ChatReporter(app.settings.media_dir, media.save)
+    return await weekly_push(app.uow(), now, reporter, app.settings.default_locale)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -145,7 +151,7 @@ async def test_the_weekly_push_goes_to_the_management_group_once_a_week(app: App
         uow.session.add(m.TeamChat(team_id=team_id, channel="telegram", chat_id="-1001234567890"))
         await uow.commit()
     monday = local(8, 9)
-    await weekly_push(app, monday)
+    await push_weekly(app, monday)
     rows = await management_rows(app)
     assert [(channel, chat) for channel, chat, _ in rows] == [("console", "管理处群"), ("telegram", "-1001234567890")]
     reply = rows[0][2]
@@ -157,11 +163,11 @@ async def test_the_weekly_push_goes_to_the_management_group_once_a_week(app: App
     assert_no_owner_data(reply.text)
 
     # Run again (a restart at 09:00, a second process): nothing more.
-    await weekly_push(app, monday + timedelta(minutes=5))
-    await weekly_push(app, local(12, 18))  # later that week: still the same week, already sent
+    await push_weekly(app, monday + timedelta(minutes=5))
+    await push_weekly(app, local(12, 18))  # later that week: still the same week, already sent
     assert len(await management_rows(app)) == 2
     # The next Monday reports the next week.
-    await weekly_push(app, local(15, 9))
+    await push_weekly(app, local(15, 9))
     rows = await management_rows(app)
     assert len(rows) == 4 and rows[2][2].text.startswith("【物业周报】兰亭雅苑 2026-06-08 至 2026-06-14")
 
@@ -175,7 +181,7 @@ async def test_the_weekly_push_without_a_management_group_sends_nothing(app: App
         team_id = await uow.session.scalar(select(m.Team.id).where(m.Team.code == "management"))
         await uow.session.execute(m.TeamChat.__table__.delete().where(m.TeamChat.team_id == team_id))
         await uow.commit()
-    await weekly_push(app, local(8, 9))
+    await push_weekly(app, local(8, 9))
     assert await management_rows(app) == []
     media_dir: Path = app.settings.media_dir
     assert not media_dir.exists() or not any(media_dir.iterdir())

@@ -11,7 +11,7 @@ from bot.bootstrap import App
 from bot.notices import NoticeScope, compose, notice_status, send
 from bot.outbox import SqlOutbox
 from cases.errors import InvalidInput, NotAllowed, NotFound
-from handlers.messages import reply_from_dict
+from handlers.kit.messages import reply_from_dict
 from storage import models as m
 
 OWNERS = 2_050  # every 41st muted: 50 muted, 2,000 not

@@ -10,8 +10,10 @@ from datetime import date
 import pytest
 
 from bot.bootstrap import App
-from bot.reporting import ReportContext, open_context, view_by_team, view_callbacks, view_overdue, view_staff
 from cases import statistics as st
+from services.reports.statistics import (
+    ReportContext, open_context, view_by_team, view_callbacks, view_overdue, view_staff,
+)
 from tests.reports.history import seed_history
 
 WEEK = (date(2026, 6, 1), date(2026, 6, 8))

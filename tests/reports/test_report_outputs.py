@@ -17,7 +17,11 @@ from click.testing import CliRunner, Result
 
 from bot.bootstrap import App
 from bot.cli import main
-from bot.reporting import build_report, export_cases, to_csv, to_markdown, to_xlsx, weekly_report
+from cases.policy import DeskPolicy
+from cases.records import Community
+from cases.statistics import satisfaction
+from services.reports import statistics as reporting
+from services.reports.statistics import build_report, export_cases, to_csv, to_markdown, to_xlsx, weekly_report
 from tests.conftest import EXAMPLE_COMMUNITY
 from tests.reports.history import local, seed_history
 
@@ -40,7 +44,7 @@ def assert_no_owner_data(*texts: str) -> None:
 
 async def test_markdown_csv_and_workbook(app: App, clock) -> None:
     await seed_history(app, clock)
-    report = await build_report(app, *WEEK)
+    report = await build_report(app.uow(), *WEEK, now=app.now())
     md, text_csv, xlsx = to_markdown(report), to_csv(report), to_xlsx(report)
 
     assert "| 首次响应中位 First response median (min) | 45.0 |" in md
@@ -78,8 +82,8 @@ async def test_markdown_csv_and_workbook(app: App, clock) -> None:
 
 async def test_case_archive_masks_owners(app: App, clock) -> None:
     ids = await seed_history(app, clock)
-    text_csv = (await export_cases(app, *WEEK, "csv")).decode("utf-8-sig")
-    xlsx = await export_cases(app, *WEEK, "xlsx")
+    text_csv = (await export_cases(app.uow(), *WEEK, "csv", now=app.now())).decode("utf-8-sig")
+    xlsx = await export_cases(app.uow(), *WEEK, "xlsx", now=app.now())
 
     rows = list(csv.DictReader(io.StringIO(text_csv)))
     assert [int(r["case"]) for r in rows] == sorted(ids[f"c{i}"] for i in range(1, 12))
@@ -105,7 +109,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 async def test_weekly_report_text_and_chart(app: App, clock) -> None:
     await seed_history(app, clock)
-    text, png = await weekly_report(app, local(10, 9))  # Wednesday after the seeded week
+    text, png = await weekly_report(app.uow(), local(10, 9))  # Wednesday after the seeded week
     lines = text.splitlines()
     assert lines[0] == "【物业周报】兰亭雅苑 2026-06-01 至 2026-06-07"
     assert lines[1] == "新增案件 11 件（前一周 1 件）：报事报修 8、投诉 2、有偿服务 1。"
@@ -156,11 +160,6 @@ def test_chart_labels_follow_the_installed_fonts(monkeypatch: pytest.MonkeyPatch
     import warnings
     from collections import Counter
     from datetime import timedelta
-
-    from bot import reporting
-    from cases.policy import DeskPolicy
-    from cases.records import Community
-    from cases.statistics import satisfaction
 
     community = Community(1, "lanting", "兰亭雅苑", DeskPolicy())
     weeks = [reporting.WeekFigures(date(2026, 4, 13) + timedelta(weeks=i), Counter(report=i, complaint=1),

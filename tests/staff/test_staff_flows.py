@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.bootstrap import build_app
 from cases.lifecycle import Status
-from handlers.staff_finish import parse_fee
+from handlers.staff.finish import parse_fee
 from tests.conftest import make_settings
 from tests.harness import People
 from tests.staff.conftest import ENGINEERING, SECURITY, Crew, bound_owner, report_leak, the_case, timeline

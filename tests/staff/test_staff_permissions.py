@@ -8,8 +8,8 @@ from sqlalchemy import update
 
 from bot.bootstrap import App
 from cases.lifecycle import Case, Status
-from handlers.messages import Inbound
-from handlers.payloads import CaseAction, encode
+from handlers.kit.messages import Inbound
+from handlers.kit.payloads import CaseAction, encode
 from storage import models as m
 from tests.harness import People
 from tests.staff.conftest import ENGINEERING, Crew, bound_owner, report_leak, the_case

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from cases.clock import FakeClock
-from handlers.escalation import check_deadlines, repeat_emergencies
+from handlers.kit.payloads import CaseAction, encode
+from handlers.staff.escalation import check_deadlines, repeat_emergencies
 from storage import models as m
 from storage.community_file import read as read_community_file
 from tests.conftest import EXAMPLE_COMMUNITY
@@ -33,8 +34,6 @@ async def scenario(app, clock: FakeClock, people: People) -> None:  # type: igno
     await people.say("u9", "我是Emily Carter，家里有煤气味！电话13800000020")
     async with app.uow() as uow:
         leak, tap, gas = sorted(c.id for c in await uow.cases.recent())
-
-    from handlers.payloads import CaseAction, encode
 
     accept = encode(CaseAction("accept", leak))
     await asyncio.gather(people.raw_press("wq", accept, chat=ENGINEERING, group=True),

@@ -10,8 +10,8 @@ import pytest
 from cases.clock import FakeClock
 from cases.codes import CATEGORIES, Kind, Role, Team, Urgency
 from cases.routing import supervisor_role_for, team_for
-from handlers.escalation import check_deadlines
-from handlers.payloads import CaseAction, encode
+from handlers.kit.payloads import CaseAction, encode
+from handlers.staff.escalation import check_deadlines
 from tests.harness import People
 from tests.staff.conftest import CUSTOMER_SERVICE, ENGINEERING, MANAGEMENT, SECURITY, Crew, open_direct, run_scheduled
 

@@ -10,6 +10,7 @@ import pytest
 from bot.bootstrap import App, build_app
 from cases.errors import DeskError
 from cases.lifecycle import Actor, Case, Status
+from storage.conversations import ConversationState
 from tests.conftest import make_settings
 
 
@@ -111,8 +112,6 @@ async def test_lists_for_owner_team_and_deadlines(app: App, clock) -> None:
 
 
 async def test_conversation_state_and_update_dedup(app: App, clock) -> None:
-    from storage.conversations import ConversationState
-
     async with app.uow() as uow:
         await uow.conversations.store("telegram", "42", "42", ConversationState("report", "place", {"room": "1-1-101"}), clock.now())
         assert await uow.conversations.first_time("telegram", "1001", clock.now())

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import App, load_community_file
+from bot.bootstrap import App, build_app, load_community_file
 from storage import models as m
 from storage.community_file import CommunityFileError, parse
 from storage.loader import load_owners_csv
@@ -77,7 +77,6 @@ def test_duplicate_room_and_bad_yaml() -> None:
 
 
 async def test_bad_file_loads_nothing(database_url: str, clock, tmp_path: Path) -> None:
-    from bot.bootstrap import build_app
     from tests.conftest import make_settings
 
     app = await build_app(make_settings(database_url), clock, run_migrations=False)

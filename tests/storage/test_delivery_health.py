@@ -12,7 +12,7 @@ from bot.bootstrap import App
 from bot.delivery_health import chat_health, status_lines
 from bot.outbox import SqlOutbox
 from bot.scheduler import tick
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 
 

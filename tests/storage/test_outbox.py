@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.bootstrap import App
 from bot.outbox import SqlOutbox
-from handlers.messages import Button, Reply, reply_to_dict
+from handlers.kit.messages import Button, Reply, reply_to_dict
 
 
 async def enqueue(app: App, *replies: Reply) -> None:

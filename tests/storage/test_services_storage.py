@@ -11,7 +11,7 @@ import pytest
 from bot.bootstrap import App, build_app
 from cases.errors import NotAllowed
 from cases.lifecycle import Status
-from handlers.notice_service import NoticeScope
+from handlers.office.notice_service import NoticeScope
 from services import aftercare, casework, dispatch, notices
 from services.actors import Actor
 from services.errors import WrongStatus

@@ -19,8 +19,8 @@ import pytest
 from bot.delivery import Deliverer, MemoryOutbox, RetryPolicy
 from bot.ratelimit import Limits, RateLimiter
 from bot.telegram import TelegramChannel, build_telegram_channel
+from handlers.kit.messages import Button, Inbound, Outcome, Reply, rows
 from tests.telegram.botapi_standin import BotApiStandIn
-from handlers.messages import Button, Inbound, Outcome, Reply, rows
 
 FRAMEWORKS = ["ptb", "aiogram"]
 MODES = ["polling", "webhook"]

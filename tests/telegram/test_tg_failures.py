@@ -7,9 +7,9 @@ import pytest
 
 from bot.delivery import MemoryOutbox
 from bot.telegram import InvalidBotToken, build_telegram_channel
+from handlers.kit.messages import Button, Reply, rows
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FRAMEWORKS, WEBHOOK_SECRET, EchoCore, running_bot
-from handlers.messages import Button, Reply, rows
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

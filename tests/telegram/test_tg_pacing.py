@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.ratelimit import Limits
-from handlers.messages import Button, Inbound, Outcome, Reply, rows
+from handlers.kit.messages import Button, Inbound, Outcome, Reply, rows
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FRAMEWORKS, running_bot
 

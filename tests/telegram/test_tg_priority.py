@@ -21,10 +21,10 @@ from bot.outbox import SqlOutbox
 from bot.ratelimit import RateLimiter
 from bot.telegram import StartBackoff, build_telegram_channel
 from cases.clock import SystemClock
-from handlers.messages import URGENT, Reply, reply_to_dict
+from handlers.kit.messages import URGENT, Reply, reply_to_dict
 from storage import models as m
 from tests.telegram.botapi_standin import BotApiStandIn
-from tests.telegram.conftest import FAST, MemoryOutbox, EchoCore, free_port
+from tests.telegram.conftest import FAST, EchoCore, MemoryOutbox, free_port
 
 
 async def enqueue(app: App, *replies: Reply) -> None:

@@ -13,7 +13,7 @@ from bot.outbox import SqlOutbox
 from bot.ratelimit import RateLimiter
 from bot.telegram import build_telegram_channel
 from cases.clock import SystemClock
-from handlers.messages import Reply, reply_to_dict
+from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.test_tg_burst import BURST, HEADROOM

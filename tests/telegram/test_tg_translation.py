@@ -24,7 +24,7 @@ from bot.telegram.outgoing import (
     utf16_len,
 )
 from bot.telegram.token import InvalidBotToken, validate_token
-from handlers.messages import Button, Inbound, Outcome, Reply, rows
+from handlers.kit.messages import Button, Inbound, Outcome, Reply, rows
 
 # ------------------------------------------------------------------ splitting text
 

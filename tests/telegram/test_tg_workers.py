@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import App
 from cases.clock import SystemClock
-from handlers.messages import Button, Reply, reply_to_dict, rows
+from handlers.kit.messages import Button, Reply, reply_to_dict, rows
 from storage import models as m
 from tests.conftest import ROOT
 from tests.telegram.botapi_standin import BotApiStandIn

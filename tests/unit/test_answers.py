@@ -1,10 +1,14 @@
-"""Typed answers at button steps (handlers.answers): many phrasings, odd digits, emoji, nothing, too much."""
+"""Typed answers at button steps (handlers.kit.answers): many phrasings, odd digits, emoji, nothing, too much."""
 
 from __future__ import annotations
 
 import pytest
 
-from handlers.answers import is_done, is_go_ahead, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency
+from cases.when import Problem, When, read_when
+from handlers.kit.answers import (
+    is_done, is_go_ahead, is_skip, read_category, read_fee, read_solved, read_stars, read_urgency,
+)
+from handlers.kit.formatting import code_name
 
 HUGE = "急" * 5000
 
@@ -96,8 +100,6 @@ REPORT = ("plumbing", "electrical", "building", "elevator", "facility", "securit
 
 
 def names(codes: tuple[str, ...], locale: str = "zh-CN") -> dict[str, str]:
-    from handlers.formatting import code_name
-
     return {c: code_name(locale, "category", c) for c in codes}
 
 
@@ -139,8 +141,6 @@ def test_no_input_makes_a_reader_fail() -> None:
     """Random mixes of the characters the readers care about: an answer or None, never an error."""
     import random
     from datetime import datetime, timezone
-
-    from cases.when import Problem, When, read_when
 
     pieces = list("今明后昨前天周星期一二三四五六日末上下午晚早点半刻号月年元块角分星颗满意差急不没有跳过0123456789０１２,.:-~到至以后前"
                   "¥￥🙂⭐\x00 \t\n") + ["下班后", "越快越好", "随时", "材料费", "一般般", "非常", "解决了", "还没好", "12345"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from handlers.i18n import LOCALES, catalogue
+from handlers.kit.i18n import LOCALES, catalogue
 
 
 def fields(text: str) -> set[str]:

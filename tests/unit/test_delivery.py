@@ -10,7 +10,7 @@ import pytest
 from bot.channel import OutboxItem, RetryAfter, TransientError, Undeliverable
 from bot.delivery import Deliverer, MemoryOutbox, RetryPolicy
 from cases.clock import FakeClock
-from handlers.messages import Reply
+from handlers.kit.messages import Reply
 
 
 class ScriptedSender:

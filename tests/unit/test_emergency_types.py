@@ -1,5 +1,5 @@
-"""Which danger the owner's words name (handlers.emergency.emergency_types), and which
-acceptance text a case gets (handlers.staff.accepted_key): pure, many phrasings."""
+"""Which danger the owner's words name (handlers.owner.emergency.emergency_types), and which
+acceptance text a case gets (handlers.staff.accept.accepted_key): pure, many phrasings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cases.lifecycle import SYSTEM, Case
-from handlers.emergency import emergency_types
-from handlers.staff import accepted_key, started_key
+from handlers.owner.emergency import emergency_types
+from handlers.staff.accept import accepted_key, started_key
 
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cases.records import Faq
-from handlers.faq import answer_in, best_match
+from handlers.owner.faq import answer_in, best_match
+from nlp.classifier import Classifier
 from storage.community_file import read
 from tests.conftest import EXAMPLE_COMMUNITY
 
@@ -65,8 +66,6 @@ def test_question_words_alone_match_nothing(faqs: list[Faq]) -> None:
 
 
 def test_jieba_tokens_add_what_the_listed_words_miss(faqs: list[Faq]) -> None:
-    from nlp.classifier import Classifier
-
     tokens = Classifier.default().segmenter.tokens
     question = "投放时间是几点"  # "投放" is a word of the garbage answer's own question
     assert best_match(question, faqs) is None

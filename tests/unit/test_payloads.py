@@ -1,6 +1,8 @@
 import pytest
 
-from handlers.payloads import BadPayload, CaseAction, Menu, Pick, SurveyAnswer, decode, encode
+from handlers.kit.payloads import (
+    BadPayload, CaseAction, Menu, NoticeStatus, PhoneCall, Pick, SurveyAnswer, decode, encode,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,3 +29,20 @@ def test_encode_refuses_what_would_not_fit() -> None:
         encode(Pick("report", "place", 1, "x" * 60))
     with pytest.raises(ValueError):
         encode(Menu("a|b"))
+
+
+@pytest.mark.parametrize("payload", [PhoneCall(88), NoticeStatus(123456789)])
+def test_the_phone_call_and_notice_status_buttons_have_kinds_of_their_own(payload) -> None:  # type: ignore[no-untyped-def]
+    data = encode(payload)
+    assert len(data.encode()) <= 64 and decode(data) == payload
+
+
+def test_buttons_sent_before_those_kinds_existed_still_work() -> None:
+    # Phone-callback requests and notice listings already in chats keep their buttons.
+    assert decode("1|s|88|phone|record") == PhoneCall(88)
+    assert decode("1|c|notice_status|7") == NoticeStatus(7)
+    # Anything else under the old shapes stays what it was (and is refused where pressed).
+    assert decode("1|s|88|phone|other") == SurveyAnswer(88, "phone", "other")
+    assert decode("1|c|accept|7") == CaseAction("accept", 7)
+    with pytest.raises(BadPayload):
+        decode("1|c|notice_status|x")

@@ -1,10 +1,10 @@
-"""Reading short messages before any flow takes them (handlers.talk, pure)."""
+"""Reading short messages before any flow takes them (handlers.owner.talk, pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from handlers import talk
+from handlers.owner import talk
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import openpyxl
 
-from bot.xlsx import StreamingWorkbook
+from services.reports.xlsx import StreamingWorkbook
 
 
 def test_values_read_back_and_nothing_runs() -> None:

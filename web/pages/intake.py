@@ -8,9 +8,9 @@ from aiohttp import web
 from cases.codes import CATEGORIES, Kind, Urgency
 from cases.errors import DeskError, NotAllowed
 from cases.privacy import mask_name, mask_phone
-from handlers.announcers import announce
-from handlers.formatting import code_name
-from handlers.i18n import t
+from handlers.kit.announcers import announce
+from handlers.kit.formatting import code_name
+from handlers.kit.i18n import t
 from services.actors import CONSOLE, Actor
 from services.events import CaseOpened
 from services.office import OFFICE_SOURCES, at_the_desk, open_for_owner

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.i18n import t
-from handlers.messages import Reply
+from handlers.kit.i18n import t
+from handlers.kit.messages import Reply
 from storage.console import ConsoleStore
 from web.app import FORM, LOGIN_COOKIE, SESSION_COOKIE, SIGNED, console_of
 from web.auth import (

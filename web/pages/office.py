@@ -9,18 +9,16 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.reporting import build_report, fmt_text, period_summary, write_report
+from services.reports.statistics import build_report, fmt_text, period_summary, write_report
 from cases.errors import DeskError, NotAllowed
 from cases.permissions import SPOT_CHECK_LEVELS
 from cases.privacy import mask_name, mask_phone
-from handlers.announcers import announce
-from handlers.notice_service import NoticeScope
-from handlers.spot_check import WINDOW as SPOT_CHECK_WINDOW
+from handlers.kit.announcers import announce
+from handlers.office.notice_service import NoticeScope, compose, send, status
+from handlers.aftercare.spot_check import WINDOW as SPOT_CHECK_WINDOW
 from services.actors import CONSOLE, Actor
 from services.aftercare import record_phone_callback, spot_check
 from services.errors import SurveyClosed
-from services.events import NoticeSent
-from services.notices import notice_status, preview_notice, send_notice
 from storage.console import ConsoleStore
 from web.app import COMMUNITY, FORM, SIGNED, console_of
 from web.roles import may_record_callbacks, may_see_statistics, may_send
@@ -139,7 +137,7 @@ async def statistics(request: web.Request) -> web.StreamResponse:
     _may_see_stats(request)
     community = request[COMMUNITY]
     start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
-    report = await build_report(console.app, start, end, community.code)
+    report = await build_report(console.uow(), start, end, community.code, now=console.app.now())
     tables = [{"title": table.title, "columns": [c.title for c in table.columns],
                "rows": [[fmt_text(v, c.fmt) for v, c in zip(row, table.columns)] for row in table.rows[:200]]}
               for table in report.tables]
@@ -165,7 +163,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     community = request[COMMUNITY]
     start, end = _period(request, ZoneInfo(community.policy.timezone), console.app.now())
-    data = write_report(await build_report(console.app, start, end, community.code), fmt)
+    data = write_report(await build_report(console.uow(), start, end, community.code, now=console.app.now()), fmt)
     await console.audit(request, "statistics_exported", fmt=fmt)
     kind = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return web.Response(body=data, content_type=kind, headers={
@@ -188,10 +186,9 @@ async def notices(request: web.Request) -> web.StreamResponse:
     staff = request[SIGNED].staff
     if not may_send(staff):
         raise NotAllowed("not a notice sender")
-    actor = Actor.staff(staff.id, via=CONSOLE)
     async with console.uow() as uow:
         recent = await uow.notices.recent(request[COMMUNITY].id, 20)
-        states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
+        states = {n.id: await status(uow, n.id) for n in recent}
     return console.render(request, "notices.html", recent=recent, states=states, draft=None, form={}, error="")
 
 
@@ -204,15 +201,15 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
     form = request[FORM]
     now = console.app.now()
     sending = form.get("do") == "send"
-    actor = Actor.staff(staff.id, via=CONSOLE)
-    what = dict(text=form.get("text", ""), scope=_scope(form), urgent=form.get("urgent") == "on")
     async with console.uow() as uow:
         try:
-            draft = await preview_notice(uow, actor, **what)  # type: ignore[arg-type]
+            # The notice service authorises the author (again at sending) and counts who it reaches.
+            draft = await compose(uow, author_id=staff.id, text=form.get("text", ""), scope=_scope(form),
+                                  urgent=form.get("urgent") == "on")
             if sending:
-                sent = [e for e in await send_notice(uow, actor, now, **what) if isinstance(e, NoticeSent)]  # type: ignore[arg-type]
+                sent = await send(uow, draft, now)
                 await ConsoleStore(uow.session).audit(now, staff.id, "notice_sent", remote=request.remote or "",
-                                                      notice=sent[0].notice_id, messages=sent[0].messages)
+                                                      notice=sent.notice_id, messages=sent.messages)
                 await uow.commit()
         except DeskError as refusal:
             await uow.rollback()
@@ -221,7 +218,7 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
                                   form=form, error=f"console.refused_{refusal.code}")
         if not sending:
             recent = await uow.notices.recent(request[COMMUNITY].id, 20)
-            states = {n.id: await notice_status(uow, actor, n.id) for n in recent}
+            states = {n.id: await status(uow, n.id) for n in recent}
             return console.render(request, "notices.html", recent=recent, states=states, draft=draft, form=form,
                                   error="")
     console.wake_delivery()

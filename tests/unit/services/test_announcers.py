@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.announcers import ANNOUNCERS, announce
-from handlers.messages import Reply
+from handlers.kit.announcers import ANNOUNCERS, announce
+from handlers.kit.messages import Reply
 from services import casework, dispatch
 from services.actors import Actor
 from services.events import CaseOpened, Event

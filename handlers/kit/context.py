@@ -1,0 +1,110 @@
+"""Everything one inbound message is handled with: the unit of work, who is talking, the
+conversation state, and the replies being collected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cases.clock import Clock
+from cases.permissions import StaffMember
+from cases.policy import DeskPolicy
+from cases.records import Community, Identity, Owner
+from handlers.kit.i18n import t
+from handlers.kit.messages import Button, Inbound, Reply
+from handlers.kit.payloads import Payload, encode
+from storage.conversations import ConversationState
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the route table refers to flows, which take a Ctx: a type-only reference
+    from handlers.kit.routes import Routes
+
+
+class Classification(Protocol):
+    kind: str
+    urgency: str
+    category: str
+    area: str
+    confidence: float
+    keywords: tuple[str, ...]
+    low_confidence: bool
+
+
+class Classifier(Protocol):
+    def classify(self, text: str) -> Classification: ...
+
+
+class Reporter(Protocol):
+    """The desk's statistics for chat (`handlers.office.reports`); the bootstrap provides it."""
+
+    async def summary(self, uow: UnitOfWork, community: Community, start: date, end: date, now: datetime,
+                      locale: str) -> tuple[str, str]:
+        """The summary of [start, end) as of `now` in `locale`, and its chart as a photo reference."""
+        ...
+
+
+@dataclass
+class Ctx:
+    uow: UnitOfWork
+    inbound: Inbound
+    clock: Clock
+    classifier: Classifier
+    community: Community
+    identity: Identity
+    state: ConversationState
+    replies: list[Reply] = field(default_factory=list)
+    answer: str | None = None
+    # The value of the pressed flow button, when the inbound is a Pick.
+    picked: str | None = None
+    # Statistics for /report, from the bootstrap (None: the desk was built without it).
+    reporter: Reporter | None = None
+    # Where each flow, command and button goes (the Desk's routes, from the bootstrap).
+    routes: Routes = None  # type: ignore[assignment]
+    _owner: Owner | None = None
+    _staff: StaffMember | None = None
+
+    @property
+    def locale(self) -> str:
+        return self.identity.locale
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def policy(self) -> DeskPolicy:
+        return self.community.policy
+
+    def t(self, key: str, **fields: object) -> str:
+        return t(self.locale, key, **fields)
+
+    # ----------------------------------------------------------------- who is talking
+    async def owner(self) -> Owner | None:
+        if self._owner is None and self.identity.owner_id is not None:
+            self._owner = await self.uow.directory.owner(self.identity.owner_id)
+        return self._owner
+
+    async def staff(self) -> StaffMember | None:
+        if self._staff is None and self.identity.staff_id is not None:
+            member = await self.uow.directory.staff(self.identity.staff_id)
+            self._staff = member if member and member.active else None
+        return self._staff
+
+    # ----------------------------------------------------------------- replies
+    def say(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *, photos: tuple[str, ...] = (),
+            contact_button: str | None = None) -> None:
+        """Reply to the person, in their private chat (even when they pressed a group button)."""
+        self.replies.append(Reply(self.inbound.channel, self.identity.chat_id, text, buttons, photos,
+                                  contact_button=contact_button))
+
+    def send(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def button(self, label: str, payload: Payload) -> Button:
+        return Button(label, encode(payload))
+
+    # ----------------------------------------------------------------- state
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data

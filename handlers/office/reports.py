@@ -1,0 +1,95 @@
+"""/report: the desk's statistics in chat — the short summary and its chart — for the people
+who run the service (the manager, the supervisors, the quality inspector).
+
+    /report                          this week so far
+    /report 上周 (or: last)          the last complete week
+    /report 2026-06-01 2026-06-08    a period; the end date is excluded, as in `wuye report`
+    /report 2026-06-01               from that day to today
+
+The figures and the chart come from the reporting service the bootstrap hands the desk
+(`handlers.kit.context.Reporter`, implemented in `services.reports.chat`): it draws the chart, stores it where the
+channels can send it and returns a photo reference; this module only decides who may
+ask and which period is meant.  Answers go to the private chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from cases.permissions import may_see_reports
+from handlers.kit.context import Ctx
+from handlers.kit.numbers import parse_int
+from handlers.staff.common import refuse
+
+log = logging.getLogger("wuye.reports")
+
+MAX_DAYS = 366
+LAST_WEEK_WORDS = frozenset({"上周", "上一周", "last", "lastweek", "last-week"})
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", re.ASCII)
+# Far enough for any report, near enough that a day added or a week taken never leaves `date`'s range.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
+def _date(text: str) -> date | None:
+    match = _DATE.match(text)
+    if match is None:
+        return None
+    year, month, day = (parse_int(part) for part in match.groups())
+    if year is None or month is None or day is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def period_of(arg: str, today: date) -> tuple[date, date] | None:
+    """[start, end) meant by the command's words, or None when they make no sense."""
+    words = arg.split()
+    monday = today - timedelta(days=today.weekday())
+    if not words:
+        return monday, today + timedelta(days=1)
+    if len(words) == 1 and words[0].lower() in LAST_WEEK_WORDS:
+        return monday - timedelta(days=7), monday
+    if len(words) > 2:
+        return None
+    dates = [_date(w) for w in words]
+    if any(d is None for d in dates):
+        return None
+    start = dates[0]
+    assert start is not None
+    # One date: from it to today (a day in the future is refused by the caller, not as nonsense).
+    end = dates[1] if len(dates) == 2 else max(start, today) + timedelta(days=1)
+    assert end is not None
+    if end <= start or (end - start).days > MAX_DAYS:
+        return None
+    return start, end
+
+
+async def report_command(ctx: Ctx, arg: str) -> None:
+    """The summary text and the chart of the period asked for."""
+    staff = await ctx.staff()
+    if staff is None:
+        refuse(ctx, "reports.inactive" if ctx.identity.staff_id is not None else "reports.only_staff")
+        return
+    if not may_see_reports(staff):
+        refuse(ctx, "reports.not_your_role")
+        return
+    today = ctx.now.astimezone(ZoneInfo(ctx.policy.timezone)).date()
+    period = period_of(arg.strip()[:60], today)
+    if period is None:
+        ctx.say(ctx.t("reports.usage"))
+        return
+    start, end = period
+    if start > today:
+        ctx.say(ctx.t("reports.future", start=f"{start:%Y-%m-%d}"))
+        return
+    if ctx.reporter is None:
+        ctx.say(ctx.t("reports.unavailable"))
+        return
+    text, chart = await ctx.reporter.summary(ctx.uow, ctx.community, start, end, ctx.now, ctx.locale)
+    log.info("report %s..%s for staff %s", start, end, staff.id)
+    ctx.say(text, photos=(chart,) if chart else ())

@@ -1,0 +1,263 @@
+"""Paid and special services (有偿/特约服务, 手续办理): pick from the published catalogue,
+which home, a time slot, and an explicit yes to the price before anything is booked
+(procedures.md: "confirm the price before work").  The booking row keeps the price the
+owner agreed to, whatever the catalogue says later."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from cases.records import ServiceItem
+from cases.when import Span, When
+from handlers.kit import flow as flows
+from handlers.kit.answers import is_go_ahead
+from handlers.kit.acting import as_owner
+from handlers.staff.casework import opened
+from handlers.kit.context import Ctx
+from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.formatting import code_name, local_time, money
+from handlers.kit.i18n import DEFAULT_LOCALE, t
+from handlers.kit.inputs import nav_row, text_of, time_of
+from handlers.kit.messages import Inbound
+from handlers.kit.numbers import parse_int
+from services import casework
+from services.errors import PriceChanged
+
+SLOT_DAYS = 3  # half-day slots offered from tomorrow on
+HALVES = ("am", "pm")
+HALF_HOURS = {"am": (8, 12), "pm": (13, 18)}
+MAX_SLOT_AHEAD = 14  # a slot button older than this (or in the past) is stale
+
+
+class S(StrEnum):
+    ITEM = "item"
+    ROOM = "room"
+    SLOT = "slot"
+    CONFIRM = "confirm"
+
+
+# ----------------------------------------------------------------- how items and slots read
+def item_name(item: ServiceItem, locale: str) -> str:
+    return item.name_en if locale == "en" and item.name_en else item.name_zh
+
+
+def price_label(item: ServiceItem, locale: str) -> str:
+    """¥50/盏, or "free" for procedures without a fee."""
+    if item.price_cents == 0:
+        return t(locale, "booking.free")
+    unit = item.unit_en if locale == "en" else item.unit_zh
+    return t(locale, "booking.price", money=money(item.price_cents, locale), unit=unit)
+
+
+def slot_label(day: date, half: str, locale: str) -> str:
+    months = t(locale, "booking.months").split()
+    weekdays = t(locale, "booking.weekdays").split()
+    return t(locale, "booking.slot", month=months[day.month - 1], day=day.day, weekday=weekdays[day.weekday()],
+             half=t(locale, f"booking.half_{half}"))
+
+
+def _today(ctx: Ctx) -> date:
+    return ctx.now.astimezone(ZoneInfo(ctx.policy.timezone)).date()
+
+
+def offered_slots(now: datetime, timezone: str) -> list[tuple[date, str]]:
+    """Morning and afternoon of the next days, in the community's local time."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return [(today + timedelta(days=n), half) for n in range(1, SLOT_DAYS + 1) for half in HALVES]
+
+
+def slot_window(day: date, half: str, timezone: str) -> When:
+    """A half-day slot as the window the team must keep to."""
+    start, end = HALF_HOURS[half]
+    zone = ZoneInfo(timezone)
+    return When(Span.WINDOW, datetime.combine(day, time(start), zone), datetime.combine(day, time(end), zone))
+
+
+def _parse_slot(value: str) -> tuple[date, str] | None:
+    day_text, _, half = value.partition(":")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        return None
+    return (day, half) if half in HALVES else None
+
+
+async def _item(ctx: Ctx, item_id: object) -> ServiceItem | None:
+    """The item if it is still in the active catalogue (buttons can outlive a price change)."""
+    return next((i for i in await ctx.uow.directory.catalogue(ctx.community.id) if i.id == item_id), None)
+
+
+# ----------------------------------------------------------------- steps
+async def ask_item(ctx: Ctx) -> None:
+    """The catalogue with prices; a category the router recognised narrows it."""
+    items = await ctx.uow.directory.catalogue(ctx.community.id)
+    if not items:
+        flows.end(ctx)
+        ctx.say(ctx.t("booking.no_catalogue", hotline=ctx.policy.hotline or "-"))
+        return
+    wanted = ctx.data.get("category")
+    narrowed = [i for i in items if i.category == wanted] if wanted and not ctx.data.get("show_all") else []
+    shown = narrowed or items
+    rows = [(choice(ctx, ctx.t("booking.item_button", name=item_name(i, ctx.locale),
+                               price=price_label(i, ctx.locale)), f"item:{i.id}"),) for i in shown]
+    if narrowed and len(narrowed) < len(items):
+        rows.append((choice(ctx, ctx.t("booking.show_all"), "all"),))
+        text = ctx.t("booking.ask_item_in", category=code_name(ctx.locale, "category", wanted or ""))
+    else:
+        text = ctx.t("booking.ask_item")
+    ctx.say(text, (*rows, nav_row(ctx, back=False)))
+
+
+async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
+    """An item button, "show all", or the item's name typed."""
+    if ctx.picked == "all":
+        ctx.data["show_all"] = True
+        await flows.again(ctx, FLOW)
+        return
+    item: ServiceItem | None = None
+    if ctx.picked and ctx.picked.startswith("item:") and (item_id := parse_int(ctx.picked[5:])) is not None:
+        item = await _item(ctx, item_id)
+        if item is None:
+            ctx.say(ctx.t("common.expired"))
+            return
+    else:
+        typed = text_of(ctx, inbound, max_len=50)
+        if typed is None:
+            return
+        items = await ctx.uow.directory.catalogue(ctx.community.id)
+        found = [i for i in items if typed.lower() in (i.name_zh.lower(), i.name_en.lower())] or \
+                [i for i in items if typed.lower() in i.name_zh.lower() or typed.lower() in i.name_en.lower()]
+        if len(found) != 1:
+            ctx.say(ctx.t("booking.no_such_item", text=typed))
+            return
+        item = found[0]
+    ctx.data["item_id"] = item.id
+    owner = await ctx.owner()
+    if owner is not None and len(owner.rooms) > 1:
+        await flows.goto(ctx, FLOW, S.ROOM)
+        return
+    ctx.data["room_id"] = owner.rooms[0].id if owner and owner.rooms else None
+    await flows.goto(ctx, FLOW, S.SLOT)
+
+
+async def ask_room(ctx: Ctx) -> None:
+    """Only owners with several homes are asked which one."""
+    owner = await ctx.owner()
+    assert owner is not None
+    rows = [(choice(ctx, ctx.t("booking.my_room", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
+    ctx.say(ctx.t("booking.ask_room"), (*rows, nav_row(ctx)))
+
+
+async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
+    """A room button or a typed room number of the owner's."""
+    owner = await ctx.owner()
+    assert owner is not None
+    if ctx.picked is not None:
+        room = next((r for r in owner.rooms if f"room:{r.id}" == ctx.picked), None)
+        if room is None:
+            ctx.say(ctx.t("common.expired"))
+            return
+    else:
+        typed = text_of(ctx, inbound, max_len=40)
+        if typed is None:
+            return
+        room = next((r for r in owner.rooms if r.code == typed), None)
+        if room is None:
+            ctx.say(ctx.t("booking.not_your_room", room=typed))
+            return
+    ctx.data["room_id"] = room.id
+    await flows.goto(ctx, FLOW, S.SLOT)
+
+
+async def ask_slot(ctx: Ctx) -> None:
+    """Half-day slots of the next days as buttons, or a time typed in the owner's words."""
+    buttons = [choice(ctx, slot_label(day, half, ctx.locale), f"{day.isoformat()}:{half}")
+               for day, half in offered_slots(ctx.now, ctx.policy.timezone)]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    ctx.say(ctx.t("booking.ask_slot"), (*rows, nav_row(ctx)))
+
+
+async def answer_slot(ctx: Ctx, inbound: Inbound) -> None:
+    """Staff read the slot in Chinese on the card; the owner sees it in their language."""
+    if ctx.picked is not None:
+        parsed = _parse_slot(ctx.picked)
+        today = _today(ctx)
+        if parsed is None or not today < parsed[0] <= today + timedelta(days=MAX_SLOT_AHEAD):
+            ctx.say(ctx.t("booking.slot_gone"))
+            await flows.again(ctx, FLOW)
+            return
+        day, half = parsed
+        ctx.data["slot"] = slot_label(day, half, DEFAULT_LOCALE)
+        ctx.data["slot_shown"] = slot_label(day, half, ctx.locale)
+        ctx.data["window"] = slot_window(day, half, ctx.policy.timezone).to_json()
+    else:
+        # The owner's words ("周六上午", "下班后", "随时"), read as a window; re-asked if unreadable.
+        typed = time_of(ctx, inbound)
+        if typed is None:
+            return
+        ctx.data["slot"], ctx.data["slot_shown"] = typed.text[:60], typed.shown(ctx.locale)
+        ctx.data["window"] = typed.when.to_json() if typed.when else None
+    await flows.goto(ctx, FLOW, S.CONFIRM)
+
+
+async def ask_confirm(ctx: Ctx) -> None:
+    """The price, stated plainly, and an explicit yes before booking."""
+    item = await _item(ctx, ctx.data.get("item_id"))
+    if item is None:  # withdrawn from the catalogue while the owner was choosing
+        ctx.say(ctx.t("booking.item_gone"))
+        keep = {k: ctx.data[k] for k in ("description", "category") if ctx.data.get(k)}
+        await flows.begin(ctx, FLOW, **keep)
+        return
+    where = "-"
+    if ctx.data.get("room_id"):
+        room = await ctx.uow.directory.room_by_id(ctx.data["room_id"])
+        where = room.code if room else "-"
+    price = price_label(item, ctx.locale)
+    # What the owner says yes to: a price change before the yes is shown, never slipped in.
+    ctx.data["price_cents"] = item.price_cents
+    ctx.say(ctx.t("booking.summary", item=item_name(item, ctx.locale), where=where, slot=ctx.data["slot_shown"],
+                  price=price),
+            ((choice(ctx, ctx.t("booking.confirm", price=price), "yes"),), nav_row(ctx)))
+
+
+async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
+    """Book only at the price the owner saw; if it changed meanwhile, show the new one."""
+    item = await _item(ctx, ctx.data.get("item_id"))
+    if item is None:
+        await ask_confirm(ctx)
+        return
+    if ctx.picked != "yes" and not is_go_ahead(inbound.text):
+        ctx.say(ctx.t("booking.use_buttons"))
+        return
+    # The service books only at the price the owner saw; if it changed meanwhile, they see the new one.
+    price_zh = price_label(item, DEFAULT_LOCALE)
+    window = When.from_json(ctx.data.get("window"))
+    span = (window.start, window.end) if window and window.span == Span.WINDOW and window.start and window.end else None
+    try:
+        events = await casework.book_service(
+            ctx.uow, ctx.community, as_owner(ctx), ctx.now, item=item, price_seen=int(ctx.data.get("price_cents", -1)),
+            slot=ctx.data["slot"], description=ctx.data.get("description") or item.name_zh,
+            room_id=ctx.data.get("room_id"), window=span,
+            details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
+                     **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
+        )
+    except PriceChanged:
+        ctx.say(ctx.t("booking.price_changed"))
+        await flows.again(ctx, FLOW)
+        return
+    case = await opened(ctx, events)
+    slot_shown = ctx.data["slot_shown"]
+    flows.end(ctx)
+    ctx.say(ctx.t("booking.booked", id=case.id, item=item_name(item, ctx.locale), slot=slot_shown,
+                  price=price_label(item, ctx.locale), team=code_name(ctx.locale, "team", case.team_code),
+                  due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
+
+
+FLOW = Flow("booking", S.ITEM, {
+    S.ITEM: Step(ask_item, answer_item),
+    S.ROOM: Step(ask_room, answer_room),
+    S.SLOT: Step(ask_slot, answer_slot),
+    S.CONFIRM: Step(ask_confirm, answer_confirm),
+})

@@ -1,0 +1,282 @@
+"""An emergency, wherever the owner is in the conversation, and the minutes after it.
+
+The case opens at once (or, when the owner's own emergency is still fresh, the new words
+join it), the duty team is alerted, and the flow the owner was in is set aside to resume.
+For the next minutes what the owner sends — the place, more words, photos, "没事了" —
+belongs to that emergency: it is added to the case and its alerts, never the start of a
+new flow.  If the place is unknown it is asked once, with one tap for the owner's home or
+building.  "Yes or no" is asked instead when the classifier is unsure about danger.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from cases.codes import CATEGORIES, Area, Kind, Urgency
+from cases.lifecycle import Case
+from handlers.aftercare import survey
+from handlers.kit import flow as flows
+from handlers.kit.context import Classification, Ctx
+from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.messages import Button, Inbound
+from handlers.kit.payloads import CaseAction, Menu
+from handlers.owner import additions, pause, talk
+from handlers.owner.emergency import emergency_guidance
+from handlers.owner.faq import resemblance
+from handlers.owner.owned import owned_case
+from handlers.staff.casework import open_case
+
+FOLLOW_MINUTES = 10  # what the owner sends this long after the alarm belongs to it
+SAME_STORY = 0.2  # share of character pairs two messages about one danger have in common
+JOIN_MINUTES = 30  # the same kind of alarm from the same owner this soon joins the first
+# A place named in the message itself: 3号楼, 2单元, 5楼/5层, B2车库, building 3, 5th floor.
+_NUM = r"(?:\d+|[一二三四五六七八九十两]+|[A-Za-z]\d*)"
+PLACE_IN_TEXT = re.compile(
+    rf"{_NUM}\s*(?:号楼|栋|幢|座|单元|楼|层|号)(?:\s*{_NUM}\s*(?:单元|楼|层|室|号))*"
+    r"(?:[的里]?(?:电梯(?:口|间|里)?|楼道|楼梯间?|大堂|门口|走廊|车库|地下室|天台|楼顶|过道))?"
+    r"|(?:地下车库|地库|车库|地下室|大门口|南门|北门|东门|西门|小区门口|花园|广场|游乐场|泳池|会所|天台|楼顶)"
+    r"|(?:building|block|floor|unit)\s*\d+|\d+(?:st|nd|rd|th)\s+floor",
+    re.IGNORECASE,
+)
+# A typed answer that names a place (rather than adds to what happened).
+PLACE_WORDS = re.compile(r"楼|栋|幢|单元|层|室|号|车库|地库|电梯|门口|大门|区|大堂|地下|楼道|楼梯|走廊|小区|花园|广场|停车|"
+                         r"天台|楼顶|家|room|floor|building|lift|elevator|garage|gate|corridor|stair", re.IGNORECASE)
+
+
+HOME_WORDS = ("我家", "家里", "家", "我家里", "在家", "home", "my home", "at home")
+
+
+class S(StrEnum):
+    PLACE = "place"
+    MORE = "more"
+
+
+class D(StrEnum):
+    ASK = "ask"
+
+
+# ----------------------------------------------------------------- opening or joining
+async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | None = None) -> None:
+    """Open the emergency case (or join the owner's fresh one), alert, guide, follow up."""
+    pause.pause(ctx)
+    fresh = await _fresh_emergency(ctx)
+    if fresh is not None and fresh.category == result.category and _same_story(text, fresh.description):
+        # The same danger told again (the lift, still stuck): one case, not two.
+        await additions.add_to_case(ctx, fresh, text=text, photo=photo)
+        await _follow(ctx, fresh)
+        ctx.say(ctx.t("followup.joined", id=fresh.id), await _buttons(ctx, fresh))
+        return
+    kind = result.kind if result.kind in (Kind.REPORT, Kind.COMPLAINT) else Kind.REPORT
+    fallback = "security" if kind == Kind.REPORT else "common"
+    category = result.category if result.category in CATEGORIES[Kind(kind)] else fallback
+    owner = await ctx.owner()
+    area = (result.area or Area.PUBLIC) if kind == Kind.REPORT else ""
+    room_id = owner.rooms[0].id if owner and len(owner.rooms) == 1 and area == Area.HOME else None
+    named = PLACE_IN_TEXT.search(text)
+    place = named.group(0).strip() if named and room_id is None else ""
+    case = await open_case(ctx, kind=kind, urgency=Urgency.EMERGENCY, category=category, area=area,
+                           description=text, room_id=room_id, place=place, photos=[photo] if photo else [])
+    ctx.say(emergency_guidance(ctx, case), await _buttons(ctx, case))
+    await _follow(ctx, case)
+
+
+def _same_story(new: str, old: str) -> bool:
+    """Told again in other words ("电梯还没人来 我还被关着") rather than a second danger."""
+    return max(resemblance(new, old), resemblance(old, new)) >= SAME_STORY
+
+
+async def _fresh_emergency(ctx: Ctx) -> Case | None:
+    case = await additions.latest_open(ctx, emergency_only=True)
+    if case is None or case.created_at is None or ctx.now - case.created_at > timedelta(minutes=JOIN_MINUTES):
+        return None
+    return case
+
+
+async def _buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
+    """Under the guidance: "it was a false alarm", and back to what the owner was doing."""
+    rows: list[tuple[Button, ...]] = [(ctx.button(ctx.t("followup.false_alarm_button"), CaseAction("false_alarm", case.id or 0)),)]
+    back = await resume_button(ctx)
+    if back is not None:
+        rows.append((back,))
+    return tuple(rows)
+
+
+async def resume_button(ctx: Ctx) -> Button | None:
+    """Back to the paused flow, or to a callback survey still waiting for its answers."""
+    back = pause.resume_button(ctx)
+    if back is None and await survey.open_survey(ctx) is not None:
+        back = ctx.button(ctx.t("talk.resume", what=ctx.t("talk.flow_survey")), Menu("resume"))
+    return back
+
+
+async def _follow(ctx: Ctx, case: Case) -> None:
+    """Enter the follow-up: ask the place if nobody knows it, then take what comes."""
+    await flows.begin(ctx, FLOW, case_id=case.id, since=ctx.now.isoformat())
+
+
+def following(ctx: Ctx) -> bool:
+    """The owner is in an emergency's follow-up minutes (expired ones end here)."""
+    if ctx.state.flow != FLOW.name:
+        return False
+    try:
+        since = datetime.fromisoformat(ctx.data["since"])
+    except (KeyError, TypeError, ValueError):
+        since = None
+    if since is None or ctx.now - since > timedelta(minutes=FOLLOW_MINUTES):
+        flows.end(ctx)
+        return False
+    return True
+
+
+async def _case(ctx: Ctx) -> Case | None:
+    case = await ctx.uow.cases.get(int(ctx.data.get("case_id") or 0))
+    if case is None or case.status not in additions.WORKING:
+        flows.end(ctx)
+        return None
+    return case
+
+
+# ----------------------------------------------------------------- the follow-up steps
+async def ask_place(ctx: Ctx) -> None:
+    """Where is it? Asked once, and only when neither the room nor a place is known."""
+    case = await _case(ctx)
+    if case is None:
+        return
+    if case.room_id or case.place:
+        ctx.state.step = S.MORE
+        return
+    owner = await ctx.owner()
+    rows: list[tuple[Button, ...]] = []
+    if owner is not None:
+        rows += [(choice(ctx, ctx.t("followup.my_home", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
+        buildings = dict.fromkeys(r.building for r in owner.rooms if r.building)
+        rows += [(choice(ctx, ctx.t("followup.my_building", building=b), f"building:{b}"),) for b in buildings]
+    ctx.say(ctx.t("followup.ask_place", id=case.id), tuple(rows))
+
+
+async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
+    """A tap for home or building, or the place typed; anything else joins the case."""
+    case = await _case(ctx)
+    if case is None:
+        return
+    owner = await ctx.owner()
+    picked = ctx.picked or ""
+    if picked.startswith("room:"):
+        room = next((r for r in (owner.rooms if owner else ()) if f"room:{r.id}" == picked), None)
+        if room is None:
+            ctx.say(ctx.t("common.expired"))
+            return
+        await additions.set_place(ctx, case, room_id=room.id)
+    elif picked.startswith("building:"):
+        building = picked.split(":", 1)[1]
+        if owner is None or building not in {r.building for r in owner.rooms}:
+            ctx.say(ctx.t("common.expired"))
+            return
+        await additions.set_place(ctx, case, place=ctx.t("followup.building_place", building=building))
+    else:
+        text = (inbound.text or "").strip()
+        home = owner.rooms[0] if owner and len(owner.rooms) == 1 and text.strip("在。.!！ ") in HOME_WORDS else None
+        if home is not None:
+            await additions.set_place(ctx, case, room_id=home.id)
+        elif text and not inbound.photo and len(text) <= 80 and PLACE_WORDS.search(text) and not talk.false_alarm(text):
+            await additions.set_place(ctx, case, place=text)
+        else:
+            await answer_more(ctx, inbound)
+            return
+    ctx.state.step = S.MORE
+    ctx.say(ctx.t("followup.place_noted", id=case.id), await _buttons(ctx, case))
+
+
+async def ask_more(ctx: Ctx) -> None:
+    """Nothing to ask: the guidance is on screen; what comes next joins the case."""
+
+
+async def answer_more(ctx: Ctx, inbound: Inbound) -> None:
+    """More words or photos for the emergency, or "没事了"."""
+    case = await _case(ctx)
+    if case is None:
+        return
+    text = (inbound.text or "").strip()
+    if talk.false_alarm(text) and not inbound.photo:
+        await _false_alarm(ctx, case)
+        return
+    if not text and not inbound.photo:
+        return
+    if (talk.small_talk(text) or talk.yes_no(text)) and not inbound.photo:
+        ctx.say(ctx.t("followup.stay_safe", id=case.id), await _buttons(ctx, case))
+        return
+    if text and not case.room_id and not case.place and len(text) <= 80 and PLACE_WORDS.search(text):
+        await additions.set_place(ctx, case, place=text)
+        ctx.state.step = S.MORE
+        ctx.say(ctx.t("followup.place_noted", id=case.id), await _buttons(ctx, case))
+        return
+    await additions.add_to_case(ctx, case, text=text[:1000], photo=inbound.photo)
+    ctx.state.step = S.MORE
+    ctx.say(ctx.t("followup.added", id=case.id), await _buttons(ctx, case))
+
+
+async def _false_alarm(ctx: Ctx, case: Case) -> None:
+    await additions.false_alarm(ctx, case)
+    if ctx.state.flow == FLOW.name:
+        flows.end(ctx)
+    back = await resume_button(ctx)
+    ctx.say(ctx.t("followup.false_alarm_noted", id=case.id), ((back,),) if back else ctx.routes.menu(ctx))
+
+
+async def false_alarm_pressed(ctx: Ctx, pressed: CaseAction) -> None:
+    """The "误报/已没事" button under the guidance: re-authorised like every case button."""
+    ctx.answer = ""
+    case = await owned_case(ctx, pressed.case_id)
+    if case.status not in additions.WORKING:
+        ctx.say(ctx.t("followup.already_over", id=case.id))
+        return
+    await _false_alarm(ctx, case)
+
+
+async def false_alarm_typed(ctx: Ctx) -> bool:
+    """"没事了/误报" typed after the follow-up minutes, while the owner's emergency is still open."""
+    case = await additions.latest_open(ctx, emergency_only=True)
+    if case is None or case.created_at is None or ctx.now - case.created_at > timedelta(hours=2):
+        return False
+    await _false_alarm(ctx, case)
+    return True
+
+
+FLOW = Flow("emergency", S.PLACE, {
+    S.PLACE: Step(ask_place, answer_place),
+    S.MORE: Step(ask_more, answer_more),
+}, needs_owner=False)
+
+
+# ----------------------------------------------------------------- "is anyone in danger now?"
+async def ask_danger(ctx: Ctx, text: str) -> None:
+    """The classifier cannot tell: one yes/no question instead of a guess."""
+    pause.pause(ctx)
+    await flows.begin(ctx, DANGER, text=text)
+
+
+async def ask_danger_step(ctx: Ctx) -> None:
+    ctx.say(ctx.t("followup.danger_question"),
+            ((choice(ctx, ctx.t("followup.danger_yes"), "yes"), choice(ctx, ctx.t("followup.danger_no"), "no")),))
+
+
+async def answer_danger(ctx: Ctx, inbound: Inbound) -> None:
+    """Yes: the emergency opens with the owner's words.  No: carry on as if never asked."""
+    answer = ctx.picked or talk.yes_no(inbound.text)
+    text = str(ctx.data.get("text") or "")
+    if answer == "yes":
+        result = ctx.classifier.classify(text)
+        flows.end(ctx)
+        await raise_alarm(ctx, text, result)
+        return
+    flows.end(ctx)
+    if answer == "no":
+        await ctx.routes.carry_on(ctx, text)
+        return
+    # Something else entirely: the question is dropped and the new message is read afresh.
+    await ctx.routes.carry_on(ctx, None)
+
+
+DANGER = Flow("danger", D.ASK, {D.ASK: Step(ask_danger_step, answer_danger)}, needs_owner=False)

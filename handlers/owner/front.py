@@ -1,0 +1,458 @@
+"""The front desk in front of every step: what an owner's message means before the step,
+chooser, survey or menu it arrives at takes it.
+
+In this order, because a later reading must never swallow an earlier one:
+1. danger — an emergency opens at once wherever the owner is (the flow is kept to
+   resume); when the classifier is unsure, one yes/no question;
+2. the minutes after an emergency — what comes belongs to that emergency;
+3. calling off — "取消/算了/不用了" always work, and "算了 我想问…" goes on to the question;
+4. inside a flow — a bare intent word switches flows, "我想问一下…" is answered, and a
+   step that cannot read the message (a button question given words) does not trap the
+   owner: small talk is answered, a new request is taken as one, otherwise "I didn't
+   understand" with the question again;
+5. at idle — a photo starts a report, "补充…" joins an open case, "修好了" confirms
+   finished work, small talk is answered briefly, an intent word starts its flow, a
+   question is looked up, and only then is the message classified into a new case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from cases.codes import Kind, Urgency
+from handlers.aftercare import survey
+from handlers.kit import flow as flows
+from handlers.kit import answers
+from handlers.kit.context import Ctx
+from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
+from handlers.kit.messages import Reply
+from handlers.kit.payloads import CaseAction
+from handlers.owner import additions, emergency_follow, inquiry, pause, router, talk
+from handlers.owner.inquiry import EMERGENCY_WORDS
+from handlers.owner.my_cases import enter_add
+from handlers.owner.report import HOME_WORDS, MAX_PHOTOS, start_with_photo
+
+# Words at the photo step that answer it (no photo, skip, done) rather than describe more.
+PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SAID_KEPT = 6
+SAID_MINUTES = 30
+# Replies with which a step says "that is not an answer here" (the prefix before any field).
+REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
+            "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room",
+            "report.urgency_hint", "report.category_hint", "complaint.category_hint",
+            "common.when_unknown", "common.when_past", "common.when_too_far", "common.past_unknown",
+            "common.past_future", "phone_callback.use_solved")
+# Refusals that only say "press a button": replaced; the others say something specific and stay.
+GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
+                              "my_cases.yes_or_no"})
+# Refusals that say which words would do ("没听明白紧急程度…"): kept, and the question asked
+# again under them, so a channel without buttons still shows the choices.
+HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint"})
+# Intent word → the flow that serves it.
+INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
+                "mycases": "my_cases"}
+
+
+async def owner_input(ctx: Ctx) -> None:
+    """Everything an owner (or a stranger) sends in private that is not a command or a button."""
+    if ctx.inbound.text and _CONTROL.search(ctx.inbound.text):
+        # NUL and other control characters mean nothing to a person, and PostgreSQL refuses NUL.
+        ctx.inbound = replace(ctx.inbound, text=_CONTROL.sub("", ctx.inbound.text))
+    text = (ctx.inbound.text or "").strip() or None
+    _remember(ctx, text)
+    if emergency_follow.following(ctx):
+        if text and not ctx.inbound.photo:
+            off, rest = talk.cancel_lead(text)
+            intent = talk.bare_intent(text)
+            if off or is_word(ctx.inbound, CANCEL_WORDS) or intent is not None:
+                # Leaving the follow-up does not call off the emergency (that is "误报").
+                case_id = ctx.data.get("case_id")
+                flows.end(ctx)
+                if intent:
+                    await start_intent(ctx, intent)
+                elif rest:
+                    ctx.inbound = replace(ctx.inbound, text=rest)
+                    await read(ctx, rest, guard=False)
+                else:
+                    ctx.say(ctx.t("followup.left", id=case_id), _menu(ctx))
+                return
+            if talk.looks_like_question(text) and await inquiry_answers(ctx, text) \
+                    and ctx.classifier.classify(text).urgency != Urgency.EMERGENCY:
+                # A plain question the FAQ answers ("停车费多少"): answered, not filed as a detail.
+                await _faq(ctx, text)
+                return
+        await ctx.routes.flows["emergency"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    if ctx.state.flow == "danger":
+        await ctx.routes.flows["danger"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    await read(ctx, text)
+
+
+def _remember(ctx: Ctx, text: str | None) -> None:
+    """What the owner said lately, for a hand-over to a person ("人工")."""
+    said = [s for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2 and _recent(ctx, s[0])]
+    if text and not talk.small_talk(text) and not talk.bare_intent(text) and not talk.cancel_lead(text) == (True, ""):
+        said.append([ctx.now.isoformat(), text[:200]])
+    ctx.data["_said"] = said[-SAID_KEPT:]
+
+
+def _recent(ctx: Ctx, at: str) -> bool:
+    try:
+        return ctx.now - datetime.fromisoformat(at) <= timedelta(minutes=SAID_MINUTES)
+    except (TypeError, ValueError):
+        return False
+
+
+def said_so_far(ctx: Ctx) -> list[str]:
+    return [s[1] for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2]
+
+
+def _menu(ctx: Ctx):  # type: ignore[no-untyped-def]
+    return ctx.routes.menu(ctx)
+
+
+async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
+    """Read one message: danger first, then calling off, then the step or idle."""
+    inbound = ctx.inbound
+    if guard and text:
+        result = ctx.classifier.classify(text)
+        if result.urgency == Urgency.EMERGENCY and not _asks_for_a_number(ctx, text):
+            await emergency_follow.raise_alarm(ctx, text, result, photo=inbound.photo)
+            return
+        if getattr(result, "danger_unsure", False) and not talk.small_talk(text):
+            await emergency_follow.ask_danger(ctx, text)
+            return
+    active = ctx.routes.flows.get(ctx.state.flow)
+    if text and not inbound.photo and not (active is not None and _nothing_is_an_answer(ctx, text)):
+        off, rest = talk.cancel_lead(text)
+        if off or is_word(inbound, CANCEL_WORDS):
+            await _call_off(ctx, rest)
+            return
+        if is_word(inbound, BACK_WORDS):
+            if active is None:
+                ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))  # nothing to go back from
+            elif not await flows.back(ctx, active):
+                ctx.say(ctx.t("common.at_first_step"))
+            return
+    if active is not None:
+        await _in_flow(ctx, text)
+        return
+    await idle(ctx, text)
+
+
+# Steps where "不用了/没有" answers the question (no photos, nobody involved), not calls the flow off.
+NOTHING_ANSWERS = frozenset({("report", "photos"), ("staff_finish", "photos"), ("complaint", "where"),
+                             ("complaint", "who"), ("survey", "comment"), ("phone_callback", "note")})
+
+
+def _nothing_is_an_answer(ctx: Ctx, text: str) -> bool:
+    return (ctx.state.flow, ctx.state.step) in NOTHING_ANSWERS and answers.is_skip(text)
+
+
+_NUMBER_ASKED = ("电话", "号码", "多少", "几号", "number", "phone")
+
+
+def _asks_for_a_number(ctx: Ctx, text: str) -> bool:
+    """"火警电话是多少": the danger words only name the number asked for.  Without the
+    words of the emergency-numbers answer, is anything dangerous left?"""
+    if not any(w in text.lower() for w in _NUMBER_ASKED):
+        return False
+    rest = text
+    for word in sorted((*EMERGENCY_WORDS, "电话", "号码", "多少"), key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    return ctx.classifier.classify(rest).urgency != Urgency.EMERGENCY
+
+
+async def _call_off(ctx: Ctx, rest: str) -> None:
+    """"取消": end what is going on; "算了 我想问…": and go on to the new request."""
+    if ctx.state.flow:
+        flows.end(ctx)
+        if not rest:
+            ctx.say(ctx.t("common.cancelled"), _menu(ctx))
+            return
+    elif not rest:
+        ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))
+        return
+    ctx.inbound = replace(ctx.inbound, text=rest)
+    await read(ctx, rest, guard=False)
+
+
+async def carry_on(ctx: Ctx, text: str | None) -> None:
+    """After "no danger": back to the set-aside flow, and read the message there
+    (`text`, without asking about danger again; None: the message in hand, afresh)."""
+    await pause.resume_quietly(ctx)
+    if text is None:
+        await read(ctx, (ctx.inbound.text or "").strip() or None)
+        return
+    ctx.inbound = replace(ctx.inbound, text=text, payload=None)
+    ctx.picked = None
+    await read(ctx, text, guard=False)
+
+
+# ----------------------------------------------------------------- inside a flow
+async def _in_flow(ctx: Ctx, text: str | None) -> None:
+    flow = ctx.routes.flows[ctx.state.flow]
+    inbound = ctx.inbound
+    intent = talk.bare_intent(text) if text and not inbound.photo else None
+    if intent == "human" and "人" not in (text or "") and "human" not in (text or "").lower():
+        intent = None  # "客服" alone may be the answer (who was involved?); "人工" never is
+    if intent == "human" and flow.name == "inquiry":
+        intent = None  # the question flow hands over itself, with the question and the answer shown
+    if intent is not None:
+        if INTENT_FLOWS.get(intent) == flow.name:
+            await flows.again(ctx, flow)  # "报修" inside the report: the question again
+        else:
+            pause.pause(ctx)
+            await start_intent(ctx, intent)
+        return
+    if flow.name == "router" and inbound.photo:
+        # "窗户关不上了" then a photo of it: the report starts with both.
+        said = str(ctx.data.get("text") or "")
+        flows.end(ctx)
+        await _photo_report(ctx, "；".join(s for s in (said, text or "") if s))
+        return
+    if flow.name == "router":
+        await _router_step(ctx, text)
+        return
+    if inbound.photo and flow.name == "report" and ctx.state.step != "photos":
+        await _photo_in_report(ctx, text)
+        return
+    if inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown"),
+                                                         ("my_cases", "list")):
+        flows.end(ctx)  # a photo is not a question: it starts a report
+        await idle(ctx, text)
+        return
+    question = talk.question_part(text) if text else None
+    if question and flow.name != "inquiry" and await _answer_question(ctx, question):
+        return
+    if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \
+            and _says_nothing(ctx, text) and answers.plain(text) not in HOME_WORDS:
+        # The room question keeps a typed account as the description: not "好的" or "啊啊啊".
+        await _not_understood(ctx, text, len(ctx.replies), generic=True)
+        return
+    if text and (flow.name, ctx.state.step) == ("report", "photos") and not inbound.photo \
+            and not talk.small_talk(text) and len(text) >= 4 and await _more_description(ctx, text):
+        return
+    before = len(ctx.replies)
+    await flow.steps[ctx.state.step].answer(ctx, inbound)
+    refusal = _refusal(ctx, before) if text else None
+    if refusal == "booking.no_such_item" and text and await _item_in_words(ctx, text, before):
+        return
+    if refusal is not None:
+        await _not_understood(ctx, text or "", before, generic=refusal in GENERIC_REFUSALS,
+                              hint=refusal in HINT_REFUSALS)
+
+
+async def _item_in_words(ctx: Ctx, text: str, before: int) -> bool:
+    """"我想约个保洁" names 家庭深度保洁: the one catalogue item most of whose words are there."""
+    def pairs(s: str) -> set[str]:
+        s = "".join(ch for ch in s.lower() if ch.isalnum())
+        return {s[i:i + 2] for i in range(len(s) - 1)}
+
+    said = pairs(text)
+    scored = sorted(((len(pairs(i.name_zh) & said), i) for i in await ctx.uow.directory.catalogue(ctx.community.id)),
+                    key=lambda p: p[0], reverse=True)
+    if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return False
+    del ctx.replies[before:]
+    ctx.inbound = replace(ctx.inbound, text=scored[0][1].name_zh)
+    await ctx.routes.flows["booking"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+    return True
+
+
+def _says_nothing(ctx: Ctx, text: str) -> bool:
+    if talk.small_talk(text) or talk.yes_no(text):
+        return True
+    result = ctx.classifier.classify(text)
+    return result.low_confidence and sum(ch.isalnum() for ch in text) < 5
+
+
+async def _more_description(ctx: Ctx, text: str) -> bool:
+    """Words at the photo step add to the description (nothing the owner says is lost)."""
+    # Only words that describe: "没有照片", "跳过", "不用拍了" are the step's own answers.
+    if talk.cancel_lead(text)[0] or talk.yes_no(text) or any(w in text for w in PHOTO_STEP_WORDS):
+        return False
+    if ctx.classifier.classify(text).low_confidence:
+        return False  # not recognisably about the problem: the step's own hint answers it
+    description = str(ctx.data.get("description") or "")
+    if text in description:
+        return False
+    ctx.data["description"] = f"{description}；{text}"[:500] if description else text[:500]
+    ctx.data.pop("category", None)
+    ctx.say(ctx.t("talk.description_added"))
+    await flows.again(ctx, ctx.routes.flows["report"])
+    return True
+
+
+def _refusal(ctx: Ctx, before: int) -> str | None:
+    """The catalogue key of a step's "that is no answer here", if that is what it said."""
+    for key in REFUSALS:
+        prefix = ctx.t(key).split("{", 1)[0]
+        if len(prefix) >= 4 and any(r.text.startswith(prefix) for r in ctx.replies[before:]):
+            return key
+    return None
+
+
+async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool, hint: bool = False) -> None:
+    """A step that could not read the words: never just "press the buttons"."""
+    flow = ctx.routes.flows[ctx.state.flow]
+    kind = talk.small_talk(text)
+    if kind:
+        del ctx.replies[before:]
+        ctx.say(ctx.t(f"talk.{kind}_short"))
+        await flows.again(ctx, flow)
+        return
+    if talk.looks_like_question(text) and await inquiry_answers(ctx, text):
+        del ctx.replies[before:]
+        pause.pause(ctx)
+        await _faq(ctx, text)
+        return
+    result = ctx.classifier.classify(text)
+    if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) and len(text) >= 6:
+        # A new request: take it as one, keeping this flow to come back to.
+        del ctx.replies[before:]
+        pause.pause(ctx)
+        flows.end(ctx)
+        await idle(ctx, text)
+        return
+    if generic:
+        # "Press the buttons" alone traps people on channels without buttons: say what we
+        # did not understand, how to get out, and ask the same question again.
+        del ctx.replies[before:]
+        ctx.say(ctx.t("talk.not_understood"))
+        await flows.again(ctx, flow)
+    elif hint:
+        await flows.again(ctx, flow)
+
+
+async def inquiry_answers(ctx: Ctx, question: str) -> bool:
+    return await inquiry.find_answer(ctx, question) is not None
+
+
+async def _faq(ctx: Ctx, question: str) -> None:
+    await inquiry.answer_faq(ctx, question)
+
+
+async def _answer_question(ctx: Ctx, question: str) -> bool:
+    """A question the FAQ answers, asked in the middle of something else."""
+    if await inquiry.find_answer(ctx, question) is None:
+        return False
+    pause.pause(ctx)
+    await inquiry.answer_faq(ctx, question)
+    return True
+
+
+async def _router_step(ctx: Ctx, text: str | None) -> None:
+    """"是/不是" answers the router's proposal; anything else is a new message."""
+    answer = talk.yes_no(text) or ("yes" if talk.small_talk(text) == "ack" or talk.bare_intent(text) == "report"
+                                    and ctx.data.get("kind") == Kind.REPORT else None)
+    if ctx.state.step == "propose" and answer is not None:
+        ctx.picked = answer  # "好的" and "对" say yes to the proposal as the button would
+        await ctx.routes.flows["router"].steps["propose"].answer(ctx, ctx.inbound)
+        return
+    flows.end(ctx)
+    before = len(ctx.replies)
+    await idle(ctx, text)
+    if ctx.state.flow == "router" and ctx.state.step == "choose":
+        # Still no idea: say so, above the same choice.
+        ctx.replies.insert(before, Reply(ctx.inbound.channel, ctx.identity.chat_id, ctx.t("talk.not_understood_choose")))
+
+
+async def _photo_report(ctx: Ctx, description: str) -> None:
+    await start_with_photo(ctx, description or None)
+
+
+async def _photo_in_report(ctx: Ctx, caption: str | None) -> None:
+    """A photo sent before the photo step is kept for the report, never refused."""
+    photos = ctx.data.setdefault("photos", [])
+    if len(photos) < MAX_PHOTOS:
+        photos.append(ctx.inbound.photo)
+    flow = ctx.routes.flows["report"]
+    if caption:
+        ctx.inbound = replace(ctx.inbound, photo=None)
+        await flow.steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    ctx.say(ctx.t("talk.photo_kept", n=len(photos)))
+    await flows.again(ctx, flow)
+
+
+# ----------------------------------------------------------------- intents
+async def start_intent(ctx: Ctx, intent: str) -> None:
+    """Start the flow (or view) a bare intent word names."""
+    if intent == "menu":
+        flows.end(ctx)
+        await ctx.routes.commands["/help"](ctx, "")
+        return
+    if intent == "human":
+        said = said_so_far(ctx)
+        collected = flows.collected(ctx)
+        if collected.get("description"):
+            said = [*said, str(collected["description"])]
+        await inquiry.hand_to_person(ctx, said)
+        return
+    await ctx.routes.start_entry(ctx, INTENT_FLOWS[intent])
+
+
+# ----------------------------------------------------------------- at idle
+async def idle(ctx: Ctx, text: str | None) -> None:
+    """Nothing in progress: read the message for what it is."""
+    inbound = ctx.inbound
+    if inbound.photo:
+        await start_with_photo(ctx, text)
+        return
+    if text is None:
+        await router.free_input(ctx)
+        return
+    if await survey.typed_answer(ctx, text):
+        return  # a survey question waiting: "两星吧", "解决了" answer it before any other reading
+    if talk.wants_to_resume(text) and (await pause.resume(ctx) or await survey.resume(ctx)):
+        return
+    adding, more = talk.addition(text)
+    if adding and await _add_to_open_case(ctx, more):
+        return
+    if talk.says_done(text):
+        case = await additions.waiting_confirmation(ctx)
+        if case is not None:
+            ctx.say(ctx.t("talk.confirm_done", id=case.id, what=case.description[:40]),
+                    ((ctx.button(ctx.t("my_cases.btn_confirm"), CaseAction("confirm", case.id or 0)),
+                      ctx.button(ctx.t("my_cases.btn_reject"), CaseAction("reject", case.id or 0))),))
+            return
+    if talk.false_alarm(text) and await emergency_follow.false_alarm_typed(ctx):
+        return
+    kind = talk.small_talk(text)
+    if kind is None and talk.says_done(text):
+        kind = "thanks"  # "修好了谢谢" with nothing waiting for a confirmation
+    if kind is not None:
+        ctx.say(ctx.t(f"talk.{kind}"), _menu(ctx) if kind in ("greeting", "presence") else ())
+        return
+    intent = talk.bare_intent(text) or ("mycases" if talk.asks_progress(text) else None)
+    if intent is not None:
+        await start_intent(ctx, intent)
+        return
+    question = talk.question_part(text)
+    if await inquiry.find_answer(ctx, question or text) is not None:
+        result = ctx.classifier.classify(text)
+        if question or talk.looks_like_question(text) or result.kind == Kind.INQUIRY or result.low_confidence:
+            await inquiry.answer_faq(ctx, text)  # the owner's own words are what staff see, if it comes to that
+            return
+    if question:
+        await inquiry.answer_faq(ctx, text)
+        return
+    await router.free_input(ctx)
+
+
+async def _add_to_open_case(ctx: Ctx, more: str) -> bool:
+    """"补充一下：…" — the words join the owner's newest open case."""
+    case = await additions.latest_open(ctx)
+    if case is None:
+        return False
+    if not more:
+        await enter_add(ctx, case)
+        return True
+    await additions.add_to_case(ctx, case, text=more[:1000])
+    ctx.say(ctx.t("talk.added", id=case.id))
+    return True

@@ -1,0 +1,191 @@
+"""Questions (咨询): answered at once from the community's FAQ when it knows; otherwise,
+or when the answer did not help, handed to customer service as an inquiry case.
+Anyone may ask — an unbound person's case keeps their chat so the answer reaches them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cases.codes import Kind, Team, Urgency
+from cases.records import Faq
+from handlers.kit import flow as flows
+from handlers.kit.context import Ctx
+from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.formatting import local_time
+from handlers.kit.i18n import LOCALES, t
+from handlers.kit.inputs import nav_row, text_of
+from handlers.kit.messages import Inbound
+from handlers.owner import talk
+from handlers.owner.faq import answer_in, best_match
+from handlers.staff.casework import open_case
+
+MAX_QUESTION = 500
+# Typed answers to "did that help?" — so "谢谢" is not taken for a new question.
+SOLVED_WORDS = {"解决了", "好的", "好", "谢谢", "明白了", "知道了", "ok", "thanks", "thank you", "solved"}
+HUMAN_WORDS = {"转人工", "人工", "没解决", "human", "agent"}
+NOT_HELPED = ("没解决", "没有解决", "没用", "没有用", "不对", "不是这个", "答非所问", "没帮助", "没看懂", "还是不明白",
+              "不明白", "not helpful", "didn't help", "did not help", "wrong answer")
+# Answers the desk always knows from the community file itself (no FAQ entry needed).
+HOTLINE_WORDS = ("电话", "热线", "联系方式", "号码", "客服电话", "物业电话", "服务电话", "报修电话", "值班电话", "手机号",
+                 "管家电话", "联系物业", "联系你们", "打电话", "hotline", "phone number", "phone", "contact number",
+                 "call you", "telephone")
+EMERGENCY_WORDS = ("报警电话", "火警", "急救", "紧急电话", "紧急联系", "救护车", "急救电话", "消防电话", "消防", "报警",
+                   "119", "110", "120",
+                   "emergency number", "police number", "ambulance", "fire brigade")
+
+
+class S(StrEnum):
+    QUESTION = "question"
+    ANSWERED = "answered"
+    UNKNOWN = "unknown"
+
+
+def builtin_faqs(ctx: Ctx) -> list[Faq]:
+    """The hotline and the emergency numbers, answered from the community file."""
+    numbers = ctx.policy.emergency_numbers
+    fields = dict(hotline=ctx.policy.hotline or "-", fire=numbers.get("fire", "119"),
+                  medical=numbers.get("medical", "120"), police=numbers.get("police", "110"))
+    zh, en = LOCALES
+    return [
+        Faq("_hotline", HOTLINE_WORDS, t(zh, "inquiry.hotline_q"), t(zh, "inquiry.hotline_a", **fields),
+            t(en, "inquiry.hotline_q"), t(en, "inquiry.hotline_a", **fields)),
+        Faq("_emergency", EMERGENCY_WORDS, t(zh, "inquiry.emergency_q"), t(zh, "inquiry.emergency_a", **fields),
+            t(en, "inquiry.emergency_q"), t(en, "inquiry.emergency_a", **fields)),
+    ]
+
+
+async def all_faqs(ctx: Ctx) -> list[Faq]:
+    return await ctx.uow.directory.faqs(ctx.community.id) + builtin_faqs(ctx)
+
+
+def _tokens(ctx: Ctx):  # type: ignore[no-untyped-def]
+    """jieba's tokens when the desk's classifier has a segmenter (the real one does)."""
+    segmenter = getattr(ctx.classifier, "segmenter", None)
+    if segmenter is None:
+        return None
+    return lambda text: [tok.text if hasattr(tok, "text") else tok[0] for tok in segmenter.tokens(text)]
+
+
+async def find_answer(ctx: Ctx, question: str):  # type: ignore[no-untyped-def]
+    """The FAQ answering `question`, or None."""
+    return best_match(question, await all_faqs(ctx), _tokens(ctx))
+
+
+async def ask_question(ctx: Ctx) -> None:
+    """What the person wants to know; a question from the router is answered at once."""
+    question = ctx.data.pop("question", None)
+    if question:
+        await _look_up(ctx, question, first=True)
+        return
+    ctx.say(ctx.t("inquiry.ask"), (nav_row(ctx, back=False),))
+
+
+async def answer_question(ctx: Ctx, inbound: Inbound) -> None:
+    """The typed question."""
+    question = text_of(ctx, inbound, max_len=MAX_QUESTION)
+    if question is not None:
+        await _look_up(ctx, question, first=True)
+
+
+async def _look_up(ctx: Ctx, question: str, *, first: bool) -> None:
+    match = await find_answer(ctx, question)
+    if match is None:
+        # No case yet: the owner decides whether a person should take it.
+        ctx.data.update(asked=question, faq="")
+        await _show(ctx, S.UNKNOWN)
+        return
+    ctx.data.update(asked=question, faq=match.faq.code)
+    await _show(ctx, S.ANSWERED)
+
+
+async def _show(ctx: Ctx, step: str) -> None:
+    if ctx.state.step == step:
+        await flows.again(ctx, FLOW)
+    else:
+        await flows.goto(ctx, FLOW, step)
+
+
+async def answer_faq(ctx: Ctx, question: str) -> None:
+    """Start a question at once (from the router or in the middle of another flow)."""
+    await flows.begin(ctx, FLOW, question=question)
+
+
+async def ask_answered(ctx: Ctx) -> None:
+    """The FAQ's answer, and whether it helped."""
+    faq = next((f for f in await all_faqs(ctx) if f.code == ctx.data.get("faq")), None)
+    if faq is None:  # the office withdrew that answer meanwhile
+        await flows.goto(ctx, FLOW, S.UNKNOWN)
+        return
+    question, answer = answer_in(faq, ctx.locale)
+    ctx.say(ctx.t("inquiry.answer", question=question, answer=answer),
+            ((choice(ctx, ctx.t("inquiry.solved"), "solved"), choice(ctx, ctx.t("inquiry.human"), "human")),
+             nav_row(ctx)))
+
+
+async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
+    """Solved ends here; "转人工" hands over; another typed question is looked up."""
+    typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if ctx.picked == "solved" or ctx.picked is None and (typed in SOLVED_WORDS or talk.small_talk(typed) in ("thanks", "ack")):
+        flows.end(ctx)
+        ctx.say(ctx.t("inquiry.glad"), ctx.routes.menu(ctx))
+        return
+    if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or _not_helped(typed)):
+        await _hand_over(ctx, ctx.data.get("asked", ""), found=True)
+        return
+    question = text_of(ctx, inbound, max_len=MAX_QUESTION)
+    if question is not None:
+        await _look_up(ctx, question, first=False)
+
+
+def _not_helped(typed: str) -> bool:
+    return talk.bare_intent(typed) == "human" or any(w in typed for w in NOT_HELPED)
+
+
+async def ask_unknown(ctx: Ctx) -> None:
+    """No answer on file: say so, and let the owner hand it to a person (no case until then)."""
+    ctx.say(ctx.t("inquiry.no_answer", hotline=ctx.policy.hotline or "-"),
+            ((choice(ctx, ctx.t("inquiry.to_person"), "human"), choice(ctx, ctx.t("inquiry.never_mind"), "no")),))
+
+
+async def answer_unknown(ctx: Ctx, inbound: Inbound) -> None:
+    """A person takes it, the owner lets it go, or asks something else."""
+    typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or talk.yes_no(typed) == "yes"
+                                                        or talk.bare_intent(typed) == "human"):
+        await _hand_over(ctx, ctx.data.get("asked", ""), found=False)
+        return
+    if ctx.picked == "no" or ctx.picked is None and (talk.yes_no(typed) == "no" or talk.small_talk(typed)):
+        flows.end(ctx)
+        ctx.say(ctx.t("inquiry.let_go"), ctx.routes.menu(ctx))
+        return
+    question = text_of(ctx, inbound, max_len=MAX_QUESTION)
+    if question is not None:
+        await _look_up(ctx, question, first=False)
+
+
+async def _hand_over(ctx: Ctx, question: str, *, found: bool) -> None:
+    """Customer service takes the question as an inquiry case and answers in person."""
+    details = {"faq": ctx.data["faq"]} if found and ctx.data.get("faq") else {}
+    case = await open_case(ctx, kind=Kind.INQUIRY, urgency=Urgency.NORMAL, description=question,
+                           details=details, team=Team.CUSTOMER_SERVICE)
+    flows.end(ctx)
+    key = "inquiry.handed_over"
+    ctx.say(ctx.t(key, id=case.id, due=local_time(case.response_due_at, ctx.policy, ctx.locale),
+                  hotline=ctx.policy.hotline or "-"))
+
+
+FLOW = Flow("inquiry", S.QUESTION, {
+    S.QUESTION: Step(ask_question, answer_question),
+    S.ANSWERED: Step(ask_answered, answer_answered),
+    S.UNKNOWN: Step(ask_unknown, answer_unknown),
+}, needs_owner=False)
+
+
+async def hand_to_person(ctx: Ctx, said: list[str]) -> None:
+    """"人工 / 转人工 / 客服": customer service takes over with what the owner said so far."""
+    if ctx.state.flow == FLOW.name and ctx.data.get("asked"):
+        said = [*said, ctx.data["asked"]]
+    said = list(dict.fromkeys(s for s in said if s))[-5:]
+    text = ctx.t("inquiry.person_case", said="；".join(said)) if said else ctx.t("inquiry.person_case_blank")
+    ctx.data["faq"] = ""
+    await _hand_over(ctx, text[:MAX_QUESTION * 2], found=False)

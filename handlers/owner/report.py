@@ -1,0 +1,272 @@
+"""Repair and incident reports (报事报修): room or public place, what is wrong, photos,
+urgency (suggested by the classifier), preferred time, a summary to confirm, a case number."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from cases.codes import CATEGORIES, Area, Kind, Urgency
+from handlers.kit import flow as flows
+from handlers.kit.answers import is_done, is_go_ahead, plain, read_category, read_urgency
+from handlers.kit.context import Ctx
+from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.formatting import code_name, local_time
+from handlers.kit.inputs import TypedTime, nav_row, preset_time, text_of, time_of
+from handlers.kit.messages import Inbound
+from handlers.kit.numbers import parse_int
+from handlers.owner import talk
+from handlers.owner.emergency import emergency_guidance
+from handlers.staff.casework import open_case
+
+MAX_PHOTOS = 9
+ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
+PUBLIC_WORDS = ("公共区域", "公区", "public")
+HOME_WORDS = frozenset({"我家", "家里", "家", "自己家", "在家", "我家里", "户内", "室内", "屋里", "home", "myhome", "myflat"})
+TIMES = ("asap", "today", "tomorrow", "weekend")
+# What each time button means, in the words cases.when reads.
+TIME_WORDS = {"asap": "越快越好", "today": "今天", "tomorrow": "明天", "weekend": "这周末"}
+
+
+class S(StrEnum):
+    ROOM = "room"
+    PLACE = "place"
+    WHAT = "what"
+    CATEGORY = "category"
+    PHOTOS = "photos"
+    URGENCY = "urgency"
+    TIME = "time"
+    CONFIRM = "confirm"
+
+
+async def ask_room(ctx: Ctx) -> None:
+    """Which of the owner's homes, or a shared area."""
+    owner = await ctx.owner()
+    assert owner is not None
+    rows = [(choice(ctx, ctx.t("report.my_room", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
+    rows.append((choice(ctx, ctx.t("report.public_area"), "public"),))
+    ctx.say(ctx.t("report.ask_room"), (*rows, nav_row(ctx, back=False)))
+
+
+async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
+    """A room button, a typed room number of theirs, or the shared area."""
+    owner = await ctx.owner()
+    assert owner is not None
+    picked = ctx.picked
+    if picked is None:
+        typed = text_of(ctx, inbound, max_len=500)
+        if typed is None:
+            return
+        if plain(typed) in HOME_WORDS and len(owner.rooms) == 1:
+            typed = owner.rooms[0].code  # "我家", "家里": the one home of theirs
+        if not ROOM_LIKE.match(typed) and typed not in PUBLIC_WORDS and not ctx.data.get("description"):
+            # Owners often describe the problem first ("我家厨房漏水了"): keep it, ask again where.
+            ctx.data["description"] = typed
+            ctx.say(ctx.t("report.description_noted"))
+            await flows.again(ctx, FLOW)
+            return
+        mine = {r.code: r.id for r in owner.rooms}
+        if typed in mine:
+            picked = f"room:{mine[typed]}"
+        elif typed in PUBLIC_WORDS:
+            picked = "public"
+        elif await ctx.uow.directory.room(ctx.community.id, typed):
+            ctx.say(ctx.t("report.not_your_room", room=typed))
+            return
+        else:
+            ctx.say(ctx.t("report.no_such_room", room=typed))
+            return
+    if picked == "public":
+        ctx.data.update(room_id=None, area=Area.PUBLIC)
+        await flows.goto(ctx, FLOW, S.PLACE)
+        return
+    room_id = parse_int(picked.removeprefix("room:")) if picked.startswith("room:") else None
+    if room_id is None or room_id not in {r.id for r in owner.rooms}:  # a forged or stale button
+        ctx.say(ctx.t("common.expired"))
+        return
+    ctx.data.update(room_id=room_id, area=Area.HOME, place="")
+    await _after_place(ctx)
+
+
+async def ask_place(ctx: Ctx) -> None:
+    """Where in the shared area."""
+    ctx.say(ctx.t("report.ask_place"), (nav_row(ctx),))
+
+
+async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
+    """Free text: building, floor, spot."""
+    place = text_of(ctx, inbound, max_len=100)
+    if place is not None:
+        ctx.data["place"] = place
+        await _after_place(ctx)
+
+
+async def _after_place(ctx: Ctx) -> None:
+    # The router may already have the description from the owner's first message.
+    await flows.goto(ctx, FLOW, S.PHOTOS if ctx.data.get("description") else S.WHAT)
+
+
+async def ask_what(ctx: Ctx) -> None:
+    """What is wrong."""
+    ctx.say(ctx.t("report.ask_what"), (nav_row(ctx),))
+
+
+async def answer_what(ctx: Ctx, inbound: Inbound) -> None:
+    """The description, classified to suggest category and urgency."""
+    text = text_of(ctx, inbound, max_len=500)
+    if text is not None:
+        ctx.data["description"] = text
+        ctx.data.pop("category", None)
+        ctx.data.pop("urgency", None)
+        await flows.goto(ctx, FLOW, S.PHOTOS)
+
+
+async def ask_photos(ctx: Ctx) -> None:
+    """Photos are optional; several are welcome."""
+    count = len(ctx.data.get("photos", []))
+    key = "report.photos_received" if count else "report.ask_photos"
+    ctx.say(ctx.t(key, n=count), ((choice(ctx, ctx.t("report.photos_done") if count else ctx.t("report.photos_skip"), "done"),),
+                                  nav_row(ctx)))
+
+
+async def answer_photos(ctx: Ctx, inbound: Inbound) -> None:
+    """Collect photos until the owner says done ("完成", or "没有照片", "不用", "跳过" typed)."""
+    if inbound.photo:
+        photos = ctx.data.setdefault("photos", [])
+        if len(photos) >= MAX_PHOTOS:
+            ctx.say(ctx.t("report.photos_full", n=MAX_PHOTOS))
+            return
+        photos.append(inbound.photo)
+        await flows.again(ctx, FLOW)
+        return
+    if ctx.picked == "done" or is_done(inbound.text):
+        await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
+        return
+    ctx.say(ctx.t("report.photos_hint"))
+
+
+def _category_or_urgency(ctx: Ctx) -> str:
+    """Classify once; ask the owner for the category only when the classifier is unsure."""
+    if "category" not in ctx.data:
+        text = ctx.data["description"] + " " + ctx.data.get("place", "")
+        result = ctx.classifier.classify(text)
+        sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
+        ctx.data["category"] = result.category if sure else ""
+        ctx.data.setdefault("urgency", result.urgency if result.urgency in set(Urgency) else Urgency.NORMAL)
+    return S.URGENCY if ctx.data["category"] else S.CATEGORY
+
+
+async def ask_category(ctx: Ctx) -> None:
+    """The classifier was unsure: let the owner say what kind of problem it is."""
+    cats = CATEGORIES[Kind.REPORT]
+    buttons = [choice(ctx, code_name(ctx.locale, "category", c), c) for c in cats]
+    rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    ctx.say(ctx.t("report.ask_category"), (*rows, nav_row(ctx)))
+
+
+async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
+    """A button, or the category typed: its name or everyday words ("漏水的", "电梯")."""
+    cats = CATEGORIES[Kind.REPORT]
+    picked = ctx.picked
+    if picked is None and inbound.text:
+        picked = read_category(inbound.text, cats, {c: code_name(ctx.locale, "category", c) for c in cats})
+    if picked not in cats:
+        ctx.say(ctx.t("report.category_hint" if ctx.picked is None else "report.use_buttons"))
+        return
+    ctx.data["category"] = picked
+    await flows.goto(ctx, FLOW, S.URGENCY)
+
+
+async def ask_urgency(ctx: Ctx) -> None:
+    """Urgency, with the classifier's suggestion marked."""
+    suggested = ctx.data.get("urgency", Urgency.NORMAL)
+    buttons = tuple(
+        choice(ctx, ("✅ " if u == suggested else "") + ctx.t(f"report.urgency_{u}"), u) for u in Urgency
+    )
+    ctx.say(ctx.t("report.ask_urgency", suggested=code_name(ctx.locale, "urgency", suggested)),
+            tuple((b,) for b in buttons) + (nav_row(ctx),))
+
+
+async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
+    """A button, or the owner's own word for it."""
+    value = ctx.picked if ctx.picked is not None else read_urgency(inbound.text)
+    if value not in set(Urgency):
+        ctx.say(ctx.t("report.urgency_hint"))
+        return
+    ctx.data["urgency"] = value
+    await flows.goto(ctx, FLOW, S.TIME)
+
+
+async def ask_time(ctx: Ctx) -> None:
+    """When a visit suits the owner."""
+    buttons = tuple(choice(ctx, ctx.t(f"report.time_{k}"), k) for k in TIMES)
+    ctx.say(ctx.t("report.ask_time"), (buttons[:2], buttons[2:], nav_row(ctx)))
+
+
+async def answer_time(ctx: Ctx, inbound: Inbound) -> None:
+    """A button or the owner's words ("周六上午", "下班后"), read as a window in the community's
+    zone: the case keeps it, staff see it, and the deadlines never fall after it."""
+    if ctx.picked in TIMES:
+        typed: TypedTime | None = TypedTime(preset_time(ctx, TIME_WORDS[ctx.picked]), ctx.t(f"report.time_{ctx.picked}"))
+    else:
+        typed = time_of(ctx, inbound)
+    if typed is None:
+        return
+    ctx.data.update(preferred_time=typed.text, time_shown=typed.shown(ctx.locale), window=typed.stored())
+    await flows.goto(ctx, FLOW, S.CONFIRM)
+
+
+async def ask_confirm(ctx: Ctx) -> None:
+    """The summary, to submit or change."""
+    d = ctx.data
+    where = d.get("place") or ""
+    if d.get("room_id"):
+        room = await ctx.uow.directory.room_by_id(d["room_id"])
+        where = room.code if room else "?"
+    summary = ctx.t(
+        "report.summary", where=where, area=code_name(ctx.locale, "area", d["area"]), what=d["description"],
+        category=code_name(ctx.locale, "category", d["category"]), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
+        photos=len(d.get("photos", [])), time=d.get("time_shown") or d["preferred_time"],
+    )
+    ctx.say(summary, ((choice(ctx, ctx.t("report.submit"), "submit"),), nav_row(ctx)))
+
+
+async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
+    """Submit: the case is opened and dispatched."""
+    if ctx.picked != "submit" and not is_go_ahead(inbound.text):
+        ctx.say(ctx.t("report.use_buttons"))
+        return
+    d = ctx.data
+    case = await open_case(
+        ctx, kind=Kind.REPORT, urgency=d["urgency"], category=d["category"], area=d["area"],
+        description=d["description"], room_id=d.get("room_id"), place=d.get("place", ""),
+        photos=d.get("photos", []), details={"preferred_time": d["preferred_time"], **(d.get("window") or {})},
+    )
+    flows.end(ctx)
+    if case.urgency == Urgency.EMERGENCY:
+        ctx.say(emergency_guidance(ctx, case))
+        return
+    ctx.say(ctx.t("report.submitted", id=case.id, team=code_name(ctx.locale, "team", case.team_code),
+                  due=local_time(case.response_due_at, ctx.policy, ctx.locale)))
+
+
+async def start_with_photo(ctx: Ctx, caption: str | None) -> None:
+    """A photo sent at idle starts a report with the photo in it (its caption, if it says
+    what is wrong, is the description)."""
+    prefill: dict[str, object] = {"photos": [ctx.inbound.photo]}
+    if caption and not talk.small_talk(caption) and not talk.bare_intent(caption) and len(caption) <= 500:
+        prefill["description"] = caption
+    ctx.say(ctx.t("report.photo_first"))
+    await ctx.routes.start_entry(ctx, FLOW.name, **prefill)
+
+
+FLOW = Flow("report", S.ROOM, {
+    S.ROOM: Step(ask_room, answer_room),
+    S.PLACE: Step(ask_place, answer_place),
+    S.WHAT: Step(ask_what, answer_what),
+    S.CATEGORY: Step(ask_category, answer_category),
+    S.PHOTOS: Step(ask_photos, answer_photos),
+    S.URGENCY: Step(ask_urgency, answer_urgency),
+    S.TIME: Step(ask_time, answer_time),
+    S.CONFIRM: Step(ask_confirm, answer_confirm),
+})

@@ -1,0 +1,123 @@
+"""Free text outside a flow: classify it, then offer the matching flow with what we
+understood already filled in.  An emergency skips every question."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cases.codes import CATEGORIES, Kind, Urgency
+from cases.privacy import scrub
+from handlers.kit import flow as flows
+from handlers.kit.answers import is_go_ahead
+from handlers.kit.context import Classification, Ctx
+from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.formatting import code_name
+from handlers.kit.inputs import nav_row, text_of
+from handlers.kit.messages import Inbound
+from handlers.owner.emergency_follow import raise_alarm
+from handlers.staff.casework import open_case
+
+MAX_FREE_TEXT = 2000
+MIN_SUGGESTION = 8  # characters of real words before a message is filed as a suggestion
+# Which flow serves each kind, and what it can take from the first message.
+FLOW_OF = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "booking", Kind.INQUIRY: "inquiry"}
+
+
+class S(StrEnum):
+    PROPOSE = "propose"
+    CHOOSE = "choose"
+
+
+async def free_input(ctx: Ctx) -> None:
+    """Anything typed outside a flow."""
+    inbound = ctx.inbound
+    if inbound.photo and not inbound.text:
+        ctx.say(ctx.t("router.photo_outside_flow"), ctx.routes.menu(ctx))
+        return
+    text = text_of(ctx, inbound, max_len=MAX_FREE_TEXT)
+    if text is None:
+        return
+    result = ctx.classifier.classify(text)
+    if result.urgency == Urgency.EMERGENCY:
+        await _emergency(ctx, text, result)
+        return
+    kind = result.kind if not result.low_confidence else ""
+    if kind == Kind.SUGGESTION and sum(ch.isalnum() for ch in text) < MIN_SUGGESTION:
+        # "谢谢你们" is not feedback to file: a few words of praise get a thank-you, not a case.
+        ctx.say(ctx.t("talk.thanks"))
+        return
+    if kind == Kind.SUGGESTION:
+        case = await open_case(ctx, kind=Kind.SUGGESTION, urgency=Urgency.NORMAL, description=text)
+        ctx.say(ctx.t("router.suggestion_thanks", id=case.id))
+        return
+    if kind == Kind.INQUIRY and "inquiry" in ctx.routes.flows:
+        await flows.begin(ctx, ctx.routes.flows["inquiry"], question=text)
+        return
+    category = result.category if kind and result.category in CATEGORIES[Kind(kind)] else ""
+    await flows.begin(ctx, FLOW, text=text, kind=kind, urgency=result.urgency, category=category)
+
+
+async def _emergency(ctx: Ctx, text: str, result: Classification) -> None:
+    """Open the case at once, alert the duty team, tell the owner what to do now."""
+    await raise_alarm(ctx, text, result)
+
+
+def _prefill(ctx: Ctx) -> dict[str, object]:
+    d = ctx.data
+    kind = d.get("kind") or ""
+    if kind == Kind.INQUIRY:
+        return {"question": d["text"]}
+    prefill: dict[str, object] = {"description": d["text"], "urgency": d.get("urgency") or Urgency.NORMAL}
+    if d.get("category"):
+        prefill["category"] = d["category"]
+    return prefill
+
+
+async def ask_propose(ctx: Ctx) -> None:
+    """"It looks like you want to report: … — go ahead?" (or, when unsure, a choice)."""
+    kind = ctx.data.get("kind")
+    if not kind or FLOW_OF.get(kind) not in ctx.routes.flows:
+        await flows.goto(ctx, FLOW, S.CHOOSE)
+        return
+    # Quoted back as a reminder only: numbers and names masked, since an unbound sender may
+    # have typed someone else's (the case itself keeps the words as given).
+    snippet = scrub(ctx.data["text"][:60])
+    ctx.say(ctx.t("router.propose", kind=code_name(ctx.locale, "kind", kind), text=snippet),
+            ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),))
+
+
+async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
+    """Yes starts the flow with the fields filled; no offers the other kinds."""
+    answer = ctx.picked or ("yes" if is_go_ahead(inbound.text) or (inbound.text or "").strip() in ("嗯", "嗯嗯") else None)
+    if answer == "yes":
+        await _start(ctx, ctx.data["kind"])
+    elif answer == "no" or ctx.picked is None and inbound.text:
+        await flows.goto(ctx, FLOW, S.CHOOSE)
+    else:
+        ctx.say(ctx.t("report.use_buttons"))
+
+
+async def ask_choose(ctx: Ctx) -> None:
+    """Not sure what the owner wants: ask instead of guessing."""
+    buttons = [choice(ctx, code_name(ctx.locale, "kind", k), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
+    ctx.say(ctx.t("router.choose"), (tuple(buttons[:2]), tuple(buttons[2:]), nav_row(ctx, back=False)))
+
+
+async def answer_choose(ctx: Ctx, inbound: Inbound) -> None:
+    """The owner's choice of kind."""
+    if ctx.picked not in FLOW_OF or FLOW_OF[ctx.picked] not in ctx.routes.flows:
+        ctx.say(ctx.t("report.use_buttons"))
+        return
+    if ctx.picked != ctx.data.get("kind"):
+        ctx.data["kind"], ctx.data["category"] = ctx.picked, ""
+    await _start(ctx, ctx.picked)
+
+
+async def _start(ctx: Ctx, kind: str) -> None:
+    await ctx.routes.start_entry(ctx, FLOW_OF[kind], **_prefill(ctx))
+
+
+FLOW = Flow("router", S.PROPOSE, {
+    S.PROPOSE: Step(ask_propose, answer_propose),
+    S.CHOOSE: Step(ask_choose, answer_choose),
+}, needs_owner=False)

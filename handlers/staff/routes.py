@@ -1,0 +1,25 @@
+"""Staff actions: the dispatch card's buttons, the private-chat flows behind them, staff commands."""
+
+from __future__ import annotations
+
+from handlers.kit.routes import Routes, flows_of
+from handlers.staff import accept, commands, coverage, finish, handback, transfer
+
+routes = Routes(
+    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW),
+    commands={
+        "/my": commands.my_cases,
+        "/team": commands.team_cases,
+        "/case": commands.case_command,
+        "/coverage": coverage.coverage,
+    },
+    case_actions={
+        "accept": accept.accept,
+        "start": accept.start,
+        "help": accept.ask_for_help,
+        "show": commands.show_pressed,
+        "finish": finish.finish_pressed,
+        "handback": handback.handback_pressed,
+        "transfer": transfer.transfer_pressed,
+    },
+)
