@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     web_listen: str = Field("127.0.0.1", alias="WEB_LISTEN")
     web_port: int | None = Field(None, alias="WEB_PORT", ge=0, le=65535)
     # The address people type (https://desk.example.com behind the proxy); an http:// one
-    # other than this machine's turns the cookies' Secure flag off, which the start warns of.
+    # turns the cookies' Secure flag off (a trial without TLS; browsers treat 127.0.0.1 as secure).
     web_base_url: str = Field("", alias="WEB_BASE_URL")
 
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
