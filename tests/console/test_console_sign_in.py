@@ -175,3 +175,20 @@ async def test_sessions_expire_and_sign_out_ends_them(desk: Desk, browser, clock
     async with desk.app.uow() as uow:
         actions = [e.action for e in await ConsoleStore(uow.session).audit_of()]
     assert actions.count("signed_in") == 2 and "signed_out" in actions
+
+
+async def test_board_search_by_phone_and_filter_by_building(desk: Desk, browser) -> None:
+    home = await _open(desk, urgency="normal", category="plumbing", team="engineering", text="水管滴水", room="1-1-101")
+    lobby = await _open(desk, urgency="urgent", category="facility", team="engineering", text="2号楼大堂灯不亮")
+    page = await sign_in(browser, desk, "kf01")
+
+    async def shown(query: str) -> list[str]:
+        await page.goto(desk.url + "/board?" + query)
+        return [await r.get_attribute("data-case") or "" for r in await page.locator("#board tbody tr[data-case]").all()]
+
+    assert sorted(await shown("q=0001")) == sorted([str(home), str(lobby)])  # the owner's last digits
+    assert await shown("q=13800000001") != []  # the whole number finds the owner's cases too
+    assert await shown(f"q=%23{home}") == [str(home)]  # "#12" as staff say it
+    assert await shown("building=1") == [str(home)]  # the lobby case has a place, not a room
+    assert await shown("building=9") == []
+    assert await shown("team=nonsense") == await shown("")  # an unknown filter value is ignored
