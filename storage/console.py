@@ -180,14 +180,16 @@ class ConsoleStore:
         return where
 
     async def board(self, community_id: int, f: BoardFilter, teams: set[str] | None, limit: int = 100,
-                    offset: int = 0) -> tuple[list[Case], int]:
-        """Open cases soonest-due first (emergencies first among equals), and how many match."""
+                    offset: int = 0, *, total: int | None = None) -> tuple[list[Case], int]:
+        """Open cases soonest-due first (emergencies first among equals), and how many match
+        (`total` when the caller knows it already: the unfiltered board is the teams' counts)."""
         where = self._board_where(community_id, f, teams)
         rows = await self.session.scalars(
             select(m.Case).where(*where)
             .order_by(DUE.is_(None), DUE, (m.Case.urgency != "emergency"), m.Case.id).limit(limit).offset(offset))
-        total = await self.session.scalar(select(func.count()).select_from(m.Case).where(*where))
-        return [_to_case(r) for r in rows], int(total or 0)
+        if total is None:
+            total = int(await self.session.scalar(select(func.count()).select_from(m.Case).where(*where)) or 0)
+        return [_to_case(r) for r in rows], total
 
     async def counts_per_team(self, community_id: int, now: datetime, teams: set[str] | None) -> dict[str, tuple[int, int]]:
         """Per team: open cases, and how many of them are past their deadline."""

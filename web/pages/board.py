@@ -39,8 +39,9 @@ async def board(request: web.Request) -> web.StreamResponse:
     page = max(0, int(request.query.get("page", "0"))) if request.query.get("page", "0").isdigit() else 0
     async with console.uow() as uow:
         store = ConsoleStore(uow.session)
-        cases, total = await store.board(community.id, chosen, teams, PAGE, page * PAGE)
         counts = await store.counts_per_team(community.id, now, teams)
+        unfiltered = sum(n for n, _ in counts.values()) if chosen == BoardFilter() else None
+        cases, total = await store.board(community.id, chosen, teams, PAGE, page * PAGE, total=unfiltered)
         rooms = await store.room_codes({c.room_id for c in cases if c.room_id})
         names = await store.staff_names({c.assignee_id for c in cases if c.assignee_id})
         owners = await store.owner_names({c.owner_id for c in cases if c.owner_id})
