@@ -25,12 +25,16 @@ from bot.shared_pace import SharedPaceUnavailable
 from bot.telegram import InvalidBotToken, build_telegram_channel
 from bot.wechat import WechatNotConfigured
 from bot.wechat.cli import wechat
+from bot.web_runner import serve_console_until_signalled
 from cases.errors import DeskError
 from handlers.kit.i18n import t
 from services.reports.statistics import build_report, export_cases, write_report
+from handlers.kit.i18n import t
 from storage.community_file import CommunityFileError
+from storage.console import ConsoleStore
 from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import plan_register, problems_text
+from web.auth import hash_password, password_problem
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -223,6 +227,40 @@ def run() -> None:
         asyncio.run(run_until_signalled(settings))
     except (InvalidBotToken, WechatNotConfigured, CommunityFileError, DatabaseUnavailable, SharedPaceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def web() -> None:
+    """Serve the office console alone (WEB_LISTEN:WEB_PORT, default 127.0.0.1:8080).
+
+    `wuye run` serves it too when WEB_PORT is set; run this one beside a bot in another
+    process (they share the database; the bot delivers the sign-in codes)."""
+    settings = load_settings()
+    configure(settings.log_level, settings.log_libraries)
+    try:
+        asyncio.run(serve_console_until_signalled(settings))
+    except (CommunityFileError, DatabaseUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("console-password")
+@click.argument("staff_code")
+@click.password_option("--password", prompt="Password (at least 10 characters)", help="asked for when not given")
+@_run
+async def console_password(app: App, staff_code: str, password: str) -> None:
+    """Set the console password of a member of staff without a chat with the bot."""
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(t("zh-CN", problem) + " / " + t("en", problem))
+    async with app.uow() as uow:
+        store = ConsoleStore(uow.session)
+        staff_id = await store.staff_by_code(staff_code)
+        if staff_id is None:
+            raise click.ClickException(f"no active staff member {staff_code!r}")
+        await store.set_password(staff_id, hash_password(password), app.now())
+        await store.audit(app.now(), staff_id, "password_set", remote="cli")
+        await uow.commit()
+    click.echo(f"console password set for {staff_code}; their open console sessions were ended")
 
 
 @main.command()

@@ -17,11 +17,13 @@ from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits, RateLimiter
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.shared_pace import RedisPace, pace_key
-from bot.settings import Settings
+from bot.settings import Settings, secure_cookies
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
 from bot.wechat import WechatChannel
 from bot.wecom.run import WecomChannel
 from handlers.kit.i18n import LOCALES, catalogue
+from web.app import Console
+from web.routes import build_console
 
 log = logging.getLogger("wuye.run")
 
@@ -48,6 +50,8 @@ class Running:
         self._others_delivering: list[WecomChannel] = []
         # Closed last, after the channel (the sender uses them to the end): the shared pace.
         self.closers: list[Callable[[], Awaitable[None]]] = []
+        # The office console on the same event loop, when WEB_PORT is set.
+        self.console: Console | None = None
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -69,6 +73,12 @@ class Running:
             self._tasks.append(await other.start(self.stop_event))
             self._others_delivering.append(other)
         self._start_scheduler()
+        if settings.web_port is not None:
+            # Owners' photos reach the office through the channel that received them.
+            # (WeChat's photos are fetched on arrival; WeCom's too.)
+            fetchers = {self.channel.sender.channel: self.channel.download_file} if self.channel is not None else {}
+            self.console = build_console(self.app, secure_cookies=secure_cookies(settings), fetchers=fetchers)
+            await self.console.start(settings.web_listen, settings.web_port)
 
     def _deliverers(self) -> list[Deliverer]:
         return [d for d in (self.deliverer, self.wechat[1] if self.wechat else None) if d is not None]
@@ -83,6 +93,8 @@ class Running:
         hand; let the scheduler's running tick finish; send what they queued; stop
         delivery (claims on what is left go back to the outbox); close the channel's
         HTTP client (the sender shares it) and the database."""
+        if self.console is not None:
+            await self.console.stop()  # no new console requests; those in hand are finished
         for channel in self._channels():
             try:
                 await channel.stop_updates()

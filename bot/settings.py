@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     wecom_port: int = Field(8090, alias="WECOM_PORT", ge=1, le=65535)
     wecom_path: str = Field("/wecom", alias="WECOM_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$")
 
+    # The office console (web/): `wuye web`, and `wuye run` too when WEB_PORT is set.  Bound to
+    # this machine by default; put a reverse proxy with TLS in front for other machines.
+    web_listen: str = Field("127.0.0.1", alias="WEB_LISTEN")
+    web_port: int | None = Field(None, alias="WEB_PORT", ge=0, le=65535)
+    # The address people type (https://desk.example.com behind the proxy); an http:// one
+    # turns the cookies' Secure flag off (a trial without TLS; browsers treat 127.0.0.1 as secure).
+    web_base_url: str = Field("", alias="WEB_BASE_URL")
+
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
     @field_validator("database_url")
@@ -124,6 +132,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org or https://qyapi.weixin.qq.com")
         return value.rstrip("/")
+
+
+DEFAULT_WEB_PORT = 8080
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies only over HTTPS, unless the console is explicitly served over plain HTTP."""
+    return not settings.web_base_url.startswith("http://")
 
 
 def load_settings(**overrides: object) -> Settings:

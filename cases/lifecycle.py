@@ -87,6 +87,8 @@ class Case:
     rework_round: int = 0
     escalation_level: int = 0
     confirmed_by: str = ""
+    # chat | phone | walk_in | patrol | staff (cases.codes.SOURCES)
+    source: str = "chat"
     created_at: datetime | None = None
     updated_at: datetime | None = None
     accepted_at: datetime | None = None
@@ -144,6 +146,9 @@ class Case:
         self.accepted_at = now
         if self.first_responder_id is None:
             self.first_responder_id = staff_id
+        # Timed from the first acceptance even when the office agent who took the call is
+        # already the first responder (a case opened for an owner, services.office).
+        if self.first_accepted_at is None:
             self.first_accepted_at = now
         self.escalation_level = 0
         self._record("accepted", now, Actor("staff", staff_id))

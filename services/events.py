@@ -223,3 +223,18 @@ class ChatBound(Event):
     chat_id: str
     previous_owner: int | None
     how: str  # "contact" | "words"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseTakenForOwner(CaseEvent):
+    """The office opened the case for an owner (a call, a visit, a patrol; services.office):
+    an owner bound in a chat hears its number there."""
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelledForOwner(CaseEvent):
+    """The office cancelled the case on the owner's word (by phone, at the desk)."""
+
+    reason: str

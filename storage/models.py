@@ -236,6 +236,8 @@ class Case(Base):
     rework_round: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_by: Mapped[str] = mapped_column(String(8), default="")
+    # How the case reached the desk: chat | phone | walk_in | patrol | staff (migration 0006_console).
+    source: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -460,3 +462,66 @@ class WechatMenuOption(Base):
     openid: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+
+
+# --------------------------------------------------------------------------- the office console
+class ConsoleSession(Base):
+    """A signed-in console browser (migration 0006_console).  Only the token's SHA-256 is
+    kept, so a copy of the database gives no one a live session."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_staff", "staff_id"),)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    # The form token of this session (CSRF), compared on every POST.
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class ConsoleCode(Base):
+    """A one-time sign-in code sent to a staff member's own chat with the bot."""
+
+    __tablename__ = "console_codes"
+    __table_args__ = (Index("ix_console_codes_staff", "staff_id", "expires_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ConsoleGuard(Base):
+    """Wrong sign-in codes or passwords per staff member; past the limit, locked for a while."""
+
+    __tablename__ = "console_guard"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime]
+
+
+class StaffPassword(Base):
+    """A console password the operator set with the CLI (staff without a chat with the bot)."""
+
+    __tablename__ = "staff_passwords"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    # "scrypt$n$r$p$salt-hex$hash-hex"
+    hash: Mapped[str] = mapped_column(String(300))
+    set_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Every console action and sign-in, and every full phone number shown: who, what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"))
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote: Mapped[str] = mapped_column(String(64), default="")

@@ -32,6 +32,7 @@ from handlers.kit.i18n import t
 from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, encode
 from services.events import (
+    CancelledForOwner, CaseTakenForOwner,
     CaseAccepted, CaseAssigned, CaseCancelled, CaseConfirmed, CaseDispatched, CaseDone,
     CaseEscalated, CaseEvent, CaseHandedBack, CaseOpened, CaseRejected, CaseReopened, CaseStarted, CaseTransferred,
     EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
@@ -421,6 +422,19 @@ async def owner_told_rework_after_call(uow: UnitOfWork, community: Community, ev
     return await owner_replies(uow, event.case, "survey.rework_after_call")
 
 
+async def owner_told_case_number(uow: UnitOfWork, community: Community, event: CaseTakenForOwner,
+                                 now: datetime) -> list[Reply]:
+    """A case the office took for the owner: they follow it in their chat from now on."""
+    case = event.case
+    return await owner_replies(uow, case, "office.opened", source=lambda loc: t(loc, f"office.source.{event.source}"),
+                               kind=lambda loc: code_name(loc, "kind", case.kind))
+
+
+async def owner_told_cancelled(uow: UnitOfWork, community: Community, event: CancelledForOwner,
+                               now: datetime) -> list[Reply]:
+    return await owner_replies(uow, event.case, "office.cancelled", reason=event.reason)
+
+
 # ----------------------------------------------------------------- the table
 ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseOpened: (new_card, emergency_alarm),
@@ -435,6 +449,8 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseConfirmed: (team_card, owner_told_auto_confirmed),
     CaseRejected: (team_card, group_told_rework),
     CaseCancelled: (team_card,),
+    CaseTakenForOwner: (owner_told_case_number,),
+    CancelledForOwner: (owner_told_cancelled,),
     CaseEscalated: (escalation_notices, team_card),
     EmergencyRepeated: (emergency_again, team_card),
     HelpRequested: (help_called,),

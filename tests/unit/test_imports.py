@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "cases", "handlers", "nlp", "services", "storage")
+PACKAGES = ("bot", "cases", "handlers", "nlp", "services", "storage", "web")
 
 # What each layer may not import (checked on module- and function-level imports alike),
 # keyed by module prefix.  The domain (cases/) and the classifier (nlp/) stand alone;
@@ -17,12 +17,14 @@ PACKAGES = ("bot", "cases", "handlers", "nlp", "services", "storage")
 # conversations never reach into the wiring (bot/), which is the one place that joins them.
 CONVERSATIONS = ("handlers.core", "handlers.owner", "handlers.staff", "handlers.aftercare", "handlers.office")
 FORBIDDEN = {
-    "cases": ("handlers", "bot", "storage", "services", "nlp"),
-    "nlp": ("handlers", "bot", "storage", "services"),
-    "storage": ("handlers", "bot", "services"),
-    "services": ("bot", *CONVERSATIONS),
+    "cases": ("handlers", "bot", "storage", "services", "nlp", "web"),
+    "nlp": ("handlers", "bot", "storage", "services", "web"),
+    "storage": ("handlers", "bot", "services", "web"),
+    "services": ("bot", "web", *CONVERSATIONS),
     "handlers.kit": CONVERSATIONS,
-    "handlers": ("bot",),
+    "handlers": ("bot", "web"),
+    # The office console is a front end beside the chat: the wiring (bot/) starts it.
+    "web": ("bot.runner", "bot.cli", "bot.web_runner"),
 }
 
 

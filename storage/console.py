@@ -1,0 +1,246 @@
+"""What the office console keeps: sessions, one-time sign-in codes, the wrong-attempt guard,
+operator-set passwords, the audit log, and the board's query over all open cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case as when_then
+from sqlalchemy import delete, func, or_, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases.lifecycle import ACTIVE, Case, Status
+from storage import models as m
+from storage.case_repository import _to_case
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    staff_id: int
+    csrf: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BoardFilter:
+    team: str = ""
+    kind: str = ""
+    urgency: str = ""
+    building: str = ""
+    status: str = ""
+    source: str = ""
+    search: str = ""
+
+
+# The deadline that matters now: to accept while nobody has, to finish once someone has.
+DUE = when_then(
+    (m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at),
+    else_=m.Case.completion_due_at,
+)
+
+
+def _in_statuses(statuses: Any, dialect: str) -> Any:
+    """Cases in these statuses.  PostgreSQL's statistics know the open ones are a few percent
+    of a year's cases and read them through the status index.  SQLite's planner takes a plain
+    `status IN (…)` for most of the table (8 statuses, evenly spread as far as it knows) and
+    scans all 100,000 rows: there it is one index lookup per status (bench/board.py)."""
+    if dialect != "sqlite":
+        return m.Case.status.in_(sorted(str(s) for s in statuses))
+    per_status = [select(m.Case.id).where(m.Case.status == str(s)) for s in sorted(statuses)]
+    return m.Case.id.in_(union_all(*per_status) if len(per_status) > 1 else per_status[0])
+
+
+class ConsoleStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        bind = session.bind
+        self._dialect = bind.dialect.name if bind is not None else ""
+
+    # ----------------------------------------------------------------- sessions
+    async def open_session(self, token_hash: str, staff_id: int, csrf: str, now: datetime, ttl: timedelta) -> None:
+        self.session.add(m.ConsoleSession(token_hash=token_hash, staff_id=staff_id, csrf=csrf, created_at=now,
+                                          expires_at=now + ttl, last_seen_at=now))
+        await self.session.flush()
+
+    async def session_of(self, token_hash: str, now: datetime) -> SessionRow | None:
+        row = await self.session.get(m.ConsoleSession, token_hash)
+        if row is None or row.expires_at <= now:
+            return None
+        return SessionRow(row.staff_id, row.csrf, row.expires_at)
+
+    async def close_session(self, token_hash: str) -> None:
+        await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash))
+
+    async def drop_expired(self, now: datetime) -> None:
+        await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.expires_at <= now))
+        await self.session.execute(delete(m.ConsoleCode).where(m.ConsoleCode.expires_at <= now - timedelta(days=1)))
+
+    # ----------------------------------------------------------------- one-time codes
+    async def add_code(self, staff_id: int, code_hash: str, now: datetime, ttl: timedelta) -> None:
+        self.session.add(m.ConsoleCode(staff_id=staff_id, code_hash=code_hash, created_at=now, expires_at=now + ttl))
+        await self.session.flush()
+
+    async def use_code(self, staff_id: int, code_hash: str, now: datetime) -> str:
+        """'ok' (now used up), 'used' (a replay), 'expired' or 'wrong'."""
+        row = await self.session.scalar(
+            select(m.ConsoleCode).where(m.ConsoleCode.staff_id == staff_id, m.ConsoleCode.code_hash == code_hash)
+            .order_by(m.ConsoleCode.id.desc()).limit(1))
+        if row is None:
+            return "wrong"
+        if row.used_at is not None:
+            return "used"
+        if row.expires_at <= now:
+            return "expired"
+        # Only one of two simultaneous uses wins.
+        done = await self.session.execute(
+            update(m.ConsoleCode).where(m.ConsoleCode.id == row.id, m.ConsoleCode.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False))
+        return "ok" if done.rowcount == 1 else "used"
+
+    # ----------------------------------------------------------------- wrong attempts
+    async def locked_until(self, staff_id: int, now: datetime) -> datetime | None:
+        row = await self.session.get(m.ConsoleGuard, staff_id)
+        return row.locked_until if row is not None and row.locked_until and row.locked_until > now else None
+
+    async def failed(self, staff_id: int, now: datetime, limit: int, lock: timedelta) -> bool:
+        """Count one wrong attempt; True when this one locks the account."""
+        row = await self.session.get(m.ConsoleGuard, staff_id)
+        if row is None:
+            row = m.ConsoleGuard(staff_id=staff_id, failures=0, updated_at=now)
+            self.session.add(row)
+        row.failures += 1
+        row.updated_at = now
+        locks = row.failures >= limit
+        if locks:
+            row.locked_until, row.failures = now + lock, 0
+        await self.session.flush()
+        return locks
+
+    async def succeeded(self, staff_id: int, now: datetime) -> None:
+        row = await self.session.get(m.ConsoleGuard, staff_id)
+        if row is not None:
+            row.failures, row.updated_at = 0, now
+
+    # ----------------------------------------------------------------- passwords
+    async def password_hash(self, staff_id: int) -> str | None:
+        row = await self.session.get(m.StaffPassword, staff_id)
+        return row.hash if row else None
+
+    async def set_password(self, staff_id: int, hashed: str, now: datetime) -> None:
+        row = await self.session.get(m.StaffPassword, staff_id)
+        if row is None:
+            self.session.add(m.StaffPassword(staff_id=staff_id, hash=hashed, set_at=now))
+        else:
+            row.hash, row.set_at = hashed, now
+        # A new password ends every session opened with the old one.
+        await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.staff_id == staff_id))
+        await self.session.flush()
+
+    async def staff_by_code(self, code: str) -> int | None:
+        return await self.session.scalar(select(m.Staff.id).where(m.Staff.code == code, m.Staff.active))
+
+    # ----------------------------------------------------------------- audit
+    async def audit(self, now: datetime, staff_id: int | None, action: str, *, case_id: int | None = None,
+                    remote: str = "", **data: Any) -> None:
+        self.session.add(m.AuditEntry(at=now, staff_id=staff_id, action=action, case_id=case_id, data=data,
+                                      remote=remote[:64]))
+        await self.session.flush()
+
+    async def audit_of(self, case_id: int | None = None, limit: int = 200) -> list[m.AuditEntry]:
+        query = select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(limit)
+        if case_id is not None:
+            query = query.where(m.AuditEntry.case_id == case_id)
+        return list(await self.session.scalars(query))
+
+    # ----------------------------------------------------------------- the board
+    def _board_where(self, community_id: int, f: BoardFilter, teams: set[str] | None) -> list[Any]:
+        where: list[Any] = [m.Case.community_id == community_id, _in_statuses([f.status] if f.status else ACTIVE, self._dialect)]
+        if teams is not None:
+            where.append(m.Case.team_code.in_(sorted(teams)))
+        for column, value in ((m.Case.team_code, f.team), (m.Case.kind, f.kind), (m.Case.urgency, f.urgency),
+                              (m.Case.source, f.source)):
+            if value:
+                where.append(column == value)
+        if f.building:
+            where.append(m.Case.room_id.in_(
+                select(m.Room.id).join(m.Building, m.Building.id == m.Room.building_id)
+                .where(m.Building.code == f.building, m.Room.community_id == community_id)))
+        search = f.search.strip().lstrip("#")
+        if search:
+            found: list[Any] = []
+            if search.isdigit():
+                found.append(m.Case.id == int(search))
+                if len(search) >= 4:  # a phone number, whole or its last digits
+                    found.append(m.Case.owner_id.in_(select(m.Owner.id).where(m.Owner.phone.like(f"%{search}"))))
+            found.append(m.Case.room_id.in_(select(m.Room.id).where(m.Room.code == search,
+                                                                    m.Room.community_id == community_id)))
+            where.append(or_(*found))
+        return where
+
+    async def board(self, community_id: int, f: BoardFilter, teams: set[str] | None, limit: int = 100,
+                    offset: int = 0, *, total: int | None = None) -> tuple[list[Case], int]:
+        """Open cases soonest-due first (emergencies first among equals), and how many match
+        (`total` when the caller knows it already: the unfiltered board is the teams' counts)."""
+        where = self._board_where(community_id, f, teams)
+        rows = await self.session.scalars(
+            select(m.Case).where(*where)
+            .order_by(DUE.is_(None), DUE, (m.Case.urgency != "emergency"), m.Case.id).limit(limit).offset(offset))
+        if total is None:
+            total = int(await self.session.scalar(select(func.count()).select_from(m.Case).where(*where)) or 0)
+        return [_to_case(r) for r in rows], total
+
+    async def counts_per_team(self, community_id: int, now: datetime, teams: set[str] | None) -> dict[str, tuple[int, int]]:
+        """Per team: open cases, and how many of them are past their deadline."""
+        late = func.sum(when_then((DUE <= now, 1), else_=0))
+        query = (select(m.Case.team_code, func.count(), late)
+                 .where(m.Case.community_id == community_id, _in_statuses(ACTIVE, self._dialect))
+                 .group_by(m.Case.team_code))
+        if teams is not None:
+            query = query.where(m.Case.team_code.in_(sorted(teams)))
+        return {team: (int(n), int(o or 0)) for team, n, o in (await self.session.execute(query)).all()}
+
+    # ----------------------------------------------------------------- owner lookup (new case form)
+    async def find_owners(self, community_id: int, query: str, limit: int = 20) -> list[tuple[m.Owner, list[m.Room]]]:
+        """Owners by room code, phone (whole or the last digits) or name."""
+        query = query.strip()
+        if not query:
+            return []
+        ids = select(m.OwnerRoom.owner_id).join(m.Room, m.Room.id == m.OwnerRoom.room_id).where(
+            m.Room.community_id == community_id, m.Room.code == query)
+        match = [m.Owner.id.in_(ids), m.Owner.name == query]
+        digits = "".join(ch for ch in query if ch.isdigit())
+        if len(digits) >= 4 and len(digits) == len(query.replace(" ", "").replace("-", "")):
+            match.append(m.Owner.phone.like(f"%{digits}"))
+        owners = list(await self.session.scalars(
+            select(m.Owner).where(m.Owner.community_id == community_id, or_(*match)).order_by(m.Owner.id).limit(limit)))
+        found = []
+        for owner in owners:
+            rooms = list(await self.session.scalars(
+                select(m.Room).join(m.OwnerRoom, m.OwnerRoom.room_id == m.Room.id)
+                .where(m.OwnerRoom.owner_id == owner.id).order_by(m.Room.code)))
+            found.append((owner, rooms))
+        return found
+
+    async def room_codes(self, room_ids: set[int]) -> dict[int, str]:
+        if not room_ids:
+            return {}
+        rows = await self.session.execute(select(m.Room.id, m.Room.code).where(m.Room.id.in_(sorted(room_ids))))
+        return {i: c for i, c in rows.all()}
+
+    async def staff_names(self, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(m.Staff.id, m.Staff.name).where(m.Staff.id.in_(sorted(ids))))
+        return {i: n for i, n in rows.all()}
+
+    async def owner_names(self, ids: set[int]) -> dict[int, tuple[str, str]]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(m.Owner.id, m.Owner.name, m.Owner.phone).where(m.Owner.id.in_(sorted(ids))))
+        return {i: (n, p) for i, n, p in rows.all()}
+
+    async def buildings(self, community_id: int) -> list[str]:
+        return list(await self.session.scalars(
+            select(m.Building.code).where(m.Building.community_id == community_id).order_by(m.Building.code)))
