@@ -200,6 +200,7 @@ ROUND6_ABLATIONS = [
     (dict(group='挂着或扔下来的是轻东西'), '楼上扔下来的纸巾挂在我家空调外机上', 'urgency', 'normal'),
     (dict(mood=('hypothetical', '还以为')), '我还以为着火了，是邻居在熏腊肉', 'urgency', 'normal'),
     (dict(not_cue='防溺水'), '暑假的防溺水宣传单发到每户了吗', 'urgency', 'normal'),
+    (dict(group='问"…的话应该怎么办"'), '家里闻到燃气味的话应该先关哪个阀门', 'urgency', 'normal'),
 ]
 ABLATIONS += ROUND6_ABLATIONS
 
