@@ -89,6 +89,10 @@ MOODS = ("hypothetical", "past", "habitual", "hedge")
 
 CLAUSE_PUNCT = frozenset(",.!?;:。、~…()[]【】「」『』\"'\n")
 QUESTION_END = re.compile(r"[吗吧嘛么?]")
+#: 不 between a verb and one of these is a potential complement (开不了, 出不来,
+#: 打不开, 关不上): it says the verb cannot be done, and denies nothing after it
+#: (电梯门开不了我在里面 — the owner IS inside).
+_COMPLEMENTS = frozenset("了动开来去上下住掉出进回起")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -638,7 +642,7 @@ class _Context:
             t = self.tokens[j]
             if t.end <= c_start:
                 break
-            if t.text in negators:
+            if t.text in negators and not self._complement(j):
                 denied = True
                 break
             looked += 1
@@ -658,6 +662,17 @@ class _Context:
             if QUESTION_END.search(tail):
                 return False
         return denied
+
+
+    def _complement(self, j: int) -> bool:
+        """Is token ``j`` the 不 of a potential complement (开不了, 出不来)?"""
+        toks = self.tokens
+        if toks[j].text != "不" or j == 0 or j + 1 >= len(toks):
+            return False
+        verb, after = toks[j - 1], toks[j + 1]
+        return (verb.end == toks[j].start and after.start == toks[j].end
+                and after.text in _COMPLEMENTS and bool(_CJK.match(verb.text))
+                and verb.text not in self.rules.negators)
 
 
 def _is_word_char(ch: str) -> bool:

@@ -63,7 +63,7 @@ ABLATIONS = [
     (dict(group="电梯 + 有人出不来"), "The lift in block 3 has stopped between floors and my son is stuck inside!",
      "urgency", "emergency"),
     (dict(group="水路上的东西爆了"), "卫生间角阀爆了，水一直喷，关不住", "urgency", "emergency"),
-    (dict(group="有人受伤"), "花园里一个小孩从滑梯上摔下来，头在流血", "urgency", "emergency"),
+    (dict(group="有人受伤"), "花园里一个小孩磕破了头，一直在流血", "urgency", "emergency"),
     (dict(negator="没有"), "配电箱没有冒烟，就是一直嗡嗡响", "urgency", "normal"),
     (dict(group="业主说不急"), "家里一点电都没了，不急，明天白天来看就行", "urgency", "normal"),
     (dict(group="没人管、没人来"), "卧室插座没电，报修三天了都没人上门", "kind", "complaint"),
@@ -180,6 +180,29 @@ ROUND5_ABLATIONS = [
     (dict(group='快断了、快散架'), '滑梯的扶手快断了，孩子还在上面爬', 'urgency', 'emergency'),
 ]
 ABLATIONS += ROUND5_ABLATIONS
+
+
+# Round 6 (heldout5 as tuning data): families of phrasing, not sentences.
+# Each message is new (in no data set).
+ROUND6_ABLATIONS = [
+    (dict(group='火苗、烧起来是真的着火'), '炒菜的时候油锅着了，油烟机也烧起来了，烟好大', 'urgency', 'emergency'),
+    (dict(group='说的是"不是演练"'), '火警铃一直在响，这不是演练吧', 'urgency', 'emergency'),
+    (dict(group='手、脚、头被门或电梯夹住'), '孩子的手被防火门夹住了，拔不出来', 'urgency', 'emergency'),
+    (dict(group='人从高处摔下来'), '有个工人从脚手架上摔下来了', 'urgency', 'emergency'),
+    (dict(group='手脚断了'), '我爸下楼梯的时候腿好像断了', 'urgency', 'emergency'),
+    (dict(group='呼吸困难'), '对门大爷突然说胸口疼，脸色发紫', 'urgency', 'emergency'),
+    (dict(group='老人或孩子在严寒里'), '楼下有个老太太坐在路边冻得直哆嗦', 'urgency', 'emergency'),
+    (dict(group='人被锁在门外，孩子一个人在屋里'), '门被风带上了，钥匙在里面，一岁的宝宝在屋里', 'urgency', 'emergency'),
+    (dict(group='事情已经过去'), '闻到一股焦糊味，原来是楼下炖的汤烧干了，现在没事了', 'urgency', 'normal'),
+    (dict(group='打听过去的事怎么处理'), '东门有人打架，后来怎么处理的', 'urgency', 'normal'),
+    (dict(group='静电不是漏电'), '冬天一摸铁门就被电一下，应该是静电', 'urgency', 'normal'),
+    (dict(group='报警器、烟感没电了'), '燃气报警器一直滴滴响，查了是电池该换了', 'urgency', 'normal'),
+    (dict(group='挂着或扔下来的是轻东西'), '楼上扔下来的纸巾挂在我家空调外机上', 'urgency', 'normal'),
+    (dict(mood=('hypothetical', '还以为')), '我还以为着火了，是邻居在熏腊肉', 'urgency', 'normal'),
+    (dict(not_cue='防溺水'), '暑假的防溺水宣传单发到每户了吗', 'urgency', 'normal'),
+    (dict(group='问"…的话应该怎么办"'), '家里闻到燃气味的话应该先关哪个阀门', 'urgency', 'normal'),
+]
+ABLATIONS += ROUND6_ABLATIONS
 
 
 @pytest.mark.parametrize(("removed", "text", "field", "value"), ABLATIONS,

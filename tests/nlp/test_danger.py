@@ -41,6 +41,8 @@ EMERGENCIES = [
     # fumes making people ill, a child locked in a car
     "楼下热水器的废气倒灌进我家，我和孩子都头晕",
     "宝宝被锁在车里了，车里很热，快找人开锁",
+    # 不 inside a potential complement (打不开, 出不来) denies nothing after it
+    "电梯停了，门打不开我在里面",
 ]
 
 # Calm look-alikes: the danger word is there, the danger is not.

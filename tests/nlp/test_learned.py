@@ -201,3 +201,30 @@ def test_heldout5_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_
     assert got["emergency_precision"] >= 0.82
     assert got["kind"] >= 0.87
     assert got["urgency"] >= 0.85
+    # Round 6 tuned the rules on heldout5 (it is tuning data now, still out of
+    # the learning pool): recall 1.000 (105/105), precision 0.991, kind 0.886.
+    assert got["emergency_recall"] >= 0.99
+    assert got["emergency_precision"] >= 0.95
+
+
+def test_heldout6_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_fall():
+    # heldout6: 318 messages (110 emergencies, 128 calm look-alikes, 80 ordinary) written
+    # before the rules were read (commit 1191e7a), scored once at the end of round 6:
+    # emergency recall 0.945 (104/110), precision 0.904 (104/115), kind 0.868, urgency 0.909
+    # (the classifier at the start of round 6: recall 0.945, precision 0.874, kind 0.865).
+    # Recall is below issue 13's target of 0.97: the floors guard what we have, the nlp
+    # README lists what is missed.
+    _need_all_sets()
+    path = learn_weights.DATA / "heldout6.jsonl"
+    assert path not in learn_weights.data_sets().values()
+    rows = load_jsonl(path)
+    # Two short everyday questions were written independently in the pool too;
+    # the set was kept as written and scored with them.
+    shared = {r["text"] for r in rows} & {r["text"] for r in learn_weights.load_all()}
+    assert shared <= {"快递柜在哪", "物业电话多少"}
+    clf = Classifier.default()
+    got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
+    assert got["emergency_recall"] >= 0.94
+    assert got["emergency_precision"] >= 0.90
+    assert got["kind"] >= 0.86
+    assert got["urgency"] >= 0.90
