@@ -95,14 +95,12 @@ async def supervisors_of(uow: UnitOfWork, community: Community, team: str):  # t
     return await uow.directory.staff_list(community.id, role=supervisor_role_for(team))
 
 
-def on_channel(replies: list[Reply], channel: str, photos: Sequence[str]) -> list[Reply]:
-    """Photo ids belong to the channel they were sent on: attach them only there; photos kept
-    in our media store ("media:…", fetched from WeChat or WeCom) go on every channel."""
-    out = []
-    for r in replies:
-        shown = tuple(p for p in photos if r.channel == channel or p.startswith(MEDIA_PREFIX))
-        out.append(replace(r, photos=shown) if shown else r)
-    return out
+def on_channel(replies: list[Reply], channel: str, photos: Sequence[str], *, media_anywhere: bool = False) -> list[Reply]:
+    """Photo ids belong to the channel they were sent on: attach them only there.
+    `media_anywhere`: files the bot keeps (media:…, e.g. fetched from WeCom) go to any channel."""
+    shown = [tuple(p for p in photos if r.channel == channel or (media_anywhere and p.startswith(MEDIA_PREFIX)))
+             for r in replies]
+    return [replace(r, photos=mine) if mine else r for r, mine in zip(replies, shown)]
 
 
 # ----------------------------------------------------------------- what the owner hears, per kind of case
@@ -234,7 +232,7 @@ async def owner_asked_to_confirm(uow: UnitOfWork, community: Community, event: C
     replies = await owner_replies(uow, case, "progress.done", buttons=buttons, note=event.note,
                                   fee=lambda locale: fee_line(locale, case.fee_cents, item),
                                   auto=lambda locale: duration(auto_minutes, locale))
-    return on_channel(replies, event.actor.channel, event.photos)
+    return on_channel(replies, event.actor.channel, event.photos, media_anywhere=True)
 
 
 async def responder_told_done(uow: UnitOfWork, community: Community, event: CaseDone, now: datetime) -> list[Reply]:
@@ -378,12 +376,11 @@ async def _tell_staff(uow: UnitOfWork, community: Community, event: CaseEvent, k
     teams = [case.team_code]
     if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
         teams.append(Team.MANAGEMENT)
-    replies = [Reply(channel, chat_id, text) for team in teams
-               for channel, chat_id in await team_chats(uow, community, team)]
+    told = [pair for team in teams for pair in await team_chats(uow, community, team)]
+    replies = [Reply(channel, chat_id, text) for channel, chat_id in told]
     if case.assignee_id is not None:
-        told = {(r.channel, r.chat_id) for r in replies}  # a WeCom member has it already
         replies += [Reply(i.channel, i.chat_id, text) for i in await uow.directory.chats_of(staff_id=case.assignee_id)
-                    if (i.channel, i.chat_id) not in told]
+                    if (i.channel, i.chat_id) not in told]  # a WeCom member has it already
     return on_channel(replies, event.actor.channel, photos)
 
 

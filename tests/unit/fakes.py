@@ -23,6 +23,7 @@ from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
 from cases.records import CallbackRecord, Community, Identity, Owner, Room, ServiceItem, TeamInfo, TimelineItem
 from storage.callbacks import OPEN_STATES
+from storage.directory import GROUP_FEED_PREFIX, MEMBER_CHANNELS
 
 
 @dataclass
@@ -101,7 +102,13 @@ class FakeCases(_Repository):
         return self._list(lambda c: (c.reporter_channel, c.reporter_chat_id) == (channel, chat_id), limit)
 
     async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
-        return self._list(lambda c: c.team_code == team_code and c.status in ACTIVE, limit)
+        """The most pressing deadline first, cases waiting only for the owner last (as the real one)."""
+        def order(c: Case) -> tuple[bool, float, int]:
+            due = (c.response_due_at if c.status in (Status.OPEN, Status.DISPATCHED)
+                   else c.completion_due_at if c.status in WORKING else None)
+            return (due is None, due.timestamp() if due else 0.0, c.id or 0)
+        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE), key=order)
+        return [copy.deepcopy(c) for c in found[:limit]]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
         return self._list(lambda c: c.assignee_id == staff_id and c.status in ACTIVE, limit)
@@ -154,6 +161,18 @@ class FakeDirectory(_Repository):
 
     async def teams(self, community_id: int) -> list[TeamInfo]:
         return list(self.t.teams.get(community_id, []))
+
+    async def team_destinations(self, community_id: int, team: str) -> list[tuple[str, str]]:
+        info = next((i for i in await self.teams(community_id) if i.code == team), None)
+        if info is None:
+            return []
+        found = [(channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id)
+                 for channel, chat_id in info.chats.items()]
+        for member in await self.staff_list(community_id, team=team):
+            for identity in await self.chats_of(staff_id=member.id):
+                if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:
+                    found.append((identity.channel, identity.chat_id))
+        return found
 
     async def catalogue(self, community_id: int) -> list[ServiceItem]:
         return [i for i, c, active in self.t.catalogue.values() if c == community_id and active]
