@@ -71,7 +71,7 @@ async def test_shared_area_patrol_case(app: App, people: People, crew: Crew) -> 
 
 async def test_who_may_not_and_where_not(app: App, people: People, crew: Crew) -> None:
     await people.say("wq", "/new")  # an engineer
-    assert people.last("wq") == "登记新工单只对客服中心、管家和主管开放。如需报修，请联系客服中心。"
+    assert people.last("wq") == "登记新工单只对管家、客服、客服主管和经理开放。如需报修，请联系客服中心。"
     await people.say("wq", "卫生间水管漏水")  # no flow was started: the staff help, not a question
     assert "这个问题是怎么来的" not in people.all_text("wq") and "请描述问题" not in people.all_text("wq")
     await bound_owner(people)
