@@ -18,6 +18,7 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from cases.errors import InvalidInput, NotAllowed
 from cases.privacy import mask_name, mask_phone
+from cases.records import Owner
 from handlers.kit import flow as flows
 from handlers.kit.acting import actor_of
 from handlers.kit.announcers import announce
@@ -40,6 +41,7 @@ MAX_PLACE = 200
 class S(StrEnum):
     SOURCE = "source"
     WHO = "who"
+    ROOM = "room"
     PLACE = "place"
     DESCRIBE = "describe"
     SUGGESTION = "suggestion"
@@ -103,12 +105,45 @@ async def answer_who(ctx: Ctx, inbound: Inbound) -> None:
         if owner is None or not owner.rooms:
             ctx.say(ctx.t("newcase.unknown_phone", phone=mask_phone(text)))
             return
+        if len(owner.rooms) > 1:  # which of their homes
+            ctx.data.update(owner_id=owner.id, room_id=None, room="", place="", owner_shown=_shown(owner))
+            await flows.goto(ctx, FLOW, S.ROOM)
+            return
         room = owner.rooms[0]
     else:
         ctx.say(ctx.t("newcase.unknown_room", room=text))
         return
     ctx.data.update(owner_id=owner.id if owner else None, room_id=room.id, room=room.code, place="",
-                    owner_shown=f"{mask_name(owner.name)}（{mask_phone(owner.phone)}）" if owner else "")
+                    owner_shown=_shown(owner) if owner else "")
+    await flows.goto(ctx, FLOW, S.DESCRIBE)
+
+
+def _shown(owner: Owner) -> str:
+    """How the owner appears in the staff's chat: masked, as a phone screen may be seen."""
+    return f"{mask_name(owner.name)}（{mask_phone(owner.phone)}）"
+
+
+async def _found_owner(ctx: Ctx) -> Owner | None:
+    owner_id = ctx.data.get("owner_id")
+    return await ctx.uow.directory.owner(owner_id) if owner_id is not None else None
+
+
+async def ask_room(ctx: Ctx) -> None:
+    """The owner found by phone has several homes here: which one is it about?"""
+    owner = await _found_owner(ctx)
+    rows = [(choice(ctx, r.code, f"room:{r.id}"),) for r in (owner.rooms if owner else ())]
+    ctx.say(ctx.t("newcase.ask_room", owner=ctx.data.get("owner_shown") or "-"), (*rows, nav_row(ctx)))
+
+
+async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
+    owner = await _found_owner(ctx)
+    rooms = owner.rooms if owner else ()
+    room = next((r for r in rooms if ctx.picked == f"room:{r.id}" or inbound.text and inbound.text.strip() == r.code),
+                None)
+    if room is None:
+        ctx.say(ctx.t("newcase.use_buttons"))
+        return
+    ctx.data.update(room_id=room.id, room=room.code)
     await flows.goto(ctx, FLOW, S.DESCRIBE)
 
 
@@ -272,6 +307,7 @@ async def _owner_in_chat(ctx: Ctx, owner_id: int) -> bool:
 FLOW = Flow("staff_new_case", S.SOURCE, {
     S.SOURCE: Step(ask_source, answer_source),
     S.WHO: Step(ask_who, answer_who),
+    S.ROOM: Step(ask_room, answer_room),
     S.PLACE: Step(ask_place, answer_place),
     S.DESCRIBE: Step(ask_describe, answer_describe),
     S.SUGGESTION: Step(ask_suggestion, answer_suggestion),

@@ -106,3 +106,23 @@ async def test_bad_input_is_answered_and_nothing_is_opened(app: App, people: Peo
     assert people.last("lj") == t("zh-CN", "common.cancelled")
     async with app.uow() as uow:
         assert await uow.cases.recent() == []
+
+
+async def test_an_owner_with_two_homes_is_asked_which(app: App, people: People, crew: Crew) -> None:
+    await people.say("lj", "/new")
+    await people.press("lj", "员工发现")
+    await people.say("lj", "13800000005")  # 陈静: 1-1-601 and 2-1-101
+    ask = people.chats["lj"][-1]
+    assert ask.text == "陈*（138****0005） 名下有多套房，是哪一套的问题？"
+    assert buttons_of(ask)[:2] == ["1-1-601", "2-1-101"]
+    await people.say("lj", "3-3-303")  # not one of hers
+    assert people.last("lj") == "请点击上面的按钮选择。"
+    await people.press("lj", "2-1-101")
+    await people.say("lj", "厨房水龙头一直滴水")
+    await people.press("lj", "采用建议")
+    assert "位置：2-1-101" in people.last("lj")
+    await people.press("lj", "提交工单")
+    case = await the_case(app)
+    async with app.uow() as uow:
+        room = await uow.directory.room_by_id(case.room_id)  # type: ignore[arg-type]
+    assert room is not None and room.code == "2-1-101" and case.source == "staff"
