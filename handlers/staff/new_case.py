@@ -69,7 +69,7 @@ async def new_case(ctx: Ctx, arg: str) -> None:
 
 # ----------------------------------------------------------------- source
 async def ask_source(ctx: Ctx) -> None:
-    buttons = [choice(ctx, ctx.t(f"office.source.{s}"), s) for s in OFFICE_SOURCES]
+    buttons = [choice(ctx, ctx.t(f"newcase.source.{s}"), s) for s in OFFICE_SOURCES]
     ctx.say(ctx.t("newcase.ask_source"), (tuple(buttons[:2]), tuple(buttons[2:]), nav_row(ctx, back=False)))
 
 

@@ -126,3 +126,19 @@ async def test_an_owner_with_two_homes_is_asked_which(app: App, people: People, 
     async with app.uow() as uow:
         room = await uow.directory.room_by_id(case.room_id)  # type: ignore[arg-type]
     assert room is not None and room.code == "2-1-101" and case.source == "staff"
+
+
+async def test_in_english_for_a_supervisor_who_reads_english(app: App, people: People, crew: Crew) -> None:
+    await people.say("zl", "/lang en")
+    await people.say("zl", "/new")
+    assert people.last("zl") == "📝 New case. How did it come in?"
+    await people.press("zl", "Phone")
+    await people.press("zl", "Shared area")
+    await people.say("zl", "car park B")
+    await people.say("zl", "地库B区有一盏灯不亮")
+    assert people.last("zl").startswith("Suggested: ")
+    await people.press("zl", "Accept")
+    assert "Where: Shared area: car park B" in people.last("zl")
+    await people.press("zl", "Open the case")
+    case = await the_case(app)
+    assert people.last("zl").startswith(f"✅ Case #{case.id} is open and sent to ")
