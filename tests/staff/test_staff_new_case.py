@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.bootstrap import App
 from handlers.kit.i18n import t
 from tests.harness import People
-from tests.staff.conftest import ENGINEERING, Crew, bound_owner, buttons_of, the_case
+from tests.staff.conftest import ENGINEERING, MANAGEMENT, Crew, bound_owner, buttons_of, the_case
 
 
 async def test_butler_opens_a_phone_case_for_a_bound_owner(app: App, people: People, crew: Crew) -> None:
@@ -142,3 +142,20 @@ async def test_in_english_for_a_supervisor_who_reads_english(app: App, people: P
     await people.press("zl", "Open the case")
     case = await the_case(app)
     assert people.last("zl").startswith(f"✅ Case #{case.id} is open and sent to ")
+
+
+async def test_an_emergency_taken_by_phone_raises_the_alarm(app: App, people: People, crew: Crew) -> None:
+    await people.say("lj", "/new")
+    await people.press("lj", "电话")
+    await people.say("lj", "1-1-102")
+    await people.say("lj", "楼上往下渗水")
+    await people.press("lj", "修改")
+    await people.press("lj", "报事报修")
+    await people.press("lj", "给排水")
+    await people.press("lj", "紧急")
+    await people.press("lj", "提交工单")
+    case = await the_case(app)
+    assert case.urgency == "emergency"
+    assert any(f"#{case.id}" in text for text in people.texts(MANAGEMENT))  # the duty group hears of it
+    assert any(f"#{case.id}" in text for text in people.texts(ENGINEERING))
+    assert "13800000002" not in people.all_text(MANAGEMENT) + people.all_text(ENGINEERING)
