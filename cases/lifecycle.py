@@ -146,11 +146,13 @@ class Case:
             self.first_responder_id = staff_id
             self.first_accepted_at = now
         self.escalation_level = 0
+        self.details.pop("offer", None)  # an offer to someone (cases.assignment) is settled
         self._record("accepted", now, Actor("staff", staff_id))
 
     def start(self, staff_id: int, now: datetime) -> None:
         """The worker arrived / started."""
         self._require("start", Status.ACCEPTED)
+        self._require_unheld("start")
         self.status = Status.IN_PROGRESS
         self.started_at = now
         self._record("started", now, Actor("staff", staff_id))
@@ -158,6 +160,7 @@ class Case:
     def finish(self, staff_id: int, now: datetime, note: str = "", fee_cents: int = 0, photos: list[str] | None = None) -> None:
         """The worker says the job is done; the owner is asked to confirm."""
         self._require("finish", Status.ACCEPTED, Status.IN_PROGRESS)
+        self._require_unheld("finish")
         if fee_cents < 0:
             raise InvalidInput("a fee cannot be negative")
         self.status = Status.DONE
@@ -285,6 +288,14 @@ class Case:
     def _require(self, action: str, *allowed: Status) -> None:
         if self.status not in allowed:
             raise IllegalTransition(action, self.status)
+
+    def _require_unheld(self, action: str) -> None:
+        """Work goes on only after the owner agreed to a proposed change (cases.plan_change)
+        and not while the case is paused (cases.pausing)."""
+        if (self.details.get("plan_change") or {}).get("state") == "proposed":
+            raise IllegalTransition(action, "awaiting_consent")
+        if self.details.get("pause"):
+            raise IllegalTransition(action, "paused")
 
     def _record(self, action: str, at: datetime, by: Actor, note: str = "", data: dict[str, Any] | None = None) -> None:
         self.updated_at = at

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
+from cases.fees import charge_of
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.records import ServiceItem, TimelineItem
 from storage import models as m
@@ -70,6 +71,10 @@ class CaseRepository:
                     actor_id=event.actor.id, note=event.note, data=event.data,
                 )
             )
+            if cents := charge_of(event.action, event.data):
+                self.session.add(m.CaseFee(case_id=case.id, round=case.rework_round, cents=cents,
+                                           staff_id=event.actor.id if event.actor.kind == "staff" else None,
+                                           reason=event.note, at=event.at))
         await self.session.flush()
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:
