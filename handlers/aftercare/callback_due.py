@@ -13,10 +13,11 @@ from datetime import datetime
 
 from cases.lifecycle import SYSTEM, Case, Status
 from cases.records import CallbackRecord, Community
+from handlers.kit.announcers import announce
+from handlers.kit.messages import Reply
 from handlers.aftercare.phone_callback import request_replies
 from handlers.aftercare.survey import survey_replies
-from handlers.kit.messages import Reply
-from handlers.staff.casework import after_close, owner_replies
+from services import aftercare
 from storage.uow import UnitOfWork
 
 
@@ -66,19 +67,14 @@ async def request_phone(uow: UnitOfWork, community: Community, record: CallbackR
 
 
 async def auto_confirm(uow: UnitOfWork, community: Community, case_id: int, now: datetime) -> list[Reply] | None:
-    """Done work the owner ignored for `auto_confirm_after` is accepted by the desk; the
-    callback is then booked as for any closed case.  A concurrent confirmation by the
-    owner makes `save` raise StaleCase, and the caller rolls this back."""
-    case = await uow.cases.get(case_id)
-    if case is None or case.status != Status.DONE or case.done_at is None:
+    """Done work the owner ignored for `auto_confirm_after` is accepted by the desk
+    (`services.aftercare.auto_confirm`); the callback is then booked as for any closed case.
+    A concurrent confirmation by the owner makes `save` raise StaleCase, and the caller
+    rolls this back."""
+    events = await aftercare.auto_confirm(uow, community, case_id, now)
+    if not events:
         return None
-    if case.done_at > now - community.policy.auto_confirm_after:
-        return None
-    case.confirm(now, SYSTEM)
-    await uow.cases.save(case)
-    replies = await after_close(uow, community, case, now)
-    replies += await owner_replies(uow, case, "survey.auto_confirmed", hotline=community.policy.hotline or "-")
-    return replies
+    return await announce(uow, community, events, now)
 
 
 async def _skip(uow: UnitOfWork, record: CallbackRecord, case: Case | None, now: datetime, why: str) -> list[Reply] | None:

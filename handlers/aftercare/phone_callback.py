@@ -12,14 +12,15 @@ from enum import StrEnum
 
 from cases.callbacks import unsatisfied
 from cases.codes import Role, Team
+from cases.errors import NotFound
 from cases.lifecycle import Case
-from cases.permissions import StaffMember
 from cases.privacy import mask_phone
 from cases.records import CallbackRecord, Community
-from handlers.aftercare.callback_outcome import conclude, verdict
-from handlers.aftercare.survey import what
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_go_ahead, is_skip, read_solved, read_stars
+from handlers.kit.acting import actor_of
+from handlers.aftercare.survey import what
+from handlers.kit.announcers import announce, verdict
 from handlers.kit.cards import alert_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
@@ -28,11 +29,13 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import PhoneCall, encode
-from handlers.staff.casework import owner_replies
+from services import aftercare
+from services.errors import SurveyClosed
+from services.events import CallbackAnswered
 from storage.callbacks import OPEN_STATES
 from storage.uow import UnitOfWork
 
-RECORDERS = frozenset({Role.BUTLER, Role.CS_AGENT, Role.CS_SUPERVISOR, Role.MANAGER})
+RECORDERS = aftercare.RECORDERS
 STARS = ("1", "2", "3", "4", "5")
 MAX_NOTE = 500
 LIST_LIMIT = 10
@@ -46,9 +49,7 @@ class S(StrEnum):
     CONFIRM = "confirm"
 
 
-def may_record(staff: StaffMember | None) -> bool:
-    """Customer service (the butlers first) calls owners back; the manager may stand in."""
-    return staff is not None and staff.active and staff.role in RECORDERS
+may_record = aftercare.may_record
 
 
 def record_button(locale: str, callback_id: int) -> Button:
@@ -234,27 +235,23 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         return
     assert staff is not None
     d = ctx.data
-    record = await ctx.uow.callbacks.get(int(d["callback_id"]))
     flows.end(ctx)
-    outcome = None
-    if record is not None:
-        outcome = await conclude(
-            ctx.uow, ctx.community, record, solved=d["solved"], speed=d["speed"], attitude=d["attitude"],
-            comment=d["note"], method="phone", recorded_by=staff.id, by_owner=None, now=ctx.now,
-        )
-    if outcome is None:
+    try:
+        events = await aftercare.record_phone_callback(
+            ctx.uow, ctx.community, int(d["callback_id"]), actor_of(ctx), ctx.now,
+            solved=d["solved"], speed=d["speed"], attitude=d["attitude"], comment=d["note"])
+    except (SurveyClosed, NotFound):
         ctx.say(ctx.t("phone_callback.too_late", id=d["case_id"]))
         return
-    for reply in outcome.replies:
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
         ctx.send(reply)
-    if outcome.satisfied:
-        ctx.say(ctx.t("phone_callback.recorded", id=outcome.case.id))
+    answered = events[0]
+    assert isinstance(answered, CallbackAnswered)
+    if answered.satisfied:
+        ctx.say(ctx.t("phone_callback.recorded", id=answered.case.id))
         return
-    team = code_name(ctx.locale, "team", outcome.case.team_code)
-    ctx.say(ctx.t("phone_callback.recorded_rework", id=outcome.case.id, team=team))
-    # The owner hears that what they said on the phone was acted on.
-    for reply in await owner_replies(ctx.uow, outcome.case, "survey.rework_after_call"):
-        ctx.send(reply)
+    team = code_name(ctx.locale, "team", answered.case.team_code)
+    ctx.say(ctx.t("phone_callback.recorded_rework", id=answered.case.id, team=team))
 
 
 FLOW = Flow("phone_callback", S.SOLVED, {

@@ -12,16 +12,19 @@ import random
 from datetime import timedelta
 from enum import StrEnum
 
-from cases.lifecycle import Actor
+from cases.errors import NotFound
 from cases.permissions import SPOT_CHECK_LEVELS
-from handlers.aftercare.callback_outcome import verdict
-from handlers.aftercare.survey import what
 from handlers.kit import flow as flows
+from handlers.kit.acting import actor_of
+from handlers.aftercare.callback_outcome import verdict
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
+from handlers.aftercare.survey import what
+from services import aftercare
+from services.errors import SurveyClosed
 
 WINDOW = timedelta(days=30)
 MAX_NOTE = 500
@@ -119,15 +122,12 @@ async def _record(ctx: Ctx, finding: str, note: str) -> None:
         ctx.say(ctx.t("spot_check.not_allowed"))
         return
     callback_id = ctx.data["ids"][int(ctx.data["index"])]
-    record = await ctx.uow.callbacks.get(callback_id)
-    if record is not None:
-        await ctx.uow.callbacks.add_spot_check(callback_id, level, staff.id, finding, note, ctx.now)
-        case = await ctx.uow.cases.get(record.case_id)
-        if case is not None:
-            case.remark("callback_spot_checked", ctx.now, Actor("staff", staff.id), note=note,
-                        callback_id=callback_id, level=level, finding=finding)
-            await ctx.uow.cases.save(case)
+    try:
+        await aftercare.spot_check(ctx.uow, ctx.community, callback_id, actor_of(ctx), ctx.now, finding=finding,
+                                   note=note)
         ctx.data[finding] = int(ctx.data[finding]) + 1
+    except (NotFound, SurveyClosed):
+        pass  # gone from the sample meanwhile: on to the next
     await _next(ctx)
 
 

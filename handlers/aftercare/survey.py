@@ -16,9 +16,10 @@ from cases.callbacks import unsatisfied
 from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import CallbackRecord
-from handlers.aftercare.callback_outcome import conclude
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_skip, read_solved, read_stars
+from handlers.kit.acting import as_owner
+from handlers.kit.announcers import announce
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step
 from handlers.kit.formatting import code_name
@@ -26,15 +27,18 @@ from handlers.kit.i18n import t
 from handlers.kit.inputs import text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import SurveyAnswer, encode
+from services import aftercare
+from services.errors import SurveyClosed
+from services.events import CallbackAnswered
 from storage.callbacks import OPEN_STATES
 from storage.uow import UnitOfWork
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
-QUESTIONS = ("solved", "speed", "attitude", "comment")
-SCORED = {"solved": "solved", "speed": "speed_score", "attitude": "attitude_score"}
+QUESTIONS = aftercare.QUESTIONS
+SCORED = aftercare.SCORED
 STARS = ("1", "2", "3", "4", "5")
-MAX_COMMENT = 500
+MAX_COMMENT = aftercare.MAX_COMMENT
 
 
 class S(StrEnum):
@@ -252,21 +256,20 @@ async def submit(ctx: Ctx, record: CallbackRecord, comment: str) -> None:
     """Make the answers final: satisfied archives the case, unsatisfied sends it back for rework."""
     if ctx.state.flow == FLOW.name:
         flows.end(ctx)
-    owner = await ctx.owner()
-    outcome = await conclude(
-        ctx.uow, ctx.community, record, solved=record.solved, speed=record.speed_score,
-        attitude=record.attitude_score, comment=comment, method="chat", recorded_by=None,
-        by_owner=owner.id if owner else None, now=ctx.now,
-    )
-    if outcome is None:
+    try:
+        events = await aftercare.submit_survey(ctx.uow, ctx.community, record.id, as_owner(ctx), ctx.now,
+                                               comment=comment)
+    except SurveyClosed:
         ctx.say(ctx.t("survey.closed"))
         return
-    for reply in outcome.replies:
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
         ctx.send(reply)
-    if outcome.satisfied:
-        ctx.say(ctx.t("survey.thanks", id=outcome.case.id))
+    answered = events[0]
+    assert isinstance(answered, CallbackAnswered)
+    if answered.satisfied:
+        ctx.say(ctx.t("survey.thanks", id=answered.case.id))
     else:
-        ctx.say(ctx.t("survey.rework", id=outcome.case.id, team=code_name(ctx.locale, "team", outcome.case.team_code)))
+        ctx.say(ctx.t("survey.rework", id=answered.case.id, team=code_name(ctx.locale, "team", answered.case.team_code)))
 
 
 # ----------------------------------------------------------------- resuming after an interruption

@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from cases.codes import Kind, Urgency
 from cases.records import ServiceItem
 from cases.when import Span, When
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_go_ahead
+from handlers.kit.acting import as_owner
+from handlers.staff.casework import opened
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time, money
@@ -21,7 +22,8 @@ from handlers.kit.i18n import DEFAULT_LOCALE, t
 from handlers.kit.inputs import nav_row, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
-from handlers.staff.casework import open_case
+from services import casework
+from services.errors import PriceChanged
 
 SLOT_DAYS = 3  # half-day slots offered from tomorrow on
 HALVES = ("am", "pm")
@@ -229,21 +231,23 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     if ctx.picked != "yes" and not is_go_ahead(inbound.text):
         ctx.say(ctx.t("booking.use_buttons"))
         return
-    if item.price_cents != ctx.data.get("price_cents"):
+    # The service books only at the price the owner saw; if it changed meanwhile, they see the new one.
+    price_zh = price_label(item, DEFAULT_LOCALE)
+    window = When.from_json(ctx.data.get("window"))
+    span = (window.start, window.end) if window and window.span == Span.WINDOW and window.start and window.end else None
+    try:
+        events = await casework.book_service(
+            ctx.uow, ctx.community, as_owner(ctx), ctx.now, item=item, price_seen=int(ctx.data.get("price_cents", -1)),
+            slot=ctx.data["slot"], description=ctx.data.get("description") or item.name_zh,
+            room_id=ctx.data.get("room_id"), window=span,
+            details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
+                     **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
+        )
+    except PriceChanged:
         ctx.say(ctx.t("booking.price_changed"))
         await flows.again(ctx, FLOW)
         return
-    price_zh = price_label(item, DEFAULT_LOCALE)
-    case = await open_case(
-        ctx, kind=Kind.SERVICE, urgency=Urgency.NORMAL, category=item.category,
-        description=ctx.data.get("description") or item.name_zh, room_id=ctx.data.get("room_id"),
-        details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
-                 **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
-    )
-    assert case.id is not None
-    window = When.from_json(ctx.data.get("window"))
-    span = (window.start, window.end) if window and window.span == Span.WINDOW and window.start and window.end else None
-    await ctx.uow.bookings.add(case.id, item.id, ctx.data["slot"], item.price_cents, ctx.now, span)
+    case = await opened(ctx, events)
     slot_shown = ctx.data["slot_shown"]
     flows.end(ctx)
     ctx.say(ctx.t("booking.booked", id=case.id, item=item_name(item, ctx.locale), slot=slot_shown,

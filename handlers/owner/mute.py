@@ -7,7 +7,9 @@ owner's business whatever they chose.
 
 from __future__ import annotations
 
+from handlers.kit.acting import as_owner
 from handlers.kit.context import Ctx
+from services import directory
 
 
 async def mute(ctx: Ctx, _: str) -> None:
@@ -29,5 +31,5 @@ async def _set(ctx: Ctx, muted: bool) -> None:
     if owner.muted_notices == muted:
         ctx.say(ctx.t("mute.already_muted" if muted else "mute.already_unmuted"))
         return
-    await ctx.uow.directory.set_muted(owner.id, muted)
+    await directory.set_muted(ctx.uow, as_owner(ctx), ctx.now, muted=muted)
     ctx.say(ctx.t("mute.muted" if muted else "mute.unmuted"))

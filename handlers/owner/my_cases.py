@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cases.callbacks import needs_callback
-from cases.errors import NotAllowed, NotFound
-from cases.lifecycle import Actor, Case, Status
+from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import TimelineItem
 from handlers.kit import flow as flows
-from handlers.kit.cards import alert_replies, card_replies
+from handlers.kit.acting import as_owner
+from handlers.kit.announcers import announce
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, local_time, money
@@ -26,13 +25,14 @@ from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.kit.payloads import CaseAction, Menu
+from services import casework
+from services.events import CaseConfirmed, Event
 from handlers.owner.additions import add_to_case
-from handlers.owner.owned import LIST_SIZE, my_cases, owned_case
-from handlers.staff.casework import after_close
+from handlers.owner.owned import my_cases, owned_case
 
 TIMELINE_SIZE = 15
-CANCELLABLE = (Status.OPEN, Status.DISPATCHED)
-ADDABLE = (Status.OPEN, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
+CANCELLABLE = casework.CANCELLABLE
+ADDABLE = casework.ADDABLE
 # Timeline actions with a catalogued sentence; anything else reads as "progress update".
 KNOWN_EVENTS = frozenset({
     "opened", "dispatched", "accepted", "started", "done", "confirmed", "auto_confirmed", "rejected",
@@ -54,9 +54,10 @@ class S(StrEnum):
 
 
 # ----------------------------------------------------------------- whose case is it
-async def _actor(ctx: Ctx) -> Actor:
-    owner = await ctx.owner()
-    return Actor("owner", owner.id if owner else None)
+async def _announced(ctx: Ctx, events: list[Event]) -> list[Event]:
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
+        ctx.send(reply)
+    return events
 
 
 # ----------------------------------------------------------------- reading a case
@@ -217,12 +218,10 @@ async def answer_cancel(ctx: Ctx, inbound: Inbound) -> None:
     if answer != "yes":
         ctx.say(ctx.t("my_cases.kept", id=case_id))
         return
-    case = await owned_case(ctx, case_id)
+    await owned_case(ctx, case_id)
     # Raises IllegalTransition if staff accepted it meanwhile: the owner hears someone acted first.
-    case.cancel(ctx.now, await _actor(ctx), reason=ctx.t("my_cases.cancel_reason"))
-    await ctx.uow.cases.save(case)
-    for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now):
-        ctx.send(reply)
+    await _announced(ctx, await casework.cancel(ctx.uow, ctx.community, case_id, as_owner(ctx), ctx.now,
+                                                reason=ctx.t("my_cases.cancel_reason")))
     ctx.say(ctx.t("my_cases.cancelled", id=case_id))
 
 
@@ -234,12 +233,11 @@ async def confirm_pressed(ctx: Ctx, pressed: CaseAction) -> None:
     if case.status != Status.DONE:
         _not_waiting(ctx, case)
         return
-    case.confirm(ctx.now, await _actor(ctx))
-    await ctx.uow.cases.save(case)
-    for reply in await after_close(ctx.uow, ctx.community, case, ctx.now):
-        ctx.send(reply)
+    [confirmed] = await _announced(ctx, await casework.confirm(ctx.uow, ctx.community, pressed.case_id,
+                                                               as_owner(ctx), ctx.now))
+    assert isinstance(confirmed, CaseConfirmed)
     # Only promise a callback (回访) the policy actually books.
-    key = "my_cases.confirmed" if needs_callback(case.kind, case.id or 0, ctx.policy) else "my_cases.confirmed_plain"
+    key = "my_cases.confirmed" if confirmed.callback_booked else "my_cases.confirmed_plain"
     ctx.say(ctx.t(key, id=case.id))
 
 
@@ -268,16 +266,12 @@ async def answer_reject(ctx: Ctx, inbound: Inbound) -> None:
     reason = text_of(ctx, inbound, max_len=500)
     if reason is None:
         return
-    case = await owned_case(ctx, int(ctx.data["case_id"]))
-    case.reject(ctx.now, await _actor(ctx), reason, ctx.policy)
-    await ctx.uow.cases.save(case)
+    case_id = int(ctx.data["case_id"])
+    await owned_case(ctx, case_id)
+    [rejected] = await _announced(ctx, await casework.reject(ctx.uow, ctx.community, case_id, as_owner(ctx), ctx.now,
+                                                             reason=reason))
     flows.end(ctx)
-    for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now):
-        ctx.send(reply)
-    # The edited card may be far up the chat: a new message makes sure the team sees it.
-    for reply in await alert_replies(ctx.uow, ctx.community, case.team_code, "my_cases.rework_alert", id=case.id,
-                                     round=case.rework_round, reason=scrub(reason)[:200]):
-        ctx.send(reply)
+    case = rejected.case
     ctx.say(ctx.t("my_cases.rejected", id=case.id, round=case.rework_round,
                   team=code_name(ctx.locale, "team", case.team_code),
                   due=local_time(case.response_due_at, ctx.policy, ctx.locale)))

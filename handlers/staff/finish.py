@@ -5,31 +5,26 @@ asked to accept the work (验收) with "confirm" / "not solved" buttons."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from enum import StrEnum
 
 from cases.codes import Area, Kind
 from cases.lifecycle import Case
-from cases.records import ServiceItem
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_done, read_fee
-from handlers.kit.cards import card_replies
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
-from handlers.kit.formatting import duration, money
-from handlers.kit.i18n import t
+from handlers.kit.formatting import money
 from handlers.kit.inputs import nav_row, text_of
-from handlers.kit.messages import Button, Inbound
-from handlers.kit.payloads import CaseAction, encode
-from handlers.staff.casework import owner_replies
-from handlers.staff.common import tell_first_responder, working_case
+from handlers.kit.messages import Inbound
+from handlers.kit.payloads import CaseAction
+from handlers.staff.common import act, may_act
+from services import casework
 
 log = logging.getLogger("wuye.staff")
 
 MAX_PHOTOS = 9
-MAX_NOTE = 300
-# ¥100,000: a bigger number for a household job is a typo, not a price.
-MAX_FEE_CENTS = 10_000_000
+MAX_NOTE = casework.MAX_NOTE
+MAX_FEE_CENTS = casework.MAX_FEE_CENTS
 
 
 class S(StrEnum):
@@ -60,10 +55,10 @@ def parse_fee(text: str) -> int | None:
 
 async def finish_pressed(ctx: Ctx, pressed: CaseAction) -> None:
     """Only the worker (or a supervisor) finishes; the questions follow in the private chat."""
-    found = await working_case(ctx, pressed.case_id)
+    found = await may_act(ctx, pressed.case_id, worker=True, working=True)
     if found is None:
         return
-    case, staff = found
+    case, _ = found
     await flows.begin(ctx, FLOW, case_id=case.id, charges=charges(case), booked=await booked_price(ctx, case))
     ctx.answer = ctx.t("staff.continue_private")
 
@@ -150,50 +145,13 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         ctx.say(ctx.t("report.use_buttons"))
         return
     d = ctx.data
-    found = await working_case(ctx, d["case_id"], say=True)
-    if found is None:
-        flows.end(ctx)
-        return
-    case, staff = found
-    photos = list(d.get("photos", []))
-    case.finish(staff.id, ctx.now, note=d["note"], fee_cents=int(d.get("fee_cents", 0)), photos=photos)
-    await ctx.uow.cases.save(case)
     flows.end(ctx)
-    log.info("case %s finished by staff %s", case.id, staff.id)
-    for reply in await card_replies(ctx.uow, ctx.community, case, ctx.now):
-        ctx.send(reply)
-    await _ask_owner_to_confirm(ctx, case, d["note"], photos)
-    await tell_first_responder(ctx, case, "staff.fr_done", name=staff.name)
-    ctx.say(ctx.t("staff.finish_done", id=case.id))
-
-
-async def _ask_owner_to_confirm(ctx: Ctx, case: Case, note: str, photos: list[str]) -> None:
-    booked = await ctx.uow.cases.booked_item(case.id or 0)
-    item = booked[0] if booked else None
-
-    def fee_line(locale: str) -> str:
-        return _fee_line(locale, case.fee_cents, item)
-
-    def buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
-        return ((Button(t(locale, "progress.btn_confirm"), encode(CaseAction("confirm", case.id or 0))),
-                 Button(t(locale, "progress.btn_reject"), encode(CaseAction("reject", case.id or 0)))),)
-
-    auto_minutes = ctx.policy.auto_confirm_after.total_seconds() / 60
-    for reply in await owner_replies(ctx.uow, case, "progress.done", buttons=buttons, note=note, fee=fee_line,
-                                     auto=lambda locale: duration(auto_minutes, locale)):
-        # Photo ids belong to the channel they were sent on.
-        ctx.send(replace(reply, photos=tuple(photos)) if reply.channel == ctx.inbound.channel else reply)
-
-
-def _fee_line(locale: str, fee: int, item: ServiceItem | None) -> str:
-    """The fee, shown against the published price list when the work was a catalogue service."""
-    if not fee:
-        return t(locale, "progress.fee_none")
-    if item is not None:
-        name, unit = (item.name_en, item.unit_en) if locale == "en" else (item.name_zh, item.unit_zh)
-        return t(locale, "progress.fee_listed", fee=money(fee, locale), item=name,
-                 price=money(item.price_cents, locale), unit=unit)
-    return t(locale, "progress.fee", fee=money(fee, locale))
+    events = await act(ctx, casework.finish, d["case_id"], say=True, note=d["note"], fee_cents=int(d.get("fee_cents", 0)),
+                       photos=list(d.get("photos", [])))
+    if events is None:
+        return
+    log.info("case %s finished by staff %s", d["case_id"], ctx.identity.staff_id)
+    ctx.say(ctx.t("staff.finish_done", id=d["case_id"]))
 
 
 FLOW = Flow("staff_finish", S.NOTE, {

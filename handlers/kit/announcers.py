@@ -1,0 +1,446 @@
+"""What people see when something happens to a case: the one table from each event the
+services report to the replies it causes (card edits, the owner's message, the first
+responder's notice, group alerts), in the manner of cosmicpython's message bus.
+
+Every front end that changes a case — a chat step, the scheduler, the shell, the web
+console — hands the events to `announce` and sends what it returns; so each event's
+replies are produced here and nowhere else.  What the acting person is told about their
+own action (a toast, "done, the owner will confirm") stays with the step that asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from cases.codes import Area, Kind, Role, Team, Urgency
+from cases.lifecycle import Case
+from cases.privacy import scrub
+from cases.records import Community, ServiceItem
+from cases.routing import supervisor_role_for
+from cases.when import Span, When
+from handlers.kit.answers import when_label
+from handlers.kit.cards import (
+    STAFF_LOCALE, alert_replies, card_buttons, card_replies, card_text, group_safe, group_safe_for,
+    moved_card_replies, staff_name, team_chats, where_of,
+)
+from handlers.kit.formatting import code_name, duration, local_time, money
+from handlers.kit.i18n import t
+from handlers.kit.messages import URGENT, Button, Reply
+from handlers.kit.payloads import CaseAction, encode
+from services.events import (
+    CaseAccepted, CaseAssigned, CaseCancelled, CaseConfirmed, CaseDispatched, CaseDone,
+    CaseEscalated, CaseEvent, CaseHandedBack, CaseOpened, CaseRejected, CaseReopened, CaseStarted, CaseTransferred,
+    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
+)
+from storage.uow import UnitOfWork
+
+E = TypeVar("E", bound=Event)
+Announcer = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply]]]
+Keyboard = tuple[tuple[Button, ...], ...]
+Field = object  # a value, or a function of the reader's locale
+
+
+# ----------------------------------------------------------------- addressing people
+async def owner_replies(uow: UnitOfWork, case: Case, key: str, buttons: Callable[[str], Keyboard] | None = None,
+                        **fields: Field) -> list[Reply]:
+    """A message to whoever reported the case, in each of their chats and in their language.
+    A field may be a function of the locale (a team's name, a time) so each chat gets its own."""
+    targets = await uow.directory.chats_of(owner_id=case.owner_id) if case.owner_id is not None else []
+    if not targets and case.reporter_chat_id:
+        reporter = await uow.directory.identity_of_chat(case.reporter_channel, case.reporter_chat_id)
+        targets = [reporter] if reporter else []
+    return [Reply(i.channel, i.chat_id, t(i.locale, key, id=case.id, **_local(fields, i.locale)),
+                  buttons(i.locale) if buttons else ()) for i in targets]
+
+
+async def to_staff(uow: UnitOfWork, staff_id: int, key: str, buttons: Keyboard = (), /, **fields: Field) -> list[Reply]:
+    """A private message to a staff member, in each chat they use and in their language."""
+    return [Reply(i.channel, i.chat_id, t(i.locale, key, **_local(fields, i.locale)), buttons)
+            for i in await uow.directory.chats_of(staff_id=staff_id)]
+
+
+def _local(fields: dict[str, Field], locale: str) -> dict[str, object]:
+    return {k: v(locale) if callable(v) else v for k, v in fields.items()}
+
+
+def team_name(code: str) -> Callable[[str], str]:
+    """A team's display name in whichever language the reader uses."""
+    return lambda locale: code_name(locale, "team", code)
+
+
+def at(when: datetime | None, community: Community) -> Callable[[str], str]:
+    return lambda locale: local_time(when, community.policy, locale)
+
+
+async def first_responder(uow: UnitOfWork, event: CaseEvent, key: str, **fields: Field) -> list[Reply]:
+    """首问责任制: whoever took the case first follows it to the end, even in another team's
+    hands — unless they are the one who acted."""
+    case = event.case
+    if case.first_responder_id is None or (event.actor.kind == "staff" and event.actor.id == case.first_responder_id):
+        return []
+    return await to_staff(uow, case.first_responder_id, key, id=case.id, **fields)
+
+
+def view_button(case_id: int) -> Keyboard:
+    return ((Button(t(STAFF_LOCALE, "staff.btn_show", id=case_id), encode(CaseAction("show", case_id))),),)
+
+
+async def supervisors_of(uow: UnitOfWork, community: Community, team: str):  # type: ignore[no-untyped-def]
+    """Who a team's late or stuck case goes to first (`cases.routing.supervisor_role_for`)."""
+    return await uow.directory.staff_list(community.id, role=supervisor_role_for(team))
+
+
+def on_channel(replies: list[Reply], channel: str, photos: Sequence[str]) -> list[Reply]:
+    """Photo ids belong to the channel they were sent on: attach them only there."""
+    return [replace(r, photos=tuple(photos)) if photos and r.channel == channel else r for r in replies]
+
+
+# ----------------------------------------------------------------- what the owner hears, per kind of case
+def accepted_key(case: Case, now: datetime) -> str:
+    """The owner's "accepted" message fits the case: immediate dispatch for an emergency, a
+    visit for a home repair or a service (at the owner's window when they gave one), someone on
+    site for a shared area, a call back for a complaint, a question or a suggestion."""
+    if case.urgency == Urgency.EMERGENCY:
+        return "progress.accepted_emergency"
+    if case.kind in (Kind.COMPLAINT, Kind.INQUIRY, Kind.SUGGESTION):
+        return f"progress.accepted_{case.kind}"
+    window = When.from_json(case.details.get("window"))
+    if window is not None and window.span == Span.WINDOW and window.end and window.end > now:
+        return "progress.accepted_window"
+    if case.kind == Kind.SERVICE:
+        return "progress.accepted_service"
+    if case.kind == Kind.REPORT and case.area == Area.PUBLIC:
+        return "progress.accepted_public"
+    return "progress.accepted"
+
+
+def started_key(case: Case) -> str:
+    """"Arrived" for work on site; "working on it" for a complaint, a question or a suggestion."""
+    return "progress.started_handling" if case.kind in (Kind.COMPLAINT, Kind.INQUIRY, Kind.SUGGESTION) \
+        else "progress.started"
+
+
+def fee_line(locale: str, fee: int, item: ServiceItem | None) -> str:
+    """The fee, shown against the published price list when the work was a catalogue service."""
+    if not fee:
+        return t(locale, "progress.fee_none")
+    if item is not None:
+        name, unit = (item.name_en, item.unit_en) if locale == "en" else (item.name_zh, item.unit_zh)
+        return t(locale, "progress.fee_listed", fee=money(fee, locale), item=name,
+                 price=money(item.price_cents, locale), unit=unit)
+    return t(locale, "progress.fee", fee=money(fee, locale))
+
+
+def verdict(solved: bool | None, speed: int | None, attitude: int | None, locale: str = STAFF_LOCALE) -> str:
+    """One line staff read: 未解决 · 速度 2⭐ · 态度 4⭐."""
+    return t(locale, "survey.verdict", solved=t(locale, "survey.solved_word" if solved else "survey.unsolved_word"),
+             speed=speed if speed is not None else "-", attitude=attitude if attitude is not None else "-")
+
+
+# ----------------------------------------------------------------- the announcers
+async def team_card(uow: UnitOfWork, community: Community, event: CaseEvent, now: datetime) -> list[Reply]:
+    """The team's card, edited in place."""
+    return await card_replies(uow, community, event.case, now)
+
+
+async def new_card(uow: UnitOfWork, community: Community, event: CaseEvent, now: datetime) -> list[Reply]:
+    """The card as a new team first sees it, with the owner's photos."""
+    return await card_replies(uow, community, event.case, now, with_photos=True)
+
+
+async def emergency_alarm(uow: UnitOfWork, community: Community, event: CaseOpened, now: datetime) -> list[Reply]:
+    """The duty/management group hears of an emergency at once (and again until accepted)."""
+    case = event.case
+    if case.urgency != Urgency.EMERGENCY:
+        return []
+    where = await where_of(uow, case)
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+    return await alert_replies(
+        uow, community, Team.MANAGEMENT, "card.emergency_alert", id=case.id, priority=URGENT,
+        text=group_safe(case.description, owner)[:200],
+        where=where or "-", team_name=code_name(STAFF_LOCALE, "team", case.team_code),
+    )
+
+
+async def owner_told_who_comes(uow: UnitOfWork, community: Community, event: CaseAccepted | CaseAssigned,
+                               now: datetime) -> list[Reply]:
+    case = event.case
+    member = await uow.directory.staff(event.staff_id)
+    phone = await uow.directory.staff_phone(event.staff_id)
+    assert case.accepted_at is not None
+    contact_by = case.accepted_at + community.policy.response[case.urgency]
+    window = When.from_json(case.details.get("window"))
+    return await owner_replies(uow, case, accepted_key(case, now), name=member.name if member else "?",
+                               phone=phone or "-", team=team_name(case.team_code), by=at(contact_by, community),
+                               window=lambda locale: when_label(window, locale) if window else "-")
+
+
+async def responder_told_accepted(uow: UnitOfWork, community: Community, event: CaseAccepted,
+                                  now: datetime) -> list[Reply]:
+    if event.staff_id == event.case.first_responder_id:
+        return []  # they took it themselves (or were given it): nothing to follow
+    return await first_responder(uow, event, "staff.fr_accepted", name=await staff_name(uow, event.staff_id),
+                                 team=team_name(event.case.team_code))
+
+
+async def contact_to_the_assignee(uow: UnitOfWork, community: Community, event: CaseAccepted | CaseAssigned,
+                                  now: datetime) -> list[Reply]:
+    """Someone accepted for them (a supervisor at the console): the owner's full contact,
+    privately.  Who accepted themselves is told by the step they pressed."""
+    if isinstance(event, CaseAccepted) and not event.on_behalf:
+        return []
+    contact = await card_text(uow, event.case, community.policy, now, private=True)
+    return await to_staff(uow, event.staff_id, "staff.accepted_private", card_buttons(event.case),
+                          id=event.case_id, card=contact)
+
+
+async def worker_told_reassigned(uow: UnitOfWork, community: Community, event: CaseAssigned,
+                                 now: datetime) -> list[Reply]:
+    if event.previous_assignee is None or event.actor.id == event.previous_assignee:
+        return []
+    return await to_staff(uow, event.previous_assignee, "staff.handed_back_by_supervisor", id=event.case_id,
+                          name=await staff_name(uow, event.actor.id))
+
+
+async def owner_told_started(uow: UnitOfWork, community: Community, event: CaseStarted, now: datetime) -> list[Reply]:
+    case = event.case
+    return await owner_replies(uow, case, started_key(case), name=await staff_name(uow, case.assignee_id),
+                               kind=lambda locale: code_name(locale, "kind", case.kind))
+
+
+async def owner_asked_to_confirm(uow: UnitOfWork, community: Community, event: CaseDone, now: datetime) -> list[Reply]:
+    """验收: the owner reads what was done and the fee, with "confirm" / "not solved"."""
+    case = event.case
+    booked = await uow.cases.booked_item(event.case_id)
+    item = booked[0] if booked else None
+
+    def buttons(locale: str) -> Keyboard:
+        return ((Button(t(locale, "progress.btn_confirm"), encode(CaseAction("confirm", event.case_id))),
+                 Button(t(locale, "progress.btn_reject"), encode(CaseAction("reject", event.case_id)))),)
+
+    auto_minutes = community.policy.auto_confirm_after.total_seconds() / 60
+    replies = await owner_replies(uow, case, "progress.done", buttons=buttons, note=event.note,
+                                  fee=lambda locale: fee_line(locale, case.fee_cents, item),
+                                  auto=lambda locale: duration(auto_minutes, locale))
+    return on_channel(replies, event.actor.channel, event.photos)
+
+
+async def responder_told_done(uow: UnitOfWork, community: Community, event: CaseDone, now: datetime) -> list[Reply]:
+    return await first_responder(uow, event, "staff.fr_done", name=await staff_name(uow, event.staff_id))
+
+
+async def group_told_handed_back(uow: UnitOfWork, community: Community, event: CaseHandedBack,
+                                 now: datetime) -> list[Reply]:
+    """An edited card makes no sound: say it in the group too, so someone picks it up."""
+    case = event.case
+    key = "staff.handback_group_reason" if event.reason else "staff.handback_group"
+    return await alert_replies(uow, community, case.team_code, key, id=case.id, name=await staff_name(uow, event.actor.id),
+                               reason=await group_safe_for(uow, case, event.reason))
+
+
+async def worker_told_handed_back(uow: UnitOfWork, community: Community, event: CaseHandedBack,
+                                  now: datetime) -> list[Reply]:
+    if event.previous_assignee in (None, event.actor.id):
+        return []
+    assert event.previous_assignee is not None
+    return await to_staff(uow, event.previous_assignee, "staff.handed_back_by_supervisor", id=event.case_id,
+                          name=await staff_name(uow, event.actor.id))
+
+
+async def old_team_card(uow: UnitOfWork, community: Community, event: CaseTransferred, now: datetime) -> list[Reply]:
+    """The old team's card, edited to say where the case went, and a word in their group."""
+    replies = await moved_card_replies(uow, community, event.case, event.from_team, now)
+    replies += await alert_replies(uow, community, event.from_team, "staff.transfer_group", id=event.case_id,
+                                   name=await staff_name(uow, event.actor.id),
+                                   team=code_name(STAFF_LOCALE, "team", event.to_team))
+    return replies
+
+
+async def owner_told_transferred(uow: UnitOfWork, community: Community, event: CaseTransferred,
+                                 now: datetime) -> list[Reply]:
+    case = event.case
+    first = await staff_name(uow, case.first_responder_id) if case.first_responder_id else ""
+    key = "progress.transferred_fr" if first else "progress.transferred"
+    return await owner_replies(uow, case, key, team=team_name(case.team_code), name=first)
+
+
+async def responder_told_transferred(uow: UnitOfWork, community: Community, event: CaseTransferred,
+                                     now: datetime) -> list[Reply]:
+    return await first_responder(uow, event, "staff.fr_transferred", name=await staff_name(uow, event.actor.id),
+                                 team=team_name(event.to_team), reason=event.reason)
+
+
+async def worker_told_transferred(uow: UnitOfWork, community: Community, event: CaseTransferred,
+                                  now: datetime) -> list[Reply]:
+    previous = event.previous_assignee
+    if previous in (None, event.actor.id, event.case.first_responder_id):
+        return []
+    assert previous is not None
+    return await to_staff(uow, previous, "staff.unassigned_by_transfer", id=event.case_id,
+                          name=await staff_name(uow, event.actor.id), team=team_name(event.to_team))
+
+
+async def owner_told_auto_confirmed(uow: UnitOfWork, community: Community, event: CaseConfirmed,
+                                    now: datetime) -> list[Reply]:
+    if not event.auto:
+        return []
+    return await owner_replies(uow, event.case, "survey.auto_confirmed", hotline=community.policy.hotline or "-")
+
+
+async def group_told_rework(uow: UnitOfWork, community: Community, event: CaseRejected, now: datetime) -> list[Reply]:
+    """The edited card may be far up the chat: a new message makes sure the team sees it."""
+    case = event.case
+    return await alert_replies(uow, community, case.team_code, "my_cases.rework_alert", id=case.id,
+                               round=case.rework_round, reason=scrub(event.reason)[:200])
+
+
+async def escalation_notices(uow: UnitOfWork, community: Community, event: CaseEscalated,
+                             now: datetime) -> list[Reply]:
+    """Each level newly reached: level 1 the team's group and supervisors, level 2 the
+    management group and the manager."""
+    case = event.case
+    due = case.response_due_at if event.late == "response" else case.completion_due_at
+    assert due is not None
+    fields = dict(
+        id=case.id, team=code_name(STAFF_LOCALE, "team", case.team_code),
+        category=code_name(STAFF_LOCALE, "category", case.category) if case.category
+        else code_name(STAFF_LOCALE, "kind", case.kind),
+        where=await where_of(uow, case) or "-", late=t(STAFF_LOCALE, f"escalation.late_{event.late}"),
+        span=duration((now - due).total_seconds() / 60, STAFF_LOCALE),
+        worker=await staff_name(uow, case.assignee_id) if case.assignee_id else t(STAFF_LOCALE, "escalation.nobody"),
+    )
+    replies: list[Reply] = []
+    for level in event.levels:
+        if level == 1:
+            replies += await alert_replies(uow, community, case.team_code, "escalation.team_overdue", **fields)
+            for boss in await supervisors_of(uow, community, case.team_code):
+                replies += await to_staff(uow, boss.id, "escalation.supervisor", view_button(event.case_id), **fields)
+        else:
+            replies += await alert_replies(uow, community, Team.MANAGEMENT, "escalation.management", **fields)
+            for boss in await uow.directory.staff_list(community.id, role=Role.MANAGER):
+                replies += await to_staff(uow, boss.id, "escalation.manager", view_button(event.case_id), **fields)
+    return replies
+
+
+async def emergency_again(uow: UnitOfWork, community: Community, event: EmergencyRepeated,
+                          now: datetime) -> list[Reply]:
+    case = event.case
+    assert case.created_at is not None
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+    fields = dict(id=case.id, count=event.count,
+                  waiting=duration((now - case.created_at).total_seconds() / 60, STAFF_LOCALE),
+                  where=await where_of(uow, case) or "-", text=group_safe(case.description, owner)[:200],
+                  team=code_name(STAFF_LOCALE, "team", case.team_code))
+    replies = await alert_replies(uow, community, Team.MANAGEMENT, "escalation.emergency_repeat", priority=URGENT,
+                                  **fields)
+    if case.team_code != Team.MANAGEMENT:
+        # Fresh buttons at the bottom of the duty group's chat: no scrolling up in an emergency.
+        replies += await alert_replies(uow, community, case.team_code, "escalation.emergency_repeat",
+                                       buttons=card_buttons(case), priority=URGENT, **fields)
+    return replies
+
+
+async def help_called(uow: UnitOfWork, community: Community, event: HelpRequested, now: datetime) -> list[Reply]:
+    """The worker's call for help, in the team's group and to the team's supervisors."""
+    case = event.case
+    name = await staff_name(uow, event.staff_id)
+    fields = dict(id=case.id, name=name, category=code_name(STAFF_LOCALE, "category", case.category),
+                  where=await where_of(uow, case) or "-")
+    replies = await alert_replies(uow, community, case.team_code, "staff.help_group", **fields)
+    for boss in await supervisors_of(uow, community, case.team_code):
+        if boss.id != event.staff_id:
+            replies += await to_staff(uow, boss.id, "staff.help_supervisor", view_button(event.case_id),
+                                      team=code_name(STAFF_LOCALE, "team", case.team_code), **fields)
+    return replies
+
+
+async def _tell_staff(uow: UnitOfWork, community: Community, event: CaseEvent, key: str, photo: str | None = None,
+                      **fields: object) -> list[Reply]:
+    """What the owner added reaches the case's team group (and the duty group for an
+    emergency), and the assignee privately; photos only on the channel they came from."""
+    case = event.case
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id else None
+    fields = {k: group_safe(v, owner) if isinstance(v, str) else v for k, v in fields.items()}
+    text = t(STAFF_LOCALE, key, id=case.id, **fields)
+    photos = (photo,) if photo else ()
+    teams = [case.team_code]
+    if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
+        teams.append(Team.MANAGEMENT)
+    replies = [Reply(channel, chat_id, text) for team in teams
+               for channel, chat_id in (await team_chats(uow, community, team)).items()]
+    if case.assignee_id is not None:
+        replies += [Reply(i.channel, i.chat_id, text) for i in await uow.directory.chats_of(staff_id=case.assignee_id)]
+    return on_channel(replies, event.actor.channel, photos)
+
+
+async def staff_told_added(uow: UnitOfWork, community: Community, event: NoteAdded, now: datetime) -> list[Reply]:
+    key = "card.owner_added_photo" if event.photo and not event.text else "card.owner_added"
+    return await _tell_staff(uow, community, event, key, photo=event.photo, text=event.text[:200])
+
+
+async def staff_told_place(uow: UnitOfWork, community: Community, event: PlaceAdded, now: datetime) -> list[Reply]:
+    return await _tell_staff(uow, community, event, "card.place_added", where=event.where)
+
+
+async def staff_told_false_alarm(uow: UnitOfWork, community: Community, event: FalseAlarm,
+                                 now: datetime) -> list[Reply]:
+    return await _tell_staff(uow, community, event, "card.false_alarm_alert")
+
+
+async def group_told_unsatisfied(uow: UnitOfWork, community: Community, event: CaseReopened,
+                                 now: datetime) -> list[Reply]:
+    """An unsatisfied callback: a new message in the team's group with the owner's words —
+    masked for the group — the verdict, and the card's buttons."""
+    case = event.case
+    words = (await group_safe_for(uow, case, event.comment))[:300] if event.comment else t(STAFF_LOCALE, "survey.no_words")
+    return await alert_replies(
+        uow, community, case.team_code, "survey.rework_alert", buttons=card_buttons(case), id=case.id,
+        round=case.rework_round, verdict=verdict(event.solved, event.speed, event.attitude), words=words,
+        method=t(STAFF_LOCALE, f"survey.method_{event.method}"),
+    )
+
+
+async def owner_told_rework_after_call(uow: UnitOfWork, community: Community, event: CaseReopened,
+                                       now: datetime) -> list[Reply]:
+    """The owner hears that what they said on the phone was acted on."""
+    if event.method != "phone":
+        return []
+    return await owner_replies(uow, event.case, "survey.rework_after_call")
+
+
+# ----------------------------------------------------------------- the table
+ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
+    CaseOpened: (new_card, emergency_alarm),
+    CaseDispatched: (new_card,),
+    CaseAccepted: (team_card, contact_to_the_assignee, owner_told_who_comes, responder_told_accepted),
+    CaseAssigned: (team_card, contact_to_the_assignee, worker_told_reassigned, owner_told_who_comes),
+    CaseStarted: (team_card, owner_told_started),
+    CaseDone: (team_card, owner_asked_to_confirm, responder_told_done),
+    CaseHandedBack: (team_card, group_told_handed_back, worker_told_handed_back),
+    CaseTransferred: (new_card, old_team_card, owner_told_transferred, responder_told_transferred,
+                      worker_told_transferred),
+    CaseConfirmed: (team_card, owner_told_auto_confirmed),
+    CaseRejected: (team_card, group_told_rework),
+    CaseCancelled: (team_card,),
+    CaseEscalated: (escalation_notices, team_card),
+    EmergencyRepeated: (emergency_again, team_card),
+    HelpRequested: (help_called,),
+    NoteAdded: (team_card, staff_told_added),
+    PlaceAdded: (team_card, staff_told_place),
+    FalseAlarm: (team_card, staff_told_false_alarm),
+    CaseReopened: (team_card, group_told_unsatisfied, owner_told_rework_after_call),
+    # Quiet events (a callback's answers, a survey answer, a spot check, a remark, a notice
+    # already queued, a mute…): the acting person's own front end says what needs saying.
+}
+
+
+async def announce(uow: UnitOfWork, community: Community, events: Sequence[Event], now: datetime) -> list[Reply]:
+    """The replies the events cause, in the order the events happened."""
+    replies: list[Reply] = []
+    for event in events:
+        for announcer in ANNOUNCERS.get(type(event), ()):
+            replies += await announcer(uow, community, event, now)
+    return replies

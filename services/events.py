@@ -1,0 +1,232 @@
+"""What happened to the desk, as the services report it.
+
+A service changes the case and returns these; it never produces chat text.  Each front
+end turns them into what people see (the chat desk through its announcers), so a new
+front end reacts to the same facts.  Every case event carries the case as it was saved,
+so an announcer needs no second read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cases.lifecycle import Case
+from services.actors import Actor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseEvent(Event):
+    case: Case
+
+    @property
+    def case_id(self) -> int:
+        assert self.case.id is not None
+        return self.case.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseOpened(CaseEvent):
+    """Opened and dispatched to its team (`case.team_code`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseDispatched(CaseEvent):
+    """An open case (left open at intake) handed to a team."""
+
+    team: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseAccepted(CaseEvent):
+    staff_id: int
+    on_behalf: bool = False  # a supervisor accepted for `staff_id`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseAssigned(CaseEvent):
+    """A supervisor gave the case to a named staff member (it may have had another)."""
+
+    staff_id: int
+    previous_assignee: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseStarted(CaseEvent):
+    staff_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseDone(CaseEvent):
+    staff_id: int
+    note: str
+    fee_cents: int
+    photos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseConfirmed(CaseEvent):
+    auto: bool  # the desk confirmed after the owner stayed silent
+    callback_booked: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseRejected(CaseEvent):
+    """The owner did not accept the work: back to the team for rework."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseCancelled(CaseEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseTransferred(CaseEvent):
+    from_team: str
+    to_team: str
+    reason: str
+    previous_assignee: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseHandedBack(CaseEvent):
+    reason: str
+    previous_assignee: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseEscalated(CaseEvent):
+    level: int
+    late: str  # "response" | "completion"
+    levels: tuple[int, ...]  # each level newly reached (after downtime a case may jump two)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmergencyRepeated(CaseEvent):
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelpRequested(CaseEvent):
+    staff_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoteAdded(CaseEvent):
+    """The owner added words and/or a photo to an open case (补充说明)."""
+
+    text: str = ""
+    photo: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceAdded(CaseEvent):
+    where: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FalseAlarm(CaseEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseRemarked(CaseEvent):
+    """A timeline entry that changes no state (owner phoned, parts ordered…)."""
+
+    action: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyAnswerRecorded(CaseEvent):
+    callback_id: int
+    question: str
+    value: bool | int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackAnswered(CaseEvent):
+    """A callback concluded (in chat by the owner, or by phone through a butler)."""
+
+    callback_id: int
+    method: str
+    satisfied: bool
+    solved: bool | None
+    speed: int | None
+    attitude: int | None
+    comment: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseReopened(CaseEvent):
+    """An unsatisfied callback sent the case back to its team (rework), with the verdict."""
+
+    callback_id: int
+    method: str
+    reason: str
+    solved: bool | None
+    speed: int | None
+    attitude: int | None
+    comment: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseSurveyed(CaseEvent):
+    """A satisfied callback archived the case."""
+
+    callback_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotChecked(CaseEvent):
+    callback_id: int
+    level: str
+    finding: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticeSent(Event):
+    notice_id: int
+    owners: int
+    messages: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoticesMuted(Event):
+    owner_id: int
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LanguageChanged(Event):
+    channel: str
+    user_id: str
+    locale: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffChatsRevoked(Event):
+    """A staff member's chat identities were removed (they left, or a phone was lost)."""
+
+    staff_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatBound(Event):
+    """A chat was bound to an owner after the owner proved who they are."""
+
+    owner_id: int
+    channel: str
+    user_id: str
+    chat_id: str
+    previous_owner: int | None
+    how: str  # "contact" | "words"
