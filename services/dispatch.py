@@ -151,17 +151,15 @@ async def lapse_offers(uow: UnitOfWork, community: Community, now: datetime) -> 
     for case in await uow.cases.waiting(community.id):
         if not assignment.lapsed(case, now):
             continue
-        level = case.escalation_level
         offer_ = assignment.lapse(case, now)
         if not await _saved(uow, case):
             continue
         log.warning("case %s: offer to staff %s (%s) unanswered; back to the group", case.id, offer_["staff"],
                     offer_["mode"])
+        # A duty offer's lapse is recorded as escalation level 1 (cases.assignment.lapse) and its
+        # announcer tells the supervisors; the deadline check then only adds level 2 in time.
         events.append(OfferLapsed(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]),  # type: ignore[call-overload]
                                   mode=str(offer_["mode"])))
-        if case.escalation_level > level:
-            events.append(CaseEscalated(actor=SYSTEM, at=now, case=case, level=case.escalation_level, late="response",
-                                        levels=tuple(range(level + 1, case.escalation_level + 1))))
     return events
 
 
