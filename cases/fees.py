@@ -32,5 +32,22 @@ def charge_of(action: str, data: dict[str, Any]) -> int:
     return max(int(data.get("fee_cents", 0) or 0), 0)
 
 
+# Timeline actions that start a new rework round (cases.lifecycle._rework).
+REWORK_ACTIONS = frozenset({"rejected", "reopened"})
+
+
+def charges(events: list[Any], final_round: int) -> list[tuple[Any, int, int]]:
+    """(event, round, cents) for each charging event of a batch saved at once: a batch may
+    hold a finish, a rework and another finish, so each charge's round is counted back
+    from the case's round after the batch."""
+    found, reworks_after = [], 0
+    for event in reversed(events):
+        if event.action in REWORK_ACTIONS:
+            reworks_after += 1
+        elif cents := charge_of(event.action, event.data):
+            found.append((event, final_round - reworks_after, cents))
+    return found[::-1]
+
+
 def total(fees: list[Fee]) -> int:
     return sum(f.cents for f in fees)

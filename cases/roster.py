@@ -3,7 +3,7 @@
 A weekly pattern of shifts, and exceptions for given dates (a holiday, a swap, leave).
 A shift may run past midnight (20:00 → 08:00): it belongs to the day it starts on, so
 03:00 on a Sunday is covered by Saturday's night shift.  An exception dated D replaces
-the weekly shifts *starting* on D; `off` lists people who are away on D whatever the
+the weekly shifts *starting* on D; `away` (in the file and JSON; `off` here) lists people who are away on D whatever the
 pattern says (on leave, ill) — round robin skips them too.
 
 Pure: the caller passes the time and the community's zone.  Staff are named by their
@@ -52,7 +52,7 @@ class DayException:
     replaces: bool = False          # True when `shifts` was given (even empty: nobody on duty)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"date": self.day.isoformat(), "off": list(self.off)}
+        data: dict[str, Any] = {"date": self.day.isoformat(), "away": list(self.off)}
         if self.replaces:
             data["shifts"] = [s.to_json() for s in self.shifts]
         return data
@@ -62,7 +62,7 @@ class DayException:
         shifts = data.get("shifts")
         return cls(day=date.fromisoformat(str(data["date"])),
                    shifts=tuple(Shift.from_json(s) for s in shifts or ()),
-                   off=tuple(data.get("off", ())), replaces=shifts is not None)
+                   off=tuple(data.get("away", ())), replaces=shifts is not None)
 
 
 @dataclass(frozen=True, slots=True)

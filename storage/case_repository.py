@@ -10,7 +10,7 @@ from sqlalchemy import func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
-from cases.fees import Fee, charge_of
+from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.records import ServiceItem, TimelineItem
 from storage import models as m
@@ -64,17 +64,17 @@ class CaseRepository:
 
     async def _append_events(self, case: Case) -> None:
         self._timelines.pop(case.id or 0, None)
-        for event in case.drain_events():
+        events = case.drain_events()
+        for event in events:
             self.session.add(
                 m.TimelineEntry(
                     case_id=case.id, at=event.at, action=event.action, actor_kind=event.actor.kind,
                     actor_id=event.actor.id, note=event.note, data=event.data,
                 )
             )
-            if cents := charge_of(event.action, event.data):
-                self.session.add(m.CaseFee(case_id=case.id, round=case.rework_round, cents=cents,
-                                           staff_id=event.actor.id if event.actor.kind == "staff" else None,
-                                           reason=event.note, at=event.at))
+        for event, round_, cents in charges(events, case.rework_round):
+            self.session.add(m.CaseFee(case_id=case.id, round=round_, cents=cents, reason=event.note, at=event.at,
+                                       staff_id=event.actor.id if event.actor.kind == "staff" else None))
         await self.session.flush()
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:

@@ -16,7 +16,7 @@ duty roster.  Optional: a file without it dispatches as before (grab in the grou
           - {days: [sat, sun], from: "20:00", to: "08:00", staff: [ba01, gc03]}
         exceptions:
           - {date: 2026-10-01, shifts: [{from: "08:00", to: "08:00", staff: [ba02]}]}
-          - {date: 2026-06-08, off: [gc02]}
+          - {date: 2026-06-08, away: [gc02]}
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ class ShiftSpec(_Strict):
 class ExceptionSpec(_Strict):
     date: date
     shifts: list[ShiftSpec] | None = None  # given (even empty): replaces that day's pattern
-    off: list[str] = []
+    away: list[str] = []  # not "off": YAML reads a bare off as false
 
     def dump(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"date": self.date.isoformat(), "off": self.off}
+        data: dict[str, Any] = {"date": self.date.isoformat(), "away": self.away}
         if self.shifts is not None:
             data["shifts"] = [s.dump() for s in self.shifts]
         return data
@@ -105,7 +105,7 @@ class DispatchSpec(_Strict):
         for i, shift in enumerate(self.roster.weekly):
             found += [(("dispatch", "roster", "weekly", i, "staff"), c) for c in shift.staff]
         for i, day in enumerate(self.roster.exceptions):
-            found += [(("dispatch", "roster", "exceptions", i, "off"), c) for c in day.off]
+            found += [(("dispatch", "roster", "exceptions", i, "away"), c) for c in day.away]
             for shift in day.shifts or ():
                 found += [(("dispatch", "roster", "exceptions", i, "shifts"), c) for c in shift.staff]
         return found

@@ -18,7 +18,7 @@ from typing import Any
 from collections.abc import Callable
 
 from cases.errors import StaleCase
-from cases.fees import Fee, charge_of
+from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
@@ -89,9 +89,9 @@ class FakeCases(_Repository):
         self.t.timelines.setdefault(case.id, []).extend(
             TimelineItem(e.at, e.action, e.actor.kind, e.actor.id, e.note, copy.deepcopy(e.data)) for e in events)
         self.t.fees.extend(
-            {"case_id": case.id, "round": case.rework_round, "cents": cents, "reason": e.note, "at": e.at,
+            {"case_id": case.id, "round": round_, "cents": cents, "reason": e.note, "at": e.at,
              "staff_id": e.actor.id if e.actor.kind == "staff" else None}
-            for e in events if (cents := charge_of(e.action, e.data)))
+            for e, round_, cents in charges(events, case.rework_round))
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:
         return list(self.t.timelines.get(case_id, []))

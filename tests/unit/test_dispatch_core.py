@@ -34,7 +34,7 @@ ROSTER = Roster.from_json({
         {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "18:00", "staff": ["gc01", "gc02", "gc03"]},
         {"days": ["sat"], "from": "20:00", "to": "08:00", "staff": ["gc03", "ba01"]},
     ],
-    "exceptions": [{"date": "2026-12-08", "off": ["gc02"]}],
+    "exceptions": [{"date": "2026-12-08", "away": ["gc02"]}],
 })
 CONFIG = DispatchConfig(
     rules=(Rule(Mode.BUILDING, kind="complaint"), Rule(Mode.ROUND_ROBIN, kind="report", category="plumbing")),
