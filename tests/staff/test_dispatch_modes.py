@@ -7,7 +7,7 @@ clock starts on Monday 1 June 2026, 09:00 in Shanghai."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from handlers.kit.messages import reply_to_dict
 from handlers.staff import escalation
 from services import casework
 from services.actors import Actor as ServiceActor
+from services.reports.statistics import open_context, view_dispatch
 from storage.community_file import CommunityFileError, parse
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.harness import People
@@ -281,3 +282,25 @@ async def test_fees_add_up_across_a_rework_and_survive_a_restart(dispatching: Ap
     assert [(f.round, f.cents, f.staff_id, f.reason) for f in fees] == [
         (0, 3500, crew["wq"], "换了开关"), (1, 2000, crew["ly"], "换了线路")]
     assert sum(f.cents for f in fees) == 5500 and case.fee_cents == 2000
+
+
+async def test_statistics_show_load_assigned_vs_grabbed_chases_and_pauses(dispatching: App, people: People,
+                                                                          crew: Crew, clock) -> None:
+    await bound_owner(people)
+    await bound_owner(people, "u2", "13800000002")
+    await report_leak(people, "u1")  # round robin: offered to 王强, who accepts → assigned
+    await people.press("wq", "接单", chat="wq")
+    await open_case(dispatching, people, kind="report", urgency="normal", category="electrical", area="home",
+                    description="灯不亮", owner_phone="13800000002")  # no rule: grabbed by 刘洋
+    await people.press("ly", "接单", chat=ENGINEERING, group=True)
+    await people.say("u1", "催一下")
+    async with dispatching.uow() as uow:
+        first = (await uow.cases.recent())[-1]
+    await people.say("wq", f"/pause {first.id} 2 业主 业主出差")
+    async with dispatching.uow() as uow:
+        ctx = await open_context(uow.session, None, date(2026, 6, 1), date(2026, 6, 2), clock.now())
+        table = await view_dispatch(ctx)
+    rows = {r[1]: r for r in table.rows}
+    assert rows["王强"][3:] == [1, (1, "int"), 0, 1] and rows["刘洋"][3:] == [1, (0, "int"), 1, 0]
+    assert rows["指派占比 Assigned share"][4] == (0.5, "pct")
+    assert rows["挂起 Pauses"][4] == (1, "int") and rows["催办工单 Cases chased"][4] == (1, "int")
