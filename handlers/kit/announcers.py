@@ -498,6 +498,9 @@ async def chase_notices(uow: UnitOfWork, community: Community, event: CaseChased
     if case.assignee_id is None:
         replies = await alert_replies(uow, community, case.team_code, "dispatch.chased_group", buttons=card_buttons(case),
                                       id=case.id, count=event.count)
+        if (offered := (case.details.get("offer") or {}).get("staff")) is not None:  # waiting for them
+            replies += await to_staff(uow, int(offered), "dispatch.chased_worker", card_buttons(case), id=case.id,
+                                      count=event.count)
     else:
         replies = await to_staff(uow, case.assignee_id, "dispatch.chased_worker", view_button(case.id), id=case.id,
                                  count=event.count)

@@ -304,3 +304,19 @@ async def test_statistics_show_load_assigned_vs_grabbed_chases_and_pauses(dispat
     assert rows["王强"][3:] == [1, (1, "int"), 0, 1] and rows["刘洋"][3:] == [1, (0, "int"), 1, 0]
     assert rows["指派占比 Assigned share"][4] == (0.5, "pct")
     assert rows["挂起 Pauses"][4] == (1, "int") and rows["催办工单 Cases chased"][4] == (1, "int")
+
+
+async def test_the_owner_chases_from_the_case_view_and_nothing_to_chase_is_said_politely(
+        dispatching: App, people: People, crew: Crew) -> None:
+    await bound_owner(people)
+    await people.say("u1", "催一下")
+    assert "没有正在处理中的工单" in people.last("u1")
+    await report_leak(people)
+    case = await the_case(dispatching)
+    await people.say("u1", f"/mycases {case.id}")
+    await people.press("u1", "催一下")
+    assert f"已为您催办工单 #{case.id}" in people.last("u1")
+    assert f"工单 #{case.id} 被业主催办（第 1 次）" in people.last("mjg")
+    # 王强 was offered the case (round robin) but has not accepted: the group and 王强 hear of it.
+    assert f"工单 #{case.id} 被业主催办（第 1 次），仍无人接单" in people.last(ENGINEERING)
+    assert f"业主催办工单 #{case.id}（第 1 次）" in people.last("wq")
