@@ -16,7 +16,7 @@ illegal change raises `IllegalTransition` before touching anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -205,6 +205,7 @@ class Case:
     def hand_back(self, now: datetime, by: Actor, reason: str = "") -> None:
         """The assignee gives the case back to the team's queue."""
         self._require("hand back", Status.ACCEPTED, Status.IN_PROGRESS)
+        self._end_pause(now)
         self.status = Status.DISPATCHED
         self.assignee_id = None
         self._record("handed_back", now, by, note=reason)
@@ -258,6 +259,8 @@ class Case:
 
     # ----------------------------------------------------------------- internals
     def _to_team(self, team: str, now: datetime, policy: DeskPolicy) -> None:
+        self._end_pause(now)
+        self.details.pop("offer", None)  # an offer was to someone of the old team or round
         self.status = Status.DISPATCHED
         self.team_code = team
         self.assignee_id = None
@@ -288,6 +291,13 @@ class Case:
     def _require(self, action: str, *allowed: Status) -> None:
         if self.status not in allowed:
             raise IllegalTransition(action, self.status)
+
+    def _end_pause(self, now: datetime) -> None:
+        """A paused case changing hands is no longer paused: its deadline clock runs again
+        with what was left of it (cases.pausing keeps it in details["pause"])."""
+        held = self.details.pop("pause", None)
+        if held and held.get("left_seconds") is not None:
+            self.completion_due_at = now + timedelta(seconds=held["left_seconds"])
 
     def _require_unheld(self, action: str) -> None:
         """Work goes on only after the owner agreed to a proposed change (cases.plan_change)

@@ -210,3 +210,11 @@ def test_chasing_counts_every_time_and_tells_people_once_per_half_hour() -> None
     case.finish(WANG.id, TUESDAY_10AM + timedelta(hours=6))
     with pytest.raises(IllegalTransition):
         chase(case, by=owner, now=TUESDAY_10AM + timedelta(hours=7))
+
+
+def test_a_paused_case_handed_back_runs_its_clock_again() -> None:
+    case = working(TUESDAY_10AM)
+    left = case.completion_due_at - TUESDAY_10AM
+    pause(case, reason="owner", until=TUESDAY_10AM + timedelta(days=2), by=Actor("staff", WANG.id), now=TUESDAY_10AM)
+    case.hand_back(TUESDAY_10AM + timedelta(days=1), Actor("staff", WANG.id))
+    assert not paused(case) and case.completion_due_at == TUESDAY_10AM + timedelta(days=1) + left
