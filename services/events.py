@@ -194,13 +194,6 @@ class SpotChecked(CaseEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NoticeSent(Event):
-    notice_id: int
-    owners: int
-    messages: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class NoticesMuted(Event):
     owner_id: int
     muted: bool

@@ -11,8 +11,7 @@ import pytest
 from bot.bootstrap import App, build_app
 from cases.errors import NotAllowed
 from cases.lifecycle import Status
-from handlers.office.notice_service import NoticeScope
-from services import aftercare, casework, dispatch, notices
+from services import aftercare, casework, dispatch
 from services.actors import Actor
 from services.errors import WrongStatus
 from tests.conftest import make_settings
@@ -138,20 +137,3 @@ async def test_owner_and_butler_racing_to_conclude_a_callback_only_one_counts(ap
         case = await uow.cases.get(opened.case_id)
     assert stored.method == winners[0]
     assert case.status == (Status.SURVEYED if winners[0] == "chat" else Status.DISPATCHED)
-
-
-async def test_a_notice_through_the_service_reaches_the_bound_owners(app: App, clock) -> None:
-    community, staff, owner_id, _ = await ids(app)
-    async with app.uow() as uow:
-        await uow.directory.bind("telegram", "9001", "9001", now=clock.now(), owner_id=owner_id)
-        await uow.commit()
-    async with app.uow() as uow:
-        with pytest.raises(NotAllowed):
-            await notices.send_notice(uow, Actor.staff(staff["王强"]), clock.now(), text="明天停水")
-        [sent] = await notices.send_notice(uow, Actor.staff(staff["赵丽"], via="console"), clock.now(),
-                                           text="明天 9:00-12:00 停水", scope=NoticeScope.of_building("1"))
-        await uow.commit()
-    assert (sent.owners, sent.messages) == (1, 1)
-    async with app.uow() as uow:
-        status = await notices.notice_status(uow, Actor.staff(staff["赵丽"]), sent.notice_id)
-    assert status.recipients == 1 and status.pending == 1
