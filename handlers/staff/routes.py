@@ -18,6 +18,7 @@ routes = Routes(
         "/change": dispatching.change_command,
         "/agreed": dispatching.agreed_command,
         "/declined": dispatching.declined_command,
+        "/duty": dispatching.duty_command,
     },
     case_actions={
         "accept": accept.accept,

@@ -23,7 +23,7 @@ def test_the_bootstrap_includes_every_area() -> None:
     assert set(routes.commands) == {
         "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases",  # owner
         "/my", "/team", "/case", "/coverage",  # staff
-        "/assign", "/pause", "/resume", "/change", "/agreed", "/declined",  # staff: dispatch (issue 20)
+        "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty",  # staff: dispatch (issue 20)
         "/callbacks", "/spotcheck",  # aftercare
         "/notice", "/notices", "/report",  # office
     }
