@@ -322,3 +322,10 @@ async def test_the_owner_chases_from_the_case_view_and_nothing_to_chase_is_said_
     # 王强 was offered the case (round robin) but has not accepted: the group and 王强 hear of it.
     assert f"工单 #{case.id} 被业主催办（第 1 次），仍无人接单" in people.last(ENGINEERING)
     assert f"业主催办工单 #{case.id}（第 1 次）" in people.last("wq")
+
+
+def test_the_commented_example_in_the_demo_file_loads_when_uncommented() -> None:
+    text = EXAMPLE_COMMUNITY.read_text(encoding="utf-8")
+    head, tail = text.split("# dispatch:")
+    spec = parse(head + "\n".join(line[2:] for line in ("# dispatch:" + tail).splitlines()))
+    assert spec.dispatch is not None and spec.dispatch.cap == 3 and len(spec.dispatch.roster.weekly) == 2
