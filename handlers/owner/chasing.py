@@ -18,9 +18,10 @@ from handlers.owner.owned import my_cases, owned_case
 from services import consent, holding
 from services.events import CaseChased, Event
 
-# Short messages that only chase: longer text is read as usual (it may be a new problem).
-CHASE_WORDS = re.compile(r"^\s*(催一?下|催单|催办|催促一下|快点|怎么还没(人)?来|还没(人)?来|还没修|怎么还没(处理|修|好)|"
-                         r"什么时候来|啥时候来|hurry( up)?|any news\??)[\s!！?？。.~～吧啊呀呢]*$", re.IGNORECASE)
+# Short messages that only chase: longer text is read as usual (it may be a new problem), and
+# progress questions ("什么时候上门", "进度") still show the owner's cases (handlers.owner.talk).
+CHASE_WORDS = re.compile(r"^\s*(催一?下|帮我催一?下|催单|催办|催促一下|快点|怎么还没(人)?来|还没(人)?来|还没修|"
+                         r"怎么还没(处理|修|好)|hurry( up)?|please hurry)[\s!！?？。.~～吧啊呀呢]*$", re.IGNORECASE)
 CHASABLE = (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS)
 
 
