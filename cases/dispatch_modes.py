@@ -142,9 +142,9 @@ def choose(config: DispatchConfig, *, kind: str, category: str, urgency: str, te
     if urgency in config.duty_urgencies or config.is_night(now, zone):
         on_duty = config.roster.on_duty(now, zone)
         by_code = {m.code: m for m in available}
-        duty = [by_code[c] for c in on_duty if c in by_code]
-        # The duty person of the case's team first, then anyone on duty (the night guard).
-        duty.sort(key=lambda m: m.team != team)
+        # The case's team's person on duty (only they may accept it; a supervisor on duty
+        # over the team may too).  Nobody of the team on duty: the mode below decides.
+        duty = [by_code[c] for c in on_duty if c in by_code and by_code[c].team == team]
         if duty:
             return Decision(Mode.DUTY, duty[0].id, now + config.duty_fallback_after)
     mode = config.mode_for(kind, category, urgency)

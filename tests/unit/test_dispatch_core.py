@@ -218,3 +218,10 @@ def test_a_paused_case_handed_back_runs_its_clock_again() -> None:
     pause(case, reason="owner", until=TUESDAY_10AM + timedelta(days=2), by=Actor("staff", WANG.id), now=TUESDAY_10AM)
     case.hand_back(TUESDAY_10AM + timedelta(days=1), Actor("staff", WANG.id))
     assert not paused(case) and case.completion_due_at == TUESDAY_10AM + timedelta(days=1) + left
+
+
+def test_a_duty_person_of_another_team_is_not_offered_what_they_may_not_accept() -> None:
+    guard_only = DispatchConfig(roster=Roster.from_json(
+        {"weekly": [{"days": ["sat"], "from": "20:00", "to": "08:00", "staff": ["ba01"]}]}))
+    d = decide(guard_only, urgency="emergency", category="electrical", now=SUNDAY_3AM)
+    assert (d.mode, d.assignee_id) == (Mode.GRAB, None)
