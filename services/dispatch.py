@@ -158,7 +158,7 @@ async def lapse_offers(uow: UnitOfWork, community: Community, now: datetime) -> 
                     offer_["mode"])
         # A duty offer's lapse is recorded as escalation level 1 (cases.assignment.lapse) and its
         # announcer tells the supervisors; the deadline check then only adds level 2 in time.
-        events.append(OfferLapsed(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]),  # type: ignore[call-overload]
+        events.append(OfferLapsed(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]),
                                   mode=str(offer_["mode"])))
     return events
 

@@ -462,7 +462,7 @@ async def owner_asked_to_agree(uow: UnitOfWork, community: Community, event: Cha
         if not cents:
             return ""
         if listed is not None:
-            return t(locale, "dispatch.change_fee_listed_line", fee=money(cents, locale), price=money(int(listed), locale))  # type: ignore[call-overload]
+            return t(locale, "dispatch.change_fee_listed_line", fee=money(cents, locale), price=money(int(str(listed)), locale))
         return t(locale, "dispatch.change_fee_line", fee=money(cents, locale))
 
     def buttons(locale: str) -> Keyboard:
