@@ -23,6 +23,7 @@ from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
 from storage.loader import load_owners_csv
+from bot.wechat.cli import wechat
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -49,6 +50,9 @@ def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 def main() -> None:
     """wuye — 物业自助服务机器人 (property help desk bot)."""
     configure("WARNING")
+
+
+main.add_command(wechat)
 
 
 @main.command()

@@ -188,7 +188,8 @@ class Deliverer:
         self._stop: asyncio.Event | None = None  # run_forever's; workers check it between items
         self._attempted = 0
         self.delivered = 0  # items sent and recorded by this worker
-        self._claims = 0  # claim rounds so far, and what the last one took (for flush)
+        self._claims = 0  # claim rounds finished so far, and what the last one took (for flush)
+        self._claims_started = 0
         self._claimed_last = 0
 
     @property
@@ -212,9 +213,9 @@ class Deliverer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            claims = self._claims
+            started = self._claims_started
             self.notify()
-            while self._claims == claims and loop.time() < deadline:
+            while self._claims <= started and loop.time() < deadline:
                 await asyncio.sleep(0.01)
             now = self._now()
             busy = any(lane.worker is not None or lane.next_due(now, self._hold) is not None
@@ -275,8 +276,15 @@ class Deliverer:
     async def _claim(self, *, urgent_only: bool = False) -> None:
         """Claim due items until there are none or `max_held` are held (with `urgent_only`:
         every due item above bulk priority, however many are held)."""
+        self._claims_started += 1
+        try:
+            await self._claim_round(urgent_only=urgent_only)
+        finally:
+            # Counted when the round is over: flush waits for a whole round begun after its call.
+            self._claims += 1
+
+    async def _claim_round(self, *, urgent_only: bool) -> None:
         now = self._now()
-        self._claims += 1
         self._claimed_last = 0
         if urgent_only:
             items = await self._store.claim(self.channel, now, self._batch_size, hold=self._hold,

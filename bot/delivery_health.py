@@ -68,7 +68,7 @@ def status_lines(rows: list[ChatHealth], now: datetime, running: set[str] | None
 
 
 async def watch(uow: UnitOfWork, now: datetime, running: set[str], alerted: dict[tuple[str, str], datetime],
-                management_chats: dict[str, str]) -> list[Reply]:
+                management_chats: list[tuple[str, str]]) -> list[Reply]:
     """Alerts for newly stuck chats (at most one per chat per ALERT_EVERY), queued by the caller."""
     replies = []
     for stuck in stuck_chats(await chat_health(uow, now), now, running):
@@ -80,7 +80,7 @@ async def watch(uow: UnitOfWork, now: datetime, running: set[str], alerted: dict
         text = t(STAFF_LOCALE, "delivery.stuck", channel=stuck.health.channel, chat=stuck.health.chat_id,
                  minutes=int((now - stuck.since).total_seconds() // 60), pending=stuck.health.pending,
                  retrying=stuck.health.retrying, failed=stuck.health.failed, reason=reason)
-        for channel, chat in management_chats.items():
+        for channel, chat in management_chats:
             if channel in running and (channel, chat) != key:
                 replies.append(Reply(channel, chat, text, priority=URGENT))
     for reply in replies:

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from handlers.kit.messages import MEDIA_PREFIX
+
 log = logging.getLogger("wuye.media")
 
-PREFIX = "media:"
+PREFIX = MEDIA_PREFIX
 # Telegram's limit for a photo upload.
 MAX_BYTES = 10 * 1024 * 1024
 KEEP = timedelta(days=30)

@@ -74,7 +74,11 @@ class Limits:
         )
 
     def for_chat(self, chat_id: str) -> Rate:
-        return self.group_chat if is_group_chat(chat_id) else self.private_chat
+        return self.group_chat if self.is_group(chat_id) else self.private_chat
+
+    def is_group(self, chat_id: str) -> bool:
+        """Whether `chat_id` is paced as a group (another channel's limits say it their way)."""
+        return is_group_chat(chat_id)
 
 
 def is_group_chat(chat_id: str) -> bool:
@@ -262,13 +266,13 @@ class RateLimiter:
         may use the `group_reserve` slots of a group's window that ordinary sends leave free."""
         chat = self._chats.get(chat_id)
         if chat is None:
-            if self.limits.private_burst and not is_group_chat(chat_id):
+            if self.limits.private_burst and not self.limits.is_group(chat_id):
                 chat = self._chats[chat_id] = _ChatBucket(self.limits.private_chat, self.limits.private_burst)
             else:
                 chat = self._chats[chat_id] = _ChatWindow(self.limits.for_chat(chat_id))
         chat.users += 1
         try:
-            await self._wait_for_turn(chat, 0 if urgent or not is_group_chat(chat_id) else self.limits.group_reserve,
+            await self._wait_for_turn(chat, 0 if urgent or not self.limits.is_group(chat_id) else self.limits.group_reserve,
                                       urgent)
             try:
                 yield

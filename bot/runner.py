@@ -16,6 +16,7 @@ from bot.ratelimit import Limits
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
+from bot.wecom.run import WecomChannel
 from handlers.kit.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
@@ -36,6 +37,9 @@ class Running:
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
+        # Channels beside Telegram (WeCom), each with its own callbacks and outbox delivery.
+        self.others: list[WecomChannel] = []
+        self._others_delivering: list[WecomChannel] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
@@ -47,6 +51,9 @@ class Running:
         else:
             await self.channel.start_polling()
         self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
+        for other in self.others:
+            self._tasks.append(await other.start(self.stop_event))
+            self._others_delivering.append(other)
         self._start_scheduler()
 
     def _start_scheduler(self) -> None:
@@ -63,6 +70,11 @@ class Running:
             await self.channel.stop_updates()
         except Exception:
             log.exception("stopping the updates failed; going on with the stop")
+        for other in self.others:
+            try:
+                await other.stop_updates()
+            except Exception:
+                log.exception("stopping the %s updates failed; going on with the stop", other.channel)
         for stopper in self._stoppers:
             result = stopper()
             if asyncio.iscoroutine(result):
@@ -70,18 +82,26 @@ class Running:
         if self._tasks and not self.stop_event.is_set():
             if not await self.deliverer.flush(self.settings_flush_timeout):
                 log.warning("stopping with replies still queued; they go out at the next start")
+            for other in self._others_delivering:
+                if not await other.deliverer.flush(self.settings_flush_timeout):
+                    log.warning("stopping with %s replies still queued; they go out at the next start", other.channel)
         self.stop_event.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.channel.stop()
+        for other in self.others:
+            await other.close()
         await self.app.close()
 
-    settings_flush_timeout = 15.0
+    # Well inside systemd's default 90 s stop timeout, and long enough that a loaded machine
+    # still answers every update it took in before exiting.
+    settings_flush_timeout = 30.0
 
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
-                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None) -> Running:
+                    poll_timeout: float = 30.0, backoff: StartBackoff | None = None,
+                    wecom_limits: Limits | None = None, wecom_rate_wait: float = 60.0) -> Running:
     """Build and start everything; the caller awaits `stop()` when done.
 
     `limits` defaults to Telegram's published limits (tests pass faster ones)."""
@@ -89,7 +109,7 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     app = app or await build_app(settings)
     await ensure_community(app)
 
-    await warn_at_start(app, ["telegram"])
+    await warn_at_start(app, ["telegram", "wecom"] if settings.wecom_configured else ["telegram"])
     channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
                                      commands=command_menus(), default_language=settings.default_locale,
                                      limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,
@@ -104,12 +124,24 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
     overall = (limits or Limits()).overall
     app.extras["channel_rate"] = overall.count / overall.period
     running = Running(settings, app, channel, deliverer)
+    if settings.wecom_configured:
+        wecom = WecomChannel(settings, app, limits=wecom_limits, rate_wait=wecom_rate_wait)
+        running.others.append(wecom)
+        app.extras["running_channels"].add(wecom.channel)  # type: ignore[attr-defined]
+        app.desk.on_outbox = _notify_all([deliverer, wecom.deliverer])
     try:
         await running.start()
     except BaseException:
         await running.stop()
         raise
     return running
+
+
+def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
+    def notify() -> None:
+        for d in deliverers:
+            d.notify()
+    return notify
 
 
 async def run_until_signalled(settings: Settings) -> None:
@@ -131,7 +163,9 @@ async def run_until_signalled(settings: Settings) -> None:
     stopped.cancel()
     running = starting.result()
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
-    log.info("wuye is running on Telegram (%s, %s)", settings.bot_framework, mode)
+    log.info("wuye is running on Telegram (%s, %s)%s", settings.bot_framework, mode,
+             f" and WeCom (callbacks on {settings.wecom_listen}:{settings.wecom_port}{settings.wecom_path})"
+             if settings.wecom_configured else "")
     await stop.wait()
     log.info("stopping")
     await running.stop()

@@ -37,6 +37,34 @@ class Settings(BaseSettings):
     log_libraries: str = Field("", alias="LOG_LIBRARIES")
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
+    # WeChat Service Account (bot/wechat): configured when the app id is set.
+    wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
+    wechat_app_secret: SecretStr | None = Field(None, alias="WECHAT_APP_SECRET")
+    wechat_token: SecretStr | None = Field(None, alias="WECHAT_TOKEN")
+    # The 43-character EncodingAESKey: safe mode; without it, plain (signed only) mode.
+    wechat_aes_key: SecretStr | None = Field(None, alias="WECHAT_AES_KEY")
+    wechat_api_base_url: str = Field("https://api.weixin.qq.com", alias="WECHAT_API_BASE_URL")
+    wechat_listen: str = Field("127.0.0.1", alias="WECHAT_LISTEN")
+    wechat_port: int = Field(8081, alias="WECHAT_PORT", ge=0, le=65535)
+    wechat_path: str = Field("/wechat", alias="WECHAT_PATH")
+    # Template messages for owners outside the 48 h window: "kind=template_id,..." with kinds
+    # progress (accepted, started, transferred), confirm (done: please confirm), survey, notice, urgent.
+    wechat_templates: str = Field("", alias="WECHAT_TEMPLATES")
+    # The template fields the short text and the time go into (category templates: thing1, time2 ...).
+    wechat_template_text_field: str = Field("thing1", alias="WECHAT_TEMPLATE_TEXT_FIELD")
+    wechat_template_time_field: str = Field("time2", alias="WECHAT_TEMPLATE_TIME_FIELD")
+
+    # WeCom (企业微信) for staff: a self-built app (corp id, agent id, its secret; the callback's
+    # token and EncodingAESKey) and its callback server.  All five set = WeCom starts.
+    wecom_corp_id: str | None = Field(None, alias="WECOM_CORP_ID")
+    wecom_agent_id: int | None = Field(None, alias="WECOM_AGENT_ID")
+    wecom_secret: SecretStr | None = Field(None, alias="WECOM_SECRET")
+    wecom_token: SecretStr | None = Field(None, alias="WECOM_TOKEN")
+    wecom_aes_key: SecretStr | None = Field(None, alias="WECOM_AES_KEY")
+    wecom_api_base_url: str = Field("https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL")
+    wecom_listen: str = Field("127.0.0.1", alias="WECOM_LISTEN")
+    wecom_port: int = Field(8090, alias="WECOM_PORT", ge=1, le=65535)
+    wecom_path: str = Field("/wecom", alias="WECOM_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$")
 
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
@@ -54,11 +82,44 @@ class Settings(BaseSettings):
         # uploads must be the same directory, whatever the working directory is later.
         return value.expanduser().resolve()
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) != 43:
+            raise ValueError("the EncodingAESKey has 43 characters (as shown by the platform)")
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("wechat_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with / (e.g. /wechat)")
+        return value
+
+    @field_validator("wechat_api_base_url")
+    @classmethod
+    def _wx_root(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.weixin.qq.com")
+        return value.rstrip("/")
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _wecom_aes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("the EncodingAESKey is 43 characters (WeCom app → 接收消息 → API接收)")
+        return value
+
+    @property
+    def wecom_configured(self) -> bool:
+        return None not in (self.wecom_corp_id, self.wecom_agent_id, self.wecom_secret, self.wecom_token,
+                            self.wecom_aes_key)
+
+    @field_validator("telegram_api_base_url", "wecom_api_base_url")
     @classmethod
     def _root(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org or https://qyapi.weixin.qq.com")
         return value.rstrip("/")
 
 

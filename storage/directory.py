@@ -14,6 +14,14 @@ from storage import models as m
 from storage.conversations import ConversationChanged, insert_for
 
 
+# Channels whose team groups cannot carry buttons: the group gets a read-only feed (a WeCom
+# group robot), addressed as `robot:<team code>` — the robot's key is a credential and stays
+# in team_chats, out of the outbox, logs and status lines — and team messages also go to
+# each member privately.
+GROUP_FEED_PREFIX = {"wecom": "robot:"}
+MEMBER_CHANNELS = frozenset(GROUP_FEED_PREFIX)
+
+
 def _staff(row: m.Staff, team_code: str) -> StaffMember:
     return StaffMember(id=row.id, name=row.name, role=row.role, team=team_code, active=row.active, code=row.code)
 
@@ -40,7 +48,7 @@ class Directory:
         self._cache.clear()
 
     def _forget_identities(self) -> None:
-        for key in [k for k in self._cache if k[0] == "chats_of"]:
+        for key in [k for k in self._cache if k[0] in ("chats_of", "team_destinations")]:
             del self._cache[key]
 
     # ----------------------------------------------------------------- community
@@ -104,6 +112,37 @@ class Directory:
         for chat in chats:
             by_team.setdefault(chat.team_id, {})[chat.channel] = chat.chat_id
         return [TeamInfo(t.code, t.name, by_team.get(t.id, {})) for t in teams]
+
+    async def team_destinations(self, community_id: int, team: str) -> list[tuple[str, str]]:
+        """Every (channel, chat id) a team's cards and alerts go to — the one answer all
+        addressing uses.  Its group chat on each channel; where a channel's groups cannot
+        carry buttons (a WeCom group robot only posts), the group gets a read-only feed
+        (`robot:<team>`) and every active member of the team gets the message privately, in
+        the app, where they can press.  A member with several channels is reached on each,
+        and a press on any of them is one press: the desk reads the case afresh each time."""
+        key = ("team_destinations", community_id, team)
+        if key not in self._cache:
+            self._cache[key] = await self._team_destinations(community_id, team)
+        return list(self._cache[key])  # type: ignore[call-overload]
+
+    async def _team_destinations(self, community_id: int, team: str) -> list[tuple[str, str]]:
+        info = next((i for i in await self.teams(community_id) if i.code == team), None)
+        if info is None:
+            return []
+        found: list[tuple[str, str]] = []
+        for channel, chat_id in info.chats.items():
+            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id))
+        for member in await self.staff_list(community_id, team=team):
+            for identity in await self.chats_of(staff_id=member.id):
+                if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:
+                    found.append((identity.channel, identity.chat_id))
+        return found
+
+    async def team_chat(self, channel: str, team: str) -> str | None:
+        """The team's chat id on one channel (for WeCom: its group robot's key)."""
+        return await self.session.scalar(
+            select(m.TeamChat.chat_id).join(m.Team, m.TeamChat.team_id == m.Team.id)
+            .where(m.Team.code == team, m.TeamChat.channel == channel).limit(1))
 
     async def team_of_chat(self, channel: str, chat_id: str) -> str | None:
         return await self.session.scalar(

@@ -411,3 +411,60 @@ class BindingAttempt(Base):
     # Contact cards refused because they were not the sender's own (counted, never bound).
     refused_contacts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class WecomCardCode(Base):
+    """A WeCom `response_code` for one template card: the one `message/send` returned and
+    one per tap (the callback carries it).  Each may update the card once, within 72 h
+    (`message/update_template_card`); `used_at` marks it spent, in every process."""
+
+    __tablename__ = "wecom_card_codes"
+    __table_args__ = (Index("ix_wecom_card_codes_task", "task_id", "used_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(128))
+    userid: Mapped[str] = mapped_column(String(64))
+    response_code: Mapped[str] = mapped_column(String(512))
+    issued_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class PlatformToken(Base):
+    """An API access token shared by every bot process (WeChat, WeCom: bot.wxbase.tokens).
+
+    One process at a time refreshes it: it takes the lease (`lease_by`, `lease_until`) with a
+    conditional UPDATE, fetches, writes the token and gives the lease back; the others wait
+    for the new token or for the lease to lapse (a refresher that died)."""
+
+    __tablename__ = "platform_tokens"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    lease_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WechatContact(Base):
+    """What the WeChat channel knows of one follower (openid): when they last wrote (the 48 h
+    customer-service window), whether they follow, and a room QR code scanned and not yet confirmed."""
+
+    __tablename__ = "wechat_contacts"
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    followed: Mapped[bool] = mapped_column(Boolean, default=True)
+    qr_room: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    qr_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WechatMenuOption(Base):
+    """A tappable `msgmenu` option sent to one follower: its id is what WeChat sends back as
+    `bizmsgmenuid`, the payload stays here.  A tap is honoured only from the openid it was
+    sent to, then re-authorised by the desk like any button press."""
+
+    __tablename__ = "wechat_menu_options"
+    __table_args__ = (Index("ix_wechat_menu_options_openid", "openid"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]

@@ -104,7 +104,7 @@ async def survey_replies(uow: UnitOfWork, case: Case, record: CallbackRecord, he
         head = t(locale, head_key, id=case.id, what=what(case), kind=code_name(locale, "kind", case.kind),
                  category=code_name(locale, "category", case.category), round=record.round)
         text, buttons = question(locale, record)
-        replies.append(Reply(channel, chat_id, f"{head}\n\n{text}", buttons))
+        replies.append(Reply(channel, chat_id, f"{head}\n\n{text}", buttons, kind=head_key))
     return replies
 
 

@@ -28,7 +28,7 @@ from handlers.kit.cards import (
 )
 from handlers.kit.formatting import code_name, duration, local_time, money
 from handlers.kit.i18n import t
-from handlers.kit.messages import URGENT, Button, Reply
+from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, encode
 from services.events import (
     CaseAccepted, CaseAssigned, CaseCancelled, CaseConfirmed, CaseDispatched, CaseDone,
@@ -54,7 +54,7 @@ async def owner_replies(uow: UnitOfWork, case: Case, key: str, buttons: Callable
         reporter = await uow.directory.identity_of_chat(case.reporter_channel, case.reporter_chat_id)
         targets = [reporter] if reporter else []
     return [Reply(i.channel, i.chat_id, t(i.locale, key, id=case.id, **_local(fields, i.locale)),
-                  buttons(i.locale) if buttons else ()) for i in targets]
+                  buttons(i.locale) if buttons else (), kind=key) for i in targets]
 
 
 async def to_staff(uow: UnitOfWork, staff_id: int, key: str, buttons: Keyboard = (), /, **fields: Field) -> list[Reply]:
@@ -94,9 +94,12 @@ async def supervisors_of(uow: UnitOfWork, community: Community, team: str):  # t
     return await uow.directory.staff_list(community.id, role=supervisor_role_for(team))
 
 
-def on_channel(replies: list[Reply], channel: str, photos: Sequence[str]) -> list[Reply]:
-    """Photo ids belong to the channel they were sent on: attach them only there."""
-    return [replace(r, photos=tuple(photos)) if photos and r.channel == channel else r for r in replies]
+def on_channel(replies: list[Reply], channel: str, photos: Sequence[str], *, media_anywhere: bool = False) -> list[Reply]:
+    """Photo ids belong to the channel they were sent on: attach them only there.
+    `media_anywhere`: files the bot keeps (media:…, e.g. fetched from WeCom) go to any channel."""
+    shown = [tuple(p for p in photos if r.channel == channel or (media_anywhere and p.startswith(MEDIA_PREFIX)))
+             for r in replies]
+    return [replace(r, photos=mine) if mine else r for r, mine in zip(replies, shown)]
 
 
 # ----------------------------------------------------------------- what the owner hears, per kind of case
@@ -226,7 +229,7 @@ async def owner_asked_to_confirm(uow: UnitOfWork, community: Community, event: C
     replies = await owner_replies(uow, case, "progress.done", buttons=buttons, note=event.note,
                                   fee=lambda locale: fee_line(locale, case.fee_cents, item),
                                   auto=lambda locale: duration(auto_minutes, locale))
-    return on_channel(replies, event.actor.channel, event.photos)
+    return on_channel(replies, event.actor.channel, event.photos, media_anywhere=True)
 
 
 async def responder_told_done(uow: UnitOfWork, community: Community, event: CaseDone, now: datetime) -> list[Reply]:
@@ -370,10 +373,11 @@ async def _tell_staff(uow: UnitOfWork, community: Community, event: CaseEvent, k
     teams = [case.team_code]
     if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
         teams.append(Team.MANAGEMENT)
-    replies = [Reply(channel, chat_id, text) for team in teams
-               for channel, chat_id in (await team_chats(uow, community, team)).items()]
+    told = [pair for team in teams for pair in await team_chats(uow, community, team)]
+    replies = [Reply(channel, chat_id, text) for channel, chat_id in told]
     if case.assignee_id is not None:
-        replies += [Reply(i.channel, i.chat_id, text) for i in await uow.directory.chats_of(staff_id=case.assignee_id)]
+        replies += [Reply(i.channel, i.chat_id, text) for i in await uow.directory.chats_of(staff_id=case.assignee_id)
+                    if (i.channel, i.chat_id) not in told]  # a WeCom member has it already
     return on_channel(replies, event.actor.channel, photos)
 
 

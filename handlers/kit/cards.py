@@ -171,12 +171,9 @@ async def _last_transfer(uow: UnitOfWork, case: Case):  # type: ignore[no-untype
     return next((item for item in reversed(await uow.cases.timeline(case.id)) if item.action == "transferred"), None)
 
 
-async def team_chats(uow: UnitOfWork, community: Community, team: str) -> dict[str, str]:
-    """The team's group chat on every channel it has one."""
-    for info in await uow.directory.teams(community.id):
-        if info.code == team:
-            return dict(info.chats)
-    return {}
+async def team_chats(uow: UnitOfWork, community: Community, team: str) -> list[tuple[str, str]]:
+    """Every (channel, chat) the team is reached on (`Directory.team_destinations`)."""
+    return await uow.directory.team_destinations(community.id, team)
 
 
 async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: datetime, *,
@@ -188,7 +185,7 @@ async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: d
     return [
         Reply(channel, chat_id, text, buttons, photos if channel == case.reporter_channel else (),
               replace_key=card_key(case.id or 0), priority=URGENT if case.urgency == "emergency" else NORMAL)
-        for channel, chat_id in (await team_chats(uow, community, case.team_code)).items()
+        for channel, chat_id in await team_chats(uow, community, case.team_code)
     ]
 
 
@@ -197,7 +194,7 @@ async def moved_card_replies(uow: UnitOfWork, community: Community, case: Case, 
     """The old team's card, edited in place to say where the case went (and without buttons)."""
     text = await card_text(uow, case, community.policy, now, moved_to=case.team_code)
     return [Reply(channel, chat_id, text, (), replace_key=card_key(case.id or 0))
-            for channel, chat_id in (await team_chats(uow, community, from_team)).items()]
+            for channel, chat_id in await team_chats(uow, community, from_team)]
 
 
 async def alert_replies(uow: UnitOfWork, community: Community, team: str, key: str, /, *,
@@ -207,4 +204,4 @@ async def alert_replies(uow: UnitOfWork, community: Community, team: str, key: s
     emergency alerts pass priority=URGENT so they overtake ordinary messages to that group."""
     text = t(STAFF_LOCALE, key, **fields)
     return [Reply(channel, chat_id, text, buttons, priority=priority)
-            for channel, chat_id in (await team_chats(uow, community, team)).items()]
+            for channel, chat_id in await team_chats(uow, community, team)]

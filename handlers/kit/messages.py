@@ -54,9 +54,15 @@ class Reply:
     contact_button: str | None = None
     # URGENT (emergency alerts and cards) overtakes ordinary messages to the same chat.
     priority: int = 0
+    # What an owner-facing message is about (the catalogue key, e.g. "progress.done"), for a
+    # channel that must pick a form for it: WeChat's template message outside its 48 h window.
+    kind: str | None = None
 
 
 NORMAL, URGENT = 0, 1
+# A photo the bot keeps as a file of its media directory (bot.media): any channel can upload
+# it, unlike a channel's own file ids.
+MEDIA_PREFIX = "media:"
 
 
 def rows(*rows_: list[Button] | tuple[Button, ...]) -> tuple[tuple[Button, ...], ...]:

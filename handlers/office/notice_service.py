@@ -111,7 +111,8 @@ def notice_reply(channel: str, chat_id: str, locale: str, *, community: str, tex
                  urgent: bool) -> Reply:
     """The message as an owner reading `locale` receives it (the sender's preview is the same)."""
     return Reply(channel=channel, chat_id=chat_id, photos=(photo,) if photo else (),
-                 text=f"{header(locale, urgent, community)}\n{text}")
+                 text=f"{header(locale, urgent, community)}\n{text}",
+                 kind="notices.urgent" if urgent else "notices.normal")
 
 
 def _select(chats: list[RecipientChat], urgent: bool) -> tuple[list[RecipientChat], int]:

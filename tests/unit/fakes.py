@@ -24,6 +24,7 @@ from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
 from cases.records import CallbackRecord, Community, Identity, Owner, Room, ServiceItem, TeamInfo, TimelineItem
 from storage.callbacks import OPEN_STATES
+from storage.directory import GROUP_FEED_PREFIX, MEMBER_CHANNELS
 
 
 @dataclass
@@ -183,6 +184,18 @@ class FakeDirectory(_Repository):
 
     async def teams(self, community_id: int) -> list[TeamInfo]:
         return list(self.t.teams.get(community_id, []))
+
+    async def team_destinations(self, community_id: int, team: str) -> list[tuple[str, str]]:
+        info = next((i for i in await self.teams(community_id) if i.code == team), None)
+        if info is None:
+            return []
+        found = [(channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id)
+                 for channel, chat_id in info.chats.items()]
+        for member in await self.staff_list(community_id, team=team):
+            for identity in await self.chats_of(staff_id=member.id):
+                if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:
+                    found.append((identity.channel, identity.chat_id))
+        return found
 
     async def catalogue(self, community_id: int) -> list[ServiceItem]:
         return [i for i, c, active in self.t.catalogue.values() if c == community_id and active]

@@ -1,0 +1,73 @@
+"""Inbound WeChat callbacks: verified, decrypted, answered, and refused when not WeChat's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from storage import models as m
+from tests.wechat.conftest import Wx
+from tests.wechat.standin import Follower, settle
+
+
+async def _rows(wx: Wx) -> tuple[int, int, int]:
+    async with wx.app.sessions() as session:
+        return (await session.scalar(select(func.count()).select_from(m.ProcessedUpdate)) or 0,
+                await session.scalar(select(func.count()).select_from(m.OutboxMessage)) or 0,
+                await session.scalar(select(func.count()).select_from(m.Case)) or 0)
+
+
+async def test_url_check_and_a_first_message(wx: Wx) -> None:
+    owner = wx.follower("oOWNER1")
+    assert await owner.verify_url("hello-wechat") == (200, "hello-wechat")
+    assert (await owner.follow())[0] == 200
+    await settle(lambda: len(owner.transcript()) >= 1)
+    # The greeting asks a stranger to bind, in Chinese first.
+    assert "绑定业主身份" in owner.transcript()[0].text
+    assert (await owner.say("你好"))[0] == 200
+
+
+async def test_refusals_record_nothing(wx: Wx) -> None:
+    owner = wx.follower("oOWNER2")
+    owner.standin.followers.add(owner.openid)
+    before = await _rows(wx)
+    xml = owner.xml({"MsgType": "text", "Content": "厨房漏水了", "MsgId": 555})
+    # Wrong token (a forger without our secret).
+    query, body = owner.signed(xml, token="not-our-token")
+    assert (await owner.post(query, body))[0] == 403
+    # A stale timestamp (a captured request replayed ten minutes later).
+    stale = int((wx.app.now() - timedelta(minutes=10)).timestamp())
+    query, body = owner.signed(xml, timestamp=stale)
+    assert (await owner.post(query, body))[0] == 403
+    # Plain text while safe mode is configured (a downgrade).
+    query, _ = owner.signed(xml)
+    assert (await owner.post({k: v for k, v in query.items() if k not in ("encrypt_type", "msg_signature")},
+                             xml.encode()))[0] == 403
+    # Malformed XML inside a valid envelope, and an entity bomb.
+    for bad in ("<xml><Content>unclosed", '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><a>&a;</a></xml>'):
+        query, body = owner.signed(bad)
+        assert (await owner.post(query, body))[0] in (400, 403)
+    # Garbage that is not even an envelope.
+    query, _ = owner.signed(xml)
+    assert (await owner.post(query, b"\x00\xff not xml"))[0] in (400, 403)
+    assert await _rows(wx) == before
+    assert owner.transcript() == []
+    assert wx.channel.endpoint.refused == 6
+
+
+async def test_replayed_message_is_handled_once(wx: Wx) -> None:
+    owner = wx.follower("oOWNER3")
+    await owner.follow()
+    await settle(lambda: len(owner.transcript()) >= 1)
+    await owner.say("/help")
+    await settle(lambda: len(owner.transcript()) >= 2)
+    assert owner.last_request is not None
+    query, body = owner.last_request
+    # WeChat's retry (same request) and an attacker's replay within the skew: answered, not redone.
+    assert await owner.post(query, body) == (200, "success")
+    # A second process (fresh memory) sees it too: the desk refuses it durably.
+    wx.channel.endpoint._recent = type(wx.channel.endpoint._recent)(10)
+    assert await owner.post(query, body) == (200, "success")
+    await wx.flush()
+    assert len(owner.transcript()) == 2
