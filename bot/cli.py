@@ -9,21 +9,28 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import App, build_app, load_community_file
+from bot.case_listing import STATUSES, CaseListing, status_values
+from bot.chat_checks import refused_group_chats
+from bot.config_checks import config_warnings
 from bot.console import run_shell
 from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
-from bot.runner import run_until_signalled
+from bot.registers import apply_register
+from bot.runner import command_menus, run_until_signalled
 from bot.settings import load_settings
-from bot.telegram import InvalidBotToken
+from bot.shared_pace import SharedPaceUnavailable
+from bot.telegram import InvalidBotToken, build_telegram_channel
+from bot.wechat import WechatNotConfigured
+from bot.wechat.cli import wechat
 from cases.errors import DeskError
-from cases.privacy import scrub
+from handlers.kit.i18n import t
 from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.db import DatabaseUnavailable, current_revision
-from storage.loader import load_owners_csv
-from bot.wechat.cli import wechat
+from storage.loader import plan_register, problems_text
 
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -80,43 +87,83 @@ async def load(app: App, file: str) -> None:
 @main.command("load-owners")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--community", default=None, help="community code (default: the first one)")
+@click.option("--apply", "apply_", is_flag=True, help="apply the changes (without it: preview only)")
+@click.option("--add-only", is_flag=True, help="a list of newcomers, not the whole register: nobody moves out")
+@click.option("--allow-mass-move-out", is_flag=True, help="apply even when most people would move out")
+@click.option("--all", "show_all", is_flag=True, help="list every new row (default: the first 30)")
 @_run
-async def load_owners(app: App, file: str, community: str | None) -> None:
-    """Import the owner register from a CSV export with room, name and phone columns."""
+async def load_owners(app: App, file: str, community: str | None, apply_: bool, add_only: bool,
+                      allow_mass_move_out: bool, show_all: bool) -> None:
+    """Import the owner register (业主名册): CSV or xlsx, one room column or 楼栋/单元/房号.
+
+    The register is the whole list of who lives where: people no longer listed move out
+    (their chats are unbound, their cases kept). Without --apply only the preview of new,
+    updated and moved-out rows is printed and nothing changes; every bad row is named
+    with its line, and a register with bad rows loads nothing."""
     async with app.uow() as uow:
-        count = await load_owners_csv(uow.session, community, file)
-        await uow.commit()
-    click.echo(f"imported {count} owners")
-
-
-@main.command()
-@click.argument("case_id", required=False, type=int)
-@click.option("--status", default=None, help="only cases in this status")
-@click.option("--limit", default=50, show_default=True)
-@_run
-async def cases(app: App, case_id: int | None, status: str | None, limit: int) -> None:
-    """List recent cases, or show one case with its timeline."""
-
-    async with app.uow() as uow:
-        if case_id is None:
-            rows = await uow.cases.recent(limit, status)
-            if not rows:
-                click.echo("no cases")
-            for c in rows:
-                created = c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at else ""
-                click.echo(
-                    f"#{c.id:<6} {created}  {c.kind:<10} {c.category or '-':<12} {c.urgency:<9} "
-                    f"{c.status:<11} {c.team_code:<16} {scrub(c.description)[:40]}"
-                )
+        plan = await plan_register(uow.session, community, file, move_out=not add_only)
+        if plan.problems:
+            raise click.ClickException(
+                f"{len(plan.problems)} problem(s) in {file}; nothing was loaded:\n{problems_text(plan)}")
+        click.echo(plan.summary())
+        lines = plan.lines()
+        shown = lines if show_all else [*(c.describe() for c in plan.new[:30]),
+                                        *(c.describe() for c in (*plan.updated, *plan.moved_out))]
+        for line in shown:
+            click.echo(line)
+        if len(shown) < len(lines):
+            click.echo(f"  … and {len(lines) - len(shown)} more new rows (--all lists them)")
+        if plan.mass_move_out():
+            note = (f"{len(plan.moved_out)} of {plan.people_now} people would move out: is this the whole register? "
+                    "(--add-only for a list of newcomers, --allow-mass-move-out if it is right)")
+            if apply_ and not allow_mass_move_out:
+                raise click.ClickException(f"{note}; nothing was changed")
+            click.echo(f"warning: {note}")
+        if not apply_:
+            click.echo("preview only, nothing changed: run again with --apply to apply these changes")
             return
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise click.ClickException(f"no case #{case_id}")
-        click.echo(f"case #{case.id}: {case.kind}/{case.category or '-'} {case.urgency}, {case.status}, team {case.team_code}")
-        click.echo(f"  {scrub(case.description)}")
-        for item in await uow.cases.timeline(case_id):
-            who = item.actor_kind + (f" {item.actor_id}" if item.actor_id else "")
-            click.echo(f"  {item.at:%Y-%m-%d %H:%M}  {item.action:<14} {who:<12} {scrub(item.note)}")
+        try:
+            unbound = await apply_register(uow, plan, app.now())
+            await uow.commit()
+        except IntegrityError:
+            # The bot changed the same people meanwhile (an owner added a tenant with a
+            # listed phone): the transaction is rolled back whole.
+            raise click.ClickException("the database changed while the register was applied; "
+                                       "nothing was loaded: run the command again") from None
+    click.echo(f"applied: {len(plan.new)} new, {len(plan.updated)} updated, {len(plan.moved_out)} moved out; "
+               f"{unbound} chat(s) unbound")
+
+
+def _status_choice(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A status the desk knows; anything else is refused with the list of those it does."""
+    if value is None or value.strip().lower() in STATUSES:
+        return value.strip().lower() if value else None
+    raise click.BadParameter(t("zh-CN", "cli.bad_status", value=value, values=status_values("zh-CN")))
+
+
+def _cases_help(key: str) -> str:
+    return t("zh-CN", key, values=status_values("zh-CN")) + " / " + t("en", key, values=status_values("en"))
+
+
+@main.command(help=_cases_help("cli.cases_help"))
+@click.argument("case_id", required=False, type=int)
+@click.option("--status", default=None, metavar="STATUS", callback=_status_choice, help=_cases_help("cli.status_help"))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help=_cases_help("cli.limit_help"))
+@click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help=_cases_help("cli.lang_help"))
+@_run
+async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None) -> None:
+    locale = lang or app.settings.default_locale
+    listing = CaseListing(app, locale)
+    if case_id is None:
+        for line in await listing.list_lines(status, limit):
+            click.echo(line)
+        return
+    lines = await listing.case_lines(case_id)
+    if lines is None:
+        raise click.ClickException(t(locale, "cli.no_case", id=case_id))
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()
@@ -127,19 +174,54 @@ async def status(app: App) -> None:
     now = app.now()
     async with app.uow() as uow:
         rows = await chat_health(uow, now)
-    running = {"telegram"} if app.settings.telegram_bot_token else {"console"}
+    running = ({"telegram"} if app.settings.telegram_bot_token else set()) | \
+        ({"wechat"} if app.settings.wechat_app_id else set()) or {"console"}
     for line in status_lines(rows, now, running):
         click.echo(line)
 
 
 @main.command()
+@click.option("--timeout", default=30.0, show_default=True, help="seconds to wait for the channel to answer")
+@_run
+async def check(app: App, timeout: float) -> None:
+    """Check the configuration against the channel: teams or staff with no chat, and team
+    group chats the channel refuses (unknown id, bot not a member).  Exit status 1 if any."""
+    settings = app.settings
+    channels = ["telegram"] if settings.telegram_bot_token else ["console"]
+    lines = await config_warnings(app, channels)
+    if settings.telegram_bot_token:
+        try:
+            channel = build_telegram_channel(settings.bot_framework, settings.telegram_bot_token.get_secret_value(),
+                                             settings.telegram_api_base_url, app.desk, commands=command_menus())
+        except InvalidBotToken as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            try:
+                await asyncio.wait_for(channel.connect(), timeout)
+            except TimeoutError:
+                raise click.ClickException(
+                    f"the Telegram Bot API at {settings.telegram_api_base_url} did not answer in {timeout:.0f} s") from None
+            except InvalidBotToken as exc:
+                raise click.ClickException(str(exc)) from None
+            lines += await refused_group_chats(app, channel.sender)
+        finally:
+            await channel.stop()
+    for line in lines:
+        click.echo(line)
+    if lines:
+        raise SystemExit(1)
+    click.echo(f"configuration OK ({', '.join(channels)})")
+
+
+@main.command()
 def run() -> None:
-    """Start the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set)."""
+    """Start the bot on every configured channel: Telegram (long polling, or a webhook when
+    WEBHOOK_URL is set) and the WeChat Service Account (when WECHAT_APP_ID is set)."""
     settings = load_settings()
     configure(settings.log_level, settings.log_libraries)
     try:
         asyncio.run(run_until_signalled(settings))
-    except (InvalidBotToken, CommunityFileError, DatabaseUnavailable) as exc:
+    except (InvalidBotToken, WechatNotConfigured, CommunityFileError, DatabaseUnavailable, SharedPaceUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 

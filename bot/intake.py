@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from bot.bootstrap import App
+from storage.wechat import OPTIONS_KEPT, WechatContacts
 
 log = logging.getLogger("wuye.intake")
 
@@ -28,6 +29,8 @@ async def prune_updates(app: App) -> int:
     """Forget update keys older than the horizon; how many went."""
     async with app.uow() as uow:
         gone = await uow.conversations.prune_updates(app.now() - UPDATE_HORIZON, keep_channels=KEEP_CHANNELS)
+        # WeChat msgmenu options: a tap on one older than this is answered as an expired button.
+        await WechatContacts(uow.session).prune_options(app.now() - OPTIONS_KEPT)
         await uow.commit()
     if gone:
         log.info("forgot %d handled update keys older than %s", gone, UPDATE_HORIZON)

@@ -18,6 +18,10 @@ send and the arrival varies (network, a busy event loop).  So:
   30 requests at the same instant, which is what arrives bunched up at the far
   end.  The cost is at most 1/30 s of latency when busy.
 
+The overall limit is the bot's, whichever process sends: with `shared` (a schedule
+in Redis, `bot.shared_pace`) every process takes its starts from one schedule, so
+two processes together keep the one limit; without it the pace is this process's.
+
 Time is injected (`clock`, `sleep`) so unit tests run on a fake clock and the
 integration tests can scale the periods down.
 """
@@ -31,6 +35,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
+from bot.shared_pace import SharedPace
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +254,10 @@ class RateLimiter:
         headroom: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self._shared = shared
         self._headroom = headroom
         self._clock = clock
         self._sleep = sleep
@@ -290,8 +298,7 @@ class RateLimiter:
                     # we queued; give the turn back rather than make every chat wait.
                     if chat.wait_time(self._clock(), self._headroom, reserve) != 0.0:
                         continue
-                    while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
-                        await self._sleep(wait)
+                    await self._overall_slot()
                     now = self._clock()
                     self._overall.take(now, self._headroom)
                     chat.under_way += 1
@@ -303,6 +310,18 @@ class RateLimiter:
                     return
                 finally:
                     self._overall_turn.release()
+
+    async def _overall_slot(self) -> None:
+        """Wait for this send's place in the overall pace: the shared schedule's next slot,
+        or this process's own pace without one (or while it cannot be reached)."""
+        if self._shared is not None:
+            wait = await self._shared.take_slot(self._overall.interval * (1 + self._headroom))
+            if wait is not None:
+                if wait > 0:
+                    await self._sleep(wait)
+                return
+        while (wait := self._overall.wait_time(self._clock(), self._headroom)) > 0:
+            await self._sleep(wait)
 
     async def _chat_ready(self, chat: _ChatWindow | _ChatBucket, reserve: int = 0) -> bool:
         """Wait (without holding anything) until the chat's window may allow a send."""

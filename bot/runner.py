@@ -1,4 +1,5 @@
-"""`wuye run`: the bot on Telegram — the one place that wires channel, outbox delivery and scheduler."""
+"""`wuye run`: the bot on every configured channel (Telegram, the WeChat Service Account, or
+both) in one process — the one place that wires channels, outbox delivery and scheduler."""
 
 from __future__ import annotations
 
@@ -9,19 +10,22 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.bootstrap import App, build_app, ensure_community
+from bot.chat_checks import warn_refused_group_chats
 from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
 from bot.outbox import SqlOutbox
-from bot.ratelimit import Limits
+from bot.ratelimit import Limits, RateLimiter
 from bot.scheduler import start_scheduler, stop_scheduler
+from bot.shared_pace import RedisPace, pace_key
 from bot.settings import Settings
 from bot.telegram import StartBackoff, TelegramChannel, build_telegram_channel, validate_token
+from bot.wechat import WechatChannel
 from bot.wecom.run import WecomChannel
 from handlers.kit.i18n import LOCALES, catalogue
 
 log = logging.getLogger("wuye.run")
 
-COMMANDS = ("start", "help", "mycases", "mute", "unmute", "lang", "cancel")
+COMMANDS = ("start", "help", "mycases", "household", "mute", "unmute", "lang", "cancel")
 
 
 def command_menus() -> dict[str, list[tuple[str, str]]]:
@@ -30,31 +34,44 @@ def command_menus() -> dict[str, list[tuple[str, str]]]:
 
 
 class Running:
-    """A started bot: the app, its Telegram channel and its delivery loop."""
+    """A started bot: the app, its channels (Telegram and/or WeChat) and a delivery loop for each."""
 
-    def __init__(self, settings: Settings, app: App, channel: TelegramChannel, deliverer: Deliverer) -> None:
+    def __init__(self, settings: Settings, app: App, channel: TelegramChannel | None, deliverer: Deliverer | None,
+                 wechat: tuple[WechatChannel, Deliverer] | None = None) -> None:
         self.settings, self.app, self.channel, self.deliverer = settings, app, channel, deliverer
+        self.wechat = wechat
         self.stop_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None] | None]] = []
-        # Channels beside Telegram (WeCom), each with its own callbacks and outbox delivery.
+        # Staff channels beside the owners' ones (WeCom), each with its own callbacks and outbox delivery.
         self.others: list[WecomChannel] = []
         self._others_delivering: list[WecomChannel] = []
+        # Closed last, after the channel (the sender uses them to the end): the shared pace.
+        self.closers: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
         """Reach the channel first (getMe, retried while the API cannot be reached), so a
         refused start has nothing else to undo; then delivery, the scheduler, updates."""
         settings = self.settings
-        if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-            await self.channel.start_webhook(settings.webhook_listen, settings.webhook_port, settings.webhook_url, secret)
-        else:
-            await self.channel.start_polling()
-        self._tasks.append(asyncio.create_task(self.deliverer.run_forever(self.stop_event), name="outbox"))
+        if self.channel is not None:
+            if settings.webhook_url:
+                secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+                await self.channel.start_webhook(settings.webhook_listen, settings.webhook_port, settings.webhook_url,
+                                                 secret)
+            else:
+                await self.channel.start_polling()
+        if self.wechat is not None:
+            await self.wechat[0].start(settings.wechat_listen, settings.wechat_port)
+        for deliverer in self._deliverers():
+            self._tasks.append(asyncio.create_task(deliverer.run_forever(self.stop_event),
+                                                   name=f"outbox {deliverer.channel}"))
         for other in self.others:
             self._tasks.append(await other.start(self.stop_event))
             self._others_delivering.append(other)
         self._start_scheduler()
+
+    def _deliverers(self) -> list[Deliverer]:
+        return [d for d in (self.deliverer, self.wechat[1] if self.wechat else None) if d is not None]
 
     def _start_scheduler(self) -> None:
         scheduler = start_scheduler(self.app)
@@ -66,10 +83,11 @@ class Running:
         hand; let the scheduler's running tick finish; send what they queued; stop
         delivery (claims on what is left go back to the outbox); close the channel's
         HTTP client (the sender shares it) and the database."""
-        try:
-            await self.channel.stop_updates()
-        except Exception:
-            log.exception("stopping the updates failed; going on with the stop")
+        for channel in self._channels():
+            try:
+                await channel.stop_updates()
+            except Exception:
+                log.exception("stopping the updates failed; going on with the stop")
         for other in self.others:
             try:
                 await other.stop_updates()
@@ -80,23 +98,36 @@ class Running:
             if asyncio.iscoroutine(result):
                 await result
         if self._tasks and not self.stop_event.is_set():
-            if not await self.deliverer.flush(self.settings_flush_timeout):
-                log.warning("stopping with replies still queued; they go out at the next start")
-            for other in self._others_delivering:
-                if not await other.deliverer.flush(self.settings_flush_timeout):
-                    log.warning("stopping with %s replies still queued; they go out at the next start", other.channel)
+            for deliverer in self._deliverers() + [other.deliverer for other in self._others_delivering]:
+                if not await deliverer.flush(self.settings_flush_timeout):
+                    log.warning("stopping with %s replies still queued; they go out at the next start",
+                                deliverer.channel)
         self.stop_event.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.channel.stop()
+        for channel in self._channels():
+            await channel.stop()
         for other in self.others:
             await other.close()
+        for closer in self.closers:
+            await closer()
         await self.app.close()
+
+    def _channels(self) -> list[TelegramChannel | WechatChannel]:
+        return [c for c in (self.channel, self.wechat[0] if self.wechat else None) if c is not None]
 
     # Well inside systemd's default 90 s stop timeout, and long enough that a loaded machine
     # still answers every update it took in before exiting.
     settings_flush_timeout = 30.0
+
+
+def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
+    """New replies may be for any channel: wake every delivery loop."""
+    def notify() -> None:
+        for deliverer in deliverers:
+            deliverer.notify()
+    return notify
 
 
 async def start_bot(settings: Settings, app: App | None = None, *, limits: Limits | None = None,
@@ -104,44 +135,61 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
                     wecom_limits: Limits | None = None, wecom_rate_wait: float = 60.0) -> Running:
     """Build and start everything; the caller awaits `stop()` when done.
 
+    Telegram runs when TELEGRAM_BOT_TOKEN is set (or when nothing else is configured, so
+    the missing token is what the operator is told); WeChat when WECHAT_APP_ID is set.
     `limits` defaults to Telegram's published limits (tests pass faster ones)."""
-    token = validate_token(settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
+    telegram_on = settings.telegram_bot_token is not None or not settings.wechat_app_id
+    token = validate_token(settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None) \
+        if telegram_on else None
     app = app or await build_app(settings)
     await ensure_community(app)
 
-    await warn_at_start(app, ["telegram", "wecom"] if settings.wecom_configured else ["telegram"])
-    channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
-                                     commands=command_menus(), default_language=settings.default_locale,
-                                     limits=limits, poll_timeout=poll_timeout, media_dir=settings.media_dir,
-                                     backoff=backoff)
-    # The Telegram sender paces its own API calls within Telegram's limits.
-    deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
-    app.desk.on_outbox = deliverer.notify
+    names = (["telegram"] if telegram_on else []) + (["wechat"] if settings.wechat_app_id else []) + \
+        (["wecom"] if settings.wecom_configured else [])
+    await warn_at_start(app, names)
+    channel = deliverer = pace = None
+    deliverers: list[Deliverer] = []
+    if telegram_on:
+        if settings.redis_url:
+            # One overall pace for every process sending as this bot (the limit is the bot's).
+            pace = await RedisPace.connect(settings.redis_url, pace_key("telegram", token.split(":", 1)[0]))
+        else:
+            log.info("REDIS_URL not set: the overall sending pace is this process's own (run one sending process)")
+        channel = build_telegram_channel(settings.bot_framework, token, settings.telegram_api_base_url, app.desk,
+                                         commands=command_menus(), default_language=settings.default_locale,
+                                         limiter=RateLimiter(limits, shared=pace), poll_timeout=poll_timeout,
+                                         media_dir=settings.media_dir, backoff=backoff)
+        # The Telegram sender paces its own API calls within Telegram's limits.
+        deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
+        deliverers.append(deliverer)
+    wechat = None
+    if settings.wechat_app_id:
+        wx = WechatChannel.from_settings(settings, app, on_outbox=_notify_all(deliverers))
+        wechat = (wx, Deliverer(SqlOutbox(app.sessions, app.clock), wx.sender, now=app.clock.now))
+        deliverers.append(wechat[1])
+    others: list[WecomChannel] = []
+    if settings.wecom_configured:
+        others.append(WecomChannel(settings, app, limits=wecom_limits, rate_wait=wecom_rate_wait))
+    app.desk.on_outbox = _notify_all(deliverers + [other.deliverer for other in others])
     # What this process delivers: rows for any other channel are undeliverable here, and
     # the scheduler's delivery watch reports them (bot.delivery_health).
-    app.extras["running_channels"] = {channel.sender.channel}
+    app.extras["running_channels"] = {d.channel for d in deliverers} | {other.channel for other in others}
     # The scheduler claims due surveys at the rate the channel takes them (bot.scheduler).
     overall = (limits or Limits()).overall
     app.extras["channel_rate"] = overall.count / overall.period
-    running = Running(settings, app, channel, deliverer)
-    if settings.wecom_configured:
-        wecom = WecomChannel(settings, app, limits=wecom_limits, rate_wait=wecom_rate_wait)
-        running.others.append(wecom)
-        app.extras["running_channels"].add(wecom.channel)  # type: ignore[attr-defined]
-        app.desk.on_outbox = _notify_all([deliverer, wecom.deliverer])
+    running = Running(settings, app, channel, deliverer, wechat)
+    running.others.extend(others)
+    if pace is not None:
+        running.closers.append(pace.close)
     try:
         await running.start()
     except BaseException:
         await running.stop()
         raise
+    # After getMe (the channel answers); warnings only: the other teams and owners are served.
+    if channel is not None:
+        await warn_refused_group_chats(app, channel.sender)
     return running
-
-
-def _notify_all(deliverers: list[Deliverer]) -> Callable[[], None]:
-    def notify() -> None:
-        for d in deliverers:
-            d.notify()
-    return notify
 
 
 async def run_until_signalled(settings: Settings) -> None:
@@ -162,10 +210,15 @@ async def run_until_signalled(settings: Settings) -> None:
         return
     stopped.cancel()
     running = starting.result()
-    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
-    log.info("wuye is running on Telegram (%s, %s)%s", settings.bot_framework, mode,
-             f" and WeCom (callbacks on {settings.wecom_listen}:{settings.wecom_port}{settings.wecom_path})"
-             if settings.wecom_configured else "")
+    if running.channel is not None:
+        mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling"
+        log.info("wuye is running on Telegram (%s, %s)", settings.bot_framework, mode)
+    if running.wechat is not None:
+        log.info("wuye is running on WeChat (callback on %s:%s%s)", settings.wechat_listen,
+                 running.wechat[0].port, settings.wechat_path)
+    if settings.wecom_configured:
+        log.info("wuye is running on WeCom (callbacks on %s:%s%s)", settings.wecom_listen, settings.wecom_port,
+                 settings.wecom_path)
     await stop.wait()
     log.info("stopping")
     await running.stop()

@@ -13,7 +13,8 @@ disjoint work.
 
 APScheduler therefore only runs a short periodic `tick` (interval, `coalesce=True`,
 `max_instances=1`, a misfire grace) plus one date job at the next due time we know of,
-so a survey due at 10:00:05 goes at 10:00:05 rather than at the next interval.  We do
+so a survey due at 10:00:05 goes at 10:00:05 rather than at the next interval.  Both
+jobs only kick the one tick task (`_Ticker`), so a long drain is never "skipped".  We do
 not use APScheduler's SQLAlchemy job store: it is synchronous (it would block the event
 loop on every store access), it pickles callables (a rename or a deploy breaks stored
 jobs), it would hold one job per callback (10,000 pending callbacks = 10,000 jobs loaded
@@ -71,7 +72,7 @@ SQLITE_PAUSE = 0.11
 PACED_BUDGET = 10.0
 # app.extras keys: ticks of one process run one at a time; a scheduled job runs whole
 # (tick, then planning the next one) under the job lock, which `stop_scheduler` waits for.
-TICK_LOCK, JOB_LOCK, STOP = "tick_lock", "scheduler_job_lock", "scheduler_stop"
+TICK_LOCK, JOB_LOCK, STOP, TICKER = "tick_lock", "scheduler_job_lock", "scheduler_stop", "scheduler_ticker"
 
 Work = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply] | None]]
 
@@ -361,8 +362,54 @@ async def _plan_next(app: App, scheduler: AsyncIOScheduler, due: datetime | None
     assert isinstance(interval, (int, float))
     if run_at - real_now >= timedelta(seconds=interval):
         return  # the periodic tick gets there first anyway
-    scheduler.add_job(_scheduled_tick, "date", run_date=run_at, args=(app, scheduler), id=NEXT_DUE_JOB,
+    scheduler.add_job(_kick, "date", run_date=run_at, args=(app,), id=NEXT_DUE_JOB,
                       replace_existing=True, misfire_grace_time=max(int(interval), 1))
+
+
+class _Ticker:
+    """The one tick in flight, owned here rather than by APScheduler.
+
+    A long drain (10,000 surveys at 30 a second take minutes) outlives many 30-second
+    intervals.  Had APScheduler run the tick itself, each interval meeting the running
+    one would be refused with a WARNING ("skipped: maximum number of running instances
+    reached") — noise every 30 s that says nothing is wrong.  So the jobs only *kick*:
+    a kick while a tick runs asks it for one more round when it ends (whatever fell due
+    meanwhile is taken then), and returns at once; the job is never still running when
+    its next run comes, so APScheduler has nothing to skip and its real warnings (a
+    misfire, a job that failed) still show."""
+
+    def __init__(self, app: App, scheduler: AsyncIOScheduler) -> None:
+        self.app, self.scheduler = app, scheduler
+        self.task: asyncio.Task[None] | None = None
+        self.again = False
+
+    def kick(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.again = True
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run(), name="wuye-tick")
+
+    async def _run(self) -> None:
+        stop = self.app.extras.get(STOP)
+        while True:
+            self.again = False
+            await _scheduled_tick(self.app, self.scheduler)
+            if not self.again or (isinstance(stop, asyncio.Event) and stop.is_set()):
+                return
+
+    async def finish(self, timeout: float) -> None:
+        """Wait for the tick in flight (it stops between chunks once STOP is set)."""
+        if self.task is not None and not self.task.done():
+            done, _ = await asyncio.wait({self.task}, timeout=timeout)
+            if not done:
+                log.warning("the scheduler tick did not finish within %ss of stopping; cancelling it", timeout)
+                self.task.cancel()
+
+
+async def _kick(app: App) -> None:
+    ticker = app.extras.get(TICKER)
+    assert isinstance(ticker, _Ticker)
+    ticker.kick()
 
 
 def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOScheduler:
@@ -374,8 +421,9 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     scheduler = AsyncIOScheduler(timezone=timezone.utc)
     app.extras["tick_seconds"] = tick_seconds
     app.extras[STOP] = asyncio.Event()
+    app.extras[TICKER] = _Ticker(app, scheduler)
     scheduler.add_job(
-        _scheduled_tick, "interval", seconds=tick_seconds, args=(app, scheduler), id=TICK_JOB,
+        _kick, "interval", seconds=tick_seconds, args=(app,), id=TICK_JOB,
         coalesce=True, max_instances=1, misfire_grace_time=max(int(tick_seconds), 1),
         next_run_time=datetime.now(timezone.utc), replace_existing=True,
     )
@@ -410,6 +458,9 @@ async def stop_scheduler(app: App, scheduler: AsyncIOScheduler, *, timeout: floa
         stop.set()
     if scheduler.running:
         scheduler.pause()  # no new job starts; the running ones go on
+    ticker = app.extras.get(TICKER)
+    if isinstance(ticker, _Ticker):
+        await ticker.finish(timeout)
     running = _running_jobs(scheduler)
     if running:
         done, unfinished = await asyncio.wait(running, timeout=timeout)

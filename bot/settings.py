@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Libraries whose own DEBUG output (requests, SQL rows) the operator wants, comma-separated;
     # they stay at WARNING otherwise (bot/logs.py).  Still redacted.
     log_libraries: str = Field("", alias="LOG_LIBRARIES")
+    # Redis for what several bot processes share: the overall sending pace (bot.shared_pace).
+    # Unset: each process paces itself, right for the one sending process of the default setup.
+    redis_url: str | None = Field(None, alias="REDIS_URL")
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
     # WeChat Service Account (bot/wechat): configured when the app id is set.

@@ -235,6 +235,16 @@ class Case:
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def deadline(self) -> datetime | None:
+        """The deadline the case works against now: the response until someone accepts, then
+        the completion; none once the work is done (or the case ended)."""
+        if self.status in (Status.OPEN, Status.DISPATCHED):
+            return self.response_due_at
+        if self.status in WORKING:
+            return self.completion_due_at
+        return None
+
     def overdue(self, now: datetime) -> str | None:
         """'response' when nobody accepted in time, 'completion' when the work is late."""
         if self.status in (Status.OPEN, Status.DISPATCHED) and self.response_due_at and now >= self.response_due_at:

@@ -47,3 +47,12 @@ REPORT_ROLES = frozenset({Role.MANAGER, Role.CS_SUPERVISOR, Role.ENGINEERING_MAN
 
 def may_see_reports(staff: StaffMember) -> bool:
     return staff.active and staff.role in REPORT_ROLES
+
+
+# Who records a move-out or a change of owner (the office's register work): customer
+# service and the manager, never the trades.
+MOVE_OUT_ROLES = frozenset({Role.MANAGER, Role.CS_SUPERVISOR, Role.BUTLER, Role.CS_AGENT})
+
+
+def may_record_move_out(staff: StaffMember) -> bool:
+    return staff.active and staff.role in MOVE_OUT_ROLES

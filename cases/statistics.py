@@ -207,6 +207,37 @@ def lateness_of(cases: Iterable[CaseFacts], as_of: int) -> dict[int, Lateness]:
     return {c.id: lateness(c, as_of) for c in cases}
 
 
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Cases still open past a deadline at the end of a period — whenever they were opened.
+
+    A period's own figures count the cases opened in it; a case opened last month and
+    still not done is not among them, yet it is the office's most pressing work.  So a
+    report also says how big that backlog is, how much of it is older than the period,
+    and how late the worst of it is."""
+
+    cases: int = 0
+    opened_before: int = 0  # of them, opened before the period began
+    worst_seconds: int = 0  # the latest of them, late by
+    by_team: tuple[tuple[str, int], ...] = ()  # most first
+
+
+def backlog(candidates: Iterable[CaseFacts], as_of: int, period_start: int) -> Backlog:
+    """The overdue backlog at `as_of` among `candidates` (storage.report_queries.backlog_facts)."""
+    late = [(c, lt) for c in candidates if (lt := lateness(c, as_of)).overdue and _unmet_at(c, lt, as_of)]
+    teams = Counter(c.team for c, _ in late)
+    return Backlog(len(late), sum(1 for c, _ in late if c.created < period_start),
+                   max((lt.worst for _, lt in late), default=0),
+                   tuple(sorted(teams.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def _unmet_at(case: CaseFacts, late: Lateness, as_of: int) -> bool:
+    """Still outstanding at `as_of` (not merely met late before it)."""
+    response_open = late.response is not None and (case.accepted is None or case.accepted > as_of)
+    completion_open = late.completion is not None and (case.done is None or case.done > as_of)
+    return response_open or completion_open
+
+
 # --------------------------------------------------------------------------- case figures
 @dataclass(frozen=True, slots=True)
 class Satisfaction:

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,7 +99,19 @@ class CaseRepository:
         return await self._list(m.Case.reporter_channel == channel, m.Case.reporter_chat_id == chat_id, limit=limit)
 
     async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
-        return await self._list(m.Case.team_code == team_code, m.Case.status.in_(list(ACTIVE)), limit=limit)
+        """The team's active cases, the most pressing deadline first (`Case.deadline`: the
+        response until accepted, then the completion); cases waiting only for the owner's
+        confirmation last; oldest first among equals."""
+        c = m.Case
+        deadline = sql_case(
+            (c.status.in_([Status.OPEN, Status.DISPATCHED]), c.response_due_at),
+            (c.status.in_(list(WORKING)), c.completion_due_at),
+            else_=None,
+        )
+        rows = await self.session.scalars(
+            select(c).where(c.team_code == team_code, c.status.in_(list(ACTIVE)))
+            .order_by(deadline.asc().nulls_last(), c.id).limit(limit))
+        return [_to_case(r) for r in rows]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
         return await self._list(m.Case.assignee_id == staff_id, m.Case.status.in_(list(ACTIVE)), limit=limit)

@@ -185,8 +185,11 @@ class Directory:
         return Owner(row.id, row.name, row.phone, tuple(Room(r.id, r.code, b) for r, b in rooms.all()), row.muted_notices)
 
     async def owner_by_phone(self, community_id: int, phone: str) -> Owner | None:
+        """The person with this phone who lives here now: someone who moved out (no room left,
+        their row kept for history) binds to nothing."""
         owner_id = await self.session.scalar(
-            select(m.Owner.id).where(m.Owner.community_id == community_id, m.Owner.phone == phone)
+            select(m.Owner.id).where(m.Owner.community_id == community_id, m.Owner.phone == phone,
+                                     select(m.OwnerRoom.room_id).where(m.OwnerRoom.owner_id == m.Owner.id).exists())
         )
         return await self.owner(owner_id) if owner_id else None
 

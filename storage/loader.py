@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,9 +10,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.policy import DeskPolicy
-from cases.privacy import NAMES, mask_phone
+from cases.privacy import NAMES
 from storage import models as m
-from storage.community_file import CommunityFile, CommunityFileError, normalise_phone
+from storage import register, register_changes
+from storage.community_file import CommunityFile, CommunityFileError
+from storage.register import RoomIndex
+from storage.register_changes import RegisterPlan
 
 
 @dataclass(frozen=True)
@@ -131,86 +132,42 @@ async def _owner(session: AsyncSession, community_id: int, name: str, phone: str
     await session.flush()
 
 
-# Header names seen in property-management spreadsheet exports.
-_HEADERS = {
-    "room": {"room", "房号", "房间", "房间号", "房屋", "房产"},
-    "name": {"name", "姓名", "业主", "业主姓名"},
-    "phone": {"phone", "电话", "手机", "手机号", "联系电话", "手机号码"},
-}
-
-
-async def load_owners_csv(session: AsyncSession, community_code: str | None, path: str | Path) -> int:
-    """Import the owner register (room, name, phone); every row must be valid or nothing is."""
-    raw = Path(path).read_bytes()
-    text = raw.decode("utf-8-sig") if not raw.startswith(b"\xff\xfe") else raw.decode("utf-16")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        raise CommunityFileError(f"{path}: empty file")
-    columns: dict[str, int] = {}
-    for i, title in enumerate(header):
-        for field, names in _HEADERS.items():
-            if title.strip().lower() in names:
-                columns[field] = i
-    missing = set(_HEADERS) - set(columns)
-    if missing:
-        raise CommunityFileError(f"{path} line 1: missing column(s) {', '.join(sorted(missing))} (have {header})")
+async def register_rooms(session: AsyncSession, community_code: str | None) -> tuple[int, RoomIndex]:
+    """The community (by code, or the first) and its rooms as a register finds them."""
     query = select(m.Community).order_by(m.Community.id).limit(1)
     if community_code:
         query = query.where(m.Community.code == community_code)
     community = await session.scalar(query)
     if community is None:
-        raise CommunityFileError("load the community file first (no community in the database)")
-    rooms = {code: room_id for code, room_id in (await session.execute(
-        select(m.Room.code, m.Room.id).where(m.Room.community_id == community.id))).all()}
-    problems, rows = [], []
-    # A register that contradicts itself is refused whole: merging would bind a phone to
-    # whichever name came last, and binding trusts the register.
-    name_of_phone: dict[str, tuple[str, int]] = {}
-    phone_of_owner: dict[tuple[str, str], tuple[str, int]] = {}
-    for line, record in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in record):
-            continue
-        try:
-            room = record[columns["room"]].strip()
-            name = record[columns["name"]].strip()
-            phone = normalise_phone(record[columns["phone"]])
-        except IndexError:
-            problems.append(f"{path} line {line}: too few columns")
-            continue
-        except ValueError as exc:
-            problems.append(f"{path} line {line}: {exc}")
-            continue
-        if room not in rooms:
-            problems.append(f"{path} line {line}: unknown room {room!r}")
-        elif not name:
-            problems.append(f"{path} line {line}: empty name")
-        else:
-            problems.extend(_contradictions(path, line, room, name, phone, name_of_phone, phone_of_owner))
-            rows.append((name, phone, rooms[room]))
-    if problems:
-        raise CommunityFileError("\n".join(problems))
-    NAMES.add(name for name, _, _ in rows)  # before any statement carries them
-    for name, phone, room_id in rows:
-        await _owner(session, community.id, name, phone, [room_id])
-    return len(rows)
+        where = f" {community_code!r}" if community_code else ""
+        raise CommunityFileError(f"no community{where} in the database: load the community file first")
+    rooms = (await session.execute(
+        select(m.Room.code, m.Building.code).join(m.Building, m.Building.id == m.Room.building_id)
+        .where(m.Room.community_id == community.id))).all()
+    return community.id, RoomIndex(rooms)
 
 
-def _contradictions(path: str | Path, line: int, room: str, name: str, phone: str,
-                    name_of_phone: dict[str, tuple[str, int]],
-                    phone_of_owner: dict[tuple[str, str], tuple[str, int]]) -> list[str]:
-    """One phone with two names, or one owner (name in a room) with two phones, within the file.
-    Reported with both lines; the phone masked, as the message may reach a log."""
-    found = []
-    seen_name, seen_line = name_of_phone.setdefault(phone, (name, line))
-    if seen_name != name:
-        found.append(f"{path} lines {seen_line} and {line}: phone {mask_phone(phone)} has two names "
-                     f"({seen_name!r} and {name!r})")
-    seen_phone, seen_line = phone_of_owner.setdefault((room, name), (phone, line))
-    if seen_phone != phone:
-        found.append(f"{path} lines {seen_line} and {line}: {name!r} in {room} has two phones "
-                     f"({mask_phone(seen_phone)} and {mask_phone(phone)})")
-    return found
+async def plan_register(session: AsyncSession, community_code: str | None, path: str | Path, *,
+                        move_out: bool = True) -> RegisterPlan:
+    """Read the register (CSV or xlsx, any encoding an office saves) and compare it with the
+    database: the preview `wuye load-owners` prints and, with --apply, applies."""
+    community_id, rooms = await register_rooms(session, community_code)
+    return await register_changes.plan(session, community_id, register.read(path, rooms), move_out=move_out)
+
+
+def problems_text(p: RegisterPlan) -> str:
+    return "\n".join(f"{p.register.source} {problem}" for problem in p.problems)
+
+
+async def load_owners_csv(session: AsyncSession, community_code: str | None, path: str | Path,
+                          now: datetime | None = None) -> int:
+    """Add and update the owners a register lists (nobody moves out); every row must be valid
+    or nothing is. Returns the number of rows read."""
+    p = await plan_register(session, community_code, path, move_out=False)
+    if p.problems:
+        raise CommunityFileError(problems_text(p))
+    await register_changes.apply(session, p, now)
+    return len(p.register.rows)
 
 
 async def remember_register_names(session: AsyncSession) -> int:

@@ -111,6 +111,12 @@ class OwnerRoom(Base):
     __table_args__ = (Index("ix_owner_rooms_room_id", "room_id"),)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
+    # Who the person is to the home (storage.register.Role): owner | family | tenant (0006_register).
+    role: Mapped[str] = mapped_column(String(8), default="owner", server_default="owner")
+    # The owner who added this family member or tenant in chat; NULL: from the register or
+    # community file. A household added by an owner leaves with that owner.
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), nullable=True)
+    added_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Team(Base):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, case, distinct, func, select
+from sqlalchemy import BigInteger, Integer, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -72,6 +72,28 @@ async def case_facts(session: AsyncSession, community_id: int, start: datetime, 
             epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
         )
         .where(c.community_id == community_id, _in(c.created_at, start, end))
+    )
+    return [CaseFacts(*row) for row in rows]
+
+
+async def backlog_facts(session: AsyncSession, community_id: int, as_of: datetime) -> list[CaseFacts]:
+    """Cases opened before `as_of`, whenever, that were past a deadline unmet at `as_of`
+    and not withdrawn by then: the overdue backlog's candidates (cases.statistics.backlog
+    decides, with the same rule as every other lateness figure).  Read from the times,
+    not the status, so a past period's backlog is what it was then."""
+    c = m.Case
+    late_response = and_(c.response_due_at < as_of, or_(c.accepted_at.is_(None), c.accepted_at > as_of))
+    late_completion = and_(c.completion_due_at < as_of, or_(c.done_at.is_(None), c.done_at > as_of))
+    withdrawn = and_(c.status == "cancelled", c.closed_at <= as_of)
+    rows = await session.execute(
+        select(
+            c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
+            c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
+            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
+        )
+        .where(c.community_id == community_id, c.created_at < as_of, or_(late_response, late_completion),
+               ~withdrawn)
+        .order_by(c.id)
     )
     return [CaseFacts(*row) for row in rows]
 

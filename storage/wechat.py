@@ -15,6 +15,8 @@ from storage.conversations import insert_for
 WINDOW = timedelta(hours=48)
 # A scanned room QR waits this long for the owner's name and digits.
 QR_WAIT = timedelta(minutes=30)
+# msgmenu options are kept this long (bot.intake prunes older ones).
+OPTIONS_KEPT = timedelta(days=30)
 
 
 class WechatContacts:

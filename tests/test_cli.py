@@ -33,9 +33,10 @@ def test_migrate_load_and_list(tmp_path: Path) -> None:
     assert f"revision {HEAD}" in wuye(tmp_path, "migrate").stdout
     loaded = wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY))
     assert loaded.returncode == 0 and "48 rooms, 20 owners, 14 staff" in loaded.stdout
-    assert wuye(tmp_path, "cases").stdout.strip() == "no cases"
-    missing = wuye(tmp_path, "cases", "99")
-    assert missing.returncode == 1 and "no case #99" in missing.stderr
+    assert wuye(tmp_path, "cases").stdout.strip() == "没有工单"
+    assert wuye(tmp_path, "cases", "--lang", "en").stdout.strip() == "No cases"
+    missing = wuye(tmp_path, "cases", "99", "--lang", "en")
+    assert missing.returncode == 1 and "There is no case #99" in missing.stderr
 
 
 def test_bad_setting_fails_with_one_clear_line(tmp_path: Path) -> None:

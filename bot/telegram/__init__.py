@@ -16,10 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Protocol
 
-from bot.channel import ChannelSender, Core
+from bot.channel import Core
 from bot.ratelimit import Limits, RateLimiter
 from bot.telegram.aiogram_adapter import AiogramChannel
 from bot.telegram.menus import CommandMenus
+from bot.telegram.outgoing import BotApiSender
 from bot.telegram.ptb_adapter import PtbChannel
 from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
 
@@ -36,7 +37,7 @@ __all__ = [
 
 
 class TelegramChannel(Protocol):
-    sender: ChannelSender
+    sender: BotApiSender
 
     async def connect(self) -> None:
         """Check the token (getMe) and get ready to send, without taking updates."""

@@ -127,6 +127,9 @@ class AiogramSender(BotApiSender):
         messages = await _api(self._bot.send_media_group(chat_id=chat_id, media=media))
         return [m.message_id for m in messages]
 
+    async def _get_chat(self, chat_id: str) -> None:
+        await _api(self._bot.get_chat(chat_id=chat_id))
+
     async def _edit_text(
         self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None
     ) -> None:

@@ -217,6 +217,22 @@ class BotApiSender(ABC):
         self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None
     ) -> None: ...
 
+    @abstractmethod
+    async def _get_chat(self, chat_id: str) -> None:
+        """getChat: returns if the bot can see the chat, raises ApiFailure if not."""
+
+    async def chat_refusal(self, chat_id: str) -> str | None:
+        """Why Telegram would refuse a message to `chat_id` ("Bad Request: chat not found",
+        "Forbidden: bot was kicked from the supergroup chat"), or None if the bot is in it.
+        Network trouble raises TransientError: that says nothing about the chat."""
+        try:
+            await self._get_chat(chat_id)
+        except ApiFailure as failure:
+            if failure.code in (400, 403):
+                return failure.description
+            raise TransientError(f"{failure.code}: {failure.description}") from failure
+        return None
+
     async def send(self, reply: Reply, edit_message_id: str | None = None) -> str:
         if edit_message_id is not None and self._can_edit(reply, edit_message_id):
             if await self._edit(reply, edit_message_id):

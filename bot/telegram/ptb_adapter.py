@@ -146,6 +146,9 @@ class PtbSender(BotApiSender):
         messages = await _api(self._app.bot.send_media_group(chat_id=chat_id, media=media))
         return [m.message_id for m in messages]
 
+    async def _get_chat(self, chat_id: str) -> None:
+        await _api(self._app.bot.get_chat(chat_id=chat_id))
+
     async def _edit_text(
         self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None
     ) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from bot.bootstrap import build_app
+from bot.channel import DeliveryError
 from bot.settings import load_settings
 from bot.wechat import WechatChannel, WechatNotConfigured
 from bot.wechat.office import UnknownRooms, publish_menu, room_qr_codes
 from bot.wxbase.api import ApiError
-from bot.channel import DeliveryError
 
 
 async def _with_channel(work):  # type: ignore[no-untyped-def]

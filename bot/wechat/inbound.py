@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import media
@@ -37,7 +38,6 @@ from handlers.kit.payloads import Menu, encode
 from storage import models as m
 from storage.outbox import Outbox
 from storage.wechat import WechatContacts
-from sqlalchemy import select
 
 log = logging.getLogger("wuye.wechat.inbound")
 

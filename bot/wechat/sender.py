@@ -24,11 +24,13 @@ import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import media
@@ -36,6 +38,7 @@ from bot.channel import TransientError, Undeliverable
 from bot.wxbase.api import ApiClient, ApiError
 from handlers.kit.i18n import t
 from handlers.kit.messages import Reply
+from storage import models as m
 from storage.wechat import WechatContacts
 
 log = logging.getLogger("wuye.wechat.sender")
@@ -94,6 +97,12 @@ class WechatSender:
     async def send(self, reply: Reply, edit_message_id: str | None = None) -> str:
         async with self.sessions() as session:
             closed = await WechatContacts(session).window_closed(reply.chat_id, self.now())
+            if reply.contact_button:
+                # WeChat has no "share my phone number" button: say how to bind in words instead.
+                locale = await session.scalar(select(m.Identity.locale).where(
+                    m.Identity.channel == CHANNEL, m.Identity.user_id == reply.chat_id)) or self.locale
+                reply = replace(reply, text=f"{reply.text}\n{t(locale, 'wechat.no_contact_button')}",
+                                contact_button=None)
         if closed:
             return await self._template(reply)
         try:
@@ -109,13 +118,17 @@ class WechatSender:
         calls: list[tuple[str, object]] = [("image", ref) for ref in reply.photos if media.is_media(ref)]
         text = reply.text or ""
         parts = [text[i:i + TEXT_PART] for i in range(0, len(text), TEXT_PART)] or [""]
-        buttons = [b for row in reply.buttons for b in row][:MENU_OPTIONS]
+        buttons = [b for row in reply.buttons for b in row]
         for part in parts[:-1]:
             calls.append(("text", part))
-        if buttons:
-            calls.append(("menu", (parts[-1], buttons)))
-        elif parts[-1]:
-            calls.append(("text", parts[-1]))
+        if not buttons:
+            if parts[-1]:
+                calls.append(("text", parts[-1]))
+            return calls
+        # More options than one menu shows go on in further menus, each still tappable.
+        for start in range(0, len(buttons), MENU_OPTIONS):
+            head = parts[-1] if start == 0 else "⬇️"
+            calls.append(("menu", (head, buttons[start:start + MENU_OPTIONS])))
         return calls
 
     async def _custom(self, reply: Reply) -> str:

@@ -28,7 +28,7 @@ import re
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import xmltodict
 from aiohttp import web

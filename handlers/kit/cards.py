@@ -176,6 +176,12 @@ async def team_chats(uow: UnitOfWork, community: Community, team: str) -> list[t
     return await uow.directory.team_destinations(community.id, team)
 
 
+def _photos_for(channel: str, reported_on: str, photos: tuple[str, ...]) -> tuple[str, ...]:
+    """A channel's file ids work on that channel only; photos kept in our media store
+    ("media:…", e.g. WeChat's, downloaded on arrival) can be sent on every channel."""
+    return tuple(p for p in photos if channel == reported_on or p.startswith("media:"))
+
+
 async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: datetime, *,
                        with_photos: bool = False) -> list[Reply]:
     """The card for the case's team, new or edited in place (same replace key)."""
@@ -183,7 +189,7 @@ async def card_replies(uow: UnitOfWork, community: Community, case: Case, now: d
     buttons = card_buttons(case)
     photos = tuple(case.photos) if with_photos else ()
     return [
-        Reply(channel, chat_id, text, buttons, photos if channel == case.reporter_channel else (),
+        Reply(channel, chat_id, text, buttons, _photos_for(channel, case.reporter_channel, photos),
               replace_key=card_key(case.id or 0), priority=URGENT if case.urgency == "emergency" else NORMAL)
         for channel, chat_id in await team_chats(uow, community, case.team_code)
     ]

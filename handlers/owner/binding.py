@@ -36,6 +36,7 @@ from handlers.kit.formatting import local_time
 from handlers.kit.i18n import t
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import NotMe, encode
+from handlers.owner.household import tell_adders
 from storage.binding_attempts import CHAT, ROOM, BindingAttempts, BoundChats, chat_key, room_key
 from storage.community_file import normalise_phone
 
@@ -127,6 +128,7 @@ async def _bound(ctx: Ctx, owner_id: int, *, how: str) -> None:
     rooms = "、".join(r.code for r in owner.rooms)
     if before != owner_id:
         await _tell_the_owner(ctx, owner_id, rooms, how)
+        await tell_adders(ctx, owner_id)  # a family member or tenant: the owner who added them hears
     if then:
         ctx.say(ctx.t("binding.done", name=owner.name, rooms=rooms))
         await ctx.routes.start_entry(ctx, then, **prefill)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from handlers.kit.payloads import NotMe
 from handlers.kit.routes import Routes, flows_of
 from handlers.owner import (
-    binding, booking, chasing, complaint, emergency_follow, front, inquiry, menu, mute, my_cases, pause, report, router,
+    binding, booking, chasing, complaint, emergency_follow, front, household, inquiry, menu, mute, my_cases, pause,
+    report, router,
 )
 
 routes = Routes(
     flows=flows_of(binding.FLOW, booking.FLOW, complaint.FLOW, emergency_follow.FLOW, emergency_follow.DANGER,
-                   inquiry.FLOW, my_cases.FLOW, report.FLOW, router.FLOW),
+                   household.FLOW, inquiry.FLOW, my_cases.FLOW, report.FLOW, router.FLOW),
     commands={
         "/start": menu.start,
         "/help": menu.show_help,
@@ -20,6 +21,8 @@ routes = Routes(
         "/mute": mute.mute,
         "/unmute": mute.unmute,
         "/mycases": my_cases.my_cases_command,
+        "/household": household.household,
+        "/family": household.household,
     },
     menu_items={
         "lang": menu.lang_button,

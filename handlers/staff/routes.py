@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.kit.routes import Routes, flows_of
-from handlers.staff import accept, commands, coverage, dispatching, finish, handback, transfer
+from handlers.staff import accept, commands, coverage, dispatching, finish, handback, moveout, transfer
 
 routes = Routes(
     flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW),
@@ -12,6 +12,7 @@ routes = Routes(
         "/team": commands.team_cases,
         "/case": commands.case_command,
         "/coverage": coverage.coverage,
+        "/moveout": moveout.move_out,
         "/assign": dispatching.assign_command,
         "/pause": dispatching.pause_command,
         "/resume": dispatching.resume_command,

@@ -30,8 +30,9 @@ from cases.codes import Kind
 from cases.dispatch_stats import acceptances, figures as dispatch_figures
 from cases.errors import NotFound
 from cases.records import Community
-from handlers.kit.formatting import code_name, local_time
+from handlers.kit.formatting import code_name, duration, local_time
 from handlers.kit.i18n import t
+from services.reports.archive import constant_offset, write_archive
 from services.reports.xlsx import StreamingWorkbook
 from storage import report_queries as q
 from storage.uow import UnitOfWork
@@ -222,6 +223,14 @@ class ReportContext:
     async def teams(self) -> dict[str, str]:
         return await self._once("teams", lambda: q.teams(self.session, self.community.id))
 
+    async def backlog(self) -> st.Backlog:
+        """Cases still open past their deadline at `as_of`, whenever they were opened."""
+        async def compute() -> st.Backlog:
+            candidates = await q.backlog_facts(self.session, self.community.id, self.as_of)
+            return st.backlog(candidates, self.as_of_s, int(self.start.timestamp()))
+
+        return await self._once("backlog", compute)
+
     async def overall(self) -> st.CaseFigures:
         async def compute() -> st.CaseFigures:
             return st.case_figures(await self.cases(), self.as_of_s, await self.answers(), await self.late())
@@ -364,6 +373,7 @@ async def view_overdue(ctx: ReportContext) -> Table:
 
 async def view_summary(ctx: ReportContext) -> Table:
     f = await ctx.overall()
+    backlog = await ctx.backlog()
     s = f.satisfaction
     fr, done = f.first_response, f.completion
     rows: list[list[Any]] = [
@@ -384,6 +394,8 @@ async def view_summary(ctx: ReportContext) -> Table:
         ["超时率 Overdue rate", (f.overdue_rate, "pct")],
         ["响应超时 Late response", (f.late_response, "int")],
         ["完成超时 Late completion", (f.late_completion, "int")],
+        ["逾期积压 Overdue backlog (still open past deadline, any opening date)", (backlog.cases, "int")],
+        ["  其中本期前登记 of them opened before the period", (backlog.opened_before, "int")],
         ["返工率 Reopen rate", (f.reopen_rate, "pct")],
     ]
     for c in await ctx.coverage():
@@ -616,6 +628,11 @@ async def export_cases(uow: UnitOfWork, start: date, end: date, fmt: str, commun
     """
     async with uow:
         ctx = await open_context(uow.session, community, start, end, now)
+        # A zone with one offset over the period (China's): rows straight to sheet XML, the
+        # database doing the time arithmetic (services.reports.archive).
+        if fmt == "xlsx" and (offset := constant_offset(ctx.zone, ctx.start, ctx.end)) is not None:
+            return await write_archive(uow.session, ctx.community.id, ctx.start, ctx.end, offset,
+                                       CASE_COLUMNS, TIMELINE_COLUMNS)
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
     local = _wall_clock(ctx.zone)
 
@@ -685,9 +702,15 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _coarse_minutes(seconds: int) -> float:
+    """Lateness as a person says it: minutes within a day or two, whole days beyond."""
+    minutes = seconds / 60
+    return minutes if minutes < 2 * 24 * 60 else (minutes // (24 * 60)) * 24 * 60
+
+
 def summary_text(locale: str, community: Community, start: date, end: date, as_of: datetime,
                  opened: Counter[str], prior: int, f: st.CaseFigures, coverage: list[st.Coverage], *,
-                 weekly: bool = False) -> str:
+                 weekly: bool = False, backlog: st.Backlog | None = None) -> str:
     """The short summary a manager reads in chat for [start, end) (the chart carries the trend).
 
     `prior` is the number of cases opened in the same weekdays one or more weeks before;
@@ -712,6 +735,15 @@ def summary_text(locale: str, community: Community, start: date, end: date, as_o
             done_median=_num(_hours(f.completion.median), 1), done_p90=_num(_hours(f.completion.p90), 1)),
         say("overdue", n=f.overdue, rate=_pct(f.overdue_rate), reopen=_pct(f.reopen_rate)),
     ]
+    if backlog is not None:
+        # The period's figures count the cases opened in it; the backlog counts every case
+        # still open past its deadline, however old — the work most in need of a push.
+        teams = say("backlog_sep").join(say("backlog_team", team=code_name(locale, "team", team), n=n)
+                                        for team, n in backlog.by_team)
+        earlier = say("backlog_earlier", n=backlog.opened_before) if backlog.opened_before else ""
+        lines.append(say("backlog", n=backlog.cases, earlier=earlier, teams=teams,
+                         worst=duration(_coarse_minutes(backlog.worst_seconds), locale))
+                     if backlog.cases else say("backlog_none"))
     parts = []
     for c in coverage:
         if c.closed == 0:
@@ -837,7 +869,9 @@ async def period_summary(session: AsyncSession, community: Community, start: dat
     shift = timedelta(weeks=-(-(end - start).days // 7))
     before = st.local_bounds(start - shift, end - shift, community.policy.timezone)
     prior = len(await q.created_times(session, community.id, *before))
-    text = summary_text(locale, community, start, end, ctx.as_of, opened, prior, figures, cover, weekly=weekly)
+    backlog = await ctx.backlog()
+    text = summary_text(locale, community, start, end, ctx.as_of, opened, prior, figures, cover, weekly=weekly,
+                        backlog=backlog)
     last_day = end - timedelta(days=1)
     # Any moment of the following week: weekly_figures charts the complete weeks before it.
     following = datetime.combine(last_day + timedelta(days=7), datetime.min.time(), ctx.zone)

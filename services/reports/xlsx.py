@@ -105,6 +105,13 @@ def _other(value: Any) -> str:
 _BY_TYPE = {str: _text, int: _number, float: _number, datetime: _datetime, type(None): lambda _: "<c/>"}
 
 
+text_xml = _text  # a text cell's XML (short repeated texts cached)
+
+
+def number_xml(value: int | float) -> str:
+    return f"<c><v>{value!r}</v></c>"
+
+
 def cell(value: Any) -> str:
     """One cell's XML for a value of any type the exports hold."""
     return _BY_TYPE.get(type(value), _other)(value)
@@ -123,6 +130,20 @@ class Sheet:
         cells = "".join(f'<c t="inlineStr" s="{STYLE_BOLD}"><is><t>{escape(_ILLEGAL.sub("", t))}</t></is></c>'
                         for t in titles)
         self._book._put(f"<row>{cells}</row>")
+
+    def extend_xml(self, rows: Iterable[str]) -> None:
+        """Rows already rendered as `<row>…</row>` (from text_xml, number_xml)."""
+        put = self._book._put
+        batch: list[str] = []
+        size = 0
+        for row in rows:
+            batch.append(row)
+            size += len(row)
+            if size > _CHUNK:
+                put("".join(batch))
+                batch, size = [], 0
+        if batch:
+            put("".join(batch))
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         put = self._book._put

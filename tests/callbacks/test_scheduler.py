@@ -166,3 +166,37 @@ async def test_stopping_lets_the_running_tick_finish_without_a_cancelled_job(
 
     assert finished.is_set()  # the tick ran to its end; APScheduler did not cancel it
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_long_drain_is_not_met_with_skipped_run_warnings(app: App, people: People, clock: FakeClock,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """120 surveys at 40 a second take 3 s; the tick interval is 0.2 s.  Each interval that
+    meets the running drain asks it for one more round instead of being refused with
+    APScheduler's "skipped: maximum number of running instances" warning; every survey
+    goes once."""
+    await bound_owner(people)
+    ids = await close_cases(app, Kind.COMPLAINT, 120)
+    clock.advance(timedelta(hours=2))
+    app.extras["channel_rate"] = 40  # claimed a second's worth (40) at a time, paced
+    caplog.set_level(logging.INFO)
+    scheduler = start_scheduler(app, tick_seconds=0.2)
+    try:
+        async def all_sent() -> bool:
+            async with app.uow() as uow:
+                return not await uow.callbacks.in_state("scheduled", limit=1)
+
+        began = asyncio.get_running_loop().time()
+        await wait_for(all_sent, 60)
+        drained_in = asyncio.get_running_loop().time() - began
+        await asyncio.sleep(0.5)  # a few more intervals after the drain
+    finally:
+        await stop_scheduler(app, scheduler)
+
+    assert drained_in > 1.0  # the drain did outlive several intervals
+    runs = [r for r in caplog.records if r.name.startswith("apscheduler") and "Running job" in r.getMessage()]
+    assert len(runs) > 5  # the scheduler did fire during the drain
+    assert not [r for r in caplog.records if "maximum number of running instances" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("apscheduler")]
+    for case_id in ids:
+        [record] = await callbacks_of(app, case_id)
+        assert record.state == "sent" and await survey_rows(app, record.id) == 1

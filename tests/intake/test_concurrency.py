@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
+import sys
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App, build_app
 from handlers.kit.messages import Inbound
 from storage import models as m
-from tests.conftest import make_settings
+from tests.conftest import ROOT, make_settings
 from tests.harness import People
 
 OWNERS = 12  # 13800000001 … 13800000012; 13800000005 has two rooms and is left out below
@@ -103,3 +106,40 @@ async def test_one_update_delivered_to_two_replicas_at_once_is_handled_once(
     assert app.desk.stats["duplicates"] + second.desk.stats["duplicates"] == 10
     refused = [r.getMessage() for r in caplog.records if "refused as a duplicate" in r.getMessage()]
     assert len(refused) == 10 and not any("/help" in line for line in refused)
+
+
+async def test_pressing_submit_twice_at_once_in_two_os_processes_gives_one_case(
+        app: App, database_url: str, clock, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    """The same as above with the two desks in two OS processes (two `wuye run`s), on PostgreSQL."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("two processes writing at once: PostgreSQL (SQLite has one writer)")
+    people = People(app)
+    users = {f"p{n}": f"138000000{n:02d}" for n in range(1, OWNERS + 1) if n != 5}
+    for user, phone in users.items():
+        await to_the_summary(people, user, phone)
+    presses = json.dumps([[user, people.button(user, "提交")] for user in users])
+
+    start = time.time() + 4  # both processes built and connected by then, racing from that instant
+    processes = [await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "tests" / "intake" / "press_process.py"), database_url, clock.now().isoformat(),
+        str(start), presses, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE) for _ in range(2)]
+    results = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in processes)), 120)
+    sent: list[dict[str, list[str]]] = []
+    for process, (out, err) in zip(processes, results):
+        assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-2000:]
+        assert b"ERROR" not in err, err.decode()[-2000:]
+        sent.append(json.loads(out))
+    assert time.time() > start  # they did wait for the common start
+
+    async with app.uow() as uow:
+        per_owner = dict((await uow.session.execute(
+            select(m.Case.owner_id, func.count()).group_by(m.Case.owner_id))).all())
+    assert len(per_owner) == len(users) and set(per_owner.values()) == {1}, per_owner
+    for user in users:
+        texts = sent[0].get(user, []) + sent[1].get(user, [])
+        assert sum(t.startswith("✅ 报修已提交") for t in texts) == 1, texts
+        assert sum("已过期" in t for t in texts) == 1, texts
+        assert "系统开小差了" not in str(texts)
+    # Each process won some of the races (they really overlapped, neither did it all).
+    wins = [sum(any(t.startswith("✅ 报修已提交") for t in s.get(u, [])) for u in users) for s in sent]
+    print(f"\nsubmits won per process: {wins}")

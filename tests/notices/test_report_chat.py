@@ -25,6 +25,7 @@ from tests.reports.history import local, seed_history
 OPENED = "新增案件 11 件（{before} 1 件）：报事报修 8、投诉 2、有偿服务 1。"
 SUMMARY = [
     "超时 3 件（30.0%），返工率 12.5%。",
+    "逾期积压：1 件仍未完成且已过时限，最久已超时 2天；工程部 1 件。",
     "回访覆盖：投诉 50.0%（1/2，低于100%标准）；有偿服务 100.0%（1/1）；报事报修 66.7%（4/6，1 件回访中，低于100%标准）。",
     "满意度（7 份回访）：速度 3.86、态度 4.00（满分5），问题解决率 85.7%。",
 ]
@@ -102,7 +103,8 @@ async def test_this_week_so_far_and_in_english(app: App, people: People, office,
     lines = people.last("lzy").splitlines()
     assert lines[0] == "[Service statistics] 兰亭雅苑 2026-06-01 to 2026-06-07"
     assert lines[1] == "Cases opened: 11 (same days earlier: 1) — Repair / incident 8, Complaint 2, Paid service 1."
-    assert lines[5] == "Satisfaction (7 callbacks): speed 3.86, attitude 4.00 (out of 5); solved 85.7%."
+    assert lines[4] == "Overdue backlog: 1 still open past their deadline, the oldest 2 days late; Engineering 1."
+    assert lines[6] == "Satisfaction (7 callbacks): speed 3.86, attitude 4.00 (out of 5); solved 85.7%."
 
 
 async def test_others_are_refused_and_nothing_is_drawn(app: App, people: People, office, owners, seeded) -> None:

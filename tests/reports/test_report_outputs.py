@@ -115,9 +115,11 @@ async def test_weekly_report_text_and_chart(app: App, clock) -> None:
     assert lines[1] == "新增案件 11 件（前一周 1 件）：报事报修 8、投诉 2、有偿服务 1。"
     assert "首次响应中位 45 分钟，P90 132 分钟" in lines[2] and "P90 27.5 小时" in lines[2]
     assert lines[3] == "超时 3 件（30.0%），返工率 12.5%。"
-    assert lines[4] == ("回访覆盖：投诉 50.0%（1/2，低于100%标准）；有偿服务 100.0%（1/1）；"
+    # Still open past its deadline at the week's end (c9, never accepted): the backlog.
+    assert lines[4] == "逾期积压：1 件仍未完成且已过时限，最久已超时 2天；工程部 1 件。"
+    assert lines[5] == ("回访覆盖：投诉 50.0%（1/2，低于100%标准）；有偿服务 100.0%（1/1）；"
                         "报事报修 66.7%（4/6，1 件回访中，低于100%标准）。")
-    assert lines[5] == "满意度（7 份回访）：速度 3.86、态度 4.00（满分5），问题解决率 85.7%。"
+    assert lines[6] == "满意度（7 份回访）：速度 3.86、态度 4.00（满分5），问题解决率 85.7%。"
     width, height = png_size(png)
     assert (width, height) == (1000, 700) and len(png) > 20_000
     assert_no_owner_data(text)

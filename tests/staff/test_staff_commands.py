@@ -21,7 +21,7 @@ async def test_my_team_and_case(app, people: People, crew: Crew) -> None:  # typ
     listing = people.chats["ly"][-1]
     assert "工程部进行中的工单（2，其中待接单 2）" in listing.text
     assert f"#{first} · 给排水 · 1-1-101 · 待接单 · 剩 24小时" in listing.text
-    assert buttons_of(listing) == [f"#{second} 查看", f"#{first} 查看"]
+    assert buttons_of(listing) == [f"#{first} 查看", f"#{second} 查看"]  # same deadline: the older first
 
     await people.raw_press("wq", encode(CaseAction("accept", first)), chat=ENGINEERING, group=True)
     await people.say("wq", "/my")

@@ -305,6 +305,7 @@ class BotApiStandIn:
             "getmycommands": self._get_my_commands,
             "deletemycommands": self._delete_my_commands,
             "sendchataction": self._send_chat_action,
+            "getchat": self._get_chat,
             "close": lambda p, f: True,
             "logout": lambda p, f: True,
         }
@@ -934,6 +935,14 @@ class BotApiStandIn:
     def _delete_my_commands(self, p: dict[str, Any], _files: dict[str, bytes]) -> bool:
         self.commands.pop(self._commands_key(p), None)
         return True
+
+    def _get_chat(self, p: dict[str, Any], _files: dict[str, bytes]) -> dict[str, Any]:
+        """ChatFullInfo, or the refusal a message to the chat would get (chat not found,
+        bot kicked) — what Telegram answers for a group the bot is not in."""
+        chat = self._chat_to_write(p)
+        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+                               "gifts_from_channels"), False)
+        return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
     def _send_chat_action(self, p: dict[str, Any], _files: dict[str, bytes]) -> bool:
         self._chat_to_write(p)

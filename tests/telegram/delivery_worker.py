@@ -5,11 +5,14 @@
 It connects to the Bot API (no updates taken), delivers the outbox with the production
 `Deliverer` and `SqlOutbox`, and exits once no pending row is left for a second (or on
 SIGTERM).  SCALE scales Telegram's limits' periods (0.01 = a hundred times faster).
+With REDIS_URL in the environment the overall pace is the one shared through Redis;
+WORKER_MAX_HELD caps the rows it holds at once (so a small backlog is shared out).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 
@@ -17,7 +20,8 @@ from sqlalchemy import func, select
 
 from bot.delivery import Deliverer, RetryPolicy
 from bot.outbox import SqlOutbox
-from bot.ratelimit import Limits
+from bot.ratelimit import Limits, RateLimiter
+from bot.shared_pace import RedisPace, pace_key
 from bot.telegram import build_telegram_channel
 from cases.clock import SystemClock
 from storage import models as m
@@ -32,11 +36,16 @@ class _NoCore:
 async def main(url: str, root: str, token: str, scale: float) -> None:
     engine = create_engine(url)
     sessions = session_maker(engine)
-    channel = build_telegram_channel("ptb", token, root, _NoCore(), limits=Limits().scaled(scale))
+    redis_url = os.environ.get("REDIS_URL")
+    pace = await RedisPace.connect(redis_url, pace_key("telegram", token.split(":")[0])) if redis_url else None
+    channel = build_telegram_channel("ptb", token, root, _NoCore(),
+                                     limiter=RateLimiter(Limits().scaled(scale), shared=pace))
     await channel.connect()
     clock = SystemClock()
+    held = int(os.environ.get("WORKER_MAX_HELD", "2000"))
     deliverer = Deliverer(SqlOutbox(sessions, clock), channel.sender, now=clock.now, poll_interval=0.1,
-                          retry=RetryPolicy(first_delay=0.2, max_delay=1.0, max_attempts=50))
+                          retry=RetryPolicy(first_delay=0.2, max_delay=1.0, max_attempts=50),
+                          batch_size=min(500, held), max_held=held)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -53,6 +62,8 @@ async def main(url: str, root: str, token: str, scale: float) -> None:
     await task
     print(f"delivered {deliverer.delivered}", flush=True)
     await channel.stop()
+    if pace is not None:
+        await pace.close()
     await engine.dispose()
 
 

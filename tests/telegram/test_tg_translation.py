@@ -87,6 +87,9 @@ class RecordingSender(BotApiSender):
     async def _edit_text(self, chat_id: str, message_id: int, text: str, markup: InlineKeyboard | None) -> None:
         self._record("edit", chat_id, message_id, text, markup)
 
+    async def _get_chat(self, chat_id: str) -> None:
+        self._record("get_chat", chat_id)
+
 
 OK = rows([Button("好", "ok")])
 

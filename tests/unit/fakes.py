@@ -108,7 +108,13 @@ class FakeCases(_Repository):
         return self._list(lambda c: (c.reporter_channel, c.reporter_chat_id) == (channel, chat_id), limit)
 
     async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
-        return self._list(lambda c: c.team_code == team_code and c.status in ACTIVE, limit)
+        """The most pressing deadline first, cases waiting only for the owner last (as the real one)."""
+        def order(c: Case) -> tuple[bool, float, int]:
+            due = (c.response_due_at if c.status in (Status.OPEN, Status.DISPATCHED)
+                   else c.completion_due_at if c.status in WORKING else None)
+            return (due is None, due.timestamp() if due else 0.0, c.id or 0)
+        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE), key=order)
+        return [copy.deepcopy(c) for c in found[:limit]]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
         return self._list(lambda c: c.assignee_id == staff_id and c.status in ACTIVE, limit)

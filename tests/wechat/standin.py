@@ -85,7 +85,7 @@ class WechatStandIn:
         self.menus: list[dict[str, Any]] = []
         self.qrcodes: list[dict[str, Any]] = []
         self.calls: list[str] = []
-        self._failures: list[tuple[str, int, int]] = []  # (path, errcode, remaining)
+        self._failures: list[tuple[str, int, int, int]] = []  # (path, errcode, remaining, let through first)
         self.expire_after: int | None = None  # expire every token after this many custom sends
         self.custom_sends = 0
         self.delay = 0.0  # seconds each customer-service send takes
@@ -117,9 +117,10 @@ class WechatStandIn:
         await self.stop()
 
     # --------------------------------------------------------------- test controls
-    def fail_next(self, path: str, errcode: int, count: int = 1) -> None:
-        """The next `count` calls to `path` (e.g. "message/custom/send") answer `errcode`."""
-        self._failures.append((path, errcode, count))
+    def fail_next(self, path: str, errcode: int, count: int = 1, *, after: int = 0) -> None:
+        """The next `count` calls to `path` (e.g. "message/custom/send") answer `errcode`,
+        after `after` calls have gone through."""
+        self._failures.append((path, errcode, count, after))
 
     def expire_tokens(self) -> None:
         for token in self.tokens:
@@ -138,9 +139,12 @@ class WechatStandIn:
 
     # --------------------------------------------------------------- API
     def _fail(self, path: str) -> int | None:
-        for index, (rule, code, left) in enumerate(self._failures):
+        for index, (rule, code, left, first) in enumerate(self._failures):
             if rule == path and left > 0:
-                self._failures[index] = (rule, code, left - 1)
+                if first > 0:
+                    self._failures[index] = (rule, code, left, first - 1)
+                    return None
+                self._failures[index] = (rule, code, left - 1, 0)
                 return code
         return None
 

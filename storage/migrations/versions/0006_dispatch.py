@@ -2,7 +2,7 @@
 from the timeline so rework rounds before this migration add up too
 
 Revision ID: 0006_dispatch
-Revises: 0006_wecom
+Revises: 0006_register
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -11,7 +11,7 @@ import storage.models
 
 
 revision = '0006_dispatch'
-down_revision = '0006_wecom'
+down_revision = '0006_register'
 branch_labels = None
 depends_on = None
 

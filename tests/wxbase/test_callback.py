@@ -1,0 +1,88 @@
+"""The shared callback endpoint with a stand-in opener (what WeChat and WeCom have in common)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+import aiohttp
+import pytest
+
+from bot.wxbase.callback import CallbackEndpoint, Refused, message_key, parse_xml
+from handlers.kit.messages import Inbound, Outcome
+
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+class Opener:
+    def verify(self, query: Mapping[str, str]) -> str:
+        if query.get("sig") != "ok":
+            raise Refused("bad")
+        return query.get("echostr", "")
+
+    def open(self, query: Mapping[str, str], body: bytes) -> str:
+        if query.get("sig") != "ok":
+            raise Refused("bad")
+        return body.decode()
+
+
+class SlowCore:
+    """Holds each message until released, recording the order they came in."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.release = asyncio.Event()
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        await self.release.wait()
+        self.seen.append(inbound.text or "")
+        return Outcome()
+
+
+async def translate(fields: dict[str, str]) -> Inbound:
+    return Inbound("x", fields["FromUserName"], fields["FromUserName"], text=fields.get("Content"),
+                   update_id=message_key(fields))
+
+
+def xml(sender: str, text: str, msg_id: int) -> bytes:
+    return (f"<xml><FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>1</CreateTime>"
+            f"<MsgType>text</MsgType><Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
+
+
+def test_parse_xml_refuses_what_is_not_a_platform_message() -> None:
+    assert parse_xml(xml("a", "你好", 1))["Content"] == "你好"
+    for bad in (b"<xml><a>", b"<other/>", b'<!DOCTYPE x [<!ENTITY e "e">]><xml><a>&e;</a></xml>', b"\xff"):
+        with pytest.raises(ValueError):
+            parse_xml(bad)
+    assert message_key({"MsgId": "9"}) == "m9"
+    assert message_key({"FromUserName": "a", "CreateTime": "5", "Event": "subscribe"}) == "ea:5:subscribe:"
+
+
+async def test_answers_before_the_desk_is_done_in_order_per_sender_once() -> None:
+    core = SlowCore()
+    endpoint = CallbackEndpoint("x", Opener(), translate, core, now=lambda: NOW, path="/cb", answer_within=0.05)
+    port = await endpoint.start("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{port}/cb"
+    stamp = {"sig": "ok", "timestamp": str(int(NOW.timestamp()))}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def post(body: bytes, **query: str) -> tuple[int, str]:
+                async with http.post(url, params={**stamp, **query}, data=body) as r:
+                    return r.status, await r.text()
+
+            assert await post(xml("a", "一", 1)) == (200, "success")
+            assert await post(xml("a", "二", 2)) == (200, "success")
+            assert await post(xml("a", "一", 1)) == (200, "success")  # the platform's retry
+            # Answered while the desk still holds the first message.
+            assert core.seen == []
+            assert await post(xml("a", "x", 3), sig="bad") == (403, "refused")
+            assert await post(xml("a", "x", 4), timestamp="100") == (403, "refused")
+            async with http.get(url, params={**stamp, "echostr": "e1"}) as r:
+                assert (r.status, await r.text()) == (200, "e1")
+            core.release.set()
+            await endpoint.drain(5)
+        assert core.seen == ["一", "二"]
+        assert (endpoint.duplicates, endpoint.refused) == (1, 2)
+    finally:
+        await endpoint.stop()
