@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.kit.routes import Routes, flows_of
-from handlers.staff import accept, commands, coverage, finish, handback, moveout, transfer
+from handlers.staff import accept, commands, coverage, dispatching, finish, handback, moveout, transfer
 
 routes = Routes(
     flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW),
@@ -13,6 +13,13 @@ routes = Routes(
         "/case": commands.case_command,
         "/coverage": coverage.coverage,
         "/moveout": moveout.move_out,
+        "/assign": dispatching.assign_command,
+        "/pause": dispatching.pause_command,
+        "/resume": dispatching.resume_command,
+        "/change": dispatching.change_command,
+        "/agreed": dispatching.agreed_command,
+        "/declined": dispatching.declined_command,
+        "/duty": dispatching.duty_command,
     },
     case_actions={
         "accept": accept.accept,
