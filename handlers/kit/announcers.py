@@ -32,11 +32,10 @@ from handlers.kit.i18n import t
 from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, encode
 from services.events import (
-    CancelledForOwner, CaseTakenForOwner,
-    CaseAccepted, CaseAssigned, CaseCancelled, CaseConfirmed, CaseDispatched, CaseDone,
-    CaseEscalated, CaseEvent, CaseHandedBack, CaseOpened, CaseRejected, CaseReopened, CaseStarted, CaseTransferred,
-    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
-    CaseChased, CaseOffered, CasePaused, CaseResumed, ChangeAnswered, ChangeProposed, OfferLapsed,
+    CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
+    CaseEscalated, CaseEvent, CaseHandedBack, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
+    CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, EmergencyRepeated,
+    Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
 from storage.uow import UnitOfWork
 
