@@ -23,6 +23,7 @@ def test_the_bootstrap_includes_every_area() -> None:
     assert set(routes.commands) == {
         "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases", "/household", "/family",  # owner
         "/my", "/team", "/case", "/coverage", "/moveout", "/new",  # staff
+        "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty",  # staff: dispatch (issue 20)
         "/callbacks", "/spotcheck",  # aftercare
         "/notice", "/notices", "/report",  # office
     }
@@ -31,7 +32,8 @@ def test_the_bootstrap_includes_every_area() -> None:
         "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "phone_callback", "spot_check", "survey", "notice",
     }
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",
-                                        "start", "help", "show", "finish", "handback", "transfer"}
+                                        "start", "help", "show", "finish", "handback", "transfer",
+                                        "chase", "change_yes", "change_no"}
     assert set(routes.buttons) == {NotMe, SurveyAnswer, PhoneCall, NoticeStatus}
     assert set(routes.menu_items) == {"lang", "report", "complaint", "service", "inquiry", "mycases", "resume"}
     assert routes.owner_input and routes.main_menu and routes.start_entry and routes.idle and routes.carry_on
