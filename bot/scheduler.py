@@ -286,7 +286,9 @@ async def _escalations(app: App, community: Community, now: datetime, report: Ti
     own transaction."""
     count = 0
     for name, check in (("check_deadlines", escalation.check_deadlines),
-                        ("repeat_emergencies", escalation.repeat_emergencies)):
+                        ("repeat_emergencies", escalation.repeat_emergencies),
+                        ("lapse_offers", escalation.lapse_offers),
+                        ("resume_pauses", escalation.resume_pauses)):
         async with app.uow() as uow:
             try:
                 replies = list(await check(uow, community, now))
@@ -322,7 +324,16 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
     if earliest.deadline is not None:
         times.append(earliest.deadline)
+    times += await _dispatch_due(app, community.id)
     return min(times) if times else None
+
+
+async def _dispatch_due(app: App, community_id: int) -> list[datetime]:
+    """When offers lapse and pauses end (issue 20): the tick must wake for them too."""
+    async with app.uow() as uow:
+        offers = [c.details["offer"]["until"] for c in await uow.cases.waiting(community_id) if c.details.get("offer")]
+        pauses = [c.details["pause"]["until"] for c in await uow.cases.paused(community_id)]
+    return [datetime.fromisoformat(t) for t in offers + pauses]
 
 
 # ----------------------------------------------------------------- APScheduler wiring

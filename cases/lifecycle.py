@@ -16,7 +16,7 @@ illegal change raises `IllegalTransition` before touching anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -151,11 +151,13 @@ class Case:
         if self.first_accepted_at is None:
             self.first_accepted_at = now
         self.escalation_level = 0
+        self.details.pop("offer", None)  # an offer to someone (cases.assignment) is settled
         self._record("accepted", now, Actor("staff", staff_id))
 
     def start(self, staff_id: int, now: datetime) -> None:
         """The worker arrived / started."""
         self._require("start", Status.ACCEPTED)
+        self._require_unheld("start")
         self.status = Status.IN_PROGRESS
         self.started_at = now
         self._record("started", now, Actor("staff", staff_id))
@@ -163,6 +165,7 @@ class Case:
     def finish(self, staff_id: int, now: datetime, note: str = "", fee_cents: int = 0, photos: list[str] | None = None) -> None:
         """The worker says the job is done; the owner is asked to confirm."""
         self._require("finish", Status.ACCEPTED, Status.IN_PROGRESS)
+        self._require_unheld("finish")
         if fee_cents < 0:
             raise InvalidInput("a fee cannot be negative")
         self.status = Status.DONE
@@ -207,6 +210,7 @@ class Case:
     def hand_back(self, now: datetime, by: Actor, reason: str = "") -> None:
         """The assignee gives the case back to the team's queue."""
         self._require("hand back", Status.ACCEPTED, Status.IN_PROGRESS)
+        self._end_pause(now)
         self.status = Status.DISPATCHED
         self.assignee_id = None
         self._record("handed_back", now, by, note=reason)
@@ -270,6 +274,8 @@ class Case:
 
     # ----------------------------------------------------------------- internals
     def _to_team(self, team: str, now: datetime, policy: DeskPolicy) -> None:
+        self._end_pause(now)
+        self.details.pop("offer", None)  # an offer was to someone of the old team or round
         self.status = Status.DISPATCHED
         self.team_code = team
         self.assignee_id = None
@@ -300,6 +306,21 @@ class Case:
     def _require(self, action: str, *allowed: Status) -> None:
         if self.status not in allowed:
             raise IllegalTransition(action, self.status)
+
+    def _end_pause(self, now: datetime) -> None:
+        """A paused case changing hands is no longer paused: its deadline clock runs again
+        with what was left of it (cases.pausing keeps it in details["pause"])."""
+        held = self.details.pop("pause", None)
+        if held and held.get("left_seconds") is not None:
+            self.completion_due_at = now + timedelta(seconds=held["left_seconds"])
+
+    def _require_unheld(self, action: str) -> None:
+        """Work goes on only after the owner agreed to a proposed change (cases.plan_change)
+        and not while the case is paused (cases.pausing)."""
+        if (self.details.get("plan_change") or {}).get("state") == "proposed":
+            raise IllegalTransition(action, "awaiting_consent")
+        if self.details.get("pause"):
+            raise IllegalTransition(action, "paused")
 
     def _record(self, action: str, at: datetime, by: Actor, note: str = "", data: dict[str, Any] | None = None) -> None:
         self.updated_at = at

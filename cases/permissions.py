@@ -14,6 +14,7 @@ class StaffMember:
     role: str
     team: str
     active: bool = True
+    code: str = ""  # the community file's staff code (rosters and dispatch rules name people by it)
 
 
 def may_work_on(staff: StaffMember, case_team: str) -> bool:

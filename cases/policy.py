@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cases.codes import Urgency
+from cases.dispatch_modes import DispatchConfig
 
 def known_timezone(name: str) -> str:
     """`name` if it is an IANA time zone, else a ValueError naming it (for settings and files)."""
@@ -53,6 +54,8 @@ class DeskPolicy:
         default_factory=lambda: {"fire": "119", "police": "110", "medical": "120"}
     )
     spot_check_sample: int = 5
+    # Who a dispatched case is offered to (cases.dispatch_modes); the default grabs in the group.
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
 
     def __post_init__(self) -> None:
         if not 0 <= self.repair_callback_rate <= 1:
@@ -78,6 +81,7 @@ class DeskPolicy:
             "hotline": self.hotline,
             "emergency_numbers": dict(self.emergency_numbers),
             "spot_check_sample": self.spot_check_sample,
+            "dispatch": self.dispatch.to_json(),
         }
 
     @classmethod
@@ -101,4 +105,5 @@ class DeskPolicy:
             hotline=data.get("hotline", ""),
             emergency_numbers=dict(data.get("emergency_numbers", {})),
             spot_check_sample=int(data.get("spot_check_sample", 5)),
+            dispatch=DispatchConfig.from_json(data.get("dispatch")),
         )

@@ -20,7 +20,7 @@ from cases.lifecycle import SYSTEM as RECORDED_SYSTEM
 from cases.lifecycle import Case, Status
 from cases.records import Community, ServiceItem
 from cases.routing import team_for
-from services import access
+from services import access, dispatch
 from services.actors import Actor
 from services.errors import MovedMeanwhile, PriceChanged, TooSoon, WrongStatus
 from services.events import (
@@ -81,8 +81,9 @@ async def open_case(
         reporter_channel=reporter[0], reporter_chat_id=reporter[1], photos=list(photos), details=dict(details or {}),
     )
     case.dispatch(team or team_for(kind, category, urgency), now, community.policy)
+    offered = await dispatch.offer_new(uow, community, case, now)
     await add(uow, case, actor)
-    return [CaseOpened(actor=actor, at=now, case=case)]
+    return [CaseOpened(actor=actor, at=now, case=case), *offered]
 
 
 async def book_service(

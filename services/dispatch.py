@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from cases import assignment
+from cases.dispatch_modes import Decision, Member, choose
 from cases.errors import InvalidInput, NotAllowed, StaleCase
 from cases.lifecycle import WORKING, Case, Status
 from cases.permissions import may_work_on
 from cases.records import Community
 from services import access
 from services.actors import SYSTEM, Actor
-from services.events import CaseAccepted, CaseAssigned, CaseDispatched, CaseEscalated, EmergencyRepeated, Event
+from services.events import (
+    CaseAccepted, CaseAssigned, CaseDispatched, CaseEscalated, CaseOffered, EmergencyRepeated, Event, OfferLapsed,
+)
 from services.saving import save
 from storage.uow import UnitOfWork
 
@@ -114,6 +118,48 @@ async def repeat_emergencies(uow: UnitOfWork, community: Community, now: datetim
             continue
         log.warning("emergency case %s still unaccepted: alert %s", case.id, count)
         events.append(EmergencyRepeated(actor=SYSTEM, at=now, case=case, count=count))
+    return events
+
+
+# ----------------------------------------------------------------- offers (issue 20)
+async def decide(uow: UnitOfWork, community: Community, case: Case, now: datetime) -> Decision:
+    """Whom the community's dispatch rules offer this freshly dispatched case to."""
+    building = ""
+    if case.room_id is not None and (room := await uow.directory.room_by_id(case.room_id)) is not None:
+        building = room.building
+    members = [Member(s.id, s.code, s.team, s.role, s.active) for s in await uow.directory.staff_list(community.id)]
+    return choose(community.policy.dispatch, kind=case.kind, category=case.category, urgency=case.urgency,
+                  team=case.team_code, building=building, members=members,
+                  load=await uow.cases.open_load(community.id), now=now, zone=community.policy.timezone)
+
+
+async def offer_new(uow: UnitOfWork, community: Community, case: Case, now: datetime) -> list[Event]:
+    """Record the offer on a case just dispatched (before it is first saved); the event to
+    announce once it has its number, or none when the group grabs it as before."""
+    if community.policy.dispatch.rules or not community.policy.dispatch.roster.empty:
+        if assignment.offer(case, await decide(uow, community, case, now), now):
+            offer_ = case.details["offer"]
+            return [CaseOffered(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]), mode=offer_["mode"],
+                                until=datetime.fromisoformat(offer_["until"]))]
+    return []
+
+
+async def lapse_offers(uow: UnitOfWork, community: Community, now: datetime) -> list[Event]:
+    """Offers nobody answered in time go back to the team's group; a duty offer escalates
+    (the scheduler runs this like the deadline check; safe to run as often as it likes)."""
+    events: list[Event] = []
+    for case in await uow.cases.waiting(community.id):
+        if not assignment.lapsed(case, now):
+            continue
+        offer_ = assignment.lapse(case, now)
+        if not await _saved(uow, case):
+            continue
+        log.warning("case %s: offer to staff %s (%s) unanswered; back to the group", case.id, offer_["staff"],
+                    offer_["mode"])
+        # A duty offer's lapse is recorded as escalation level 1 (cases.assignment.lapse) and its
+        # announcer tells the supervisors; the deadline check then only adds level 2 in time.
+        events.append(OfferLapsed(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]),
+                                  mode=str(offer_["mode"])))
     return events
 
 

@@ -238,3 +238,57 @@ class CancelledForOwner(CaseEvent):
     """The office cancelled the case on the owner's word (by phone, at the desk)."""
 
     reason: str
+
+
+# ----------------------------------------------------------------- dispatch modes, consent, chasing (issue 20)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseOffered(CaseEvent):
+    """A dispatched case offered to one person (cases.dispatch_modes): it waits for them
+    until `until`, then falls back to the team's group."""
+
+    staff_id: int
+    mode: str
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferLapsed(CaseEvent):
+    """Nobody answered the offer in time: the team's group may grab the case."""
+
+    staff_id: int
+    mode: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeProposed(CaseEvent):
+    """Staff propose a change of plan the owner must agree to (cases.plan_change)."""
+
+    staff_id: int
+    proposal: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeAnswered(CaseEvent):
+    proposal: dict[str, object]
+    agreed: bool
+    how: str  # chat | phone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseChased(CaseEvent):
+    """The owner chased the case (催一下); `told`: the assignee and supervisor hear of it now."""
+
+    count: int
+    told: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CasePaused(CaseEvent):
+    reason: str
+    until: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseResumed(CaseEvent):
+    pass

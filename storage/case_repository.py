@@ -11,6 +11,7 @@ from sqlalchemy import func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
+from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.records import ServiceItem, TimelineItem
 from storage import models as m
@@ -64,13 +65,17 @@ class CaseRepository:
 
     async def _append_events(self, case: Case) -> None:
         self._timelines.pop(case.id or 0, None)
-        for event in case.drain_events():
+        events = case.drain_events()
+        for event in events:
             self.session.add(
                 m.TimelineEntry(
                     case_id=case.id, at=event.at, action=event.action, actor_kind=event.actor.kind,
                     actor_id=event.actor.id, note=event.note, data=event.data,
                 )
             )
+        for event, round_, cents in charges(events, case.rework_round):
+            self.session.add(m.CaseFee(case_id=case.id, round=round_, cents=cents, reason=event.note, at=event.at,
+                                       staff_id=event.actor.id if event.actor.kind == "staff" else None))
         await self.session.flush()
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:
@@ -155,3 +160,32 @@ class CaseRepository:
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(m.Case)) or 0)
+
+    # ----------------------------------------------------------------- dispatch (cases.dispatch_modes)
+    async def waiting(self, community_id: int, limit: int = 500) -> list[Case]:
+        """Dispatched cases nobody accepted yet (offers to check, loads to count)."""
+        return await self._list(m.Case.community_id == community_id, m.Case.status == Status.DISPATCHED,
+                                limit=limit, newest_first=False)
+
+    async def open_load(self, community_id: int) -> dict[int, int]:
+        """Open cases per staff member: the ones they work on plus the ones offered to them."""
+        rows = await self.session.execute(
+            select(m.Case.assignee_id, func.count()).where(
+                m.Case.community_id == community_id, m.Case.status.in_(list(WORKING)),
+                m.Case.assignee_id.is_not(None)).group_by(m.Case.assignee_id))
+        load = {int(staff): int(n) for staff, n in rows.all()}
+        for case in await self.waiting(community_id):
+            if offered := (case.details.get("offer") or {}).get("staff"):
+                load[int(offered)] = load.get(int(offered), 0) + 1
+        return load
+
+    async def paused(self, community_id: int, limit: int = 500) -> list[Case]:
+        """Cases being worked whose completion clock is stopped (cases.pausing)."""
+        cases = await self._list(m.Case.community_id == community_id, m.Case.status.in_(list(WORKING)),
+                                 m.Case.completion_due_at.is_(None), limit=limit, newest_first=False)
+        return [c for c in cases if c.details.get("pause")]
+
+    async def fees(self, case_id: int) -> list[Fee]:
+        """Every charge on the case, oldest first (a rework adds, never replaces)."""
+        rows = await self.session.scalars(select(m.CaseFee).where(m.CaseFee.case_id == case_id).order_by(m.CaseFee.id))
+        return [Fee(r.case_id, r.round, r.cents, r.staff_id, r.reason, r.at) for r in rows]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cases.codes import CATEGORIES, Kind, Role, Team
 from cases.policy import known_timezone
+from storage.dispatch_file import DispatchSpec
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -199,6 +200,7 @@ class CommunityFile(_Strict):
     owners: list[OwnerSpec] = []
     services: list[ServiceSpec] = []
     faq: list[FaqSpec] = []
+    dispatch: DispatchSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> CommunityFile:
@@ -217,6 +219,18 @@ class CommunityFile(_Strict):
         for i, member in enumerate(self.staff):
             if member.team not in teams:
                 raise _At(("staff", i, "team"), f"unknown team {member.team!r} (teams: {', '.join(teams)})")
+        if self.dispatch is not None:
+            codes = {s.code for s in self.staff}
+            for where, code in self.dispatch.staff_codes():
+                if code not in codes:
+                    raise _At(where, f"unknown staff code {code!r}")
+            buildings = {b.code for b in self.buildings}
+            for building, chosen in self.dispatch.responsible.items():
+                if building not in buildings:
+                    raise _At(("dispatch", "responsible", building), f"unknown building {building!r}")
+                for team in chosen:
+                    if team not in teams:
+                        raise _At(("dispatch", "responsible", building, team), f"unknown team {team!r}")
         for i, owner in enumerate(self.owners):
             for room in owner.rooms:
                 if room not in rooms:

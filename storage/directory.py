@@ -23,7 +23,7 @@ MEMBER_CHANNELS = frozenset(GROUP_FEED_PREFIX)
 
 
 def _staff(row: m.Staff, team_code: str) -> StaffMember:
-    return StaffMember(id=row.id, name=row.name, role=row.role, team=team_code, active=row.active)
+    return StaffMember(id=row.id, name=row.name, role=row.role, team=team_code, active=row.active, code=row.code)
 
 
 def _identity(row: m.Identity) -> Identity:

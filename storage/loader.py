@@ -55,6 +55,7 @@ def _policy(spec: CommunityFile) -> DeskPolicy:
             **p.model_dump(),
             "hotline": spec.community.hotline,
             "emergency_numbers": spec.community.emergency_numbers,
+            "dispatch": spec.dispatch.dump() if spec.dispatch else None,
         }
     )
 

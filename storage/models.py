@@ -263,6 +263,20 @@ class TimelineEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class CaseFee(Base):
+    """One charge on a case (migration 0006_dispatch): every visit's fee is kept, so a
+    rework after an unsatisfied callback adds a charge and erases none (cases.fees)."""
+
+    __tablename__ = "case_fees"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    cents: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+
+
 class Booking(Base):
     __tablename__ = "bookings"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

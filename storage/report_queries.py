@@ -20,10 +20,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from cases.callbacks import PENDING_STATES, CallbackState
+from cases.dispatch_stats import ACTIONS as DISPATCH_ACTIONS
 from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community
 from cases.statistics import CALLBACK_KINDS, CLOSED_STATUSES, AnswerFacts, AnswerSums, CaseFacts, CoverageCounts
 from storage import models as m
+from storage.case_repository import CaseRepository
 from storage.directory import Directory
 
 
@@ -242,7 +244,7 @@ class ExportCase:
     team: str
     assignee: str
     first_responder: str
-    fee_cents: int
+    fee_cents: int  # the sum of the case's fee history
     rework_round: int
     escalation_level: int
     confirmed_by: str
@@ -270,8 +272,11 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
     where = (c.community_id == community_id, _in(c.created_at, start, end))
     names = {sid: s.name for sid, s in (await staff(session, community_id)).items()}
     # Plain columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
+    # Fees add up (migration 0006_dispatch): every visit's charge, a rework's included; a case
+    # with no fee history (written before it, outside the repository) keeps its own fee.
+    fees = select(func.sum(m.CaseFee.cents)).where(m.CaseFee.case_id == c.id).scalar_subquery()
     fields = (c.id, c.kind, c.category, c.area, c.urgency, c.status, c.place, c.description, c.team_code,
-              c.assignee_id, c.first_responder_id, c.fee_cents, c.rework_round, c.escalation_level,
+              c.assignee_id, c.first_responder_id, func.coalesce(fees, c.fee_cents), c.rework_round, c.escalation_level,
               c.confirmed_by, *(getattr(c, name) for name in _TIME_COLUMNS))
     rows = (await session.execute(
         select(*fields, m.Room.code, m.Owner.name, m.Owner.phone)
@@ -323,3 +328,25 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
             ),
         ))
     return out
+
+
+async def dispatch_timelines(session: AsyncSession, community_id: int, start: datetime,
+                             end: datetime) -> list[list[tuple[str, str, int | None, dict[str, Any]]]]:
+    """The dispatch entries (offers, lapses, acceptances, chases, pauses) of the period, per
+    case in order, for `cases.dispatch_stats.figures`."""
+    t, c = m.TimelineEntry, m.Case
+    rows = await session.execute(
+        select(t.case_id, t.action, t.actor_kind, t.actor_id, t.data)
+        .join(c, c.id == t.case_id)
+        .where(c.community_id == community_id, _in(t.at, start, end), t.action.in_(DISPATCH_ACTIONS))
+        .order_by(t.case_id, t.id)
+    )
+    per_case: dict[int, list[tuple[str, str, int | None, dict[str, Any]]]] = defaultdict(list)
+    for case_id, action, kind, actor_id, data in rows:
+        per_case[case_id].append((action, kind, actor_id, dict(data or {})))
+    return list(per_case.values())
+
+
+async def open_load(session: AsyncSession, community_id: int) -> dict[int, int]:
+    """Open cases per staff member now (working on them, or offered them and not yet answered)."""
+    return await CaseRepository(session).open_load(community_id)

@@ -128,6 +128,7 @@ from bot.logs import PAYLOAD_LOGGERS, Redact  # noqa: E402
 from cases.privacy import normalise  # noqa: E402
 
 SCANNED = ("tests/flows", "tests/security", "tests/staff/test_staff_privacy.py", "tests/staff/test_staff_flows.py",
+           "tests/staff/test_staff_new_case.py",
            "tests/telegram/test_tg_end_to_end.py", "tests/wecom/test_wecom_end_to_end.py",
            "tests/wechat/test_wx_journey.py", "tests/wechat/test_wx_run.py", "tests/console")
 _REGISTER = yaml.safe_load(EXAMPLE_COMMUNITY.read_text(encoding="utf-8"))["owners"]

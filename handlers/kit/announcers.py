@@ -33,10 +33,10 @@ from handlers.kit.i18n import t
 from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, NotMe, encode
 from services.events import (
-    CancelledForOwner, CaseTakenForOwner, ChatBound,
-    CaseAccepted, CaseAssigned, CaseCancelled, CaseConfirmed, CaseDispatched, CaseDone,
-    CaseEscalated, CaseEvent, CaseHandedBack, CaseOpened, CaseRejected, CaseReopened, CaseStarted, CaseTransferred,
-    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
+    CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
+    CaseEscalated, CaseEvent, CaseHandedBack, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
+    CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
+    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
 from storage.binding_attempts import BoundChats
 from storage.households import Households
@@ -437,6 +437,118 @@ async def owner_told_cancelled(uow: UnitOfWork, community: Community, event: Can
     return await owner_replies(uow, event.case, "office.cancelled", reason=event.reason)
 
 
+# ----------------------------------------------------------------- dispatch modes, consent, chasing (issue 20)
+def mode_name(mode: str) -> Callable[[str], str]:
+    return lambda locale: t(locale, f"dispatch.mode_{mode}")
+
+
+async def group_told_offered(uow: UnitOfWork, community: Community, event: CaseOffered, now: datetime) -> list[Reply]:
+    """The team's group sees whom the case waits for, and until when."""
+    return await alert_replies(uow, community, event.case.team_code, "dispatch.offered_group", id=event.case_id,
+                               name=await staff_name(uow, event.staff_id), mode=t(STAFF_LOCALE, f"dispatch.mode_{event.mode}"),
+                               until=local_time(event.until, community.policy, STAFF_LOCALE))
+
+
+async def card_to_the_offered(uow: UnitOfWork, community: Community, event: CaseOffered, now: datetime) -> list[Reply]:
+    """The card, with the owner's contact and the accept button, on every chat the person has."""
+    contact = await card_text(uow, event.case, community.policy, now, private=True)
+    return await to_staff(uow, event.staff_id, "dispatch.offered_private", card_buttons(event.case),
+                          id=event.case_id, mode=mode_name(event.mode), until=at(event.until, community), card=contact)
+
+
+async def group_told_lapsed(uow: UnitOfWork, community: Community, event: OfferLapsed, now: datetime) -> list[Reply]:
+    case = event.case
+    replies = await alert_replies(uow, community, case.team_code, "dispatch.lapsed_group", buttons=card_buttons(case),
+                                  id=case.id, name=await staff_name(uow, event.staff_id),
+                                  mode=t(STAFF_LOCALE, f"dispatch.mode_{event.mode}"))
+    if event.mode == "duty":  # an emergency nobody on duty took: the supervisors hear at once
+        for boss in await supervisors_of(uow, community, case.team_code):
+            replies += await to_staff(uow, boss.id, "dispatch.lapsed_supervisor", view_button(case.id), id=case.id,
+                                      name=await staff_name(uow, event.staff_id), team=team_name(case.team_code))
+    return replies
+
+
+def change_label(proposal: dict[str, object]) -> Callable[[str], str]:
+    return lambda locale: t(locale, f"dispatch.change_{proposal['change']}")
+
+
+async def owner_asked_to_agree(uow: UnitOfWork, community: Community, event: ChangeProposed,
+                               now: datetime) -> list[Reply]:
+    """The owner sees the change (the fee against the catalogue for a paid service) with
+    agree / decline buttons; the press is re-authorised as the case's owner."""
+    p, case = event.proposal, event.case
+
+    def extra(locale: str) -> str:
+        minutes = int(p.get("extra_minutes") or 0)
+        return t(locale, "dispatch.change_extra_line", span=duration(minutes, locale)) if minutes else ""
+
+    def fee(locale: str) -> str:
+        cents, listed = int(p.get("fee_cents") or 0), p.get("catalogue_cents")
+        if not cents:
+            return ""
+        if listed is not None:
+            return t(locale, "dispatch.change_fee_listed_line", fee=money(cents, locale), price=money(int(str(listed)), locale))
+        return t(locale, "dispatch.change_fee_line", fee=money(cents, locale))
+
+    def buttons(locale: str) -> Keyboard:
+        return ((Button(t(locale, "dispatch.btn_agree"), encode(CaseAction("change_yes", case.id or 0))),
+                 Button(t(locale, "dispatch.btn_decline"), encode(CaseAction("change_no", case.id or 0)))),)
+
+    return await owner_replies(uow, case, "dispatch.change_owner", buttons, name=await staff_name(uow, event.staff_id),
+                               change=change_label(p), note=scrub(str(p.get("note", ""))), extra=extra, fee=fee)
+
+
+async def worker_told_answer(uow: UnitOfWork, community: Community, event: ChangeAnswered, now: datetime) -> list[Reply]:
+    if event.how != "chat" or event.case.assignee_id is None:
+        return []
+    key = "dispatch.change_agreed_worker" if event.agreed else "dispatch.change_declined_worker"
+    return await to_staff(uow, event.case.assignee_id, key, view_button(event.case_id), id=event.case_id,
+                          change=change_label(event.proposal))
+
+
+async def owner_told_phone_answer(uow: UnitOfWork, community: Community, event: ChangeAnswered,
+                                  now: datetime) -> list[Reply]:
+    """What the staff recorded from a phone call, so the owner can object if it is wrong."""
+    if event.how != "phone":
+        return []
+    key = "dispatch.change_agreed_phone_owner" if event.agreed else "dispatch.change_declined_phone_owner"
+    return await owner_replies(uow, event.case, key, change=change_label(event.proposal))
+
+
+async def chase_notices(uow: UnitOfWork, community: Community, event: CaseChased, now: datetime) -> list[Reply]:
+    """The assignee and the team's supervisors; with nobody on it yet, the team's group."""
+    if not event.told:
+        return []
+    case = event.case
+    if case.assignee_id is None:
+        replies = await alert_replies(uow, community, case.team_code, "dispatch.chased_group", buttons=card_buttons(case),
+                                      id=case.id, count=event.count)
+        if (offered := (case.details.get("offer") or {}).get("staff")) is not None:  # waiting for them
+            replies += await to_staff(uow, int(offered), "dispatch.chased_worker", card_buttons(case), id=case.id,
+                                      count=event.count)
+    else:
+        replies = await to_staff(uow, case.assignee_id, "dispatch.chased_worker", view_button(case.id), id=case.id,
+                                 count=event.count)
+    for boss in await supervisors_of(uow, community, case.team_code):
+        if boss.id != case.assignee_id:
+            replies += await to_staff(uow, boss.id, "dispatch.chased_supervisor", view_button(case.id), id=case.id,
+                                      count=event.count, team=team_name(case.team_code),
+                                      worker=await staff_name(uow, case.assignee_id) if case.assignee_id
+                                      else t(STAFF_LOCALE, "escalation.nobody"))
+    return replies
+
+
+async def owner_told_paused(uow: UnitOfWork, community: Community, event: CasePaused, now: datetime) -> list[Reply]:
+    return await owner_replies(uow, event.case, "dispatch.paused_owner",
+                               reason=lambda locale: t(locale, f"dispatch.pause_{event.reason}"),
+                               until=at(event.until, community))
+
+
+async def owner_told_resumed(uow: UnitOfWork, community: Community, event: CaseResumed, now: datetime) -> list[Reply]:
+    return await owner_replies(uow, event.case, "dispatch.resumed_owner")
+
+
+# ----------------------------------------------------------------- a chat bound to an owner
 async def owner_told_new_chat(uow: UnitOfWork, community: Community, event: ChatBound, now: datetime) -> list[Reply]:
     """Every other chat of the owner hears of the new one, with a one-tap "这不是我"
     (a chat bound again to the same owner is no news)."""
@@ -504,6 +616,13 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     PlaceAdded: (team_card, staff_told_place),
     FalseAlarm: (team_card, staff_told_false_alarm),
     CaseReopened: (team_card, group_told_unsatisfied, owner_told_rework_after_call),
+    CaseOffered: (group_told_offered, card_to_the_offered),
+    OfferLapsed: (team_card, group_told_lapsed),
+    ChangeProposed: (team_card, owner_asked_to_agree),
+    ChangeAnswered: (team_card, worker_told_answer, owner_told_phone_answer),
+    CaseChased: (chase_notices,),
+    CasePaused: (team_card, owner_told_paused),
+    CaseResumed: (team_card, owner_told_resumed),
     # Quiet events (a callback's answers, a survey answer, a spot check, a remark, a notice
     # already queued, a mute…): the acting person's own front end says what needs saying.
 }

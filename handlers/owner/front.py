@@ -30,7 +30,7 @@ from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, emergency_follow, inquiry, pause, router, talk
+from handlers.owner import additions, chasing, emergency_follow, inquiry, pause, router, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, start_with_photo
@@ -89,6 +89,8 @@ async def owner_input(ctx: Ctx) -> None:
         return
     if ctx.state.flow == "danger":
         await ctx.routes.flows["danger"].steps[ctx.state.step].answer(ctx, ctx.inbound)
+        return
+    if not ctx.state.flow and await chasing.chase_from_text(ctx, text):  # "催一下" (issue 20)
         return
     await read(ctx, text)
 

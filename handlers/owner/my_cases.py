@@ -131,6 +131,8 @@ def case_buttons(ctx: Ctx, case: Case) -> tuple[tuple[Button, ...], ...]:
                      ctx.button(ctx.t("my_cases.btn_reject"), CaseAction("reject", case.id))))
     if case.status in ADDABLE:
         rows.append((ctx.button(ctx.t("my_cases.btn_add"), CaseAction("add", case.id)),))
+    if case.status in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS):  # 催一下 (handlers.owner.chasing)
+        rows.append((ctx.button(ctx.t("dispatch.btn_chase"), CaseAction("chase", case.id)),))
     rows.append((ctx.button(ctx.t("my_cases.btn_list"), Menu("mycases")),))
     return tuple(rows)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from handlers.kit.payloads import NotMe
 from handlers.kit.routes import Routes, flows_of
 from handlers.owner import (
-    binding, booking, complaint, emergency_follow, front, household, inquiry, menu, mute, my_cases, pause, report,
-    router,
+    binding, booking, chasing, complaint, emergency_follow, front, household, inquiry, menu, mute, my_cases, pause,
+    report, router,
 )
 
 routes = Routes(
@@ -36,6 +36,9 @@ routes = Routes(
         "reject": my_cases.reject_pressed,
         "add": my_cases.add_pressed,
         "false_alarm": emergency_follow.false_alarm_pressed,
+        "chase": chasing.chase_pressed,
+        "change_yes": chasing.agree_pressed,
+        "change_no": chasing.decline_pressed,
     },
     buttons={NotMe: binding.not_me},
     owner_input=front.owner_input,

@@ -25,7 +25,7 @@ from datetime import datetime
 from cases.records import Community
 from handlers.kit.announcers import announce
 from handlers.kit.messages import Reply
-from services import dispatch
+from services import dispatch, holding
 from storage.uow import UnitOfWork
 
 
@@ -37,3 +37,13 @@ async def check_deadlines(uow: UnitOfWork, community: Community, now: datetime) 
 async def repeat_emergencies(uow: UnitOfWork, community: Community, now: datetime) -> list[Reply]:
     """Re-announce each unaccepted emergency once per `policy.emergency_repeat`."""
     return await announce(uow, community, await dispatch.repeat_emergencies(uow, community, now), now)
+
+
+async def lapse_offers(uow: UnitOfWork, community: Community, now: datetime) -> list[Reply]:
+    """Offers to one person unanswered in time go back to the team's group (issue 20)."""
+    return await announce(uow, community, await dispatch.lapse_offers(uow, community, now), now)
+
+
+async def resume_pauses(uow: UnitOfWork, community: Community, now: datetime) -> list[Reply]:
+    """Paused cases whose date came: the deadline clock runs again and the owner is told."""
+    return await announce(uow, community, await holding.resume_due(uow, community, now), now)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from handlers.kit.routes import Routes, flows_of
-from handlers.staff import accept, commands, coverage, finish, handback, moveout, transfer
+from handlers.staff import accept, commands, coverage, dispatching, finish, handback, moveout, new_case, transfer
 
 routes = Routes(
-    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW),
+    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW, new_case.FLOW),
     commands={
         "/my": commands.my_cases,
         "/team": commands.team_cases,
         "/case": commands.case_command,
         "/coverage": coverage.coverage,
         "/moveout": moveout.move_out,
+        "/new": new_case.new_case,
+        "/assign": dispatching.assign_command,
+        "/pause": dispatching.pause_command,
+        "/resume": dispatching.resume_command,
+        "/change": dispatching.change_command,
+        "/agreed": dispatching.agreed_command,
+        "/declined": dispatching.declined_command,
+        "/duty": dispatching.duty_command,
     },
     case_actions={
         "accept": accept.accept,

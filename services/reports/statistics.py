@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import statistics as st
 from cases.codes import Kind
+from cases.dispatch_stats import acceptances, figures as dispatch_figures
 from cases.errors import NotFound
 from cases.records import Community
 from handlers.kit.formatting import code_name, duration, local_time
@@ -409,6 +410,35 @@ async def view_summary(ctx: ReportContext) -> Table:
     return Table("Summary", "概览 Summary", [Column("指标 Metric"), Column("值 Value", "cell")], rows)
 
 
+async def view_dispatch(ctx: ReportContext) -> Table:
+    """Issue 20: per person the open load now, acceptances assigned vs grabbed and chases on
+    their cases in the period; then the desk's totals (assigned share, lapsed offers, chases, pauses)."""
+    people = await ctx.staff()
+    timelines = await q.dispatch_timelines(ctx.session, ctx.community.id, ctx.start, ctx.end)
+    load = await q.open_load(ctx.session, ctx.community.id)
+    per_person: dict[int, list[int]] = {}
+    for entries in timelines:
+        for sid, how in acceptances(entries):
+            per_person.setdefault(sid, [0, 0])[0 if how == "assigned" else 1] += 1
+    total = dispatch_figures(timelines)
+    rows: list[list[Any]] = []
+    for sid in [s for s in people if people[s].active or s in per_person or s in load]:
+        person = people[sid]
+        assigned, grabbed = per_person.get(sid, [0, 0])
+        rows.append([person.code, person.name, person.team, load.get(sid, 0), (assigned, "int"), grabbed,
+                     total.chases_by_staff.get(sid, 0)])
+    rows.append(["", "合计 Total", "", sum(load.values()), (total.assigned, "int"), total.grabbed, total.chases])
+    rows.append(["", "指派占比 Assigned share", "", None, (total.assigned_share, "pct"), None, None])
+    rows.append(["", "转回群 Offers lapsed", "", None, (total.lapsed, "int"), None, None])
+    rows.append(["", "催办工单 Cases chased", "", None, (total.chased_cases, "int"), None, None])
+    rows.append(["", "挂起 Pauses", "", None, (total.pauses, "int"), None, None])
+    columns = [
+        Column("工号 Code"), Column("姓名 Name"), Column("班组 Team"), Column("当前负荷 Open load", "int"),
+        Column("指派接单 Assigned", "cell"), Column("抢单 Grabbed", "int"), Column("被催办 Chases", "int"),
+    ]
+    return Table("Dispatch", "派单 Dispatch", columns, rows)
+
+
 VIEWS: dict[str, Callable[[ReportContext], Awaitable[Table]]] = {
     "Summary": view_summary,
     "By kind": view_by_kind,
@@ -418,6 +448,7 @@ VIEWS: dict[str, Callable[[ReportContext], Awaitable[Table]]] = {
     "Staff": view_staff,
     "Callbacks": view_callbacks,
     "Overdue": view_overdue,
+    "Dispatch": view_dispatch,
 }
 
 

@@ -63,7 +63,7 @@ async def test_list_newest_first_and_one_case_with_its_timeline(app: App, people
                  "· 6月1日 09:00 提交了工单", "· 6月1日 09:00 派给工程部", "· 6月1日 09:40 刘洋 已接单"):
         assert line in detail
     # Accepted work cannot be cancelled here, so no cancel button; details can still be added.
-    assert [b.text for row in people.chats["u1"][-1].buttons for b in row] == ["➕ 补充说明", "📋 返回工单列表"]
+    assert [b.text for row in people.chats["u1"][-1].buttons for b in row] == ["➕ 补充说明", "⏱️ 催一下", "📋 返回工单列表"]
 
     await people.press("u1", "返回工单列表")
     await people.say("u1", f"#{booking.id}")  # a typed number works as well

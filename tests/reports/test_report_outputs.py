@@ -65,7 +65,7 @@ async def test_markdown_csv_and_workbook(app: App, clock) -> None:
 
     wb, cells = workbook_text(xlsx)
     assert wb.sheetnames == ["Summary", "By kind", "By category", "By urgency", "By team", "Staff", "Callbacks",
-                             "Overdue", "Definitions"]
+                             "Overdue", "Dispatch", "Definitions"]
     by_kind = {r[0]: r for r in wb["By kind"].iter_rows(min_row=2, values_only=True)}
     assert by_kind["report 报事报修"][1] == 8 and by_kind["complaint 投诉"][1] == 2
     callbacks = {r[0]: r for r in wb["Callbacks"].iter_rows(min_row=2, values_only=True)}

@@ -142,7 +142,8 @@ class Fuzz:
                 self.counts.group_leaks += 1
                 self._example(f"group {reply.chat_id}: {text[:200]!r}")
             if reply.chat_id in STRANGERS:
-                mine = self.typed[reply.chat_id]
+                # What they typed, however written (full-width digits, separators), counts as theirs.
+                mine = set(privacy_leaks(self.typed[reply.chat_id]))
                 leaked = [w for w in privacy_leaks(text) if w not in mine]
                 if leaked:
                     self.counts.stranger_leaks += 1

@@ -18,6 +18,7 @@ from typing import Any
 from collections.abc import Callable
 
 from cases.errors import StaleCase
+from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
@@ -43,6 +44,7 @@ class Tables:
     callbacks: dict[int, CallbackRecord] = field(default_factory=dict)
     spot_checks: list[dict[str, Any]] = field(default_factory=list)
     bookings: list[dict[str, Any]] = field(default_factory=list)
+    fees: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -84,9 +86,13 @@ class FakeCases(_Repository):
 
     def _append_events(self, case: Case) -> None:
         assert case.id is not None
+        events = case.drain_events()
         self.t.timelines.setdefault(case.id, []).extend(
-            TimelineItem(e.at, e.action, e.actor.kind, e.actor.id, e.note, copy.deepcopy(e.data))
-            for e in case.drain_events())
+            TimelineItem(e.at, e.action, e.actor.kind, e.actor.id, e.note, copy.deepcopy(e.data)) for e in events)
+        self.t.fees.extend(
+            {"case_id": case.id, "round": round_, "cents": cents, "reason": e.note, "at": e.at,
+             "staff_id": e.actor.id if e.actor.kind == "staff" else None}
+            for e, round_, cents in charges(events, case.rework_round))
 
     async def timeline(self, case_id: int) -> list[TimelineItem]:
         return list(self.t.timelines.get(case_id, []))
@@ -142,6 +148,29 @@ class FakeCases(_Repository):
 
     async def count(self) -> int:
         return len(self.t.cases)
+
+    async def waiting(self, community_id: int, limit: int = 500) -> list[Case]:
+        return self._list(lambda c: c.community_id == community_id and c.status == Status.DISPATCHED, limit,
+                          newest_first=False)
+
+    async def open_load(self, community_id: int) -> dict[int, int]:
+        load: dict[int, int] = {}
+        for c in self.t.cases.values():
+            if c.community_id != community_id:
+                continue
+            who = c.assignee_id if c.status in WORKING else (c.details.get("offer") or {}).get("staff") \
+                if c.status == Status.DISPATCHED else None
+            if who is not None:
+                load[int(who)] = load.get(int(who), 0) + 1
+        return load
+
+    async def paused(self, community_id: int, limit: int = 500) -> list[Case]:
+        return self._list(lambda c: c.community_id == community_id and c.status in WORKING
+                          and bool(c.details.get("pause")), limit, newest_first=False)
+
+    async def fees(self, case_id: int) -> list[Fee]:
+        return [Fee(case_id, f["round"], f["cents"], f["staff_id"], f["reason"], f["at"])
+                for f in self.t.fees if f["case_id"] == case_id]
 
 
 class FakeDirectory(_Repository):
