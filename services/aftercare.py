@@ -60,27 +60,30 @@ async def _callback(uow: UnitOfWork, community: Community, callback_id: int) -> 
     return record, case
 
 
-def _valid(question: str, value: bool | int) -> bool:
+def _valid(question: str, value: bool | int | None) -> bool:
     if question == "solved":
         return isinstance(value, bool)
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
 
 
 async def answer_survey(uow: UnitOfWork, community: Community, callback_id: int, actor: Actor, now: datetime, *,
-                        question: str, value: bool | int) -> list[Event]:
+                        question: str, value: bool | int | None) -> list[Event]:
     """One answer of the owner's survey (solved, then speed and attitude stars), in order."""
     record, case = await _callback(uow, community, callback_id)
     if not access.owns(case, actor):
         raise NotAllowed(f"callback {callback_id} is not this person's", reason=access.NOT_OWNER)
     if record.state not in OPEN_STATES:
         raise SurveyClosed(state=record.state, method=record.method, case_id=case.id)
-    if question not in SCORED or not _valid(question, value):
-        raise InvalidInput(f"{question}={value!r} is not an answer", question=question)
+    if question not in SCORED:
+        raise InvalidInput(f"{question!r} is not a question with an answer", question=question)
     due = next_question(record)
     if question != due:
         if QUESTIONS.index(question) < QUESTIONS.index(due):
             raise AlreadyAnswered(f"{question} was answered", question=question)
         raise InvalidInput(f"{question} is not asked yet", question=question)
+    # A press on an answered question says so, whatever its value (a second press, an old card).
+    if not _valid(question, value):
+        raise InvalidInput(f"{question}={value!r} is not an answer", question=question)
     if not await uow.callbacks.record_answer(record.id, SCORED[question], value):
         raise AlreadyAnswered(f"{question} was answered a moment ago", question=question)
     return [SurveyAnswerRecorded(actor=actor, at=now, case=case, callback_id=record.id, question=question,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cases.callbacks import FINAL_STATES, OPEN_STATES, unsatisfied
+from cases.errors import DeskError, NotAllowed
 from cases.lifecycle import Case, Status
 from cases.privacy import scrub
 from cases.records import CallbackRecord
@@ -28,9 +29,9 @@ from handlers.kit.inputs import text_of
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import SurveyAnswer, encode
 from handlers.kit.stars import STARS
-from services import aftercare
-from services.errors import SurveyClosed
-from services.events import CallbackAnswered
+from services import access, aftercare
+from services.errors import AlreadyAnswered, SurveyClosed
+from services.events import CallbackAnswered, Event, SurveyAnswerRecorded
 from storage.uow import UnitOfWork
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -108,62 +109,77 @@ async def survey_replies(uow: UnitOfWork, case: Case, record: CallbackRecord, he
 
 
 # ----------------------------------------------------------------- button presses
-def _is_owner(ctx: Ctx, case: Case) -> bool:
-    if case.owner_id is not None:
-        return ctx.identity.owner_id == case.owner_id
-    return (ctx.inbound.channel, ctx.identity.chat_id) == (case.reporter_channel, case.reporter_chat_id)
-
-
 def _refuse(ctx: Ctx, key: str) -> None:
     ctx.answer = ctx.t(key)
     ctx.say(ctx.answer)
 
 
+def _refusal(error: DeskError) -> str:
+    """The words for a survey answer the service refused."""
+    if isinstance(error, NotAllowed):
+        return "common.not_yours"
+    if isinstance(error, SurveyClosed):
+        return "survey.closed" if error.state in FINAL_STATES else "common.expired"
+    if isinstance(error, AlreadyAnswered):
+        return "survey.already_answered"
+    return "common.expired"  # NotFound, a question not asked yet, a forged value
+
+
 async def pressed(ctx: Ctx, answer: SurveyAnswer) -> None:
-    """Any survey button: re-authorise, check it is the question due, store the answer."""
-    record = await ctx.uow.callbacks.get(answer.callback_id)
-    case = await ctx.uow.cases.get(record.case_id) if record else None
-    if record is None or case is None or answer.question not in QUESTIONS:
+    """Any survey button: the comment's buttons here, every answer through the service
+    (which re-authorises, checks it is the question due and stores it)."""
+    if answer.question not in QUESTIONS:
         _refuse(ctx, "common.expired")
         return
-    if not _is_owner(ctx, case):
+    if answer.question == "comment":
+        await _comment_pressed(ctx, answer)
+        return
+    try:
+        events = await aftercare.answer_survey(ctx.uow, ctx.community, answer.callback_id, as_owner(ctx), ctx.now,
+                                               question=answer.question, value=_value(answer))
+    except DeskError as error:
+        _refuse(ctx, _refusal(error))
+        return
+    ctx.answer = ""
+    await _next(ctx, events)
+
+
+async def _comment_pressed(ctx: Ctx, answer: SurveyAnswer) -> None:
+    """"Write a comment" or "submit": only once every question is answered, by the owner."""
+    record = await ctx.uow.callbacks.get(answer.callback_id)
+    case = await ctx.uow.cases.get(record.case_id) if record else None
+    if record is None or case is None or case.community_id != ctx.community.id:
+        _refuse(ctx, "common.expired")
+        return
+    if not access.owns(case, as_owner(ctx)):
         _refuse(ctx, "common.not_yours")
         return
     if record.state not in OPEN_STATES:
         _refuse(ctx, "survey.closed" if record.state in FINAL_STATES else "common.expired")
         return
-    due = next_question(record)
-    if answer.question != due:
-        answered = QUESTIONS.index(answer.question) < QUESTIONS.index(due)
-        _refuse(ctx, "survey.already_answered" if answered else "common.expired")
+    if next_question(record) != "comment":
+        _refuse(ctx, "common.expired")  # the comment is asked last
         return
     ctx.answer = ""
-    if answer.question == "comment":
-        await _comment_button(ctx, record, answer.value)
-        return
-    value = _value(answer)
-    if value is None:
-        _refuse(ctx, "common.expired")
-        return
-    if not await _store(ctx, record, answer.question, value):
-        _refuse(ctx, "survey.already_answered")  # the same question, answered a moment ago elsewhere
+    await _comment_button(ctx, record, answer.value)
 
 
-async def _store(ctx: Ctx, record: CallbackRecord, asked: str, value: bool | int, heading: str = "") -> bool:
-    """Keep one answer, then ask the next question (the comment can simply be typed)."""
-    if not await ctx.uow.callbacks.record_answer(record.id, SCORED[asked], value):
-        return False
-    fresh = await ctx.uow.callbacks.get(record.id)
+async def _next(ctx: Ctx, events: list[Event], heading: str = "") -> None:
+    """After an answer is kept: announce it, then ask the next question (the comment can simply be typed)."""
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
+        ctx.send(reply)
+    recorded = events[0]
+    assert isinstance(recorded, SurveyAnswerRecorded)
+    fresh = await ctx.uow.callbacks.get(recorded.callback_id)
     assert fresh is not None
     if next_question(fresh) == "comment" and not ctx.state.flow:
         # Nothing else in progress: the owner can simply type the comment.
         if heading:
             ctx.say(heading)
         await flows.begin(ctx, FLOW, callback_id=fresh.id)
-        return True
+        return
     text, buttons = question(ctx.locale, fresh)
     ctx.say(f"{heading}\n\n{text}" if heading else text, buttons)
-    return True
 
 
 # ----------------------------------------------------------------- answers typed instead of pressed
@@ -205,7 +221,13 @@ async def typed_answer(ctx: Ctx, text: str) -> bool:
         return False
     shown = ctx.t("survey.solved_word" if value is True else "survey.unsolved_word") if due == "solved" \
         else ctx.t("survey.stars", n=value)
-    return await _store(ctx, record, due, value, heading=ctx.t("survey.noted", answer=shown))
+    try:
+        events = await aftercare.answer_survey(ctx.uow, ctx.community, record.id, as_owner(ctx), ctx.now,
+                                               question=due, value=value)
+    except DeskError:
+        return False  # answered a moment ago elsewhere: not an answer to anything open
+    await _next(ctx, events, heading=ctx.t("survey.noted", answer=shown))
+    return True
 
 
 def _value(answer: SurveyAnswer) -> bool | int | None:
@@ -244,7 +266,7 @@ async def answer_comment(ctx: Ctx, inbound: Inbound) -> None:
         comment = ""
     record = await ctx.uow.callbacks.get(int(ctx.data["callback_id"]))
     case = await ctx.uow.cases.get(record.case_id) if record else None
-    if record is None or case is None or not _is_owner(ctx, case):
+    if record is None or case is None or not access.owns(case, as_owner(ctx)):
         flows.end(ctx)
         ctx.say(ctx.t("common.expired"))
         return

@@ -10,6 +10,7 @@ own action (a toast, "done, the owner will confirm") stays with the step that as
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -30,14 +31,18 @@ from handlers.kit.cards import (
 from handlers.kit.formatting import code_name, duration, local_time, money
 from handlers.kit.i18n import t
 from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
-from handlers.kit.payloads import CaseAction, encode
+from handlers.kit.payloads import CaseAction, NotMe, encode
 from services.events import (
     CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
     CaseEscalated, CaseEvent, CaseHandedBack, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
-    CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, EmergencyRepeated,
-    Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
+    CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
+    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
+from storage.binding_attempts import BoundChats
+from storage.households import Households
 from storage.uow import UnitOfWork
+
+household_log = logging.getLogger("wuye.household")
 
 E = TypeVar("E", bound=Event)
 Announcer = Callable[[UnitOfWork, Community, Any, datetime], Awaitable[list[Reply]]]
@@ -543,6 +548,50 @@ async def owner_told_resumed(uow: UnitOfWork, community: Community, event: CaseR
     return await owner_replies(uow, event.case, "dispatch.resumed_owner")
 
 
+# ----------------------------------------------------------------- a chat bound to an owner
+async def owner_told_new_chat(uow: UnitOfWork, community: Community, event: ChatBound, now: datetime) -> list[Reply]:
+    """Every other chat of the owner hears of the new one, with a one-tap "这不是我"
+    (a chat bound again to the same owner is no news)."""
+    if event.previous_owner == event.owner_id:
+        return []
+    owner = await uow.directory.owner(event.owner_id)
+    new_id = await BoundChats(uow.session).id_of(event.channel, event.user_id)
+    if owner is None or new_id is None:
+        return []
+    rooms = "、".join(r.code for r in owner.rooms)
+    replies = []
+    for other in await uow.directory.chats_of(owner_id=event.owner_id):
+        if (other.channel, other.user_id) == (event.channel, event.user_id):
+            continue
+        loc = other.locale
+        text = t(loc, "binding.new_chat", rooms=rooms, channel=event.channel,
+                 when=local_time(event.at, community.policy, loc), how=t(loc, f"binding.how_{event.how}"))
+        button = Button(t(loc, "binding.not_me_button"), encode(NotMe(new_id)))
+        replies.append(Reply(other.channel, other.chat_id, text, ((button,),)))
+    return replies
+
+
+async def adders_told_bound(uow: UnitOfWork, community: Community, event: ChatBound, now: datetime) -> list[Reply]:
+    """A family member or tenant has just bound: the owners who added them hear of it."""
+    if event.previous_owner == event.owner_id:
+        return []
+    member_id = event.owner_id
+    households = Households(uow.session)
+    replies = []
+    for adder_id, room_id in await households.adders_of(member_id):
+        room = await uow.directory.room_by_id(room_id)
+        member = await uow.directory.owner(member_id)
+        role = await households.role(member_id, room_id)
+        if room is None or member is None or role is None:
+            continue
+        for chat in await uow.directory.chats_of(owner_id=adder_id):
+            replies.append(Reply(chat.channel, chat.chat_id, t(chat.locale, "household.bound_notice", name=member.name,
+                                                               room=room.code,
+                                                               role=t(chat.locale, f"household.role_{role.value}"))))
+        household_log.info("household: member %d bound; owner %d told", member_id, adder_id)
+    return replies
+
+
 # ----------------------------------------------------------------- the table
 ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseOpened: (new_card, emergency_alarm),
@@ -559,6 +608,7 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseCancelled: (team_card,),
     CaseTakenForOwner: (owner_told_case_number,),
     CancelledForOwner: (owner_told_cancelled,),
+    ChatBound: (owner_told_new_chat, adders_told_bound),
     CaseEscalated: (escalation_notices, team_card),
     EmergencyRepeated: (emergency_again, team_card),
     HelpRequested: (help_called,),

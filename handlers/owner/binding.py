@@ -27,16 +27,19 @@ from enum import StrEnum
 
 from cases import binding_guard as guard
 from cases.codes import Team
+from cases.errors import NotAllowed
 from cases.privacy import mask_name, mask_phone
 from handlers.kit import flow as flows
 from handlers.kit.cards import STAFF_LOCALE, alert_replies
+from handlers.kit.acting import as_owner
+from handlers.kit.announcers import announce
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step
 from handlers.kit.formatting import local_time
 from handlers.kit.i18n import t
-from handlers.kit.messages import Button, Inbound, Reply
-from handlers.kit.payloads import NotMe, encode
-from handlers.owner.household import tell_adders
+from handlers.kit.messages import Inbound, Reply
+from handlers.kit.payloads import NotMe
+from services import directory
 from storage.binding_attempts import CHAT, ROOM, BindingAttempts, BoundChats, chat_key, room_key
 from storage.community_file import normalise_phone
 
@@ -117,38 +120,27 @@ def _chat(ctx: Ctx) -> str:
 
 
 async def _bound(ctx: Ctx, owner_id: int, *, how: str) -> None:
-    before = ctx.identity.owner_id
-    await ctx.uow.directory.bind(ctx.inbound.channel, ctx.inbound.user_id, ctx.identity.chat_id,
-                                 now=ctx.now, owner_id=owner_id)
+    try:
+        events = await directory.bind_chat(ctx.uow, ctx.community, as_owner(ctx), ctx.now, owner_id=owner_id, how=how)
+    except NotAllowed:
+        # A staff member's chat stays theirs: an owner who also works here binds another account.
+        flows.end(ctx)
+        ctx.say(ctx.t("binding.staff_chat", hotline=ctx.policy.hotline or "-"))
+        return
     ctx.identity = replace(ctx.identity, owner_id=owner_id)
     owner = await ctx.owner()
     assert owner is not None
     then, prefill = ctx.data.get("then"), ctx.data.get("prefill") or {}
     flows.end(ctx)
+    # The owner's other chats, and whoever added this family member or tenant, hear of it.
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
+        ctx.send(reply)
     rooms = "、".join(r.code for r in owner.rooms)
-    if before != owner_id:
-        await _tell_the_owner(ctx, owner_id, rooms, how)
-        await tell_adders(ctx, owner_id)  # a family member or tenant: the owner who added them hears
     if then:
         ctx.say(ctx.t("binding.done", name=owner.name, rooms=rooms))
         await ctx.routes.start_entry(ctx, then, **prefill)
     else:
         ctx.say(ctx.t("binding.done", name=owner.name, rooms=rooms), ctx.routes.menu(ctx))
-
-
-async def _tell_the_owner(ctx: Ctx, owner_id: int, rooms: str, how: str) -> None:
-    """Every other chat of this owner hears of the new one, with a one-tap "这不是我"."""
-    new_id = await BoundChats(ctx.uow.session).id_of(ctx.inbound.channel, ctx.inbound.user_id)
-    if new_id is None:
-        return
-    for other in await ctx.uow.directory.chats_of(owner_id=owner_id):
-        if (other.channel, other.user_id) == (ctx.inbound.channel, ctx.inbound.user_id):
-            continue
-        loc = other.locale
-        text = t(loc, "binding.new_chat", rooms=rooms, channel=ctx.inbound.channel,
-                 when=local_time(ctx.now, ctx.policy, loc), how=t(loc, f"binding.how_{how}"))
-        button = Button(t(loc, "binding.not_me_button"), encode(NotMe(new_id)))
-        ctx.send(Reply(other.channel, other.chat_id, text, ((button,),)))
 
 
 async def not_me(ctx: Ctx, pressed: NotMe) -> None:

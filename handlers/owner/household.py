@@ -211,20 +211,6 @@ def _refusal(ctx: Ctx, refusal: Refusal, d: dict) -> str:  # type: ignore[type-a
                  hotline=ctx.policy.hotline or "-")
 
 
-async def tell_adders(ctx: Ctx, member_id: int) -> None:
-    """A family member or tenant has just bound: the owners who added them hear of it."""
-    for adder_id, room_id in await Households(ctx.uow.session).adders_of(member_id):
-        room = await ctx.uow.directory.room_by_id(room_id)
-        member = await ctx.uow.directory.owner(member_id)
-        role = await Households(ctx.uow.session).role(member_id, room_id)
-        if room is None or member is None or role is None:
-            continue
-        for chat in await ctx.uow.directory.chats_of(owner_id=adder_id):
-            ctx.send(Reply(chat.channel, chat.chat_id, t(chat.locale, "household.bound_notice", name=member.name,
-                                                         room=room.code, role=t(chat.locale, f"household.role_{role.value}"))))
-        log.info("household: member %d bound; owner %d told", member_id, adder_id)
-
-
 FLOW = Flow("household", S.OVERVIEW, {
     S.OVERVIEW: Step(ask_overview, answer_overview),
     S.PHONE: Step(ask_phone, answer_phone),

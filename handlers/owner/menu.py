@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cases.errors import InvalidInput
 from handlers.kit import flow as flows
+from handlers.kit.acting import actor_of
+from handlers.kit.announcers import announce
 from handlers.kit.context import Ctx
 from handlers.kit.i18n import LOCALES
 from handlers.kit.messages import Button
 from handlers.kit.payloads import Menu
 from handlers.owner.pause import pause, resume_button
+from services import directory
 
 # Menu entry → flow that serves it.
 ENTRIES = (("report", "report"), ("complaint", "complaint"), ("service", "booking"),
@@ -57,7 +61,12 @@ async def switch_language(ctx: Ctx, arg: str) -> None:
     wanted = {"en": "en", "english": "en", "zh": "zh-CN", "zh-cn": "zh-CN", "中文": "zh-CN"}.get(arg.lower())
     if wanted is None:
         wanted = LOCALES[1] if ctx.locale == LOCALES[0] else LOCALES[0]
-    await ctx.uow.directory.set_locale(ctx.inbound.channel, ctx.inbound.user_id, wanted)
+    try:
+        events = await directory.set_language(ctx.uow, actor_of(ctx), ctx.now, locale=wanted)
+    except InvalidInput:
+        events = []  # a front end without a person's id has no chat to remember it for: this answer only
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
+        ctx.send(reply)
     ctx.identity = replace(ctx.identity, locale=wanted)
     ctx.say(ctx.t("menu.lang_set"), main_menu(ctx))
 

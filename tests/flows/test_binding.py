@@ -63,3 +63,17 @@ async def test_english_speaker(app: App, people: People) -> None:
     assert "Share my phone number" in people.last("u5")
     await people.contact("u5", "13800000020")
     assert "You're linked, Emily Carter" in people.last("u5")
+
+
+async def test_a_staff_members_chat_is_not_bound_to_an_owner(app: App, people: People) -> None:
+    """services.directory.bind_chat keeps a staff chat a staff chat, even with an owner's phone."""
+    async with app.uow() as uow:
+        community = await uow.directory.community()
+        assert community is not None
+        staff = await uow.directory.staff_by_name(community.id, "赵丽")
+        assert staff is not None
+        await uow.directory.bind("console", "zhaoli", "zhaoli", now=app.now(), staff_id=staff.id)
+        await uow.commit()
+    await people.contact("zhaoli", "+86 138 0000 0001")
+    assert "工作人员账号" in people.last("zhaoli") and "绑定成功" not in people.all_text("zhaoli")
+    assert await identity_owner(app, "zhaoli") is None
