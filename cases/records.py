@@ -113,3 +113,14 @@ class Booking:
     price_confirmed_at: datetime
     window_start: datetime | None = None  # the time asked for, when it is a window
     window_end: datetime | None = None
+
+
+def next_question(record: CallbackRecord) -> str:
+    """The first unanswered question: the survey is always answered in order."""
+    if record.solved is None:
+        return "solved"
+    if record.speed_score is None:
+        return "speed"
+    if record.attitude_score is None:
+        return "attitude"
+    return "comment"

@@ -17,7 +17,7 @@ from cases.codes import Role
 from cases.errors import InvalidInput, NotAllowed, NotFound
 from cases.lifecycle import Status
 from cases.permissions import SPOT_CHECK_LEVELS, StaffMember
-from cases.records import CallbackRecord, Community
+from cases.records import CallbackRecord, Community, next_question
 from handlers.kit.i18n import DEFAULT_LOCALE, t
 from services import access
 from services.actors import SYSTEM, Actor
@@ -39,17 +39,6 @@ FINDINGS = ("confirmed", "discrepancy")
 
 def may_record(staff: StaffMember | None) -> bool:
     return staff is not None and staff.active and staff.role in RECORDERS
-
-
-def next_question(record: CallbackRecord) -> str:
-    """The first unanswered question: the survey is always answered in order."""
-    if record.solved is None:
-        return "solved"
-    if record.speed_score is None:
-        return "speed"
-    if record.attitude_score is None:
-        return "attitude"
-    return "comment"
 
 
 async def _callback(uow: UnitOfWork, community: Community, callback_id: int) -> tuple[CallbackRecord, lifecycle.Case]:

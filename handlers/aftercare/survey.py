@@ -16,7 +16,7 @@ from cases.callbacks import FINAL_STATES, OPEN_STATES, unsatisfied
 from cases.errors import DeskError, NotAllowed
 from cases.lifecycle import Case, Status
 from cases.privacy import scrub
-from cases.records import CallbackRecord
+from cases.records import CallbackRecord, next_question
 from handlers.kit import flow as flows
 from handlers.kit.answers import is_skip, read_solved, read_stars
 from handlers.kit.acting import as_owner
@@ -46,17 +46,6 @@ class S(StrEnum):
 
 
 # ----------------------------------------------------------------- what to ask next
-def next_question(record: CallbackRecord) -> str:
-    """The first unanswered question: the survey is always answered in order."""
-    if record.solved is None:
-        return "solved"
-    if record.speed_score is None:
-        return "speed"
-    if record.attitude_score is None:
-        return "attitude"
-    return "comment"
-
-
 def is_unsatisfied(record: CallbackRecord) -> bool:
     return unsatisfied(record.solved, record.speed_score, record.attitude_score)
 
