@@ -85,5 +85,9 @@ def downgrade() -> None:
     op.drop_table('console_guard')
     op.drop_table('console_codes')
     op.drop_table('console_sessions')
-    with op.batch_alter_table('cases') as batch:
-        batch.drop_column('source')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Not a batch rebuild: dropping and recreating `cases` would take every timeline
+        # row with it (ON DELETE CASCADE).  SQLite has dropped columns in place since 3.35.
+        op.execute('ALTER TABLE cases DROP COLUMN source')
+    else:
+        op.drop_column('cases', 'source')
