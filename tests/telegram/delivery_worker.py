@@ -16,21 +16,14 @@ import os
 import signal
 import sys
 
-from sqlalchemy import func, select
-
 from bot.delivery import Deliverer, RetryPolicy
 from bot.outbox import SqlOutbox
 from bot.ratelimit import Limits, RateLimiter
 from bot.shared_pace import RedisPace, pace_key
 from bot.telegram import build_telegram_channel
 from cases.clock import SystemClock
-from storage import models as m
 from storage.db import create_engine, session_maker
-
-
-class _NoCore:
-    async def handle(self, inbound):  # type: ignore[no-untyped-def]
-        raise AssertionError("a delivery worker takes no updates")
+from tests.delivery_only import NoCore, until_outbox_idle
 
 
 async def main(url: str, root: str, token: str, scale: float) -> None:
@@ -38,7 +31,7 @@ async def main(url: str, root: str, token: str, scale: float) -> None:
     sessions = session_maker(engine)
     redis_url = os.environ.get("REDIS_URL")
     pace = await RedisPace.connect(redis_url, pace_key("telegram", token.split(":")[0])) if redis_url else None
-    channel = build_telegram_channel("ptb", token, root, _NoCore(),
+    channel = build_telegram_channel("ptb", token, root, NoCore(),
                                      limiter=RateLimiter(Limits().scaled(scale), shared=pace))
     await channel.connect()
     clock = SystemClock()
@@ -51,13 +44,7 @@ async def main(url: str, root: str, token: str, scale: float) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     task = asyncio.create_task(deliverer.run_forever(stop))
     print("ready", flush=True)
-    idle = 0
-    while not stop.is_set() and idle < 10:
-        await asyncio.sleep(0.1)
-        async with sessions() as session:
-            pending = await session.scalar(select(func.count()).select_from(m.OutboxMessage)
-                                           .where(m.OutboxMessage.state == "pending"))
-        idle = idle + 1 if not pending else 0
+    await until_outbox_idle(sessions, stop)
     stop.set()
     await task
     print(f"delivered {deliverer.delivered}", flush=True)

@@ -25,6 +25,7 @@ from handlers.kit.messages import URGENT, Reply, reply_to_dict
 from storage import models as m
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.conftest import FAST, EchoCore, MemoryOutbox, free_port
+from tests.delivery_only import NoCore
 
 
 async def enqueue(app: App, *replies: Reply) -> None:
@@ -36,7 +37,7 @@ async def enqueue(app: App, *replies: Reply) -> None:
 
 @asynccontextmanager
 async def delivering(app: App, api: BotApiStandIn, **options: object) -> AsyncIterator[Deliverer]:
-    channel = build_telegram_channel("ptb", api.token, api.root, _NoCore(), limiter=RateLimiter(FAST, headroom=0.1))
+    channel = build_telegram_channel("ptb", api.token, api.root, NoCore(), limiter=RateLimiter(FAST, headroom=0.1))
     await channel.start_polling()
     clock = SystemClock()  # real time: the retries wait real seconds
     deliverer = Deliverer(SqlOutbox(app.sessions, clock), channel.sender, now=clock.now, poll_interval=0.05,
@@ -142,11 +143,6 @@ async def test_start_waits_out_an_api_that_refuses_connections(
     assert len(waits) >= 3
     assert all(r.levelno == logging.WARNING and r.exc_info is None and "\n" not in r.getMessage() for r in waits)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
-
-
-class _NoCore:
-    async def handle(self, inbound):  # type: ignore[no-untyped-def]
-        raise AssertionError("no updates are expected in this test")
 
 
 async def test_a_slow_answer_is_waited_for_not_sent_twice() -> None:

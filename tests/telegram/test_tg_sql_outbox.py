@@ -17,6 +17,7 @@ from handlers.kit.messages import Reply, reply_to_dict
 from storage import models as m
 from tests.telegram.botapi_standin import BotApiStandIn
 from tests.telegram.test_tg_burst import BURST, HEADROOM
+from tests.delivery_only import NoCore
 
 
 async def test_burst_from_the_sql_outbox_arrives_once_in_order(app: App) -> None:
@@ -33,7 +34,7 @@ async def test_burst_from_the_sql_outbox_arrives_once_in_order(app: App) -> None
             await uow.commit()
         api.fail_next(3, 429, retry_after=1)
         api.fail_next(4, 500)
-        channel = build_telegram_channel("ptb", api.token, api.root, _NoCore(), limiter=RateLimiter(BURST, headroom=HEADROOM))
+        channel = build_telegram_channel("ptb", api.token, api.root, NoCore(), limiter=RateLimiter(BURST, headroom=HEADROOM))
         await channel.start_polling()
         # Real time here: the retries wait real seconds (the rows were queued "earlier", by the fake clock).
         clock = SystemClock()
@@ -65,8 +66,3 @@ async def test_burst_from_the_sql_outbox_arrives_once_in_order(app: App) -> None
             states = dict((await uow.session.execute(
                 select(m.OutboxMessage.state, func.count()).group_by(m.OutboxMessage.state))).all())
         assert states == {"sent": 800}
-
-
-class _NoCore:
-    async def handle(self, inbound):  # type: ignore[no-untyped-def]
-        raise AssertionError("no updates are expected in this test")

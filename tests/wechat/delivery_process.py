@@ -13,20 +13,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from sqlalchemy import func, select
-
 from bot.delivery import Deliverer, RetryPolicy
 from bot.outbox import SqlOutbox
 from bot.wechat import WechatChannel
 from cases.clock import SystemClock
-from storage import models as m
 from storage.db import create_engine, session_maker
+from tests.delivery_only import NoCore, until_outbox_idle
 from tests.wechat.standin import APP_ID, APP_SECRET, TOKEN
-
-
-class _NoCore:
-    async def handle(self, inbound):  # type: ignore[no-untyped-def]
-        raise AssertionError("a delivery worker takes no updates")
 
 
 async def main(url: str, root: str) -> None:
@@ -34,7 +27,7 @@ async def main(url: str, root: str) -> None:
     sessions = session_maker(engine)
     clock = SystemClock()
     channel = WechatChannel(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, api_root=root,
-                            sessions=sessions, core=_NoCore(), now=clock.now, media_dir=None)
+                            sessions=sessions, core=NoCore(), now=clock.now, media_dir=None)
     # Small batches, so the two processes share the backlog instead of one claiming it all.
     deliverer = Deliverer(SqlOutbox(sessions, clock), channel.sender, now=clock.now, poll_interval=0.1,
                           batch_size=50, max_held=100,
@@ -43,13 +36,7 @@ async def main(url: str, root: str) -> None:
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go": both start together
     task = asyncio.create_task(deliverer.run_forever(stop))
-    idle = 0
-    while idle < 10:
-        await asyncio.sleep(0.1)
-        async with sessions() as session:
-            pending = await session.scalar(select(func.count()).select_from(m.OutboxMessage)
-                                           .where(m.OutboxMessage.state == "pending"))
-        idle = idle + 1 if not pending else 0
+    await until_outbox_idle(sessions)
     stop.set()
     await task
     print(f"delivered {deliverer.delivered} fetched {channel.tokens.fetches}", flush=True)

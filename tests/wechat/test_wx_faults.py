@@ -22,6 +22,7 @@ from storage import models as m
 from storage.wechat import WechatContacts
 from tests.wechat.conftest import TEMPLATES
 from tests.wechat.standin import APP_ID, APP_SECRET, TOKEN, WechatStandIn
+from tests.delivery_only import NoCore
 
 
 class FlowingClock(FakeClock):
@@ -38,11 +39,6 @@ class FlowingClock(FakeClock):
 @pytest.fixture
 def clock() -> FakeClock:
     return FlowingClock()
-
-
-class _NoCore:
-    async def handle(self, inbound):  # type: ignore[no-untyped-def]
-        raise AssertionError("no updates in this test")
 
 
 async def test_burst_of_1000_under_faults(app) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +72,7 @@ async def test_burst_of_1000_under_faults(app) -> None:  # type: ignore[no-untyp
         await uow.commit()
 
     channel = WechatChannel(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=None, api_root=standin.url,
-                            sessions=app.sessions, core=_NoCore(), now=app.clock.now, media_dir=None,
+                            sessions=app.sessions, core=NoCore(), now=app.clock.now, media_dir=None,
                             templates=TEMPLATES)
     channel.api.waits.update({45009: 0.05, 45011: 0.05})
     await channel.tokens.token()
