@@ -146,18 +146,7 @@ class Sheet:
             put("".join(batch))
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
-        put = self._book._put
-        batch: list[str] = []
-        size = 0
-        for values in rows:
-            row = "<row>" + "".join(map(cell, values)) + "</row>"
-            batch.append(row)
-            size += len(row)
-            if size > _CHUNK:
-                put("".join(batch))
-                batch, size = [], 0
-        if batch:
-            put("".join(batch))
+        self.extend_xml("<row>" + "".join(map(cell, values)) + "</row>" for values in rows)
 
 
 class StreamingWorkbook:
