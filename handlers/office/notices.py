@@ -264,8 +264,13 @@ async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
 
 
 # ----------------------------------------------------------------- preview and send
-async def _draft(ctx: Ctx, staff: StaffMember) -> NoticeDraft | None:
-    """The notice as collected, checked and counted; None after saying what went wrong."""
+async def _draft(ctx: Ctx) -> NoticeDraft | None:
+    """The notice as collected, its sender checked again, counted; None (and the flow ended)
+    after saying what went wrong."""
+    staff = await _sender(ctx, say=True)
+    if staff is None:
+        flows.end(ctx)
+        return None
     d = ctx.data
     try:
         return await service.compose(ctx.uow, author_id=staff.id, text=d["text"], scope=_scope(ctx),
@@ -281,11 +286,7 @@ async def _draft(ctx: Ctx, staff: StaffMember) -> NoticeDraft | None:
 
 async def ask_preview(ctx: Ctx) -> None:
     """The notice exactly as owners will receive it, then who it reaches and the send button."""
-    staff = await _sender(ctx, say=True)
-    if staff is None:
-        flows.end(ctx)
-        return
-    draft = await _draft(ctx, staff)
+    draft = await _draft(ctx)
     if draft is None:
         return
     ctx.send(service.notice_reply(ctx.inbound.channel, ctx.identity.chat_id, ctx.locale, community=draft.community_name,
@@ -305,11 +306,7 @@ async def answer_preview(ctx: Ctx, inbound: Inbound) -> None:
     if ctx.picked != "send" and (inbound.text or "").strip().lower() not in SEND_WORDS:
         ctx.say(ctx.t("notices.use_buttons"))
         return
-    staff = await _sender(ctx, say=True)
-    if staff is None:
-        flows.end(ctx)
-        return
-    draft = await _draft(ctx, staff)
+    draft = await _draft(ctx)
     if draft is None:
         return
     if draft.owners == 0:
@@ -317,7 +314,7 @@ async def answer_preview(ctx: Ctx, inbound: Inbound) -> None:
         return
     sent = await service.send(ctx.uow, draft, ctx.now)
     flows.end(ctx)
-    log.info("notice %s sent by staff %s: %s owners, %s chats", sent.notice_id, staff.id, sent.owners, sent.messages)
+    log.info("notice %s sent by staff %s: %s owners, %s chats", sent.notice_id, draft.author_id, sent.owners, sent.messages)
     ctx.say(ctx.t("notices.sent", id=sent.notice_id, owners=sent.owners, chats=sent.messages),
             ((_status_button(ctx, sent.notice_id),),))
 
