@@ -30,6 +30,7 @@ from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, decode
 from handlers.kit.routes import Routes
 from handlers.kit.sanitise import clean_inbound
+from handlers.kit.whereabouts import where
 from storage.conversations import ConversationChanged
 from storage.db import session_limit
 from storage.uow import UnitOfWork
@@ -146,15 +147,21 @@ class Desk:
                 log.info("update %s (channel=%s chat=%s) refused as a duplicate",
                          inbound.update_id, inbound.channel, inbound.chat_id)
                 return Outcome()
-            community = await uow.directory.community()
-            if community is None:
-                raise RuntimeError("no community loaded: run `wuye load FILE`")
             locale = normalise_locale(inbound.language) if inbound.language else self.default_locale
-            identity = await uow.directory.remember(inbound.channel, inbound.user_id,
-                                                    inbound.user_id if inbound.is_group else inbound.chat_id, locale)
-            state = await uow.conversations.load(inbound.channel, identity.chat_id, inbound.user_id)
+            known = await uow.directory.remember(inbound.channel, inbound.user_id,
+                                                 inbound.user_id if inbound.is_group else inbound.chat_id, locale)
+            state = await uow.conversations.load(inbound.channel, known.chat_id, inbound.user_id)
+            # The one place the community of an update is decided; the person is then who
+            # they are in that community (their owner/staff row there, or nobody).
+            found = await where(uow, inbound, state.community_id, in_flow=bool(state.flow))
+            if found is None:
+                raise RuntimeError("no community loaded: run `wuye load FILE`")
+            community = found.community
+            if found.known and not found.by_case and not inbound.is_group:
+                state.community_id = community.id  # the last used, where the next message starts
+            identity = await uow.directory.identity(inbound.channel, inbound.user_id, community.id) or known
             ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter,
-                      routes=self.routes)
+                      routes=self.routes, community_known=found.known)
             before = copy.deepcopy(state)
             try:
                 await route(ctx)
@@ -185,7 +192,8 @@ class Desk:
         on a button press, so nobody — least of all someone reporting a fire — gets nothing."""
         try:
             async with self.slots, UnitOfWork(self.sessions) as uow:
-                community = await uow.directory.community()
+                found = await where(uow, inbound, None)
+                community = found.community if found else None
                 identity = await uow.directory.identity(inbound.channel, inbound.user_id)
                 locale = identity.locale if identity else self.default_locale
                 hotline = community.policy.hotline if community else "-"

@@ -61,6 +61,9 @@ class Ctx:
     reporter: Reporter | None = None
     # Where each flow, command and button goes (the Desk's routes, from the bootstrap).
     routes: Routes = None  # type: ignore[assignment]
+    # False: several communities are loaded and nothing yet says which one this stranger
+    # means (handlers.kit.whereabouts); binding asks before anything else.
+    community_known: bool = True
     _owner: Owner | None = None
     _staff: StaffMember | None = None
 

@@ -73,7 +73,7 @@ async def team_cases(ctx: Ctx, arg: str) -> None:
             refuse(ctx, "staff.team_not_yours", team=code_name(ctx.locale, "team", wanted))
             return
         team = wanted
-    cases = await ctx.uow.cases.open_for_team(team)
+    cases = await ctx.uow.cases.open_for_team(team, community_id=ctx.community.id)
     name = code_name(ctx.locale, "team", team)
     if not cases:
         ctx.say(ctx.t("staff.team_none", team=name))

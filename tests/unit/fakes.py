@@ -107,13 +107,14 @@ class FakeCases(_Repository):
     async def for_reporter(self, channel: str, chat_id: str, limit: int = 20) -> list[Case]:
         return self._list(lambda c: (c.reporter_channel, c.reporter_chat_id) == (channel, chat_id), limit)
 
-    async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
+    async def open_for_team(self, team_code: str, limit: int = 50, community_id: int | None = None) -> list[Case]:
         """The most pressing deadline first, cases waiting only for the owner last (as the real one)."""
         def order(c: Case) -> tuple[bool, float, int]:
             due = (c.response_due_at if c.status in (Status.OPEN, Status.DISPATCHED)
                    else c.completion_due_at if c.status in WORKING else None)
             return (due is None, due.timestamp() if due else 0.0, c.id or 0)
-        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE), key=order)
+        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE
+                        and community_id in (None, c.community_id)), key=order)
         return [copy.deepcopy(c) for c in found[:limit]]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
@@ -131,20 +132,22 @@ class FakeCases(_Repository):
     async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
         return self._list(lambda c: status is None or c.status == status, limit)
 
-    async def past_deadline(self, now: datetime, limit: int = 200) -> list[Case]:
+    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         def late(c: Case) -> bool:
+            if community_id not in (None, c.community_id):
+                return False
             if c.status in (Status.OPEN, Status.DISPATCHED):
                 return c.response_due_at is not None and c.response_due_at <= now
             return c.status in WORKING and c.completion_due_at is not None and c.completion_due_at <= now
         return self._list(late, limit, newest_first=False)
 
-    async def unaccepted_emergencies(self, limit: int = 100) -> list[Case]:
-        return self._list(lambda c: c.urgency == "emergency" and c.status in (Status.OPEN, Status.DISPATCHED),
-                          limit, newest_first=False)
+    async def unaccepted_emergencies(self, limit: int = 100, community_id: int | None = None) -> list[Case]:
+        return self._list(lambda c: c.urgency == "emergency" and c.status in (Status.OPEN, Status.DISPATCHED)
+                          and community_id in (None, c.community_id), limit, newest_first=False)
 
-    async def done_before(self, cutoff: datetime, limit: int = 200) -> list[Case]:
-        return self._list(lambda c: c.status == Status.DONE and c.done_at is not None and c.done_at <= cutoff,
-                          limit, newest_first=False)
+    async def done_before(self, cutoff: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
+        return self._list(lambda c: c.status == Status.DONE and c.done_at is not None and c.done_at <= cutoff
+                          and community_id in (None, c.community_id), limit, newest_first=False)
 
     async def count(self) -> int:
         return len(self.t.cases)
@@ -242,11 +245,18 @@ class FakeDirectory(_Repository):
         found = self.t.staff.get(staff_id)
         return found[2] if found else ""
 
-    async def identity(self, channel: str, user_id: str) -> Identity | None:
-        return next((i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)), None)
+    async def identity(self, channel: str, user_id: str, community_id: int | None = None) -> Identity | None:
+        mine = [i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)]
+        if not mine:
+            return None
+        if community_id is None:
+            return mine[-1]
+        found = next((i for i in mine if i.community_id == community_id), None)
+        return found or Identity(channel, user_id, mine[0].chat_id, mine[0].locale)
 
-    async def identity_of_chat(self, channel: str, chat_id: str) -> Identity | None:
-        return next((i for i in self.t.identities if (i.channel, i.chat_id) == (channel, chat_id)), None)
+    async def identity_of_chat(self, channel: str, chat_id: str, community_id: int | None = None) -> Identity | None:
+        mine = [i for i in self.t.identities if (i.channel, i.chat_id) == (channel, chat_id)]
+        return next((i for i in mine if community_id in (None, i.community_id)), mine[0] if mine else None)
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
         self.wrote()
@@ -254,12 +264,18 @@ class FakeDirectory(_Repository):
                              for i in self.t.identities]
 
     async def bind(self, channel: str, user_id: str, chat_id: str, *, now: datetime,
-                   owner_id: int | None = None, staff_id: int | None = None) -> None:
+                   owner_id: int | None = None, staff_id: int | None = None, community_id: int | None = None) -> None:
         self.wrote()
-        old = await self.identity(channel, user_id) or Identity(channel, user_id, chat_id, "zh-CN")
+        if community_id is None and owner_id is not None:
+            community_id = self.t.owners[owner_id][2]
+        if community_id is None and staff_id is not None:
+            community_id = self.t.staff[staff_id][1]
+        mine = [i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)]
+        old = next((i for i in mine if i.community_id == community_id), None) \
+            or next((i for i in mine if i.community_id is None), None) or Identity(channel, user_id, chat_id, "zh-CN")
         new = replace(old, chat_id=chat_id, owner_id=owner_id if owner_id is not None else old.owner_id,
-                      staff_id=staff_id if staff_id is not None else old.staff_id)
-        self.t.identities = [i for i in self.t.identities if (i.channel, i.user_id) != (channel, user_id)] + [new]
+                      staff_id=staff_id if staff_id is not None else old.staff_id, community_id=community_id)
+        self.t.identities = [i for i in self.t.identities if i is not old] + [new]
 
     async def chats_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> list[Identity]:
         if owner_id is not None:
@@ -288,8 +304,10 @@ class FakeCallbacks(_Repository):
     async def for_case(self, case_id: int) -> list[CallbackRecord]:
         return sorted((r for r in self.t.callbacks.values() if r.case_id == case_id), key=lambda r: r.round)
 
-    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
-        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)]
+    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500,
+                       community_id: int | None = None) -> list[CallbackRecord]:
+        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)
+                 and community_id in (None, self.t.cases[r.case_id].community_id)]
         return sorted(found, key=lambda r: r.due_at)[:limit]
 
     async def claim(self, callback_id: int, from_state: str, **values: Any) -> bool:
