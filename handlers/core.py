@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.clock import Clock
 from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
+from cases.records import Identity
 from handlers.kit import flow as flows
 from handlers.kit.context import Classifier, Ctx, Reporter
 from handlers.kit.i18n import normalise_locale, t
-from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
+from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, SWITCH_COMMUNITY_WORDS, is_word
 from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, decode
 from handlers.kit.routes import Routes
@@ -164,6 +165,11 @@ class Desk:
                       routes=self.routes, community_known=found.known)
             before = copy.deepcopy(state)
             try:
+                if found.by_case and await _outsider(uow, inbound, identity):
+                    # Someone of another community pressing on (or asking for) this one's case.
+                    log.info("refused an update about another community's case (channel=%s update=%s)",
+                             inbound.channel, inbound.update_id)
+                    raise NotAllowed("the case is another community's", reason="community")
                 await route(ctx)
             except DeskError as refusal:
                 await uow.rollback()
@@ -209,6 +215,13 @@ class Desk:
             return Outcome([], t(self.default_locale, "common.error", hotline=self._hotline))
 
 
+async def _outsider(uow: UnitOfWork, inbound: Inbound, identity: Identity) -> bool:
+    """Nobody in the case's community, but an owner or staff member of another one."""
+    if identity.owner_id is not None or identity.staff_id is not None:
+        return False
+    return bool(await uow.directory.communities_of(inbound.channel, inbound.user_id))
+
+
 def _first_line(error: BaseException) -> str:
     orig = getattr(error, "orig", None) or error
     text = str(orig).strip().splitlines()
@@ -231,6 +244,9 @@ async def route(ctx: Ctx) -> None:
         await _command(ctx, inbound.text.strip())
         return
     routes = ctx.routes
+    if is_word(inbound, SWITCH_COMMUNITY_WORDS):
+        await _command(ctx, "/community")
+        return
     active = routes.flow(ctx.state.flow)
     if inbound.contact_phone and "binding" in routes.flows:
         if active is None:

@@ -242,6 +242,24 @@ class Directory:
         )
         return await self.owner(owner_id) if owner_id else None
 
+    async def owners_by_phone(self, phone: str) -> list[tuple[Community, Owner]]:
+        """The people with this phone who live in any community now (one owner row per
+        community: a person with homes in two has two), in loading order."""
+        rows = await self.session.execute(
+            select(m.Owner.id, m.Owner.community_id).where(
+                m.Owner.phone == phone, select(m.OwnerRoom.room_id).where(m.OwnerRoom.owner_id == m.Owner.id).exists())
+            .order_by(m.Owner.community_id))
+        found = []
+        for owner_id, community_id in rows.all():
+            community, owner = await self.community_by_id(community_id), await self.owner(owner_id)
+            if community is not None and owner is not None:
+                found.append((community, owner))
+        return found
+
+    async def community_id_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> int | None:
+        """The community an owner or staff row belongs to."""
+        return await self._community_of_person(owner_id, staff_id)
+
     async def owners_of_room(self, room_id: int) -> list[Owner]:
         ids = await self.session.scalars(select(m.OwnerRoom.owner_id).where(m.OwnerRoom.room_id == room_id))
         return [o for i in ids.all() if (o := await self.owner(i))]

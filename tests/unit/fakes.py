@@ -217,6 +217,13 @@ class FakeDirectory(_Repository):
         rooms = tuple(sorted((self.t.rooms[r][0] for o, r in self.t.owner_rooms if o == owner_id), key=lambda r: r.code))
         return Owner(owner_id, name, phone, rooms, muted)
 
+    async def community_id_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> int | None:
+        if owner_id is not None:
+            return self.t.owners[owner_id][2] if owner_id in self.t.owners else None
+        if staff_id is not None:
+            return self.t.staff[staff_id][1] if staff_id in self.t.staff else None
+        return None
+
     async def owner_by_phone(self, community_id: int, phone: str) -> Owner | None:
         found = next((i for i, (_, p, c, _) in self.t.owners.items() if c == community_id and p == phone), None)
         return await self.owner(found) if found else None
@@ -466,7 +473,7 @@ def desk(policy: DeskPolicy = POLICY) -> Desk:
     for name, (role, team) in people.items():
         staff_id = t.new_id()
         t.staff[staff_id] = (StaffMember(staff_id, name, role, team, active=name != "冯离职"), 1, f"139{staff_id:08d}")
-        t.identities.append(Identity("telegram", f"s{staff_id}", f"s{staff_id}", "zh-CN", staff_id=staff_id))
+        t.identities.append(Identity("telegram", f"s{staff_id}", f"s{staff_id}", "zh-CN", staff_id=staff_id, community_id=1))
         ids[name] = staff_id
     room = Room(t.new_id(), "1-101", "1")
     t.rooms[room.id] = (room, 1)
@@ -474,8 +481,8 @@ def desk(policy: DeskPolicy = POLICY) -> Desk:
     t.owners[owner_id] = ("张伟", "13800001111", 1, False)
     t.owners[other] = ("刘芳", "13800002222", 1, False)
     t.owner_rooms.add((owner_id, room.id))
-    t.identities.append(Identity("telegram", "o1", "o1", "zh-CN", owner_id=owner_id))
-    t.identities.append(Identity("telegram", "o2", "o2", "en", owner_id=other))
+    t.identities.append(Identity("telegram", "o1", "o1", "zh-CN", owner_id=owner_id, community_id=1))
+    t.identities.append(Identity("telegram", "o2", "o2", "en", owner_id=other, community_id=1))
     item = ServiceItem(t.new_id(), "unclog", "home_repair", "疏通下水道", "Unclog a drain", 8000, "次", "time")
     t.catalogue[item.id] = (item, 1, True)
     return Desk(db, community, ids, owner_id, other, room.id, item)
