@@ -141,9 +141,12 @@ async def test_an_owner_with_homes_in_two_communities_reports_for_either(app: Ap
     assert "1-1-601" in people.all_text(LANTING_ENGINEERING) and "1-1-601" not in people.all_text(REGIONAL_ENGINEERING)
     # /mycases shows the cases of both homes.
     await people.say("cj", "/mycases")
-    listing = people.all_text("cj").rsplit("报事报修", 1)[-1]
-    assert f"#{east_case.id}" in people.last("cj") or f"#{east_case.id}" in listing
-    assert f"#{lanting_case.id}" in people.last("cj") or f"#{lanting_case.id}" in listing
+    listed = [b.text for row in people.chats["cj"][-1].buttons for b in row]
+    assert any(f"#{east_case.id}" in label and "东苑小区" in label for label in listed), listed
+    assert any(f"#{lanting_case.id}" in label and "兰亭雅苑" in label for label in listed), listed
+    # Either case opens from the list, whichever community the conversation is in now.
+    await people.press("cj", f"#{east_case.id}")
+    assert "A-1-301" in people.last("cj") and "卫生间水管漏水" in people.last("cj")
 
 
 async def test_community_switch_lists_only_the_persons_communities(app: App, people: People) -> None:
