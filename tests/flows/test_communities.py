@@ -218,6 +218,16 @@ async def test_a_manager_of_two_communities_works_both_from_the_regional_group(a
             select(m.Staff.community_id, m.Staff.id).where(m.Staff.code == "gc90"))).all())
     assert (await case_of(app, east)).assignee_id == mine[await community_id(app, "dongyuan")]
     assert (await case_of(app, west)).assignee_id == mine[await community_id(app, "xiyuan")]
+    # Commands naming no case cover both: /my wherever typed, /team in the regional group.
+    await people.say("gg", "/my")
+    mine_text = "\n".join(people.texts("gg")[-4:])
+    assert "【东苑小区】" in mine_text and "【西苑小区】" in mine_text
+    assert f"#{east}" in mine_text and f"#{west}" in mine_text
+    third = await open_in(app, "xiyuan", room="A-1-102")
+    await people.say("gg", "/team", chat=REGIONAL_ENGINEERING, group=True)
+    board = people.texts("gg")[-4:]
+    west_part = "\n".join(board[board.index("【西苑小区】"):])
+    assert f"#{third}" in west_part and "【东苑小区】" in board
 
 
 # ----------------------------------------------------------------- the scheduler
