@@ -15,7 +15,8 @@ from storage.conversations import ConversationChanged, insert_for
 
 
 # Channels whose team groups cannot carry buttons: the group gets a read-only feed (a WeCom
-# group robot), addressed as `robot:<team code>` — the robot's key is a credential and stays
+# group robot), addressed as `robot:<team code>` (`robot:<team code>@<community code>` when
+# there are several communities) — the robot's key is a credential and stays
 # in team_chats, out of the outbox, logs and status lines — and team messages also go to
 # each member privately.
 GROUP_FEED_PREFIX = {"wecom": "robot:"}
@@ -166,8 +167,13 @@ class Directory:
         if info is None:
             return []
         found: list[tuple[str, str]] = []
+        # With several communities a feed names the community too (`robot:engineering@dongyuan`):
+        # the same team code has a robot in each.
+        several = len(await self.communities()) > 1
+        community = await self.community_by_id(community_id) if several else None
+        feed = f"{team}@{community.code}" if community is not None else team
         for channel, chat_id in info.chats.items():
-            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id))
+            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{feed}" if channel in GROUP_FEED_PREFIX else chat_id))
         for member in await self.staff_list(community_id, team=team):
             for identity in await self.chats_of(staff_id=member.id):
                 if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:

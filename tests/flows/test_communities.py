@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.bootstrap import App, build_app, load_files
 from bot.scheduler import tick
+from bot.wecom.sender import TeamRobots
 from cases.clock import FakeClock
 from cases.lifecycle import Actor, Case
 from cases.routing import team_for
@@ -250,3 +251,20 @@ async def test_each_community_escalates_to_its_own_groups_under_its_own_quiet_ho
     clock.set(datetime(2026, 6, 5, 21, 30, tzinfo=ZONE))
     report = await tick(app)
     assert report.quiet_in == ["dongyuan"] and not report.quiet
+
+
+# ----------------------------------------------------------------- WeCom group robots
+async def test_each_communitys_wecom_robot_is_addressed_apart(app: App) -> None:
+    async with app.uow() as uow:
+        for code in ("dongyuan", "xiyuan"):
+            team_id = await uow.session.scalar(select(m.Team.id).join(m.Community, m.Community.id == m.Team.community_id)
+                                               .where(m.Community.code == code, m.Team.code == "engineering"))
+            uow.session.add(m.TeamChat(team_id=team_id, channel="wecom", chat_id=f"key-{code}"))
+        await uow.commit()
+    async with app.uow() as uow:
+        east = await uow.directory.team_destinations(await community_id(app, "dongyuan"), "engineering")
+    assert ("wecom", "robot:engineering@dongyuan") in east and not any("xiyuan" in chat for _, chat in east)
+    robots = TeamRobots(app.sessions)
+    assert await robots.key("engineering@dongyuan") == "key-dongyuan"
+    assert await robots.key("engineering@xiyuan") == "key-xiyuan"
+    assert await robots.key("engineering@nowhere") is None
