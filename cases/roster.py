@@ -154,9 +154,10 @@ class Roster:
     def on_duty(self, now: datetime, zone: str) -> tuple[str, ...]:
         """Staff codes on duty at `now`, in the roster's order, without anyone who is off;
         people a change put on duty follow, in the order of their changes."""
-        return self._on_duty_local(now.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+        return self.on_duty_local(now.astimezone(ZoneInfo(zone)).replace(tzinfo=None))
 
-    def _on_duty_local(self, local: datetime) -> tuple[str, ...]:
+    def on_duty_local(self, local: datetime) -> tuple[str, ...]:
+        """`on_duty` at a naive moment of the community's local time."""
         found: list[str] = []
         for started_on in (local.date() - timedelta(days=1), local.date()):
             for shift in self._shifts_starting(started_on):
@@ -188,12 +189,12 @@ class Roster:
     def slots(self, day: date) -> tuple[Slot, ...]:
         """The day's shifts with the people on at each one's start (file and changes), and a
         slot of its own for each change putting someone on outside every shift."""
-        found = [Slot(*s.span(day), self._on_duty_local(s.span(day)[0])) for s in self.shifts_on(day)]
+        found = [Slot(*s.span(day), self.on_duty_local(s.span(day)[0])) for s in self.shifts_on(day)]
         begin, finish = datetime.combine(day, time()), datetime.combine(day + timedelta(days=1), time())
         for change in self.changes:
             if change.on and begin <= change.start < finish and not any(
                     slot.start <= change.start < slot.end for slot in found):
-                found.append(Slot(change.start, change.end, self._on_duty_local(change.start)))
+                found.append(Slot(change.start, change.end, self.on_duty_local(change.start)))
         return tuple(sorted(found, key=lambda s: s.start))
 
     def to_json(self) -> dict[str, Any]:

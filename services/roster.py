@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cases.errors import InvalidInput, NotAllowed
@@ -62,6 +62,12 @@ async def roster_between(uow: UnitOfWork, community: Community, start: datetime,
 async def roster_at(uow: UnitOfWork, community: Community, now: datetime) -> Roster:
     """The roster to ask about `now` (dispatch and `/duty`)."""
     return await roster_between(uow, community, now, now)
+
+
+async def roster_of_day(uow: UnitOfWork, community: Community, day: date) -> Roster:
+    """The roster with the changes meeting a local calendar day (and the nights around it)."""
+    start = datetime.combine(day, time(), tzinfo=ZoneInfo(community.policy.timezone))
+    return await roster_between(uow, community, start, start + timedelta(days=1))
 
 
 async def week_of(uow: UnitOfWork, community: Community, now: datetime) -> tuple[Roster, list[date]]:
