@@ -4,7 +4,7 @@ week; supervisors change it, with buttons or in words, and confirm before it is 
     /duty                          now and the week (every member of staff)
     /duty 王强 替 孙浩 周六夜班     a swap: 王强 on, 孙浩 off for Saturday's night shift
     /duty 孙浩 今晚不在             孙浩 off tonight
-    /duty 王强 明天值班             王强 on duty all of tomorrow
+    /duty 王强 明天值班             王强 on duty tomorrow (which shift is asked, 全天 among them)
 
 The buttons under the week (`Duty` payloads: 替班, 不在, 加人) start the same flow in the
 private chat: which day, which shift, who (and who replaces them), then a confirmation.
@@ -51,6 +51,7 @@ ON_WORDS = ("值班", "上班", "加班", "顶班", "on duty")
 NIGHT_WORDS = ("夜班", "晚班", "今晚", "明晚", "后天晚上", "晚上", "夜里", "night", "tonight")
 DAYTIME_WORDS = ("白班", "早班", "白天", "day shift")
 ALL_DAY_WORDS = ("全天", "整天", "一整天", "all day")
+SHIFT_ONLY_WORDS = ("夜班", "晚班", "白班", "早班", "day shift", "night")
 _HOURS = re.compile(r"(\d{1,2})[:：](\d{2})\s*[-–~至到]\s*(\d{1,2})[:：](\d{2})")
 _WEEKDAY = re.compile(r"(?<![下上])(?:周|星期|礼拜)([1-7一二三四五六日天])")
 
@@ -127,6 +128,11 @@ async def _typed(ctx: Ctx, staff: StaffMember, words: str) -> None:
     """"王强 替 孙浩 周六夜班": fill what the words say, ask the rest, confirm."""
     text = normalise(words)
     mine = await _overseen(ctx, staff)
+    others = [m for m in await ctx.uow.directory.staff_list(ctx.community.id) if m.active and m not in mine and m.name.lower() in text]
+    if others:
+        ctx.say(ctx.t("duty.not_your_team", name=others[0].name,
+                      team=code_name(ctx.locale, "team", others[0].team)))
+        return
     named = sorted(((text.find(m.name.lower()), m) for m in mine if m.name.lower() in text), key=lambda p: p[0])
     people = [m for _, m in named]
     for m in people:
@@ -176,9 +182,8 @@ def _day_and_shift(ctx: Ctx, text: str) -> tuple[date | None, str]:
         shift = "daytime"
     elif any(w in text for w in ALL_DAY_WORDS):
         shift = WHOLE_DAY
-    for w in (*NIGHT_WORDS, *DAYTIME_WORDS):
-        if w not in ("今晚", "明晚", "tonight"):
-            text = text.replace(w, " ")
+    for w in SHIFT_ONLY_WORDS:  # the rest ("今晚", "晚上") also name the day or its part
+        text = text.replace(w, " ")
     # "周六" said on a Saturday is today (the roster's week starts now), not next week.
     if (m := _WEEKDAY.search(text)) and WEEKDAYS[m.group(1)] == today.weekday():
         return today, shift
