@@ -18,6 +18,7 @@ codes from the community file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,6 +26,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The shifts a change can name besides hours ("HH:MM-HH:MM").
+WHOLE_DAY, NIGHT, DAYTIME = "day", "night", "daytime"
+EVENING = time(17)  # a shift starting this late is a night shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,27 @@ class Roster:
         for shift in self._shifts_starting(day):
             end = max(end, shift.span(day)[1])
         return start, end
+
+    def span_of(self, day: date, shift: str) -> tuple[datetime, datetime] | None:
+        """The local span a shift means on `day`: WHOLE_DAY, NIGHT (the shift starting that
+        evening or running past midnight), DAYTIME (the first that does neither) or hours
+        "HH:MM-HH:MM" (past midnight when the end is not after the start); None: no such
+        shift that day, or not a shift."""
+        if shift == WHOLE_DAY:
+            return self.day_span(day)
+        if m := re.fullmatch(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})", shift):
+            try:
+                return Shift(time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4])), ()).span(day)
+            except ValueError:
+                return None
+        shifts = self.shifts_on(day)
+        if shift == NIGHT:
+            nights = [s for s in shifts if s.end <= s.start or s.start >= EVENING]
+            return nights[-1].span(day) if nights else None
+        if shift == DAYTIME:
+            days = [s for s in shifts if s.start < s.end and s.start < EVENING]
+            return days[0].span(day) if days else None
+        return None
 
     def shifts_on(self, day: date) -> tuple[Shift, ...]:
         """The shifts starting on `day` (the file's pattern, or its exception for that day)."""

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from cases.errors import InvalidInput, NotAllowed
 from cases.permissions import StaffMember, may_change_duty
-from cases.roster import Roster
+from cases.roster import DAYTIME, NIGHT, WHOLE_DAY, Roster
 from cases.when import WEEKDAYS, Problem, normalise, read_when
 from handlers.kit import flow as flows
 from handlers.kit.acting import actor_of
@@ -40,7 +40,6 @@ from services.roster import Edit
 
 SWAP, OFF, ON = "swap", "off", "on"
 OPS = (SWAP, OFF, ON)
-WHOLE_DAY = "day"
 YES = "yes"
 DAYS_OFFERED = 7
 
@@ -150,7 +149,7 @@ async def _typed(ctx: Ctx, staff: StaffMember, words: str) -> None:
     day, shift = _day_and_shift(ctx, text)
     if day is not None:
         data["day"] = day.isoformat()
-        span = _span(await _roster_on(ctx, day), day, shift) if shift else None
+        span = (await _roster_on(ctx, day)).span_of(day, shift) if shift else None
         if span is not None:
             data.update(start=span[0].isoformat(), end=span[1].isoformat())
     await flows.begin(ctx, FLOW, at=_first_missing(data), **data)
@@ -177,9 +176,9 @@ def _day_and_shift(ctx: Ctx, text: str) -> tuple[date | None, str]:
         shift = f"{int(m.group(1)):02d}:{m.group(2)}-{int(m.group(3)):02d}:{m.group(4)}"
         text = text.replace(m.group(0), " ")
     elif any(w in text for w in NIGHT_WORDS):
-        shift = "night"
+        shift = NIGHT
     elif any(w in text for w in DAYTIME_WORDS):
-        shift = "daytime"
+        shift = DAYTIME
     elif any(w in text for w in ALL_DAY_WORDS):
         shift = WHOLE_DAY
     for w in SHIFT_ONLY_WORDS:  # the rest ("今晚", "晚上") also name the day or its part
@@ -195,27 +194,6 @@ def _day_and_shift(ctx: Ctx, text: str) -> tuple[date | None, str]:
 
 async def _roster_on(ctx: Ctx, day: date) -> Roster:
     return await roster.roster_of_day(ctx.uow, ctx.community, day)
-
-
-def _span(week: Roster, day: date, shift: str) -> tuple[datetime, datetime] | None:
-    """The local span a shift word or button means on `day` (None: no such shift that day)."""
-    if shift == WHOLE_DAY:
-        return week.day_span(day)
-    if m := re.fullmatch(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})", shift):
-        try:
-            start, end = time(int(m.group(1)), int(m.group(2))), time(int(m.group(3)), int(m.group(4)))
-        except ValueError:
-            return None
-        begin = datetime.combine(day, start)
-        return begin, datetime.combine(day + timedelta(days=1 if end <= start else 0), end)
-    shifts = week.shifts_on(day)
-    if shift == "night":
-        nights = [s for s in shifts if s.end <= s.start or s.start >= time(17)]
-        return nights[-1].span(day) if nights else None
-    if shift == "daytime":
-        days = [s for s in shifts if s.start < s.end and s.start < time(17)]
-        return days[0].span(day) if days else None
-    return None
 
 
 async def _overseen(ctx: Ctx, staff: StaffMember) -> list[StaffMember]:
@@ -242,7 +220,7 @@ async def answer_day(ctx: Ctx, inbound: Inbound) -> None:
             day = None
     elif inbound.text:
         day, shift = _day_and_shift(ctx, normalise(inbound.text[:200]))
-        if day is not None and shift and (span := _span(await _roster_on(ctx, day), day, shift)) is not None:
+        if day is not None and shift and (span := (await _roster_on(ctx, day)).span_of(day, shift)) is not None:
             ctx.data.update(start=span[0].isoformat(), end=span[1].isoformat())
     today = roster.local_now(ctx.community, ctx.now).date()
     if day is None or not today - timedelta(days=1) <= day <= today + roster.MAX_AHEAD:
@@ -265,7 +243,7 @@ async def ask_shift(ctx: Ctx) -> None:
 async def answer_shift(ctx: Ctx, inbound: Inbound) -> None:
     day = date.fromisoformat(ctx.data["day"])
     shift = ctx.picked if ctx.picked is not None else _day_and_shift(ctx, normalise((inbound.text or "")[:200]))[1]
-    span = _span(await _roster_on(ctx, day), day, shift or "")
+    span = (await _roster_on(ctx, day)).span_of(day, shift or "")
     if span is None:
         ctx.say(ctx.t("duty.bad_shift"))
         return

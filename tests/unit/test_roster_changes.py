@@ -87,3 +87,13 @@ def test_dispatch_offers_an_emergency_to_the_person_put_on_duty() -> None:
                       category="plumbing", urgency="emergency", team="engineering", building="1", members=members,
                       load={}, now=SUNDAY_3AM, zone=ZONE)
     assert decision.mode is Mode.GRAB
+
+
+def test_a_shift_named_in_words_or_hours_is_the_span_of_that_day() -> None:
+    assert ROSTER.span_of(SATURDAY, "night") == NIGHT
+    assert ROSTER.span_of(SATURDAY, "daytime") is None  # Saturday has no day shift
+    assert ROSTER.span_of(date(2026, 6, 8), "daytime") == (datetime(2026, 6, 8, 8), datetime(2026, 6, 8, 18))
+    assert ROSTER.span_of(SATURDAY, "22:00-06:00") == (datetime(2026, 6, 6, 22), datetime(2026, 6, 7, 6))
+    assert ROSTER.span_of(SATURDAY, "day") == (datetime(2026, 6, 6), datetime(2026, 6, 7, 8))
+    for nonsense in ("25:00-06:00", "evening", "", "8:00-9:00"):
+        assert ROSTER.span_of(SATURDAY, nonsense) is None
