@@ -49,6 +49,22 @@ class Edit:
     end: datetime
 
 
+# What a supervisor asks for: someone replaced (two edits), someone away, someone added.
+SWAP, OFF, ON = "swap", "off", "on"
+OPS = (SWAP, OFF, ON)
+
+
+def edits_for(op: str, who: int, start: datetime, end: datetime, replacement: int | None = None) -> list[Edit]:
+    """The edits an operation means: a swap puts `replacement` on and takes `who` off."""
+    if op == SWAP:
+        if replacement is None or replacement == who:
+            raise InvalidInput("a swap needs someone else", field="with")
+        return [Edit(replacement, True, start, end), Edit(who, False, start, end)]
+    if op not in OPS:
+        raise InvalidInput(f"no operation {op!r}", field="op")
+    return [Edit(who, op == ON, start, end)]
+
+
 def local_now(community: Community, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(community.policy.timezone)).replace(tzinfo=None)
 

@@ -36,10 +36,8 @@ from handlers.kit.messages import Button, Inbound
 from handlers.kit.payloads import Duty
 from handlers.staff.common import refuse
 from services import access, roster
-from services.roster import Edit
+from services.roster import OFF, ON, OPS, SWAP, Edit, edits_for
 
-SWAP, OFF, ON = "swap", "off", "on"
-OPS = (SWAP, OFF, ON)
 YES = "yes"
 DAYS_OFFERED = 7
 
@@ -307,11 +305,8 @@ async def answer_with(ctx: Ctx, inbound: Inbound) -> None:
 
 
 def _edits(data: dict[str, object]) -> list[Edit]:
-    start, end = datetime.fromisoformat(str(data["start"])), datetime.fromisoformat(str(data["end"]))
-    who = int(str(data["who"]))
-    if data["op"] == SWAP:
-        return [Edit(int(str(data["with"])), True, start, end), Edit(who, False, start, end)]
-    return [Edit(who, data["op"] == ON, start, end)]
+    return edits_for(str(data["op"]), int(str(data["who"])), datetime.fromisoformat(str(data["start"])),
+                     datetime.fromisoformat(str(data["end"])), int(str(data["with"])) if "with" in data else None)
 
 
 async def ask_confirm(ctx: Ctx) -> None:
