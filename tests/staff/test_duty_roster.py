@@ -10,8 +10,13 @@ Saturday's night shift 20:00–08:00 is 孙浩 (gc03) and 张勇 (ba01)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -171,3 +176,27 @@ async def test_butlers_strangers_and_bad_buttons_are_answered_politely_and_chang
     await people.say("mjg", "取消")
     assert await changes_stored(rostered) == 0
     assert await on_duty(rostered) == ()  # Saturday 10:00: nobody is rostered
+
+
+async def test_a_change_made_in_another_os_process_routes_the_next_emergency_at_once(
+        rostered: App, people: People, crew: Crew, clock, database_url: str,  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> None:
+    """马建国 works in `wuye shell`, a separate OS process on the same database with the real
+    clock; this process, already running, opens tomorrow's 03:00 emergency afterwards."""
+    zone = ZoneInfo("Asia/Shanghai")
+    tomorrow = datetime.now(zone).date() + timedelta(days=1)
+    tomorrow_3am = datetime.combine(tomorrow, time(3), tzinfo=zone).astimezone(timezone.utc)
+    clock.set(tomorrow_3am)
+    assert "gc01" not in await on_duty(rostered)  # warm: this process has read the roster before
+    session = "\n".join(["/as staff 马建国", "/duty 王强 明天值班", "全天", "确认", "/quit"]) + "\n"
+    env = {**os.environ, "DATABASE_URL": database_url, "COMMUNITY_FILE": str(EXAMPLE_COMMUNITY),
+           "MEDIA_DIR": str(tmp_path / "media")}
+    shell = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "shell"], input=session,
+                                    capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180)
+    assert "值班变更已保存" in shell.stdout, shell.stdout[-2000:] + shell.stderr[-2000:]
+    assert "Traceback" not in shell.stderr
+    assert "gc01" in await on_duty(rostered)
+    case_id = await open_case(rostered, people, kind="report", urgency="emergency", category="plumbing",
+                              area="home", description="水管爆裂")
+    case = await the_case(rostered, case_id)
+    assert (case.details["offer"]["staff"], case.details["offer"]["mode"]) == (crew["wq"], "duty")
