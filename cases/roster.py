@@ -92,7 +92,6 @@ class DutyChange:
     made_at: datetime
     made_by: int | None = None
     id: int = 0
-    note: str = ""
 
     def covers(self, local: datetime) -> bool:
         return self.start <= local < self.end

@@ -19,7 +19,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cases.errors import InvalidInput, NotAllowed
-from cases.permissions import may_change_duty
 from cases.records import Community
 from cases.roster import Roster
 from services import access
@@ -35,7 +34,6 @@ AROUND = timedelta(days=2)
 # How far ahead a change may be made, and how long one change may last.
 MAX_AHEAD = timedelta(days=60)
 MAX_SPAN = timedelta(days=14)
-MAX_NOTE = 200
 WEEK = 7
 
 
@@ -93,18 +91,8 @@ async def week_of(uow: UnitOfWork, community: Community, now: datetime) -> tuple
         [today + timedelta(days=i) for i in range(WEEK)]
 
 
-async def may_change(uow: UnitOfWork, actor: Actor) -> bool:
-    """Does this person change rosters at all (a supervisor or the manager)?  Each change
-    is checked again against the team of the person it moves."""
-    try:
-        staff = await access.staff_of(uow, actor)
-    except NotAllowed:
-        return False
-    return may_change_duty(staff)
-
-
 async def change_duty(uow: UnitOfWork, community: Community, actor: Actor, now: datetime, *,
-                      edits: Sequence[Edit], note: str = "") -> list[Event]:
+                      edits: Sequence[Edit]) -> list[Event]:
     """Save the edits (one swap is two) as roster changes: the actor must oversee the team of
     each person moved; each person must be active staff of this community; spans must end
     in the future, within MAX_AHEAD, and last at most MAX_SPAN.  All or nothing."""
@@ -129,7 +117,7 @@ async def change_duty(uow: UnitOfWork, community: Community, actor: Actor, now: 
     for span in spans:
         await uow.roster.add(community.id, staff_id=span.staff_id, on=span.on,
                              start=span.start.replace(tzinfo=zone), end=span.end.replace(tzinfo=zone), made_at=now,
-                             made_by=boss.id, via=actor.via, note=note[:MAX_NOTE])
+                             made_by=boss.id, via=actor.via)
         # Staff ids only: the log never needs a name.
         log.info("duty change by staff %s via %s: staff %s %s %s–%s", boss.id, actor.via, span.staff_id,
                  "on" if span.on else "off", span.start.isoformat(timespec="minutes"),

@@ -294,7 +294,6 @@ class RosterChange(Base):
     made_at: Mapped[datetime]
     made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
     via: Mapped[str] = mapped_column(String(16), default="chat")
-    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Booking(Base):

@@ -21,10 +21,10 @@ class RosterChanges:
         self.session = session
 
     async def add(self, community_id: int, *, staff_id: int, on: bool, start: datetime, end: datetime,
-                  made_at: datetime, made_by: int | None, via: str, note: str = "") -> int:
+                  made_at: datetime, made_by: int | None, via: str) -> int:
         """Record one change (aware `start`/`end`); its id."""
         row = m.RosterChange(community_id=community_id, staff_id=staff_id, on_duty=on, starts_at=start, ends_at=end,
-                             made_at=made_at, made_by_id=made_by, via=via, note=note)
+                             made_at=made_at, made_by_id=made_by, via=via)
         self.session.add(row)
         await self.session.flush()
         return row.id
@@ -39,7 +39,7 @@ class RosterChanges:
             .order_by(m.RosterChange.made_at, m.RosterChange.id)
         )
         return [DutyChange(staff=code, on=row.on_duty, start=_local(row.starts_at, tz), end=_local(row.ends_at, tz),
-                           made_at=row.made_at, made_by=row.made_by_id, id=row.id, note=row.note)
+                           made_at=row.made_at, made_by=row.made_by_id, id=row.id)
                 for row, code in rows.all()]
 
     async def clear(self, community_id: int) -> int:

@@ -28,7 +28,7 @@ from handlers.kit.acting import actor_of
 from handlers.kit.announcers import announce
 from handlers.kit.answers import day_label
 from handlers.kit.context import Ctx
-from handlers.kit.duty import change_line, span_text
+from handlers.kit.duty import change_line, span_text, week_view
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import nav_row, said_yes, text_of
@@ -77,27 +77,14 @@ async def duty_command(ctx: Ctx, arg: str) -> None:
 
 
 async def show_week(ctx: Ctx, staff: StaffMember) -> None:
-    week, days = await roster.week_of(ctx.uow, ctx.community, ctx.now)
-    members = {s.code: s for s in await ctx.uow.directory.staff_list(ctx.community.id)}
-    by_id = {s.id: s for s in members.values()}
-
-    def names(codes: tuple[str, ...]) -> str:
-        found = [f"{members[c].name}（{code_name(ctx.locale, 'team', members[c].team)}）" for c in codes if c in members]
-        return "、".join(found) or ctx.t("duty.nobody")
-
-    now_codes = week.on_duty(ctx.now, ctx.policy.timezone)
-    lines = [ctx.t("dispatch.on_duty", names=names(now_codes)) if now_codes else ctx.t("dispatch.nobody_on_duty"), "",
+    view = await week_view(ctx.uow, ctx.community, ctx.now, ctx.locale)
+    lines = [ctx.t("dispatch.on_duty", names=view.now_on) if view.now_on else ctx.t("dispatch.nobody_on_duty"), "",
              ctx.t("duty.week_title")]
-    for day in days:
-        slots = week.slots(day)
-        shifts = "；".join(f"{s.start:%H:%M}–{s.end:%H:%M} {names(s.staff)}" for s in slots) or ctx.t("duty.no_shift")
-        lines.append(ctx.t("duty.week_day", day=day_label(datetime.combine(day, time()), ctx.locale), shifts=shifts))
-    first = datetime.combine(days[0], time())
-    made = [c for c in week.changes if c.end > first and c.staff in members]
-    if made:
-        lines += ["", ctx.t("duty.changes_title")]
-        lines += [ctx.t("duty.change_by", line=change_line(ctx.locale, members[c.staff].name, c.on, c.start, c.end),
-                        by=by_id[c.made_by].name if c.made_by in by_id else "-") for c in made]
+    for day, slots in view.days:
+        shifts = "；".join(f"{hours} {names}" for hours, names in slots) or ctx.t("duty.no_shift")
+        lines.append(ctx.t("duty.week_day", day=day, shifts=shifts))
+    if view.changes:
+        lines += ["", ctx.t("duty.changes_title"), *view.changes]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if may_change_duty(staff):
         buttons = ((*(ctx.button(ctx.t(f"duty.btn_{op}"), Duty(op)) for op in OPS),),)

@@ -354,12 +354,12 @@ class FakeBookings(_Repository):
 class FakeRoster(_Repository):
 
     async def add(self, community_id: int, *, staff_id: int, on: bool, start: datetime, end: datetime,
-                  made_at: datetime, made_by: int | None, via: str, note: str = "") -> int:
+                  made_at: datetime, made_by: int | None, via: str) -> int:
         self.wrote()
         change_id = self.t.new_id()
         self.t.roster_changes.append({"id": change_id, "community": community_id, "staff_id": staff_id, "on": on,
                                       "start": start, "end": end, "made_at": made_at, "made_by": made_by,
-                                      "via": via, "note": note})
+                                      "via": via})
         return change_id
 
     async def overlapping(self, community_id: int, start: datetime, end: datetime, zone: str) -> list[DutyChange]:
@@ -373,14 +373,8 @@ class FakeRoster(_Repository):
                 found.append(DutyChange(staff=member[0].code, on=row["on"],
                                         start=row["start"].astimezone(tz).replace(tzinfo=None),
                                         end=row["end"].astimezone(tz).replace(tzinfo=None), made_at=row["made_at"],
-                                        made_by=row["made_by"], id=row["id"], note=row["note"]))
+                                        made_by=row["made_by"], id=row["id"]))
         return found
-
-    async def clear(self, community_id: int) -> int:
-        self.wrote()
-        before = len(self.t.roster_changes)
-        self.t.roster_changes = [r for r in self.t.roster_changes if r["community"] != community_id]
-        return before - len(self.t.roster_changes)
 
 
 class FakeDatabase:

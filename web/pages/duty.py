@@ -16,8 +16,7 @@ from cases.records import Community
 from cases.roster import DAYTIME, NIGHT, WHOLE_DAY, Roster
 from handlers.kit.announcers import announce
 from handlers.kit.answers import day_label
-from handlers.kit.duty import change_line
-from handlers.kit.formatting import code_name
+from handlers.kit.duty import change_line, week_view
 from services import access, roster
 from services.actors import CONSOLE, Actor
 from services.roster import OPS, Edit, edits_for
@@ -97,31 +96,17 @@ async def _render(request: web.Request, form: dict[str, str], preview: list[Edit
     staff: StaffMember = request[SIGNED].staff
     community = request[COMMUNITY]
     locale = console.locale(request)
+    now = console.app.now()
     async with console.uow() as uow:
-        week, days = await roster.week_of(uow, community, console.app.now())
+        view = await week_view(uow, community, now, locale)
         members = await uow.directory.staff_list(community.id)
-    by_code = {m.code: m for m in members}
     by_id = {m.id: m for m in members}
-
-    def names(codes: tuple[str, ...]) -> str:
-        return "、".join(f"{by_code[c].name}（{code_name(locale, 'team', by_code[c].team)}）"
-                        for c in codes if c in by_code)
-
-    first = datetime.combine(days[0], time())
     editable = may_change_duty(staff)
     return console.render(
-        request, "duty.html", status=status,
-        now_on=names(week.on_duty(console.app.now(), community.policy.timezone)),
-        rows=[{"day": day_label(datetime.combine(d, time()), locale),
-               "slots": [(f"{s.start:%H:%M}–{s.end:%H:%M}", names(s.staff)) for s in week.slots(d)]} for d in days],
-        changes=[(change_line(locale, by_code[c.staff].name, c.on, c.start, c.end),
-                  by_id[c.made_by].name if c.made_by in by_id else "-")
-                 for c in week.changes if c.end > first and c.staff in by_code],
-        editable=editable,
+        request, "duty.html", status=status, view=view, editable=editable,
         people=[m for m in members if m.active and access.oversees(staff, m.team)] if editable else [],
-        days=[(d.isoformat(), day_label(datetime.combine(d, time()), locale)) for d in days],
-        shifts=_shift_choices(week, days),
-        form=form, error=error,
+        days=[(d.isoformat(), day_label(datetime.combine(d, time()), locale)) for d in view.dates],
+        shifts=_shift_choices(view.roster, view.dates), form=form, error=error,
         preview=[change_line(locale, by_id[e.staff_id].name if e.staff_id in by_id else "-", e.on, e.start, e.end)
                  for e in preview])
 

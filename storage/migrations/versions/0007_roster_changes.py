@@ -31,7 +31,6 @@ def upgrade() -> None:
         sa.Column('made_at', When, nullable=False),
         sa.Column('made_by_id', Id, nullable=True),
         sa.Column('via', sa.String(length=16), nullable=False),
-        sa.Column('note', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(['community_id'], ['communities.id'],
                                 name='fk_roster_changes_community_id_communities', ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name='fk_roster_changes_staff_id_staff',
