@@ -599,7 +599,8 @@ async def duty_change_told(uow: UnitOfWork, community: Community, event: DutyCha
     person moved hears it in their own chats (unless they made the change themselves)."""
     replies: list[Reply] = []
     for team in dict.fromkeys(span.team for span in event.spans):
-        lines = "\n".join(change_line(STAFF_LOCALE, s.name, s.on, s.start, s.end) for s in event.spans if s.team == team)
+        lines = "\n".join(change_line(STAFF_LOCALE, s.name, s.on, s.start, s.end)
+                          for s in event.spans if s.team == team)
         replies += await alert_replies(uow, community, team, "duty.changed_group", lines=lines, by=event.by_name)
     for span in event.spans:
         if span.staff_id != event.by:

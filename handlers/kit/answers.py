@@ -214,7 +214,8 @@ def when_label(when: When, locale: str) -> str:
     if end_clock == "00:00" and end > when.start:
         end, end_clock = end - timedelta(minutes=1), "24:00"  # midnight closes the day before
     if end.date() == when.start.date():
-        return t(locale, "common.when_span", day=day_label(when.start, locale), start=f"{when.start:%H:%M}", end=end_clock)
+        return t(locale, "common.when_span", day=day_label(when.start, locale), start=f"{when.start:%H:%M}",
+                 end=end_clock)
     return t(locale, "common.when_days", first=day_label(when.start, locale), start=f"{when.start:%H:%M}",
              last=day_label(end, locale), end=end_clock)
 

@@ -7,7 +7,8 @@
                                  时间 (extra minutes) | 费用 (yuan) | 新问题 | 方案
     /agreed 12  /declined 12     the owner answered the proposal on the phone
 
-(`/duty`, the roster, is `handlers.staff.duty`.)  Each is parse → service (which authorises) → announce → say, through `handlers.staff.common.act`.
+(`/duty`, the roster, is `handlers.staff.duty`.)  Each is parse → service (which authorises) →
+announce → say, through `handlers.staff.common.act`.
 """
 
 from __future__ import annotations

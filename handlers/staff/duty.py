@@ -112,7 +112,8 @@ async def _typed(ctx: Ctx, staff: StaffMember, words: str) -> None:
     """"王强 替 孙浩 周六夜班": fill what the words say, ask the rest, confirm."""
     text = normalise(words)
     mine = await _overseen(ctx, staff)
-    others = [m for m in await ctx.uow.directory.staff_list(ctx.community.id) if m.active and m not in mine and m.name.lower() in text]
+    others = [m for m in await ctx.uow.directory.staff_list(ctx.community.id)
+              if m.active and m not in mine and m.name.lower() in text]
     if others:
         ctx.say(ctx.t("duty.not_your_team", name=others[0].name,
                       team=code_name(ctx.locale, "team", others[0].team)))
