@@ -56,3 +56,9 @@ MOVE_OUT_ROLES = frozenset({Role.MANAGER, Role.CS_SUPERVISOR, Role.BUTLER, Role.
 
 def may_record_move_out(staff: StaffMember) -> bool:
     return staff.active and staff.role in MOVE_OUT_ROLES
+
+
+def may_change_duty(staff: StaffMember) -> bool:
+    """Who changes the duty roster in chat or the console: the supervisors who may assign
+    cases (each change is further limited to the teams they oversee) and the manager."""
+    return staff.active and staff.role in SUPERVISOR_ROLES

@@ -10,6 +10,7 @@ a case someone changes at that very moment is left for the next run.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from cases import assignment
@@ -18,7 +19,8 @@ from cases.errors import InvalidInput, NotAllowed, StaleCase
 from cases.lifecycle import WORKING, Case, Status
 from cases.permissions import may_work_on
 from cases.records import Community
-from services import access
+from cases.roster import Roster
+from services import access, roster
 from services.actors import SYSTEM, Actor
 from services.events import (
     CaseAccepted, CaseAssigned, CaseDispatched, CaseEscalated, CaseOffered, EmergencyRepeated, Event, OfferLapsed,
@@ -122,13 +124,16 @@ async def repeat_emergencies(uow: UnitOfWork, community: Community, now: datetim
 
 
 # ----------------------------------------------------------------- offers (issue 20)
-async def decide(uow: UnitOfWork, community: Community, case: Case, now: datetime) -> Decision:
-    """Whom the community's dispatch rules offer this freshly dispatched case to."""
+async def decide(uow: UnitOfWork, community: Community, case: Case, now: datetime,
+                 duty: Roster | None = None) -> Decision:
+    """Whom the community's dispatch rules offer this freshly dispatched case to, by the
+    roster as it stands now (`duty`: already read in this unit of work)."""
     building = ""
     if case.room_id is not None and (room := await uow.directory.room_by_id(case.room_id)) is not None:
         building = room.building
     members = [Member(s.id, s.code, s.team, s.role, s.active) for s in await uow.directory.staff_list(community.id)]
-    return choose(community.policy.dispatch, kind=case.kind, category=case.category, urgency=case.urgency,
+    config = replace(community.policy.dispatch, roster=duty if duty is not None else await roster.roster_at(uow, community, now))
+    return choose(config, kind=case.kind, category=case.category, urgency=case.urgency,
                   team=case.team_code, building=building, members=members,
                   load=await uow.cases.open_load(community.id), now=now, zone=community.policy.timezone)
 
@@ -136,8 +141,9 @@ async def decide(uow: UnitOfWork, community: Community, case: Case, now: datetim
 async def offer_new(uow: UnitOfWork, community: Community, case: Case, now: datetime) -> list[Event]:
     """Record the offer on a case just dispatched (before it is first saved); the event to
     announce once it has its number, or none when the group grabs it as before."""
-    if community.policy.dispatch.rules or not community.policy.dispatch.roster.empty:
-        if assignment.offer(case, await decide(uow, community, case, now), now):
+    duty = await roster.roster_at(uow, community, now)
+    if community.policy.dispatch.rules or not duty.empty:
+        if assignment.offer(case, await decide(uow, community, case, now, duty), now):
             offer_ = case.details["offer"]
             return [CaseOffered(actor=SYSTEM, at=now, case=case, staff_id=int(offer_["staff"]), mode=offer_["mode"],
                                 until=datetime.fromisoformat(offer_["until"]))]

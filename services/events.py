@@ -292,3 +292,24 @@ class CasePaused(CaseEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseResumed(CaseEvent):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class DutySpan:
+    """One person put on duty (`on`) or taken off for [start, end), local time of the community."""
+
+    staff_id: int
+    name: str
+    team: str
+    on: bool
+    start: datetime  # naive, the community's local time
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DutyChanged(Event):
+    """A supervisor changed the duty roster (chat or console); saved, who and when with it."""
+
+    by: int
+    by_name: str
+    spans: tuple[DutySpan, ...]

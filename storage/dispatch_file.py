@@ -17,6 +17,7 @@ duty roster.  Optional: a file without it dispatches as before (grab in the grou
         exceptions:
           - {date: 2026-10-01, shifts: [{from: "08:00", to: "08:00", staff: [ba02]}]}
           - {date: 2026-06-08, away: [gc02]}
+        clear_changes: false       # true: loading the file drops the changes made in chat/console
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class ExceptionSpec(_Strict):
 class RosterSpec(_Strict):
     weekly: list[ShiftSpec] = []
     exceptions: list[ExceptionSpec] = []
+    # Supervisors' changes made in chat or the console stay when the file is reloaded
+    # (later changes win over the file); true: loading this file drops them all.
+    clear_changes: bool = False
 
 
 class DispatchSpec(_Strict):

@@ -17,6 +17,7 @@ from storage.community_file import CommunityFile, CommunityFileError, StaffSpec
 from storage.company_file import Company
 from storage.register import RoomIndex
 from storage.register_changes import RegisterPlan
+from storage.roster_changes import RosterChanges
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ async def load_community(session: AsyncSession, spec: CommunityFile, now: dateti
         listed_items.add(row.id)
     for row in await session.scalars(select(m.ServiceItem).where(m.ServiceItem.community_id == cid)):
         row.active = row.id in listed_items
+
+    if spec.dispatch is not None and spec.dispatch.roster.clear_changes:
+        await RosterChanges(session).clear(cid)
 
     await session.execute(delete(m.Faq).where(m.Faq.community_id == cid))
     for f in spec.faq:

@@ -288,6 +288,25 @@ class CaseFee(Base):
     at: Mapped[datetime]
 
 
+class RosterChange(Base):
+    """Someone put on duty or taken off for a span of time by a supervisor in chat or the
+    console (migration 0007_roster_changes), layered over the community file's roster
+    (cases.roster.DutyChange).  Kept when the file is reloaded, unless the file says
+    `clear_changes: true`; who made it, when and through which front end stay with it."""
+
+    __tablename__ = "roster_changes"
+    __table_args__ = (Index("ix_roster_changes_community_ends", "community_id", "ends_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    on_duty: Mapped[bool] = mapped_column(Boolean)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    made_at: Mapped[datetime]
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
+    via: Mapped[str] = mapped_column(String(16), default="chat")
+
+
 class Booking(Base):
     __tablename__ = "bookings"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

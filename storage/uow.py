@@ -20,6 +20,7 @@ from storage.conversations import Conversations
 from storage.directory import Directory
 from storage.notices import NoticeStore
 from storage.outbox import Outbox
+from storage.roster_changes import RosterChanges
 
 
 class UnitOfWork:
@@ -30,6 +31,7 @@ class UnitOfWork:
     callbacks: Callbacks
     bookings: Bookings
     notices: NoticeStore
+    roster: RosterChanges
     session: AsyncSession
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -45,6 +47,7 @@ class UnitOfWork:
         self.callbacks = Callbacks(self.session)
         self.bookings = Bookings(self.session)
         self.notices = NoticeStore(self.session)
+        self.roster = RosterChanges(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

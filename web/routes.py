@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.bootstrap import App
 from web.app import STATIC, Console
 from web.photos import Fetch
-from web.pages import board, case, intake, login, office
+from web.pages import board, case, duty, intake, login, office
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
@@ -43,6 +43,8 @@ ROUTES = [
     web.get(r"/stats/export.{fmt:csv|xlsx}", office.export),
     web.get("/notices", office.notices),
     web.post("/notices", office.notice_post),
+    web.get("/duty", duty.duty_page),
+    web.post("/duty", duty.duty_post),
     web.static("/static", STATIC, append_version=False),
 ]
 

@@ -28,6 +28,7 @@ from handlers.kit.cards import (
     STAFF_LOCALE, alert_replies, card_buttons, card_replies, card_text, group_safe, group_safe_for,
     moved_card_replies, staff_name, team_chats, where_of,
 )
+from handlers.kit.duty import change_line
 from handlers.kit.formatting import code_name, duration, local_time, money
 from handlers.kit.i18n import t
 from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
@@ -36,7 +37,7 @@ from services.events import (
     CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
     CaseEscalated, CaseEvent, CaseHandedBack, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
     CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
-    EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
+    DutyChanged, EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
 from storage.binding_attempts import BoundChats
 from storage.households import Households
@@ -592,6 +593,22 @@ async def adders_told_bound(uow: UnitOfWork, community: Community, event: ChatBo
     return replies
 
 
+# ----------------------------------------------------------------- the duty roster
+async def duty_change_told(uow: UnitOfWork, community: Community, event: DutyChanged, now: datetime) -> list[Reply]:
+    """"值班变更：…" in the group of each team whose people moved (staff names only), and each
+    person moved hears it in their own chats (unless they made the change themselves)."""
+    replies: list[Reply] = []
+    for team in dict.fromkeys(span.team for span in event.spans):
+        lines = "\n".join(change_line(STAFF_LOCALE, s.name, s.on, s.start, s.end)
+                          for s in event.spans if s.team == team)
+        replies += await alert_replies(uow, community, team, "duty.changed_group", lines=lines, by=event.by_name)
+    for span in event.spans:
+        if span.staff_id != event.by:
+            replies += await to_staff(uow, span.staff_id, "duty.changed_private", by=event.by_name,
+                                      line=lambda loc, s=span: change_line(loc, s.name, s.on, s.start, s.end))
+    return replies
+
+
 # ----------------------------------------------------------------- the table
 ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseOpened: (new_card, emergency_alarm),
@@ -623,6 +640,7 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseChased: (chase_notices,),
     CasePaused: (team_card, owner_told_paused),
     CaseResumed: (team_card, owner_told_resumed),
+    DutyChanged: (duty_change_told,),
     # Quiet events (a callback's answers, a survey answer, a spot check, a remark, a notice
     # already queued, a mute…): the acting person's own front end says what needs saying.
 }

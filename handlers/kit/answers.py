@@ -207,19 +207,20 @@ def when_label(when: When, locale: str) -> str:
     if when.span == Span.ANYTIME:
         return t(locale, "common.when_anytime")
     if when.span == Span.ONGOING:
-        return t(locale, "common.when_ongoing_since", day=_day(when.start, locale)) if when.start \
+        return t(locale, "common.when_ongoing_since", day=day_label(when.start, locale)) if when.start \
             else t(locale, "common.when_ongoing")
     assert when.start is not None and when.end is not None
     end, end_clock = when.end, f"{when.end:%H:%M}"
     if end_clock == "00:00" and end > when.start:
         end, end_clock = end - timedelta(minutes=1), "24:00"  # midnight closes the day before
     if end.date() == when.start.date():
-        return t(locale, "common.when_span", day=_day(when.start, locale), start=f"{when.start:%H:%M}", end=end_clock)
-    return t(locale, "common.when_days", first=_day(when.start, locale), start=f"{when.start:%H:%M}",
-             last=_day(end, locale), end=end_clock)
+        return t(locale, "common.when_span", day=day_label(when.start, locale), start=f"{when.start:%H:%M}",
+                 end=end_clock)
+    return t(locale, "common.when_days", first=day_label(when.start, locale), start=f"{when.start:%H:%M}",
+             last=day_label(end, locale), end=end_clock)
 
 
-def _day(at: datetime | None, locale: str) -> str:
+def day_label(at: datetime | None, locale: str) -> str:
     assert at is not None
     months = t(locale, "booking.months").split()
     weekdays = t(locale, "booking.weekdays").split()

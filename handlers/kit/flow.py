@@ -50,12 +50,13 @@ def carried(ctx: Ctx) -> dict[str, Any]:
     return {k: ctx.data[k] for k in _CARRIED if k in ctx.data}
 
 
-async def begin(ctx: Ctx, flow: Flow, **data: Any) -> None:
-    """Start `flow` afresh (dropping any flow in progress) and ask its first question."""
+async def begin(ctx: Ctx, flow: Flow, *, at: str | None = None, **data: Any) -> None:
+    """Start `flow` afresh (dropping any flow in progress) and ask its first question (or
+    the question of step `at`, when typed words already answered the ones before it)."""
     ctx.state.flow = flow.name
-    ctx.state.step = flow.first
+    ctx.state.step = at or flow.first
     ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx) + 1, "_history": [], **data}
-    await flow.steps[flow.first].ask(ctx)
+    await flow.steps[ctx.state.step].ask(ctx)
 
 
 async def goto(ctx: Ctx, flow: Flow, step: str) -> None:

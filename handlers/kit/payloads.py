@@ -7,6 +7,7 @@
     "1|n|42"                        NotMe: an owner disowns chat identity 42 bound to their home
     "1|r|88"                        PhoneCall: a butler records the phone callback of callback 88
     "1|t|7"                         NoticeStatus: how far notice 7's delivery has got
+    "1|d|swap"                      Duty: a supervisor starts a duty-roster change (swap | off | on)
 
 Buttons sent before PhoneCall and NoticeStatus had kinds of their own ("1|s|88|phone|record",
 "1|c|notice_status|7") still decode, to the new kinds.
@@ -78,7 +79,14 @@ class NoticeStatus:
     notice_id: int
 
 
-Payload = Pick | CaseAction | SurveyAnswer | Menu | NotMe | PhoneCall | NoticeStatus
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """A button under `/duty`: start a change of the duty roster (the desk checks who pressed)."""
+
+    op: str
+
+
+Payload = Pick | CaseAction | SurveyAnswer | Menu | NotMe | PhoneCall | NoticeStatus | Duty
 
 # The encodings these two kinds had before they were kinds of their own.
 _OLD_PHONE_CALL = ("phone", "record")
@@ -111,6 +119,9 @@ def encode(payload: Payload) -> str:
             parts = ["r", str(callback_id)]
         case NoticeStatus(notice_id):
             parts = ["t", str(notice_id)]
+        case Duty(op):
+            _check(op)
+            parts = ["d", op]
         case _:
             raise TypeError(f"not a payload: {payload!r}")
     data = _SEP.join([VERSION, *parts])
@@ -152,4 +163,6 @@ def decode(data: str | None) -> Payload:
             return PhoneCall(_int(callback_id))
         case ["t", notice_id]:
             return NoticeStatus(_int(notice_id))
+        case ["d", op] if op:
+            return Duty(op)
     raise BadPayload(f"malformed payload {data!r}")

@@ -6,9 +6,9 @@
     /change 12 时间 120 说明     propose a change the owner must agree to:
                                  时间 (extra minutes) | 费用 (yuan) | 新问题 | 方案
     /agreed 12  /declined 12     the owner answered the proposal on the phone
-    /duty                        who is on duty now (the roster of the community file)
 
-Each is parse → service (which authorises) → announce → say, through `handlers.staff.common.act`.
+(`/duty`, the roster, is `handlers.staff.duty`.)  Each is parse → service (which authorises) →
+announce → say, through `handlers.staff.common.act`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from cases.errors import InvalidInput
 from handlers.kit.cards import staff_name
 from handlers.kit.context import Ctx
-from handlers.kit.formatting import code_name
 from handlers.kit.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.staff.common import act
 from services import consent, dispatch, holding
@@ -126,13 +125,3 @@ async def agreed_command(ctx: Ctx, arg: str) -> None:
 async def declined_command(ctx: Ctx, arg: str) -> None:
     await _phone_answer(ctx, arg, False)
 
-
-async def duty_command(ctx: Ctx, _: str) -> None:
-    """/duty: who is on duty now by the community file's roster (staff only)."""
-    if await ctx.staff() is None:
-        ctx.say(ctx.t("staff.only_staff"))
-        return
-    codes = ctx.policy.dispatch.roster.on_duty(ctx.now, ctx.policy.timezone)
-    by_code = {s.code: s for s in await ctx.uow.directory.staff_list(ctx.community.id)}
-    names = [f"{by_code[c].name}（{code_name(ctx.locale, 'team', by_code[c].team)}）" for c in codes if c in by_code]
-    ctx.say(ctx.t("dispatch.on_duty", names="、".join(names)) if names else ctx.t("dispatch.nobody_on_duty"))

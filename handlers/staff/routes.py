@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from handlers.kit.payloads import Duty
 from handlers.kit.routes import Routes, flows_of
-from handlers.staff import accept, commands, coverage, dispatching, finish, handback, moveout, new_case, transfer
+from handlers.staff import accept, commands, coverage, dispatching, duty, finish, handback, moveout, new_case, transfer
 
 routes = Routes(
-    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW, new_case.FLOW),
+    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW, new_case.FLOW, duty.FLOW),
     commands={
         "/my": commands.my_cases,
         "/team": commands.team_cases,
@@ -20,7 +21,8 @@ routes = Routes(
         "/change": dispatching.change_command,
         "/agreed": dispatching.agreed_command,
         "/declined": dispatching.declined_command,
-        "/duty": dispatching.duty_command,
+        "/duty": duty.duty_command,
+        "/值班": duty.duty_command,
     },
     case_actions={
         "accept": accept.accept,
@@ -31,4 +33,5 @@ routes = Routes(
         "handback": handback.handback_pressed,
         "transfer": transfer.transfer_pressed,
     },
+    buttons={Duty: duty.duty_pressed},
 )

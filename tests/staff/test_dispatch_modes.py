@@ -159,7 +159,7 @@ async def test_sunday_3am_emergency_goes_to_the_person_on_duty_and_escalates_una
                                      "until": (SUNDAY_3AM + timedelta(minutes=10)).isoformat()}
     assert f"工单 #{case_id} 派给您（值班）" in people.last("sh")
     await people.say("zy", "/duty")
-    assert people.last("zy") == "🛡️ 当前值班：孙浩（工程部）、张勇（秩序部）"
+    assert people.last("zy").startswith("🛡️ 当前值班：孙浩（工程部）、张勇（秩序部）\n")
     clock.advance(timedelta(minutes=10))
     await run_scheduled(dispatching, people, escalation.lapse_offers)
     case = await the_case(dispatching, case_id)

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
+from zoneinfo import ZoneInfo
 from typing import Any
 from collections.abc import Callable
 
@@ -22,6 +23,7 @@ from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, WORKING, Case, Status
 from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
+from cases.roster import DutyChange
 from cases.records import CallbackRecord, Community, Identity, Owner, Room, ServiceItem, TeamInfo, TimelineItem
 from storage.callbacks import OPEN_STATES
 from storage.directory import GROUP_FEED_PREFIX, MEMBER_CHANNELS
@@ -45,6 +47,7 @@ class Tables:
     spot_checks: list[dict[str, Any]] = field(default_factory=list)
     bookings: list[dict[str, Any]] = field(default_factory=list)
     fees: list[dict[str, Any]] = field(default_factory=list)
+    roster_changes: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -373,6 +376,32 @@ class FakeBookings(_Repository):
         return booking_id
 
 
+class FakeRoster(_Repository):
+
+    async def add(self, community_id: int, *, staff_id: int, on: bool, start: datetime, end: datetime,
+                  made_at: datetime, made_by: int | None, via: str) -> int:
+        self.wrote()
+        change_id = self.t.new_id()
+        self.t.roster_changes.append({"id": change_id, "community": community_id, "staff_id": staff_id, "on": on,
+                                      "start": start, "end": end, "made_at": made_at, "made_by": made_by,
+                                      "via": via})
+        return change_id
+
+    async def overlapping(self, community_id: int, start: datetime, end: datetime, zone: str) -> list[DutyChange]:
+        tz = ZoneInfo(zone)
+        found = []
+        for row in sorted(self.t.roster_changes, key=lambda r: (r["made_at"], r["id"])):
+            member = self.t.staff.get(row["staff_id"])
+            if row["community"] != community_id or member is None or member[1] != community_id:
+                continue
+            if row["start"] < end and row["end"] > start:
+                found.append(DutyChange(staff=member[0].code, on=row["on"],
+                                        start=row["start"].astimezone(tz).replace(tzinfo=None),
+                                        end=row["end"].astimezone(tz).replace(tzinfo=None), made_at=row["made_at"],
+                                        made_by=row["made_by"], id=row["id"]))
+        return found
+
+
 class FakeDatabase:
     """Committed state shared by the units of work made from it (like one database).
 
@@ -394,6 +423,7 @@ class FakeUnitOfWork:
     directory: FakeDirectory
     callbacks: FakeCallbacks
     bookings: FakeBookings
+    roster: FakeRoster
 
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
@@ -403,6 +433,7 @@ class FakeUnitOfWork:
         t, wrote = self.db.tables, self._wrote
         self.cases, self.directory = FakeCases(t, wrote), FakeDirectory(t, wrote)
         self.callbacks, self.bookings = FakeCallbacks(t, wrote), FakeBookings(t, wrote)
+        self.roster = FakeRoster(t, wrote)
         self._begin()
         return self
 

@@ -9,7 +9,7 @@ import pytest
 from bot.bootstrap import App, desk_routes
 from handlers.aftercare.routes import routes as aftercare_routes
 from handlers.core import Desk
-from handlers.kit.payloads import NoticeStatus, NotMe, PhoneCall, SurveyAnswer
+from handlers.kit.payloads import Duty, NoticeStatus, NotMe, PhoneCall, SurveyAnswer
 from handlers.kit.routes import Routes, include
 from handlers.office.routes import routes as office_routes
 from handlers.owner.routes import routes as owner_routes
@@ -23,18 +23,18 @@ def test_the_bootstrap_includes_every_area() -> None:
     assert set(routes.commands) == {
         "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases", "/household", "/family", "/community", "/xiaoqu",  # owner
         "/my", "/team", "/case", "/coverage", "/moveout", "/new",  # staff
-        "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty",  # staff: dispatch (issue 20)
+        "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty", "/值班",  # staff: dispatch, roster (issue 20)
         "/callbacks", "/spotcheck",  # aftercare
         "/notice", "/notices", "/report",  # office
     }
     assert set(routes.flows) == {
         "binding", "booking", "community", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "report", "router",
-        "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "phone_callback", "spot_check", "survey", "notice",
+        "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "staff_duty", "phone_callback", "spot_check", "survey", "notice",
     }
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",
                                         "start", "help", "show", "finish", "handback", "transfer",
                                         "chase", "change_yes", "change_no"}
-    assert set(routes.buttons) == {NotMe, SurveyAnswer, PhoneCall, NoticeStatus}
+    assert set(routes.buttons) == {NotMe, SurveyAnswer, PhoneCall, NoticeStatus, Duty}
     assert set(routes.menu_items) == {"lang", "report", "complaint", "service", "inquiry", "mycases", "resume"}
     assert routes.owner_input and routes.main_menu and routes.start_entry and routes.idle and routes.carry_on
 

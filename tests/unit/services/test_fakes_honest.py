@@ -13,10 +13,12 @@ from storage.bookings import Bookings
 from storage.callbacks import Callbacks
 from storage.case_repository import CaseRepository
 from storage.directory import Directory
+from storage.roster_changes import RosterChanges
 from storage.uow import UnitOfWork
-from tests.unit.fakes import FakeBookings, FakeCallbacks, FakeCases, FakeDirectory, FakeUnitOfWork
+from tests.unit.fakes import FakeBookings, FakeCallbacks, FakeCases, FakeDirectory, FakeRoster, FakeUnitOfWork
 
-PAIRS = [(FakeCases, CaseRepository), (FakeDirectory, Directory), (FakeCallbacks, Callbacks), (FakeBookings, Bookings)]
+PAIRS = [(FakeCases, CaseRepository), (FakeDirectory, Directory), (FakeCallbacks, Callbacks), (FakeBookings, Bookings),
+         (FakeRoster, RosterChanges)]
 
 
 def _public(cls: type) -> dict[str, object]:
@@ -44,7 +46,8 @@ def test_the_fake_unit_of_work_names_its_repositories_as_the_real_one() -> None:
 
 def test_the_services_call_only_what_the_fake_offers() -> None:
     """Every `uow.<repo>.<method>` a service calls exists on the fake (and so, above, on the real one)."""
-    fakes = {"cases": FakeCases, "directory": FakeDirectory, "callbacks": FakeCallbacks, "bookings": FakeBookings}
+    fakes = {"cases": FakeCases, "directory": FakeDirectory, "callbacks": FakeCallbacks, "bookings": FakeBookings,
+             "roster": FakeRoster}
     root = Path(__file__).resolve().parents[3] / "services"
     missing = []
     for path in sorted(root.glob("*.py")):
