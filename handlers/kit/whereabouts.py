@@ -98,9 +98,15 @@ async def where(uow: UnitOfWork, inbound: Inbound, chosen: int | None, *, in_flo
         # Chosen by the person (or a deep link): even where they are nobody yet, so that
         # someone with a home in a second community can bind there too.
         return Where(by_id[chosen])
-    mine = await uow.directory.identities(inbound.channel, inbound.user_id)
-    bound = [by_id[i.community_id] for i in mine
-             if i.community_id in by_id and (i.owner_id is not None or i.staff_id is not None)]
+    bound = []
+    for i in await uow.directory.identities(inbound.channel, inbound.user_id):
+        if i.owner_id is None and i.staff_id is None:
+            continue
+        # A row written without its community counts where its owner or staff member is.
+        found = i.community_id if i.community_id is not None else \
+            await uow.directory.community_id_of(owner_id=i.owner_id, staff_id=i.staff_id)
+        if found in by_id:
+            bound.append(by_id[found])
     if bound:
         return Where(bound[0])  # the identities come latest-bound first
     return Where(communities[0], known=False)
