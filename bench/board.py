@@ -46,6 +46,13 @@ TEAMS = ["engineering", "engineering", "engineering", "security", "environment",
 STATUSES = ["dispatched", "accepted", "in_progress", "done", "open"]
 
 
+def due_of(status: str, response_due: datetime, completion_due: datetime) -> datetime | None:
+    """The stored deadline the case repository writes (`Case.deadline`), for rows inserted here directly."""
+    if status in ("open", "dispatched"):
+        return response_due
+    return completion_due if status in ("accepted", "in_progress") else None
+
+
 async def fill(url: str, n_cases: int, active_share: float, now: datetime) -> None:
     engine = create_engine(url)
     rnd = random.Random(16)
@@ -59,15 +66,19 @@ async def fill(url: str, n_cases: int, active_share: float, now: datetime) -> No
                 is_active = rnd.random() < active_share
                 created = now - timedelta(minutes=rnd.randint(0, 60 * 24 * (10 if is_active else 365)))
                 emergency = rnd.random() < 0.02
+                status = rnd.choice(STATUSES) if is_active else rnd.choice(["closed", "surveyed", "cancelled"])
+                response_due = created + timedelta(minutes=15 if emergency else 1440)
+                completion_due = created + timedelta(days=3)
                 batch.append({
                     "community_id": cid, "kind": "report", "category": "plumbing", "area": "home",
                     "urgency": "emergency" if emergency else "normal",
-                    "status": rnd.choice(STATUSES) if is_active else rnd.choice(["closed", "surveyed", "cancelled"]),
+                    "status": status,
                     "room_id": rnd.choice(rooms), "owner_id": rnd.choice(owners), "reporter_channel": "telegram",
                     "reporter_chat_id": str(7_000_000 + i % 500), "description": "卫生间水管漏水，地上都是水",
                     "details": {}, "photos": [], "team_code": rnd.choice(TEAMS), "created_at": created,
-                    "updated_at": created, "response_due_at": created + timedelta(minutes=15 if emergency else 1440),
-                    "completion_due_at": created + timedelta(days=3), "source": rnd.choice(["chat", "chat", "phone"]),
+                    "updated_at": created, "response_due_at": response_due,
+                    "completion_due_at": completion_due, "due_at": due_of(status, response_due, completion_due),
+                    "source": rnd.choice(["chat", "chat", "phone"]),
                     "version": 1})
                 if len(batch) == 10_000:
                     await conn.execute(insert(m.Case), batch)

@@ -34,22 +34,10 @@ class BoardFilter:
     search: str = ""
 
 
-# The deadline that matters now: to accept while nobody has, to finish once someone has.
-DUE = when_then(
-    (m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at),
-    else_=m.Case.completion_due_at,
-)
-
-
-def _in_statuses(statuses: Any, dialect: str) -> Any:
-    """Cases in these statuses.  PostgreSQL's statistics know the open ones are a few percent
-    of a year's cases and read them through the status index.  SQLite's planner takes a plain
-    `status IN (…)` for most of the table (8 statuses, evenly spread as far as it knows) and
-    scans all 100,000 rows: there it is one index lookup per status (bench/board.py)."""
-    if dialect != "sqlite":
-        return m.Case.status.in_(sorted(str(s) for s in statuses))
-    per_status = [select(m.Case.id).where(m.Case.status == str(s)) for s in sorted(statuses)]
-    return m.Case.id.in_(union_all(*per_status) if len(per_status) > 1 else per_status[0])
+# The board's order: soonest deadline first (`cases.due_at`, the stored `Case.deadline`: the
+# response until someone accepts, then the completion), cases waiting only for the owner's
+# confirmation after them (no deadline), emergencies first among equals, then the oldest.
+BOARD_ORDER = (m.Case.due_at.is_(None), m.Case.due_at, m.Case.urgency != "emergency", m.Case.id)
 
 
 class ConsoleStore:
@@ -156,7 +144,8 @@ class ConsoleStore:
 
     # ----------------------------------------------------------------- the board
     def _board_where(self, community_id: int, f: BoardFilter, teams: set[str] | None) -> list[Any]:
-        where: list[Any] = [m.Case.community_id == community_id, _in_statuses([f.status] if f.status else ACTIVE, self._dialect)]
+        statuses = [f.status] if f.status else sorted(str(s) for s in ACTIVE)
+        where: list[Any] = [m.Case.community_id == community_id, m.Case.status.in_(statuses)]
         if teams is not None:
             where.append(m.Case.team_code.in_(sorted(teams)))
         for column, value in ((m.Case.team_code, f.team), (m.Case.kind, f.kind), (m.Case.urgency, f.urgency),
@@ -181,25 +170,34 @@ class ConsoleStore:
 
     async def board(self, community_id: int, f: BoardFilter, teams: set[str] | None, limit: int = 100,
                     offset: int = 0, *, total: int | None = None) -> tuple[list[Case], int]:
-        """Open cases soonest-due first (emergencies first among equals), and how many match
-        (`total` when the caller knows it already: the unfiltered board is the teams' counts)."""
+        """Open cases in the board's order, and how many match (`total` when the caller knows it
+        already: the unfiltered board is the teams' counts).
+
+        The page's ids come first from the (community, status, team, due) index alone — the
+        sort runs over small index entries, not over whole rows — then those rows are read."""
         where = self._board_where(community_id, f, teams)
-        rows = await self.session.scalars(
-            select(m.Case).where(*where)
-            .order_by(DUE.is_(None), DUE, (m.Case.urgency != "emergency"), m.Case.id).limit(limit).offset(offset))
+        ids = list(await self.session.scalars(
+            select(m.Case.id).where(*where).order_by(*BOARD_ORDER).limit(limit).offset(offset)))
+        rows = {r.id: r for r in await self.session.scalars(select(m.Case).where(m.Case.id.in_(ids)))} if ids else {}
         if total is None:
             total = int(await self.session.scalar(select(func.count()).select_from(m.Case).where(*where)) or 0)
-        return [_to_case(r) for r in rows], total
+        return [_to_case(rows[i]) for i in ids if i in rows], total
 
     async def counts_per_team(self, community_id: int, now: datetime, teams: set[str] | None) -> dict[str, tuple[int, int]]:
-        """Per team: open cases, and how many of them are past their deadline."""
-        late = func.sum(when_then((DUE <= now, 1), else_=0))
+        """Per team: open cases, and how many of them are past their deadline (`Case.overdue`:
+        a case waiting for the owner's confirmation has none)."""
+        late = func.sum(when_then((m.Case.due_at <= now, 1), else_=0))
+        # Grouped by status too, in the board index's own order: read from the index alone.
         query = (select(m.Case.team_code, func.count(), late)
-                 .where(m.Case.community_id == community_id, _in_statuses(ACTIVE, self._dialect))
-                 .group_by(m.Case.team_code))
+                 .where(m.Case.community_id == community_id, m.Case.status.in_(sorted(str(s) for s in ACTIVE)))
+                 .group_by(m.Case.status, m.Case.team_code))
         if teams is not None:
             query = query.where(m.Case.team_code.in_(sorted(teams)))
-        return {team: (int(n), int(o or 0)) for team, n, o in (await self.session.execute(query)).all()}
+        counts: dict[str, tuple[int, int]] = {}
+        for team, n, overdue in (await self.session.execute(query)).all():
+            before = counts.get(team, (0, 0))
+            counts[team] = (before[0] + int(n), before[1] + int(overdue or 0))
+        return counts
 
     # ----------------------------------------------------------------- owner lookup (new case form)
     async def find_owners(self, community_id: int, query: str, limit: int = 20) -> list[tuple[m.Owner, list[m.Room]]]:
