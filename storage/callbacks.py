@@ -23,6 +23,11 @@ def _record(r: m.Callback) -> CallbackRecord:
 
 
 
+def _of_community(community_id: int) -> Any:
+    """Callbacks of this community's cases."""
+    return m.Callback.case_id.in_(select(m.Case.id).where(m.Case.community_id == community_id))
+
+
 class Callbacks:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -41,10 +46,13 @@ class Callbacks:
         rows = await self.session.scalars(select(m.Callback).where(m.Callback.case_id == case_id).order_by(m.Callback.round))
         return [_record(r) for r in rows]
 
-    async def in_state(self, state: CallbackState, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
+    async def in_state(self, state: CallbackState, due_before: datetime | None = None, limit: int = 500, *,
+                       community_id: int | None = None) -> list[CallbackRecord]:
         query = select(m.Callback).where(m.Callback.state == state).order_by(m.Callback.due_at).limit(limit)
         if due_before is not None:
             query = query.where(m.Callback.due_at <= due_before)
+        if community_id is not None:
+            query = query.where(_of_community(community_id))
         return [_record(r) for r in await self.session.scalars(query)]
 
     async def claim(self, callback_id: int, from_state: CallbackState, **values: Any) -> bool:
@@ -98,11 +106,13 @@ class Callbacks:
         )
         return set(rows.all())
 
-    async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
-        rows = await self.session.scalars(
-            select(m.Callback).where(m.Callback.state == CallbackState.ANSWERED, m.Callback.answered_at >= since)
-            .order_by(m.Callback.answered_at.desc()).limit(limit)
-        )
+    async def recent_answered(self, since: datetime, limit: int = 500, *,
+                              community_id: int | None = None) -> list[CallbackRecord]:
+        query = (select(m.Callback).where(m.Callback.state == CallbackState.ANSWERED, m.Callback.answered_at >= since)
+                 .order_by(m.Callback.answered_at.desc()).limit(limit))
+        if community_id is not None:
+            query = query.where(_of_community(community_id))
+        rows = await self.session.scalars(query)
         return [_record(r) for r in rows]
 
     async def add_spot_check(self, callback_id: int, level: str, checker_id: int, finding: str, note: str, now: datetime) -> int:

@@ -24,6 +24,19 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffRow:
+    """One staff row with its community: what the console needs to tell a person's posts apart."""
+
+    staff_id: int
+    code: str
+    phone: str
+    role: str
+    community_id: int
+    community_code: str
+    community_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class BoardFilter:
     team: str = ""
     kind: str = ""
@@ -128,6 +141,32 @@ class ConsoleStore:
 
     async def staff_by_code(self, code: str) -> int | None:
         return await self.session.scalar(select(m.Staff.id).where(m.Staff.code == code, m.Staff.active))
+
+    async def active_staff_rows(self, *, code: str | None = None, staff_id: int | None = None) -> list[StaffRow]:
+        """Active staff rows with this code, or with the code of this row, lowest id first."""
+        if staff_id is not None:
+            code = await self.session.scalar(select(m.Staff.code).where(m.Staff.id == staff_id))
+        if not code:
+            return []
+        rows = await self.session.execute(
+            select(m.Staff.id, m.Staff.code, m.Staff.phone, m.Staff.role, m.Community.id, m.Community.code,
+                   m.Community.name)
+            .join(m.Community, m.Community.id == m.Staff.community_id)
+            .where(m.Staff.code == code, m.Staff.active).order_by(m.Staff.id))
+        return [StaffRow(*r) for r in rows.all()]
+
+    async def switch_session(self, token_hash: str, staff_id: int) -> None:
+        """The session goes on as the person's row in another community."""
+        await self.session.execute(update(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash)
+                                   .values(staff_id=staff_id))
+
+    async def last_used(self, staff_ids: list[int]) -> int | None:
+        """Of these rows of one person, the one they last signed in as or switched to."""
+        return await self.session.scalar(
+            select(m.AuditEntry.staff_id)
+            .where(m.AuditEntry.staff_id.in_(staff_ids),
+                   m.AuditEntry.action.in_(["signed_in", "community_switched"]))
+            .order_by(m.AuditEntry.id.desc()).limit(1))
 
     # ----------------------------------------------------------------- audit
     async def audit(self, now: datetime, staff_id: int | None, action: str, *, case_id: int | None = None,

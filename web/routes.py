@@ -26,6 +26,8 @@ ROUTES = [
     web.post("/login/verify", login.verify_code),
     web.post("/login/password", login.verify_password),
     web.post("/logout", login.logout),
+    web.get("/community", login.choose_community),
+    web.post("/community", login.switch_community),
     web.get("/board", board.board),
     web.get("/cases/new", intake.new_form),
     web.post("/cases/new", intake.create),

@@ -288,8 +288,13 @@ class FakeCallbacks(_Repository):
     async def for_case(self, case_id: int) -> list[CallbackRecord]:
         return sorted((r for r in self.t.callbacks.values() if r.case_id == case_id), key=lambda r: r.round)
 
-    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
-        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)]
+    def _here(self, record: CallbackRecord, community_id: int | None) -> bool:
+        return community_id is None or self.t.cases[record.case_id].community_id == community_id
+
+    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500, *,
+                       community_id: int | None = None) -> list[CallbackRecord]:
+        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)
+                 and self._here(r, community_id)]
         return sorted(found, key=lambda r: r.due_at)[:limit]
 
     async def claim(self, callback_id: int, from_state: str, **values: Any) -> bool:
@@ -319,9 +324,11 @@ class FakeCallbacks(_Repository):
     async def checked_at_level(self, callback_ids: list[int], level: str) -> set[int]:
         return {s["callback_id"] for s in self.t.spot_checks if s["callback_id"] in callback_ids and s["level"] == level}
 
-    async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
+    async def recent_answered(self, since: datetime, limit: int = 500, *,
+                              community_id: int | None = None) -> list[CallbackRecord]:
         found = [r for r in self.t.callbacks.values()
-                 if r.state == "answered" and r.answered_at is not None and r.answered_at >= since]
+                 if r.state == "answered" and r.answered_at is not None and r.answered_at >= since
+                 and self._here(r, community_id)]
         return sorted(found, key=lambda r: r.answered_at or since, reverse=True)[:limit]
 
     async def add_spot_check(self, callback_id: int, level: str, checker_id: int, finding: str, note: str,

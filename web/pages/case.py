@@ -107,7 +107,7 @@ async def act(request: web.Request) -> web.StreamResponse:
             refused = False
             await console.post(uow, replies)
             await ConsoleStore(uow.session).audit(now, staff.id, f"case_{name}", case_id=case_id,
-                                                  remote=request.remote or "")
+                                                  remote=console.remote(request))
             await uow.commit()
     if refused:
         # Refusals by the services' rules are audited too, and the page says why.
