@@ -213,7 +213,7 @@ class Case(Base):
         Index("ix_cases_team_status", "team_code", "status"),
         Index("ix_cases_first_responder", "first_responder_id"),
         # The board: its page's ids, counts per team and totals from the index alone; a search by room (0007_console).
-        Index("ix_cases_board", "community_id", "status", "team_code", "due_at", "urgency"),
+        Index("ix_cases_board", "community_id", "status", "team_code", "due_at", "urgency", "id"),
         Index("ix_cases_room", "room_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
