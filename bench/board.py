@@ -38,7 +38,7 @@ from storage import models as m  # noqa: E402
 from storage.console import ConsoleStore  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
 from tests.conftest import EXAMPLE_COMMUNITY, PG_URL, _pg_admin, make_settings  # noqa: E402
-from web.auth import SESSION_TTL, digest, new_token  # noqa: E402
+from web.auth import digest, new_token  # noqa: E402
 from web.routes import build_console  # noqa: E402
 
 TARGET_MS = 300
@@ -134,7 +134,7 @@ async def bench(kind: str, n_cases: int, active: float, runs: int) -> bool:
         token = new_token()
         async with app.uow() as uow:
             agent = await uow.session.scalar(select(m.Staff.id).where(m.Staff.code == "kf01"))
-            await ConsoleStore(uow.session).open_session(digest(token), agent, new_token(), now, SESSION_TTL)
+            await ConsoleStore(uow.session).open_session(digest(token), agent, new_token(), now, timedelta(hours=12))
             open_count = await uow.session.scalar(text(
                 "SELECT count(*) FROM cases WHERE status IN ('open','dispatched','accepted','in_progress','done')"))
             await uow.commit()

@@ -21,6 +21,7 @@ class SessionRow:
     staff_id: int
     csrf: str
     expires_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +66,33 @@ class ConsoleStore:
                                           expires_at=now + ttl, last_seen_at=now))
         await self.session.flush()
 
-    async def session_of(self, token_hash: str, now: datetime) -> SessionRow | None:
+    async def session_of(self, token_hash: str) -> SessionRow | None:
+        """The session, live or not (the caller tells which, and why it ended)."""
         row = await self.session.get(m.ConsoleSession, token_hash)
-        if row is None or row.expires_at <= now:
+        if row is None:
             return None
-        return SessionRow(row.staff_id, row.csrf, row.expires_at)
+        return SessionRow(row.staff_id, row.csrf, row.expires_at, row.last_seen_at)
+
+    async def touch(self, token_hash: str, now: datetime) -> None:
+        await self.session.execute(update(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash)
+                                   .values(last_seen_at=now))
 
     async def close_session(self, token_hash: str) -> None:
         await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash))
 
-    async def drop_expired(self, now: datetime) -> None:
-        await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.expires_at <= now))
-        await self.session.execute(delete(m.ConsoleCode).where(m.ConsoleCode.expires_at <= now - timedelta(days=1)))
+    async def drop_expired(self, now: datetime, idle: timedelta) -> None:
+        """Sessions a day past their end (kept that long to tell a returning browser why it ended)."""
+        gone = now - timedelta(days=1)
+        await self.session.execute(delete(m.ConsoleSession).where(
+            or_(m.ConsoleSession.expires_at <= gone, m.ConsoleSession.last_seen_at <= gone - idle)))
+        await self.session.execute(delete(m.ConsoleCode).where(m.ConsoleCode.expires_at <= gone))
+
+    async def refused_from(self, remote: str, since: datetime) -> int:
+        """Wrong sign-in attempts from this address since then, whichever staff numbers they named."""
+        return int(await self.session.scalar(
+            select(func.count()).select_from(m.AuditEntry)
+            .where(m.AuditEntry.remote == remote[:64], m.AuditEntry.action == "login_refused",
+                   m.AuditEntry.at >= since)) or 0)
 
     # ----------------------------------------------------------------- one-time codes
     async def add_code(self, staff_id: int, code_hash: str, now: datetime, ttl: timedelta) -> None:

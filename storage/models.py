@@ -538,7 +538,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"),
-                      Index("ix_audit_log_staff", "staff_id", "id"))
+                      Index("ix_audit_log_staff", "staff_id", "id"),
+                      # Wrong sign-ins per address (web/pages/login.py's limit per address).
+                      Index("ix_audit_log_remote", "remote", "action", "at"))
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)

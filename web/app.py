@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from handlers.kit.messages import Reply, reply_to_dict
 from services.directory import Post, posts_of
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
-from web.auth import digest, new_token, same
+from web.auth import RENEW_EVERY, client_address, digest, new_token, same, session_ended
 from web.photos import Fetch, PhotoStore
 
 log = logging.getLogger("wuye.web")
@@ -132,9 +133,21 @@ class Console:
         for reply in replies:
             await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), reply.replace_key, now)
 
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.app.settings.web_idle_minutes)
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(hours=self.app.settings.web_session_hours)
+
     def remote(self, request: web.Request) -> str:
-        """The client's address as this server sees it (for the audit log)."""
-        return request.remote or ""
+        """The client's address: the connection's, or behind a trusted reverse proxy the one
+        it passed in the configured header (WEB_CLIENT_IP_HEADER); never a header by default."""
+        settings = self.app.settings
+        header = request.headers.get(settings.web_client_ip_header) if settings.web_client_ip_header else None
+        proxies = frozenset(p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip())
+        return client_address(request.remote or "", header, proxies)
 
     def wake_delivery(self) -> None:
         if self.app.desk.on_outbox:
@@ -187,18 +200,23 @@ class Console:
 
     @web.middleware
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        now = self.app.now()
-        async with self.uow() as uow:
-            signed, community = await self._signed(uow, request.cookies.get(SESSION_COOKIE, ""), now)
-        request[SIGNED], request[COMMUNITY] = signed, community
         if request.path.startswith("/static/"):
             return await handler(request)
+        now = self.app.now()
+        async with self.uow() as uow:
+            signed, community, ended = await self._signed(uow, request, now)
+            await uow.commit()
+        request[SIGNED], request[COMMUNITY] = signed, community
         if request.path in OPEN_PATHS:
             return await self._open_page(request, handler)
         if signed is None:
             if request.method == "POST":
                 await self.audit(request, "no_session", path=request.path)
-            raise web.HTTPSeeOther("/login")
+            # The sign-in page says why the session ended (idle, or its lifetime over).
+            gone = web.HTTPSeeOther(f"/login?ended={ended}" if ended else "/login")
+            if ended:
+                gone.del_cookie(SESSION_COOKIE, path="/")
+            raise gone
         if request.method == "POST":
             form = await request.post()
             request[FORM] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -226,19 +244,31 @@ class Console:
                                 max_age=3600, path="/")
         return response
 
-    async def _signed(self, uow: UnitOfWork, token: str, now: Any) -> tuple[Signed | None, Community | None]:
+    async def _signed(self, uow: UnitOfWork, request: web.Request,
+                      now: Any) -> tuple[Signed | None, Community | None, str | None]:
+        """Who is signed in, in which community; or why their session just ended.  Each
+        request renews the session's idle time (written at most once a minute)."""
+        token = request.cookies.get(SESSION_COOKIE, "")
         if not token or len(token) > 100:
-            return None, None
+            return None, None, None
         hashed = digest(token)
-        row = await ConsoleStore(uow.session).session_of(hashed, now)
+        store = ConsoleStore(uow.session)
+        row = await store.session_of(hashed)
         if row is None:
-            return None, None
+            return None, None, None
+        ended = session_ended(now, row.last_seen_at, row.expires_at, self.idle)
+        if ended is not None:
+            await store.close_session(hashed)
+            await store.audit(now, row.staff_id, "session_ended", remote=self.remote(request), why=ended)
+            return None, None, ended
         staff = await uow.directory.staff(row.staff_id)
         posts = await posts_of(uow, row.staff_id)
         if staff is None or not staff.active or not posts:
-            return None, None
+            return None, None, None
+        if now - row.last_seen_at >= RENEW_EVERY:
+            await store.touch(hashed, now)
         signed = Signed(staff, row.csrf, hashed, posts)
-        return signed, await uow.directory.community(signed.post.community_code)
+        return signed, await uow.directory.community(signed.post.community_code), None
 
 
 def console_of(request: web.Request) -> Console:

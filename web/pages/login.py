@@ -1,8 +1,11 @@
 """Signing in: a one-time code sent to the staff member's own chat with the bot, or a
 password the operator set with `wuye console-password` for staff without a chat.
 
-Twenty wrong codes or passwords in a row lock the account for a while; a code works once
-and for ten minutes; whether a staff number exists is not told apart from a wrong code.
+Twenty wrong codes or passwords in a row lock the account for a while; fifteen from one
+address within a quarter of an hour, whatever staff numbers they name, refuse that address
+for a while (so one address alone never locks anyone out); a code works once and for ten
+minutes; whether a staff number exists is not told apart from a wrong code.  A session ends
+after WEB_IDLE_MINUTES without a request and WEB_SESSION_HOURS after signing in.
 
 A person serving several communities has one staff row in each (same code and phone): they
 sign in once, as the person, and work in one community at a time — its cases, with the role
@@ -10,6 +13,8 @@ of their row there — switching in the header (`services.directory.posts_of`).
 """
 
 from __future__ import annotations
+
+import logging
 
 from aiohttp import web
 
@@ -20,21 +25,48 @@ from services.directory import Post, people_by_code
 from storage.console import ConsoleStore
 from web.app import FORM, LOGIN_COOKIE, SESSION_COOKIE, SIGNED, Signed, console_of
 from web.auth import (
-    CODE_TTL, LOCK_FOR, MAX_FAILURES, SESSION_TTL, check_password, code_digest, digest, new_code, new_token,
+    ADDRESS_MAX_FAILURES, ADDRESS_WINDOW, CODE_TTL, LOCK_FOR, MAX_FAILURES, check_password, code_digest, digest,
+    new_code, new_token,
 )
+
+log = logging.getLogger("wuye.web.login")
+ENDED = ("idle", "expired")  # why a session ended, as the sign-in page is told (?ended=)
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     if request.get(SIGNED) is not None:
         raise web.HTTPSeeOther("/board")
-    return console.render(request, "login.html", step="start", staff_code="")
+    ended = request.query.get("ended", "")
+    return console.render(request, "login.html", step="start", staff_code="",
+                          ended=f"console.session_ended_{ended}" if ended in ENDED else "",
+                          minutes=console.app.settings.web_idle_minutes, hours=console.app.settings.web_session_hours)
+
+
+async def _throttled(request: web.Request, step: str, staff_code: str) -> web.StreamResponse | None:
+    """Too many wrong attempts from this address (across staff numbers): refused for a while,
+    before any code is sent or checked; recorded, without what was typed."""
+    console = console_of(request)
+    now = console.app.now()
+    remote = console.remote(request)
+    async with console.uow() as uow:
+        store = ConsoleStore(uow.session)
+        if await store.refused_from(remote, now - ADDRESS_WINDOW) < ADDRESS_MAX_FAILURES:
+            return None
+        await store.audit(now, None, "login_throttled", remote=remote, step=step)
+        await uow.commit()
+    log.warning("console sign-in refused from %s: %s or more wrong attempts in %s minutes", remote,
+                ADDRESS_MAX_FAILURES, int(ADDRESS_WINDOW.total_seconds() // 60))
+    return console.render(request, "login.html", status=429, step="start", staff_code=staff_code,
+                          error="console.login_throttled", minutes=int(ADDRESS_WINDOW.total_seconds() // 60))
 
 
 async def send_code(request: web.Request) -> web.StreamResponse:
     """Send a code to every chat the staff member has with the bot (through the outbox)."""
     console = console_of(request)
     staff_code = request[FORM].get("staff", "").strip()[:32]
+    if (refused := await _throttled(request, "code", staff_code)) is not None:
+        return refused
     now = console.app.now()
     async with console.uow() as uow:
         store = ConsoleStore(uow.session)
@@ -82,14 +114,14 @@ async def _open_session(request: web.Request, person: tuple[Post, ...], how: str
         store = ConsoleStore(uow.session)
         last = await store.last_used([p.staff_id for p in person])
         post = next((p for p in person if p.staff_id == last), person[0])
-        await store.drop_expired(now)
+        await store.drop_expired(now, console.idle)
         await store.succeeded(person[0].staff_id, now)
-        await store.open_session(digest(token), post.staff_id, csrf, now, SESSION_TTL)
+        await store.open_session(digest(token), post.staff_id, csrf, now, console.lifetime)
         await store.audit(now, post.staff_id, "signed_in", remote=console.remote(request), how=how,
                           community=post.community_code)
         await uow.commit()
     response = web.HTTPSeeOther("/community" if len(person) > 1 else "/board")
-    console.set_session_cookie(response, token, int(SESSION_TTL.total_seconds()))
+    console.set_session_cookie(response, token, int(console.lifetime.total_seconds()))
     response.del_cookie(LOGIN_COOKIE, path="/")
     raise response
 
@@ -98,6 +130,8 @@ async def verify_code(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     form = request[FORM]
     staff_code, code = form.get("staff", "").strip()[:32], form.get("code", "").strip()[:12]
+    if (refused := await _throttled(request, "verify", staff_code)) is not None:
+        return refused
     now = console.app.now()
     outcomes: list[tuple[tuple[Post, ...], str]] = []
     async with console.uow() as uow:
@@ -123,6 +157,8 @@ async def verify_password(request: web.Request) -> web.StreamResponse:
     console = console_of(request)
     form = request[FORM]
     staff_code, password = form.get("staff", "").strip()[:32], form.get("password", "")[:200]
+    if (refused := await _throttled(request, "password", staff_code)) is not None:
+        return refused
     now = console.app.now()
     candidates: list[tuple[tuple[Post, ...], bool, list[str]]] = []
     async with console.uow() as uow:

@@ -1,5 +1,6 @@
 """cases.due_at: the deadline each case works against now (`Case.deadline`), stored and
 indexed for the board; and the audit log read per staff member (the last community used)
+and per address (wrong sign-ins)
 
 Revision ID: 0007_console
 Revises: 0006_dispatch
@@ -32,9 +33,11 @@ def upgrade() -> None:
     op.create_index('ix_cases_board', 'cases', ['community_id', 'status', 'team_code', 'due_at', 'urgency', 'id'])
     op.create_index('ix_cases_room', 'cases', ['room_id'])
     op.create_index('ix_audit_log_staff', 'audit_log', ['staff_id', 'id'])
+    op.create_index('ix_audit_log_remote', 'audit_log', ['remote', 'action', 'at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_audit_log_remote', table_name='audit_log')
     op.drop_index('ix_audit_log_staff', table_name='audit_log')
     op.drop_index('ix_cases_room', table_name='cases')
     op.drop_index('ix_cases_board', table_name='cases')
