@@ -53,7 +53,7 @@ async def case_of(uow: UnitOfWork, community: Community, case_id: int) -> Case:
 async def staff_here(uow: UnitOfWork, community: Community, staff_id: int) -> bool:
     """Whether this staff row is one of this community's (a person serving several communities
     has one row in each, and acts in a community only through that community's row)."""
-    return any(s.id == staff_id for s in await uow.directory.staff_list(community.id))
+    return await uow.directory.community_id_of(staff_id=staff_id) == community.id
 
 
 def check_worker(staff: StaffMember, case: Case, *, worker: bool) -> None:

@@ -61,8 +61,7 @@ async def _owner_and_room_here(uow: UnitOfWork, community: Community, owner_id: 
     """The owner and the room are this community's, and the room is the owner's: a forged form
     naming another community's owner or room reads as one that does not exist."""
     owner = await uow.directory.owner(owner_id) if owner_id is not None else None
-    here = await uow.directory.owner_by_phone(community.id, owner.phone) if owner is not None else None
-    if owner_id is not None and (here is None or here.id != owner_id):
+    if owner_id is not None and (owner is None or await uow.directory.community_id_of(owner_id=owner_id) != community.id):
         raise InvalidInput("no such owner", field="owner")
     room = await uow.directory.room_by_id(room_id) if room_id is not None else None
     same_code = await uow.directory.room(community.id, room.code) if room is not None else None

@@ -268,7 +268,7 @@ class Console:
         if now - row.last_seen_at >= RENEW_EVERY:
             await store.touch(hashed, now)
         signed = Signed(staff, row.csrf, hashed, posts)
-        return signed, await uow.directory.community(signed.post.community_code), None
+        return signed, await uow.directory.community_by_id(signed.post.community_id), None
 
 
 def console_of(request: web.Request) -> Console:

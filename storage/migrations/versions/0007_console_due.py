@@ -3,7 +3,7 @@ indexed for the board; and the audit log read per staff member (the last communi
 and per address (wrong sign-ins)
 
 Revision ID: 0007_console
-Revises: 0006_dispatch
+Revises: 0007_communities (chained at the merge of branch communities)
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -12,7 +12,7 @@ import storage.models
 
 
 revision = '0007_console'
-down_revision = '0006_dispatch'
+down_revision = '0007_communities'
 branch_labels = None
 depends_on = None
 
