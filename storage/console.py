@@ -155,9 +155,6 @@ class ConsoleStore:
         await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.staff_id == staff_id))
         await self.session.flush()
 
-    async def staff_by_code(self, code: str) -> int | None:
-        return await self.session.scalar(select(m.Staff.id).where(m.Staff.code == code, m.Staff.active))
-
     async def active_staff_rows(self, *, code: str | None = None, staff_id: int | None = None) -> list[StaffRow]:
         """Active staff rows with this code, or with the code of this row, lowest id first."""
         if staff_id is not None:
