@@ -36,7 +36,7 @@ ROUTES = [
     web.get(r"/cases/{case_id:\d+}/print", case.print_view),
     web.post(r"/cases/{case_id:\d+}/phone", case.reveal_phone),
     web.post(r"/cases/{case_id:\d+}/{action:[a-z_]+}", case.act),
-    web.get(r"/media/{name}", case.photo),
+    web.get(r"/cases/{case_id:\d+}/photos/{name}", case.photo),
     web.get("/callbacks", office.callbacks),
     web.post(r"/callbacks/{callback_id:\d+}", office.record_callback),
     web.post(r"/callbacks/{callback_id:\d+}/check", office.record_spot_check),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot import media
 from bot.bootstrap import load_community_file
 from cases.lifecycle import Actor, Case
 from storage import models as m
@@ -54,7 +55,7 @@ async def two(desk: Desk, tmp_path: Path) -> dict[str, int]:
     return {"a": a.id, "b": b.id, "b_gj01": b_gj01}
 
 
-async def _open(desk: Desk, code: str, text: str) -> int:
+async def _open(desk: Desk, code: str, text: str, photos: tuple[str, ...] = ()) -> int:
     """A case in community `code`, for the owner of its room 1-1-101."""
     async with desk.app.uow() as uow:
         community = await uow.directory.community(code)
@@ -63,7 +64,7 @@ async def _open(desk: Desk, code: str, text: str) -> int:
         owner = (await uow.directory.owners_of_room(room.id))[0]
         case = Case.open(kind="report", urgency="normal", category="plumbing", area="home", now=desk.app.now(),
                          by=Actor("owner", owner.id), description=text, community_id=community.id,
-                         owner_id=owner.id, room_id=room.id)
+                         owner_id=owner.id, room_id=room.id, photos=list(photos))
         case.dispatch("engineering", desk.app.now(), community.policy)
         case_id = await uow.cases.add(case)
         await uow.commit()
@@ -84,7 +85,9 @@ async def _audit(desk: Desk, action: str) -> list[tuple[int | None, dict[str, ob
 
 async def test_a_butler_never_sees_or_touches_another_communitys_case(desk: Desk, two: dict[str, int], browser) -> None:
     ours = await _open(desk, "lanting", "兰亭：卫生间水管滴水")
-    theirs = await _open(desk, "meilin", "梅林：阳台地漏堵了")
+    photo = media.save(desk.app.settings.media_dir, "photo-meilin", b"\xff\xd8 a drain", ".jpg")
+    theirs = await _open(desk, "meilin", "梅林：阳台地漏堵了", photos=(photo,))
+    name = photo.removeprefix(media.PREFIX)
     page = await sign_in(browser, desk, "gj01")  # the first community's butler 李静
     assert "李静" in await page.inner_text("#whoami") and "兰亭雅苑" in await page.inner_text("#community")
     assert await page.locator("#switch-community").count() == 0  # she serves one community
@@ -99,6 +102,9 @@ async def test_a_butler_never_sees_or_touches_another_communitys_case(desk: Desk
     assert missing is not None and missing.status == 404 and await page.inner_text("#refused") == refused_text
     printed = await page.goto(desk.url + f"/cases/{theirs}/print")
     assert printed is not None and printed.status == 404
+    # Nor its owner's photo, by its own address or passed off as one of her case's.
+    for path in (f"/cases/{theirs}/photos/{name}", f"/cases/{ours}/photos/{name}"):
+        assert (await page.request.get(desk.url + path)).status == 404
 
     # A forged form (her own valid form token, the other community's case number) changes nothing.
     await page.goto(desk.url + f"/cases/{ours}")
@@ -126,6 +132,8 @@ async def test_a_butler_never_sees_or_touches_another_communitys_case(desk: Desk
     page_b = await sign_in(browser, desk, "gj01-meilin", staff_code="gj01")
     assert "钱芳" in await page_b.inner_text("#whoami") and "梅林苑" in await page_b.inner_text("#community")
     assert await _board(page_b, desk) == [str(theirs)]
+    shown = await page_b.request.get(desk.url + f"/cases/{theirs}/photos/{name}")
+    assert shown.ok and await shown.body() == b"\xff\xd8 a drain"
 
 
 async def test_a_supervisor_of_two_communities_switches_and_sees_each(desk: Desk, two: dict[str, int], browser) -> None:
