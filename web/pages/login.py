@@ -192,7 +192,7 @@ async def switch_community(request: web.Request) -> web.StreamResponse:
     post = next((p for p in signed.posts if raw.isdigit() and p.staff_id == int(raw)), None)
     if post is None:
         raise NotAllowed("not one of this person's communities")
-    before = next(p for p in signed.posts if p.staff_id == signed.staff.id)
+    before = signed.post
     now = console.app.now()
     async with console.uow() as uow:
         store = ConsoleStore(uow.session)
