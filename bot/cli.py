@@ -29,6 +29,7 @@ from bot.web_runner import serve_console_until_signalled
 from cases.errors import DeskError
 from cases.records import Community
 from handlers.kit.i18n import t
+from services.directory import people_by_code
 from services.reports.statistics import build_report, export_cases, write_report
 from handlers.kit.i18n import t
 from storage.community_file import CommunityFileError
@@ -271,17 +272,25 @@ def web() -> None:
 @main.command("console-password")
 @click.argument("staff_code")
 @click.password_option("--password", prompt="Password (at least 10 characters)", help="asked for when not given")
+@click.option("--community", default=None,
+              help="community code, when two communities each have a different person with this staff code")
 @_run
-async def console_password(app: App, staff_code: str, password: str) -> None:
-    """Set the console password of a member of staff without a chat with the bot."""
+async def console_password(app: App, staff_code: str, password: str, community: str | None) -> None:
+    """Set the console password of a member of staff without a chat with the bot (one password
+    for the person, whichever communities they serve)."""
     problem = password_problem(password)
     if problem:
         raise click.ClickException(t("zh-CN", problem) + " / " + t("en", problem))
     async with app.uow() as uow:
         store = ConsoleStore(uow.session)
-        staff_id = await store.staff_by_code(staff_code)
-        if staff_id is None:
+        people = [person for person in await people_by_code(uow, staff_code)
+                  if community is None or any(p.community_code == community for p in person)]
+        if not people:
             raise click.ClickException(f"no active staff member {staff_code!r}")
+        if len(people) > 1:
+            where = ", ".join(sorted({p.community_code for person in people for p in person}))
+            raise click.ClickException(f"{staff_code!r} names different people in {where}: add --community")
+        staff_id = people[0][0].staff_id
         await store.set_password(staff_id, hash_password(password), app.now())
         await store.audit(app.now(), staff_id, "password_set", remote="cli")
         await uow.commit()

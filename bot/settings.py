@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # The address people type (https://desk.example.com behind the proxy); an http:// one
     # turns the cookies' Secure flag off (a trial without TLS; browsers treat 127.0.0.1 as secure).
     web_base_url: str = Field("", alias="WEB_BASE_URL")
+    # A console session ends after this long without a request (each request renews it), and
+    # in any case this long after signing in.
+    web_idle_minutes: int = Field(30, alias="WEB_IDLE_MINUTES", ge=1, le=24 * 60)
+    web_session_hours: int = Field(12, alias="WEB_SESSION_HOURS", ge=1, le=7 * 24)
+    # Behind a reverse proxy: the header it puts the client's address in (X-Forwarded-For,
+    # X-Real-IP), believed only on connections from WEB_TRUSTED_PROXIES.  Empty (the default):
+    # no header is believed, the address is the connection's.
+    web_client_ip_header: str = Field("", alias="WEB_CLIENT_IP_HEADER", pattern=r"^[A-Za-z0-9-]*$")
+    web_trusted_proxies: str = Field("127.0.0.1,::1", alias="WEB_TRUSTED_PROXIES")
 
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 

@@ -50,6 +50,12 @@ async def case_of(uow: UnitOfWork, community: Community, case_id: int) -> Case:
     return case
 
 
+async def staff_here(uow: UnitOfWork, community: Community, staff_id: int) -> bool:
+    """Whether this staff row is one of this community's (a person serving several communities
+    has one row in each, and acts in a community only through that community's row)."""
+    return await uow.directory.community_id_of(staff_id=staff_id) == community.id
+
+
 def check_worker(staff: StaffMember, case: Case, *, worker: bool) -> None:
     """Staff of the case's team (or their supervisors); `worker`: once someone has the case,
     only they or a supervisor (start, finish, transfer, hand back)."""

@@ -6,6 +6,7 @@ and last digits under `cases.binding_guard`'s limits) stays with the front end t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from cases.codes import Role
@@ -15,6 +16,7 @@ from handlers.kit.i18n import LOCALES
 from services import access
 from services.actors import Actor
 from services.events import ChatBound, Event, LanguageChanged, NoticesMuted, StaffChatsRevoked
+from storage.console import ConsoleStore, StaffRow
 from storage.uow import UnitOfWork
 
 HOW = ("contact", "words")
@@ -76,3 +78,46 @@ async def revoke_staff_chats(uow: UnitOfWork, community: Community, actor: Actor
         raise NotAllowed(f"{boss.role} may not revoke {member.name}'s chats", reason=access.NOT_SUPERVISOR)
     await uow.directory.forget_staff_identities(staff_id)
     return [StaffChatsRevoked(actor=actor, at=now, staff_id=staff_id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One of a person's staff rows: a community they serve in, and as what."""
+
+    staff_id: int
+    community_id: int
+    community_code: str
+    community_name: str
+    role: str
+
+
+def _same_person(a: StaffRow, b: StaffRow) -> bool:
+    # One row per community with the same code and phone (the model of issue 19).  Two
+    # communities' files may each have a "gc01" who are different people: without a phone
+    # to tell them apart, a row stands alone.
+    return a.staff_id == b.staff_id or (a.code == b.code and bool(a.phone) and a.phone == b.phone)
+
+
+def _post(row: StaffRow) -> Post:
+    return Post(row.staff_id, row.community_id, row.community_code, row.community_name, row.role)
+
+
+async def posts_of(uow: UnitOfWork, staff_id: int) -> tuple[Post, ...]:
+    """The communities the person behind this staff row may work in: their active rows, one
+    per community, this one included (none if it is no longer active); lowest id first."""
+    rows = await ConsoleStore(uow.session).active_staff_rows(staff_id=staff_id)
+    this = next((r for r in rows if r.staff_id == staff_id), None)
+    return tuple(_post(r) for r in rows if this is not None and _same_person(this, r))
+
+
+async def people_by_code(uow: UnitOfWork, code: str) -> list[tuple[Post, ...]]:
+    """Who a staff code names: each person's posts (usually one person)."""
+    rows = await ConsoleStore(uow.session).active_staff_rows(code=code)
+    people: list[tuple[Post, ...]] = []
+    seen: set[int] = set()
+    for row in rows:
+        if row.staff_id not in seen:
+            person = tuple(_post(r) for r in rows if _same_person(row, r))
+            seen.update(p.staff_id for p in person)
+            people.append(person)
+    return people

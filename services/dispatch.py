@@ -58,6 +58,8 @@ async def assign(uow: UnitOfWork, community: Community, case_id: int, actor: Act
                          team=case.team_code)
     target = (await uow.directory.staff(to) if isinstance(to, int)
               else await uow.directory.staff_by_name(community.id, to))
+    if target is not None and isinstance(to, int) and not await access.staff_here(uow, community, target.id):
+        target = None  # another community's member of staff (a forged form) reads as unknown
     if target is None or not target.active:
         raise InvalidInput(f"no active staff member {to!r}", staff=str(to))
     if not may_work_on(target, case.team_code):

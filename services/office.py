@@ -56,6 +56,21 @@ async def _desk_case(uow: UnitOfWork, community: Community, case_id: int, actor:
     return case, staff
 
 
+async def _owner_and_room_here(uow: UnitOfWork, community: Community, owner_id: int | None,
+                               room_id: int | None) -> None:
+    """The owner and the room are this community's, and the room is the owner's: a forged form
+    naming another community's owner or room reads as one that does not exist."""
+    owner = await uow.directory.owner(owner_id) if owner_id is not None else None
+    if owner_id is not None and (owner is None or await uow.directory.community_id_of(owner_id=owner_id) != community.id):
+        raise InvalidInput("no such owner", field="owner")
+    room = await uow.directory.room_by_id(room_id) if room_id is not None else None
+    same_code = await uow.directory.room(community.id, room.code) if room is not None else None
+    if room_id is not None and (same_code is None or same_code.id != room_id):
+        raise InvalidInput("no such room", field="owner")
+    if owner is not None and room is not None and room.id not in {r.id for r in owner.rooms}:
+        raise InvalidInput("the room is not the owner's", field="owner")
+
+
 async def open_for_owner(
     uow: UnitOfWork, community: Community, actor: Actor, now: datetime, *, source: str, kind: str, urgency: str,
     category: str, area: str, description: str, owner_id: int | None, room_id: int | None, place: str,
@@ -72,10 +87,7 @@ async def open_for_owner(
     description = description.strip()
     if not description or len(description) > MAX_DESCRIPTION:
         raise InvalidInput("a case needs a description", field="description")
-    if owner_id is not None and await uow.directory.owner(owner_id) is None:
-        raise InvalidInput("no such owner", field="owner")
-    if room_id is not None and await uow.directory.room_by_id(room_id) is None:
-        raise InvalidInput("no such room", field="owner")
+    await _owner_and_room_here(uow, community, owner_id, room_id)
     if room_id is None and not place.strip():
         raise InvalidInput("a case needs a room or a place", field="place")
     chats = await uow.directory.chats_of(owner_id=owner_id) if owner_id is not None else []

@@ -107,11 +107,11 @@ class Callbacks:
         )
         return set(rows.all())
 
-    async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
-        rows = await self.session.scalars(
-            select(m.Callback).where(m.Callback.state == CallbackState.ANSWERED, m.Callback.answered_at >= since)
-            .order_by(m.Callback.answered_at.desc()).limit(limit)
-        )
+    async def recent_answered(self, since: datetime, limit: int = 500, *,
+                              community_id: int | None = None) -> list[CallbackRecord]:
+        query = (select(m.Callback).where(m.Callback.state == CallbackState.ANSWERED, m.Callback.answered_at >= since)
+                 .order_by(m.Callback.answered_at.desc()).limit(limit))
+        rows = await self.session.scalars(_in_community(query, community_id))
         return [_record(r) for r in rows]
 
     async def add_spot_check(self, callback_id: int, level: str, checker_id: int, finding: str, note: str, now: datetime) -> int:

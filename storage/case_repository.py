@@ -26,6 +26,12 @@ def _to_case(row: m.Case) -> Case:
     return case
 
 
+def _values(case: Case) -> dict[str, Any]:
+    """The row's columns, with the deadline the case works against now stored beside the two
+    it is chosen from (`due_at`, for the board's order): every write of a case passes here,
+    so it never lags behind a status or deadline change."""
+    return {**{name: getattr(case, name) for name in _COLUMNS}, "due_at": case.deadline}
+
 
 def _of_community(community_id: int | None) -> tuple[Any, ...]:
     """The condition keeping a query to one community's cases (none: every community's)."""
@@ -42,7 +48,7 @@ class CaseRepository:
         self._timelines.clear()
 
     async def add(self, case: Case) -> int:
-        row = m.Case(**{name: getattr(case, name) for name in _COLUMNS}, version=1)
+        row = m.Case(**_values(case), version=1)
         self.session.add(row)
         await self.session.flush()
         case.id, case.version = row.id, row.version
@@ -56,7 +62,7 @@ class CaseRepository:
     async def save(self, case: Case) -> None:
         """Write a changed case back; refuse if someone else saved it since we read it."""
         assert case.id is not None
-        values: dict[str, Any] = {name: getattr(case, name) for name in _COLUMNS}
+        values = _values(case)
         result = await self.session.execute(
             update(m.Case)
             .where(m.Case.id == case.id, m.Case.version == case.version)

@@ -21,6 +21,20 @@ class SessionRow:
     staff_id: int
     csrf: str
     expires_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    """One staff row with its community: what the console needs to tell a person's posts apart."""
+
+    staff_id: int
+    code: str
+    phone: str
+    role: str
+    community_id: int
+    community_code: str
+    community_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,22 +48,10 @@ class BoardFilter:
     search: str = ""
 
 
-# The deadline that matters now: to accept while nobody has, to finish once someone has.
-DUE = when_then(
-    (m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at),
-    else_=m.Case.completion_due_at,
-)
-
-
-def _in_statuses(statuses: Any, dialect: str) -> Any:
-    """Cases in these statuses.  PostgreSQL's statistics know the open ones are a few percent
-    of a year's cases and read them through the status index.  SQLite's planner takes a plain
-    `status IN (…)` for most of the table (8 statuses, evenly spread as far as it knows) and
-    scans all 100,000 rows: there it is one index lookup per status (bench/board.py)."""
-    if dialect != "sqlite":
-        return m.Case.status.in_(sorted(str(s) for s in statuses))
-    per_status = [select(m.Case.id).where(m.Case.status == str(s)) for s in sorted(statuses)]
-    return m.Case.id.in_(union_all(*per_status) if len(per_status) > 1 else per_status[0])
+# The board's order: soonest deadline first (`cases.due_at`, the stored `Case.deadline`: the
+# response until someone accepts, then the completion), cases waiting only for the owner's
+# confirmation after them (no deadline), emergencies first among equals, then the oldest.
+BOARD_ORDER = (m.Case.due_at.is_(None), m.Case.due_at, m.Case.urgency != "emergency", m.Case.id)
 
 
 class ConsoleStore:
@@ -64,18 +66,33 @@ class ConsoleStore:
                                           expires_at=now + ttl, last_seen_at=now))
         await self.session.flush()
 
-    async def session_of(self, token_hash: str, now: datetime) -> SessionRow | None:
+    async def session_of(self, token_hash: str) -> SessionRow | None:
+        """The session, live or not (the caller tells which, and why it ended)."""
         row = await self.session.get(m.ConsoleSession, token_hash)
-        if row is None or row.expires_at <= now:
+        if row is None:
             return None
-        return SessionRow(row.staff_id, row.csrf, row.expires_at)
+        return SessionRow(row.staff_id, row.csrf, row.expires_at, row.last_seen_at)
+
+    async def touch(self, token_hash: str, now: datetime) -> None:
+        await self.session.execute(update(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash)
+                                   .values(last_seen_at=now))
 
     async def close_session(self, token_hash: str) -> None:
         await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash))
 
-    async def drop_expired(self, now: datetime) -> None:
-        await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.expires_at <= now))
-        await self.session.execute(delete(m.ConsoleCode).where(m.ConsoleCode.expires_at <= now - timedelta(days=1)))
+    async def drop_expired(self, now: datetime, idle: timedelta) -> None:
+        """Sessions a day past their end (kept that long to tell a returning browser why it ended)."""
+        gone = now - timedelta(days=1)
+        await self.session.execute(delete(m.ConsoleSession).where(
+            or_(m.ConsoleSession.expires_at <= gone, m.ConsoleSession.last_seen_at <= gone - idle)))
+        await self.session.execute(delete(m.ConsoleCode).where(m.ConsoleCode.expires_at <= gone))
+
+    async def refused_from(self, remote: str, since: datetime) -> int:
+        """Wrong sign-in attempts from this address since then, whichever staff numbers they named."""
+        return int(await self.session.scalar(
+            select(func.count()).select_from(m.AuditEntry)
+            .where(m.AuditEntry.remote == remote[:64], m.AuditEntry.action == "login_refused",
+                   m.AuditEntry.at >= since)) or 0)
 
     # ----------------------------------------------------------------- one-time codes
     async def add_code(self, staff_id: int, code_hash: str, now: datetime, ttl: timedelta) -> None:
@@ -138,8 +155,31 @@ class ConsoleStore:
         await self.session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.staff_id == staff_id))
         await self.session.flush()
 
-    async def staff_by_code(self, code: str) -> int | None:
-        return await self.session.scalar(select(m.Staff.id).where(m.Staff.code == code, m.Staff.active))
+    async def active_staff_rows(self, *, code: str | None = None, staff_id: int | None = None) -> list[StaffRow]:
+        """Active staff rows with this code, or with the code of this row, lowest id first."""
+        if staff_id is not None:
+            code = await self.session.scalar(select(m.Staff.code).where(m.Staff.id == staff_id))
+        if not code:
+            return []
+        rows = await self.session.execute(
+            select(m.Staff.id, m.Staff.code, m.Staff.phone, m.Staff.role, m.Community.id, m.Community.code,
+                   m.Community.name)
+            .join(m.Community, m.Community.id == m.Staff.community_id)
+            .where(m.Staff.code == code, m.Staff.active).order_by(m.Staff.id))
+        return [StaffRow(*r) for r in rows.all()]
+
+    async def switch_session(self, token_hash: str, staff_id: int) -> None:
+        """The session goes on as the person's row in another community."""
+        await self.session.execute(update(m.ConsoleSession).where(m.ConsoleSession.token_hash == token_hash)
+                                   .values(staff_id=staff_id))
+
+    async def last_used(self, staff_ids: list[int]) -> int | None:
+        """Of these rows of one person, the one they last signed in as or switched to."""
+        return await self.session.scalar(
+            select(m.AuditEntry.staff_id)
+            .where(m.AuditEntry.staff_id.in_(staff_ids),
+                   m.AuditEntry.action.in_(["signed_in", "community_switched"]))
+            .order_by(m.AuditEntry.id.desc()).limit(1))
 
     # ----------------------------------------------------------------- audit
     async def audit(self, now: datetime, staff_id: int | None, action: str, *, case_id: int | None = None,
@@ -156,7 +196,8 @@ class ConsoleStore:
 
     # ----------------------------------------------------------------- the board
     def _board_where(self, community_id: int, f: BoardFilter, teams: set[str] | None) -> list[Any]:
-        where: list[Any] = [m.Case.community_id == community_id, _in_statuses([f.status] if f.status else ACTIVE, self._dialect)]
+        statuses = [f.status] if f.status else sorted(str(s) for s in ACTIVE)
+        where: list[Any] = [m.Case.community_id == community_id, m.Case.status.in_(statuses)]
         if teams is not None:
             where.append(m.Case.team_code.in_(sorted(teams)))
         for column, value in ((m.Case.team_code, f.team), (m.Case.kind, f.kind), (m.Case.urgency, f.urgency),
@@ -181,25 +222,34 @@ class ConsoleStore:
 
     async def board(self, community_id: int, f: BoardFilter, teams: set[str] | None, limit: int = 100,
                     offset: int = 0, *, total: int | None = None) -> tuple[list[Case], int]:
-        """Open cases soonest-due first (emergencies first among equals), and how many match
-        (`total` when the caller knows it already: the unfiltered board is the teams' counts)."""
+        """Open cases in the board's order, and how many match (`total` when the caller knows it
+        already: the unfiltered board is the teams' counts).
+
+        The page's ids come first from the (community, status, team, due) index alone — the
+        sort runs over small index entries, not over whole rows — then those rows are read."""
         where = self._board_where(community_id, f, teams)
-        rows = await self.session.scalars(
-            select(m.Case).where(*where)
-            .order_by(DUE.is_(None), DUE, (m.Case.urgency != "emergency"), m.Case.id).limit(limit).offset(offset))
+        ids = list(await self.session.scalars(
+            select(m.Case.id).where(*where).order_by(*BOARD_ORDER).limit(limit).offset(offset)))
+        rows = {r.id: r for r in await self.session.scalars(select(m.Case).where(m.Case.id.in_(ids)))} if ids else {}
         if total is None:
             total = int(await self.session.scalar(select(func.count()).select_from(m.Case).where(*where)) or 0)
-        return [_to_case(r) for r in rows], total
+        return [_to_case(rows[i]) for i in ids if i in rows], total
 
     async def counts_per_team(self, community_id: int, now: datetime, teams: set[str] | None) -> dict[str, tuple[int, int]]:
-        """Per team: open cases, and how many of them are past their deadline."""
-        late = func.sum(when_then((DUE <= now, 1), else_=0))
+        """Per team: open cases, and how many of them are past their deadline (`Case.overdue`:
+        a case waiting for the owner's confirmation has none)."""
+        late = func.sum(when_then((m.Case.due_at <= now, 1), else_=0))
+        # Grouped by status too, in the board index's own order: read from the index alone.
         query = (select(m.Case.team_code, func.count(), late)
-                 .where(m.Case.community_id == community_id, _in_statuses(ACTIVE, self._dialect))
-                 .group_by(m.Case.team_code))
+                 .where(m.Case.community_id == community_id, m.Case.status.in_(sorted(str(s) for s in ACTIVE)))
+                 .group_by(m.Case.status, m.Case.team_code))
         if teams is not None:
             query = query.where(m.Case.team_code.in_(sorted(teams)))
-        return {team: (int(n), int(o or 0)) for team, n, o in (await self.session.execute(query)).all()}
+        counts: dict[str, tuple[int, int]] = {}
+        for team, n, overdue in (await self.session.execute(query)).all():
+            before = counts.get(team, (0, 0))
+            counts[team] = (before[0] + int(n), before[1] + int(overdue or 0))
+        return counts
 
     # ----------------------------------------------------------------- owner lookup (new case form)
     async def find_owners(self, community_id: int, query: str, limit: int = 20) -> list[tuple[m.Owner, list[m.Room]]]:

@@ -223,6 +223,9 @@ class Case(Base):
         Index("ix_cases_urgency_status", "urgency", "status"),
         Index("ix_cases_team_status", "team_code", "status"),
         Index("ix_cases_first_responder", "first_responder_id"),
+        # The board: its page's ids, counts per team and totals from the index alone; a search by room (0007_console).
+        Index("ix_cases_board", "community_id", "status", "team_code", "due_at", "urgency", "id"),
+        Index("ix_cases_room", "room_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -258,6 +261,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     response_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     completion_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # `Case.deadline` stored for the board's order and filters (migration 0007_console):
+    # written by the case repository on every add and save, never by a front end.
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # Optimistic concurrency: two staff pressing "accept" at once, exactly one wins.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -564,7 +570,10 @@ class AuditEntry(Base):
     """Every console action and sign-in, and every full phone number shown: who, what, when."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"))
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_case", "case_id"),
+                      Index("ix_audit_log_staff", "staff_id", "id"),
+                      # Wrong sign-ins per address (web/pages/login.py's limit per address).
+                      Index("ix_audit_log_remote", "remote", "action", "at"))
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,16 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.bootstrap import App
-from cases.errors import DeskError, NotAllowed
+from cases.errors import DeskError, NotAllowed, NotFound
 from cases.permissions import StaffMember
+from cases.records import Community
 from handlers.kit.formatting import code_name, local_time, money
 from handlers.kit.i18n import LOCALES, catalogue, t
 from handlers.kit.messages import Reply, reply_to_dict
+from services.directory import Post, posts_of
 from storage.console import ConsoleStore
 from storage.uow import UnitOfWork
-from web.auth import digest, new_token, same
+from web.auth import RENEW_EVERY, client_address, digest, new_token, same, session_ended
 from web.photos import Fetch, PhotoStore
 
 log = logging.getLogger("wuye.web")
@@ -44,14 +47,21 @@ _env = Environment(loader=PackageLoader("web", "templates"), autoescape=select_a
 class Signed:
     """Who is signed in on this request, with the session's form token."""
 
-    staff: StaffMember
+    staff: StaffMember  # the person's staff row in the community they work in now
     csrf: str
     token_hash: str
+    posts: tuple[Post, ...] = ()  # every community they may work in, this one included
+
+    @property
+    def post(self) -> Post:
+        return next(p for p in self.posts if p.staff_id == self.staff.id)
 
 
 # What the gate finds out about each request, for the pages (aiohttp ≥ 3.14's typed keys).
 SIGNED = web.RequestKey("signed", object)  # Signed | None
-COMMUNITY = web.RequestKey("community", object)  # cases.records.Community
+# The community the signed-in person works in now (their session's staff row's); every page
+# and action reads and writes only its cases.  None before sign-in.
+COMMUNITY = web.RequestKey("community", object)  # cases.records.Community | None
 FORM = web.RequestKey("form", dict)
 LOGIN_CSRF = web.RequestKey("login_csrf", str)
 
@@ -101,7 +111,7 @@ class Console:
             return t(locale, key, **fields)
 
         body = _env.get_template(template).render(
-            _=_, locale=locale, signed=signed, staff=signed.staff if signed else None,
+            _=_, locale=locale, signed=signed, staff=signed.staff if signed else None, community=community,
             csrf=signed.csrf if signed else request.get(LOGIN_CSRF, ""),
             code=lambda group, value: code_name(locale, group, value),
             when=lambda value: local_time(value, policy, locale) if policy and value else "-",
@@ -123,6 +133,22 @@ class Console:
         for reply in replies:
             await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), reply.replace_key, now)
 
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.app.settings.web_idle_minutes)
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(hours=self.app.settings.web_session_hours)
+
+    def remote(self, request: web.Request) -> str:
+        """The client's address: the connection's, or behind a trusted reverse proxy the one
+        it passed in the configured header (WEB_CLIENT_IP_HEADER); never a header by default."""
+        settings = self.app.settings
+        header = request.headers.get(settings.web_client_ip_header) if settings.web_client_ip_header else None
+        proxies = frozenset(p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip())
+        return client_address(request.remote or "", header, proxies)
+
     def wake_delivery(self) -> None:
         if self.app.desk.on_outbox:
             self.app.desk.on_outbox()
@@ -134,7 +160,7 @@ class Console:
         async with self.uow() as uow:
             await ConsoleStore(uow.session).audit(
                 self.app.now(), staff_id if staff_id is not None else (signed.staff.id if signed else None),
-                action, case_id=case_id, remote=request.remote or "", **data)
+                action, case_id=case_id, remote=self.remote(request), **data)
             await uow.commit()
 
     # ----------------------------------------------------------------- middlewares
@@ -144,6 +170,9 @@ class Console:
             return await handler(request)
         except web.HTTPException:
             raise
+        except NotFound:
+            # Another community's case reads exactly as a number that does not exist.
+            return self.render(request, "refused.html", status=404, reason="console.refused_not_found")
         except NotAllowed:
             await self.audit(request, "refused", path=request.path)
             return self.render(request, "refused.html", status=403, reason="console.refused_team")
@@ -171,19 +200,23 @@ class Console:
 
     @web.middleware
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        now = self.app.now()
-        async with self.uow() as uow:
-            request[COMMUNITY] = await uow.directory.community()
-            signed = await self._signed(uow, request.cookies.get(SESSION_COOKIE, ""), now)
-        request[SIGNED] = signed
         if request.path.startswith("/static/"):
             return await handler(request)
+        now = self.app.now()
+        async with self.uow() as uow:
+            signed, community, ended = await self._signed(uow, request, now)
+            await uow.commit()
+        request[SIGNED], request[COMMUNITY] = signed, community
         if request.path in OPEN_PATHS:
             return await self._open_page(request, handler)
         if signed is None:
             if request.method == "POST":
                 await self.audit(request, "no_session", path=request.path)
-            raise web.HTTPSeeOther("/login")
+            # The sign-in page says why the session ended (idle, or its lifetime over).
+            gone = web.HTTPSeeOther(f"/login?ended={ended}" if ended else "/login")
+            if ended:
+                gone.del_cookie(SESSION_COOKIE, path="/")
+            raise gone
         if request.method == "POST":
             form = await request.post()
             request[FORM] = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -211,18 +244,31 @@ class Console:
                                 max_age=3600, path="/")
         return response
 
-    async def _signed(self, uow: UnitOfWork, token: str, now: Any) -> Signed | None:
+    async def _signed(self, uow: UnitOfWork, request: web.Request,
+                      now: Any) -> tuple[Signed | None, Community | None, str | None]:
+        """Who is signed in, in which community; or why their session just ended.  Each
+        request renews the session's idle time (written at most once a minute)."""
+        token = request.cookies.get(SESSION_COOKIE, "")
         if not token or len(token) > 100:
-            return None
+            return None, None, None
         hashed = digest(token)
-        row = await ConsoleStore(uow.session).session_of(hashed, now)
+        store = ConsoleStore(uow.session)
+        row = await store.session_of(hashed)
         if row is None:
-            return None
+            return None, None, None
+        ended = session_ended(now, row.last_seen_at, row.expires_at, self.idle)
+        if ended is not None:
+            await store.close_session(hashed)
+            await store.audit(now, row.staff_id, "session_ended", remote=self.remote(request), why=ended)
+            return None, None, ended
         staff = await uow.directory.staff(row.staff_id)
-        if staff is None or not staff.active:
-            return None
-        return Signed(staff, row.csrf, hashed)
-
+        posts = await posts_of(uow, row.staff_id)
+        if staff is None or not staff.active or not posts:
+            return None, None, None
+        if now - row.last_seen_at >= RENEW_EVERY:
+            await store.touch(hashed, now)
+        signed = Signed(staff, row.csrf, hashed, posts)
+        return signed, await uow.directory.community_by_id(signed.post.community_id), None
 
 
 def console_of(request: web.Request) -> Console:

@@ -78,16 +78,19 @@ async def browser() -> AsyncIterator[object]:
             await chromium.close()
 
 
-async def sign_in(browser, desk: Desk, staff_code: str):  # type: ignore[no-untyped-def]
-    """A fresh browser context signed in as `staff_code` with the code sent to their chat."""
+async def sign_in(browser, desk: Desk, chat: str, *, staff_code: str | None = None,  # type: ignore[no-untyped-def]
+                  lands: str = "**/board"):
+    """A fresh browser context signed in with the staff code (by default the chat's name) and
+    the code sent to that chat; `lands`: where signing in leads (someone serving several
+    communities is asked which one first)."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = await context.new_page()
     await page.goto(desk.url + "/board")
     assert page.url.endswith("/login")
-    await page.fill("#staff", staff_code)
+    await page.fill("#staff", staff_code or chat)
     await page.click("#send-code")
     await page.wait_for_selector("#code")
-    await page.fill("#code", await desk.code_for(staff_code))
+    await page.fill("#code", await desk.code_for(chat))
     await page.click("#verify")
-    await page.wait_for_url("**/board")
+    await page.wait_for_url(lands)
     return page

@@ -19,6 +19,9 @@ CLOSED = code_name("zh-CN", "status", "closed")
 
 
 async def test_a_phone_case_from_the_form_to_the_callback(desk: Desk, browser, clock) -> None:
+    # A case's afternoon in a few steps: the clock jumps hours between them, which would end an
+    # idle session (30 min by default; test_console_sessions.py) — here the desk keeps working.
+    desk.app.settings = desk.app.settings.model_copy(update={"web_idle_minutes": 8 * 60})
     page = await sign_in(browser, desk, "kf01")
     await page.goto(desk.url + "/cases/new")
     await page.fill("#owner-query", "1-1-101")

@@ -72,7 +72,7 @@ async def test_one_process_serves_the_bot_and_the_console(app: App, tmp_path: Pa
 
             await page.goto(f"http://127.0.0.1:{running.console.port}/cases/{case_id}")
             src = await page.locator(".photos img").first.get_attribute("src")
-            assert src is not None and src.startswith("/media/photo-")
+            assert src is not None and src.startswith(f"/cases/{case_id}/photos/photo-")
             shown = await page.request.get(f"http://127.0.0.1:{running.console.port}{src}")
             assert shown.ok and await shown.body() == big.data  # the stand-in's bytes (not a real JPEG)
             assert len(list(app.settings.media_dir.glob("photo-*.jpg"))) == 1  # fetched once, kept

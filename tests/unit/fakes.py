@@ -347,9 +347,11 @@ class FakeCallbacks(_Repository):
     async def checked_at_level(self, callback_ids: list[int], level: str) -> set[int]:
         return {s["callback_id"] for s in self.t.spot_checks if s["callback_id"] in callback_ids and s["level"] == level}
 
-    async def recent_answered(self, since: datetime, limit: int = 500) -> list[CallbackRecord]:
+    async def recent_answered(self, since: datetime, limit: int = 500, *,
+                              community_id: int | None = None) -> list[CallbackRecord]:
         found = [r for r in self.t.callbacks.values()
-                 if r.state == "answered" and r.answered_at is not None and r.answered_at >= since]
+                 if r.state == "answered" and r.answered_at is not None and r.answered_at >= since
+                 and community_id in (None, self.t.cases[r.case_id].community_id)]
         return sorted(found, key=lambda r: r.answered_at or since, reverse=True)[:limit]
 
     async def add_spot_check(self, callback_id: int, level: str, checker_id: int, finding: str, note: str,

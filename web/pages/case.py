@@ -107,7 +107,7 @@ async def act(request: web.Request) -> web.StreamResponse:
             refused = False
             await console.post(uow, replies)
             await ConsoleStore(uow.session).audit(now, staff.id, f"case_{name}", case_id=case_id,
-                                                  remote=request.remote or "")
+                                                  remote=console.remote(request))
             await uow.commit()
     if refused:
         # Refusals by the services' rules are audited too, and the page says why.
@@ -118,8 +118,16 @@ async def act(request: web.Request) -> web.StreamResponse:
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
-    """A photo of our own media store (never a path outside it, bot.media checks)."""
+    """A photo of a case this person may see: another community's or team's case, or a name
+    that is not one of this case's photos, reads as not found (and bot.media never reads a
+    path outside the media store)."""
     console = console_of(request)
+    case_id = _case_id(request)
+    async with console.uow() as uow:
+        case = await _visible(request, uow, case_id)
+    names, _ = await console.photos.local(case.reporter_channel, case.photos, case_id)
+    if request.match_info["name"] not in names:
+        raise web.HTTPNotFound()
     try:
         upload = media.read(console.app.settings.media_dir, media.PREFIX + request.match_info["name"])
     except media.MediaRefused:

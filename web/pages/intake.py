@@ -92,7 +92,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         replies = await announce(uow, community, events, now)
         await console.post(uow, replies)
         await ConsoleStore(uow.session).audit(now, staff.id, "case_opened", case_id=case.id,
-                                              remote=request.remote or "", source=case.source)
+                                              remote=console.remote(request), source=case.source)
         await uow.commit()
     console.wake_delivery()
     raise web.HTTPSeeOther(f"/cases/{case.id}?msg=done_opened")

@@ -40,7 +40,7 @@ async def callbacks(request: web.Request) -> web.StreamResponse:
     checks: list[dict[str, object]] = []
     async with console.uow() as uow:
         if level is not None:
-            recent = await uow.callbacks.recent_answered(now - SPOT_CHECK_WINDOW)
+            recent = await uow.callbacks.recent_answered(now - SPOT_CHECK_WINDOW, community_id=request[COMMUNITY].id)
             done = await uow.callbacks.checked_at_level([r.id for r in recent], level)
             pool = [r for r in recent if r.id not in done]
             # A fresh random draw each time: a predictable sample could be prepared for.
@@ -49,7 +49,8 @@ async def callbacks(request: web.Request) -> web.StreamResponse:
                 if case is not None:
                     checks.append({"record": record, "case": case})
         for state in OPEN_CALLBACKS if may_record_callbacks(staff) else ():
-            for record in await uow.callbacks.in_state(state, due_before=now if state != "phone" else None, limit=200):
+            for record in await uow.callbacks.in_state(state, due_before=now if state != "phone" else None, limit=200,
+                                                       community_id=request[COMMUNITY].id):
                 case = await uow.cases.get(record.case_id)
                 if case is None or (state != "phone" and case.reporter_chat_id):
                     continue
@@ -88,7 +89,7 @@ async def record_callback(request: web.Request) -> web.StreamResponse:
             raise web.HTTPSeeOther("/callbacks?msg=callback_too_late") from None
         await console.post(uow, await announce(uow, community, events, now))
         await ConsoleStore(uow.session).audit(now, staff.id, "callback_recorded", case_id=record.case_id,
-                                              remote=request.remote or "")
+                                              remote=console.remote(request))
         await uow.commit()
     console.wake_delivery()
     raise web.HTTPSeeOther(f"/callbacks?msg=callback_recorded&case={record.case_id}")
@@ -109,7 +110,7 @@ async def record_spot_check(request: web.Request) -> web.StreamResponse:
             raise web.HTTPSeeOther(f"/callbacks?msg=refused_{refusal.code}") from None
         case_id = events[0].case_id  # type: ignore[attr-defined]
         await ConsoleStore(uow.session).audit(now, staff.id, "spot_checked", case_id=case_id,
-                                              remote=request.remote or "", finding=form.get("finding", ""))
+                                              remote=console.remote(request), finding=form.get("finding", ""))
         await uow.commit()
     raise web.HTTPSeeOther("/callbacks?msg=spot_checked")
 
@@ -208,7 +209,7 @@ async def notice_post(request: web.Request) -> web.StreamResponse:
                                   urgent=form.get("urgent") == "on")
             if sending:
                 sent = await send(uow, draft, now)
-                await ConsoleStore(uow.session).audit(now, staff.id, "notice_sent", remote=request.remote or "",
+                await ConsoleStore(uow.session).audit(now, staff.id, "notice_sent", remote=console.remote(request),
                                                       notice=sent.notice_id, messages=sent.messages)
                 await uow.commit()
         except DeskError as refusal:

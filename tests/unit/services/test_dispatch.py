@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -125,3 +126,16 @@ async def test_an_unaccepted_emergency_is_announced_again_each_period(d: Desk) -
     await run(d, casework.accept, case_id, staff(d, "赵军"), T0 + timedelta(minutes=11))
     async with d.uow() as uow:
         assert await dispatch.repeat_emergencies(uow, d.community, T0 + timedelta(minutes=20)) == []
+
+
+async def test_assigning_to_another_communitys_member_of_staff_is_refused(d: Desk) -> None:
+    """A forged console form naming a staff row of another community (an engineer there with
+    the same team) reads as an unknown member of staff; the case is not touched."""
+    case_id = await open_repair(d)
+    staff_rows = d.db.tables.staff
+    elsewhere = max(staff_rows) + 1
+    member, _, phone = staff_rows[d.staff["王强"]]
+    staff_rows[elsewhere] = (replace(member, id=elsewhere), d.community.id + 1, phone)
+    await refused(d, InvalidInput, dispatch.assign, case_id, staff(d, "孙工", via="console"), T0, to=elsewhere)
+    case, _ = await stored(d, case_id)
+    assert (case.status, case.assignee_id) == (Status.DISPATCHED, None)
