@@ -141,8 +141,10 @@ async def durations(session: AsyncSession, windows: Sequence[Window], reached: s
         .group_by(ranked.c.g)
     )
     out = {}
+    minutes = lambda seconds: None if seconds is None else seconds / 60  # noqa: E731 - as Durations.of_seconds
     for g, n, *around in rows:
-        median, p90 = (between_ranks(n, p, around[2 * i], around[2 * i + 1]) / 60 for i, p in enumerate(PERCENTILES))
+        median, p90 = (between_ranks(n, p, minutes(around[2 * i]), minutes(around[2 * i + 1]))
+                       for i, p in enumerate(PERCENTILES))
         out[int(g)] = Durations(int(n), median, p90)
     return out
 
