@@ -365,7 +365,8 @@ def _render(figures: CompanyFigures, locale: str) -> bytes:
         left.set_yticks(y, labels)
         left.set_xlim(0, max(base + [1]) * 1.15)
         left.set_xlabel("新增案件" if zh else "Cases opened")
-        left.legend(loc="lower right", fontsize=8)
+        # Legends above the panels: over the bars they would hide the largest communities' figures.
+        left.legend(loc="lower left", bbox_to_anchor=(0, 1), fontsize=8, ncols=len(kinds), frameon=False)
         height = 0.27
         for shift, value, label in (
             (height, lambda f: f.overdue_rate, "超时率" if zh else "Overdue"),
@@ -376,7 +377,7 @@ def _render(figures: CompanyFigures, locale: str) -> bytes:
             right.barh([i + shift for i in y], values, height=height, label=label)
         right.set_xlim(0, 105)
         right.set_xlabel("%")
-        right.legend(loc="lower right", fontsize=8)
+        right.legend(loc="lower left", bbox_to_anchor=(0, 1), fontsize=8, ncols=3, frameon=False)
         last = figures.end - timedelta(days=1)
         fig.suptitle(f"各小区对比 {figures.start:%Y-%m-%d} 至 {last:%Y-%m-%d}" if zh
                      else f"Communities compared, {figures.start:%Y-%m-%d} to {last:%Y-%m-%d}")
