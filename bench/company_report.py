@@ -38,7 +38,6 @@ from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
 from services.reports import company  # noqa: E402
 from services.reports.statistics import to_markdown, to_xlsx  # noqa: E402
-from storage import company_queries as cq  # noqa: E402
 
 COMMUNITY = ROOT / "examples" / "community.yaml"
 LOCAL = timezone(timedelta(hours=8))
@@ -76,7 +75,7 @@ async def explain(app: App, start: date, end: date) -> None:
     """The PostgreSQL plans of the grouped queries over [start, end)."""
     captured: list[tuple[str, object]] = []
     async with app.uow() as uow:
-        communities = await cq.communities(uow.session)
+        communities = await uow.directory.communities()
         windows = company._windows(communities, start, end, app.now())
         real_execute = uow.session.execute
 
@@ -114,7 +113,7 @@ async def bench(url: str, args: argparse.Namespace, *, reuse: bool) -> dict[str,
         for label, (start, end) in periods.items():
             began = time.perf_counter()
             async with app.uow() as uow:
-                communities = await cq.communities(uow.session)
+                communities = await uow.directory.communities()
                 figures = await company.company_figures(uow.session, communities, start, end, app.now())
             results[f"{label}: figures (queries)"] = time.perf_counter() - began
             began = time.perf_counter()

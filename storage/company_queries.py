@@ -22,8 +22,6 @@ from sqlalchemy import Integer, and_, case, func, literal, or_, select, union_al
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.callbacks import CallbackState
-from cases.policy import DeskPolicy
-from cases.records import Community
 from cases.statistics import CANCELLED, Durations, between_ranks
 from storage import models as m
 from storage.report_queries import _in, epoch
@@ -161,31 +159,3 @@ async def verdicts(session: AsyncSession, windows: Sequence[Window]) -> list[Ver
         .group_by(c.community_id, cb.solved, cb.speed_score, cb.attitude_score)
     )
     return [Verdicts(*row) for row in rows]
-
-
-async def managed_communities(session: AsyncSession, staff_id: int, roles: Sequence[str]) -> list[int]:
-    """The communities where the person behind staff row `staff_id` holds an active staff row
-    with one of `roles`.  One person has one row per community with the same code and phone
-    (issue 19's model); both must match, and a row without a phone stands only for itself —
-    a code alone is no proof of being the same person."""
-    me = (await session.execute(select(m.Staff.code, m.Staff.phone, m.Staff.active).where(m.Staff.id == staff_id))).first()
-    if me is None or not me.active:
-        return []
-    s = m.Staff
-    same_person = and_(s.code == me.code, s.phone == me.phone) if me.phone else s.id == staff_id
-    rows = await session.scalars(
-        select(s.community_id).where(same_person, s.active.is_(True), s.role.in_(list(roles)))
-        .distinct().order_by(s.community_id)
-    )
-    return list(rows)
-
-
-async def communities(session: AsyncSession, ids: Sequence[int] | None = None,
-                      codes: Sequence[str] = ()) -> list[Community]:
-    """The communities with these ids (or codes; all when neither is given), in loading order."""
-    query = select(m.Community).order_by(m.Community.id)
-    if ids is not None:
-        query = query.where(m.Community.id.in_(list(ids)))
-    if codes:
-        query = query.where(m.Community.code.in_(list(codes)))
-    return [Community(r.id, r.code, r.name, DeskPolicy.from_json(r.policy)) for r in await session.scalars(query)]

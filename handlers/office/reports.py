@@ -30,7 +30,7 @@ from handlers.kit.context import Ctx
 from handlers.kit.messages import rows
 from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import CompanyReport
-from handlers.staff.common import refuse
+from handlers.staff.common import in_each_community, refuse
 from services.reports.company import communities_for
 
 log = logging.getLogger("wuye.reports")
@@ -101,11 +101,17 @@ def _period(ctx: Ctx, arg: str) -> tuple[date, date] | None:
 
 
 async def report_command(ctx: Ctx, arg: str) -> None:
-    """The summary text and the chart of the period asked for (or the company report)."""
+    """The summary text and the chart of the period asked for, of the community the
+    conversation is in (`/community` switches); in a regional group, of each it serves.
+    `/report company …` is the company report instead."""
     words = arg.split(maxsplit=1)
     if words and words[0].lower() in COMPANY_WORDS:
         await _company(ctx, words[1] if len(words) > 1 else "")
         return
+    await in_each_community(ctx, lambda each: _report(each, arg))
+
+
+async def _report(ctx: Ctx, arg: str) -> None:
     staff = await _reader(ctx)
     if staff is None:
         return
@@ -123,7 +129,7 @@ async def report_command(ctx: Ctx, arg: str) -> None:
     log.info("report %s..%s for staff %s", start, end, staff.id)
     # Someone who reports on several communities can compare them over the same period.
     compare = (rows([ctx.button(ctx.t("company_report.button"), CompanyReport(start, end))])
-               if len(await communities_for(ctx.uow, staff.id)) >= 2 else ())
+               if len(await communities_for(ctx.uow, ctx.inbound.channel, ctx.inbound.user_id)) >= 2 else ())
     ctx.say(text, compare, photos=(chart,) if chart else ())
 
 
@@ -144,18 +150,19 @@ async def company_pressed(ctx: Ctx, pressed: CompanyReport) -> None:
 
 async def _company_report(ctx: Ctx, start: date, end: date) -> None:
     """The company report of [start, end) over the communities where the asker reports."""
-    staff = await _reader(ctx)
-    if staff is None:
-        return
-    communities = await communities_for(ctx.uow, staff.id)
+    communities = await communities_for(ctx.uow, ctx.inbound.channel, ctx.inbound.user_id)
     if len(communities) < 2:
-        log.info("company report refused to staff %s (reports in %d communities)", staff.id, len(communities))
+        if not communities and await ctx.staff() is None:
+            await _reader(ctx)  # a stranger, or staff whose account here was deactivated
+            return
+        log.info("company report refused to staff %s (reports in %d communities)", ctx.identity.staff_id,
+                 len(communities))
         refuse(ctx, "company_report.not_yours")
         return
     if ctx.reporter is None:
         ctx.say(ctx.t("reports.unavailable"))
         return
     text, chart = await ctx.reporter.company(ctx.uow, communities, start, end, ctx.now, ctx.locale)
-    log.info("company report %s..%s for staff %s over communities %s", start, end, staff.id,
+    log.info("company report %s..%s for staff %s over communities %s", start, end, ctx.identity.staff_id,
              ",".join(c.code for c in communities))
     ctx.say(text, photos=(chart,) if chart else ())

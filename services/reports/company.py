@@ -28,7 +28,7 @@ from cases import statistics as st
 from cases.callbacks import unsatisfied
 from cases.codes import Kind
 from cases.errors import NotFound
-from cases.permissions import REPORT_ROLES
+from cases.permissions import may_see_reports
 from cases.records import Community
 from handlers.kit.formatting import code_name
 from handlers.kit.i18n import t
@@ -178,14 +178,20 @@ async def company_figures(session: AsyncSession, communities: Sequence[Community
 
 
 # --------------------------------------------------------------------------- who sees what
-async def communities_for(uow: UnitOfWork, staff_id: int) -> list[Community]:
-    """The communities where this member of staff holds a reporting role (the roles of
-    `/report`, `cases.permissions.REPORT_ROLES`) — the only ones their company report shows.
-
-    The person is found by their staff rows (one per community, same code and phone);
-    when identities link one chat user to several rows this is the one place to change."""
-    ids = await cq.managed_communities(uow.session, staff_id, sorted(REPORT_ROLES))
-    return await cq.communities(uow.session, ids)
+async def communities_for(uow: UnitOfWork, channel: str, user_id: str) -> list[Community]:
+    """The communities where this chat user is an active member of staff with a reporting
+    role (those of `/report`, `cases.permissions.may_see_reports`) — the only ones their
+    company report shows.  A person serving several communities has one staff row in each,
+    linked to their chat by one identity per community (issue 19's model): a row of the
+    same name, code or phone that their chat is not linked to is not theirs."""
+    ids = set()
+    for identity in await uow.directory.identities(channel, user_id):
+        if identity.staff_id is None or identity.community_id is None:
+            continue
+        member = await uow.directory.staff(identity.staff_id)
+        if member is not None and may_see_reports(member):
+            ids.add(identity.community_id)
+    return [c for c in await uow.directory.communities() if c.id in ids]
 
 
 # --------------------------------------------------------------------------- the report
@@ -266,7 +272,7 @@ async def build_company_report(uow: UnitOfWork, start: date, end: date, codes: S
     """The company report of [start, end) for the communities `codes` (all when empty), read
     in `uow` (not yet entered); the chart is drawn when `chart`."""
     async with uow:
-        communities = await cq.communities(uow.session, codes=codes)
+        communities = [c for c in await uow.directory.communities() if not codes or c.code in codes]
         missing = sorted(set(codes) - {c.code for c in communities})
         if missing:
             raise NotFound(f"no community {', '.join(missing)}")

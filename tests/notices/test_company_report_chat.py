@@ -1,9 +1,10 @@
 """/report company in chat: a person who reports in two or more communities compares exactly
 those; anyone else is refused — over the company of tests/reports/company_history.py.
 
-林志远 (lzy, jl01) is the manager of lanting and meilin; songyuan's jl01 is another person
-(another phone) and in zhuyuan jl01 is a butler.  赵丽 (zl) supervises customer service in
-lanting only; 李静 (lj) is a butler everywhere.
+Chats are linked to staff rows as issue 19's model has it (one identity per community):
+林志远 (lzy) to the manager jl01 of lanting and meilin and to the butler jl01 of zhuyuan
+(songyuan's jl01 is someone else); 赵丽 (zl), supervisor, to lanting only; 李静 (lj) to the
+butler gj01 of lanting and meilin.
 """
 
 from __future__ import annotations
@@ -25,8 +26,15 @@ REFUSED = ("各小区对比只对在两个及以上小区担任经理、客服�
 
 
 @pytest.fixture
-async def company(app: App, clock, tmp_path: Path) -> None:
+async def company(app: App, clock, tmp_path: Path, office) -> None:
     await seed_company(app, clock, tmp_path)
+    async with app.uow() as uow:
+        rows = {c.code: {s.code: s.id for s in await uow.directory.staff_list(c.id)}
+                for c in await uow.directory.communities()}
+        for user, code, communities in (("lzy", "jl01", ("meilin", "zhuyuan")), ("lj", "gj01", ("meilin",))):
+            for community in communities:
+                await uow.directory.bind("console", user, user, now=app.now(), staff_id=rows[community][code])
+        await uow.commit()
 
 
 async def test_a_manager_of_two_compares_those_two(app: App, people: People, office, company,

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import update
 
 from bot.bootstrap import App
 from bot.cli import main
@@ -21,7 +22,7 @@ from services.reports.company import (
     build_company_report, communities_for, company_figures, company_text, render_company_chart,
 )
 from services.reports.statistics import open_context, to_csv, to_markdown, to_xlsx
-from storage import company_queries as cq
+from storage import models as m
 from tests.notices.test_report_chat import png_size
 from tests.reports.company_history import seed_company
 from tests.reports.test_report_outputs import assert_no_owner_data
@@ -36,7 +37,7 @@ async def company(app: App, clock, tmp_path: Path) -> dict[str, int]:
 
 async def figures(app: App, codes: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     async with app.uow() as uow:
-        communities = await cq.communities(uow.session, codes=codes)
+        communities = [c for c in await uow.directory.communities() if not codes or c.code in codes]
         return await company_figures(uow.session, communities, *WEEK, app.now())
 
 
@@ -112,20 +113,25 @@ async def test_each_community_and_the_company_total(app: App, company) -> None:
 
 
 async def test_who_sees_which_communities(app: App, company) -> None:
+    """The communities where the chat user is linked to an active staff row with a reporting role."""
     async with app.uow() as uow:
-        def staff(code: str, community: str) -> int:
-            return next(s.id for s in people[community] if s.code == code)
-
-        people = {}
-        for c in await cq.communities(uow.session):
-            people[c.code] = await uow.directory.staff_list(c.id)
-        seen = {who: [c.code for c in await communities_for(uow, staff(code, "lanting"))]
-                for who, code in (("manager", "jl01"), ("cs supervisor", "kf02"), ("butler", "gj01"))}
-        # From meilin's row the manager sees the same two communities.
-        from_meilin = [c.code for c in await communities_for(uow, staff("jl01", "meilin"))]
-    # songyuan's jl01 has another phone (another person); in zhuyuan jl01 is a butler.
-    assert seen == {"manager": ["lanting", "meilin"], "cs supervisor": ["lanting"], "butler": []}
-    assert from_meilin == ["lanting", "meilin"]
+        rows = {c.code: {s.code: s.id for s in await uow.directory.staff_list(c.id)}
+                for c in await uow.directory.communities()}
+        # 林志远: manager of lanting and meilin, a butler in zhuyuan; songyuan's jl01 is someone else.
+        for community in ("lanting", "meilin", "zhuyuan"):
+            await uow.directory.bind("tg", "lin", "lin", now=app.now(), staff_id=rows[community]["jl01"])
+        await uow.directory.bind("tg", "zhao", "zhao", now=app.now(), staff_id=rows["lanting"]["kf02"])
+        for community in ("lanting", "meilin"):
+            await uow.directory.bind("tg", "li", "li", now=app.now(), staff_id=rows[community]["gj01"])
+        await uow.commit()
+    async with app.uow() as uow:
+        seen = {user: [c.code for c in await communities_for(uow, "tg", user)] for user in ("lin", "zhao", "li", "x")}
+    assert seen == {"lin": ["lanting", "meilin"], "zhao": ["lanting"], "li": [], "x": []}
+    async with app.uow() as uow:  # meilin's manager leaves: lanting alone is left to compare
+        await uow.session.execute(update(m.Staff).where(m.Staff.id == rows["meilin"]["jl01"]).values(active=False))
+        await uow.commit()
+    async with app.uow() as uow:
+        assert [c.code for c in await communities_for(uow, "tg", "lin")] == ["lanting"]
 
 
 async def test_the_files_the_chart_and_the_chat_text(app: App, company) -> None:
