@@ -59,7 +59,7 @@ async def test_a_manager_of_two_compares_those_two(app: App, people: People, off
 
 async def test_the_button_under_report(app: App, people: People, office, company) -> None:
     await people.say("lzy", "/report 2026-06-01 2026-06-08")
-    assert people.last("lzy").startswith("【物业统计】兰亭雅苑")
+    assert people.last("lzy").startswith("【物业统计】")  # of the community the conversation is in
     await people.press("lzy", "各小区对比")
     assert people.last("lzy").startswith("【各小区对比】2 个小区 2026-06-01 至 2026-06-07")
     # Someone who reports in one community gets no button.
