@@ -8,7 +8,7 @@ bench/reports.py's Seeder (timelines, reworks, callbacks) over the `--days` befo
 then times the company report (`services.reports.company`) for the last month, the last
 quarter and the whole span: the figures (its grouped queries), the Markdown table, the
 workbook with its chart, and the chat summary with its chart.  `--explain` prints the
-PostgreSQL plans of the grouped queries over the whole span.  `--keep NAME` keeps the
+PostgreSQL plans of the grouped queries over the month and the whole span.  `--keep NAME` keeps the
 PostgreSQL database under that name; `--reuse NAME` times an existing one without seeding.
 """
 
@@ -110,7 +110,7 @@ async def bench(url: str, args: argparse.Namespace, *, reuse: bool) -> dict[str,
         last = END.astimezone(LOCAL).date()  # END is a local midnight: the day after the span
         periods = {"month": (last - timedelta(days=30), last), "quarter": (last - timedelta(days=91), last),
                    f"{args.days} days": (last - timedelta(days=args.days), last)}
-        for label, (start, end) in periods.items():
+        for label, (start, end) in periods.items() if not args.only_explain else ():
             began = time.perf_counter()
             async with app.uow() as uow:
                 communities = await uow.directory.communities()
@@ -131,8 +131,10 @@ async def bench(url: str, args: argparse.Namespace, *, reuse: bool) -> dict[str,
             print(f"  {label}: {len(figures.communities)} communities, {figures.total.cases:,} cases, "
                   f"overdue {figures.total.overdue_rate or 0:.1%}, satisfied {figures.total.satisfied_rate or 0:.1%}",
                   flush=True)
-        if args.explain and app.engine.dialect.name == "postgresql":
-            await explain(app, *periods[f"{args.days} days"])
+        if (args.explain or args.only_explain) and app.engine.dialect.name == "postgresql":
+            for label in ("month", f"{args.days} days"):
+                print(f"  plans over the {label}:")
+                await explain(app, *periods[label])
     finally:
         await app.close()
     return results
@@ -148,6 +150,7 @@ async def main() -> None:
     parser.add_argument("--keep", metavar="NAME", help="keep the PostgreSQL database under this name")
     parser.add_argument("--reuse", metavar="NAME", help="time an existing PostgreSQL database (no seeding)")
     parser.add_argument("--explain", action="store_true", help="print the PostgreSQL plans")
+    parser.add_argument("--only-explain", action="store_true", help="print the plans and time nothing")
     args = parser.parse_args()
 
     runs: dict[str, dict[str, float]] = {}
