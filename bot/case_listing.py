@@ -78,10 +78,11 @@ class CaseListing:
             "fee": money(case.fee_cents, loc), "photos": str(len(case.photos)),
         }
 
-    async def list_lines(self, status: str | None, limit: int) -> list[str]:
+    async def list_lines(self, status: str | None, limit: int, community_code: str | None = None) -> list[str]:
+        """The newest cases of one community (by code; None: the first, i.e. the only one)."""
         async with self.app.uow() as uow:
-            community = await uow.directory.community()
-            cases = await uow.cases.recent(limit, status)
+            community = await uow.directory.community(community_code)
+            cases = await uow.cases.recent(limit, status, community.id) if community else []
             if community is None or not cases:
                 return [t(self.locale, "cli.no_cases")]
             names = _Names(uow, community.id)
@@ -98,7 +99,7 @@ class CaseListing:
 
     async def case_lines(self, case_id: int) -> list[str] | None:
         async with self.app.uow() as uow:
-            community = await uow.directory.community()
+            community = await uow.directory.community_of_case(case_id)
             case = await uow.cases.get(case_id)
             if case is None or community is None:
                 return None

@@ -28,10 +28,14 @@ class ChatLookup(Protocol):
 async def refused_group_chats(app: App, sender: ChatLookup) -> list[str]:
     """One line per team whose group chat on `sender`'s channel the channel refuses."""
     async with app.uow() as uow:
-        community = await uow.directory.community()
-        teams = await uow.directory.teams(community.id) if community else []
+        teams = [team for community in await uow.directory.communities()
+                 for team in await uow.directory.teams(community.id)]
     lines = []
+    checked: set[str] = set()
     for team in teams:
+        if team.chats.get(sender.channel) in checked:
+            continue  # a regional group serving the team of several communities: asked once
+        checked.add(team.chats.get(sender.channel, ""))
         chat = team.chats.get(sender.channel)
         if not chat:
             continue  # no chat on this channel: bot.config_checks says so

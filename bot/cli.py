@@ -179,12 +179,14 @@ def _cases_help(key: str) -> str:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
               help=_cases_help("cli.limit_help"))
 @click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help=_cases_help("cli.lang_help"))
+@click.option("--community", default=None, help="community code (default: the only one)")
 @_run
-async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None) -> None:
+async def cases(app: App, case_id: int | None, status: str | None, limit: int, lang: str | None,
+                community: str | None) -> None:
     locale = lang or app.settings.default_locale
     listing = CaseListing(app, locale)
     if case_id is None:
-        for line in await listing.list_lines(status, limit):
+        for line in await listing.list_lines(status, limit, await _community_option(app, community)):
             click.echo(line)
         return
     lines = await listing.case_lines(case_id)

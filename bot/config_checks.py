@@ -26,20 +26,21 @@ async def config_warnings(app: App, channels: Iterable[str]) -> list[str]:
     shown = "/".join(running)
     warnings: list[str] = []
     async with app.uow() as uow:
-        community = await uow.directory.community()
-        if community is None:
-            return []
-        for team in await uow.directory.teams(community.id):
-            if not any(channel in team.chats for channel in running):
-                elsewhere = ", ".join(f"{c}: {chat}" for c, chat in sorted(team.chats.items())) or "none"
-                warnings.append(f"team {team.code} ({team.name}) has no {shown} group chat "
-                                f"(chats: {elsewhere}); its cards cannot be delivered")
+        communities = await uow.directory.communities()
         reachable = set(await uow.session.scalars(
             select(m.Identity.staff_id).where(m.Identity.staff_id.is_not(None), m.Identity.channel.in_(running))))
-        for member in await uow.directory.staff_list(community.id):
-            if member.id not in reachable:
-                warnings.append(f"staff {member.name} ({member.team}, {member.role}) has no {shown} chat; "
-                                f"tasks and owners' contacts cannot reach them")
+        for community in communities:
+            # With several communities each line says whose team or staff member it is.
+            where = f"{community.code}: " if len(communities) > 1 else ""
+            for team in await uow.directory.teams(community.id):
+                if not any(channel in team.chats for channel in running):
+                    elsewhere = ", ".join(f"{c}: {chat}" for c, chat in sorted(team.chats.items())) or "none"
+                    warnings.append(f"{where}team {team.code} ({team.name}) has no {shown} group chat "
+                                    f"(chats: {elsewhere}); its cards cannot be delivered")
+            for member in await uow.directory.staff_list(community.id):
+                if member.id not in reachable:
+                    warnings.append(f"{where}staff {member.name} ({member.team}, {member.role}) has no {shown} chat; "
+                                    f"tasks and owners' contacts cannot reach them")
     return warnings
 
 

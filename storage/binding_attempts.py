@@ -75,9 +75,12 @@ class BoundChats:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def id_of(self, channel: str, user_id: str) -> int | None:
-        return await self.session.scalar(
-            select(m.Identity.id).where(m.Identity.channel == channel, m.Identity.user_id == user_id))
+    async def id_of(self, channel: str, user_id: str, community_id: int | None = None) -> int | None:
+        """The chat user's row (in one community, when given: a person may be bound in several)."""
+        query = select(m.Identity.id).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
+        if community_id is not None:
+            query = query.where(m.Identity.community_id == community_id)
+        return await self.session.scalar(query.order_by(m.Identity.id).limit(1))
 
     async def get(self, identity_id: int) -> m.Identity | None:
         return await self.session.get(m.Identity, identity_id, with_for_update=True)

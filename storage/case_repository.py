@@ -137,9 +137,9 @@ class CaseRepository:
         r, price = found
         return ServiceItem(r.id, r.code, r.category, r.name_zh, r.name_en, r.price_cents, r.unit_zh, r.unit_en), price
 
-    async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
+    async def recent(self, limit: int = 50, status: str | None = None, community_id: int | None = None) -> list[Case]:
         where = [m.Case.status == status] if status else []
-        return await self._list(*where, limit=limit)
+        return await self._list(*where, *_of_community(community_id), limit=limit)
 
     async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         """Active cases whose response or completion deadline has passed.

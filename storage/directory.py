@@ -327,6 +327,14 @@ class Directory:
         if community_id is None:
             return _identity(rows[0])
         row = next((r for r in rows if r.community_id == community_id), None)
+        if row is None:
+            # A row written without its community (a bulk import, an older writer) still
+            # counts where its owner or staff member is.
+            for r in rows:
+                if r.community_id is None and (r.owner_id or r.staff_id) \
+                        and await self._community_of_person(r.owner_id, r.staff_id) == community_id:
+                    row = r
+                    break
         if row is not None:
             return _identity(row)
         return Identity(channel, user_id, rows[0].chat_id, rows[0].locale)

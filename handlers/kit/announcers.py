@@ -555,7 +555,7 @@ async def owner_told_new_chat(uow: UnitOfWork, community: Community, event: Chat
     if event.previous_owner == event.owner_id:
         return []
     owner = await uow.directory.owner(event.owner_id)
-    new_id = await BoundChats(uow.session).id_of(event.channel, event.user_id)
+    new_id = await BoundChats(uow.session).id_of(event.channel, event.user_id, community.id)
     if owner is None or new_id is None:
         return []
     rooms = "、".join(r.code for r in owner.rooms)

@@ -268,3 +268,42 @@ async def test_each_communitys_wecom_robot_is_addressed_apart(app: App) -> None:
     assert await robots.key("engineering@dongyuan") == "key-dongyuan"
     assert await robots.key("engineering@xiyuan") == "key-xiyuan"
     assert await robots.key("engineering@nowhere") is None
+
+
+# ----------------------------------------------------------------- notices
+async def send_notice(people: People, user: str, text: str) -> None:
+    await people.say(user, "/notice")
+    await people.press(user, "全小区")
+    await people.say(user, text)
+    await people.press(user, "不配图")
+    await people.press(user, "普通通知")
+    await people.press(user, "发送")
+
+
+async def notice_chats(app: App) -> dict[str, set[str]]:
+    async with app.uow() as uow:
+        rows = (await uow.session.execute(select(m.OutboxMessage.chat_id, m.OutboxMessage.body)
+                                          .where(m.OutboxMessage.notice_id.is_not(None)))).all()
+    found: dict[str, set[str]] = {}
+    for chat, body in rows:
+        found.setdefault(body["text"].split("\n", 1)[1], set()).add(chat)
+    return found
+
+
+async def test_a_notice_reaches_only_its_communitys_owners(app: App, people: People) -> None:
+    await people.say("cj", "/start")
+    await people.contact("cj", CHEN)  # 兰亭雅苑 and 东苑
+    await people.say("qy", "/start c_dongyuan")
+    await people.say("qy", "A-1-101 邱月 1001")
+    await bind_staff(app, "lj", "gj01", "lanting")  # 李静, butler of 兰亭雅苑
+    await bind_staff(app, "fl", "gj01", "dongyuan")  # 方琳, butler of 东苑
+    await send_notice(people, "lj", "兰亭雅苑明天停水")
+    await send_notice(people, "fl", "东苑明天停电")
+    sent = await notice_chats(app)
+    assert sent["兰亭雅苑明天停水"] == {"cj"}
+    assert sent["东苑明天停电"] == {"cj", "qy"}
+    # 兰亭雅苑's butler, following 东苑's link, is nobody there: no notice to 东苑's owners.
+    await people.say("lj", "/start c_dongyuan")
+    await people.say("lj", "/notice")
+    assert "全小区" not in people.last("lj")
+    assert set(await notice_chats(app)) == {"兰亭雅苑明天停水", "东苑明天停电"}

@@ -129,8 +129,8 @@ class FakeCases(_Repository):
                 return self.t.catalogue[b["item_id"]][0], b["price_cents"]
         return None
 
-    async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
-        return self._list(lambda c: status is None or c.status == status, limit)
+    async def recent(self, limit: int = 50, status: str | None = None, community_id: int | None = None) -> list[Case]:
+        return self._list(lambda c: status in (None, c.status) and community_id in (None, c.community_id), limit)
 
     async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         def late(c: Case) -> bool:
