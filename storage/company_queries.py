@@ -106,32 +106,42 @@ async def kind_counts(session: AsyncSession, windows: Sequence[Window]) -> list[
     return [KindCounts(*row) for row in rows]
 
 
-async def durations(session: AsyncSession, windows: Sequence[Window], reached: str) -> dict[int, Durations]:
-    """Median and P90 (minutes) from opening to `reached` ("first_accepted_at" or "done_at") of
-    the cases opened in the period, per community and for all of them together (`COMPANY`).
+# First response and completion: from opening to these moments.
+REACHED = ("first_accepted_at", "done_at")
+
+
+async def durations(session: AsyncSession, windows: Sequence[Window]) -> dict[str, dict[int, Durations]]:
+    """Median and P90 (minutes) from opening to each of `REACHED` of the cases opened in the
+    period, per community and for all of them together (`COMPANY`).
 
     The company's row ranks every case of every community, not the communities' medians.
     Both databases interpolate between the closest ranks as `cases.statistics` does:
-    PostgreSQL with `percentile_cont` over GROUPING SETS (one sort per group: 0.8 s for
-    500,000 cases where ranking them with window functions took 9 s); SQLite, which has no
-    percentile aggregate, ranks them with a window function and hands over the two values
-    around each percentile for `cases.statistics.between_ranks`."""
+    PostgreSQL with `percentile_cont` over GROUPING SETS (one sort per group, both
+    durations in one pass: 0.8 s for 500,000 cases where ranking them with window functions
+    took 9 s); SQLite, which has no percentile aggregate, ranks them with a window function
+    and hands over the two values around each percentile for `cases.statistics.between_ranks`."""
     c = m.Case
-    column = getattr(c, reached)
-    seconds = epoch(column) - epoch(c.created_at)
-    where = (_opened_in(windows), column.is_not(None))
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        value = seconds.cast(Float)
-        rows = await session.execute(
-            select(c.community_id, func.count(), *(func.percentile_cont(p / 100).within_group(value)
-                                                   for p in PERCENTILES))
-            .where(*where)
-            .group_by(func.grouping_sets(c.community_id, tuple_()))
-        )
-        # No case at all still gives the company's row (of none): no percentile then.
-        return {COMPANY if g is None else int(g): Durations(int(n), *(None if v is None else v / 60 for v in pct))
-                for g, n, *pct in rows}
-    return await _ranked_durations(session, seconds.label("v"), where)
+    seconds = {reached: epoch(getattr(c, reached)) - epoch(c.created_at) for reached in REACHED}
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return {reached: await _ranked_durations(session, value.label("v"),
+                                                 (_opened_in(windows), getattr(c, reached).is_not(None)))
+                for reached, value in seconds.items()}
+    columns = []
+    for value in seconds.values():  # NULLs (not yet accepted, not done) are left out by both aggregates
+        value = value.cast(Float)
+        columns += [func.count(value), *(func.percentile_cont(p / 100).within_group(value) for p in PERCENTILES)]
+    rows = await session.execute(
+        select(c.community_id, *columns).where(_opened_in(windows))
+        .group_by(func.grouping_sets(c.community_id, tuple_()))
+    )
+    out: dict[str, dict[int, Durations]] = {reached: {} for reached in REACHED}
+    width = 1 + len(PERCENTILES)
+    for g, *figures in rows:
+        for i, reached in enumerate(REACHED):
+            n, *pct = figures[i * width:(i + 1) * width]
+            if n:  # no case at all still gives the company's row (of none)
+                out[reached][COMPANY if g is None else int(g)] = Durations(int(n), *(v / 60 for v in pct))
+    return out
 
 
 def _minutes(seconds: int | None) -> float | None:

@@ -141,8 +141,8 @@ async def company_figures(session: AsyncSession, communities: Sequence[Community
         counts[row.community_id].update(cancelled=row.cancelled, finished=row.finished, reopened=row.reopened,
                                         late_response=row.late_response, late_completion=row.late_completion,
                                         overdue=row.overdue)
-    response = await cq.durations(session, windows, "first_accepted_at")
-    completion = await cq.durations(session, windows, "done_at")
+    times = await cq.durations(session, windows)
+    response, completion = times["first_accepted_at"], times["done_at"]
     for w in windows:  # one window in a company of one time zone
         coverage.update(await q.coverage_counts_by_community(session, w.community_ids, w.start, w.end))
         answers.update(await q.answer_sums_by_community(session, w.community_ids, w.start, w.end))
