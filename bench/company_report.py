@@ -76,7 +76,6 @@ async def explain(app: App, start: date, end: date) -> None:
     captured: list[tuple[str, object]] = []
     async with app.uow() as uow:
         communities = await uow.directory.communities()
-        windows = company._windows(communities, start, end, app.now())
         real_execute = uow.session.execute
 
         async def capture(statement, *args, **kw):  # type: ignore[no-untyped-def]
@@ -87,7 +86,6 @@ async def explain(app: App, start: date, end: date) -> None:
         uow.session.execute = capture  # type: ignore[method-assign]
         await company.company_figures(uow.session, communities, start, end, app.now())
         uow.session.execute = real_execute  # type: ignore[method-assign]
-        assert windows
         for sql, _ in captured:
             if "FROM communities" in sql and "GROUP BY" not in sql:
                 continue
