@@ -226,6 +226,8 @@ class Case(Base):
         # The board: its page's ids, counts per team and totals from the index alone; a search by room (0007_console).
         Index("ix_cases_board", "community_id", "status", "team_code", "due_at", "urgency", "id"),
         Index("ix_cases_room", "room_id"),
+        # Cases closed in a period: the reports' callback coverage (migration 0007_company).
+        Index("ix_cases_closed", "community_id", "closed_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -333,6 +335,8 @@ class Callback(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "round"),
         Index("ix_callbacks_state_due", "state", "due_at"),
+        # Callbacks answered in a period: the reports' satisfaction (migration 0007_company).
+        Index("ix_callbacks_answered", "answered_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

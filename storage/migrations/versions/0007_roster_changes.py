@@ -11,7 +11,7 @@ import storage.models
 
 
 revision = '0007_roster_changes'
-down_revision = '0007_communities'
+down_revision = '0007_console'
 branch_labels = None
 depends_on = None
 
