@@ -28,14 +28,14 @@ async def _indexes(url: str) -> set[str]:
 
 
 async def test_the_report_indexes_come_and_go(empty_url: str) -> None:  # noqa: F811
-    await _run(empty_url, "0007_communities")
+    await _run(empty_url, "0007_roster_changes")
     await _sql(empty_url, "INSERT INTO communities (id, code, name, policy) VALUES (1, 'a', 'A', '{}')", CASE,
                "INSERT INTO case_timeline (case_id, at, action, actor_kind, actor_id, note, data) VALUES "
                "(3, '2026-06-01 01:00:00', 'opened', 'owner', NULL, '', '{}')")
     before = await _indexes(empty_url)
     await _run(empty_url, "0007_company")
     assert await _indexes(empty_url) - before == {"ix_cases_closed", "ix_callbacks_answered"}
-    await _run(empty_url, "0007_communities", down=True)
+    await _run(empty_url, "0007_roster_changes", down=True)
     assert await _indexes(empty_url) == before
     assert await _sql(empty_url, "SELECT count(*) FROM case_timeline") == [(1,)]
     await _run(empty_url, "0007_company")
