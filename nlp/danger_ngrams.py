@@ -1,0 +1,113 @@
+"""Character n-gram danger scorer: how likely a normalized message is an emergency.
+
+The hand rules and the learned keywords read words: a wording nobody wrote a rule
+for (着伙, 煤起味, 困咗, dt卡住了, 轿厢里好热, 橘红色的在跳) slips past them. This
+scorer reads the characters instead: every 1-, 2- and 3-character piece of the
+normalized text (with ``^``/``$`` marking the start and the end), each looked up
+once in a table of weights — the coefficients of one logistic regression
+"emergency or not", fitted offline by ``python -m nlp.learn_weights`` on every
+labelled set (scikit-learn at build time only; the bot reads the file). Scoring is
+a dict lookup per piece and one exponential, a few microseconds per message.
+
+The classifier uses the probability only where the rules leave the message calm
+(see ``Classifier._danger``): from ``danger_ngram_alone_at`` it is an emergency,
+from ``danger_ngram_unsure_from`` the desk asks the owner whether anyone or
+anything is in danger. A rule that says "not an emergency" (a look-alike, a past
+or hypothetical danger) outranks it, as it does the learned keywords.
+
+The file: ``<bias> TAB weight`` once, then ``piece TAB weight`` per line, pieces
+written with ``\\t``/``\\n``/``\\\\`` escaped (normalized text holds no tab or
+newline, but the file must round-trip whatever it is given).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable, Mapping
+
+DEFAULT_DANGER_WEIGHTS = Path(__file__).resolve().parent / "danger_ngrams.tsv"
+
+BIAS = "<bias>"
+#: The piece lengths read (1..N_MAX characters).
+N_MAX = 3
+
+
+def pieces(norm: str, n_max: int = N_MAX) -> set[str]:
+    """Every 1..n_max-character piece of ``^norm$`` except pure blanks: one
+    function, so that learning and scoring read exactly the same pieces."""
+    text = f"^{norm}$"
+    out: set[str] = set()
+    size = len(text)
+    for n in range(1, n_max + 1):
+        for i in range(size - n + 1):
+            out.add(text[i:i + n])
+    out.discard(" ")
+    out.discard("  ")
+    out.discard("   ")
+    return out
+
+
+def _escape(piece: str) -> str:
+    return piece.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _unescape(field: str) -> str:
+    out, i = [], 0
+    while i < len(field):
+        ch = field[i]
+        if ch == "\\" and i + 1 < len(field):
+            nxt = field[i + 1]
+            out.append({"t": "\t", "n": "\n", "\\": "\\"}.get(nxt, nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+class DangerScorer:
+    """Read-only after construction; thread-safe."""
+
+    __slots__ = ("bias", "weights")
+
+    def __init__(self, bias: float, weights: Mapping[str, float]):
+        self.bias = float(bias)
+        self.weights = dict(weights)
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_DANGER_WEIGHTS) -> "DangerScorer":
+        bias, weights = 0.0, {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                piece, _, weight = line.rstrip("\n").rpartition("\t")
+                if piece == BIAS:
+                    bias = float(weight)
+                else:
+                    weights[_unescape(piece)] = float(weight)
+        return cls(bias, weights)
+
+    def log_odds(self, norm: str) -> float:
+        get = self.weights.get
+        return self.bias + sum(get(p, 0.0) for p in pieces(norm))
+
+    def probability(self, norm: str) -> float:
+        z = self.log_odds(norm)
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+    def top(self, norm: str, k: int = 5) -> list[tuple[str, float]]:
+        """The pieces that pushed hardest towards danger (for ``--errors`` and staff)."""
+        found = [(p, self.weights[p]) for p in pieces(norm) if p in self.weights]
+        return sorted(found, key=lambda e: (-e[1], e[0]))[:k]
+
+    def write(self, path: str | Path, header: Iterable[str] = ()) -> None:
+        lines = [f"# {h}\n" if h else "#\n" for h in header]
+        lines.append(f"{BIAS}\t{self.bias:.3f}\n")
+        for piece in sorted(self.weights):
+            lines.append(f"{_escape(piece)}\t{self.weights[piece]:.3f}\n")
+        Path(path).write_text("".join(lines), encoding="utf-8")
