@@ -16,8 +16,8 @@ anything is in danger. A rule that says "not an emergency" (a look-alike, a past
 or hypothetical danger) outranks it, as it does the learned keywords.
 
 The file: ``<bias> TAB weight`` once, then ``piece TAB weight`` per line, pieces
-written with ``\\t``/``\\n``/``\\\\`` escaped (normalized text holds no tab or
-newline, but the file must round-trip whatever it is given).
+written with ``\\t``/``\\n``/``\\\\`` escaped and a leading ``#`` as ``\\#`` (normalized
+text holds no tab or newline, but the file must round-trip whatever it is given).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def pieces(norm: str, n_max: int = N_MAX) -> set[str]:
 
 
 def _escape(piece: str) -> str:
-    return piece.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    out = piece.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    # a piece of "#1栋" must not read as a comment line
+    return "\\" + out if out.startswith("#") else out
 
 
 def _unescape(field: str) -> str:

@@ -338,7 +338,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--loso", action="store_true", help="leave-one-set-out instead of building")
     args = ap.parse_args(list(argv) if argv is not None else None)
 
-    clf = Classifier(learned_path=None)
+    clf = Classifier(learned_path=None, danger_path=None)
     rows = load_all()
     featurize = _featurizer(clf)
     if args.cv:

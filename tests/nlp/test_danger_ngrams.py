@@ -29,7 +29,7 @@ def test_pieces_are_one_to_three_characters_with_the_ends_marked():
 
 
 def test_a_weights_file_round_trips_whatever_it_holds(tmp_path):
-    odd = {"\t": 1.0, "a\\n": -0.5, "电梯": 2.25, "#x": 0.125}
+    odd = {"\t": 1.0, "a\\n": -0.5, "电梯": 2.25, "#x": 0.125, "# ": 2.0, "\\#": -1.0}
     path = tmp_path / "d.tsv"
     DangerScorer(-1.5, odd).write(path, ("header line", ""))
     back = DangerScorer.load(path)

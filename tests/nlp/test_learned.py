@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from nlp import Classifier, learn_weights
+from nlp.danger_ngrams import DEFAULT_DANGER_WEIGHTS
 from nlp.evaluate import evaluate, load_jsonl
 from nlp.learned import DEFAULT_WEIGHTS, LearnedWeights
 from nlp.rules import DEFAULT_RULES, RulesError
@@ -24,12 +25,14 @@ def _need_all_sets() -> None:
         pytest.skip(f"labelled sets not found: {', '.join(missing)} (set WUYE_SHARED)")
 
 
-def test_packaged_file_is_reproducible_from_the_data(tmp_path):
+def test_packaged_files_are_reproducible_from_the_data(tmp_path):
     _need_all_sets()
-    out = tmp_path / "learned.tsv"
-    assert learn_weights.main(["--out", str(out)]) == 0
+    out, danger = tmp_path / "learned.tsv", tmp_path / "danger.tsv"
+    assert learn_weights.main(["--out", str(out), "--danger-out", str(danger)]) == 0
     assert _sha(out) == _sha(DEFAULT_WEIGHTS), \
         "nlp/learned_weights.tsv is stale: run python -m nlp.learn_weights"
+    assert _sha(danger) == _sha(DEFAULT_DANGER_WEIGHTS), \
+        "nlp/danger_ngrams.tsv is stale: run python -m nlp.learn_weights"
 
 
 def test_file_lines_are_keyword_label_weight():
