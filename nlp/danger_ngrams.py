@@ -34,17 +34,13 @@ N_MAX = 3
 
 
 def pieces(norm: str, n_max: int = N_MAX) -> set[str]:
-    """Every 1..n_max-character piece of ``^norm$`` except pure blanks: one
+    """Every 1..n_max-character piece of ``^norm$`` except a lone blank: one
     function, so that learning and scoring read exactly the same pieces."""
     text = f"^{norm}$"
-    out: set[str] = set()
-    size = len(text)
-    for n in range(1, n_max + 1):
-        for i in range(size - n + 1):
-            out.add(text[i:i + n])
-    out.discard(" ")
-    out.discard("  ")
-    out.discard("   ")
+    out = set(text)
+    for n in range(2, n_max + 1):
+        out.update(text[i:i + n] for i in range(len(text) - n + 1))
+    out.discard(" ")  # normalized text has single blanks: "  " cannot occur
     return out
 
 
@@ -87,8 +83,8 @@ class DangerScorer:
                 piece, _, weight = line.rstrip("\n").rpartition("\t")
                 if piece == BIAS:
                     bias = float(weight)
-                else:
-                    weights[_unescape(piece)] = float(weight)
+                else:  # unescaping char by char only where needed: start-up time
+                    weights[_unescape(piece) if "\\" in piece else piece] = float(weight)
         return cls(bias, weights)
 
     def log_odds(self, norm: str) -> float:
