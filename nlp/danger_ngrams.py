@@ -23,23 +23,26 @@ text holds no tab or newline, but the file must round-trip whatever it is given)
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Iterable, Mapping
 
 DEFAULT_DANGER_WEIGHTS = Path(__file__).resolve().parent / "danger_ngrams.tsv"
 
 BIAS = "<bias>"
-#: The piece lengths read (1..N_MAX characters).
-N_MAX = 3
 
 
-def pieces(norm: str, n_max: int = N_MAX) -> set[str]:
-    """Every 1..n_max-character piece of ``^norm$`` except a lone blank: one
-    function, so that learning and scoring read exactly the same pieces."""
+def pieces(norm: str) -> set[str]:
+    """Every 1-, 2- and 3-character piece of ``^norm$`` except a lone blank:
+    one function, so that learning and scoring read exactly the same pieces.
+    (Pairs and triples by ``map(add, …)`` over shifted copies: the loops run in
+    C, which keeps the scorer a small part of a classification.)"""
     text = f"^{norm}$"
+    pairs = list(map(add, text, text[1:]))
     out = set(text)
-    for n in range(2, n_max + 1):
-        out.update(text[i:i + n] for i in range(len(text) - n + 1))
+    out.update(pairs)
+    out.update(map(add, pairs, text[2:]))
     out.discard(" ")  # normalized text has single blanks: "  " cannot occur
     return out
 
@@ -88,8 +91,7 @@ class DangerScorer:
         return cls(bias, weights)
 
     def log_odds(self, norm: str) -> float:
-        get = self.weights.get
-        return self.bias + sum(get(p, 0.0) for p in pieces(norm))
+        return self.bias + sum(map(self.weights.get, pieces(norm), repeat(0.0)))
 
     def probability(self, norm: str) -> float:
         z = self.log_odds(norm)

@@ -139,6 +139,9 @@ def test_learned_cap_is_per_field_or_per_label(tmp_path):
     # to snap with children on it; a rule family covers that now.)
     text = "门锁被人撬了，屋里好像还有动静，我不敢进去"
     assert Classifier.default().classify(text).urgency == "emergency"
+    # The character n-grams read it too; they have their own switches
+    # (danger_ngram_* settings) and are off here to test the cap alone.
+    clf.danger = None
     assert clf.classify(text).urgency != "emergency"
 
 
