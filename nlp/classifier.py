@@ -66,7 +66,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer
+from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer, content_chars
 from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
@@ -159,8 +159,9 @@ class Classifier:
         fired = self.rules.match(norm, tokens)
         if self.learned is not None and self.settings.learned_weight:
             self._add_learned(fired, self.learned_features(norm, tokens))
-        if self.danger is not None and (self.settings.danger_ngram_unsure_from
-                                        or self.settings.danger_ngram_alone_at):
+        s = self.settings
+        if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
+                and content_chars(norm) >= s.danger_ngram_min_chars:
             fired.danger_ngram = self.danger.probability(norm)
         return self.decide(fired)
 

@@ -23,6 +23,7 @@ text holds no tab or newline, but the file must round-trip whatever it is given)
 from __future__ import annotations
 
 import math
+import re
 from itertools import repeat
 from operator import add
 from pathlib import Path
@@ -45,6 +46,16 @@ def pieces(norm: str) -> set[str]:
     out.update(map(add, pairs, text[2:]))
     out.discard(" ")  # normalized text has single blanks: "  " cannot occur
     return out
+
+
+_CONTENT = re.compile(r"[^\W_]")
+
+
+def content_chars(norm: str) -> int:
+    """Letters, digits and Chinese characters: how much a message says. Below
+    ``danger_ngram_min_chars`` the pieces are mostly the ends of a word (很急！,
+    好的) and the scorer is not asked; the rules read short cries (救命, 着火了)."""
+    return len(_CONTENT.findall(norm))
 
 
 def _escape(piece: str) -> str:

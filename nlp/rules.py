@@ -230,6 +230,8 @@ class Settings:
     # not back (probability < 0.5) is asked about instead; 0 is off
     danger_ngram_over_denial_at: float = 0.0
     danger_ngram_doubt_below: float = 0.0
+    # messages with fewer letters/digits/Chinese characters are not scored
+    danger_ngram_min_chars: int = 0
 
     def learned_cap(self, label: str) -> float:
         """Rule points a learned probability of 1.0 is worth for ``label``:

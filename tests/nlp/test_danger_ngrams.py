@@ -106,6 +106,16 @@ def test_a_rule_emergency_nothing_else_backs_is_asked_about(s):
     assert got.urgency == "emergency"
 
 
+def test_a_short_answer_is_not_scored(s):
+    # "很急！" answers the urgency question in a report flow: asking about danger
+    # there was a trap (tests/flows/test_typed_answers.py). Short cries are the rules' job.
+    assert s.danger_ngram_min_chars > 2
+    mid = (s.danger_ngram_unsure_from + s.danger_ngram_alone_at) / 2
+    got = _rules_only(_made_up(mid, "急")).classify("很急！")
+    assert (got.urgency != "emergency", got.danger_unsure) == (True, False)
+    assert Classifier.default().classify("很急！").danger_unsure is False
+
+
 def test_the_scorer_can_be_switched_off(tmp_path):
     clf = _rules_only(_made_up(0.99), tmp_path, danger_ngram_alone_at=0, danger_ngram_unsure_from=0,
                       danger_ngram_doubt_below=0)
