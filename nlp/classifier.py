@@ -30,6 +30,15 @@ taxonomy's boundary conventions, not vocabulary:
   ``learned_emergency_alone_at`` (settings; not ``emergency``: the learned
   words alone are not sure enough to call the duty team). Never set where a
   look-alike rule says "not an emergency" or on a calm message.
+* The character n-gram danger scorer (``danger_ngrams.py``, round 7) reads
+  what no rule or keyword names (着伙, 轿厢里好热, 橘红色的在跳). Where the
+  rules and learned words leave a message calm, its probability makes an
+  emergency from ``danger_ngram_alone_at`` and asks from
+  ``danger_ngram_unsure_from``; a look-alike or mood rule still wins below
+  ``danger_ngram_over_denial_at``. The other way, a rule emergency that
+  neither the n-grams (below ``danger_ngram_doubt_below``) nor the learned
+  words (below 0.5) back — a question or a past event told around a danger
+  word (着火的时候能坐电梯吗) — is asked about instead of called.
 * Inquiries and suggestions carry no same-day urgency (asking when the water
   cut ends is not a water cut), but an emergency cue still raises them.
 * A complaint's category comes from its own cues (neighbour, developer,
@@ -57,6 +66,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer, content_chars
 from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
@@ -100,16 +110,20 @@ class Classifier:
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, rules_path: str | Path | None = None,
-                 learned_path: str | Path | None = DEFAULT_WEIGHTS):
+                 learned_path: str | Path | None = DEFAULT_WEIGHTS,
+                 danger_path: str | Path | None = DEFAULT_DANGER_WEIGHTS):
         self.rules = RuleSet.load(rules_path or DEFAULT_RULES)
         self.settings = self.rules.settings
         self._caps = np.array([self.settings.learned_cap(lab) for lab in LABELS])
         self._tie_order = {k: i for i, k in enumerate(self.settings.kind_tie_order)}
-        self.normalize = Normalizer(self.rules.typos)
+        self.normalize = Normalizer(self.rules.typos, abbreviations=self.rules.abbreviations)
         self.segmenter = Segmenter(extra_words=self.rules.dictionary_words())
         self.learned: LearnedWeights | None = None
         if learned_path is not None and Path(learned_path).exists():
             self.set_learned(LearnedWeights.load(learned_path))
+        self.danger: DangerScorer | None = None
+        if danger_path is not None and Path(danger_path).exists():
+            self.danger = DangerScorer.load(danger_path)
 
     def set_learned(self, learned: LearnedWeights | None) -> None:
         """Use these learned weights (None: rules only); applies the staff
@@ -145,6 +159,10 @@ class Classifier:
         fired = self.rules.match(norm, tokens)
         if self.learned is not None and self.settings.learned_weight:
             self._add_learned(fired, self.learned_features(norm, tokens))
+        s = self.settings
+        if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
+                and content_chars(norm) >= s.danger_ngram_min_chars:
+            fired.danger_ngram = self.danger.probability(norm)
         return self.decide(fired)
 
     def learned_features(self, norm: str, tokens: list[Token]) -> set[str]:
@@ -160,13 +178,7 @@ class Classifier:
         hits = self.learned.lookup(feats)
         probs = self.learned.probabilities(self.learned.score(hits), self.settings.learned_temperature)
         points = probs * self._caps
-        # A rule that says "this is not an emergency" (an overflow pipe, a gas
-        # hob that won't ignite: negative emergency weight) beats the words;
-        # so does a danger cue that a rule read as not meant now (万一着火了,
-        # 上次被困, 好像有点煤气味) when no other danger cue is meant now: the
-        # learned words would only repeat the same cue without its mood.
-        if fired.moods - {"hedge"} and fired.score("urgency.emergency") <= 0 or \
-                any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add):
+        if _rules_deny_emergency(fired):
             points[_EMERGENCY] = 0.0
         fired.learned = dict(zip(LABELS, points.tolist()))
         fired.learned_hits = hits
@@ -276,11 +288,24 @@ class Classifier:
         emergency = rule + fired.learned.get("urgency.emergency", 0.0) >= s.emergency_at
         if emergency and rule <= 0 and p < s.learned_emergency_alone_at:
             emergency = False
+        q = fired.danger_ngram
         if emergency:
+            if q is not None and q < s.danger_ngram_doubt_below and p < 0.5:
+                # Neither the characters nor the learned words see danger where
+                # a rule did (着火的时候能坐电梯吗, 上回那次停电…): ask, don't call.
+                return False, True
             unsure = fired.hedged_emergency > 0 and rule - fired.hedged_emergency < s.emergency_at
-        else:
-            unsure = rule >= 0 and 0 < s.danger_unsure_from <= p
-        return emergency, unsure
+            return True, unsure
+        unsure = rule >= 0 and 0 < s.danger_unsure_from <= p
+        # The character n-grams read wordings no rule or learned keyword knows
+        # (着伙, 轿厢里好热, 橘红色的在跳); a look-alike or mood rule wins unless
+        # the n-grams are very sure (电梯门开着就往上走了 差点把我夹住).
+        if q is not None and (not _rules_deny_emergency(fired)
+                              or 0 < s.danger_ngram_over_denial_at <= q):
+            if 0 < s.danger_ngram_alone_at <= q:
+                return True, False
+            unsure = unsure or 0 < s.danger_ngram_unsure_from <= q
+        return False, unsure
 
     def _urgency(self, fired: Fired, kind: str, emergency: bool) -> str:
         s = self.settings
@@ -337,6 +362,15 @@ class Classifier:
         if scores[best] <= 0:
             return s.fallback_category.get(kind, CATEGORIES[kind][0]), 0.0
         return best, _margin_confidence(scores, best, s.category_temperature)
+
+
+def _rules_deny_emergency(fired: Fired) -> bool:
+    """A rule says "this is not an emergency" (an overflow pipe, a gas hob that
+    won't ignite: negative emergency weight), or a danger cue was read as not
+    meant now (万一着火了, 上次被困) and no other cue is meant now: the learned
+    words and the n-grams would only repeat that cue without its mood."""
+    return bool(fired.moods - {"hedge"}) and fired.score("urgency.emergency") <= 0 or \
+        any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add)
 
 
 def _margin_confidence(scores: dict[str, float], chosen: str, temperature: float) -> float:

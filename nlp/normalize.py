@@ -10,6 +10,8 @@ Order matters:
 5. Traditional → simplified (``hant.TABLE``), then context phrases (著火).
 6. Homophone/typo fixes from the rules file (点梯→电梯, 露水→漏水), applied
    last so they also catch typos written in traditional characters.
+7. Pinyin abbreviations from the rules file (dt→电梯), only as a whole Latin
+   word: "dt卡住了" is a lift, "width" keeps its letters.
 
 The output keeps one character per input character wherever possible so the
 keyword spans shown to staff read naturally; typo fixes may change length,
@@ -45,7 +47,8 @@ def to_text(value: Any) -> str:
 class Normalizer:
     """Folds width, case, script and known typos. Built once per rule set."""
 
-    def __init__(self, typos: Mapping[str, str] | None = None, max_chars: int = MAX_CHARS):
+    def __init__(self, typos: Mapping[str, str] | None = None, max_chars: int = MAX_CHARS,
+                 abbreviations: Mapping[str, str] | None = None):
         self.max_chars = max_chars
         phrases = dict(hant.PHRASES)
         phrases.update(typos or {})
@@ -53,6 +56,11 @@ class Normalizer:
         keys = sorted(phrases, key=len, reverse=True)
         self._fixes = phrases
         self._fix_re = re.compile("|".join(map(re.escape, keys))) if keys else None
+        self._abbrev = {k.lower(): v for k, v in (abbreviations or {}).items()}
+        # A Latin word, however it touches Chinese text: dt卡住了, 困在dt里.
+        self._abbrev_re = re.compile(
+            r"(?<![a-z])(?:" + "|".join(map(re.escape, sorted(self._abbrev, key=len, reverse=True)))
+            + r")(?![a-z])") if self._abbrev else None
 
     def __call__(self, value: Any) -> str:
         text = to_text(value)[: self.max_chars]
@@ -63,6 +71,8 @@ class Normalizer:
         text = text.translate(hant.TABLE)
         if self._fix_re is not None:
             text = self._fix_re.sub(lambda m: self._fixes[m.group(0)], text)
+        if self._abbrev_re is not None:
+            text = self._abbrev_re.sub(lambda m: self._abbrev[m.group(0)], text)
         # Collapse runs of whitespace (newlines become one space) so clause
         # logic sees one separator, and trim the ends.
         return _SPACES.sub(" ", text).strip()

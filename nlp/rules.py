@@ -176,6 +176,9 @@ class Fired:
     hedged_emergency: float = 0.0
     # the moods that took emergency points away from danger cues (past, …)
     moods: set[str] = field(default_factory=set)
+    # the character n-gram danger probability (nlp/danger_ngrams.py); None
+    # when no scorer ran
+    danger_ngram: float | None = None
 
     def score(self, label: str) -> float:
         """Rule points only."""
@@ -217,6 +220,18 @@ class Settings:
     # (Classification.danger_unsure); 0 switches the question off
     learned_emergency_alone_at: float = 0.0
     danger_unsure_from: float = 0.0
+    # the character n-gram danger scorer (danger_ngrams.tsv), where the rules
+    # and learned words leave a message calm: an emergency from this
+    # probability, the question from ``danger_ngram_unsure_from``; 0 is off
+    danger_ngram_alone_at: float = 0.0
+    danger_ngram_unsure_from: float = 0.0
+    # ... from this probability the n-grams outvote a look-alike or mood rule;
+    # below ``danger_ngram_doubt_below`` a rule emergency the learned words do
+    # not back (probability < 0.5) is asked about instead; 0 is off
+    danger_ngram_over_denial_at: float = 0.0
+    danger_ngram_doubt_below: float = 0.0
+    # messages with fewer letters/digits/Chinese characters are not scored
+    danger_ngram_min_chars: int = 0
 
     def learned_cap(self, label: str) -> float:
         """Rule points a learned probability of 1.0 is worth for ``label``:
@@ -235,6 +250,7 @@ class RuleSet:
         self.settings = _settings(data.get("settings") or {}, source)
         self.negators = self._negators(data.get("negators") or {})
         self.typos = self._typos(data.get("typos") or {})
+        self.abbreviations = self._typos(data.get("abbreviations") or {})
         self.small_talk, self._opener = self._small_talk(data.get("small_talk") or [])
         self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
         self.moods = self._moods(data.get("moods") or {})

@@ -50,10 +50,10 @@ def without(data: dict, *, group: str | None = None, negator: str | None = None,
 def build(tmp_path, data: dict) -> Classifier:
     path = tmp_path / "ablated.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return Classifier(rules_path=path, learned_path=None)
+    return Classifier(rules_path=path, learned_path=None, danger_path=None)
 
 
-RULES_ONLY = Classifier(learned_path=None)
+RULES_ONLY = Classifier(learned_path=None, danger_path=None)
 
 
 ABLATIONS = [

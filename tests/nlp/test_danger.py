@@ -130,14 +130,14 @@ def _with_learned_emergency(p: float) -> Classifier:
         lw.add(PRIOR, label, 0.0)
     # softmax over three labels at 0, 0 and x: p = e^x / (e^x + 2)
     lw.add("异响", "urgency.emergency", round(math.log(2 * p / (1 - p)), 6))
-    clf = Classifier(DEFAULT_RULES, learned_path=None)
+    clf = Classifier(DEFAULT_RULES, learned_path=None, danger_path=None)
     clf.set_learned(lw)
     return clf
 
 
 @pytest.fixture(scope="module")
 def settings():
-    return Classifier(DEFAULT_RULES, learned_path=None).settings
+    return Classifier(DEFAULT_RULES, learned_path=None, danger_path=None).settings
 
 
 def test_the_band_is_set_in_the_rules_file(settings):
@@ -186,7 +186,7 @@ def test_the_band_can_be_switched_off(tmp_path):
     data["settings"]["danger_unsure_from"] = 0
     path = Path(tmp_path) / "rules.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    clf = Classifier(path, learned_path=None)
+    clf = Classifier(path, learned_path=None, danger_path=None)
     clf.set_learned(_with_learned_emergency(0.5).learned)
     assert clf.classify("楼道里有异响").danger_unsure is False
 

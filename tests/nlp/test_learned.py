@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from nlp import Classifier, learn_weights
+from nlp.danger_ngrams import DEFAULT_DANGER_WEIGHTS
 from nlp.evaluate import evaluate, load_jsonl
 from nlp.learned import DEFAULT_WEIGHTS, LearnedWeights
 from nlp.rules import DEFAULT_RULES, RulesError
@@ -24,12 +25,14 @@ def _need_all_sets() -> None:
         pytest.skip(f"labelled sets not found: {', '.join(missing)} (set WUYE_SHARED)")
 
 
-def test_packaged_file_is_reproducible_from_the_data(tmp_path):
+def test_packaged_files_are_reproducible_from_the_data(tmp_path):
     _need_all_sets()
-    out = tmp_path / "learned.tsv"
-    assert learn_weights.main(["--out", str(out)]) == 0
+    out, danger = tmp_path / "learned.tsv", tmp_path / "danger.tsv"
+    assert learn_weights.main(["--out", str(out), "--danger-out", str(danger)]) == 0
     assert _sha(out) == _sha(DEFAULT_WEIGHTS), \
         "nlp/learned_weights.tsv is stale: run python -m nlp.learn_weights"
+    assert _sha(danger) == _sha(DEFAULT_DANGER_WEIGHTS), \
+        "nlp/danger_ngrams.tsv is stale: run python -m nlp.learn_weights"
 
 
 def test_file_lines_are_keyword_label_weight():
@@ -51,7 +54,7 @@ def test_learned_words_decide_where_no_rule_fires(tmp_path):
     # "车位" style wording the rules may not know: with learned weights off
     # entirely the answer falls back; with them it follows the data.
     text = "想问问地库那个月卡续一下"
-    plain = Classifier(learned_path=None).classify(text)
+    plain = Classifier(learned_path=None, danger_path=None).classify(text)
     learned = Classifier.default().classify(text)
     assert learned.kind in ("service", "inquiry")
     assert plain.confidence <= 1.0
@@ -73,7 +76,7 @@ def test_learned_weight_zero_switches_learning_off(tmp_path):
     off = {k: 0 for k in settings["learned_weight"]}
     settings = dict(settings, learned_weight=off)
     clf = _with(tmp_path, settings=settings)
-    plain = Classifier(learned_path=None)
+    plain = Classifier(learned_path=None, danger_path=None)
     for text in ("电梯坏了", "物业费怎么交", "楼上天天装修吵死了", "想请个保洁"):
         assert clf.classify(text) == plain.classify(text)
 
@@ -97,7 +100,7 @@ def test_cross_validation_runs_and_learned_helps_on_the_untuned_set():
     rows = learn_weights.load_all()
     held = [r for r in rows if r["set"] == "heldout2"]
     train = [r for r in rows if r["set"] != "heldout2"]
-    clf = Classifier(learned_path=None)
+    clf = Classifier(learned_path=None, danger_path=None)
     fz = learn_weights._featurizer(clf)
     plain = evaluate(held, learn_weights.predict_split(clf, [], held, fz))
     mixed = evaluate(held, learn_weights.predict_split(clf, train, held, fz))
@@ -136,6 +139,9 @@ def test_learned_cap_is_per_field_or_per_label(tmp_path):
     # to snap with children on it; a rule family covers that now.)
     text = "门锁被人撬了，屋里好像还有动静，我不敢进去"
     assert Classifier.default().classify(text).urgency == "emergency"
+    # The character n-grams read it too; they have their own switches
+    # (danger_ngram_* settings) and are off here to test the cap alone.
+    clf.danger = None
     assert clf.classify(text).urgency != "emergency"
 
 
@@ -156,14 +162,16 @@ def test_greetings_alone_say_nothing_but_do_not_hide_a_message():
     assert (r.kind, r.category, r.low_confidence) == ("report", "elevator", False)
 
 
-def test_heldout4_stays_out_of_the_learning_pool():
-    # heldout4 measures round 4 on unseen messages; it must never be learned
-    # from, and no training line may repeat one of its messages.
-    _need_all_sets()
-    heldout4 = learn_weights.DATA / "heldout4.jsonl"
-    assert heldout4 not in learn_weights.data_sets().values()
-    unseen = {r["text"] for r in load_jsonl(heldout4)}
-    assert not unseen & {r["text"] for r in learn_weights.load_all()}
+def test_every_labelled_set_is_in_the_learning_pool_and_leave_one_out_runs_over_the_independent_ones():
+    # Round 7: the unseen sets of rounds 4-6 and the fresh sets of round 7 joined the
+    # pool (more varied writing carries further than more rules); the next unseen test
+    # lives outside the repository. Leave-one-set-out holds out only sets written by
+    # labellers who never saw the rules.
+    pool = learn_weights.data_sets()
+    on_disk = {p.stem for p in learn_weights.DATA.glob("*.jsonl")}
+    assert on_disk <= set(pool)
+    assert set(learn_weights.INDEPENDENT) <= set(pool)
+    assert not {"dev", "heldout", "heldout2", "tuning"} & set(learn_weights.INDEPENDENT)
 
 
 def test_the_round_4_unseen_figures_do_not_quietly_fall():
@@ -185,16 +193,12 @@ def test_the_round_4_unseen_figures_do_not_quietly_fall():
     assert got["category"]["service"] >= 0.94
 
 
-def test_heldout5_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_fall():
+def test_the_heldout5_figures_do_not_quietly_fall():
     # heldout5: 299 messages (105 emergencies, 120 calm look-alikes) written by a labeller who
     # never saw the rules, scored once at the round-5 integration: emergency recall 0.905
     # (95/105), precision 0.826, kind 0.876, urgency 0.856. Below issue 13's target
     # (0.97 / 0.85): the floors guard what we have, the data README says what is missed.
-    _need_all_sets()
-    path = learn_weights.DATA / "heldout5.jsonl"
-    assert path not in learn_weights.data_sets().values()
-    rows = load_jsonl(path)
-    assert not {r["text"] for r in rows} & {r["text"] for r in learn_weights.load_all()}
+    rows = load_jsonl(learn_weights.DATA / "heldout5.jsonl")
     clf = Classifier.default()
     got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
     assert got["emergency_recall"] >= 0.90
@@ -207,21 +211,14 @@ def test_heldout5_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_
     assert got["emergency_precision"] >= 0.95
 
 
-def test_heldout6_stays_out_of_the_learning_pool_and_its_figures_do_not_quietly_fall():
+def test_the_heldout6_figures_do_not_quietly_fall():
     # heldout6: 318 messages (110 emergencies, 128 calm look-alikes, 80 ordinary) written
     # before the rules were read (commit 1191e7a), scored once at the end of round 6:
     # emergency recall 0.945 (104/110), precision 0.904 (104/115), kind 0.868, urgency 0.909
     # (the classifier at the start of round 6: recall 0.945, precision 0.874, kind 0.865).
     # Recall is below issue 13's target of 0.97: the floors guard what we have, the nlp
     # README lists what is missed.
-    _need_all_sets()
-    path = learn_weights.DATA / "heldout6.jsonl"
-    assert path not in learn_weights.data_sets().values()
-    rows = load_jsonl(path)
-    # Two short everyday questions were written independently in the pool too;
-    # the set was kept as written and scored with them.
-    shared = {r["text"] for r in rows} & {r["text"] for r in learn_weights.load_all()}
-    assert shared <= {"快递柜在哪", "物业电话多少"}
+    rows = load_jsonl(learn_weights.DATA / "heldout6.jsonl")
     clf = Classifier.default()
     got = evaluate(rows, [clf.classify(r["text"]).to_dict() for r in rows])
     assert got["emergency_recall"] >= 0.94

@@ -52,3 +52,23 @@ def test_hant_table_is_one_to_one_and_never_maps_to_itself():
     # Simplified characters that share a traditional form's shape must not be keys.
     for common in "电梯漏水没人管着火了门锁坏了":
         assert ord(common) not in hant.TABLE
+
+
+def test_pinyin_abbreviations_are_read_only_as_whole_latin_words():
+    n = Normalizer(abbreviations={"dt": "电梯", "wy": "物业"})
+    assert n("DT卡住了 孩子在里面") == "电梯卡住了 孩子在里面"
+    assert n("困在dt里") == "困在电梯里"
+    assert n("找wy") == "找物业"
+    # inside an English word the letters stay letters
+    assert n("the width is 3m") == "the width is 3m"
+    assert n("wyvern") == "wyvern"
+
+
+def test_the_packaged_rules_fold_dialect_danger_words():
+    from nlp import Classifier
+
+    norm = Classifier.default().normalize
+    assert norm("dt困人") == "电梯困人"
+    assert norm("煤起味好大") == "煤气味好大"
+    assert norm("阿伯坐住就唔郁") == "阿伯坐住就不动"  # 唔郁 before 唔→不
+    assert norm("屋头厕所") == "家里厕所"

@@ -195,7 +195,7 @@ def make_moods(tmp_path, rules: str) -> Classifier:
           - all_of: [[抽烟], [=烟]]
             add: {urgency.emergency: -5}
         """), encoding="utf-8")
-    return Classifier(rules_path=path, learned_path=None)
+    return Classifier(rules_path=path, learned_path=None, danger_path=None)
 
 
 def fired(clf: Classifier, text: str):
@@ -246,4 +246,4 @@ def test_an_unknown_mood_is_refused(tmp_path):
     path.write_text("moods: {someday: [哪天]}\nrules:\n  - words: [火]\n    add: {urgency.emergency: 5}\n",
                     encoding="utf-8")
     with pytest.raises(RulesError, match="unknown mood"):
-        Classifier(rules_path=path, learned_path=None)
+        Classifier(rules_path=path, learned_path=None, danger_path=None)
