@@ -225,7 +225,7 @@ class Case(Base):
         Index("ix_cases_first_responder", "first_responder_id"),
         # The board: its page's ids, counts per team and totals from the index alone; a search by room (0007_console).
         Index("ix_cases_board", "community_id", "status", "team_code", "due_at", "urgency", "id"),
-        Index("ix_cases_room", "room_id"),
+        Index("ix_cases_room", "room_id", "status", "community_id", "due_at", "urgency", "id"),
         # Cases closed in a period: the reports' callback coverage (migration 0007_company).
         Index("ix_cases_closed", "community_id", "closed_at"),
     )

@@ -29,9 +29,9 @@ def upgrade() -> None:
         "ELSE NULL END")
     # The board reads its page's ids, its counts per team and its filtered totals from this
     # index alone (urgency: emergencies first among equals; id: PostgreSQL's index-only scan
-    # needs every column it returns); a search by room reads ix_cases_room.
+    # needs every column it returns); a search by room reads ix_cases_room alone the same way.
     op.create_index('ix_cases_board', 'cases', ['community_id', 'status', 'team_code', 'due_at', 'urgency', 'id'])
-    op.create_index('ix_cases_room', 'cases', ['room_id'])
+    op.create_index('ix_cases_room', 'cases', ['room_id', 'status', 'community_id', 'due_at', 'urgency', 'id'])
     op.create_index('ix_audit_log_staff', 'audit_log', ['staff_id', 'id'])
     op.create_index('ix_audit_log_remote', 'audit_log', ['remote', 'action', 'at'])
 
