@@ -37,17 +37,20 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.history import CompanyHistory, bulk_identities  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
@@ -166,13 +169,91 @@ async def bench_load(kind: str, homes: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------- seed
+def bench_url() -> str:
+    return make_url(PG_URL).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+async def database_exists(name: str) -> bool:
+    u = make_url(PG_URL)
+    conn = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, database=u.database, timeout=3)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
+async def seed(communities: int, owners: int, staff: int, cases: int, fresh: bool) -> None:
+    if fresh:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    if not await database_exists(BENCH_DB):
+        await _pg_admin(f'CREATE DATABASE "{BENCH_DB}"')
+    url = bench_url()
+    engine = create_engine(url)
+    await migrate(engine)
+    now = datetime.now(timezone.utc)
+    tmp = Path(tempfile.mkdtemp(prefix="wuye-company-seed-"))
+    app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), FakeClock(now), run_migrations=False)
+    try:
+        async with engine.connect() as conn:
+            have = await conn.scalar(select(func.count()).select_from(m.Community))
+        per_owners, per_staff = owners // communities, staff // communities
+        if have < communities:
+            started = time.perf_counter()
+            for i in range(1, communities + 1):
+                spec = community_spec(i, homes=per_owners * 6 // 5, owners=per_owners, staff=per_staff,
+                                      first_owner=(i - 1) * per_owners, first_staff=(i - 1) * per_staff)
+                await load_community_file(app, str(write_spec(tmp / f"c{i:02d}.yaml", spec)))
+            print(f"loaded {communities} community files (wuye load) in {time.perf_counter() - started:.1f} s", flush=True)
+            # Owners bound on Telegram, as owner n's chat OWNER_TG_BASE + n (phone owner_phone(n)).
+            started = time.perf_counter()
+            async with engine.connect() as conn:
+                people = (await conn.execute(select(m.Owner.id, m.Owner.phone))).all()
+            await bulk_identities(engine, [
+                {"channel": "telegram", "user_id": str(OWNER_TG_BASE + int(phone[3:])),
+                 "chat_id": str(OWNER_TG_BASE + int(phone[3:])), "owner_id": oid, "staff_id": None,
+                 "locale": "zh-CN", "verified_at": now} for oid, phone in people])
+            print(f"bound {len(people):,} owners' Telegram chats in {time.perf_counter() - started:.1f} s", flush=True)
+        async with engine.connect() as conn:
+            have_cases = int(await conn.scalar(select(func.count()).select_from(m.Case)) or 0)
+        if have_cases < cases:
+            started = time.perf_counter()
+            counts = await CompanyHistory(engine, cases - have_cases, end=now).run()
+            print(f"history: {counts['cases']:,} cases ({counts['open']:,} open), {counts['timeline']:,} timeline "
+                  f"entries, {counts['callbacks']:,} callbacks in {time.perf_counter() - started:.1f} s", flush=True)
+            started = time.perf_counter()
+            async with engine.connect() as conn:
+                await conn.execute(text("COMMIT"))
+                await conn.execute(text("VACUUM ANALYZE"))
+            print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
+        async with engine.connect() as conn:
+            sizes = {t.__tablename__: await conn.scalar(select(func.count()).select_from(t))
+                     for t in (m.Community, m.Room, m.Owner, m.Staff, m.Identity, m.Case, m.TimelineEntry, m.Callback)}
+            open_cases = await conn.scalar(select(func.count()).select_from(m.Case).where(
+                m.Case.status.not_in(["closed", "surveyed", "cancelled"])))
+            db_size = await conn.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
+        print(f"{BENCH_DB}: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + f"; open cases {open_cases:,}; {db_size}")
+    finally:
+        await app.close()
+        await engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p_load = sub.add_parser("load", help="time wuye load of one big community file")
     p_load.add_argument("--homes", type=int, default=10_000)
     p_load.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    p_seed = sub.add_parser("seed", help=f"build (or reuse) the company in {BENCH_DB}")
+    p_seed.add_argument("--communities", type=int, default=50)
+    p_seed.add_argument("--owners", type=int, default=50_000)
+    p_seed.add_argument("--staff", type=int, default=1_000)
+    p_seed.add_argument("--cases", type=int, default=700_000)
+    p_seed.add_argument("--fresh", action="store_true", help="drop the kept database and build it again")
     args = parser.parse_args()
+    if args.command == "seed":
+        asyncio.run(seed(args.communities, args.owners, args.staff, args.cases, args.fresh))
     if args.command == "load":
         for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
             asyncio.run(bench_load(kind, args.homes))

@@ -67,8 +67,8 @@ def pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 class Seeder:
     """Generates consistent case histories and inserts them in batches."""
 
-    def __init__(self, app: App, n: int) -> None:
-        self.app, self.n = app, n
+    def __init__(self, app: App, n: int, *, end: datetime = END, days: int = DAYS) -> None:
+        self.app, self.n, self.end, self.days = app, n, end, days
         self.rng = random.Random(8)
         self.cases: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []
@@ -86,9 +86,9 @@ class Seeder:
         self.by_team: dict[str, list[int]] = {}
         for s in staff:
             self.by_team.setdefault(s.team, []).append(s.id)
-        start = END - timedelta(days=DAYS)
+        start = self.end - timedelta(days=self.days)
         # Ids follow the opening time, as they do when the desk assigns them.
-        opened = sorted(self.rng.uniform(0, DAYS * 86400) for _ in range(self.n))
+        opened = sorted(self.rng.uniform(0, self.days * 86400) for _ in range(self.n))
         for case_id, offset in enumerate(opened, start=1):
             self._case(case_id, start + timedelta(seconds=offset))
             if len(self.timeline) >= BATCH * 6:
@@ -118,7 +118,7 @@ class Seeder:
                               "data": {}})
 
     def _case(self, case_id: int, created: datetime) -> None:
-        rng, now = self.rng, END
+        rng, now = self.rng, self.end
         kind = str(pick(rng, KINDS))
         category = rng.choice(CATEGORIES[Kind(kind)]) if CATEGORIES[Kind(kind)] else ""
         urgency = pick(rng, URGENCIES)
