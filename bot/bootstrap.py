@@ -19,9 +19,10 @@ from handlers.owner.routes import routes as owner_routes
 from handlers.staff.routes import routes as staff_routes
 from nlp import Classifier
 from services.reports.chat import ChatReporter
-from storage.community_file import read as read_community_file
+from storage.community_file import CommunityFile
+from storage.company_file import Company, read_any
 from storage.db import create_engine, migrate, session_maker
-from storage.loader import LoadSummary, load_community, remember_register_names
+from storage.loader import LoadSummary, load_community, load_company, remember_register_names
 from storage.uow import UnitOfWork
 
 
@@ -71,15 +72,27 @@ async def _remember_names(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def load_community_file(app: App, path: str) -> LoadSummary:
-    spec = read_community_file(path)
+    """Load one community file, or a company file (its first community's summary returned;
+    `load_files` returns them all)."""
+    return (await load_files(app, [path]))[0]
+
+
+async def load_files(app: App, paths: list[str]) -> list[LoadSummary]:
+    """Community files and/or company files, in one transaction: all of them or nothing."""
+    specs: list[CommunityFile | Company] = [read_any(path) for path in paths]
+    summaries: list[LoadSummary] = []
     async with app.uow() as uow:
-        summary = await load_community(uow.session, spec, app.now())
+        for spec in specs:
+            if isinstance(spec, Company):
+                summaries += await load_company(uow.session, spec, app.now())
+            else:
+                summaries.append(await load_community(uow.session, spec, app.now()))
         await uow.commit()
-    return summary
+    return summaries
 
 
 async def ensure_community(app: App) -> None:
-    """On first start of an empty database, load the configured community file."""
+    """On first start of an empty database, load the configured community (or company) file."""
     async with app.uow() as uow:
         if await uow.directory.community() is not None:
             return

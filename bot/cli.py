@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import IntegrityError
 
-from bot.bootstrap import App, build_app, load_community_file
+from bot.bootstrap import App, build_app, load_files
 from bot.case_listing import STATUSES, CaseListing, status_values
 from bot.chat_checks import refused_group_chats
 from bot.config_checks import config_warnings
@@ -27,6 +27,7 @@ from bot.wechat import WechatNotConfigured
 from bot.wechat.cli import wechat
 from bot.web_runner import serve_console_until_signalled
 from cases.errors import DeskError
+from cases.records import Community
 from handlers.kit.i18n import t
 from services.reports.statistics import build_report, export_cases, write_report
 from handlers.kit.i18n import t
@@ -81,16 +82,37 @@ async def migrate(app: App) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @_run
-async def load(app: App, file: str) -> None:
-    """Apply a community file (YAML); loading again updates, never duplicates."""
-    click.echo(f"loaded {await load_community_file(app, file)}")
+async def load(app: App, files: tuple[str, ...]) -> None:
+    """Apply community files, or a company file listing them (YAML); all or nothing;
+    loading again updates, never duplicates."""
+    for summary in await load_files(app, list(files)):
+        click.echo(f"loaded {summary}")
+
+
+async def _community_option(app: App, code: str | None) -> str | None:
+    """The community a command is about: the one given, or the only one loaded; with
+    several and none given, the command stops and names them (never silently the first)."""
+    async with app.uow() as uow:
+        communities = await uow.directory.communities()
+    if code is not None:
+        if not any(c.code == code for c in communities):
+            raise click.ClickException(f"no community {code!r}; there are: {_listed(communities)}")
+        return code
+    if len(communities) > 1:
+        raise click.ClickException(f"{len(communities)} communities are loaded; say which with --community CODE: "
+                                   f"{_listed(communities)}")
+    return None
+
+
+def _listed(communities: list[Community]) -> str:
+    return ", ".join(f"{c.code} ({c.name})" for c in communities) or "none (run `wuye load FILE`)"
 
 
 @main.command("load-owners")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--community", default=None, help="community code (default: the first one)")
+@click.option("--community", default=None, help="community code (default: the only one)")
 @click.option("--apply", "apply_", is_flag=True, help="apply the changes (without it: preview only)")
 @click.option("--add-only", is_flag=True, help="a list of newcomers, not the whole register: nobody moves out")
 @click.option("--allow-mass-move-out", is_flag=True, help="apply even when most people would move out")
@@ -104,6 +126,7 @@ async def load_owners(app: App, file: str, community: str | None, apply_: bool, 
     (their chats are unbound, their cases kept). Without --apply only the preview of new,
     updated and moved-out rows is printed and nothing changes; every bad row is named
     with its line, and a register with bad rows loads nothing."""
+    community = await _community_option(app, community)
     async with app.uow() as uow:
         plan = await plan_register(uow.session, community, file, move_out=not add_only)
         if plan.problems:
@@ -286,7 +309,7 @@ def shell() -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "xlsx"]), default=None,
               help="default: from --out's extension, else md")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="file (default: stdout)")
-@click.option("--community", default=None, help="community code (default: the first one)")
+@click.option("--community", default=None, help="community code (default: the only one)")
 @click.option("--cases", "export", is_flag=True, help="export the period's cases with timelines instead (csv|xlsx)")
 @_run
 async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | None, community: str | None,
@@ -300,6 +323,7 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
         raise click.UsageError("--cases exports csv or xlsx")
     if fmt == "xlsx" and not out:
         raise click.UsageError("an xlsx workbook needs --out FILE")
+    community = await _community_option(app, community)
     try:
         if export:
             data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())

@@ -91,7 +91,9 @@ class TickReport:
     """What one tick did (tests and the bench read it; the shell can print it)."""
 
     now: datetime
+    # True when every community is in its quiet hours; `quiet_in` names the ones that are.
     quiet: bool = False
+    quiet_in: list[str] = field(default_factory=list)
     surveys: int = 0
     reminders: int = 0
     phone_requests: int = 0
@@ -136,34 +138,49 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
     if stopping():
         return report
     async with app.uow() as uow:
-        community = await uow.directory.community()
-    if community is None:
+        communities = await uow.directory.communities()
+    if not communities:
         return report
-    policy = community.policy
-    report.quiet = quiet_now(now, policy)
-    if not report.quiet:
+    # Every community with its own policy: its quiet hours, zone and deadlines, its cases
+    # only, its groups for the escalations.
+    for community in communities:
+        if stopping():
+            break
+        await _community_tick(app, community, now, stamp, report, stopping)
+    report.quiet = len(report.quiet_in) == len(communities)
+    if not stopping():
+        # Undeliverable chats are the deployment's concern, told to the first community's management.
+        await _delivery_watch(app, communities[0], now, report)
+    return report
+
+
+async def _community_tick(app: App, community: Community, now: datetime, stamp: Callable[[], datetime],
+                          report: TickReport, stopping: Callable[[], bool]) -> None:
+    policy, cid = community.policy, community.id
+    if quiet_now(now, policy):
+        report.quiet_in.append(community.code)
+    else:
         # Owners are never messaged in quiet hours: surveys, reminders, phone requests and
         # auto-confirmations wait for the morning (their rows simply stay due).
-        report.surveys = await _drain(
+        report.surveys += await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.in_state(CallbackState.SCHEDULED, due_before=now, limit=BATCH),
+            lambda uow: uow.callbacks.in_state(CallbackState.SCHEDULED, due_before=now, limit=BATCH, community_id=cid),
             callback_due.send_survey, stopping)
-        report.reminders = await _drain(
+        report.reminders += await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting(CallbackState.SENT, "sent_at", reminder_cutoff(now, policy), BATCH),
+            lambda uow: uow.callbacks.waiting(CallbackState.SENT, "sent_at", reminder_cutoff(now, policy), BATCH,
+                                              community_id=cid),
             callback_due.send_reminder, stopping)
-        report.phone_requests = await _drain(
+        report.phone_requests += await _drain(
             app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting(CallbackState.REMINDED, "reminded_at", phone_cutoff(now, policy), BATCH),
+            lambda uow: uow.callbacks.waiting(CallbackState.REMINDED, "reminded_at", phone_cutoff(now, policy), BATCH,
+                                              community_id=cid),
             callback_due.request_phone, stopping)
-        report.auto_confirmed = await _drain(
+        report.auto_confirmed += await _drain(
             app, community, stamp, report,
-            lambda uow: _done_ids(uow, auto_confirm_cutoff(now, policy)), callback_due.auto_confirm, stopping)
+            lambda uow: _done_ids(uow, auto_confirm_cutoff(now, policy), cid), callback_due.auto_confirm, stopping)
     if not stopping():
-        report.escalation_replies = await _escalations(app, community, now, report)
-    if not stopping():
-        await _delivery_watch(app, community, now, report)
-    return report
+        report.escalation_replies += await _escalations(app, community, now, report)
 
 
 async def _delivery_watch(app: App, community: Community, now: datetime, report: TickReport) -> None:
@@ -185,8 +202,8 @@ async def _delivery_watch(app: App, community: Community, now: datetime, report:
     report.replies.extend(replies)
 
 
-async def _done_ids(uow: UnitOfWork, cutoff: datetime) -> list[int]:
-    return [c.id for c in await uow.cases.done_before(cutoff, limit=BATCH) if c.id is not None]
+async def _done_ids(uow: UnitOfWork, cutoff: datetime, community_id: int) -> list[int]:
+    return [c.id for c in await uow.cases.done_before(cutoff, limit=BATCH, community_id=community_id) if c.id is not None]
 
 
 def _key(item: Any) -> Any:
@@ -310,10 +327,15 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
     owner-facing work), or None when nothing is waiting."""
     now = now or app.now()
     async with app.uow() as uow:
-        community = await uow.directory.community()
-        if community is None:
-            return None
-        earliest = await DueTimes(uow.session).earliest(now)
+        communities = await uow.directory.communities()
+    times = [t for community in communities if (t := await _community_due(app, community, now)) is not None]
+    return min(times) if times else None
+
+
+async def _community_due(app: App, community: Community, now: datetime) -> datetime | None:
+    """The earliest due moment of one community's cases, under its own quiet hours."""
+    async with app.uow() as uow:
+        earliest = await DueTimes(uow.session).earliest(now, community.id)
     policy = community.policy
     owner_facing = [
         earliest.survey_due,

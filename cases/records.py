@@ -42,6 +42,8 @@ class Identity:
     locale: str
     owner_id: int | None = None
     staff_id: int | None = None
+    # The community this identity is bound in (None: nowhere yet).
+    community_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.clock import Clock
 from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
+from cases.records import Identity
 from handlers.kit import flow as flows
 from handlers.kit.context import Classifier, Ctx, Reporter
 from handlers.kit.i18n import normalise_locale, t
-from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, is_word
+from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, SWITCH_COMMUNITY_WORDS, is_word
 from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, decode
 from handlers.kit.routes import Routes
 from handlers.kit.sanitise import clean_inbound
+from handlers.kit.whereabouts import where
 from storage.conversations import ConversationChanged
 from storage.db import session_limit
 from storage.uow import UnitOfWork
@@ -146,17 +148,28 @@ class Desk:
                 log.info("update %s (channel=%s chat=%s) refused as a duplicate",
                          inbound.update_id, inbound.channel, inbound.chat_id)
                 return Outcome()
-            community = await uow.directory.community()
-            if community is None:
-                raise RuntimeError("no community loaded: run `wuye load FILE`")
             locale = normalise_locale(inbound.language) if inbound.language else self.default_locale
-            identity = await uow.directory.remember(inbound.channel, inbound.user_id,
-                                                    inbound.user_id if inbound.is_group else inbound.chat_id, locale)
-            state = await uow.conversations.load(inbound.channel, identity.chat_id, inbound.user_id)
+            known = await uow.directory.remember(inbound.channel, inbound.user_id,
+                                                 inbound.user_id if inbound.is_group else inbound.chat_id, locale)
+            state = await uow.conversations.load(inbound.channel, known.chat_id, inbound.user_id)
+            # The one place the community of an update is decided; the person is then who
+            # they are in that community (their owner/staff row there, or nobody).
+            found = await where(uow, inbound, state.community_id, in_flow=bool(state.flow))
+            if found is None:
+                raise RuntimeError("no community loaded: run `wuye load FILE`")
+            community = found.community
+            if found.known and not found.by_case and not inbound.is_group:
+                state.community_id = community.id  # the last used, where the next message starts
+            identity = await uow.directory.identity(inbound.channel, inbound.user_id, community.id) or known
             ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter,
-                      routes=self.routes)
+                      routes=self.routes, community_known=found.known)
             before = copy.deepcopy(state)
             try:
+                if found.by_case and await _outsider(uow, inbound, identity):
+                    # Someone of another community pressing on (or asking for) this one's case.
+                    log.info("refused an update about another community's case (channel=%s update=%s)",
+                             inbound.channel, inbound.update_id)
+                    raise NotAllowed("the case is another community's", reason="community")
                 await route(ctx)
             except DeskError as refusal:
                 await uow.rollback()
@@ -185,7 +198,8 @@ class Desk:
         on a button press, so nobody — least of all someone reporting a fire — gets nothing."""
         try:
             async with self.slots, UnitOfWork(self.sessions) as uow:
-                community = await uow.directory.community()
+                found = await where(uow, inbound, None)
+                community = found.community if found else None
                 identity = await uow.directory.identity(inbound.channel, inbound.user_id)
                 locale = identity.locale if identity else self.default_locale
                 hotline = community.policy.hotline if community else "-"
@@ -199,6 +213,13 @@ class Desk:
             # One line: the step's own failure was logged in full just before.
             log.error("could not even apologise (channel=%s): %s", inbound.channel, _first_line(exc))
             return Outcome([], t(self.default_locale, "common.error", hotline=self._hotline))
+
+
+async def _outsider(uow: UnitOfWork, inbound: Inbound, identity: Identity) -> bool:
+    """Nobody in the case's community, but an owner or staff member of another one."""
+    if identity.owner_id is not None or identity.staff_id is not None:
+        return False
+    return bool(await uow.directory.communities_of(inbound.channel, inbound.user_id))
 
 
 def _first_line(error: BaseException) -> str:
@@ -223,6 +244,9 @@ async def route(ctx: Ctx) -> None:
         await _command(ctx, inbound.text.strip())
         return
     routes = ctx.routes
+    if is_word(inbound, SWITCH_COMMUNITY_WORDS):
+        await _command(ctx, "/community")
+        return
     active = routes.flow(ctx.state.flow)
     if inbound.contact_phone and "binding" in routes.flows:
         if active is None:

@@ -28,13 +28,15 @@ async def bind_chat(uow: UnitOfWork, community: Community, actor: Actor, now: da
     if not (actor.channel and actor.user_id and actor.chat_id):
         raise InvalidInput("a chat binds, and this actor names none")
     owner = await uow.directory.owner(owner_id)
-    if owner is None:
-        raise NotFound(f"owner {owner_id}")
-    identity = await uow.directory.identity(actor.channel, actor.user_id)
+    if owner is None or await uow.directory.community_id_of(owner_id=owner_id) != community.id:
+        raise NotFound(f"owner {owner_id} in community {community.code}")
+    # The chat as it is in that community (a staff member's chat there stays theirs).
+    identity = await uow.directory.identity(actor.channel, actor.user_id, community.id)
     if identity is not None and identity.staff_id is not None:
         raise NotAllowed("a staff member's chat is not bound to an owner", reason=access.ROLE)
     before = identity.owner_id if identity else None
-    await uow.directory.bind(actor.channel, actor.user_id, actor.chat_id, now=now, owner_id=owner_id)
+    await uow.directory.bind(actor.channel, actor.user_id, actor.chat_id, now=now, owner_id=owner_id,
+                             community_id=community.id)
     return [ChatBound(actor=actor, at=now, owner_id=owner_id, channel=actor.channel, user_id=actor.user_id,
                       chat_id=actor.chat_id, previous_owner=before, how=how)]
 

@@ -84,7 +84,7 @@ async def accept_on_behalf(uow: UnitOfWork, community: Community, case_id: int, 
 async def escalate_overdue(uow: UnitOfWork, community: Community, now: datetime) -> list[Event]:
     """Escalate every case that newly reached a level (1: the team's supervisor, 2: the manager)."""
     events: list[Event] = []
-    for case in await uow.cases.past_deadline(now):
+    for case in await uow.cases.past_deadline(now, community_id=community.id):
         if case.community_id != community.id or not case.team_code:
             continue
         level = case.escalation_due(now, community.policy)
@@ -105,7 +105,7 @@ async def repeat_emergencies(uow: UnitOfWork, community: Community, now: datetim
     """Each unaccepted emergency is announced again once per `policy.emergency_repeat`."""
     events: list[Event] = []
     every = community.policy.emergency_repeat
-    for case in await uow.cases.unaccepted_emergencies():
+    for case in await uow.cases.unaccepted_emergencies(community_id=community.id):
         if case.community_id != community.id or not case.team_code or case.created_at is None:
             continue
         last = case.details.get("last_alert_at")

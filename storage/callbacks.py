@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.callbacks import OPEN_STATES, CallbackState
@@ -21,6 +21,13 @@ def _record(r: m.Callback) -> CallbackRecord:
         r.solved, r.speed_score, r.attitude_score, r.comment, r.method, r.recorded_by_id,
     )
 
+
+
+def _in_community(query: Select[tuple[m.Callback]], community_id: int | None) -> Select[tuple[m.Callback]]:
+    """Only the callbacks of one community's cases (None: every community's)."""
+    if community_id is None:
+        return query
+    return query.join(m.Case, m.Case.id == m.Callback.case_id).where(m.Case.community_id == community_id)
 
 
 class Callbacks:
@@ -41,11 +48,12 @@ class Callbacks:
         rows = await self.session.scalars(select(m.Callback).where(m.Callback.case_id == case_id).order_by(m.Callback.round))
         return [_record(r) for r in rows]
 
-    async def in_state(self, state: CallbackState, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
+    async def in_state(self, state: CallbackState, due_before: datetime | None = None, limit: int = 500,
+                       community_id: int | None = None) -> list[CallbackRecord]:
         query = select(m.Callback).where(m.Callback.state == state).order_by(m.Callback.due_at).limit(limit)
         if due_before is not None:
             query = query.where(m.Callback.due_at <= due_before)
-        return [_record(r) for r in await self.session.scalars(query)]
+        return [_record(r) for r in await self.session.scalars(_in_community(query, community_id))]
 
     async def claim(self, callback_id: int, from_state: CallbackState, **values: Any) -> bool:
         """Move a callback on only if it is still in `from_state`: the database decides
@@ -55,12 +63,13 @@ class Callbacks:
         )
         return result.rowcount == 1
 
-    async def waiting(self, state: CallbackState, since_field: str, before: datetime, limit: int = 500) -> list[CallbackRecord]:
+    async def waiting(self, state: CallbackState, since_field: str, before: datetime, limit: int = 500,
+                      community_id: int | None = None) -> list[CallbackRecord]:
         """Callbacks in `state` whose `since_field` (sent_at, reminded_at) is at or before `before`."""
         column = getattr(m.Callback, since_field)
-        rows = await self.session.scalars(
-            select(m.Callback).where(m.Callback.state == state, column <= before).order_by(column).limit(limit)
-        )
+        rows = await self.session.scalars(_in_community(
+            select(m.Callback).where(m.Callback.state == state, column <= before).order_by(column).limit(limit),
+            community_id))
         return [_record(r) for r in rows]
 
     async def record_answer(self, callback_id: int, field: str, value: Any) -> bool:

@@ -26,6 +26,11 @@ def _to_case(row: m.Case) -> Case:
     return case
 
 
+
+def _of_community(community_id: int | None) -> tuple[Any, ...]:
+    """The condition keeping a query to one community's cases (none: every community's)."""
+    return () if community_id is None else (m.Case.community_id == community_id,)
+
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -98,7 +103,7 @@ class CaseRepository:
     async def for_reporter(self, channel: str, chat_id: str, limit: int = 20) -> list[Case]:
         return await self._list(m.Case.reporter_channel == channel, m.Case.reporter_chat_id == chat_id, limit=limit)
 
-    async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
+    async def open_for_team(self, team_code: str, limit: int = 50, community_id: int | None = None) -> list[Case]:
         """The team's active cases, the most pressing deadline first (`Case.deadline`: the
         response until accepted, then the completion); cases waiting only for the owner's
         confirmation last; oldest first among equals."""
@@ -108,9 +113,10 @@ class CaseRepository:
             (c.status.in_(list(WORKING)), c.completion_due_at),
             else_=None,
         )
-        rows = await self.session.scalars(
-            select(c).where(c.team_code == team_code, c.status.in_(list(ACTIVE)))
-            .order_by(deadline.asc().nulls_last(), c.id).limit(limit))
+        query = select(c).where(c.team_code == team_code, c.status.in_(list(ACTIVE)))
+        if community_id is not None:
+            query = query.where(c.community_id == community_id)
+        rows = await self.session.scalars(query.order_by(deadline.asc().nulls_last(), c.id).limit(limit))
         return [_to_case(r) for r in rows]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
@@ -135,7 +141,7 @@ class CaseRepository:
         where = [m.Case.status == status] if status else []
         return await self._list(*where, limit=limit)
 
-    async def past_deadline(self, now: datetime, limit: int = 200) -> list[Case]:
+    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         """Active cases whose response or completion deadline has passed.
 
         One UNION of two index scans — (status, response_due_at) and (status,
@@ -144,19 +150,23 @@ class CaseRepository:
         late_response = select(m.Case).where(
             m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now)
         late_completion = select(m.Case).where(m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now)
+        if community_id is not None:
+            late_response = late_response.where(m.Case.community_id == community_id)
+            late_completion = late_completion.where(m.Case.community_id == community_id)
         both = union_all(late_response, late_completion).order_by("id").limit(limit)
         rows = await self.session.scalars(select(m.Case).from_statement(both))
         return [_to_case(r) for r in rows]
 
-    async def unaccepted_emergencies(self, limit: int = 100) -> list[Case]:
+    async def unaccepted_emergencies(self, limit: int = 100, community_id: int | None = None) -> list[Case]:
         return await self._list(
             m.Case.urgency == "emergency", m.Case.status.in_([Status.OPEN, Status.DISPATCHED]),
-            limit=limit, newest_first=False,
+            *_of_community(community_id), limit=limit, newest_first=False,
         )
 
-    async def done_before(self, cutoff: datetime, limit: int = 200) -> list[Case]:
+    async def done_before(self, cutoff: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         """Done work the owner has not confirmed since `cutoff` (for auto-confirmation)."""
-        return await self._list(m.Case.status == Status.DONE, m.Case.done_at <= cutoff, limit=limit, newest_first=False)
+        return await self._list(m.Case.status == Status.DONE, m.Case.done_at <= cutoff, *_of_community(community_id),
+                                limit=limit, newest_first=False)
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(m.Case)) or 0)

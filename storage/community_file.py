@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from typing import Annotated
@@ -49,18 +49,18 @@ def normalise_phone(raw: str) -> str:
     return digits
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class CommunityInfo(_Strict):
+class CommunityInfo(Strict):
     code: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
     name: str = Field(min_length=1, max_length=200)
     hotline: str = Field("", max_length=40)
     emergency_numbers: dict[str, str] = {"fire": "119", "police": "110", "medical": "120"}
 
 
-class PolicySpec(_Strict):
+class PolicySpec(Strict):
     response_minutes: dict[Literal["emergency", "urgent", "normal"], float] = {"emergency": 15, "urgent": 120, "normal": 1440}
     completion_minutes: dict[Literal["emergency", "urgent", "normal"], float] = {"emergency": 240, "urgent": 1440, "normal": 4320}
     emergency_repeat_minutes: float = Field(5, gt=0)
@@ -94,7 +94,7 @@ class PolicySpec(_Strict):
     _zone = field_validator("timezone")(lambda cls, value: known_timezone(value))
 
 
-class BuildingSpec(_Strict):
+class BuildingSpec(Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9]{1,8}$")
     name: Sized(100)
     units: list[Sized(16, min_length=1)] = ["1"]
@@ -128,7 +128,7 @@ class BuildingSpec(_Strict):
         return codes
 
 
-class OwnerSpec(_Strict):
+class OwnerSpec(Strict):
     name: str = Field(min_length=1, max_length=100)
     phone: str
     rooms: list[str] = Field(min_length=1)
@@ -136,13 +136,13 @@ class OwnerSpec(_Strict):
     _phone = field_validator("phone", mode="before")(lambda cls, v: normalise_phone(v))
 
 
-class TeamSpec(_Strict):
+class TeamSpec(Strict):
     code: Team
     name: Sized(100)
     chats: ChatMap = {}
 
 
-class StaffSpec(_Strict):
+class StaffSpec(Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     name: Sized(100)
     role: Role
@@ -156,7 +156,7 @@ class StaffSpec(_Strict):
         return normalise_phone(value) if value else ""
 
 
-class ServiceSpec(_Strict):
+class ServiceSpec(Strict):
     code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
     category: str
     name: Sized(100)
@@ -173,7 +173,7 @@ class ServiceSpec(_Strict):
         return value
 
 
-class FaqSpec(_Strict):
+class FaqSpec(Strict):
     code: Sized(32, min_length=1)
     keywords: list[str] = Field(min_length=1)
     # Other words owners use for the same thing (管理费 for 物业费, 电瓶车 for 电动车): they
@@ -191,7 +191,7 @@ class FaqSpec(_Strict):
         return self
 
 
-class CommunityFile(_Strict):
+class CommunityFile(Strict):
     community: CommunityInfo
     policy: PolicySpec = PolicySpec()
     buildings: list[BuildingSpec] = Field(min_length=1)
@@ -208,7 +208,7 @@ class CommunityFile(_Strict):
         for b_index, building in enumerate(self.buildings):
             for code, _, _ in building.room_codes():
                 if code in rooms:
-                    raise _At(("buildings", b_index), f"duplicate room {code}")
+                    raise At(("buildings", b_index), f"duplicate room {code}")
                 rooms.add(code)
         teams = [t.code.value for t in self.teams]
         _unique(teams, "teams", "team")
@@ -218,30 +218,30 @@ class CommunityFile(_Strict):
         _unique([o.phone for o in self.owners], "owners", "owner phone")
         for i, member in enumerate(self.staff):
             if member.team not in teams:
-                raise _At(("staff", i, "team"), f"unknown team {member.team!r} (teams: {', '.join(teams)})")
+                raise At(("staff", i, "team"), f"unknown team {member.team!r} (teams: {', '.join(teams)})")
         if self.dispatch is not None:
             codes = {s.code for s in self.staff}
             for where, code in self.dispatch.staff_codes():
                 if code not in codes:
-                    raise _At(where, f"unknown staff code {code!r}")
+                    raise At(where, f"unknown staff code {code!r}")
             buildings = {b.code for b in self.buildings}
             for building, chosen in self.dispatch.responsible.items():
                 if building not in buildings:
-                    raise _At(("dispatch", "responsible", building), f"unknown building {building!r}")
+                    raise At(("dispatch", "responsible", building), f"unknown building {building!r}")
                 for team in chosen:
                     if team not in teams:
-                        raise _At(("dispatch", "responsible", building, team), f"unknown team {team!r}")
+                        raise At(("dispatch", "responsible", building, team), f"unknown team {team!r}")
         for i, owner in enumerate(self.owners):
             for room in owner.rooms:
                 if room not in rooms:
-                    raise _At(("owners", i, "rooms"), f"unknown room {room!r}")
+                    raise At(("owners", i, "rooms"), f"unknown room {room!r}")
         return self
 
     def all_rooms(self) -> set[str]:
         return {code for b in self.buildings for code, _, _ in b.room_codes()}
 
 
-class _At(ValueError):
+class At(ValueError):
     """A cross-reference error that knows where in the file it is."""
 
     def __init__(self, path: tuple[Any, ...], message: str) -> None:
@@ -253,7 +253,7 @@ def _unique(values: list[str], section: str, what: str) -> None:
     seen: set[str] = set()
     for i, value in enumerate(values):
         if value in seen:
-            raise _At((section, i), f"duplicate {what} {value!r}")
+            raise At((section, i), f"duplicate {what} {value!r}")
         seen.add(value)
 
 
@@ -279,8 +279,15 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse(text: str, source: str = "community file") -> CommunityFile:
-    # Composed once, by libyaml when it is there: the nodes give error lines, the data is built
-    # from them (composing and loading twice in pure Python took 80 s for 10,000 owners).
+    root, data = yaml_document(text, source)
+    return validated(CommunityFile, root, data, source)
+
+
+def yaml_document(text: str, source: str) -> tuple[yaml.Node | None, dict[str, Any]]:
+    """The YAML's node tree (for line numbers) and its data, a mapping at the top.
+
+    Composed once, by libyaml when it is there, and the data built from the nodes
+    (composing and loading twice in pure Python took 80 s for 10,000 owners)."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -297,16 +304,24 @@ def parse(text: str, source: str = "community file") -> CommunityFile:
         loader.dispose()
     if not isinstance(data, dict):
         raise CommunityFileError(f"{source}: expected a mapping with community, buildings, teams… at the top")
+    return root, data
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validated(model: type[_Model], root: yaml.Node | None, data: dict[str, Any], source: str) -> _Model:
+    """`data` checked against `model`; every problem named with its line and key."""
     try:
-        return CommunityFile.model_validate(data)
+        return model.model_validate(data)
     except RecursionError:
         raise CommunityFileError(f"{source}: nested too deeply to be a community file") from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             ctx_error = (err.get("ctx") or {}).get("error")
-            path = ctx_error.path if isinstance(ctx_error, _At) else tuple(err["loc"])
-            message = str(ctx_error) if isinstance(ctx_error, _At) else err["msg"]
+            path = ctx_error.path if isinstance(ctx_error, At) else tuple(err["loc"])
+            message = str(ctx_error) if isinstance(ctx_error, At) else err["msg"]
             key = ".".join(str(p) for p in path)
             problems.append(f"{source} line {_line_of(root, path)} ({key}): {message}")
         raise CommunityFileError("\n".join(problems)) from None

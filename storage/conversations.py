@@ -34,6 +34,8 @@ class ConversationState:
     flow: str = ""
     step: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # The community the conversation is in, for a person in several (handlers.kit.whereabouts).
+    community_id: int | None = None
     # 0: no row yet.  Not part of what flows look at; `store` compares it.
     version: int = field(default=0, compare=False)
 
@@ -56,17 +58,19 @@ class Conversations:
 
     async def load(self, channel: str, chat_id: str, user_id: str) -> ConversationState:
         row = (await self.session.execute(
-            select(m.Conversation.flow, m.Conversation.step, m.Conversation.data, m.Conversation.version).where(
+            select(m.Conversation.flow, m.Conversation.step, m.Conversation.data, m.Conversation.version,
+                   m.Conversation.community_id).where(
                 m.Conversation.channel == channel, m.Conversation.chat_id == chat_id, m.Conversation.user_id == user_id
             )
         )).first()
         if row is None:
             return ConversationState()
-        return ConversationState(row.flow, row.step, dict(row.data or {}), row.version)
+        return ConversationState(row.flow, row.step, dict(row.data or {}), row.community_id, row.version)
 
     async def store(self, channel: str, chat_id: str, user_id: str, state: ConversationState, now: datetime) -> None:
         """Write `state` over the version it was loaded with; `ConversationChanged` if that is gone."""
-        values = {"flow": state.flow, "step": state.step, "data": dict(state.data), "updated_at": now}
+        values = {"flow": state.flow, "step": state.step, "data": dict(state.data), "community_id": state.community_id,
+                  "updated_at": now}
         if state.version == 0:
             # First contact: an upsert that does nothing when a concurrent step created the row first.
             insert = insert_for(self.session)

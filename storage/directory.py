@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.permissions import StaffMember
@@ -15,7 +15,8 @@ from storage.conversations import ConversationChanged, insert_for
 
 
 # Channels whose team groups cannot carry buttons: the group gets a read-only feed (a WeCom
-# group robot), addressed as `robot:<team code>` — the robot's key is a credential and stays
+# group robot), addressed as `robot:<team code>` (`robot:<team code>@<community code>` when
+# there are several communities) — the robot's key is a credential and stays
 # in team_chats, out of the outbox, logs and status lines — and team messages also go to
 # each member privately.
 GROUP_FEED_PREFIX = {"wecom": "robot:"}
@@ -27,7 +28,11 @@ def _staff(row: m.Staff, team_code: str) -> StaffMember:
 
 
 def _identity(row: m.Identity) -> Identity:
-    return Identity(row.channel, row.user_id, row.chat_id, row.locale, row.owner_id, row.staff_id)
+    return Identity(row.channel, row.user_id, row.chat_id, row.locale, row.owner_id, row.staff_id, row.community_id)
+
+
+def _community(row: m.Community) -> Community:
+    return Community(row.id, row.code, row.name, DeskPolicy.from_json(row.policy))
 
 
 class Directory:
@@ -53,6 +58,8 @@ class Directory:
 
     # ----------------------------------------------------------------- community
     async def community(self, code: str | None = None) -> Community | None:
+        """The community with this code; without one, the first loaded (the only one, in a
+        deployment of one community — callers that may face several use `communities()`)."""
         key = ("community", code)
         if key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
@@ -60,10 +67,40 @@ class Directory:
         if code:
             query = query.where(m.Community.code == code)
         row = await self.session.scalar(query)
-        found = Community(row.id, row.code, row.name, DeskPolicy.from_json(row.policy)) if row else None
+        found = _community(row) if row else None
         if found is not None:
             self._cache[key] = found
         return found
+
+    async def communities(self) -> list[Community]:
+        """Every community of the deployment, in the order they were loaded."""
+        key = ("communities",)
+        if key not in self._cache:
+            rows = await self.session.scalars(select(m.Community).order_by(m.Community.id))
+            self._cache[key] = [_community(r) for r in rows]
+        return list(self._cache[key])  # type: ignore[call-overload]
+
+    async def community_by_id(self, community_id: int) -> Community | None:
+        return next((c for c in await self.communities() if c.id == community_id), None)
+
+    async def community_of_case(self, case_id: int) -> Community | None:
+        """The community a case belongs to (None: no such case) — how a press or command
+        about a case decides whose rules, people and groups apply."""
+        return await self._community_where(select(m.Case.community_id).where(m.Case.id == case_id))
+
+    async def community_of_callback(self, callback_id: int) -> Community | None:
+        return await self._community_where(select(m.Case.community_id).join(m.Callback, m.Callback.case_id == m.Case.id)
+                                           .where(m.Callback.id == callback_id))
+
+    async def community_of_notice(self, notice_id: int) -> Community | None:
+        return await self._community_where(select(m.Notice.community_id).where(m.Notice.id == notice_id))
+
+    async def community_of_identity(self, identity_id: int) -> Community | None:
+        return await self._community_where(select(m.Identity.community_id).where(m.Identity.id == identity_id))
+
+    async def _community_where(self, query: Select[tuple[int | None]]) -> Community | None:
+        community_id = await self.session.scalar(query)
+        return await self.community_by_id(community_id) if community_id is not None else None
 
     async def room(self, community_id: int, code: str) -> Room | None:
         row = await self.session.execute(
@@ -130,25 +167,43 @@ class Directory:
         if info is None:
             return []
         found: list[tuple[str, str]] = []
+        # With several communities a feed names the community too (`robot:engineering@dongyuan`):
+        # the same team code has a robot in each.
+        several = len(await self.communities()) > 1
+        community = await self.community_by_id(community_id) if several else None
+        feed = f"{team}@{community.code}" if community is not None else team
         for channel, chat_id in info.chats.items():
-            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{team}" if channel in GROUP_FEED_PREFIX else chat_id))
+            found.append((channel, f"{GROUP_FEED_PREFIX[channel]}{feed}" if channel in GROUP_FEED_PREFIX else chat_id))
         for member in await self.staff_list(community_id, team=team):
             for identity in await self.chats_of(staff_id=member.id):
                 if identity.channel in MEMBER_CHANNELS and (identity.channel, identity.chat_id) not in found:
                     found.append((identity.channel, identity.chat_id))
         return found
 
-    async def team_chat(self, channel: str, team: str) -> str | None:
-        """The team's chat id on one channel (for WeCom: its group robot's key)."""
-        return await self.session.scalar(
-            select(m.TeamChat.chat_id).join(m.Team, m.TeamChat.team_id == m.Team.id)
-            .where(m.Team.code == team, m.TeamChat.channel == channel).limit(1))
+    async def team_chat(self, channel: str, team: str, community_id: int | None = None) -> str | None:
+        """The team's chat id on one channel (for WeCom: its group robot's key), in one
+        community (without one: the team of that code in the first community that has it)."""
+        query = (select(m.TeamChat.chat_id).join(m.Team, m.TeamChat.team_id == m.Team.id)
+                 .where(m.Team.code == team, m.TeamChat.channel == channel).order_by(m.Team.community_id).limit(1))
+        if community_id is not None:
+            query = query.where(m.Team.community_id == community_id)
+        return await self.session.scalar(query)
 
-    async def team_of_chat(self, channel: str, chat_id: str) -> str | None:
-        return await self.session.scalar(
-            select(m.Team.code).join(m.TeamChat, m.TeamChat.team_id == m.Team.id)
-            .where(m.TeamChat.channel == channel, m.TeamChat.chat_id == chat_id)
-        )
+    async def team_of_chat(self, channel: str, chat_id: str, community_id: int | None = None) -> str | None:
+        """The team a group chat serves in one community (without one: in the first it serves)."""
+        served = await self.teams_of_chat(channel, chat_id)
+        return next((team for community, team in served if community_id in (None, community)), None)
+
+    async def teams_of_chat(self, channel: str, chat_id: str) -> list[tuple[int, str]]:
+        """(community id, team code) of every team this group chat serves: one, or a regional
+        team's group serving the same team in several communities."""
+        key = ("teams_of_chat", channel, chat_id)
+        if key not in self._cache:
+            rows = await self.session.execute(
+                select(m.Team.community_id, m.Team.code).join(m.TeamChat, m.TeamChat.team_id == m.Team.id)
+                .where(m.TeamChat.channel == channel, m.TeamChat.chat_id == chat_id).order_by(m.Team.community_id))
+            self._cache[key] = [(int(c), str(t)) for c, t in rows.all()]
+        return list(self._cache[key])  # type: ignore[call-overload]
 
     async def catalogue(self, community_id: int) -> list[ServiceItem]:
         rows = await self.session.scalars(
@@ -192,6 +247,24 @@ class Directory:
                                      select(m.OwnerRoom.room_id).where(m.OwnerRoom.owner_id == m.Owner.id).exists())
         )
         return await self.owner(owner_id) if owner_id else None
+
+    async def owners_by_phone(self, phone: str) -> list[tuple[Community, Owner]]:
+        """The people with this phone who live in any community now (one owner row per
+        community: a person with homes in two has two), in loading order."""
+        rows = await self.session.execute(
+            select(m.Owner.id, m.Owner.community_id).where(
+                m.Owner.phone == phone, select(m.OwnerRoom.room_id).where(m.OwnerRoom.owner_id == m.Owner.id).exists())
+            .order_by(m.Owner.community_id))
+        found = []
+        for owner_id, community_id in rows.all():
+            community, owner = await self.community_by_id(community_id), await self.owner(owner_id)
+            if community is not None and owner is not None:
+                found.append((community, owner))
+        return found
+
+    async def community_id_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> int | None:
+        """The community an owner or staff row belongs to."""
+        return await self._community_of_person(owner_id, staff_id)
 
     async def owners_of_room(self, room_id: int) -> list[Owner]:
         ids = await self.session.scalars(select(m.OwnerRoom.owner_id).where(m.OwnerRoom.room_id == room_id))
@@ -241,19 +314,62 @@ class Directory:
         return await self.session.scalar(select(m.Staff.phone).where(m.Staff.id == staff_id)) or ""
 
     # ----------------------------------------------------------------- chat identities
-    async def identity(self, channel: str, user_id: str) -> Identity | None:
-        row = await self._identity_row(channel, user_id)
-        return _identity(row) if row else None
+    # A chat user has one row per community they are bound in (owner and/or staff there),
+    # or, bound nowhere yet, one row without a community that holds only their locale.
+    async def identity(self, channel: str, user_id: str, community_id: int | None = None) -> Identity | None:
+        """Who this chat user is in `community_id`: their row there, or — bound only
+        elsewhere — an unbound identity (their chat and locale, no owner, no staff), so a
+        person is never taken for someone they are in another community.  Without a
+        community: their most recently bound row (the only one, with one community)."""
+        rows = await self._identity_rows(channel, user_id)
+        if not rows:
+            return None
+        if community_id is None:
+            return _identity(rows[0])
+        row = next((r for r in rows if r.community_id == community_id), None)
+        if row is None:
+            # A row written without its community (a bulk import, an older writer) still
+            # counts where its owner or staff member is.
+            for r in rows:
+                if r.community_id is None and (r.owner_id or r.staff_id) \
+                        and await self._community_of_person(r.owner_id, r.staff_id) == community_id:
+                    row = r
+                    break
+        if row is not None:
+            return _identity(row)
+        return Identity(channel, user_id, rows[0].chat_id, rows[0].locale)
 
-    async def _identity_row(self, channel: str, user_id: str) -> m.Identity | None:
-        return await self.session.scalar(
+    async def identities(self, channel: str, user_id: str) -> list[Identity]:
+        """Every row of this chat user, the bound ones first (latest bound first)."""
+        return [_identity(r) for r in await self._identity_rows(channel, user_id)]
+
+    async def communities_of(self, channel: str, user_id: str) -> list[Community]:
+        """The communities this chat user is an owner or staff member in, in loading order."""
+        ids = {r.community_id for r in await self._identity_rows(channel, user_id)
+               if r.community_id is not None and (r.owner_id is not None or r.staff_id is not None)}
+        return [c for c in await self.communities() if c.id in ids]
+
+    async def _identity_rows(self, channel: str, user_id: str) -> list[m.Identity]:
+        rows = await self.session.scalars(
             select(m.Identity).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
+            .order_by(m.Identity.community_id.is_(None), m.Identity.verified_at.desc().nulls_last(), m.Identity.id)
         )
+        return list(rows)
 
-    async def identity_of_chat(self, channel: str, chat_id: str) -> Identity | None:
-        row = await self.session.scalar(
-            select(m.Identity).where(m.Identity.channel == channel, m.Identity.chat_id == chat_id).limit(1)
-        )
+    async def _identity_row(self, channel: str, user_id: str, community_id: int | None = None) -> m.Identity | None:
+        rows = await self._identity_rows(channel, user_id)
+        if community_id is None:
+            return rows[0] if rows else None
+        return next((r for r in rows if r.community_id == community_id), None)
+
+    async def identity_of_chat(self, channel: str, chat_id: str, community_id: int | None = None) -> Identity | None:
+        """The identity behind a private chat (in one community, when given: its owner there)."""
+        query = select(m.Identity).where(m.Identity.channel == channel, m.Identity.chat_id == chat_id)
+        if community_id is not None:
+            query = query.where(m.Identity.community_id == community_id)
+        row = await self.session.scalar(query.order_by(m.Identity.id).limit(1))
+        if row is None and community_id is not None:
+            return await self.identity_of_chat(channel, chat_id)
         return _identity(row) if row else None
 
     async def remember(self, channel: str, user_id: str, chat_id: str, locale: str) -> Identity:
@@ -267,7 +383,8 @@ class Directory:
             await self.session.execute(
                 insert_for(self.session)(m.Identity)
                 .values(channel=channel, user_id=user_id, chat_id=chat_id, locale=locale)
-                .on_conflict_do_nothing(index_elements=["channel", "user_id"])
+                .on_conflict_do_nothing(index_elements=["channel", "user_id"],
+                                        index_where=m.Identity.community_id.is_(None))
             )
             row = await self._identity_row(channel, user_id)
             if row is None:  # the other insert rolled back after ours waited: take it as changed
@@ -275,17 +392,27 @@ class Directory:
         return _identity(row)
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
+        """A person's language, the same in every community they are in."""
         self._forget_identities()
-        row = await self._identity_row(channel, user_id)
-        if row:
+        for row in await self._identity_rows(channel, user_id):
             row.locale = locale
 
     async def bind(self, channel: str, user_id: str, chat_id: str, *, now: datetime,
-                   owner_id: int | None = None, staff_id: int | None = None) -> None:
-        row = await self._identity_row(channel, user_id)
+                   owner_id: int | None = None, staff_id: int | None = None, community_id: int | None = None) -> None:
+        """Link this chat user to an owner and/or staff row, in that row's community (their
+        row there is created, or the not-yet-bound row becomes it; rows in other
+        communities stay as they are)."""
+        if community_id is None:
+            community_id = await self._community_of_person(owner_id, staff_id)
+        rows = await self._identity_rows(channel, user_id)
+        row = next((r for r in rows if r.community_id == community_id), None)
         if row is None:
-            row = m.Identity(channel=channel, user_id=user_id, chat_id=chat_id, locale="zh-CN")
+            row = next((r for r in rows if r.community_id is None), None)
+        if row is None:
+            row = m.Identity(channel=channel, user_id=user_id, chat_id=chat_id,
+                             locale=rows[0].locale if rows else "zh-CN")
             self.session.add(row)
+        row.community_id = community_id
         row.chat_id = chat_id
         if owner_id is not None:
             row.owner_id = owner_id
@@ -294,6 +421,13 @@ class Directory:
         row.verified_at = now
         self._forget_identities()
         await self.session.flush()
+
+    async def _community_of_person(self, owner_id: int | None, staff_id: int | None) -> int | None:
+        if owner_id is not None:
+            return await self.session.scalar(select(m.Owner.community_id).where(m.Owner.id == owner_id))
+        if staff_id is not None:
+            return await self.session.scalar(select(m.Staff.community_id).where(m.Staff.id == staff_id))
+        return None
 
     async def chats_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> list[Identity]:
         """Every chat identity through which a person can be reached."""

@@ -33,15 +33,18 @@ class DueTimes:
     async def _min(self, column, *where) -> datetime | None:  # type: ignore[no-untyped-def]
         return await self.session.scalar(select(func.min(column)).where(*where))
 
-    async def earliest(self, now: datetime) -> Earliest:
+    async def earliest(self, now: datetime, community_id: int | None = None) -> Earliest:
+        """The earliest of each kind, over one community's cases (None: every community's)."""
         c, k = m.Callback, m.Case
-        response = await self._min(k.response_due_at, k.status.in_([Status.OPEN, Status.DISPATCHED]), k.response_due_at > now)
-        completion = await self._min(k.completion_due_at, k.status.in_(list(WORKING)), k.completion_due_at > now)
+        mine = () if community_id is None else (k.community_id == community_id,)
+        of_mine = () if community_id is None else (c.case_id.in_(select(k.id).where(*mine)),)
+        response = await self._min(k.response_due_at, k.status.in_([Status.OPEN, Status.DISPATCHED]), k.response_due_at > now, *mine)
+        completion = await self._min(k.completion_due_at, k.status.in_(list(WORKING)), k.completion_due_at > now, *mine)
         deadlines = [d for d in (response, completion) if d is not None]
         return Earliest(
-            survey_due=await self._min(c.due_at, c.state == CallbackState.SCHEDULED),
-            sent=await self._min(c.sent_at, c.state == CallbackState.SENT),
-            reminded=await self._min(c.reminded_at, c.state == CallbackState.REMINDED),
-            done=await self._min(k.done_at, k.status == Status.DONE),
+            survey_due=await self._min(c.due_at, c.state == CallbackState.SCHEDULED, *of_mine),
+            sent=await self._min(c.sent_at, c.state == CallbackState.SENT, *of_mine),
+            reminded=await self._min(c.reminded_at, c.state == CallbackState.REMINDED, *of_mine),
+            done=await self._min(k.done_at, k.status == Status.DONE, *mine),
             deadline=min(deadlines) if deadlines else None,
         )

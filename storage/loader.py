@@ -14,7 +14,8 @@ from cases.policy import DeskPolicy
 from cases.privacy import NAMES
 from storage import models as m
 from storage import register, register_changes
-from storage.community_file import CommunityFile, CommunityFileError
+from storage.community_file import CommunityFile, CommunityFileError, StaffSpec
+from storage.company_file import Company
 from storage.register import Register, RegisterRow, RoomIndex
 from storage.register_changes import CHUNK, RegisterPlan
 
@@ -82,8 +83,11 @@ def _policy(spec: CommunityFile) -> DeskPolicy:
     )
 
 
-async def load_community(session: AsyncSession, spec: CommunityFile, now: datetime) -> LoadSummary:
-    """Create or update everything the file describes; the caller commits (or rolls back)."""
+async def load_community(session: AsyncSession, spec: CommunityFile, now: datetime, *,
+                         shared_staff: frozenset[str] = frozenset()) -> LoadSummary:
+    """Create or update everything the file describes; the caller commits (or rolls back).
+    `shared_staff`: codes of staff a company file lists for this community (not deactivated
+    for being absent from the community file)."""
     info = spec.community
     community = await _upsert(session, m.Community, {"code": info.code},
                               {"name": info.name, "policy": _policy(spec).to_json()})
@@ -109,11 +113,11 @@ async def load_community(session: AsyncSession, spec: CommunityFile, now: dateti
     listed_staff = {staff[s.code] for s in spec.staff}
     for s in spec.staff:
         for channel, user_id in s.chats.items():
-            await _upsert(session, m.Identity, {"channel": channel, "user_id": str(user_id)},
+            await _upsert(session, m.Identity, {"channel": channel, "user_id": str(user_id), "community_id": cid},
                           {"chat_id": str(user_id), "staff_id": staff[s.code], "verified_at": now})
     # Staff who left are deactivated, not deleted: their names stay on old timelines.
-    await session.execute(update(m.Staff).where(m.Staff.community_id == cid, m.Staff.id.not_in(listed_staff))
-                          .values(active=False))
+    await session.execute(update(m.Staff).where(m.Staff.community_id == cid, m.Staff.id.not_in(listed_staff),
+                                                m.Staff.code.not_in(shared_staff)).values(active=False))
 
     await _owners(session, cid, spec, now)
 
@@ -149,6 +153,50 @@ async def _owners(session: AsyncSession, community_id: int, spec: CommunityFile,
     if plan.problems:
         raise CommunityFileError(problems_text(plan))
     await register_changes.apply(session, plan, now)
+
+
+async def _staff_member(session: AsyncSession, community_id: int, s: StaffSpec, team_id: int, now: datetime) -> int:
+    """The staff row of `s` in one community, and their chats linked to it there."""
+    member = await _upsert(
+        session, m.Staff, {"community_id": community_id, "code": s.code},
+        {"name": s.name, "role": s.role.value, "team_id": team_id, "phone": s.phone, "active": True},
+    )
+    for channel, user_id in s.chats.items():
+        await _upsert(session, m.Identity, {"channel": channel, "user_id": str(user_id), "community_id": community_id},
+                      {"chat_id": str(user_id), "staff_id": member.id, "verified_at": now})
+    return int(member.id)
+
+
+async def load_company(session: AsyncSession, company: Company, now: datetime) -> list[LoadSummary]:
+    """Every community of a company file, then the teams and staff it shares between them;
+    all in the caller's transaction, so a bad file changes nothing.  Idempotent."""
+    shared = company.spec.staff
+    summaries = []
+    for spec in company.communities:
+        code = spec.community.code
+        mine = frozenset(s.code for s in shared if code in company.codes(s.communities))
+        summaries.append(await load_community(session, spec, now, shared_staff=mine))
+    ids = {c.code: c.id for c in await session.scalars(select(m.Community))}
+    for team in company.spec.teams:
+        for code in company.codes(team.communities):
+            row = await _team(session, ids[code], team.code.value, team.name)
+            # The regional group replaces the team's own chat on the channels it lists.
+            for channel, chat_id in team.chats.items():
+                await _upsert(session, m.TeamChat, {"team_id": row, "channel": channel}, {"chat_id": str(chat_id)})
+    for member in shared:
+        for code in company.codes(member.communities):
+            await _staff_member(session, ids[code], member, await _team(session, ids[code], member.team, member.team), now)
+    return summaries
+
+
+async def _team(session: AsyncSession, community_id: int, code: str, name: str) -> int:
+    """The team's row in a community, created (named `name`) where the community has none."""
+    row = await session.scalar(select(m.Team).where(m.Team.community_id == community_id, m.Team.code == code))
+    if row is None:
+        row = m.Team(community_id=community_id, code=code, name=name)
+        session.add(row)
+        await session.flush()
+    return int(row.id)
 
 
 async def register_rooms(session: AsyncSession, community_code: str | None) -> tuple[int, RoomIndex]:

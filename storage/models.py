@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -151,11 +152,19 @@ class Staff(Base):
 
 
 class Identity(Base):
-    """Who a chat user is: an owner, a staff member, or nobody yet (locale only)."""
+    """Who a chat user is in one community: an owner, a staff member, or nobody yet (locale only).
+
+    A person may belong to several communities (homes in two, a regional team serving
+    three): one row per (channel, user_id, community), each linking that community's owner
+    and/or staff row, so delivery still finds chats by owner or staff id alone.  A chat user
+    bound nowhere yet has one row with no community (migration 0007_communities)."""
 
     __tablename__ = "identities"
     __table_args__ = (
-        UniqueConstraint("channel", "user_id"),
+        Index("uq_identities_channel_user_community", "channel", "user_id", "community_id", unique=True),
+        # The not-yet-bound row: one per chat user (NULLs are distinct in the index above).
+        Index("uq_identities_channel_user_unbound", "channel", "user_id", unique=True,
+              sqlite_where=text("community_id IS NULL"), postgresql_where=text("community_id IS NULL")),
         # Every reply about a case, survey and notice recipient looks people up by these.
         Index("ix_identities_owner_id", "owner_id"),
         Index("ix_identities_staff_id", "staff_id"),
@@ -166,6 +175,8 @@ class Identity(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     # The private chat to reach this person in (on Telegram the same as user_id).
     chat_id: Mapped[str] = mapped_column(String(64))
+    # The community this row's owner/staff links belong to; NULL: not bound anywhere yet.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), nullable=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owners.id", ondelete="SET NULL"), nullable=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), nullable=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
@@ -341,6 +352,9 @@ class Conversation(Base):
     updated_at: Mapped[datetime]
     # Optimistic concurrency: a step writes only over the state it read (storage.conversations).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The community this conversation is in, for a person in several (the last one used;
+    # `/community` switches it).  No foreign key: a stale id is simply not one of theirs.
+    community_id: Mapped[int | None] = mapped_column(Id, nullable=True)
 
 
 class OutboxMessage(Base):

@@ -35,6 +35,7 @@ from bot.wxbase.api import ApiClient, ApiError
 from handlers.kit.i18n import LOCALES, t
 from handlers.kit.messages import Inbound, Reply, reply_to_dict
 from handlers.kit.payloads import Menu, encode
+from handlers.owner.communities import DEEP_LINK_PREFIX
 from storage import models as m
 from storage.outbox import Outbox
 from storage.wechat import WechatContacts
@@ -138,7 +139,9 @@ class WechatInbound:
         if event == "click":
             return Inbound(**base, payload=encode(Menu(key[5:]))) if key[5:] in MENU_KEYS and key.startswith("menu:") \
                 else None
-        return Inbound(**base, text="/start")
+        # A community's QR code (scene `c_<code>`) starts the conversation in that community.
+        community = _community_scene(f)
+        return Inbound(**base, text=f"/start {community}" if community else "/start")
 
     async def after(self, f: dict[str, str], inbound: Inbound) -> None:
         """Once the desk answered a room QR scan (its greeting starts the binding), the QR
@@ -184,6 +187,14 @@ def _update_id(f: dict[str, str]) -> str:
     if f.get("MsgId"):
         return f"wx:{f['MsgId']}"
     return f"wx:{f['FromUserName']}:{f.get('CreateTime', '')}:{f.get('Event', '')}"[:200]
+
+
+def _community_scene(f: dict[str, str]) -> str | None:
+    """The `c_<community code>` scene of a community QR code's follow or scan event."""
+    if f.get("MsgType") != "event" or f.get("Event", "").lower() not in ("subscribe", "scan"):
+        return None
+    scene = f.get("EventKey", "").removeprefix("qrscene_")
+    return scene[:66] if scene.startswith(DEEP_LINK_PREFIX) and scene.isprintable() and " " not in scene else None
 
 
 def _room(f: dict[str, str]) -> str | None:

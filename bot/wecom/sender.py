@@ -73,11 +73,16 @@ class TeamRobots:
         self._known: dict[str, tuple[str | None, float]] = {}
 
     async def key(self, team: str) -> str | None:
+        """`team` is a team code, or `<team code>@<community code>` with several communities."""
         known = self._known.get(team)
         if known is not None and self._clock() - known[1] < self.ttl:
             return known[0]
+        code, _, community_code = team.partition("@")
         async with self.sessions() as session:
-            found = await Directory(session).team_chat(CHANNEL, team)
+            directory = Directory(session)
+            community = await directory.community(community_code) if community_code else None
+            found = None if community_code and community is None else \
+                await directory.team_chat(CHANNEL, code, community.id if community else None)
         self._known[team] = (found, self._clock())
         return found
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cases.clock import Clock
 from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
-from cases.records import Community, Identity, Owner
+from cases.records import Community, Identity, Owner, Room
 from handlers.kit.i18n import t
 from handlers.kit.messages import Button, Inbound, Reply
 from handlers.kit.payloads import Payload, encode
@@ -44,6 +44,14 @@ class Reporter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Home:
+    """One of an owner's homes, with the community it is in."""
+
+    community: Community
+    room: Room
+
+
 @dataclass
 class Ctx:
     uow: UnitOfWork
@@ -61,6 +69,9 @@ class Ctx:
     reporter: Reporter | None = None
     # Where each flow, command and button goes (the Desk's routes, from the bootstrap).
     routes: Routes = None  # type: ignore[assignment]
+    # False: several communities are loaded and nothing yet says which one this stranger
+    # means (handlers.kit.whereabouts); binding asks before anything else.
+    community_known: bool = True
     _owner: Owner | None = None
     _staff: StaffMember | None = None
 
@@ -90,6 +101,31 @@ class Ctx:
             member = await self.uow.directory.staff(self.identity.staff_id)
             self._staff = member if member and member.active else None
         return self._staff
+
+    # ----------------------------------------------------------------- communities
+    async def enter(self, community: Community) -> None:
+        """Go on in `community` (a switch, a deep link, a home there picked, a binding
+        there): the person is who they are there, and their next message starts there."""
+        self.community = community
+        self.community_known = True
+        self.state.community_id = community.id
+        found = await self.uow.directory.identity(self.inbound.channel, self.inbound.user_id, community.id)
+        if found is not None:
+            self.identity = found
+        self._owner = self._staff = None
+
+    async def homes(self) -> list[Home]:
+        """Every home of this person, in every community they are an owner in (the current
+        community's first)."""
+        found: list[Home] = []
+        for identity in await self.uow.directory.identities(self.inbound.channel, self.inbound.user_id):
+            if identity.owner_id is None or identity.community_id is None:
+                continue
+            community = await self.uow.directory.community_by_id(identity.community_id)
+            owner = await self.uow.directory.owner(identity.owner_id)
+            if community is not None and owner is not None:
+                found += [Home(community, room) for room in owner.rooms]
+        return sorted(found, key=lambda h: h.community.id != self.community.id)
 
     # ----------------------------------------------------------------- replies
     def say(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), *, photos: tuple[str, ...] = (),

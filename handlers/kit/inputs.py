@@ -13,6 +13,8 @@ from handlers.kit.messages import Button, Inbound
 
 BACK_WORDS = frozenset({"返回", "上一步", "back", "/back"})
 CANCEL_WORDS = frozenset({"取消", "退出", "cancel", "/cancel", "/stop"})
+# Words that mean /community (a person in several communities switches between them).
+SWITCH_COMMUNITY_WORDS = frozenset({"切换小区", "换小区", "切换社区", "switch community"})
 NAV_BACK, NAV_CANCEL = "_back", "_cancel"
 
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from cases.permissions import may_see_reports
 from handlers.kit.context import Ctx
 from handlers.kit.numbers import parse_int
-from handlers.staff.common import refuse
+from handlers.staff.common import in_each_community, refuse
 
 log = logging.getLogger("wuye.reports")
 
@@ -70,7 +70,12 @@ def period_of(arg: str, today: date) -> tuple[date, date] | None:
 
 
 async def report_command(ctx: Ctx, arg: str) -> None:
-    """The summary text and the chart of the period asked for."""
+    """The summary text and the chart of the period asked for, of the community the
+    conversation is in (`/community` switches); in a regional group, of each it serves."""
+    await in_each_community(ctx, lambda each: _report(each, arg))
+
+
+async def _report(ctx: Ctx, arg: str) -> None:
     staff = await ctx.staff()
     if staff is None:
         refuse(ctx, "reports.inactive" if ctx.identity.staff_id is not None else "reports.only_staff")

@@ -22,23 +22,26 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from enum import StrEnum
 
 from cases import binding_guard as guard
 from cases.codes import Team
 from cases.errors import NotAllowed
 from cases.privacy import mask_name, mask_phone
+from cases.records import Community
 from handlers.kit import flow as flows
 from handlers.kit.cards import STAFF_LOCALE, alert_replies
 from handlers.kit.acting import as_owner
 from handlers.kit.announcers import announce
 from handlers.kit.context import Ctx
-from handlers.kit.flow import Flow, Step
+from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import local_time
+from handlers.kit import homes
 from handlers.kit.i18n import t
+from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound, Reply
 from handlers.kit.payloads import NotMe
+from handlers.owner import communities
 from services import directory
 from storage.binding_attempts import CHAT, ROOM, BindingAttempts, BoundChats, chat_key, room_key
 from storage.community_file import normalise_phone
@@ -51,6 +54,8 @@ _BY_TEXT = re.compile(r"^\s*(\S+)\s+(\S+)\s+([0-9]{4})\s*$")
 
 class S(StrEnum):
     CONTACT = "contact"
+    # Several communities and no hint which: asked before words (room, name, digits) are checked.
+    COMMUNITY = "community"
 
 
 async def ask_contact(ctx: Ctx) -> None:
@@ -84,14 +89,50 @@ async def _by_contact(ctx: Ctx, inbound: Inbound) -> None:
         phone = normalise_phone(inbound.contact_phone or "")
     except ValueError:
         phone = ""
-    owner = await ctx.uow.directory.owner_by_phone(ctx.community.id, phone) if phone else None
-    if owner is None:
+    # The phone is proven, so every community where it is an owner's is searched: a person
+    # with homes in two communities is bound in both at once.
+    found = await ctx.uow.directory.owners_by_phone(phone) if phone else []
+    if not found:
         await _no_match(ctx, mask_phone(inbound.contact_phone or ""), room_id=None)
         return
-    await _bound(ctx, owner.id, how="contact")
+    await _bound(ctx, [(community, owner.id) for community, owner in found], how="contact")
+
+
+async def ask_community(ctx: Ctx) -> None:
+    listed = await ctx.uow.directory.communities()
+    rows = [(choice(ctx, f"{i}. {c.name}", c.code),) for i, c in enumerate(listed, 1)]
+    ctx.say(ctx.t("communities.which_for_binding"), (*rows, nav_row(ctx, back=False)))
+
+
+async def answer_community(ctx: Ctx, inbound: Inbound) -> None:
+    """The community the typed room is in; then the words are checked there."""
+    listed = await ctx.uow.directory.communities()
+    if ctx.picked is not None:
+        chosen = next((c for c in listed if c.code == ctx.picked), None)
+    else:
+        typed = text_of(ctx, inbound, max_len=200)
+        if typed is None:
+            return
+        chosen = communities.find(listed, typed)
+        if chosen is None:
+            ctx.say(ctx.t("communities.unknown", typed=typed[:40]))
+            return
+    words = ctx.data.get("words")
+    if chosen is None or not isinstance(words, list) or len(words) != 3:
+        ctx.say(ctx.t("common.expired"))
+        return
+    await ctx.enter(chosen)
+    ctx.state.step = S.CONTACT
+    await _by_words(ctx, *(str(w) for w in words))
 
 
 async def _by_words(ctx: Ctx, room_code: str, name: str, last4: str) -> None:
+    if not ctx.community_known:
+        # Room codes repeat from one community to the next: which one first.
+        ctx.data["words"] = [room_code, name, last4]
+        await flows.goto(ctx, FLOW, S.COMMUNITY)
+        return
+    ctx.data.pop("words", None)
     attempts = BindingAttempts(ctx.uow.session)
     hotline = ctx.policy.hotline or "-"
     chat = await attempts.get(CHAT, _chat(ctx), ctx.now)
@@ -112,35 +153,48 @@ async def _by_words(ctx: Ctx, room_code: str, name: str, last4: str) -> None:
     if len(found) != 1:
         await _no_match(ctx, room.code if room else "?", room_id=room.id if room else None)
         return
-    await _bound(ctx, found[0].id, how="words")
+    await _bound(ctx, [(ctx.community, found[0].id)], how="words")
 
 
 def _chat(ctx: Ctx) -> str:
     return chat_key(ctx.inbound.channel, ctx.identity.chat_id)
 
 
-async def _bound(ctx: Ctx, owner_id: int, *, how: str) -> None:
-    try:
-        events = await directory.bind_chat(ctx.uow, ctx.community, as_owner(ctx), ctx.now, owner_id=owner_id, how=how)
-    except NotAllowed:
+async def _bound(ctx: Ctx, proven: list[tuple[Community, int]], *, how: str) -> None:
+    """Bind the chat to each (community, owner) proven; the conversation goes on in the
+    community it was in when that is one of them, else in the first."""
+    bound: list[Community] = []
+    for community, owner_id in proven:
+        try:
+            events = await directory.bind_chat(ctx.uow, community, as_owner(ctx), ctx.now, owner_id=owner_id, how=how)
+        except NotAllowed:
+            continue  # a staff member's chat there stays theirs
+        bound.append(community)
+        # The owner's other chats, and whoever added this family member or tenant, hear of it.
+        for reply in await announce(ctx.uow, community, events, ctx.now):
+            ctx.send(reply)
+    if not bound:
         # A staff member's chat stays theirs: an owner who also works here binds another account.
         flows.end(ctx)
         ctx.say(ctx.t("binding.staff_chat", hotline=ctx.policy.hotline or "-"))
         return
-    ctx.identity = replace(ctx.identity, owner_id=owner_id)
+    here = next((c for c in bound if c.id == ctx.community.id), None) if ctx.community_known else None
+    then, prefill = ctx.data.get("then"), ctx.data.get("prefill") or {}
+    await ctx.enter(here or bound[0])
     owner = await ctx.owner()
     assert owner is not None
-    then, prefill = ctx.data.get("then"), ctx.data.get("prefill") or {}
     flows.end(ctx)
-    # The owner's other chats, and whoever added this family member or tenant, hear of it.
-    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
-        ctx.send(reply)
-    rooms = "、".join(r.code for r in owner.rooms)
+    if len(bound) > 1:
+        labelled = await homes.offered(ctx)
+        done = ctx.t("communities.bound_several", name=owner.name, rooms="、".join(label for _, label in labelled),
+                     community=ctx.community.name)
+    else:
+        done = ctx.t("binding.done", name=owner.name, rooms="、".join(r.code for r in owner.rooms))
     if then:
-        ctx.say(ctx.t("binding.done", name=owner.name, rooms=rooms))
+        ctx.say(done)
         await ctx.routes.start_entry(ctx, then, **prefill)
     else:
-        ctx.say(ctx.t("binding.done", name=owner.name, rooms=rooms), ctx.routes.menu(ctx))
+        ctx.say(done, ctx.routes.menu(ctx))
 
 
 async def not_me(ctx: Ctx, pressed: NotMe) -> None:
@@ -219,4 +273,5 @@ async def _no_match(ctx: Ctx, masked: str, *, room_id: int | None) -> None:
     ctx.say(ctx.t("binding.no_match", hotline=ctx.policy.hotline or "-"))
 
 
-FLOW = Flow("binding", S.CONTACT, {S.CONTACT: Step(ask_contact, answer_contact)}, needs_owner=False)
+FLOW = Flow("binding", S.CONTACT, {S.CONTACT: Step(ask_contact, answer_contact),
+                                   S.COMMUNITY: Step(ask_community, answer_community)}, needs_owner=False)

@@ -12,6 +12,7 @@ from handlers.kit.context import Ctx
 from handlers.kit.i18n import LOCALES
 from handlers.kit.messages import Button
 from handlers.kit.payloads import Menu
+from handlers.owner import communities
 from handlers.owner.pause import pause, resume_button
 from services import directory
 
@@ -29,9 +30,12 @@ def main_menu(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     return ((back,), *rows) if back is not None else rows
 
 
-async def start(ctx: Ctx, _: str) -> None:
-    """Greet; strangers are invited to bind their phone number first."""
+async def start(ctx: Ctx, arg: str) -> None:
+    """Greet; strangers are invited to bind their phone number first.  A deep link's
+    `c_<code>` (Telegram start parameter, WeChat QR scene) picks the community first."""
     flows.end(ctx)
+    if not await communities.from_deep_link(ctx, arg.strip()):
+        return
     if await ctx.staff() is not None:
         ctx.say(ctx.t("menu.welcome_staff", name=(await ctx.staff()).name))  # type: ignore[union-attr]
         return

@@ -150,7 +150,11 @@ async def ask_list(ctx: Ctx) -> None:
         flows.end(ctx)
         ctx.say(ctx.t("my_cases.none"), ctx.routes.menu(ctx))
         return
-    rows = tuple((ctx.button(_headline(ctx, c), CaseAction("view", c.id or 0)),) for c in cases)
+    # Cases of homes in several communities say whose each is.
+    names = {c.id: c.name for c in await ctx.uow.directory.communities()} \
+        if len({c.community_id for c in cases}) > 1 else {}
+    rows = tuple((ctx.button(ctx.t("communities.board_of", community=names[c.community_id]) + _headline(ctx, c)
+                             if names else _headline(ctx, c), CaseAction("view", c.id or 0)),) for c in cases)
     ctx.say(ctx.t("my_cases.list", n=len(cases)), (*rows, nav_row(ctx, back=False)))
 
 

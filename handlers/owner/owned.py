@@ -26,10 +26,12 @@ async def owned_case(ctx: Ctx, case_id: int) -> Case:
 
 
 async def my_cases(ctx: Ctx) -> list[Case]:
-    """The owner's cases and those this chat reported before binding, newest first."""
-    owner = await ctx.owner()
+    """The owner's cases — of their homes in every community — and those this chat reported
+    before binding, newest first."""
+    mine = {i.owner_id for i in await ctx.uow.directory.identities(ctx.inbound.channel, ctx.inbound.user_id)
+            if i.owner_id is not None}
     found = {c.id: c for c in await ctx.uow.cases.for_reporter(ctx.inbound.channel, ctx.identity.chat_id, LIST_SIZE)
-             if c.owner_id is None or (owner is not None and c.owner_id == owner.id)}
-    if owner is not None:
-        found.update({c.id: c for c in await ctx.uow.cases.for_owner(owner.id, LIST_SIZE)})
+             if c.owner_id is None or c.owner_id in mine}
+    for owner_id in sorted(mine):
+        found.update({c.id: c for c in await ctx.uow.cases.for_owner(owner_id, LIST_SIZE)})
     return sorted(found.values(), key=lambda c: c.id or 0, reverse=True)[:LIST_SIZE]

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers.kit import flow as flows
+from handlers.kit import homes
 from handlers.kit.answers import plain, read_category, read_urgency
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
@@ -40,9 +41,8 @@ class S(StrEnum):
 
 async def ask_room(ctx: Ctx) -> None:
     """Which of the owner's homes, or a shared area."""
-    owner = await ctx.owner()
-    assert owner is not None
-    rows = [(choice(ctx, ctx.t("report.my_room", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
+    rows = [(choice(ctx, ctx.t("report.my_room", room=label), f"room:{home.room.id}"),)
+            for home, label in await homes.offered(ctx)]
     rows.append((choice(ctx, ctx.t("report.public_area"), "public"),))
     ctx.say(ctx.t("report.ask_room"), (*rows, nav_row(ctx, back=False)))
 
@@ -64,9 +64,9 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
             ctx.say(ctx.t("report.description_noted"))
             await flows.again(ctx, FLOW)
             return
-        mine = {r.code: r.id for r in owner.rooms}
-        if typed in mine:
-            picked = f"room:{mine[typed]}"
+        mine = homes.typed(await ctx.homes(), typed)
+        if mine is not None:
+            picked = f"room:{mine.room.id}"
         elif typed in PUBLIC_WORDS:
             picked = "public"
         elif await ctx.uow.directory.room(ctx.community.id, typed):
@@ -80,7 +80,7 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
         await flows.goto(ctx, FLOW, S.PLACE)
         return
     room_id = parse_int(picked.removeprefix("room:")) if picked.startswith("room:") else None
-    if room_id is None or room_id not in {r.id for r in owner.rooms}:  # a forged or stale button
+    if await homes.choose(ctx, room_id) is None:  # a forged or stale button
         ctx.say(ctx.t("common.expired"))
         return
     ctx.data.update(room_id=room_id, area=Area.HOME, place="")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from handlers.kit.payloads import NotMe
 from handlers.kit.routes import Routes, flows_of
 from handlers.owner import (
-    binding, booking, chasing, complaint, emergency_follow, front, household, inquiry, menu, mute, my_cases, pause,
-    report, router,
+    binding, booking, chasing, communities, complaint, emergency_follow, front, household, inquiry, menu, mute,
+    my_cases, pause, report, router,
 )
 
 routes = Routes(
-    flows=flows_of(binding.FLOW, booking.FLOW, complaint.FLOW, emergency_follow.FLOW, emergency_follow.DANGER,
+    flows=flows_of(binding.FLOW, booking.FLOW, communities.FLOW, complaint.FLOW, emergency_follow.FLOW, emergency_follow.DANGER,
                    household.FLOW, inquiry.FLOW, my_cases.FLOW, report.FLOW, router.FLOW),
     commands={
         "/start": menu.start,
@@ -23,6 +23,8 @@ routes = Routes(
         "/mycases": my_cases.my_cases_command,
         "/household": household.household,
         "/family": household.household,
+        "/community": communities.community_command,
+        "/xiaoqu": communities.community_command,
     },
     menu_items={
         "lang": menu.lang_button,

@@ -19,7 +19,7 @@ from handlers.kit.formatting import code_name, local_time, money
 from handlers.kit.messages import Button
 from handlers.kit.numbers import CASE_NUMBER_MAX, parse_int
 from handlers.kit.payloads import CaseAction
-from handlers.staff.common import refuse
+from handlers.staff.common import in_each_community, refuse
 
 MAX_LISTED = 20
 MAX_TIMELINE = 20
@@ -33,11 +33,16 @@ async def _staff_or_refuse(ctx: Ctx) -> StaffMember | None:
 
 
 async def my_cases(ctx: Ctx, _: str) -> None:
-    """The cases I work on, and the ones I took first and still answer for (首问)."""
+    """The cases I work on, and the ones I took first and still answer for (首问), in every
+    community I work in."""
     if await ctx.staff() is None and await ctx.owner() is not None and "my_cases" in ctx.routes.flows:
         # An owner typing /my means their own cases.
         await ctx.routes.start_entry(ctx, "my_cases")
         return
+    await in_each_community(ctx, _my_cases, all_mine=True)
+
+
+async def _my_cases(ctx: Ctx) -> None:
     staff = await _staff_or_refuse(ctx)
     if staff is None:
         return
@@ -56,7 +61,12 @@ async def my_cases(ctx: Ctx, _: str) -> None:
 
 
 async def team_cases(ctx: Ctx, arg: str) -> None:
-    """My team's open cases; a supervisor may name another team they oversee (/team 秩序部)."""
+    """My team's open cases; a supervisor may name another team they oversee (/team 秩序部).
+    Typed in a regional team's group: for each community it serves."""
+    await in_each_community(ctx, lambda each: _team_cases(each, arg))
+
+
+async def _team_cases(ctx: Ctx, arg: str) -> None:
     staff = await _staff_or_refuse(ctx)
     if staff is None:
         return
@@ -73,7 +83,7 @@ async def team_cases(ctx: Ctx, arg: str) -> None:
             refuse(ctx, "staff.team_not_yours", team=code_name(ctx.locale, "team", wanted))
             return
         team = wanted
-    cases = await ctx.uow.cases.open_for_team(team)
+    cases = await ctx.uow.cases.open_for_team(team, community_id=ctx.community.id)
     name = code_name(ctx.locale, "team", team)
     if not cases:
         ctx.say(ctx.t("staff.team_none", team=name))

@@ -99,3 +99,26 @@ async def wrong_status(ctx: Ctx, case: Case, staff: StaffMember, *, say: bool = 
         refuse(ctx, "staff.state_cancelled", say=say, id=case.id)
     else:
         refuse(ctx, "staff.state_ended", say=say, id=case.id)
+
+
+async def in_each_community(ctx: Ctx, body: Callable[[Ctx], Awaitable[None]], *, all_mine: bool = False) -> None:
+    """Run a staff command that names no case in every community it covers: in a group
+    serving one team in several communities (a regional team), each of them in which this
+    person is staff; with `all_mine` (/my), each community they are staff in, wherever
+    typed; otherwise the one the conversation is in.  Each answer is headed by its
+    community's name when there is more than one."""
+    mine = [c for c in await ctx.uow.directory.communities_of(ctx.inbound.channel, ctx.inbound.user_id)
+            if (i := await ctx.uow.directory.identity(ctx.inbound.channel, ctx.inbound.user_id, c.id)) is not None
+            and i.staff_id is not None]
+    if ctx.inbound.is_group:
+        served = {c for c, _ in await ctx.uow.directory.teams_of_chat(ctx.inbound.channel, ctx.inbound.chat_id)}
+        covered = [c for c in mine if c.id in served]
+    else:
+        covered = mine if all_mine else []
+    if len(covered) <= 1:
+        await body(ctx)
+        return
+    for community in covered:
+        await ctx.enter(community)
+        ctx.say(ctx.t("communities.board_of", community=community.name))
+        await body(ctx)

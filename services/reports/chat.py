@@ -45,31 +45,40 @@ class ChatReporter:
 
 
 async def weekly_push(uow: UnitOfWork, now: datetime, reporter: ChatReporter, locale: str) -> bool:
-    """Enqueue last week's summary and chart to the management team's group chat(s);
+    """Enqueue last week's summary and chart to each community's management group chat(s);
     True when something was enqueued (the caller then wakes the outbox delivery).
 
-    One unit of work (`uow`, not yet entered): the once-a-week mark and the messages
+    One unit of work (`uow`, not yet entered): the once-a-week marks and the messages
     commit together.  Meant for Monday 09:00 community time; run later in the week it still
     reports the last complete week, and a second run for the same week does nothing.
     """
+    sent = 0
     async with uow:
-        community = await uow.directory.community()
-        if community is None:
+        communities = await uow.directory.communities()
+        if not communities:
             log.warning("weekly report: no community loaded")
             return False
-        chats = [(channel, chat) for info in await uow.directory.teams(community.id) if info.code == Team.MANAGEMENT
-                 for channel, chat in sorted(info.chats.items())]
-        if not chats:
-            log.warning("weekly report: the management team has no group chat; nothing sent")
-            return False
-        start, end = reporting.last_week(now, community)
-        if not await uow.conversations.first_time(_ONCE_CHANNEL, f"{community.id}:{start:%Y-%m-%d}", now):
-            log.info("weekly report for the week of %s was already sent", start)
-            return False
-        text, chart = await reporter.summary(uow, community, start, end, now, locale, weekly=True)
-        for channel, chat in chats:
-            reply = Reply(channel, chat, text, photos=(chart,))
-            await uow.outbox.add(channel, chat, reply_to_dict(reply), None, now)
+        for community in communities:
+            sent += await _weekly(uow, community, now, reporter, locale)
         await uow.commit()
-    log.info("weekly report for the week of %s enqueued to %d management chat(s)", start, len(chats))
-    return True
+    return sent > 0
+
+
+async def _weekly(uow: UnitOfWork, community: Community, now: datetime, reporter: ChatReporter, locale: str) -> int:
+    """One community's weekly summary to its own management group(s); how many chats got it."""
+    chats = [(channel, chat) for info in await uow.directory.teams(community.id) if info.code == Team.MANAGEMENT
+             for channel, chat in sorted(info.chats.items())]
+    if not chats:
+        log.warning("weekly report: the management team of %s has no group chat; nothing sent", community.code)
+        return 0
+    start, end = reporting.last_week(now, community)
+    if not await uow.conversations.first_time(_ONCE_CHANNEL, f"{community.id}:{start:%Y-%m-%d}", now):
+        log.info("weekly report of %s for the week of %s was already sent", community.code, start)
+        return 0
+    text, chart = await reporter.summary(uow, community, start, end, now, locale, weekly=True)
+    for channel, chat in chats:
+        reply = Reply(channel, chat, text, photos=(chart,))
+        await uow.outbox.add(channel, chat, reply_to_dict(reply), None, now)
+    log.info("weekly report of %s for the week of %s enqueued to %d management chat(s)", community.code, start,
+             len(chats))
+    return len(chats)

@@ -107,13 +107,14 @@ class FakeCases(_Repository):
     async def for_reporter(self, channel: str, chat_id: str, limit: int = 20) -> list[Case]:
         return self._list(lambda c: (c.reporter_channel, c.reporter_chat_id) == (channel, chat_id), limit)
 
-    async def open_for_team(self, team_code: str, limit: int = 50) -> list[Case]:
+    async def open_for_team(self, team_code: str, limit: int = 50, community_id: int | None = None) -> list[Case]:
         """The most pressing deadline first, cases waiting only for the owner last (as the real one)."""
         def order(c: Case) -> tuple[bool, float, int]:
             due = (c.response_due_at if c.status in (Status.OPEN, Status.DISPATCHED)
                    else c.completion_due_at if c.status in WORKING else None)
             return (due is None, due.timestamp() if due else 0.0, c.id or 0)
-        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE), key=order)
+        found = sorted((c for c in self.t.cases.values() if c.team_code == team_code and c.status in ACTIVE
+                        and community_id in (None, c.community_id)), key=order)
         return [copy.deepcopy(c) for c in found[:limit]]
 
     async def assigned_to(self, staff_id: int, limit: int = 50) -> list[Case]:
@@ -131,20 +132,22 @@ class FakeCases(_Repository):
     async def recent(self, limit: int = 50, status: str | None = None) -> list[Case]:
         return self._list(lambda c: status is None or c.status == status, limit)
 
-    async def past_deadline(self, now: datetime, limit: int = 200) -> list[Case]:
+    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         def late(c: Case) -> bool:
+            if community_id not in (None, c.community_id):
+                return False
             if c.status in (Status.OPEN, Status.DISPATCHED):
                 return c.response_due_at is not None and c.response_due_at <= now
             return c.status in WORKING and c.completion_due_at is not None and c.completion_due_at <= now
         return self._list(late, limit, newest_first=False)
 
-    async def unaccepted_emergencies(self, limit: int = 100) -> list[Case]:
-        return self._list(lambda c: c.urgency == "emergency" and c.status in (Status.OPEN, Status.DISPATCHED),
-                          limit, newest_first=False)
+    async def unaccepted_emergencies(self, limit: int = 100, community_id: int | None = None) -> list[Case]:
+        return self._list(lambda c: c.urgency == "emergency" and c.status in (Status.OPEN, Status.DISPATCHED)
+                          and community_id in (None, c.community_id), limit, newest_first=False)
 
-    async def done_before(self, cutoff: datetime, limit: int = 200) -> list[Case]:
-        return self._list(lambda c: c.status == Status.DONE and c.done_at is not None and c.done_at <= cutoff,
-                          limit, newest_first=False)
+    async def done_before(self, cutoff: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
+        return self._list(lambda c: c.status == Status.DONE and c.done_at is not None and c.done_at <= cutoff
+                          and community_id in (None, c.community_id), limit, newest_first=False)
 
     async def count(self) -> int:
         return len(self.t.cases)
@@ -214,6 +217,13 @@ class FakeDirectory(_Repository):
         rooms = tuple(sorted((self.t.rooms[r][0] for o, r in self.t.owner_rooms if o == owner_id), key=lambda r: r.code))
         return Owner(owner_id, name, phone, rooms, muted)
 
+    async def community_id_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> int | None:
+        if owner_id is not None:
+            return self.t.owners[owner_id][2] if owner_id in self.t.owners else None
+        if staff_id is not None:
+            return self.t.staff[staff_id][1] if staff_id in self.t.staff else None
+        return None
+
     async def owner_by_phone(self, community_id: int, phone: str) -> Owner | None:
         found = next((i for i, (_, p, c, _) in self.t.owners.items() if c == community_id and p == phone), None)
         return await self.owner(found) if found else None
@@ -242,11 +252,18 @@ class FakeDirectory(_Repository):
         found = self.t.staff.get(staff_id)
         return found[2] if found else ""
 
-    async def identity(self, channel: str, user_id: str) -> Identity | None:
-        return next((i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)), None)
+    async def identity(self, channel: str, user_id: str, community_id: int | None = None) -> Identity | None:
+        mine = [i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)]
+        if not mine:
+            return None
+        if community_id is None:
+            return mine[-1]
+        found = next((i for i in mine if i.community_id == community_id), None)
+        return found or Identity(channel, user_id, mine[0].chat_id, mine[0].locale)
 
-    async def identity_of_chat(self, channel: str, chat_id: str) -> Identity | None:
-        return next((i for i in self.t.identities if (i.channel, i.chat_id) == (channel, chat_id)), None)
+    async def identity_of_chat(self, channel: str, chat_id: str, community_id: int | None = None) -> Identity | None:
+        mine = [i for i in self.t.identities if (i.channel, i.chat_id) == (channel, chat_id)]
+        return next((i for i in mine if community_id in (None, i.community_id)), mine[0] if mine else None)
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
         self.wrote()
@@ -254,12 +271,18 @@ class FakeDirectory(_Repository):
                              for i in self.t.identities]
 
     async def bind(self, channel: str, user_id: str, chat_id: str, *, now: datetime,
-                   owner_id: int | None = None, staff_id: int | None = None) -> None:
+                   owner_id: int | None = None, staff_id: int | None = None, community_id: int | None = None) -> None:
         self.wrote()
-        old = await self.identity(channel, user_id) or Identity(channel, user_id, chat_id, "zh-CN")
+        if community_id is None and owner_id is not None:
+            community_id = self.t.owners[owner_id][2]
+        if community_id is None and staff_id is not None:
+            community_id = self.t.staff[staff_id][1]
+        mine = [i for i in self.t.identities if (i.channel, i.user_id) == (channel, user_id)]
+        old = next((i for i in mine if i.community_id == community_id), None) \
+            or next((i for i in mine if i.community_id is None), None) or Identity(channel, user_id, chat_id, "zh-CN")
         new = replace(old, chat_id=chat_id, owner_id=owner_id if owner_id is not None else old.owner_id,
-                      staff_id=staff_id if staff_id is not None else old.staff_id)
-        self.t.identities = [i for i in self.t.identities if (i.channel, i.user_id) != (channel, user_id)] + [new]
+                      staff_id=staff_id if staff_id is not None else old.staff_id, community_id=community_id)
+        self.t.identities = [i for i in self.t.identities if i is not old] + [new]
 
     async def chats_of(self, *, owner_id: int | None = None, staff_id: int | None = None) -> list[Identity]:
         if owner_id is not None:
@@ -288,8 +311,10 @@ class FakeCallbacks(_Repository):
     async def for_case(self, case_id: int) -> list[CallbackRecord]:
         return sorted((r for r in self.t.callbacks.values() if r.case_id == case_id), key=lambda r: r.round)
 
-    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500) -> list[CallbackRecord]:
-        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)]
+    async def in_state(self, state: str, due_before: datetime | None = None, limit: int = 500,
+                       community_id: int | None = None) -> list[CallbackRecord]:
+        found = [r for r in self.t.callbacks.values() if r.state == state and (due_before is None or r.due_at <= due_before)
+                 and community_id in (None, self.t.cases[r.case_id].community_id)]
         return sorted(found, key=lambda r: r.due_at)[:limit]
 
     async def claim(self, callback_id: int, from_state: str, **values: Any) -> bool:
@@ -448,7 +473,7 @@ def desk(policy: DeskPolicy = POLICY) -> Desk:
     for name, (role, team) in people.items():
         staff_id = t.new_id()
         t.staff[staff_id] = (StaffMember(staff_id, name, role, team, active=name != "冯离职"), 1, f"139{staff_id:08d}")
-        t.identities.append(Identity("telegram", f"s{staff_id}", f"s{staff_id}", "zh-CN", staff_id=staff_id))
+        t.identities.append(Identity("telegram", f"s{staff_id}", f"s{staff_id}", "zh-CN", staff_id=staff_id, community_id=1))
         ids[name] = staff_id
     room = Room(t.new_id(), "1-101", "1")
     t.rooms[room.id] = (room, 1)
@@ -456,8 +481,8 @@ def desk(policy: DeskPolicy = POLICY) -> Desk:
     t.owners[owner_id] = ("张伟", "13800001111", 1, False)
     t.owners[other] = ("刘芳", "13800002222", 1, False)
     t.owner_rooms.add((owner_id, room.id))
-    t.identities.append(Identity("telegram", "o1", "o1", "zh-CN", owner_id=owner_id))
-    t.identities.append(Identity("telegram", "o2", "o2", "en", owner_id=other))
+    t.identities.append(Identity("telegram", "o1", "o1", "zh-CN", owner_id=owner_id, community_id=1))
+    t.identities.append(Identity("telegram", "o2", "o2", "en", owner_id=other, community_id=1))
     item = ServiceItem(t.new_id(), "unclog", "home_repair", "疏通下水道", "Unclog a drain", 8000, "次", "time")
     t.catalogue[item.id] = (item, 1, True)
     return Desk(db, community, ids, owner_id, other, room.id, item)

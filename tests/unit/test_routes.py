@@ -21,14 +21,14 @@ from tests.harness import People
 def test_the_bootstrap_includes_every_area() -> None:
     routes = desk_routes()
     assert set(routes.commands) == {
-        "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases", "/household", "/family",  # owner
+        "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases", "/household", "/family", "/community", "/xiaoqu",  # owner
         "/my", "/team", "/case", "/coverage", "/moveout", "/new",  # staff
         "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty",  # staff: dispatch (issue 20)
         "/callbacks", "/spotcheck",  # aftercare
         "/notice", "/notices", "/report",  # office
     }
     assert set(routes.flows) == {
-        "binding", "booking", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "report", "router",
+        "binding", "booking", "community", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "report", "router",
         "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "phone_callback", "spot_check", "survey", "notice",
     }
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",

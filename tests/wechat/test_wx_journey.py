@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.bootstrap import load_files
 from bot.scheduler import tick
 from cases.lifecycle import Status
 from handlers.kit.messages import reply_from_dict
 from storage import models as m
 from tests.callbacks.conftest import ENGINEERING, bind_staff, case_and_timeline
 from tests.callbacks.test_whole_loop import finish_by_buttons
+from tests.conftest import ROOT
 from tests.harness import People
 from tests.wechat.conftest import Wx
 from tests.wechat.standin import Follower
@@ -175,3 +177,18 @@ async def test_forged_menu_option_for_someone_elses_case(wx: Wx) -> None:
     assert case_now.status == Status.DONE
     said = await step(wx, owner, owner.tap, *confirm)
     assert said[0].startswith(f"感谢您的确认！工单 #{case.id} 已完成。")
+
+
+async def test_a_community_qr_code_binds_in_that_community(wx: Wx) -> None:
+    """With several communities, a community's QR (scene `c_<code>`) decides where the room
+    words are looked up: 东苑's A-1-101 is 邱月's; 西苑 has an A-1-101 too."""
+    await load_files(wx.app, [str(ROOT / "examples" / "company" / "company.yaml")])
+    owner = wx.follower("oQIUYUE")
+    said = await step(wx, owner, owner.follow, "c_dongyuan")
+    assert "请先绑定业主身份" in said[0]
+    said = await step(wx, owner, owner.say, "A-1-101 邱月 1001")
+    assert said[0].startswith("绑定成功！邱月，您的房屋：A-1-101。")
+    async with wx.app.uow() as uow:
+        identity = await uow.directory.identity("wechat", "oQIUYUE")
+        east = await uow.directory.community("dongyuan")
+    assert identity is not None and east is not None and identity.community_id == east.id

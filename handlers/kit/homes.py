@@ -1,0 +1,31 @@
+"""An owner's homes across communities: the rooms offered when a flow asks "which home?",
+labelled with their community when there are several, and the switch to the community of
+the home picked (the case opened is that community's)."""
+
+from __future__ import annotations
+
+from handlers.kit.context import Ctx, Home
+
+
+async def offered(ctx: Ctx) -> list[tuple[Home, str]]:
+    """Every home of the owner with the label its button shows: the room code, with the
+    community's name in front when the homes are in more than one."""
+    homes = await ctx.homes()
+    several = len({h.community.id for h in homes}) > 1
+    return [(h, ctx.t("communities.home", community=h.community.name, room=h.room.code) if several else h.room.code)
+            for h in homes]
+
+
+def typed(homes: list[Home], code: str) -> Home | None:
+    """The home whose room code was typed, when only one of the owner's homes has it."""
+    found = [h for h in homes if h.room.code == code]
+    return found[0] if len(found) == 1 else None
+
+
+async def choose(ctx: Ctx, room_id: int | None) -> Home | None:
+    """The owner's home with this room id (None: not theirs — a forged or stale button); a
+    home in another community moves the conversation there."""
+    home = next((h for h in await ctx.homes() if h.room.id == room_id), None)
+    if home is not None and home.community.id != ctx.community.id:
+        await ctx.enter(home.community)
+    return home
