@@ -208,11 +208,11 @@ async def seed(communities: int, owners: int, staff: int, cases: int, fresh: boo
             # Owners bound on Telegram, as owner n's chat OWNER_TG_BASE + n (phone owner_phone(n)).
             started = time.perf_counter()
             async with engine.connect() as conn:
-                people = (await conn.execute(select(m.Owner.id, m.Owner.phone))).all()
+                people = (await conn.execute(select(m.Owner.id, m.Owner.phone, m.Owner.community_id))).all()
             await bulk_identities(engine, [
                 {"channel": "telegram", "user_id": str(OWNER_TG_BASE + int(phone[3:])),
                  "chat_id": str(OWNER_TG_BASE + int(phone[3:])), "owner_id": oid, "staff_id": None,
-                 "locale": "zh-CN", "verified_at": now} for oid, phone in people])
+                 "community_id": cid, "locale": "zh-CN", "verified_at": now} for oid, phone, cid in people])
             print(f"bound {len(people):,} owners' Telegram chats in {time.perf_counter() - started:.1f} s", flush=True)
         async with engine.connect() as conn:
             have_cases = int(await conn.scalar(select(func.count()).select_from(m.Case)) or 0)

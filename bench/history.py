@@ -168,7 +168,7 @@ class CompanyHistory(Seeder):
 
 
 async def bulk_identities(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
-    """Bound chat identities (channel, user_id, chat_id, owner_id, locale, verified_at) in bulk."""
+    """Bound chat identities (channel, user_id, chat_id, owner_id, community_id, locale, verified_at) in bulk."""
     async with engine.begin() as conn:
         for i in range(0, len(rows), BATCH):
             await conn.execute(insert(m.Identity), rows[i:i + BATCH])
