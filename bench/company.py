@@ -32,15 +32,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
+import pstats
+import random
 import shutil
+import signal
+import socket
 import sys
 import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import yaml
 
@@ -51,14 +59,17 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
+from bench.load import APOLOGY, pct, rss_kib  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
-from cases.clock import FakeClock  # noqa: E402
+from cases.clock import FakeClock, SystemClock  # noqa: E402
+from handlers.kit.messages import Inbound  # noqa: E402
 from storage import models as m  # noqa: E402
 from storage.db import create_engine, migrate  # noqa: E402
 from tests.conftest import EXAMPLE_COMMUNITY, PG_URL, _pg_admin, make_settings  # noqa: E402
+from tests.telegram.botapi_standin import BotApiStandIn, Chat, TgUser  # noqa: E402
 
-BENCH_DB = "wuye_company_bench"
+BENCH_DB = os.environ.get("WUYE_COMPANY_DB", "wuye_company_bench")  # another name for a small trial
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 # Staff of one community, by team and role (20 people; 50 communities make 1,000).
@@ -239,6 +250,214 @@ async def seed(communities: int, owners: int, staff: int, cases: int, fresh: boo
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------- rate
+# What bound owners say, in turn; each gets exactly one reply (greeting, FAQ, their cases…).
+RATE_SAYINGS = ["你好", "请问物业费怎么交？", "/mycases", "谢谢", "/help"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def sample_owners(engine: Any, count: int) -> list[tuple[int, int]]:
+    """(Telegram id, community id) of `count` bound owners, the same number from every community."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(m.Identity.user_id, m.Owner.community_id)
+                                   .join(m.Owner, m.Owner.id == m.Identity.owner_id)
+                                   .where(m.Identity.channel == "telegram").order_by(m.Identity.id))).all()
+    by_community: dict[int, list[int]] = {}
+    for user_id, cid in rows:
+        by_community.setdefault(cid, []).append(int(user_id))
+    per = max(1, count // max(1, len(by_community)))
+    rnd = random.Random(19)
+    picked = [(uid, cid) for cid, users in sorted(by_community.items()) for uid in rnd.sample(users, min(per, len(users)))]
+    rnd.shuffle(picked)
+    return picked[:count]
+
+
+async def bench_rate(rate: float, seconds: float, processes: int, owners: int, redis_url: str | None) -> None:
+    url = bench_url()
+    engine = create_engine(url)
+    tmp = Path(tempfile.mkdtemp(prefix="wuye-company-rate-"))
+    people = await sample_owners(engine, owners)
+    async with engine.connect() as conn:
+        groups = [int(c) for c in await conn.scalars(select(m.TeamChat.chat_id).where(m.TeamChat.channel == "telegram"))]
+        first_outbox = int(await conn.scalar(select(func.coalesce(func.max(m.OutboxMessage.id), 0))) or 0)
+        handled_before = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
+                                               .where(m.ProcessedUpdate.channel == "telegram")) or 0)
+    total = int(rate * seconds)
+    print(f"\n== rate: {processes} wuye run processes (webhooks behind a round-robin balancer) on {BENCH_DB}; "
+          f"{len(people):,} bound owners of {len({c for _, c in people})} communities send {total:,} messages "
+          f"at {rate:.0f}/s for {seconds:.0f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+    secret = "bench" + uuid.uuid4().hex
+    async with BotApiStandIn() as api:  # Telegram's real limits on the sending side
+        users = []
+        for uid, _ in people:
+            user = TgUser(uid, f"业主{uid}", None, None, "zh-hans")
+            api.chats[uid] = Chat(uid, "private", user=user)
+            users.append(user)
+        for chat_id in groups:
+            api.chats[chat_id] = Chat(chat_id, "supergroup", title=f"群{chat_id}")
+        ports = [free_port() for _ in range(processes)]
+        hooks = [f"http://127.0.0.1:{port}/tg{k}" for k, port in enumerate(ports)]
+        bots, logs = [], []
+        for k, port in enumerate(ports):
+            env = {**os.environ, "DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": api.token,
+                   "TELEGRAM_API_BASE_URL": api.root, "WEBHOOK_URL": hooks[k], "WEBHOOK_LISTEN": "127.0.0.1",
+                   "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": secret, "LOG_LEVEL": "WARNING",
+                   "COMMUNITY_FILE": str(EXAMPLE_COMMUNITY), "MEDIA_DIR": str(tmp / f"media{k}")}
+            if redis_url:
+                env["REDIS_URL"] = redis_url  # the two processes share Telegram's overall pace
+            log_path = tmp / f"bot{k}.log"
+            logs.append(log_path)
+            with open(log_path, "wb") as log_file:
+                bots.append(await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot", "run", env=env, cwd=tmp, stdout=log_file, stderr=log_file))
+        peak = [0] * processes
+        offered: dict[str, list[float]] = {}
+        try:
+            await api.until(lambda: len(api.calls_to("setWebhook")) >= processes, timeout=180,
+                            what="both processes to serve their webhooks")
+            started_at = time.time() - 0.01
+            await asyncio.sleep(2)
+            # The balancer posts the updates itself, several at once (Telegram's webhook keeps up
+            # to 40 connections); the stand-in's own one-at-a-time pusher stands down.
+            api.webhook_url = None
+            posted: list[asyncio.Task[int]] = []
+
+            async def post(http: aiohttp.ClientSession, hook: str, update: dict[str, Any]) -> int:
+                for attempt in range(5):
+                    try:
+                        async with http.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                                             timeout=aiohttp.ClientTimeout(total=30)) as response:
+                            if response.status == 200:
+                                return 200
+                    except (aiohttp.ClientError, asyncio.TimeoutError):
+                        pass
+                    await asyncio.sleep(0.2 * (attempt + 1))  # Telegram retries a failed webhook post
+                return 0
+
+            async def sample_rss() -> None:
+                while True:
+                    for k, bot in enumerate(bots):
+                        peak[k] = max(peak[k], rss_kib(bot.pid))
+                    await asyncio.sleep(0.5)
+
+            sampler = asyncio.create_task(sample_rss())
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=80)) as http:
+                start = time.time()
+                for i in range(total):
+                    due = start + i / rate
+                    if due > time.time():
+                        await asyncio.sleep(due - time.time())
+                    user = users[i % len(users)]
+                    update = api.say(user, RATE_SAYINGS[(i // len(users)) % len(RATE_SAYINGS)])
+                    api._pending_updates.remove(update)  # handed to the balancer instead
+                    offered.setdefault(str(user.id), []).append(time.time())
+                    posted.append(asyncio.create_task(post(http, hooks[i % processes], update)))
+                offered_in = time.time() - start
+                statuses = await asyncio.gather(*posted)
+            handled, last_change, last = 0, time.time(), -1
+            while handled < total and time.time() - last_change < 60:
+                await asyncio.sleep(0.5)
+                async with engine.connect() as conn:
+                    handled = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
+                                                    .where(m.ProcessedUpdate.channel == "telegram")) or 0) - handled_before
+                if handled != last:
+                    last, last_change = handled, time.time()
+            elapsed = time.time() - start
+            end_rss = [rss_kib(bot.pid) for bot in bots]
+            sampler.cancel()
+        finally:
+            for bot in bots:
+                if bot.returncode is None:
+                    bot.send_signal(signal.SIGTERM)
+            for bot in bots:
+                try:
+                    await asyncio.wait_for(bot.wait(), 60)
+                except TimeoutError:
+                    bot.kill()
+                    await bot.wait()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(
+                select(m.OutboxMessage.chat_id, m.OutboxMessage.created_at, m.OutboxMessage.body)
+                .where(m.OutboxMessage.id > first_outbox, m.OutboxMessage.channel == "telegram")
+                .order_by(m.OutboxMessage.id))).all()
+    await engine.dispose()
+
+    replies: dict[str, list[datetime]] = {}
+    apologies = 0
+    for chat, created, body in rows:
+        if chat in offered:
+            replies.setdefault(chat, []).append(created)
+            apologies += APOLOGY in (body.get("text") or "")
+    latencies, unanswered, extra = [], 0, 0
+    for chat, times in offered.items():
+        stored = replies.get(chat, [])
+        unanswered += max(0, len(times) - len(stored))
+        extra += max(0, len(stored) - len(times))
+        latencies += [answered.timestamp() - sent for sent, answered in zip(times, stored)]
+    errors = tracebacks = 0
+    for log_path in logs:
+        text_ = log_path.read_text(encoding="utf-8", errors="replace")
+        errors += sum(1 for line in text_.splitlines() if " ERROR " in line or line.startswith("ERROR"))
+        tracebacks += text_.count("Traceback")
+    steady = [lat for lat in latencies[len(latencies) // 10:]]  # past the first tenth (warm-up)
+    print(f"offered {total:,} in {offered_in:.1f} s ({total / offered_in:.1f}/s); webhook posts refused: "
+          f"{sum(1 for s_ in statuses if s_ != 200)}; handled {handled:,} in {elapsed:.1f} s")
+    print(f"lost (never handled): {total - handled}   unanswered: {unanswered}   duplicated replies: {extra}   "
+          f"apologies: {apologies}   bot logs: {errors} ERROR lines, {tracebacks} tracebacks")
+    print(f"one step (update offered → reply stored): p50 {pct(latencies, .5) * 1000:.0f} ms   "
+          f"p90 {pct(latencies, .9) * 1000:.0f} ms   p99 {pct(latencies, .99) * 1000:.0f} ms   "
+          f"max {max(latencies, default=float('nan')) * 1000:.0f} ms   (after warm-up: p99 {pct(steady, .99) * 1000:.0f} ms)")
+    print("RSS per process: " + ", ".join(f"#{k} peak {p_ / 1024:.0f} MiB, end {e / 1024:.0f} MiB"
+                                          for k, (p_, e) in enumerate(zip(peak, end_rss))))
+    print(f"replies delivered to the stand-in by then: {sum(len(api.texts(u.id)) for u in users):,} "
+          f"(Telegram's overall limit is 30 msg/s, so a 50/s inbound load leaves a queue: delivery's bench)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- steps
+async def bench_steps(count: int, profile: bool) -> None:
+    """One process's cost of a conversation step, in-process (no HTTP, no delivery): CPU and
+    wall time per step of bound owners of every community saying RATE_SAYINGS in turn."""
+    url = bench_url()
+    engine = create_engine(url)
+    people = await sample_owners(engine, max(50, count // len(RATE_SAYINGS)))
+    await engine.dispose()
+    tmp = Path(tempfile.mkdtemp(prefix="wuye-company-steps-"))
+    app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), SystemClock(), run_migrations=False)
+    try:
+        run = uuid.uuid4().hex[:8]
+        inbounds = [Inbound("telegram", str(uid), str(uid), text=RATE_SAYINGS[(i // len(people)) % len(RATE_SAYINGS)],
+                            update_id=f"steps-{run}-{i}") for i, (uid, _) in enumerate(people * len(RATE_SAYINGS))][:count]
+        for inbound in inbounds[:20]:  # warm: classifier, caches, pool
+            await app.desk.handle(replace(inbound, update_id=inbound.update_id + "w"))
+        profiler = cProfile.Profile() if profile else None
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        per_step = []
+        for inbound in inbounds:
+            began = time.perf_counter()
+            await app.desk.handle(inbound)
+            per_step.append(time.perf_counter() - began)
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(f"{count} steps one at a time: CPU {cpu / count * 1000:.1f} ms/step, wall p50 "
+              f"{pct(per_step, .5) * 1000:.1f} ms, p99 {pct(per_step, .99) * 1000:.1f} ms "
+              f"(so one process tops out near {count / cpu:.0f} steps/s of CPU); load {os.getloadavg()[0]:.1f}")
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    finally:
+        await app.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,7 +470,20 @@ def main() -> None:
     p_seed.add_argument("--staff", type=int, default=1_000)
     p_seed.add_argument("--cases", type=int, default=700_000)
     p_seed.add_argument("--fresh", action="store_true", help="drop the kept database and build it again")
+    p_rate = sub.add_parser("rate", help="owners' messages into several wuye run processes")
+    p_rate.add_argument("--rate", type=float, default=50)
+    p_rate.add_argument("--seconds", type=float, default=60)
+    p_rate.add_argument("--processes", type=int, default=2)
+    p_rate.add_argument("--owners", type=int, default=2_000)
+    p_rate.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="shared pace ('' for none)")
+    p_steps = sub.add_parser("steps", help="CPU per conversation step in one process")
+    p_steps.add_argument("--count", type=int, default=500)
+    p_steps.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    if args.command == "steps":
+        asyncio.run(bench_steps(args.count, args.profile))
+    if args.command == "rate":
+        asyncio.run(bench_rate(args.rate, args.seconds, args.processes, args.owners, args.redis or None))
     if args.command == "seed":
         asyncio.run(seed(args.communities, args.owners, args.staff, args.cases, args.fresh))
     if args.command == "load":

@@ -44,7 +44,7 @@ class CompanyHistory(Seeder):
 
     def __init__(self, engine: AsyncEngine, n: int, *, end: datetime, days: int = 365,
                  open_share: float = 0.02) -> None:
-        super().__init__(None, n, end=end, days=days)  # type: ignore[arg-type]  (no App: rows only)
+        super().__init__(None, n, days=days, end=end)  # type: ignore[arg-type]  (no App: rows only)
         self.engine = engine
         # Opened in the last two weeks and kept open: the share of those that makes open_share overall.
         self.keep_open = min(1.0, open_share * days / OPEN_WINDOW.days)
@@ -62,9 +62,9 @@ class CompanyHistory(Seeder):
             chats = dict((await conn.execute(select(m.Identity.owner_id, m.Identity.chat_id)
                                              .where(m.Identity.channel == "telegram",
                                                     m.Identity.owner_id.is_not(None)))).all())
-            first_id = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM cases")) or 0)
-            self.first_timeline = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM case_timeline")) or 0)
-            self.first_callback = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM callbacks")) or 0)
+            # Rows go after those already there (Seeder numbers them from `base`).
+            self.base = {key: int(await conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0)
+                         for key, table in (("cases", "cases"), ("timeline", "case_timeline"), ("callbacks", "callbacks"))}
         self.communities = {cid: _Community(cid, policy, {}, []) for cid, policy in policies.items()}
         for cid, team, staff_id in teams:
             self.communities[cid].by_team.setdefault(team, []).append(staff_id)
@@ -77,7 +77,7 @@ class CompanyHistory(Seeder):
         self.pool = [c for c in self.communities.values() if c.owners and c.by_team]
         start = self.end - timedelta(days=self.days)
         opened = sorted(self.rng.uniform(0, self.days * 86400) for _ in range(self.n))
-        for case_id, offset in enumerate(opened, start=first_id + 1):
+        for case_id, offset in enumerate(opened, start=self.base["cases"] + 1):
             self._case(case_id, start + timedelta(seconds=offset))
             if len(self.timeline) >= BATCH * 6:
                 await self._flush()
@@ -87,11 +87,6 @@ class CompanyHistory(Seeder):
                 for table in ("cases", "case_timeline", "callbacks"):
                     await conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
         return self.counts
-
-    def _event(self, case_id: int, at: datetime, action: str, actor_kind: str = "system",
-               actor_id: int | None = None, note: str = "") -> None:
-        super()._event(case_id, at, action, actor_kind, actor_id, note)
-        self.timeline[-1]["id"] += self.first_timeline
 
     def _case(self, case_id: int, created: datetime) -> None:
         community = self.rng.choice(self.pool)
@@ -103,8 +98,6 @@ class CompanyHistory(Seeder):
         chat = self.chat.get(row["owner_id"])
         row.update(room_id=self.home[row["owner_id"]], source="chat",
                    reporter_channel="telegram" if chat else "", reporter_chat_id=chat or "")
-        for cb in self.callbacks[callbacks:]:
-            cb["id"] += self.first_callback
         for cb in self.callbacks[callbacks:]:
             if cb["state"] == "sent" and cb["due_at"] < self.end - STALE_SURVEY:
                 cb["state"] = "skipped"  # long past its reminder and phone call: given up, as a desk would have

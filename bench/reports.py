@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
@@ -67,9 +67,12 @@ def pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 class Seeder:
     """Generates consistent case histories and inserts them in batches."""
 
-    def __init__(self, app: App, n: int, *, end: datetime = END, days: int = DAYS) -> None:
-        self.app, self.n, self.end, self.days = app, n, end, days
-        self.rng = random.Random(8)
+    def __init__(self, app: App, n: int, community: str | None = None, days: int = DAYS, seed: int = 8, *,
+                 end: datetime = END) -> None:
+        """`n` cases of `community` (the first loaded by default) over the `days` before `end`;
+        rows are appended after those already there (bench/company_report.py seeds several)."""
+        self.app, self.n, self.code, self.days, self.end = app, n, community, days, end
+        self.rng = random.Random(seed)
         self.cases: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []
         self.callbacks: list[dict[str, Any]] = []
@@ -77,11 +80,14 @@ class Seeder:
 
     async def run(self) -> dict[str, int]:
         async with self.app.uow() as uow:
-            community = await uow.directory.community()
+            community = await uow.directory.community(self.code)
             assert community is not None
             self.community_id, self.policy = community.id, community.policy
             staff = await uow.directory.staff_list(community.id)
-            owners = list(await uow.session.scalars(select(m.Owner.id)))
+            owners = list(await uow.session.scalars(select(m.Owner.id).where(m.Owner.community_id == community.id)))
+            base = {}
+            for key, model in (("cases", m.Case), ("timeline", m.TimelineEntry), ("callbacks", m.Callback)):
+                base[key] = await uow.session.scalar(select(func.coalesce(func.max(model.id), 0)))
         self.owners = owners
         self.by_team: dict[str, list[int]] = {}
         for s in staff:
@@ -89,7 +95,8 @@ class Seeder:
         start = self.end - timedelta(days=self.days)
         # Ids follow the opening time, as they do when the desk assigns them.
         opened = sorted(self.rng.uniform(0, self.days * 86400) for _ in range(self.n))
-        for case_id, offset in enumerate(opened, start=1):
+        self.base = base
+        for case_id, offset in enumerate(opened, start=base["cases"] + 1):
             self._case(case_id, start + timedelta(seconds=offset))
             if len(self.timeline) >= BATCH * 6:
                 await self._flush()
@@ -113,7 +120,8 @@ class Seeder:
     def _event(self, case_id: int, at: datetime, action: str, actor_kind: str = "system",
                actor_id: int | None = None, note: str = "") -> None:
         self.last_at = at
-        self.timeline.append({"id": len(self.timeline) + self.counts["timeline"] + 1, "case_id": case_id, "at": at,
+        self.timeline.append({"id": self.base["timeline"] + len(self.timeline) + self.counts["timeline"] + 1,
+                              "case_id": case_id, "at": at,
                               "action": action, "actor_kind": actor_kind, "actor_id": actor_id, "note": note,
                               "data": {}})
 
@@ -193,7 +201,8 @@ class Seeder:
             return None
         rng = self.rng
         due = closed + timedelta(hours=2)
-        cb: dict[str, Any] = {**CALLBACK_NULLS, "id": self.counts["callbacks"] + len(self.callbacks) + 1, "case_id": row["id"],
+        cb: dict[str, Any] = {**CALLBACK_NULLS, "id": self.base["callbacks"] + self.counts["callbacks"] + len(self.callbacks) + 1,
+                              "case_id": row["id"],
                               "round": round_, "due_at": due, "comment": "", "method": "chat"}
         self.callbacks.append(cb)
         roll = rng.random()

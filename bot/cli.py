@@ -29,6 +29,7 @@ from bot.web_runner import serve_console_until_signalled
 from cases.errors import DeskError
 from cases.records import Community
 from handlers.kit.i18n import t
+from services.reports.company import build_company_report
 from services.reports.statistics import build_report, export_cases, write_report
 from handlers.kit.i18n import t
 from storage.community_file import CommunityFileError
@@ -306,27 +307,40 @@ def shell() -> None:
 @main.command()
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day (community time)")
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="day after the last (exclusive)")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "xlsx"]), default=None,
-              help="default: from --out's extension, else md")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "xlsx", "png"]), default=None,
+              help="default: from --out's extension, else md (png: the --company chart)")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="file (default: stdout)")
-@click.option("--community", default=None, help="community code (default: the only one)")
+@click.option("--community", default=None,
+              help="community code (default: the only one); with --company, codes separated by commas (default: all)")
 @click.option("--cases", "export", is_flag=True, help="export the period's cases with timelines instead (csv|xlsx)")
+@click.option("--company", is_flag=True, help="the communities side by side, with a company total and a chart")
 @_run
 async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | None, community: str | None,
-                 export: bool) -> None:
-    """Service statistics for [--from, --to), or with --cases an archive export of the cases."""
+                 export: bool, company: bool) -> None:
+    """Service statistics for [--from, --to), or with --cases an archive export of the cases,
+    or with --company the communities compared (the xlsx holds the chart; png is the chart alone)."""
     from pathlib import Path
 
     suffix = Path(out).suffix.lstrip(".").lower() if out else ""
-    fmt = fmt or (suffix if suffix in ("md", "csv", "xlsx") else ("csv" if export else "md"))
+    fmt = fmt or (suffix if suffix in ("md", "csv", "xlsx", "png") else ("csv" if export else "md"))
+    if export and company:
+        raise click.UsageError("--cases and --company are separate reports")
     if export and fmt == "md":
         raise click.UsageError("--cases exports csv or xlsx")
-    if fmt == "xlsx" and not out:
-        raise click.UsageError("an xlsx workbook needs --out FILE")
-    community = await _community_option(app, community)
+    if fmt == "png" and not company:
+        raise click.UsageError("png is the --company chart")
+    if fmt in ("xlsx", "png") and not out:
+        raise click.UsageError(f"an {fmt} file needs --out FILE")
+    if not company:
+        community = await _community_option(app, community)
     try:
         if export:
             data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())
+        elif company:
+            codes = [c.strip() for c in (community or "").split(",") if c.strip()]
+            built, _ = await build_company_report(app.uow(), start.date(), end.date(), codes, now=app.now(),
+                                                  chart=fmt in ("xlsx", "png"))
+            data = (built.chart or b"") if fmt == "png" else write_report(built, fmt)
         else:
             data = write_report(await build_report(app.uow(), start.date(), end.date(), community, now=app.now()), fmt)
     except (DeskError, ValueError) as exc:

@@ -141,11 +141,23 @@ def _interpolate(xs: Sequence[float], p: float) -> float | None:
         raise ValueError("p must be between 0 and 100")
     if not xs:
         return None
-    h = (len(xs) - 1) * p / 100
+    lo = percentile_rank(len(xs), p)
+    return between_ranks(len(xs), p, xs[lo], xs[lo + 1] if lo + 1 < len(xs) else None)
+
+
+def percentile_rank(n: int, p: float) -> int:
+    """The 0-based rank ⌊(n-1)·p/100⌋ below the p-th percentile of n sorted values: with the
+    value at the next rank, all a database has to hand over for it (storage.company_queries)."""
+    return math.floor((n - 1) * p / 100)
+
+
+def between_ranks(n: int, p: float, at: float, after: float | None) -> float:
+    """The p-th percentile of n sorted values from the values at `percentile_rank` and the rank after."""
+    h = (n - 1) * p / 100
     lo = math.floor(h)
-    if lo + 1 >= len(xs):
-        return float(xs[-1])
-    return xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo])
+    if after is None or lo + 1 >= n:
+        return float(at)
+    return at + (h - lo) * (after - at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ aggregates in SQL where the answer is a count.  Periods are half-open [start, en
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,35 +115,51 @@ async def answers(session: AsyncSession, community_id: int, start: datetime, end
 
 async def answer_sums(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[AnswerSums]:
     """Callbacks answered in the period, summed per kind, category, urgency, team and assignee."""
+    return (await answer_sums_by_community(session, [community_id], start, end)).get(community_id, [])
+
+
+async def answer_sums_by_community(session: AsyncSession, community_ids: Sequence[int], start: datetime,
+                                   end: datetime) -> dict[int, list[AnswerSums]]:
+    """`answer_sums` of several communities in one grouped query (the company report)."""
     c, cb = m.Case, m.Callback
     as_int = lambda expr: func.coalesce(func.sum(expr), 0).cast(Integer)  # noqa: E731
     keys = (c.kind, c.category, c.urgency, c.team_code, c.assignee_id)
     rows = await session.execute(
         select(
-            *keys, func.count(), as_int(case((cb.method == "phone", 1), else_=0)),
+            c.community_id, *keys, func.count(), as_int(case((cb.method == "phone", 1), else_=0)),
             as_int(cb.speed_score), func.count(cb.speed_score), as_int(cb.attitude_score), func.count(cb.attitude_score),
             as_int(case((cb.solved.is_(True), 1), else_=0)), func.count(cb.solved),
         )
         .join(c, c.id == cb.case_id)
-        .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, start, end))
-        .group_by(*keys)
+        .where(c.community_id.in_(community_ids), cb.state == CallbackState.ANSWERED, _in(cb.answered_at, start, end))
+        .group_by(c.community_id, *keys)
     )
-    return [AnswerSums(*row) for row in rows]
+    out: dict[int, list[AnswerSums]] = defaultdict(list)
+    for community_id, *sums in rows:
+        out[community_id].append(AnswerSums(*sums))
+    return out
 
 
 async def coverage_counts(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[CoverageCounts]:
     """Per kind: cases closed in the period, how many got an answered callback after that
-    closing (and how many of those by phone), and how many still have one under way.
+    closing (and how many of those by phone), and how many still have one under way."""
+    return (await coverage_counts_by_community(session, [community_id], start, end)).get(community_id, [])
+
+
+async def coverage_counts_by_community(session: AsyncSession, community_ids: Sequence[int], start: datetime,
+                                       end: datetime) -> dict[int, list[CoverageCounts]]:
+    """`coverage_counts` of several communities in one grouped query.
 
     One join of the closed cases with their callbacks, reduced per case and then per
-    kind — a hash join both databases do in one pass (correlated EXISTS per case cost
-    four index probes a case).
+    community and kind — a hash join both databases do in one pass (correlated EXISTS
+    per case cost four index probes a case).
     """
     c, cb = m.Case, m.Callback
     answered = and_(cb.state == CallbackState.ANSWERED, cb.answered_at >= c.closed_at)
     flag = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
     per_case = (
         select(
+            c.community_id.label("community_id"),
             c.kind.label("kind"),
             flag(answered).label("covered"),
             flag(and_(answered, cb.method == "phone")).label("phoned"),
@@ -150,20 +167,24 @@ async def coverage_counts(session: AsyncSession, community_id: int, start: datet
         )
         .outerjoin(cb, cb.case_id == c.id)
         .where(
-            c.community_id == community_id, c.kind.in_([str(k) for k in CALLBACK_KINDS]),
+            c.community_id.in_(community_ids), c.kind.in_([str(k) for k in CALLBACK_KINDS]),
             c.status.in_(sorted(CLOSED_STATUSES)), _in(c.closed_at, start, end),
         )
-        .group_by(c.id, c.kind)
+        .group_by(c.id, c.community_id, c.kind)
         .subquery()
     )
     total = lambda expr: func.coalesce(func.sum(expr), 0).cast(Integer)  # noqa: E731
     rows = await session.execute(
         select(
-            per_case.c.kind, func.count(), total(per_case.c.covered), total(per_case.c.phoned),
+            per_case.c.community_id, per_case.c.kind, func.count(), total(per_case.c.covered),
+            total(per_case.c.phoned),
             total(case((and_(per_case.c.pending == 1, per_case.c.covered == 0), 1), else_=0)),
-        ).group_by(per_case.c.kind)
+        ).group_by(per_case.c.community_id, per_case.c.kind)
     )
-    return [CoverageCounts(*row) for row in rows]
+    out: dict[int, list[CoverageCounts]] = defaultdict(list)
+    for community_id, *counts in rows:
+        out[community_id].append(CoverageCounts(*counts))
+    return out
 
 
 async def acceptances(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> dict[int, int]:

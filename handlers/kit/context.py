@@ -3,6 +3,7 @@ conversation state, and the replies being collected."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +42,11 @@ class Reporter(Protocol):
     async def summary(self, uow: UnitOfWork, community: Community, start: date, end: date, now: datetime,
                       locale: str) -> tuple[str, str]:
         """The summary of [start, end) as of `now` in `locale`, and its chart as a photo reference."""
+        ...
+
+    async def company(self, uow: UnitOfWork, communities: Sequence[Community], start: date, end: date,
+                      now: datetime, locale: str) -> tuple[str, str]:
+        """The company report of `communities` side by side, and its chart as a photo reference."""
         ...
 
 

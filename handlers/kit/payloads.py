@@ -7,6 +7,7 @@
     "1|n|42"                        NotMe: an owner disowns chat identity 42 bound to their home
     "1|r|88"                        PhoneCall: a butler records the phone callback of callback 88
     "1|t|7"                         NoticeStatus: how far notice 7's delivery has got
+    "1|k|20260601|20260608"         CompanyReport: the company report of [2026-06-01, 2026-06-08)
 
 Buttons sent before PhoneCall and NoticeStatus had kinds of their own ("1|s|88|phone|record",
 "1|c|notice_status|7") still decode, to the new kinds.
@@ -19,6 +20,7 @@ has expired".  Decoding proves nothing about who pressed: every press is re-auth
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from handlers.kit.numbers import parse_int
 
@@ -78,7 +80,15 @@ class NoticeStatus:
     notice_id: int
 
 
-Payload = Pick | CaseAction | SurveyAnswer | Menu | NotMe | PhoneCall | NoticeStatus
+@dataclass(frozen=True, slots=True)
+class CompanyReport:
+    """"各小区对比" under a /report summary: the company report of the same period."""
+
+    start: date
+    end: date  # exclusive
+
+
+Payload = Pick | CaseAction | SurveyAnswer | Menu | NotMe | PhoneCall | NoticeStatus | CompanyReport
 
 # The encodings these two kinds had before they were kinds of their own.
 _OLD_PHONE_CALL = ("phone", "record")
@@ -111,6 +121,8 @@ def encode(payload: Payload) -> str:
             parts = ["r", str(callback_id)]
         case NoticeStatus(notice_id):
             parts = ["t", str(notice_id)]
+        case CompanyReport(start, end):
+            parts = ["k", f"{start:%Y%m%d}", f"{end:%Y%m%d}"]
         case _:
             raise TypeError(f"not a payload: {payload!r}")
     data = _SEP.join([VERSION, *parts])
@@ -124,6 +136,14 @@ def _int(value: str) -> int:
     if number is None:
         raise BadPayload(f"not an id: {value!r}")
     return number
+
+
+def _day(value: str) -> date:
+    number = parse_int(value, hi=99991231) if len(value) == 8 else None
+    try:
+        return date(number // 10000, number // 100 % 100, number % 100)  # type: ignore[operator]
+    except (TypeError, ValueError):
+        raise BadPayload(f"not a day: {value!r}") from None
 
 
 def decode(data: str | None) -> Payload:
@@ -152,4 +172,6 @@ def decode(data: str | None) -> Payload:
             return PhoneCall(_int(callback_id))
         case ["t", notice_id]:
             return NoticeStatus(_int(notice_id))
+        case ["k", start, end]:
+            return CompanyReport(_day(start), _day(end))
     raise BadPayload(f"malformed payload {data!r}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cases.codes import Team
 from cases.records import Community
 from handlers.kit.messages import Reply, reply_to_dict
+from services.reports import company as company_reporting
 from services.reports import statistics as reporting
 from storage.uow import UnitOfWork
 
@@ -42,6 +43,12 @@ class ChatReporter:
                                                    weekly=weekly)
         stem = f"{'weekly' if weekly else 'report'}-{community.code}-{start:%Y%m%d}-{end:%Y%m%d}"
         return text, self.save(self.media_dir, stem, png)
+
+    async def company(self, uow: UnitOfWork, communities: Sequence[Community], start: date, end: date,
+                      now: datetime, locale: str) -> tuple[str, str]:
+        """The company report's summary of `communities` and its chart, saved for upload."""
+        text, png = await company_reporting.company_summary(uow.session, communities, start, end, now, locale=locale)
+        return text, self.save(self.media_dir, f"company-{start:%Y%m%d}-{end:%Y%m%d}", png)
 
 
 async def weekly_push(uow: UnitOfWork, now: datetime, reporter: ChatReporter, locale: str) -> bool:

@@ -86,6 +86,8 @@ class Report:
     meta: list[tuple[str, str]]
     tables: list[Table]
     legend: tuple[str, ...] = LEGEND
+    # A chart (PNG) the workbook shows on a sheet of its own (the company report's).
+    chart: bytes | None = None
 
 
 def _cell(value: Any, fmt: str) -> tuple[Any, str]:
@@ -558,6 +560,11 @@ def to_xlsx(report: Report) -> bytes:
                 else:
                     out.append(value)
             ws.append(xlsx_cells(ws, out))
+    if report.chart is not None:
+        from openpyxl.drawing.image import Image
+
+        ws = wb.create_sheet("Chart")
+        ws.add_image(Image(io.BytesIO(report.chart)), "A1")
     info = wb.create_sheet("Definitions")
     info.append(xlsx_cells(info, [report.title]))
     for k, v in report.meta:
@@ -792,14 +799,14 @@ def cjk_font() -> str | None:
 
 
 # matplotlib's rc settings are process-wide: one chart at a time, whichever thread draws it.
-_CHART_LOCK = threading.Lock()
+CHART_LOCK = threading.Lock()
 
 
 def render_chart(community: Community, weeks: Sequence[WeekFigures], locale: str = "zh-CN") -> bytes:
     """Cases opened per week (stacked by kind) over satisfaction per week, as a PNG.
 
     Labelled in Chinese for a Chinese reader when a font can draw it, else in English."""
-    with _CHART_LOCK:
+    with CHART_LOCK:
         return _render_chart(community, weeks, locale)
 
 

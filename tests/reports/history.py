@@ -73,9 +73,10 @@ class Desk:
         self.staff: dict[str, int] = {}
         self.owners: dict[str, int] = {}
 
-    async def load(self) -> None:
+    async def load(self, code: str | None = None) -> None:
+        """The community `code` (the first loaded by default), its staff and its owners."""
         async with self.app.uow() as uow:
-            self.community = await uow.directory.community()
+            self.community = await uow.directory.community(code)
             for member in await uow.directory.staff_list(self.community.id):
                 self.staff[member.name] = member.id
             for phone in OWNER_PHONES:

@@ -1,7 +1,9 @@
+from datetime import date
+
 import pytest
 
 from handlers.kit.payloads import (
-    BadPayload, CaseAction, Menu, NoticeStatus, PhoneCall, Pick, SurveyAnswer, decode, encode,
+    BadPayload, CaseAction, CompanyReport, Menu, NoticeStatus, PhoneCall, Pick, SurveyAnswer, decode, encode,
 )
 
 
@@ -46,3 +48,15 @@ def test_buttons_sent_before_those_kinds_existed_still_work() -> None:
     assert decode("1|c|accept|7") == CaseAction("accept", 7)
     with pytest.raises(BadPayload):
         decode("1|c|notice_status|x")
+
+
+def test_the_company_report_button_carries_its_period() -> None:
+    payload = CompanyReport(date(2026, 6, 1), date(2026, 6, 8))
+    assert encode(payload) == "1|k|20260601|20260608" and decode(encode(payload)) == payload
+
+
+@pytest.mark.parametrize("data", ["1|k|20260230|20260301", "1|k|2026061|20260608", "1|k|00000101|20260608",
+                                  "1|k|20260601", "1|k|２０２６０６０１|20260608", "1|k|+2026060|20260608"])
+def test_a_forged_company_report_period_is_refused(data: str) -> None:
+    with pytest.raises(BadPayload):
+        decode(data)

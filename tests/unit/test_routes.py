@@ -9,7 +9,7 @@ import pytest
 from bot.bootstrap import App, desk_routes
 from handlers.aftercare.routes import routes as aftercare_routes
 from handlers.core import Desk
-from handlers.kit.payloads import NoticeStatus, NotMe, PhoneCall, SurveyAnswer
+from handlers.kit.payloads import CompanyReport, NoticeStatus, NotMe, PhoneCall, SurveyAnswer
 from handlers.kit.routes import Routes, include
 from handlers.office.routes import routes as office_routes
 from handlers.owner.routes import routes as owner_routes
@@ -34,7 +34,7 @@ def test_the_bootstrap_includes_every_area() -> None:
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",
                                         "start", "help", "show", "finish", "handback", "transfer",
                                         "chase", "change_yes", "change_no"}
-    assert set(routes.buttons) == {NotMe, SurveyAnswer, PhoneCall, NoticeStatus}
+    assert set(routes.buttons) == {NotMe, SurveyAnswer, PhoneCall, NoticeStatus, CompanyReport}
     assert set(routes.menu_items) == {"lang", "report", "complaint", "service", "inquiry", "mycases", "resume"}
     assert routes.owner_input and routes.main_menu and routes.start_entry and routes.idle and routes.carry_on
 

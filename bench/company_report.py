@@ -1,0 +1,184 @@
+"""How long the company report takes: N communities sharing M cases, on PostgreSQL (and SQLite).
+
+    python bench/company_report.py [--communities 50] [--cases 700000] [--days 365]
+                                   [--no-pg] [--sqlite] [--keep NAME | --reuse NAME] [--explain]
+
+Loads N copies of the demo community (codes c01…), seeds M/N cases in each with
+bench/reports.py's Seeder (timelines, reworks, callbacks) over the `--days` before its END,
+then times the company report (`services.reports.company`) for the last month, the last
+quarter and the whole span: the figures (its grouped queries), the Markdown table, the
+workbook with its chart, and the chat summary with its chart.  `--explain` prints the
+PostgreSQL plans of the grouped queries over the whole span.  `--keep NAME` keeps the
+PostgreSQL database under that name; `--reuse NAME` times an existing one without seeding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta, timezone
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.dialects import postgresql  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.reports import END, PG_ADMIN, Seeder, _pg_admin  # noqa: E402
+from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from cases.clock import FakeClock  # noqa: E402
+from services.reports import company  # noqa: E402
+from services.reports.statistics import to_markdown, to_xlsx  # noqa: E402
+
+COMMUNITY = ROOT / "examples" / "community.yaml"
+LOCAL = timezone(timedelta(hours=8))
+
+
+def community_files(folder: Path, n: int) -> list[Path]:
+    spec = yaml.safe_load(COMMUNITY.read_text(encoding="utf-8"))
+    paths = []
+    for i in range(1, n + 1):
+        spec["community"].update(code=f"c{i:02d}", name=f"社区{i:02d}")
+        path = folder / f"c{i:02d}.yaml"
+        path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+async def seed(app: App, n_communities: int, n_cases: int, days: int) -> None:
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wuye-company-") as tmp:
+        for path in community_files(Path(tmp), n_communities):
+            await load_community_file(app, str(path))
+    print(f"  loaded {n_communities} communities in {time.perf_counter() - began:.1f} s", flush=True)
+    began = time.perf_counter()
+    per = n_cases // n_communities
+    for i in range(1, n_communities + 1):
+        # Each community its own draw, so their figures differ a little.
+        await Seeder(app, per, f"c{i:02d}", days, seed=i).run()
+    if app.engine.dialect.name == "postgresql":
+        async with app.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    print(f"  seeded {per * n_communities:,} cases in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+async def explain(app: App, start: date, end: date) -> None:
+    """The PostgreSQL plans of the grouped queries over [start, end)."""
+    captured: list[tuple[str, object]] = []
+    async with app.uow() as uow:
+        communities = await uow.directory.communities()
+        windows = company._windows(communities, start, end, app.now())
+        real_execute = uow.session.execute
+
+        async def capture(statement, *args, **kw):  # type: ignore[no-untyped-def]
+            captured.append((str(statement.compile(dialect=postgresql.dialect(),
+                                                   compile_kwargs={"literal_binds": True})), None))
+            return await real_execute(statement, *args, **kw)
+
+        uow.session.execute = capture  # type: ignore[method-assign]
+        await company.company_figures(uow.session, communities, start, end, app.now())
+        uow.session.execute = real_execute  # type: ignore[method-assign]
+        assert windows
+        for sql, _ in captured:
+            if "FROM communities" in sql and "GROUP BY" not in sql:
+                continue
+            plan = await uow.session.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}"))
+            lines = [row[0] for row in plan]
+            print("  ---- " + " ".join(sql.split())[:110] + " …")
+            for line in lines:
+                if any(w in line for w in ("Scan", "Join", "Aggregate", "Sort", "WindowAgg", "Execution Time")):
+                    print("   " + line)
+
+
+async def bench(url: str, args: argparse.Namespace, *, reuse: bool) -> dict[str, float]:
+    clock = FakeClock(END + timedelta(hours=9))
+    settings = Settings(DATABASE_URL=url, COMMUNITY_FILE=COMMUNITY, _env_file=None)  # type: ignore[call-arg]
+    app = await build_app(settings, clock)
+    results: dict[str, float] = {}
+    try:
+        if not reuse:
+            await seed(app, args.communities, args.cases, args.days)
+        last = END.astimezone(LOCAL).date()  # END is a local midnight: the day after the span
+        periods = {"month": (last - timedelta(days=30), last), "quarter": (last - timedelta(days=91), last),
+                   f"{args.days} days": (last - timedelta(days=args.days), last)}
+        for label, (start, end) in periods.items():
+            began = time.perf_counter()
+            async with app.uow() as uow:
+                communities = await uow.directory.communities()
+                figures = await company.company_figures(uow.session, communities, start, end, app.now())
+            results[f"{label}: figures (queries)"] = time.perf_counter() - began
+            began = time.perf_counter()
+            report, _ = await company.build_company_report(app.uow(), start, end, now=app.now(), chart=False)
+            to_markdown(report)
+            results[f"{label}: Markdown"] = time.perf_counter() - began
+            began = time.perf_counter()
+            report, _ = await company.build_company_report(app.uow(), start, end, now=app.now())
+            to_xlsx(report)
+            results[f"{label}: xlsx with chart"] = time.perf_counter() - began
+            began = time.perf_counter()
+            async with app.uow() as uow:
+                await company.company_summary(uow.session, communities, start, end, app.now())
+            results[f"{label}: chat text + chart"] = time.perf_counter() - began
+            print(f"  {label}: {len(figures.communities)} communities, {figures.total.cases:,} cases, "
+                  f"overdue {figures.total.overdue_rate or 0:.1%}, satisfied {figures.total.satisfied_rate or 0:.1%}",
+                  flush=True)
+        if args.explain and app.engine.dialect.name == "postgresql":
+            await explain(app, *periods[f"{args.days} days"])
+    finally:
+        await app.close()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--communities", type=int, default=50)
+    parser.add_argument("--cases", type=int, default=700_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite too (slow to seed at full size)")
+    parser.add_argument("--keep", metavar="NAME", help="keep the PostgreSQL database under this name")
+    parser.add_argument("--reuse", metavar="NAME", help="time an existing PostgreSQL database (no seeding)")
+    parser.add_argument("--explain", action="store_true", help="print the PostgreSQL plans")
+    args = parser.parse_args()
+
+    runs: dict[str, dict[str, float]] = {}
+    if args.sqlite:
+        with tempfile.TemporaryDirectory(prefix="wuye-bench-") as tmp:
+            print("SQLite:", flush=True)
+            runs["SQLite"] = await bench(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}", args, reuse=False)
+    if not args.no_pg:
+        name = args.reuse or args.keep or f"wuye_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            if not args.reuse:
+                await _pg_admin(f'CREATE DATABASE "{name}"')
+        except (OSError, asyncio.TimeoutError, ImportError) as exc:
+            print(f"PostgreSQL: skipped, no server at {PG_ADMIN} ({exc.__class__.__name__})")
+        else:
+            try:
+                url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+                print(f"PostgreSQL (database {name}):", flush=True)
+                runs["PostgreSQL"] = await bench(url, args, reuse=bool(args.reuse))
+            finally:
+                if not (args.keep or args.reuse):
+                    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    if not runs:
+        return
+    labels = list(next(iter(runs.values())))
+    print(f"\ncompany report, {args.communities} communities, {args.cases:,} cases over {args.days} days — seconds")
+    print(f"{'':34}" + "".join(f"{b:>12}" for b in runs))
+    for label in labels:
+        print(f"{label:34}" + "".join(f"{runs[b].get(label, float('nan')):12.3f}" for b in runs))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
