@@ -39,14 +39,17 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -55,13 +58,21 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
 from bench.load import APOLOGY, pct, rss_kib  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
+from bot.scheduler import tick  # noqa: E402
+from services import casework  # noqa: E402
+from services.actors import Actor  # noqa: E402
+from services.reports import statistics as reporting  # noqa: E402
+from services.reports.company import build_company_report  # noqa: E402
+from storage.console import ConsoleStore  # noqa: E402
+from web.auth import SESSION_TTL, digest, new_token  # noqa: E402
+from web.routes import build_console  # noqa: E402
 from cases.clock import FakeClock, SystemClock  # noqa: E402
 from handlers.kit.messages import Inbound  # noqa: E402
 from storage import models as m  # noqa: E402
@@ -458,6 +469,177 @@ async def bench_steps(count: int, profile: bool) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------- measure
+BIG_TABLES = {"cases", "case_timeline", "callbacks", "owners", "owner_rooms", "rooms", "identities", "outbox",
+              "processed_updates", "conversations", "case_fees", "audit_log"}
+
+
+class Statements:
+    """The SQL an operation runs (with its parameters), to EXPLAIN afterwards."""
+
+    def __init__(self, engine: Any) -> None:
+        self.on = False
+        self.seen: list[tuple[str, tuple[Any, ...]]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        if self.on and not many:
+            self.seen.append((statement, tuple(parameters or ())))
+
+
+async def explain(url: str, statements: list[tuple[str, tuple[Any, ...]]]) -> list[str]:
+    """EXPLAIN ANALYZE of each distinct SELECT: its time, the scans it does, flagged when a
+    big table is read whole."""
+    u = make_url(url)
+    conn = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, database=u.database)
+    lines: list[str] = []
+    try:
+        done = set()
+        for sql, params in statements:
+            shape = " ".join(sql.split())
+            if not shape.upper().startswith(("SELECT", "WITH")) or shape in done:
+                continue
+            done.add(shape)
+            try:
+                plan = [r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + sql, *params)]
+            except Exception as exc:  # noqa: BLE001 — a plan we cannot get is reported, not fatal
+                lines.append(f"    ? {shape[:110]}  (no plan: {exc.__class__.__name__})")
+                continue
+            took = next((p.split(":")[1].strip() for p in plan if p.startswith("Execution Time")), "?")
+            scans = []
+            for node in plan:
+                node = node.strip().lstrip("-> ").strip()
+                if " Scan" in node and " on " in node:
+                    table = node.split(" on ")[1].split()[0]
+                    whole = node.startswith("Seq Scan") and table in BIG_TABLES
+                    scans.append(("WHOLE TABLE " if whole else "") + node.split("  (")[0])
+            target = shape.split(" FROM ", 1)[1].split()[0] if " FROM " in shape else "?"
+            lines.append(f"    {took:>10}  from {target:<14} " + "; ".join(dict.fromkeys(scans)))
+    finally:
+        await conn.close()
+    return lines
+
+
+async def bench_measure(runs: int, with_explain: bool) -> None:
+    url = bench_url()
+    tmp = Path(tempfile.mkdtemp(prefix="wuye-company-measure-"))
+    now = datetime.now(timezone.utc)
+    app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), SystemClock(), run_migrations=False)
+    statements = Statements(app.engine)
+    plans: dict[str, list[str]] = {}
+    figures: list[tuple[str, float, float]] = []
+
+    async def timed(label: str, fn: Callable[[], Awaitable[Any]], n: int = runs, target: float = 2.0) -> Any:
+        times, value = [], None
+        for i in range(n):
+            statements.on, statements.seen = i == 0, []
+            began = time.perf_counter()
+            value = await fn()
+            times.append(time.perf_counter() - began)
+            if i == 0:
+                first = list(statements.seen)
+            statements.on = False
+        figures.append((label, statistics.median(times), max(times)))
+        flag = "" if statistics.median(times) < target else f"   OVER the {target:g} s target"
+        print(f"  {label:<44} median {statistics.median(times) * 1000:8.0f} ms   worst {max(times) * 1000:8.0f} ms"
+              f"   {len(first)} statements{flag}", flush=True)
+        if with_explain:
+            plans[label] = await explain(url, first)
+        return value
+
+    try:
+        async with app.uow() as uow:
+            communities = await uow.directory.communities()
+            sizes = {t.__tablename__: await uow.session.scalar(select(func.count()).select_from(t))
+                     for t in (m.Owner, m.Staff, m.Case, m.TimelineEntry, m.Callback)}
+        community = communities[len(communities) // 2]
+        print(f"\n== measure on {BENCH_DB}: {len(communities)} communities, "
+              + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+              + f"; community {community.code}; load {os.getloadavg()[0]:.1f}", flush=True)
+        async with app.uow() as uow:
+            staff = {(s.role, s.team): s for s in await uow.directory.staff_list(community.id)}
+            agent = next(s for s in staff.values() if s.role == "cs_agent")
+            engineer = next(s for s in staff.values() if s.role == "engineer")
+            manager = next(s for s in staff.values() if s.role == "manager")
+            reporter = (await uow.session.execute(
+                select(m.Case.reporter_chat_id, func.count()).where(m.Case.community_id == community.id,
+                                                                    m.Case.reporter_chat_id != "")
+                .group_by(m.Case.reporter_chat_id).order_by(func.count().desc()).limit(1))).one()
+            waiting = list(await uow.session.scalars(
+                select(m.Case.id).where(m.Case.community_id == community.id, m.Case.status == "dispatched",
+                                        m.Case.team_code == engineer.team).limit(runs)))
+            token = new_token()
+            await ConsoleStore(uow.session).open_session(digest(token), agent.id, new_token(), now, SESSION_TTL)
+            await uow.commit()
+
+        console = build_console(app, secure_cookies=False)
+        await console.start("127.0.0.1", 0)
+        base = f"http://127.0.0.1:{console.port}"
+        try:
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                             cookies={"wuye_session": token}) as http:
+                async def page(path: str) -> None:
+                    async with http.get(base + path, allow_redirects=False) as response:
+                        await response.read()
+                        assert response.status == 200, (response.status, path)
+
+                await page("/board")
+                await timed("console board (whole, one community)", lambda: page("/board"), target=0.3)
+                await timed("console board, one team", lambda: page("/board?team=engineering"), target=0.3)
+                await timed("console board, search a room", lambda: page("/board?q=1-1-101"), target=0.3)
+        finally:
+            await console.stop()
+
+        counter = iter(range(10**9))
+
+        def step(user: int, text_: str) -> Callable[[], Awaitable[Any]]:
+            return lambda: app.desk.handle(Inbound("telegram", str(user), str(user), text=text_,
+                                                   update_id=f"measure-{uuid.uuid4().hex}-{next(counter)}"))
+
+        staff_tg = int(next(iter(await _staff_chats(app, engineer.id))))
+        await timed("chat /team (an engineer's team board)", step(staff_tg, "/team"), target=0.2)
+        await timed(f"chat /mycases (owner with {reporter[1]} cases)", step(int(reporter[0]), "/mycases"), target=0.2)
+
+        accepts = iter(waiting)
+
+        async def accept() -> None:
+            async with app.uow() as uow:  # rolled back: the database stays as seeded
+                await casework.accept(uow, community, next(accepts), Actor.staff(engineer.id), app.now())
+        if waiting:
+            await timed("staff accept (service, rolled back)", accept, n=min(runs, len(waiting)), target=0.2)
+
+        local = now.astimezone(ZoneInfo(community.policy.timezone)).date()
+        month_start = (local.replace(day=1) - timedelta(days=1)).replace(day=1)
+        month = (month_start, local.replace(day=1))
+        year = (local - timedelta(days=365), local + timedelta(days=1))
+        for label, (start, end) in (("month", month), ("year", year)):
+            await timed(f"statistics report, one community, {label}", lambda start=start, end=end: reporting.build_report(
+                app.uow(), start, end, community.code, now=app.now()), n=max(1, runs // 2))
+        await timed("archive export xlsx, one community, month", lambda: reporting.export_cases(
+            app.uow(), *month, "xlsx", community.code, now=app.now()), n=max(1, runs // 2))
+        for label, (start, end) in (("month", month), ("year", year)):
+            await timed(f"company report, {len(communities)} communities, {label}",
+                        lambda start=start, end=end: build_company_report(app.uow(), start, end, now=app.now()),
+                        n=max(1, runs // 2))
+        await timed(f"scheduler tick, {len(communities)} communities (first)", lambda: tick(app), n=1)
+        await timed(f"scheduler tick, {len(communities)} communities (next)", lambda: tick(app), n=runs)
+        if with_explain:
+            print("\nEXPLAIN ANALYZE of each distinct SELECT (execution time, scans; WHOLE TABLE = a seq scan of a big table):")
+            for label, lines in plans.items():
+                print(f"  {label}")
+                print("\n".join(lines) or "    (no SELECT)")
+        print(f"\nbench process RSS {rss_mb():.0f} MB; load {os.getloadavg()[0]:.1f}")
+    finally:
+        await app.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _staff_chats(app: Any, staff_id: int) -> list[str]:
+    async with app.uow() as uow:
+        return [c for c in await uow.session.scalars(select(m.Identity.user_id).where(
+            m.Identity.staff_id == staff_id, m.Identity.channel == "telegram"))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -479,7 +661,12 @@ def main() -> None:
     p_steps = sub.add_parser("steps", help="CPU per conversation step in one process")
     p_steps.add_argument("--count", type=int, default=500)
     p_steps.add_argument("--profile", action="store_true")
+    p_measure = sub.add_parser("measure", help="board, reports, steps, scheduler at company size; EXPLAIN plans")
+    p_measure.add_argument("--runs", type=int, default=5)
+    p_measure.add_argument("--no-explain", action="store_true")
     args = parser.parse_args()
+    if args.command == "measure":
+        asyncio.run(bench_measure(args.runs, not args.no_explain))
     if args.command == "steps":
         asyncio.run(bench_steps(args.count, args.profile))
     if args.command == "rate":
