@@ -223,6 +223,8 @@ class Case(Base):
         Index("ix_cases_urgency_status", "urgency", "status"),
         Index("ix_cases_team_status", "team_code", "status"),
         Index("ix_cases_first_responder", "first_responder_id"),
+        # A community's open cases: boards and the scheduler's per-community scans (0007_scale).
+        Index("ix_cases_community_status", "community_id", "status"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -308,6 +310,8 @@ class Callback(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "round"),
         Index("ix_callbacks_state_due", "state", "due_at"),
+        # Callbacks answered in a period: the reports' satisfaction figures (0007_scale).
+        Index("ix_callbacks_answered_at", "answered_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
