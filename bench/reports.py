@@ -67,10 +67,11 @@ def pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 class Seeder:
     """Generates consistent case histories and inserts them in batches."""
 
-    def __init__(self, app: App, n: int, community: str | None = None, days: int = DAYS, seed: int = 8) -> None:
-        """`n` cases of `community` (the first loaded by default) over the `days` before END;
+    def __init__(self, app: App, n: int, community: str | None = None, days: int = DAYS, seed: int = 8, *,
+                 end: datetime = END) -> None:
+        """`n` cases of `community` (the first loaded by default) over the `days` before `end`;
         rows are appended after those already there (bench/company_report.py seeds several)."""
-        self.app, self.n, self.code, self.days = app, n, community, days
+        self.app, self.n, self.code, self.days, self.end = app, n, community, days, end
         self.rng = random.Random(seed)
         self.cases: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []
@@ -91,7 +92,7 @@ class Seeder:
         self.by_team: dict[str, list[int]] = {}
         for s in staff:
             self.by_team.setdefault(s.team, []).append(s.id)
-        start = END - timedelta(days=self.days)
+        start = self.end - timedelta(days=self.days)
         # Ids follow the opening time, as they do when the desk assigns them.
         opened = sorted(self.rng.uniform(0, self.days * 86400) for _ in range(self.n))
         self.base = base
@@ -125,7 +126,7 @@ class Seeder:
                               "data": {}})
 
     def _case(self, case_id: int, created: datetime) -> None:
-        rng, now = self.rng, END
+        rng, now = self.rng, self.end
         kind = str(pick(rng, KINDS))
         category = rng.choice(CATEGORIES[Kind(kind)]) if CATEGORIES[Kind(kind)] else ""
         urgency = pick(rng, URGENCIES)

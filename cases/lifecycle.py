@@ -26,6 +26,9 @@ from cases.policy import DeskPolicy
 from cases.when import When, deadlines_within
 
 
+# The last escalation level (the manager): a case there has nothing left to escalate.
+TOP_ESCALATION = 2
+
 class Status(StrEnum):
     OPEN = "open"
     DISPATCHED = "dispatched"
@@ -266,7 +269,7 @@ class Case:
         due = self.response_due_at if kind == "response" else self.completion_due_at
         period = (policy.response if kind == "response" else policy.completion)[self.urgency]
         assert due is not None
-        return 2 if now >= due + period else 1
+        return TOP_ESCALATION if now >= due + period else 1
 
     def drain_events(self) -> list[Event]:
         events, self.events = self.events, []

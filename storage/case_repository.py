@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
 from cases.fees import Fee, charges
-from cases.lifecycle import ACTIVE, WORKING, Case, Status
+from cases.lifecycle import ACTIVE, TOP_ESCALATION, WORKING, Case, Status
 from cases.records import ServiceItem, TimelineItem
 from storage import models as m
 
@@ -152,10 +152,14 @@ class CaseRepository:
 
         One UNION of two index scans — (status, response_due_at) and (status,
         completion_due_at) — rather than an OR, which PostgreSQL answers by walking the
-        whole table in id order (47,600 rows for 200 at 100k cases)."""
+        whole table in id order (47,600 rows for 200 at 100k cases).  Cases already at the
+        top level are left out: the oldest `limit` of them would otherwise fill every answer
+        and hide newer late cases from escalation for good (a company's backlog has hundreds)."""
+        below_top = m.Case.escalation_level < TOP_ESCALATION
         late_response = select(m.Case).where(
-            m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now)
-        late_completion = select(m.Case).where(m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now)
+            m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now, below_top)
+        late_completion = select(m.Case).where(m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now,
+                                               below_top)
         if community_id is not None:
             late_response = late_response.where(m.Case.community_id == community_id)
             late_completion = late_completion.where(m.Case.community_id == community_id)

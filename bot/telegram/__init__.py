@@ -8,23 +8,27 @@ The bootstrap wires it with one call::
     ...
     # shut down: stop the Deliverer, then `await channel.stop()`
 
-Importing this package does not import either library; the factory does.
+Importing this package does not import either library; the factory imports the adapter
+of the configured framework (aiogram's Bot API models alone cost 140 MB of memory per
+process, paid by every `wuye run` on python-telegram-bot when both were imported).
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Literal, Protocol
 
 from bot.channel import Core
 from bot.ratelimit import Limits, RateLimiter
-from bot.telegram.aiogram_adapter import AiogramChannel
 from bot.telegram.menus import CommandMenus
 from bot.telegram.outgoing import BotApiSender
-from bot.telegram.ptb_adapter import PtbChannel
 from bot.telegram.token import InvalidBotToken, StartBackoff, validate_token
 
 DEFAULT_API_ROOT = "https://api.telegram.org"
+# Each framework's adapter: (module, class), imported when a channel is built with it.
+ADAPTERS = {"ptb": ("bot.telegram.ptb_adapter", "PtbChannel"),
+            "aiogram": ("bot.telegram.aiogram_adapter", "AiogramChannel")}
 
 __all__ = [
     "DEFAULT_API_ROOT",
@@ -93,8 +97,8 @@ def build_telegram_channel(
         media_dir=media_dir,
         backoff=backoff,
     )
-    if framework == "ptb":
-        return PtbChannel(token, root, core, **options)  # type: ignore[arg-type]
-    if framework == "aiogram":
-        return AiogramChannel(token, root, core, **options)  # type: ignore[arg-type]
-    raise ValueError(f"unknown Telegram framework {framework!r}: use 'ptb' or 'aiogram'")
+    if framework not in ADAPTERS:
+        raise ValueError(f"unknown Telegram framework {framework!r}: use 'ptb' or 'aiogram'")
+    module, name = ADAPTERS[framework]
+    channel: TelegramChannel = getattr(importlib.import_module(module), name)(token, root, core, **options)
+    return channel

@@ -6,10 +6,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bot.bootstrap import App, build_app
 from cases.errors import DeskError
-from cases.lifecycle import Actor, Case, Status
+from cases.lifecycle import TOP_ESCALATION, Actor, Case, Status
+from storage import models as m
 from storage.conversations import ConversationState
 from tests.conftest import make_settings
 
@@ -109,6 +111,18 @@ async def test_lists_for_owner_team_and_deadlines(app: App, clock) -> None:
         assert await uow.cases.past_deadline(clock.now()) == []
         late = await uow.cases.past_deadline(clock.now() + timedelta(hours=2))
         assert [c.id for c in late] == ids
+
+
+
+async def test_cases_at_the_top_level_do_not_hide_newer_late_ones(app: App, clock) -> None:
+    ids = [await open_case(app, f"问题{i}") for i in range(3)]
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id.in_(ids[:2])).values(escalation_level=TOP_ESCALATION))
+        await uow.commit()
+    async with app.uow() as uow:
+        # The manager already knows of the two oldest; an answer of one is the newest late case.
+        late = await uow.cases.past_deadline(clock.now() + timedelta(days=30), limit=1)
+    assert [c.id for c in late] == ids[2:]
 
 
 async def test_conversation_state_and_update_dedup(app: App, clock) -> None:

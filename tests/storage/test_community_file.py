@@ -29,6 +29,46 @@ async def test_loading_twice_leaves_the_same_rows(app: App) -> None:
     assert await counts(app) == first
 
 
+async def rows(app: App) -> dict[str, set[tuple[str, ...]]]:
+    """Every row of the tables a community file writes, as tuples of reprs (JSON columns are dicts)."""
+    async with app.uow() as uow:
+        return {t.__tablename__: {tuple(repr(v) for v in r)
+                                  for r in (await uow.session.execute(select(*t.__table__.columns))).all()}
+                for t in TABLES}
+
+
+def changed(before: dict[str, set[tuple[str, ...]]], after: dict[str, set[tuple[str, ...]]]) -> dict[str, tuple[int, int]]:
+    """Per table: (rows gone, rows new) — an updated row counts once on each side."""
+    return {name: (len(before[name] - after[name]), len(after[name] - before[name]))
+            for name in before if before[name] != after[name]}
+
+
+async def test_reload_writes_nothing_and_a_change_writes_exactly_it(app: App, tmp_path: Path) -> None:
+    first = await rows(app)
+    await load_community_file(app, str(EXAMPLE_COMMUNITY))
+    assert await rows(app) == first  # not one value rewritten, no new ids
+
+    text = EXAMPLE_COMMUNITY.read_text(encoding="utf-8")
+    edited = (text.replace("{name: 王芳, phone:", "{name: 王芳芳, phone:")  # a corrected name
+              .replace('{code: "3", name: 3号楼, units: ["1"], floors: [1, 6]', '{code: "3", name: 3号楼, units: ["1"], floors: [1, 7]')
+              .replace('  - {name: Emily Carter', '  - {name: 新业主, phone: "13800000099", rooms: ["3-1-701"]}\n  - {name: Emily Carter')
+              .replace('phone: "13700000402"}', 'phone: "13700000499"}'))
+    path = tmp_path / "edited.yaml"
+    path.write_text(edited, encoding="utf-8")
+    await load_community_file(app, str(path))
+    after = await rows(app)
+    # 2 rooms on the new 7th floor, 1 owner renamed and 1 new with their home, 1 staff phone.
+    assert changed(first, after) == {"rooms": (0, 2), "owners": (1, 2), "owner_rooms": (0, 1), "staff": (1, 1)}
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(m.Owner.name).where(m.Owner.phone == "13800000002")) == "王芳芳"
+        home = await uow.session.scalar(select(m.Room.code).join(m.OwnerRoom, m.OwnerRoom.room_id == m.Room.id)
+                                        .join(m.Owner, m.Owner.id == m.OwnerRoom.owner_id)
+                                        .where(m.Owner.phone == "13800000099"))
+    assert home == "3-1-701"
+    await load_community_file(app, str(path))
+    assert await rows(app) == after
+
+
 async def test_reload_updates_in_place(app: App, tmp_path: Path) -> None:
     text = EXAMPLE_COMMUNITY.read_text(encoding="utf-8")
     changed = text.replace("price: 50,", "price: 55,").replace(

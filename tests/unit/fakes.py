@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from cases.errors import StaleCase
 from cases.fees import Fee, charges
-from cases.lifecycle import ACTIVE, WORKING, Case, Status
+from cases.lifecycle import ACTIVE, TOP_ESCALATION, WORKING, Case, Status
 from cases.permissions import StaffMember
 from cases.policy import DeskPolicy
 from cases.roster import DutyChange
@@ -137,7 +137,7 @@ class FakeCases(_Repository):
 
     async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
         def late(c: Case) -> bool:
-            if community_id not in (None, c.community_id):
+            if community_id not in (None, c.community_id) or c.escalation_level >= TOP_ESCALATION:
                 return False
             if c.status in (Status.OPEN, Status.DISPATCHED):
                 return c.response_due_at is not None and c.response_due_at <= now
