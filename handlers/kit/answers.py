@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from cases.codes import Urgency
 from cases.when import Span, When, cn_number, normalise
 from handlers.kit.i18n import t
+from nlp.hant import TABLE as TRADITIONAL
 
 MAX_ANSWER = 200
 # Particles and politeness around an answer: "两星吧", "不急哈", "没有了哦", "好的，谢谢".
@@ -26,7 +27,7 @@ def plain(text: str | None) -> str:
     """The answer's words without emoji, punctuation and filler ("" for nothing usable)."""
     if not text:
         return ""
-    s = normalise(text)
+    s = normalise(text).translate(TRADITIONAL)  # "兩星", "沒有照片" answer as "两星", "没有照片" do
     if len(s) > MAX_ANSWER:
         return ""
     return _FILLER.sub("", s)
