@@ -153,4 +153,6 @@ async def test_an_unknown_service_shows_the_list_again(app: App, owner: People) 
     await owner.press(OWNER, "预约服务")
     await owner.say(OWNER, "asdfgh")
     assert PRESS_ONLY not in owner.all_text(OWNER)
-    assert "灯具安装" in owner.last(OWNER) and await state(app) == ("booking", "item")
+    again = owner.chats[OWNER][-1]
+    assert "请选择您要预约的服务" in again.text and any("灯具安装" in b.text for row in again.buttons for b in row)
+    assert "没有找到“asdfgh”这项服务" in owner.texts(OWNER)[-2] and await state(app) == ("booking", "item")

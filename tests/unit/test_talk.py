@@ -11,6 +11,8 @@ from handlers.owner import talk
     ("谢谢", "thanks"), ("谢谢啦！", "thanks"), ("辛苦了 谢谢你们", "thanks"), ("thank you so much", "thanks"),
     ("早上好", "greeting"), ("您好", "greeting"), ("hello", "greeting"), ("在吗？", "presence"), ("有人吗", "presence"),
     ("好的", "ack"), ("收到", "ack"), ("OK", "ack"), ("嗯嗯", "ack"), ("👍", "emoji"), ("拜拜", "bye"),
+    # traditional characters and Cantonese
+    ("謝謝你們 辛苦了", "thanks"), ("唔該晒", "thanks"), ("多謝晒", "thanks"), ("早晨", "greeting"),
 ])
 def test_small_talk(text: str, kind: str) -> None:
     assert talk.small_talk(text) == kind
@@ -25,6 +27,7 @@ def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None
     ("报修", "report"), ("我要报修", "report"), ("我要报事", "report"), ("投诉", "complaint"), ("我想投诉一下", "complaint"),
     ("预约", "service"), ("咨询", "inquiry"), ("查一下进度", "mycases"), ("我的工单", "mycases"), ("人工", "human"),
     ("转人工", "human"), ("客服", "human"), ("菜单", "menu"), ("help", "menu"),
+    ("報修", "report"), ("我要投訴", "complaint"), ("諮詢", "inquiry"),
 ])
 def test_bare_intent_words(text: str, intent: str) -> None:
     assert talk.bare_intent(text) == intent
@@ -39,6 +42,9 @@ def test_an_account_is_not_a_bare_word(text: str) -> None:
     ("取消", (True, "")), ("算了", (True, "")), ("不用了谢谢", (True, "")), ("取消预约", (True, "")),
     ("算了 我想问一下物业费怎么交", (True, "我想问一下物业费怎么交")), ("不用了，我问一下快递放哪里", (True, "我问一下快递放哪里")),
     ("算了 我要投诉", (True, "我要投诉")), ("楼道灯不亮了", (False, "")),
+    # the thing being done, called off by name
+    ("不报修了", (True, "")), ("不用修了", (True, "")), ("先不投诉了 外来车辆停车怎么收费", (True, "外来车辆停车怎么收费")),
+    ("不报修了 我要约个擦玻璃", (True, "我要约个擦玻璃")), ("不好意思 水管漏了", (False, "")), ("不修好不行", (False, "")),
 ])
 def test_calling_off(text: str, result: tuple[bool, str]) -> None:
     assert talk.cancel_lead(text) == result
