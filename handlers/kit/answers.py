@@ -253,6 +253,10 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 _ASSENT_WORDS = ("对", "是的", "没错", "对的", "就是", "是", "嗯", "好", "可以", "ok", "yes", "right")
 
 
+_UNSURE_WORDS = frozenset({"不清楚", "不知道", "不确定", "说不清", "不懂", "随便", "都行", "跳过", "notsure", "dontknow",
+                          "don'tknow", "skip"})
+
+
 def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, str], suggested: str = "") -> str | None:
     """The category the owner typed: its name ("相邻关系"), a yes to the suggestion ("对"),
     or everyday words for it ("邻里纠纷", "漏水").  `names`: code → display name."""
@@ -264,6 +268,8 @@ def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, s
             return code
     if suggested in allowed and s in _ASSENT_WORDS:
         return suggested
+    if "other" in allowed and s in _UNSURE_WORDS:
+        return "other"  # "不清楚": the office decides, as the "not sure" button does
     for code in allowed:
         name = plain(names.get(code, ""))
         if name and (name in s or (len(s) >= 2 and s in name)):
