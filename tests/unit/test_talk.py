@@ -13,12 +13,14 @@ from handlers.owner import talk
     ("好的", "ack"), ("收到", "ack"), ("OK", "ack"), ("嗯嗯", "ack"), ("👍", "emoji"), ("拜拜", "bye"),
     # traditional characters and Cantonese
     ("謝謝你們 辛苦了", "thanks"), ("唔該晒", "thanks"), ("多謝晒", "thanks"), ("早晨", "greeting"),
+    ("thank u", "thanks"), ("感恩", "thanks"), ("知道啦", "ack"), ("88", "bye"), ("good night", "bye"),
 ])
 def test_small_talk(text: str, kind: str) -> None:
     assert talk.small_talk(text) == kind
 
 
-@pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼"])
+@pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼",
+                                  "1688", "88号"])
 def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None:
     assert talk.small_talk(text) is None
 
@@ -28,6 +30,8 @@ def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None
     ("预约", "service"), ("咨询", "inquiry"), ("查一下进度", "mycases"), ("我的工单", "mycases"), ("人工", "human"),
     ("转人工", "human"), ("客服", "human"), ("菜单", "menu"), ("help", "menu"),
     ("報修", "report"), ("我要投訴", "complaint"), ("諮詢", "inquiry"),
+    ("报个修", "report"), ("我要投诉物业", "complaint"), ("预约上门", "service"), ("我的单子", "mycases"),
+    ("我的报修单", "mycases"), ("找人工", "human"), ("转客服", "human"), ("I want to report a problem", "report"),
 ])
 def test_bare_intent_words(text: str, intent: str) -> None:
     assert talk.bare_intent(text) == intent
