@@ -253,8 +253,8 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 _ASSENT_WORDS = ("对", "是的", "没错", "对的", "就是", "是", "嗯", "好", "可以", "ok", "yes", "right")
 
 
-_UNSURE_WORDS = frozenset({"不清楚", "不知道", "不确定", "说不清", "不懂", "随便", "都行", "跳过", "notsure", "dontknow",
-                          "don'tknow", "skip"})
+# The words of the "not sure" button ("不知道"/"随便" stay no answer: the step explains the choice).
+_UNSURE_WORDS = frozenset({"不清楚", "不确定", "说不清", "跳过", "notsure", "skip"})
 
 
 def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, str], suggested: str = "") -> str | None:

@@ -107,7 +107,7 @@ def names(codes: tuple[str, ...], locale: str = "zh-CN") -> dict[str, str]:
     ("相邻关系", "", "neighbor"), ("邻里纠纷", "", "neighbor"), ("楼上邻居的问题", "", "neighbor"),
     ("对", "order", "order"), ("是的！", "order", "order"), ("保安的问题", "", "order"), ("服务", "general", "general"),
     ("环境卫生", "", "environment"), ("垃圾没人清", "", "environment"), ("其他", "", "other"), ("12345转来的", "", "government"),
-    ("不清楚", "", "other"), ("不知道啊", "order", "other"),  # the owner cannot tell: the office decides
+    ("不清楚", "", "other"), ("不确定啊", "order", "other"),  # the owner cannot tell: the office decides
 ])
 def test_complaint_category_in_words(text: str, suggested: str, code: str) -> None:
     assert read_category(text, COMPLAINT, names(COMPLAINT), suggested) == code
@@ -124,7 +124,7 @@ def test_category_in_english() -> None:
     assert read_category("Neighbours", COMPLAINT, names(COMPLAINT, "en")) == "neighbor"
 
 
-@pytest.mark.parametrize("text", ["", None, "🙂", "对", "嗯？", "x" * 5000])
+@pytest.mark.parametrize("text", ["", None, "🙂", "对", "不知道", "x" * 5000])
 def test_no_category(text: str | None) -> None:
     assert read_category(text, COMPLAINT, names(COMPLAINT)) is None  # "对" with nothing suggested is no answer
 
