@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from cases.codes import Urgency
 from cases.when import Span, When, cn_number, normalise
 from handlers.kit.i18n import t
+from nlp.hant import TABLE as TRADITIONAL
 
 MAX_ANSWER = 200
 # Particles and politeness around an answer: "两星吧", "不急哈", "没有了哦", "好的，谢谢".
@@ -26,7 +27,7 @@ def plain(text: str | None) -> str:
     """The answer's words without emoji, punctuation and filler ("" for nothing usable)."""
     if not text:
         return ""
-    s = normalise(text)
+    s = normalise(text).translate(TRADITIONAL)  # "兩星", "沒有照片" answer as "两星", "没有照片" do
     if len(s) > MAX_ANSWER:
         return ""
     return _FILLER.sub("", s)
@@ -253,6 +254,10 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 _ASSENT_WORDS = ("对", "是的", "没错", "对的", "就是", "是", "嗯", "好", "可以", "ok", "yes", "right")
 
 
+# The words of the "not sure" button ("不知道"/"随便" stay no answer: the step explains the choice).
+_UNSURE_WORDS = frozenset({"不清楚", "不确定", "说不清", "跳过", "notsure", "skip"})
+
+
 def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, str], suggested: str = "") -> str | None:
     """The category the owner typed: its name ("相邻关系"), a yes to the suggestion ("对"),
     or everyday words for it ("邻里纠纷", "漏水").  `names`: code → display name."""
@@ -264,6 +269,8 @@ def read_category(text: str | None, allowed: tuple[str, ...], names: dict[str, s
             return code
     if suggested in allowed and s in _ASSENT_WORDS:
         return suggested
+    if "other" in allowed and s in _UNSURE_WORDS:
+        return "other"  # "不清楚": the office decides, as the "not sure" button does
     for code in allowed:
         name = plain(names.get(code, ""))
         if name and (name in s or (len(s) >= 2 and s in name)):

@@ -178,6 +178,8 @@ async def ask_category(ctx: Ctx) -> None:
         text = ctx.t("complaint.ask_category_suggested", category=name)
     else:
         text = ctx.t("complaint.ask_category")
+    # Owners rarely know the office's categories: "not sure" leaves it to customer service.
+    rows.append((choice(ctx, ctx.t("complaint.category_unsure"), "other"),))
     ctx.say(text, (*rows, nav_row(ctx)))
 
 

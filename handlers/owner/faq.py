@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cases.records import Faq
+from nlp.hant import TABLE as TRADITIONAL
 
 MIN_SCORE = 2.0  # one specific two-character word ("车位") is enough
 MIN_RESEMBLANCE = 0.45
@@ -75,7 +76,7 @@ def _weight(word: str, shared_by: int) -> float:
 
 def best_match(question: str, faqs: list[Faq], tokens: Tokenizer | None = None) -> Match | None:
     """The best-scoring FAQ, or None when nothing matches well enough."""
-    q = question.lower().strip()
+    q = question.lower().strip().translate(TRADITIONAL)  # "物業電話" asks what "物业电话" asks
     if not _NOISE.sub("", q):
         return None
     shared = Counter(w for faq in faqs for w in _words(faq))

@@ -51,7 +51,8 @@ GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "bo
                               "my_cases.yes_or_no"})
 # Refusals that say which words would do ("没听明白紧急程度…"): kept, and the question asked
 # again under them, so a channel without buttons still shows the choices.
-HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint"})
+HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint",
+                           "booking.no_such_item"})
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
@@ -405,6 +406,10 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     """Nothing in progress: read the message for what it is."""
     inbound = ctx.inbound
     if inbound.photo:
+        # "补充一张照片" under a photo: it is for the case already open, not a new report.
+        adding, more = talk.addition(text)
+        if adding and await _add_to_open_case(ctx, more, photo=inbound.photo):
+            return
         await start_with_photo(ctx, text)
         return
     if text is None:
@@ -448,14 +453,14 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     await router.free_input(ctx)
 
 
-async def _add_to_open_case(ctx: Ctx, more: str) -> bool:
-    """"补充一下：…" — the words join the owner's newest open case."""
+async def _add_to_open_case(ctx: Ctx, more: str, *, photo: str | None = None) -> bool:
+    """"补充一下：…" — the words (and the photo they came with) join the owner's newest open case."""
     case = await additions.latest_open(ctx)
     if case is None:
         return False
-    if not more:
+    if not more and not photo:
         await enter_add(ctx, case)
         return True
-    await additions.add_to_case(ctx, case, text=more[:1000])
+    await additions.add_to_case(ctx, case, text=more[:1000], photo=photo)
     ctx.say(ctx.t("talk.added", id=case.id))
     return True

@@ -11,20 +11,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nlp.hant import TABLE as TRADITIONAL
+
 # ----------------------------------------------------------------- small talk
 # Longest first inside each group, so "谢谢你们" is read whole before "谢谢".
-THANKS = ("非常感谢", "太感谢了", "谢谢你们", "谢谢您", "谢谢你", "谢谢啦", "谢谢了", "多谢", "感谢", "谢谢", "谢了",
-          "谢啦", "辛苦了", "辛苦啦", "辛苦", "麻烦你们了", "麻烦了", "thank you", "thanks", "thx", "ty")
-GREETINGS = ("早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "午安", "你们好", "大家好", "你好", "您好", "哈喽",
-             "哈啰", "嗨", "早", "hello", "hi", "hey", "good morning", "good afternoon", "good evening")
+THANKS = ("唔该晒", "多谢晒", "唔该", "非常感谢", "太感谢了", "谢谢你们", "谢谢您", "谢谢你", "谢谢啦", "谢谢了", "多谢",
+          "感谢", "感恩", "谢谢", "谢了", "谢啦", "辛苦了", "辛苦啦", "辛苦", "麻烦你们了", "麻烦了", "thank you", "thank u", "thanks", "thx", "ty")
+GREETINGS = ("早晨", "早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "午安", "你们好", "大家好", "你好", "您好",
+             "哈喽", "哈啰", "嗨", "早", "hello", "hi", "hey", "good morning", "good afternoon", "good evening")
 PRESENCE = ("有人在吗", "有人吗", "有人没", "在不在", "在吗", "在么", "在嘛", "在不", "人呢", "anyone there", "is anyone there",
             "are you there")
-ACKS = ("好的", "好滴", "好嘞", "好吧", "好", "行", "可以", "收到", "知道了", "明白了", "明白", "了解", "懂了", "嗯嗯", "嗯",
+ACKS = ("好的", "好滴", "好嘞", "好吧", "好", "行", "可以", "收到", "知道了", "知道", "明白了", "明白", "了解", "懂了", "嗯嗯", "嗯",
         "哦哦", "哦", "噢", "ok", "okay", "got it", "noted", "没问题", "没事", "不客气", "哈哈", "呵呵", "嘻嘻", "嘿嘿",
         "lol", "haha")
 WHO = ("你是机器人吗", "你是机器人", "机器人吗", "是机器人", "你是谁", "是真人吗", "真人吗", "are you a bot", "are you human",
        "who are you")
-BYES = ("再见", "拜拜", "晚安", "bye", "goodbye")
+BYES = ("再见", "拜拜", "晚安", "回见", "886", "88", "bye", "goodbye", "good night")
 # Words that add nothing once the above are taken out.
 _FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "吧", "哟", "哦", "喔", "嘛", "的", "很", "非常", "真",
            "太", "好", "都", "大家", "师傅", "师傅们", "物业", "管家", "请问", "一下", "so much", "very much", "a lot", "you",
@@ -32,9 +34,10 @@ _FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "�
 
 
 def _clean(text: str) -> str:
-    """Lower case, full-width folded, without punctuation, emoji or spaces at the ends."""
-    text = unicodedata.normalize("NFKC", text).lower().strip()
-    return text
+    """Lower case, full-width and traditional characters folded ("報修", "謝謝" read as
+    "报修", "谢谢": one character for one, so positions still match the original), spaces
+    at the ends dropped."""
+    return unicodedata.normalize("NFKC", text).lower().strip().translate(TRADITIONAL)
 
 
 def _letters(text: str) -> str:
@@ -78,20 +81,21 @@ def small_talk(text: str | None) -> str | None:
 # ----------------------------------------------------------------- intent words
 # A bare intent word names what the owner wants to do, not the problem itself.
 INTENTS = {
-    "report": ("报事报修", "报修", "报事", "维修", "修理", "保修", "修东西", "repair", "report"),
+    "report": ("报事报修", "报修", "报事", "报个修", "维修", "修理", "保修", "修东西", "repair", "report"),
     "complaint": ("投诉", "举报", "complaint", "complain"),
-    "service": ("预约服务", "有偿服务", "预约", "预订", "预定", "上门服务", "book", "booking", "service"),
+    "service": ("预约服务", "有偿服务", "预约", "预订", "预定", "上门服务", "上门", "book", "booking", "service"),
     "inquiry": ("咨询", "问问题", "问个问题", "有个问题", "有问题", "问一下", "问问", "请问", "提问", "ask", "question"),
-    "mycases": ("我的工单", "查工单", "工单进度", "查进度", "进度", "工单", "我的报修", "报修进度", "查询", "查一下",
+    "mycases": ("我的工单", "查工单", "工单进度", "查进度", "进度", "工单", "我的报修单", "我的报修", "报修单", "我的单子", "报修进度",
+                "查询", "查一下",
                 "my cases", "my case", "progress", "status"),
-    "human": ("转人工", "人工客服", "人工服务", "人工", "真人", "客服", "找客服", "human", "agent", "operator"),
+    "human": ("转人工", "人工客服", "人工服务", "人工", "真人", "转客服", "客服", "找客服", "human", "agent", "operator"),
     "menu": ("主菜单", "菜单", "帮助", "功能", "menu", "help", "start"),
 }
 # Politeness and verbs around an intent word ("我要报修一下", "帮我查下进度").
 _INTENT_WRAP = ("我想要", "我想", "我要", "我需要", "需要", "想要", "想", "要", "帮我", "给我", "麻烦", "请帮我", "请", "我",
                 "申请", "办理", "一下", "一个", "下", "吧", "啊", "呢", "了", "的", "可以", "能", "吗", "谢谢", "你好",
-                "您好", "我的", "看看", "看", "查", "i want to", "i want", "i'd like to", "i need to", "i need", "please",
-                "to", "a", "an", "my", "make", "file", "see", "check", "talk to", "speak to", "with")
+                "您好", "我的", "看看", "看", "查", "找", "物业", "i want to", "i want", "i'd like to", "i need to", "i need", "please",
+                "to", "a", "an", "my", "make", "file", "see", "check", "talk to", "speak to", "with", "problem", "issue")
 
 
 def bare_intent(text: str | None) -> str | None:
@@ -134,13 +138,20 @@ CANCEL_LEADS = ("不用了", "不需要了", "不要了", "算了吧", "算了",
                 "never mind", "cancel", "forget it")
 
 
+# "不报修了", "先不投诉了", "不用修了", "不想约了": the thing being done, called off by name.
+_CALL_OFF = re.compile(r"^(先|暂时|还是)?不(用|要|想|打算|需要)?再?(报事报修|报修|报事|维修|修理|修|投诉|举报|预约|约|预订|订|办理|办|弄"
+                       r"|搞|报|咨询|问)(了|啦|咯|喽)")
+
+
 def cancel_lead(text: str | None) -> tuple[bool, str]:
     """(True, the rest) when the message starts by calling off what is going on:
-    "算了" → (True, ""), "算了 我想问一下物业费怎么交" → (True, "我想问一下物业费怎么交")."""
+    "算了" → (True, ""), "算了 我想问一下物业费怎么交" → (True, "我想问一下物业费怎么交"),
+    "先不投诉了 停车怎么收费" → (True, "停车怎么收费")."""
     if not text:
         return False, ""
     clean = _clean(text)
-    for lead in sorted(CANCEL_LEADS, key=len, reverse=True):
+    named = _CALL_OFF.match(clean)
+    for lead in [named.group(0)] if named else sorted(CANCEL_LEADS, key=len, reverse=True):
         if not clean.startswith(lead):
             continue
         rest = clean[len(lead):].strip(" ，,。.!！~～、;；:：")
@@ -210,7 +221,9 @@ def yes_no(text: str | None) -> str | None:
     return None
 
 
-_QUESTION = re.compile(r"[?？]|吗|么|多少|几点|哪|什么|怎样|如何|能否|能不能|可不可以|可以不|是否|有没有|how|what|when|where|can i|is there")
+# Question words, colloquial ones too ("办啥手续", "咋交", "几时来水", "行不行").
+_QUESTION = re.compile(r"[?？]|吗|么|多少|几点|哪|什么|怎样|如何|能否|能不能|可不可以|可以不|是否|有没有|啥|咋|几时|多久|多长时间"
+                       r"|行不行|要不要|用不用|是不是|how|what|when|where|can i|is there")
 
 
 def looks_like_question(text: str) -> bool:

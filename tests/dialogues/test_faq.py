@@ -26,6 +26,9 @@ QUESTIONS = [
     ("火警电话是多少", "火警 119"),  # the danger word only names the number asked for
     ("救护车电话多少", "急救 120"),
     ("交物业费", "物业费可在客服中心"),
+    ("物業電話多少", "0571-8888-6666"),  # traditional characters ask the same questions
+    ("小區養寵物有什麼規定", "养犬须办理犬证"),
+    ("家里要重新装修一下 需要办啥手续", "装修前需到客服中心办理装修申请"),  # colloquial "啥" asks too
 ]
 
 

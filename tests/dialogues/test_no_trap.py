@@ -138,3 +138,21 @@ async def test_the_service_named_in_words_is_picked(app: App, owner: People) -> 
     await owner.raw_press(OWNER, next(r for r in reversed(owner.chats[OWNER]) if r.buttons).buttons[0][0].payload)
     assert "家庭深度保洁" in owner.last(OWNER)
 
+
+
+async def test_calling_off_by_name_goes_on_to_what_follows(app: App, owner: People) -> None:
+    await owner.press(OWNER, "投诉")
+    await owner.say(OWNER, "先不投诉了 外来车辆停车怎么收费")
+    assert "临时停车首小时免费" in owner.last(OWNER) and await all_cases(app) == []
+    await owner.press(OWNER, "报事报修")
+    await owner.say(OWNER, "不用修了")
+    assert await state(app) == ("", "") and await all_cases(app) == []
+
+
+async def test_an_unknown_service_shows_the_list_again(app: App, owner: People) -> None:
+    await owner.press(OWNER, "预约服务")
+    await owner.say(OWNER, "asdfgh")
+    assert PRESS_ONLY not in owner.all_text(OWNER)
+    again = owner.chats[OWNER][-1]
+    assert "请选择您要预约的服务" in again.text and any("灯具安装" in b.text for row in again.buttons for b in row)
+    assert "没有找到“asdfgh”这项服务" in owner.texts(OWNER)[-2] and await state(app) == ("booking", "item")

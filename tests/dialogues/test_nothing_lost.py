@@ -139,3 +139,16 @@ async def test_false_alarm_button_under_the_guidance(app: App, owner: People) ->
     await owner.press(OWNER, "误报")
     case = await only_case(app)
     assert case.details.get("false_alarm") is True and f"工单 #{case.id} 是误报" in owner.last(OWNER)
+
+
+@SQLITE_ONLY
+async def test_a_photo_captioned_as_more_joins_the_open_case_instead_of_a_new_report(app: App, owner: People) -> None:
+    await file_leak(owner)
+    case = await only_case(app)
+    seen = len(owner.chats[ENGINEERING])
+    await owner.photo(OWNER, "ceiling-2", "补充一张漏水的照片")
+    stored = await only_case(app)  # no second report was started
+    assert stored.photos == ["ceiling-2"] and await state(app) == ("", "")
+    assert f"已补充到工单 #{case.id}" in owner.last(OWNER)
+    assert len(owner.chats[ENGINEERING]) > seen  # the team's card/group hears of it
+    assert (await timeline(app, case.id or 0))[-1] == "owner_added_photo"

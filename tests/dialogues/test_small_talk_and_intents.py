@@ -11,7 +11,9 @@ from tests.harness import People
 pytestmark = SQLITE_ONLY
 
 SMALL_TALK = ["谢谢", "谢谢啦！", "辛苦了 谢谢你们", "早上好", "你好", "在吗？", "有人吗", "好的", "收到", "嗯嗯", "OK",
-              "👍", "🙏🙏", "thank you so much", "hello", "拜拜", "好的，知道了"]
+              "👍", "🙏🙏", "thank you so much", "hello", "拜拜", "好的，知道了",
+              # traditional characters and Cantonese are the same small talk
+              "謝謝你們 辛苦了", "多謝", "唔該晒", "早晨"]
 
 
 async def test_small_talk_is_answered_and_never_filed(app: App, owner: People) -> None:
@@ -35,6 +37,9 @@ BARE_WORDS = [
     ("查一下进度", "my_cases", "list", "您最近的工单"),
     ("我的工单", "my_cases", "list", "您最近的工单"),
     ("我的报修到哪了", "my_cases", "list", "您最近的工单"),
+    ("報修", "report", "room", "请问是哪里的问题"),
+    ("我要投訴", "complaint", "what", "请告诉我们发生了什么事"),
+    ("諮詢", "inquiry", "question", "请问您想咨询什么"),
 ]
 
 

@@ -99,7 +99,7 @@ async def test_the_router_fills_in_the_account_and_the_category_is_suggested(app
     await people.say("u1", "1-1-201 的住户")
     await people.say("u1", "请物业出面协调，晚上10点后不要施工")
     assert "我们判断这属于“相邻关系”" in people.last("u1")
-    await people.press("u1", "对，是相邻关系")
+    await people.press("u1", "确认，是相邻关系")
     await people.press("u1", "提交投诉")
     case = await only_case(app)
     assert case.description == NEIGHBOUR and case.category == "neighbor" and case.team_code == "customer_service"

@@ -107,6 +107,7 @@ def names(codes: tuple[str, ...], locale: str = "zh-CN") -> dict[str, str]:
     ("相邻关系", "", "neighbor"), ("邻里纠纷", "", "neighbor"), ("楼上邻居的问题", "", "neighbor"),
     ("对", "order", "order"), ("是的！", "order", "order"), ("保安的问题", "", "order"), ("服务", "general", "general"),
     ("环境卫生", "", "environment"), ("垃圾没人清", "", "environment"), ("其他", "", "other"), ("12345转来的", "", "government"),
+    ("不清楚", "", "other"), ("不确定啊", "order", "other"),  # the owner cannot tell: the office decides
 ])
 def test_complaint_category_in_words(text: str, suggested: str, code: str) -> None:
     assert read_category(text, COMPLAINT, names(COMPLAINT), suggested) == code

@@ -11,12 +11,16 @@ from handlers.owner import talk
     ("谢谢", "thanks"), ("谢谢啦！", "thanks"), ("辛苦了 谢谢你们", "thanks"), ("thank you so much", "thanks"),
     ("早上好", "greeting"), ("您好", "greeting"), ("hello", "greeting"), ("在吗？", "presence"), ("有人吗", "presence"),
     ("好的", "ack"), ("收到", "ack"), ("OK", "ack"), ("嗯嗯", "ack"), ("👍", "emoji"), ("拜拜", "bye"),
+    # traditional characters and Cantonese
+    ("謝謝你們 辛苦了", "thanks"), ("唔該晒", "thanks"), ("多謝晒", "thanks"), ("早晨", "greeting"),
+    ("thank u", "thanks"), ("感恩", "thanks"), ("知道啦", "ack"), ("88", "bye"), ("good night", "bye"),
 ])
 def test_small_talk(text: str, kind: str) -> None:
     assert talk.small_talk(text) == kind
 
 
-@pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼"])
+@pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼",
+                                  "1688", "88号"])
 def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None:
     assert talk.small_talk(text) is None
 
@@ -25,6 +29,9 @@ def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None
     ("报修", "report"), ("我要报修", "report"), ("我要报事", "report"), ("投诉", "complaint"), ("我想投诉一下", "complaint"),
     ("预约", "service"), ("咨询", "inquiry"), ("查一下进度", "mycases"), ("我的工单", "mycases"), ("人工", "human"),
     ("转人工", "human"), ("客服", "human"), ("菜单", "menu"), ("help", "menu"),
+    ("報修", "report"), ("我要投訴", "complaint"), ("諮詢", "inquiry"),
+    ("报个修", "report"), ("我要投诉物业", "complaint"), ("预约上门", "service"), ("我的单子", "mycases"),
+    ("我的报修单", "mycases"), ("找人工", "human"), ("转客服", "human"), ("I want to report a problem", "report"),
 ])
 def test_bare_intent_words(text: str, intent: str) -> None:
     assert talk.bare_intent(text) == intent
@@ -39,6 +46,9 @@ def test_an_account_is_not_a_bare_word(text: str) -> None:
     ("取消", (True, "")), ("算了", (True, "")), ("不用了谢谢", (True, "")), ("取消预约", (True, "")),
     ("算了 我想问一下物业费怎么交", (True, "我想问一下物业费怎么交")), ("不用了，我问一下快递放哪里", (True, "我问一下快递放哪里")),
     ("算了 我要投诉", (True, "我要投诉")), ("楼道灯不亮了", (False, "")),
+    # the thing being done, called off by name
+    ("不报修了", (True, "")), ("不用修了", (True, "")), ("先不投诉了 外来车辆停车怎么收费", (True, "外来车辆停车怎么收费")),
+    ("不报修了 我要约个擦玻璃", (True, "我要约个擦玻璃")), ("不好意思 水管漏了", (False, "")), ("不修好不行", (False, "")),
 ])
 def test_calling_off(text: str, result: tuple[bool, str]) -> None:
     assert talk.cancel_lead(text) == result
