@@ -5,8 +5,8 @@ timeline entry, converts each time to the local zone in Python and lets `service
 each cell's type: fine for a month of a few thousand cases, about 45 s for a hundred
 thousand (half a million timeline entries, five million cells).  Here, when the
 community's zone keeps one UTC offset over the period (China's does), the database
-computes each time's local Excel day number (`storage.archive_rows`), and each row is one
-string format with its types known in advance.  Masking is the same as the general path:
+computes each time's local Excel day number and writes its cell (`storage.archive_rows`), and
+each row is one string format with its types known in advance.  Masking is the same as the general path:
 owners' names and phones masked, phones typed in free text scrubbed, staff names shown.
 """
 
@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cases.privacy import mask_name, mask_phone, scrub
-from services.reports.xlsx import STYLE_DATE, StreamingWorkbook, number_xml, text_xml
+from cases.privacy import mask_name, mask_phone
+from services.reports.xlsx import DATE_CELL, EMPTY_CELL, NUMBER_CELL, StreamingWorkbook, text_xml
 from storage import archive_rows as rows
 from storage import report_queries as q
+from storage.report_queries import clean_text
 
 
 def constant_offset(zone: ZoneInfo, start: datetime, end: datetime) -> timedelta | None:
@@ -35,25 +36,9 @@ def constant_offset(zone: ZoneInfo, start: datetime, end: datetime) -> timedelta
     return offset if end.astimezone(zone).utcoffset() == offset else None
 
 
-def _clean(text: str | None, owner_name: str) -> str:
-    """As storage.report_queries._clean: phones scrubbed, the owner's own name masked."""
-    if not text:
-        return ""
-    text = scrub(text)
-    if owner_name and owner_name in text:
-        text = text.replace(owner_name, mask_name(owner_name))
-    return text
-
-
-def _optional(value: str | None) -> str:
-    return "<c/>" if value is None else text_xml(value)
-
-
-_DAY = f'<c s="{STYLE_DATE}"><v>%.8f</v></c>'  # 1e-8 day: under a millisecond
-
-
-def _day(days: float | None) -> str:
-    return "<c/>" if days is None else _DAY % days
+# The database writes the date cells (and a timeline row's first two), as the xlsx writer does.
+_DAY = rows.DayCell(DATE_CELL[0], DATE_CELL[1], EMPTY_CELL)
+_ROW_ID = ("<row>" + NUMBER_CELL[0], NUMBER_CELL[1])
 
 
 async def write_archive(session: AsyncSession, community_id: int, start: datetime, end: datetime,
@@ -62,7 +47,7 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
     offset_days = offset.total_seconds() / 86400
     names = {sid: s.name for sid, s in (await q.staff(session, community_id)).items()}
     staff_xml = {sid: text_xml(name) for sid, name in names.items()}
-    cases = await rows.case_rows(session, community_id, start, end, offset_days)
+    cases = await rows.case_rows(session, community_id, start, end, offset_days, _DAY)
     owners: dict[int, str] = {}  # case id -> owner's name (for masking the timeline)
     # Owners have many cases: each one's masked name and phone are worked out once.
     masked_names: dict[str, str] = {}
@@ -76,28 +61,28 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
 
     def phone_xml(phone: str | None) -> str:
         if not phone:
-            return "<c/>"
+            return EMPTY_CELL
         xml = masked_phones.get(phone)
         if xml is None:
             xml = masked_phones[phone] = text_xml(mask_phone(phone))
         return xml
 
     def case_xml() -> object:
-        for r in cases:
-            (case_id, kind, category, area, urgency, status, room, place, owner, phone, description, team,
-             assignee_id, responder_id, fee_cents, rework, escalation, confirmed_by) = r[:18]
+        empty = EMPTY_CELL
+        for (case_id, kind, category, area, urgency, status, room, place, owner, phone, description, team,
+             assignee_id, responder_id, fee_cents, rework, escalation, confirmed_by, times) in cases:
             owner = owner or ""
             if owner:
                 owners[case_id] = owner
             yield (
-                f"<row><c><v>{case_id}</v></c>{text_xml(kind)}{_optional(category)}{_optional(area)}"
-                f"{text_xml(urgency)}{text_xml(status)}{text_xml(room or '')}{text_xml(_clean(place, owner))}"
+                f"<row><c><v>{case_id}</v></c>{text_xml(kind)}{text_xml(category or '')}{text_xml(area or '')}"
+                f"{text_xml(urgency)}{text_xml(status)}{text_xml(room or '')}{text_xml(clean_text(place, owner))}"
                 f"{owner_xml(owner)}{phone_xml(phone)}"
-                f"{text_xml(_clean(description, owner))}{text_xml(team)}"
-                f"{staff_xml.get(assignee_id, '<c/>') if assignee_id else '<c/>'}"
-                f"{staff_xml.get(responder_id, '<c/>') if responder_id else '<c/>'}"
-                f"{number_xml(fee_cents / 100)}<c><v>{rework}</v></c><c><v>{escalation}</v></c>"
-                f"{_optional(confirmed_by)}{''.join(map(_day, r[18:]))}</row>"
+                f"{text_xml(clean_text(description, owner))}{text_xml(team)}"
+                f"{staff_xml.get(assignee_id, empty) if assignee_id else empty}"
+                f"{staff_xml.get(responder_id, empty) if responder_id else empty}"
+                f"<c><v>{fee_cents / 100!r}</v></c><c><v>{rework}</v></c><c><v>{escalation}</v></c>"
+                f"{text_xml(confirmed_by or '')}{times}</row>"
             )
 
     buf = io.BytesIO()
@@ -122,10 +107,10 @@ async def write_archive(session: AsyncSession, community_id: int, start: datetim
 
     sheet = book.sheet("Timeline")
     sheet.append_header(timeline_columns)
-    async for events in rows.timeline_rows(session, case_ids, offset_days):
+    async for events in rows.timeline_rows(session, case_ids, offset_days, _DAY, _ROW_ID):
         sheet.extend_xml(
-            f"<row><c><v>{case_id}</v></c>{_day(at)}{text_xml(action)}{actor(case_id, kind, actor_id)}"
-            f"{text_xml(_clean(note, owners.get(case_id, ''))) if note else '<c/>'}</row>"
-            for case_id, at, action, kind, actor_id, note in events)
+            f"{first}{text_xml(action)}{actor(case_id, kind, actor_id)}"
+            f"{text_xml(clean_text(note, owners.get(case_id, ''))) if note else EMPTY_CELL}</row>"
+            for case_id, first, action, kind, actor_id, note in events)
     book.close()
     return buf.getvalue()

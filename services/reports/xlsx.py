@@ -106,6 +106,10 @@ _BY_TYPE = {str: _text, int: _number, float: _number, datetime: _datetime, type(
 
 
 text_xml = _text  # a text cell's XML (short repeated texts cached)
+# Cells written around a value by someone else (the database, for the archive's dates).
+EMPTY_CELL = "<c/>"
+NUMBER_CELL = ("<c><v>", "</v></c>")
+DATE_CELL = (f'<c s="{STYLE_DATE}"><v>', "</v></c>")
 
 
 def number_xml(value: int | float) -> str:
