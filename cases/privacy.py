@@ -23,6 +23,8 @@ from functools import lru_cache
 
 # Zero-width and invisible formatting characters people paste between digits.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"))
+# str.translate looks up every character; a search finds the (rare) text that needs it ten times faster.
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Anything that may become a digit under NFKC or is one already: ASCII and Unicode decimal
 # digits (\d), super/subscripts, circled and full-width digits.
 _DIGITLIKE = re.compile(r"[\d\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u249b\u24ea-\u24ff\u2776-\u2793]")
@@ -63,10 +65,16 @@ def _shadow_table() -> dict[int, str]:
     return table
 
 
+def _visible(text: str) -> str:
+    """`text` without invisible formatting characters."""
+    return text.translate(_INVISIBLE) if _HAS_INVISIBLE.search(text) else text
+
+
 def normalise(text: str) -> str:
     """Invisible characters removed, then NFKC folding to ASCII where it is one character to one
     (digits of every script, full-width forms), so numbers read as numbers."""
-    return text.translate(_INVISIBLE).translate(_shadow_table())
+    text = _visible(text)
+    return text if text.isascii() else text.translate(_shadow_table())  # the table folds no ASCII
 
 
 def mask_phone(phone: str) -> str:
@@ -95,7 +103,7 @@ def mask_name(name: str) -> str:
 def _mask_numbers(text: str) -> str:
     """Mask phones and ID numbers found on the normalised shadow of `text` (invisible
     characters already removed)."""
-    shadow = text.translate(_shadow_table())  # same length: index i is text[i]
+    shadow = text if text.isascii() else text.translate(_shadow_table())  # same length: index i is text[i]
     spans: list[tuple[int, int, str]] = []
     for run in _RUN.finditer(shadow):
         digits, where = [], []
@@ -190,7 +198,7 @@ def scrub(text: str) -> str:
     were typed, and the owner register's full names masked (invisible characters dropped)."""
     if not text:
         return text
-    text = text.translate(_INVISIBLE)
+    text = _visible(text)
     if len(_DIGITLIKE.findall(text)) >= _FEWEST_DIGITS:
         text = _mask_numbers(text)
     return NAMES.mask(text)
