@@ -106,9 +106,8 @@ _BY_TYPE = {str: _text, int: _number, float: _number, datetime: _datetime, type(
 
 
 text_xml = _text  # a text cell's XML (short repeated texts cached)
-# Cells written around a value by someone else (the database, for the archive's dates).
+# Cells the archive writes around its values (services.reports.archive).
 EMPTY_CELL = "<c/>"
-NUMBER_CELL = ("<c><v>", "</v></c>")
 DATE_CELL = (f'<c s="{STYLE_DATE}"><v>', "</v></c>")
 
 
@@ -148,6 +147,10 @@ class Sheet:
                 batch, size = [], 0
         if batch:
             put("".join(batch))
+
+    def write_xml(self, rows: str) -> None:
+        """Rows already rendered and joined: `<row>…</row><row>…</row>`."""
+        self._book._put(rows)
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         self.extend_xml("<row>" + "".join(map(cell, values)) + "</row>" for values in rows)
