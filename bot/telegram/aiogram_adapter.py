@@ -47,6 +47,7 @@ from bot.telegram.outgoing import (
     SEND_TIMEOUT,
     RemoveKeyboard,
 )
+from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.token import InvalidBotToken, StartBackoff
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class AiogramChannel:
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
-        self._polling: asyncio.Task[None] | None = None
+        self._poller: ConfirmingPoller | None = None
         self._webhook: web.AppRunner | None = None
         self._backoff = backoff or StartBackoff()
         self.sender = AiogramSender(self._bot, limiter, media_dir)
@@ -183,16 +184,16 @@ class AiogramChannel:
         await self._start()
         # getUpdates is refused while a webhook is registered (an earlier webhook run).
         await _api(self._bot.delete_webhook(drop_pending_updates=False))
-        self._polling = asyncio.create_task(
-            self._dispatcher.start_polling(
-                self._bot,
-                polling_timeout=max(1, round(self._poll_timeout)),
-                allowed_updates=ALLOWED_UPDATES,
-                handle_signals=False,
-                close_bot_session=False,
-            ),
-            name="aiogram polling",
-        )
+        # Long polling that confirms an update only once handled (bot.telegram.polling), not the
+        # library's (which confirms what it fetched).
+        self._poller = ConfirmingPoller(self._get_updates, self._gate, timeout=self._poll_timeout,
+                                        describe=lambda exc: f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
+        self._poller.start()
+
+    async def _get_updates(self, offset: int | None, timeout: float, limit: int) -> Sequence[Update]:
+        seconds = round(timeout)
+        return await self._bot.get_updates(offset=offset, limit=limit, timeout=seconds, allowed_updates=ALLOWED_UPDATES,
+                                           request_timeout=seconds + SEND_TIMEOUT)
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
         """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
@@ -225,18 +226,15 @@ class AiogramChannel:
     async def stop_updates(self) -> None:
         """Stop taking updates and finish handling those taken in (their replies are then
         in the outbox); the sender still works."""
-        if self._polling is not None:
-            if not self._polling.done():
-                try:
-                    await self._dispatcher.stop_polling()
-                except RuntimeError:  # the task had not got as far as polling yet
-                    self._polling.cancel()
-            await asyncio.gather(self._polling, return_exceptions=True)
-            self._polling = None
+        if self._poller is not None:
+            await self._poller.stop()
         if self._webhook is not None:
             await self._webhook.cleanup()
             self._webhook = None
         await self._gate.drain()
+        if self._poller is not None:
+            await self._poller.confirm()
+            self._poller = None
 
     async def download_file(self, file_id: str) -> bytes:
         buffer = await _api(self._bot.download(file_id))

@@ -48,6 +48,7 @@ from bot.telegram.outgoing import (
     SEND_TIMEOUT,
     RemoveKeyboard,
 )
+from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.token import InvalidBotToken, StartBackoff
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ class PtbChannel:
         self._default_language = default_language
         self._poll_timeout = poll_timeout
         self._backoff = backoff or StartBackoff()
+        self._poller: ConfirmingPoller | None = None
         self.sender = PtbSender(self._app, limiter, media_dir)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -209,14 +211,18 @@ class PtbChannel:
         await self._start()
 
     async def start_polling(self) -> None:
+        """Long polling that confirms an update only once handled (bot.telegram.polling), not the
+        library's Updater (which confirms what it fetched)."""
         await self._start()
-        assert self._app.updater is not None
-        await self._app.updater.start_polling(
-            poll_interval=0,
-            timeout=timedelta(seconds=self._poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        # getUpdates is refused while a webhook is registered (an earlier webhook run).
+        await _api(self._app.bot.delete_webhook(drop_pending_updates=False))
+        self._poller = ConfirmingPoller(self._get_updates, self._gate, timeout=self._poll_timeout,
+                                        describe=_one_line)
+        self._poller.start()
+
+    async def _get_updates(self, offset: int | None, timeout: float, limit: int) -> Sequence[Update]:
+        return await self._app.bot.get_updates(offset=offset, limit=limit, timeout=timedelta(seconds=timeout),
+                                               allowed_updates=ALLOWED_UPDATES)
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
         """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
@@ -239,12 +245,17 @@ class PtbChannel:
     async def stop_updates(self) -> None:
         """Stop taking updates and finish handling those taken in (their replies are then
         in the outbox); the sender still works."""
+        if self._poller is not None:
+            await self._poller.stop()
         updater = self._app.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self._app.running:
             await self._app.stop()  # hands over every update already fetched
         await self._gate.drain()
+        if self._poller is not None:
+            await self._poller.confirm()
+            self._poller = None
 
     async def stop(self) -> None:
         """Stop taking updates, finish those taken in, close the HTTP client.
