@@ -1,8 +1,9 @@
-"""aiogram 3 adapter: its `Bot` makes the calls, its `Dispatcher` brings updates.
+"""aiogram 3 adapter: its `Bot` makes the calls and parses the updates.
 
-Translation only: updates go to the shared `UpdateGate`, replies come through the
-shared `BotApiSender` logic; this module maps to and from the library's types and
-exceptions and drives its polling / webhook runners.
+Translation only: updates come by the shared long polling (bot.telegram.polling) or
+webhook endpoint (bot.telegram.webhook), which confirm an update to Telegram only once
+the shared `UpdateGate` has handled it; replies come through the shared `BotApiSender`
+logic; this module maps to and from the library's types and exceptions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram import exceptions as ag
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -29,8 +30,6 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
 
 from bot.channel import Core, TransientError
 from bot.media import Upload
@@ -49,6 +48,7 @@ from bot.telegram.outgoing import (
 )
 from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.token import InvalidBotToken, StartBackoff
+from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -160,20 +160,14 @@ class AiogramChannel:
     ) -> None:
         self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root),
                                                    timeout=SEND_TIMEOUT))
-        self._dispatcher = Dispatcher()
-        self._dispatcher.message.register(self._on_event)
-        self._dispatcher.callback_query.register(self._on_event)
         self._gate = UpdateGate(core, remember_updates=remember_updates)
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
         self._poller: ConfirmingPoller | None = None
-        self._webhook: web.AppRunner | None = None
+        self._webhook: WebhookServer | None = None
         self._backoff = backoff or StartBackoff()
         self.sender = AiogramSender(self._bot, limiter, media_dir)
-
-    async def _on_event(self, _event: object, event_update: Update) -> None:
-        self._gate.submit(event_update)
 
     async def connect(self) -> None:
         """Check the token (getMe, retried while the API cannot be reached) and get ready to
@@ -196,19 +190,16 @@ class AiogramChannel:
                                            request_timeout=seconds + SEND_TIMEOUT)
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
-        """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
+        """Serve `http://listen:port/<path of url>` and register `url` with Telegram; each post is
+        answered once its update is handled (bot.telegram.webhook), not when it is queued.
 
         The path of the public URL is served as-is, so a reverse proxy in front must
         keep it.
         """
         await self._start()
-        app = web.Application()
-        SimpleRequestHandler(self._dispatcher, self._bot, secret_token=secret).register(
-            app, path=urlsplit(url).path or "/"
-        )
-        self._webhook = web.AppRunner(app, shutdown_timeout=5)
-        await self._webhook.setup()
-        await web.TCPSite(self._webhook, listen, port).start()
+        self._webhook = WebhookServer(urlsplit(url).path or "/", secret,
+                                      lambda data: Update.model_validate(data, context={"bot": self._bot}), self._gate)
+        await self._webhook.start(listen, port)
         await _api(
             self._bot.set_webhook(
                 url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
@@ -229,7 +220,7 @@ class AiogramChannel:
         if self._poller is not None:
             await self._poller.stop()
         if self._webhook is not None:
-            await self._webhook.cleanup()
+            await self._webhook.stop()
             self._webhook = None
         await self._gate.drain()
         if self._poller is not None:

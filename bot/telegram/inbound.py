@@ -16,7 +16,10 @@ serves both adapters and the two cannot drift apart.
 * it hands each chat's updates to the core one at a time, in arrival order,
   while different chats are handled concurrently;
 * it always answers a button press, with the core's toast or with nothing, so
-  the user's client stops showing a spinner — even when the core failed.
+  the user's client stops showing a spinner — even when the core failed;
+* it knows which updates it has taken in and not yet handled (`first_open`, `take`),
+  so polling and the webhook confirm an update to Telegram only once it is handled
+  (bot.telegram.polling, bot.telegram.webhook).
 """
 
 from __future__ import annotations
