@@ -1,6 +1,7 @@
 """How long the month's case archive (`wuye report --cases`) takes on a busy desk.
 
     python bench/export.py [--cases N] [--one-month] [--repeat R] [--pg] [--pg-url URL] [--db-file PATH]
+                           [--pg-db NAME] [--format xlsx|csv|both]
 
 Seeds N cases (default 100,000) over half a year — the same histories as bench/reports.py:
 timelines, reworks, callbacks — into a fresh SQLite file, and with --pg into a scratch
@@ -10,7 +11,10 @@ April (about 16,500 cases and 93,000 timeline entries) as xlsx and as csv, media
 runs, and checks the files: every case of the month exported, no formula cell, nothing
 left to mask.  --one-month puts all N cases into that month instead (a stress case).
 --db-file keeps the seeded SQLite file there and reuses it on the next run (seeding 100k
-cases takes minutes; the timing itself does not).
+cases takes minutes; the timing itself does not); --pg-db NAME does the same with a
+PostgreSQL database of that name (created when missing, never dropped).  Wall and CPU
+seconds are printed (on a shared machine the wall clock also counts other people's work),
+and the process's peak RSS after the runs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -40,6 +46,7 @@ from cases.clock import FakeClock  # noqa: E402
 from cases.privacy import scrub  # noqa: E402
 from services.reports import statistics as reporting  # noqa: E402
 from storage import models as m  # noqa: E402
+from storage.db import create_engine  # noqa: E402
 
 DESCRIPTIONS = [
     "厨房水槽下面的水管接头漏水，地面都湿了",
@@ -128,6 +135,19 @@ def _check(data: bytes, fmt: str) -> int:
     return count
 
 
+async def _has_cases(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool(await conn.scalar(text("SELECT count(*) FROM cases")))
+    except Exception:  # noqa: BLE001 - the database exists but holds no schema yet
+        async with engine.connect() as conn:
+            await conn.scalar(text("SELECT 1"))  # raises when there is no such database
+        return False
+    finally:
+        await engine.dispose()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -137,6 +157,7 @@ async def main() -> None:
     parser.add_argument("--pg-url", default=seed.PG_ADMIN)
     parser.add_argument("--format", choices=["xlsx", "csv", "both"], default="both")
     parser.add_argument("--db-file", type=Path, default=None, help="keep the seeded SQLite file here and reuse it")
+    parser.add_argument("--pg-db", default=None, help="keep the seeded PostgreSQL database of this name and reuse it")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="wuye-export-") as tmp:
@@ -146,18 +167,28 @@ async def main() -> None:
         formats = ("xlsx", "csv") if args.format == "both" else (args.format,)
         results["SQLite"] = await run(f"sqlite+aiosqlite:///{path}", args.cases, args.repeat, args.one_month, seeded,
                                       formats)
-    if args.pg:
+    if args.pg or args.pg_db:
         seed.PG_ADMIN = args.pg_url
-        name = f"wuye_export_{uuid.uuid4().hex[:8]}"
-        await seed._pg_admin(f'CREATE DATABASE "{name}"')
+        name = args.pg_db or f"wuye_export_{uuid.uuid4().hex[:8]}"
+        url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+        seeded = False
+        if args.pg_db:
+            try:
+                seeded = await _has_cases(url)
+            except Exception:  # noqa: BLE001 - no such database yet
+                await seed._pg_admin(f'CREATE DATABASE "{name}"')
+        else:
+            await seed._pg_admin(f'CREATE DATABASE "{name}"')
         try:
             print(f"PostgreSQL ({name}):", flush=True)
-            url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-            results["PostgreSQL"] = await run(url, args.cases, args.repeat, args.one_month, formats=formats)
+            results["PostgreSQL"] = await run(url, args.cases, args.repeat, args.one_month, seeded, formats)
         finally:
-            await seed._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not args.pg_db:
+                await seed._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     scope = "all in the month" if args.one_month else "over half a year, April exported"
-    print(f"\nmonth archive, {args.cases:,} cases {scope}: median seconds (goal: xlsx under 3 s)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nmonth archive, {args.cases:,} cases {scope}: median seconds (goal: xlsx under 3 s); "
+          f"peak RSS {rss:.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for backend, r in results.items():
         print(f"  {backend:11} " + "   ".join(f"{fmt} {r[fmt]:6.2f} wall {r[fmt + ' cpu']:6.2f} CPU" for fmt in formats))
 

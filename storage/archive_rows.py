@@ -5,22 +5,24 @@ timeline entries.  Turning each stored timestamp into an aware datetime, then in
 time, then into Excel's day number costs more than everything else in the export; the
 database does that arithmetic in the query instead (`excel_days`), for a zone whose UTC
 offset is the same over the whole period (China's is; the caller checks and otherwise
-takes the general path in storage.report_queries.export_cases).
+takes the general path in storage.report_queries.export_cases).  (Writing the cells' text
+there too was measured: SQLite's number-to-text and concatenation cost more than Python's.)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, select
+from sqlalchemy import Float, Select, and_, bindparam, select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from storage import models as m
+from storage.report_queries import fee_total
 
 # Cases whose timelines one query reads: few enough bound parameters for any SQLite build.
 CHUNK = 900
@@ -56,8 +58,9 @@ CASE_TIME_COLUMNS = (
 async def case_rows(session: AsyncSession, community_id: int, start: datetime, end: datetime,
                     offset_days: float) -> Sequence[Row[Any]]:
     """(id, kind, category, area, urgency, status, room, place, owner name, owner phone, description,
-    team, assignee id, first responder id, fee cents, rework round, escalation level, confirmed by,
-    then the eight CASE_TIME_COLUMNS as local Excel day numbers) of the cases opened in [start, end)."""
+    team, assignee id, first responder id, fee cents (report_queries.fee_total), rework round,
+    escalation level, confirmed by, then the eight CASE_TIME_COLUMNS as local Excel day numbers)
+    of the cases opened in [start, end)."""
     c = m.Case
     times = [excel_days(getattr(c, name)) + offset_days for name in CASE_TIME_COLUMNS]
     # Core execution on the session's connection: the ORM's result machinery costs more than
@@ -65,7 +68,7 @@ async def case_rows(session: AsyncSession, community_id: int, start: datetime, e
     connection = await session.connection()
     return (await connection.execute(
         select(c.id, c.kind, c.category, c.area, c.urgency, c.status, m.Room.code, c.place, m.Owner.name,
-               m.Owner.phone, c.description, c.team_code, c.assignee_id, c.first_responder_id, c.fee_cents,
+               m.Owner.phone, c.description, c.team_code, c.assignee_id, c.first_responder_id, fee_total(),
                c.rework_round, c.escalation_level, c.confirmed_by, *times)
         .outerjoin(m.Room, m.Room.id == c.room_id)
         .outerjoin(m.Owner, m.Owner.id == c.owner_id)
@@ -75,22 +78,48 @@ async def case_rows(session: AsyncSession, community_id: int, start: datetime, e
 
 
 async def timeline_rows(session: AsyncSession, case_ids: Sequence[int],
-                        offset_days: float) -> AsyncIterator[list[Row[Any]]]:
+                        offset_days: float) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """(case id, local Excel day number, action, actor kind, actor id, note) of the timelines
     of `case_ids` (ascending), in case order then entry order, a chunk of cases at a time.
 
     Read through the timeline's case index, which holds each case's entries in order: no
     join and no sort of half a million rows.  Each chunk is the id range of CHUNK cases
     (two bound values, not hundreds); entries of cases in that range that are not in
-    `case_ids` (another community's, or opened outside the period) are dropped."""
+    `case_ids` (another community's, or opened outside the period) are dropped — and when
+    the range holds no other case (a month's cases are mostly consecutive ids), there is
+    nothing to drop and no row is looked at here.
+
+    The rows come from the driver as they are (tuples, asyncpg records): half a million
+    result rows built by SQLAlchemy cost more than the query."""
     t = m.TimelineEntry
     wanted = set(case_ids)
     connection = await session.connection()
+    fetch = await _driver_fetch(
+        connection,
+        select(t.case_id, excel_days(t.at) + bindparam("offset"), t.action, t.actor_kind, t.actor_id, t.note)
+        .where(t.case_id.between(bindparam("low"), bindparam("high")))
+        .order_by(t.case_id, t.id))
     for i in range(0, len(case_ids), CHUNK):
         chunk = case_ids[i:i + CHUNK]
-        result = await connection.execute(
-            select(t.case_id, excel_days(t.at) + offset_days, t.action, t.actor_kind, t.actor_id, t.note)
-            .where(t.case_id.between(chunk[0], chunk[-1]))
-            .order_by(t.case_id, t.id)
-        )
-        yield [row for row in result if row[0] in wanted]
+        rows = await fetch({"offset": offset_days, "low": chunk[0], "high": chunk[-1]})
+        if chunk[-1] - chunk[0] + 1 != len(chunk):  # other cases' ids inside the range
+            rows = [row for row in rows if row[0] in wanted]
+        yield rows
+
+
+Fetch = Callable[[dict[str, Any]], Awaitable[Sequence[Sequence[Any]]]]
+
+
+async def _driver_fetch(connection: AsyncConnection, statement: Select[Any]) -> Fetch:
+    """`statement` (whose bound values need no conversion: numbers) compiled once, run on the
+    session's own driver connection — inside its transaction — for each set of values."""
+    compiled = statement.compile(dialect=connection.dialect)
+    sql, names = str(compiled), compiled.positiontup or []
+    driver = (await connection.get_raw_connection()).driver_connection
+    if connection.dialect.name == "sqlite":  # aiosqlite
+        async def fetch(values: dict[str, Any]) -> Sequence[Sequence[Any]]:
+            return await driver.execute_fetchall(sql, [values[name] for name in names])  # type: ignore[no-any-return, union-attr]
+    else:  # asyncpg
+        async def fetch(values: dict[str, Any]) -> Sequence[Sequence[Any]]:
+            return await driver.fetch(sql, *(values[name] for name in names))  # type: ignore[no-any-return, union-attr]
+    return fetch

@@ -279,12 +279,23 @@ _TIME_COLUMNS = (
 )
 
 
-def _clean(text: str, owner_name: str) -> str:
-    """Mask phone numbers in free text, and the owner's full name where they typed it."""
-    text = scrub(text or "")
-    if owner_name:
+def clean_text(text: str | None, owner_name: str) -> str:
+    """Free text fit for the archive: phone and ID numbers and the register's names masked, and
+    the owner's own full name where they typed it."""
+    if not text:
+        return ""
+    text = scrub(text)
+    if owner_name and owner_name in text:
         text = text.replace(owner_name, mask_name(owner_name))
     return text
+
+
+def fee_total() -> Any:
+    """A case's fee as the archive shows it: the sum of its fee history (every visit's charge, a
+    rework's included; migration 0006_dispatch), or, with no history (written before it, outside
+    the repository), the case's own fee."""
+    fees = select(func.sum(m.CaseFee.cents)).where(m.CaseFee.case_id == m.Case.id).scalar_subquery()
+    return func.coalesce(fees, m.Case.fee_cents)
 
 
 async def export_cases(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[ExportCase]:
@@ -293,11 +304,8 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
     where = (c.community_id == community_id, _in(c.created_at, start, end))
     names = {sid: s.name for sid, s in (await staff(session, community_id)).items()}
     # Plain columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
-    # Fees add up (migration 0006_dispatch): every visit's charge, a rework's included; a case
-    # with no fee history (written before it, outside the repository) keeps its own fee.
-    fees = select(func.sum(m.CaseFee.cents)).where(m.CaseFee.case_id == c.id).scalar_subquery()
     fields = (c.id, c.kind, c.category, c.area, c.urgency, c.status, c.place, c.description, c.team_code,
-              c.assignee_id, c.first_responder_id, func.coalesce(fees, c.fee_cents), c.rework_round, c.escalation_level,
+              c.assignee_id, c.first_responder_id, fee_total(), c.rework_round, c.escalation_level,
               c.confirmed_by, *(getattr(c, name) for name in _TIME_COLUMNS))
     rows = (await session.execute(
         select(*fields, m.Room.code, m.Owner.name, m.Owner.phone)
@@ -335,16 +343,16 @@ async def export_cases(session: AsyncSession, community_id: int, start: datetime
 
         out.append(ExportCase(
             id=case_id, kind=kind, category=category, area=area, urgency=urgency,
-            status=status, room=room or "", place=_clean(place, owner_name),
+            status=status, room=room or "", place=clean_text(place, owner_name),
             owner=mask_name(owner_name), owner_phone=mask_phone(owner_phone) if owner_phone else "",
-            description=_clean(description, owner_name), team=team,
+            description=clean_text(description, owner_name), team=team,
             assignee=names.get(assignee_id, "") if assignee_id else "",
             first_responder=names.get(responder_id, "") if responder_id else "",
             fee_cents=fee_cents, rework_round=rework_round, escalation_level=escalation_level,
             confirmed_by=confirmed_by,
             times=dict(zip(_TIME_COLUMNS, row[first_time:first_time + len(_TIME_COLUMNS)])),
             timeline=tuple(
-                ExportEvent(at, action, actor(kind, actor_id), _clean(note, owner_name) if note else "")
+                ExportEvent(at, action, actor(kind, actor_id), clean_text(note, owner_name) if note else "")
                 for at, action, kind, actor_id, note in events.get(case_id, [])
             ),
         ))

@@ -1,8 +1,9 @@
-"""aiogram 3 adapter: its `Bot` makes the calls, its `Dispatcher` brings updates.
+"""aiogram 3 adapter: its `Bot` makes the calls and parses the updates.
 
-Translation only: updates go to the shared `UpdateGate`, replies come through the
-shared `BotApiSender` logic; this module maps to and from the library's types and
-exceptions and drives its polling / webhook runners.
+Translation only: updates come by the shared long polling (bot.telegram.polling) or
+webhook endpoint (bot.telegram.webhook), which confirm an update to Telegram only once
+the shared `UpdateGate` has handled it; replies come through the shared `BotApiSender`
+logic; this module maps to and from the library's types and exceptions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram import exceptions as ag
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -29,8 +30,6 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
 
 from bot.channel import Core, TransientError
 from bot.media import Upload
@@ -47,7 +46,9 @@ from bot.telegram.outgoing import (
     SEND_TIMEOUT,
     RemoveKeyboard,
 )
+from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.token import InvalidBotToken, StartBackoff
+from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -159,20 +160,14 @@ class AiogramChannel:
     ) -> None:
         self._bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_root),
                                                    timeout=SEND_TIMEOUT))
-        self._dispatcher = Dispatcher()
-        self._dispatcher.message.register(self._on_event)
-        self._dispatcher.callback_query.register(self._on_event)
         self._gate = UpdateGate(core, remember_updates=remember_updates)
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
-        self._polling: asyncio.Task[None] | None = None
-        self._webhook: web.AppRunner | None = None
+        self._poller: ConfirmingPoller | None = None
+        self._webhook: WebhookServer | None = None
         self._backoff = backoff or StartBackoff()
         self.sender = AiogramSender(self._bot, limiter, media_dir)
-
-    async def _on_event(self, _event: object, event_update: Update) -> None:
-        self._gate.submit(event_update)
 
     async def connect(self) -> None:
         """Check the token (getMe, retried while the API cannot be reached) and get ready to
@@ -183,31 +178,28 @@ class AiogramChannel:
         await self._start()
         # getUpdates is refused while a webhook is registered (an earlier webhook run).
         await _api(self._bot.delete_webhook(drop_pending_updates=False))
-        self._polling = asyncio.create_task(
-            self._dispatcher.start_polling(
-                self._bot,
-                polling_timeout=max(1, round(self._poll_timeout)),
-                allowed_updates=ALLOWED_UPDATES,
-                handle_signals=False,
-                close_bot_session=False,
-            ),
-            name="aiogram polling",
-        )
+        # Long polling that confirms an update only once handled (bot.telegram.polling), not the
+        # library's (which confirms what it fetched).
+        self._poller = ConfirmingPoller(self._get_updates, self._gate, timeout=self._poll_timeout,
+                                        describe=lambda exc: f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
+        self._poller.start()
+
+    async def _get_updates(self, offset: int | None, timeout: float, limit: int) -> Sequence[Update]:
+        seconds = round(timeout)
+        return await self._bot.get_updates(offset=offset, limit=limit, timeout=seconds, allowed_updates=ALLOWED_UPDATES,
+                                           request_timeout=seconds + SEND_TIMEOUT)
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
-        """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
+        """Serve `http://listen:port/<path of url>` and register `url` with Telegram; each post is
+        answered once its update is handled (bot.telegram.webhook), not when it is queued.
 
         The path of the public URL is served as-is, so a reverse proxy in front must
         keep it.
         """
         await self._start()
-        app = web.Application()
-        SimpleRequestHandler(self._dispatcher, self._bot, secret_token=secret).register(
-            app, path=urlsplit(url).path or "/"
-        )
-        self._webhook = web.AppRunner(app, shutdown_timeout=5)
-        await self._webhook.setup()
-        await web.TCPSite(self._webhook, listen, port).start()
+        self._webhook = WebhookServer(urlsplit(url).path or "/", secret,
+                                      lambda data: Update.model_validate(data, context={"bot": self._bot}), self._gate)
+        await self._webhook.start(listen, port)
         await _api(
             self._bot.set_webhook(
                 url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
@@ -225,18 +217,15 @@ class AiogramChannel:
     async def stop_updates(self) -> None:
         """Stop taking updates and finish handling those taken in (their replies are then
         in the outbox); the sender still works."""
-        if self._polling is not None:
-            if not self._polling.done():
-                try:
-                    await self._dispatcher.stop_polling()
-                except RuntimeError:  # the task had not got as far as polling yet
-                    self._polling.cancel()
-            await asyncio.gather(self._polling, return_exceptions=True)
-            self._polling = None
+        if self._poller is not None:
+            await self._poller.stop()
         if self._webhook is not None:
-            await self._webhook.cleanup()
+            await self._webhook.stop()
             self._webhook = None
         await self._gate.drain()
+        if self._poller is not None:
+            await self._poller.confirm()
+            self._poller = None
 
     async def download_file(self, file_id: str) -> bytes:
         buffer = await _api(self._bot.download(file_id))

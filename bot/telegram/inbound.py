@@ -16,7 +16,10 @@ serves both adapters and the two cannot drift apart.
 * it hands each chat's updates to the core one at a time, in arrival order,
   while different chats are handled concurrently;
 * it always answers a button press, with the core's toast or with nothing, so
-  the user's client stops showing a spinner — even when the core failed.
+  the user's client stops showing a spinner — even when the core failed;
+* it knows which updates it has taken in and not yet handled (`first_open`, `take`),
+  so polling and the webhook confirm an update to Telegram only once it is handled
+  (bot.telegram.polling, bot.telegram.webhook).
 """
 
 from __future__ import annotations
@@ -161,8 +164,12 @@ class UpdateGate:
     def __init__(self, core: Core, *, remember_updates: int = 10_000) -> None:
         self._core = core
         self._recent = RecentUpdateIds(remember_updates)
-        self._lanes: dict[str, deque[tuple[Inbound, Any]]] = {}
+        self._lanes: dict[str, deque[tuple[Inbound, Any, int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Telegram ids of the updates taken in and not yet handled (bot.telegram.polling
+        # confirms nothing from the lowest of them on), and a wake-up for each one done.
+        self._open: set[int] = set()
+        self._progress = asyncio.Event()
         # Updates refused as already taken in (each also logged).
         self.duplicates = 0
         # Set by the adapter once it knows who it is (getMe), for "/cmd@name" in groups.
@@ -184,7 +191,34 @@ class UpdateGate:
         if lane is None:
             lane = self._lanes[inbound.chat_id] = deque()
             self._spawn(self._run_lane(inbound.chat_id, lane))
-        lane.append((inbound, query))
+        self._open.add(update.update_id)
+        lane.append((inbound, query, update.update_id))
+
+    async def take(self, update: Any) -> None:
+        """`submit`, then return once that update is handled: a webhook answers Telegram only
+        then, so an update the process dies with is posted again."""
+        self.submit(update)
+        while update.update_id in self._open:
+            await self.wait_progress(1.0)
+
+    def first_open(self) -> int | None:
+        """The lowest Telegram update id taken in and not yet handled (None: all handled)."""
+        return min(self._open) if self._open else None
+
+    def open_count(self) -> int:
+        return len(self._open)
+
+    async def wait_progress(self, timeout: float) -> None:
+        """Return when an update has been handled since the call, or after `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._progress.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    def _done(self, update_id: int) -> None:
+        self._open.discard(update_id)
+        self._progress.set()
+        self._progress = asyncio.Event()
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for updates already taken in to be handled; cancel what takes longer."""
@@ -200,11 +234,14 @@ class UpdateGate:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run_lane(self, chat_id: str, lane: deque[tuple[Inbound, Any]]) -> None:
+    async def _run_lane(self, chat_id: str, lane: deque[tuple[Inbound, Any, int]]) -> None:
         try:
             while lane:
-                inbound, query = lane.popleft()
+                inbound, query, update_id = lane.popleft()
                 await self._handle(inbound, query)
+                # Handled: committed by the desk, or answered with its apology.  Cancelled
+                # (a drain that ran out of time), it stays open and is never confirmed.
+                self._done(update_id)
         finally:
             if self._lanes.get(chat_id) is lane:
                 del self._lanes[chat_id]

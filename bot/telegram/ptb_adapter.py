@@ -1,8 +1,9 @@
-"""python-telegram-bot adapter: its `Bot` makes the calls, its `Application` brings updates.
+"""python-telegram-bot adapter: its `Bot` makes the calls and parses the updates.
 
-Translation only: updates go to the shared `UpdateGate`, replies come through the
-shared `BotApiSender` logic; this module maps to and from the library's types and
-exceptions and drives its polling / webhook runners.
+Translation only: updates come by the shared long polling (bot.telegram.polling) or
+webhook endpoint (bot.telegram.webhook), which confirm an update to Telegram only once
+the shared `UpdateGate` has handled it; replies come through the shared `BotApiSender`
+logic; this module maps to and from the library's types and exceptions.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from telegram import (
     Update,
 )
 from telegram import error as tg
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channel import Core, TransientError, Undeliverable
@@ -48,7 +49,9 @@ from bot.telegram.outgoing import (
     SEND_TIMEOUT,
     RemoveKeyboard,
 )
+from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.token import InvalidBotToken, StartBackoff
+from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +184,9 @@ class PtbChannel:
             .token(token)
             .base_url(f"{api_root}/bot")
             .base_file_url(f"{api_root}/file/bot")
-            # The gate orders updates per chat and runs chats concurrently; the
-            # Application only needs to hand them over, one by one, in arrival order.
-            .concurrent_updates(False)
+            # Updates come through bot.telegram.polling or .webhook straight to the gate, which
+            # orders them per chat; the library's Updater confirms them before they are handled.
+            .updater(None)
             .read_timeout(SEND_TIMEOUT)
             .write_timeout(SEND_TIMEOUT)
             # Many chats are served at once: one slow answer must not hold up the others
@@ -192,16 +195,14 @@ class PtbChannel:
             .pool_timeout(SEND_TIMEOUT)
             .build()
         )
-        self._app.add_handler(TypeHandler(Update, self._on_update))
         self._gate = UpdateGate(core, remember_updates=remember_updates)
         self._commands = commands
         self._default_language = default_language
         self._poll_timeout = poll_timeout
         self._backoff = backoff or StartBackoff()
+        self._poller: ConfirmingPoller | None = None
+        self._webhook: WebhookServer | None = None
         self.sender = PtbSender(self._app, limiter, media_dir)
-
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        self._gate.submit(update)
 
     async def connect(self) -> None:
         """Check the token (getMe, retried while the API cannot be reached) and get ready to
@@ -209,42 +210,47 @@ class PtbChannel:
         await self._start()
 
     async def start_polling(self) -> None:
+        """Long polling that confirms an update only once handled (bot.telegram.polling), not the
+        library's Updater (which confirms what it fetched)."""
         await self._start()
-        assert self._app.updater is not None
-        await self._app.updater.start_polling(
-            poll_interval=0,
-            timeout=timedelta(seconds=self._poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        # getUpdates is refused while a webhook is registered (an earlier webhook run).
+        await _api(self._app.bot.delete_webhook(drop_pending_updates=False))
+        self._poller = ConfirmingPoller(self._get_updates, self._gate, timeout=self._poll_timeout,
+                                        describe=_one_line)
+        self._poller.start()
+
+    async def _get_updates(self, offset: int | None, timeout: float, limit: int) -> Sequence[Update]:
+        return await self._app.bot.get_updates(offset=offset, limit=limit, timeout=timedelta(seconds=timeout),
+                                               allowed_updates=ALLOWED_UPDATES)
 
     async def start_webhook(self, listen: str, port: int, url: str, secret: str | None) -> None:
-        """Serve `http://listen:port/<path of url>` and register `url` with Telegram.
+        """Serve `http://listen:port/<path of url>` and register `url` with Telegram; each post is
+        answered once its update is handled (bot.telegram.webhook), not when it is queued.
 
         The path of the public URL is served as-is, so a reverse proxy in front must
         keep it.
         """
         await self._start()
-        assert self._app.updater is not None
-        await self._app.updater.start_webhook(
-            listen=listen,
-            port=port,
-            url_path=urlsplit(url).path or "/",
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        self._webhook = WebhookServer(urlsplit(url).path or "/", secret,
+                                      lambda data: Update.de_json(data, self._app.bot), self._gate)
+        await self._webhook.start(listen, port)
+        await _api(self._app.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+                                             drop_pending_updates=False))
 
     async def stop_updates(self) -> None:
         """Stop taking updates and finish handling those taken in (their replies are then
         in the outbox); the sender still works."""
-        updater = self._app.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        if self._poller is not None:
+            await self._poller.stop()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         if self._app.running:
-            await self._app.stop()  # hands over every update already fetched
+            await self._app.stop()
         await self._gate.drain()
+        if self._poller is not None:
+            await self._poller.confirm()
+            self._poller = None
 
     async def stop(self) -> None:
         """Stop taking updates, finish those taken in, close the HTTP client.

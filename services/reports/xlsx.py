@@ -106,6 +106,9 @@ _BY_TYPE = {str: _text, int: _number, float: _number, datetime: _datetime, type(
 
 
 text_xml = _text  # a text cell's XML (short repeated texts cached)
+# Cells the archive writes around its values (services.reports.archive).
+EMPTY_CELL = "<c/>"
+DATE_CELL = (f'<c s="{STYLE_DATE}"><v>', "</v></c>")
 
 
 def number_xml(value: int | float) -> str:
@@ -144,6 +147,10 @@ class Sheet:
                 batch, size = [], 0
         if batch:
             put("".join(batch))
+
+    def write_xml(self, rows: str) -> None:
+        """Rows already rendered and joined: `<row>…</row><row>…</row>`."""
+        self._book._put(rows)
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         self.extend_xml("<row>" + "".join(map(cell, values)) + "</row>" for values in rows)

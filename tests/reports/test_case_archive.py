@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.bootstrap import App
 from services.reports.archive import constant_offset
 from services.reports.statistics import _case_row, _wall_clock, export_cases, open_context
+from storage import models as m
 from storage import report_queries as q
 from tests.reports.history import Desk, Script, seed_history
 from tests.reports.history import local as at_local
@@ -35,6 +36,12 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
     late = await desk.play(Script("report", "plumbing", "normal", "engineering", at_local(6, 9), area="home",
                                   staff="王强", accept=30))
     assert ids["c12"] < late and ids["c13"] < late
+    # c6 was reworked: its two visits' charges add up in the archive (migration 0006_dispatch),
+    # whatever the case row's own fee says.
+    async with app.uow() as uow:
+        uow.session.add_all([m.CaseFee(case_id=ids["c6"], round=0, cents=5000, at=app.now()),
+                             m.CaseFee(case_id=ids["c6"], round=1, cents=3050, at=app.now())])
+        await uow.commit()
     async with app.uow() as uow:
         ctx = await open_context(uow.session, None, *WEEK, app.now())
         cases = await q.export_cases(uow.session, ctx.community.id, ctx.start, ctx.end)
@@ -44,6 +51,7 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
                 "Timeline": [[c.id, local(e.at), e.action, e.actor, e.note] for c in cases for e in c.timeline]}
     assert len(expected["Cases"]) == 12 and len(expected["Timeline"]) > 40
     assert {ids["c12"], ids["c13"]}.isdisjoint(row[0] for row in expected["Timeline"])
+    assert [row[14] for row in expected["Cases"] if row[0] == ids["c6"]] == [80.5]
 
     data = await export_cases(app.uow(), *WEEK, "xlsx", now=app.now())
     book, text = workbook_text(data)

@@ -15,9 +15,11 @@ from tests.conftest import EXAMPLE_COMMUNITY, ROOT
 from tests.telegram.botapi_standin import BotApiStandIn
 
 
-async def wuye_run(api: BotApiStandIn, tmp_path: Path, token: str | None = None) -> asyncio.subprocess.Process:
+async def wuye_run(api: BotApiStandIn, tmp_path: Path, token: str | None = None,
+                   **settings: str) -> asyncio.subprocess.Process:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3", "TELEGRAM_BOT_TOKEN": token or api.token,
-           "TELEGRAM_API_BASE_URL": api.root, "COMMUNITY_FILE": str(EXAMPLE_COMMUNITY), "PYTHONPATH": str(ROOT)}
+           "TELEGRAM_API_BASE_URL": api.root, "COMMUNITY_FILE": str(EXAMPLE_COMMUNITY), "PYTHONPATH": str(ROOT),
+           **settings}
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
@@ -30,7 +32,7 @@ async def test_sigterm_during_a_burst_answers_what_was_taken_in_exactly_once(tmp
     async with BotApiStandIn() as api:  # Telegram's real limits
         users = api.users(100)
         bot = await wuye_run(api, tmp_path)
-        await api.until(lambda: api.calls_to("getUpdates"), timeout=60, what="the bot polling")
+        await api.until(lambda: api.calls_to("getUpdates"), timeout=300, what="the bot polling")
         for user in users:
             api.say(user, "你好")
         await api.until(lambda: sum(replies(api, users).values()) >= 10, timeout=30, what="the first replies")
@@ -49,7 +51,7 @@ async def test_sigterm_during_a_burst_answers_what_was_taken_in_exactly_once(tmp
 
         polls = len(api.calls_to("getUpdates"))
         again = await wuye_run(api, tmp_path)
-        await api.until(lambda: len(api.calls_to("getUpdates")) > polls, timeout=60, what="the restart polling")
+        await api.until(lambda: len(api.calls_to("getUpdates")) > polls, timeout=300, what="the restart polling")
         await api.until(lambda: all(n >= 1 for n in replies(api, users).values()), timeout=60,
                         what="the rest answered after the restart")
         await asyncio.sleep(1.0)  # nothing more is coming

@@ -11,7 +11,7 @@ def test_masks() -> None:
 
 import pytest
 
-from cases.privacy import NameRegister, leaks, normalise
+from cases.privacy import _DIGITLIKE, NameRegister, _shadow_table, leaks, normalise
 
 
 @pytest.mark.parametrize("typed", [
@@ -45,3 +45,12 @@ def test_leaks_sees_numbers_and_names_but_not_masks() -> None:
     assert leaks("张伟 13800000001", ["张伟"]) == ["number", "张伟"]
     assert leaks("张* 138****0001", ["张伟"]) == []
     assert normalise("１３８\u200b") == "138"
+
+
+def test_text_with_too_few_digits_to_hold_a_number_is_skipped_exactly() -> None:
+    # scrub looks for numbers only in text with at least ten digit-like characters; that is exact
+    # only while every character the shadow folds into a digit is one the count sees.
+    folded = [chr(cp) for cp, ascii_ in _shadow_table().items() if ascii_.isdigit()]
+    assert len(folded) > 600 and [c for c in folded if not _DIGITLIKE.fullmatch(c)] == []
+    assert scrub("报修 3-2-1502，费用 ¥50") == "报修 3-2-1502，费用 ¥50"
+    assert scrub("𝟏𝟑𝟖 ⁰⁰⁰⁰ ①②③④") == "138****1234"  # eleven digits of three odd kinds
