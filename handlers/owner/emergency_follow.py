@@ -275,7 +275,12 @@ async def answer_danger(ctx: Ctx, inbound: Inbound) -> None:
     if answer == "no":
         await ctx.routes.carry_on(ctx, text)
         return
-    # Something else entirely: the question is dropped and the new message is read afresh.
+    # Something else entirely: the owner let the question go by, so what they said before is
+    # not dangerous to them — it goes where it was going (as after "no"; at a step, it is that
+    # step's answer and must not be lost), and then the new message is read afresh.
+    new = ctx.inbound
+    await ctx.routes.carry_on(ctx, text)
+    ctx.inbound, ctx.picked = new, None
     await ctx.routes.carry_on(ctx, None)
 
 

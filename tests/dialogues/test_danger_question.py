@@ -63,3 +63,19 @@ async def test_something_else_instead_of_an_answer_is_read_afresh(app: App, unsu
     await unsure.say(OWNER, UNSURE)
     await unsure.say(OWNER, "物业电话多少")
     assert "0571-8888-6666" in unsure.last(OWNER) and await all_cases(app) == []
+
+
+async def test_a_step_answer_is_kept_when_the_owner_lets_the_question_go_by(app: App, unsure: People) -> None:
+    await unsure.press(OWNER, "报事报修")
+    await unsure.press(OWNER, "公共区域")
+    await unsure.say(OWNER, "3号楼电梯")
+    await unsure.say(OWNER, UNSURE)
+    assert await state(app) == ("danger", "ask")
+    # No yes or no: the owner goes on answering the report. The description typed before
+    # the question is kept, and this message answers the step after it.
+    await unsure.say(OWNER, "没有照片")
+    assert await state(app) == ("report", "urgency")
+    for label in ("一般", "今天", "提交"):
+        await unsure.press(OWNER, label)
+    [case] = await all_cases(app)
+    assert case.description == UNSURE and case.place == "3号楼电梯" and case.photos == []
