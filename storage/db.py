@@ -131,6 +131,10 @@ def _check_sqlite_path(url: Any) -> None:
         raise DatabaseUnavailable(describe_failure(exc, url)) from None
 
 
+# The execution option a read-only unit of work sets on its connection (see _sqlite_begin).
+READ_ONLY = "wuye_read_only"
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # SQL errors would otherwise print bound parameters — owners' names and phones — into logs.
     kwargs.setdefault("hide_parameters", True)
@@ -166,7 +170,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock up front, so two writers queue (busy_timeout)
             # instead of one failing with "database is locked" when it tries to upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A unit of work that only reads (UnitOfWork.read_only: exports, reports) begins
+            # DEFERRED instead: it reads its WAL snapshot and never holds the lock the bot's
+            # writes need for the seconds a month's archive takes.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         event.listen(engine.sync_engine, "handle_error", _hide_values)
         return engine

@@ -17,6 +17,7 @@ from storage.bookings import Bookings
 from storage.callbacks import Callbacks
 from storage.case_repository import CaseRepository
 from storage.conversations import Conversations
+from storage.db import READ_ONLY
 from storage.directory import Directory
 from storage.notices import NoticeStore
 from storage.outbox import Outbox
@@ -56,6 +57,11 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+
+    async def read_only(self) -> None:
+        """Declare, before the first statement, that this unit of work only reads (a report,
+        an export): on SQLite it then does not take the one write lock (storage.db)."""
+        await self.session.connection(execution_options={READ_ONLY: True})
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -272,6 +272,7 @@ async def build_company_report(uow: UnitOfWork, start: date, end: date, codes: S
     """The company report of [start, end) for the communities `codes` (all when empty), read
     in `uow` (not yet entered); the chart is drawn when `chart`."""
     async with uow:
+        await uow.read_only()
         communities = [c for c in await uow.directory.communities() if not codes or c.code in codes]
         missing = sorted(set(codes) - {c.code for c in communities})
         if missing:

@@ -469,6 +469,7 @@ async def build_report(uow: UnitOfWork, start: date, end: date, community: str |
                        now: datetime) -> Report:
     """The full report of [start, end) as of `now`, read in `uow` (a unit of work not yet entered)."""
     async with uow:
+        await uow.read_only()
         ctx = await open_context(uow.session, community, start, end, now)
         return await assemble(ctx)
 
@@ -634,6 +635,7 @@ async def export_cases(uow: UnitOfWork, start: date, end: date, fmt: str, commun
     get here); staff names are shown, as they are in the office's own records.
     """
     async with uow:
+        await uow.read_only()
         ctx = await open_context(uow.session, community, start, end, now)
         # A zone with one offset over the period (China's): rows straight to sheet XML, the
         # database doing the time arithmetic (services.reports.archive).
@@ -900,6 +902,7 @@ async def weekly_report(uow: UnitOfWork, now: datetime, community: str | None = 
     the 8 complete weeks before `now`'s week are charted, the last of them is summarised.
     """
     async with uow:
+        await uow.read_only()
         info = await q.community(uow.session, community)
         if info is None:
             raise NotFound(f"no community {community!r}" if community else "no community loaded")

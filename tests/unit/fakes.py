@@ -451,6 +451,9 @@ class FakeUnitOfWork:
                         tb: TracebackType | None) -> None:
         await self.rollback()
 
+    async def read_only(self) -> None:
+        """Nothing to lock in memory."""
+
     async def commit(self) -> None:
         self.db.commits += 1
         self.commits += 1
