@@ -327,8 +327,8 @@ async def _escalations(app: App, community: Community, waiting: CommunityDue, no
     count = 0
     for name, check, wanted in (("check_deadlines", escalation.check_deadlines, waiting.late),
                                 ("repeat_emergencies", escalation.repeat_emergencies, waiting.emergencies),
-                                ("lapse_offers", escalation.lapse_offers, waiting.offers),
-                                ("resume_pauses", escalation.resume_pauses, waiting.paused)):
+                                ("lapse_offers", escalation.lapse_offers, _due(waiting.offer_until, now)),
+                                ("resume_pauses", escalation.resume_pauses, _due(waiting.pause_until, now))):
         if not wanted:
             continue
         async with app.uow() as uow:
@@ -355,11 +355,11 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
         communities = await uow.directory.communities()
         due = await by_community(uow.session, now) if communities else {}
     times = [t for community in communities
-             if community.id in due and (t := await _community_due(app, community, due[community.id], now)) is not None]
+             if community.id in due and (t := _community_due(community, due[community.id], now)) is not None]
     return min(times) if times else None
 
 
-async def _community_due(app: App, community: Community, waiting: CommunityDue, now: datetime) -> datetime | None:
+def _community_due(community: Community, waiting: CommunityDue, now: datetime) -> datetime | None:
     """The earliest due moment of one community's cases, under its own quiet hours."""
     policy = community.policy
     owner_facing = [
@@ -369,20 +369,9 @@ async def _community_due(app: App, community: Community, waiting: CommunityDue, 
         waiting.done and auto_confirm_due(waiting.done, policy),
     ]
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
-    if waiting.deadline is not None:
-        times.append(waiting.deadline)
-    if waiting.offers or waiting.paused:
-        times += await _dispatch_due(app, community.id, waiting)
+    # Deadlines, and when offers lapse and pauses end (issue 20): the tick must wake for them too.
+    times += [t for t in (waiting.deadline, waiting.offer_until, waiting.pause_until) if t is not None]
     return min(times) if times else None
-
-
-async def _dispatch_due(app: App, community_id: int, waiting: CommunityDue) -> list[datetime]:
-    """When offers lapse and pauses end (issue 20): the tick must wake for them too."""
-    async with app.uow() as uow:
-        offers = [c.details["offer"]["until"] for c in await uow.cases.waiting(community_id)
-                  if c.details.get("offer")] if waiting.offers else []
-        pauses = [c.details["pause"]["until"] for c in await uow.cases.paused(community_id)] if waiting.paused else []
-    return [datetime.fromisoformat(t) for t in offers + pauses]
 
 
 # ----------------------------------------------------------------- APScheduler wiring

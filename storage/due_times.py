@@ -30,8 +30,8 @@ class CommunityDue:
     deadline: datetime | None = None  # the next response/completion deadline still ahead
     late: bool = False  # a deadline passed on a case below the top escalation level
     emergencies: bool = False  # an emergency nobody accepted yet
-    offers: bool = False  # dispatched cases (offers may lapse)
-    paused: bool = False  # working cases with their completion clock stopped
+    offer_until: datetime | None = None  # the first offer to lapse (a dispatched case's details.offer.until)
+    pause_until: datetime | None = None  # the first pause to end (a working case's details.pause.until)
 
 
 def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -78,16 +78,30 @@ async def by_community(session: AsyncSession, now: datetime) -> dict[int, Commun
             entry = of(cid)
             entry.deadline = _earlier(entry.deadline, ahead)
             entry.late = entry.late or bool(late)
-    # Unaccepted emergencies, dispatched cases (offers) and paused ones: which communities have any.
     emergency = and_(k.urgency == "emergency", k.status.in_([Status.OPEN, Status.DISPATCHED]))
+    for cid in await session.scalars(select(k.community_id).where(emergency).distinct()):
+        of(cid).emergencies = True
+    # Offers to lapse and pauses to end: their dates live in the case's details (JSON), read
+    # here as text and compared in Python (only dispatched and paused cases: a few thousand
+    # at company size).  A date that cannot be read counts as due, so that community's own
+    # check meets it (and fails alone, logged) instead of the whole scan.
     paused = and_(k.status.in_(list(WORKING)), k.completion_due_at.is_(None))
     rows = await session.execute(
-        select(k.community_id, func.max(case((emergency, 1), else_=0)),
-               func.max(case((k.status == Status.DISPATCHED, 1), else_=0)), func.max(case((paused, 1), else_=0)))
-        .where(k.status.in_([Status.OPEN, Status.DISPATCHED, *WORKING]),  # the status index narrows it first
-               or_(emergency, k.status == Status.DISPATCHED, paused))
-        .group_by(k.community_id))
-    for cid, emergencies, offers, pauses in rows.all():
-        entry = of(cid)
-        entry.emergencies, entry.offers, entry.paused = bool(emergencies), bool(offers), bool(pauses)
+        select(k.community_id, k.status, k.details[("offer", "until")].as_string(),
+               k.details[("pause", "until")].as_string())
+        .where(k.status.in_([Status.DISPATCHED, *WORKING]), or_(k.status == Status.DISPATCHED, paused)))
+    for cid, status, offer, pause in rows.all():
+        if status == Status.DISPATCHED and offer:
+            entry = of(cid)
+            entry.offer_until = _earlier(entry.offer_until, _moment(offer, now))
+        elif status != Status.DISPATCHED and pause:
+            entry = of(cid)
+            entry.pause_until = _earlier(entry.pause_until, _moment(pause, now))
     return due
+
+
+def _moment(text: str, now: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return now
