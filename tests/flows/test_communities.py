@@ -17,13 +17,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.bootstrap import App, build_app, load_files
-from bot.scheduler import tick
+from bot.scheduler import next_due, tick
 from bot.wecom.sender import TeamRobots
 from cases.clock import FakeClock
 from cases.lifecycle import Actor, Case
 from cases.routing import team_for
 from handlers.kit.payloads import CaseAction, encode
 from storage import models as m
+from storage.due_times import by_community
 from tests.conftest import ROOT, make_settings
 from tests.harness import People
 
@@ -270,6 +271,18 @@ async def test_one_communitys_broken_case_does_not_stop_the_others_escalations(a
         chats = {chat for chat, body in (await uow.session.execute(select(m.OutboxMessage.chat_id, m.OutboxMessage.body))).all()
                  if f"#{west}" in str(body)}
     assert chats and all(chat.startswith("西苑") or chat == REGIONAL_ENGINEERING for chat in chats)
+
+
+async def test_an_offers_lapse_wakes_the_scheduler_from_the_cross_community_scan(app: App) -> None:
+    east = await open_in(app, "dongyuan", room="A-1-101")
+    until = app.now() + timedelta(minutes=5)  # before the case's response deadline
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id == east).values(
+            details={"offer": {"staff": 1, "mode": "duty", "until": until.isoformat()}}))
+        await uow.commit()
+        due = await by_community(uow.session, app.now())
+    assert set(due) == {await community_id(app, "dongyuan")}
+    assert await next_due(app) == until
 
 
 # ----------------------------------------------------------------- WeCom group robots
