@@ -50,8 +50,8 @@ async def main(runs: int) -> None:
         print(f"scan (tick and next_due)   wall median {statistics.median(walls) * 1000:.1f} ms  "
               f"max {max(walls) * 1000:.1f} ms   statements {counts[-1]}   CPU median {statistics.median(cpus) * 1000:.1f} ms"
               f"   ({runs} runs)")
-        kinds = {"late": lambda d: d.late, "emergencies": lambda d: d.emergencies, "offers": lambda d: d.offers,
-                 "paused": lambda d: d.paused, "surveys": lambda d: d.survey_due is not None and d.survey_due <= now,
+        kinds = {"late": lambda d: d.late, "emergencies": lambda d: d.emergencies, "offers lapsed": lambda d: d.offer_until is not None and d.offer_until <= now,
+                 "pauses ended": lambda d: d.pause_until is not None and d.pause_until <= now, "surveys": lambda d: d.survey_due is not None and d.survey_due <= now,
                  "done awaiting confirmation": lambda d: d.done is not None}
         print("communities with: " + ", ".join(f"{k} {sum(1 for d in due.values() if f(d))}" for k, f in kinds.items()))
         print("plans:")
