@@ -72,7 +72,7 @@ from services.actors import Actor  # noqa: E402
 from services.reports import statistics as reporting  # noqa: E402
 from services.reports.company import build_company_report  # noqa: E402
 from storage.console import ConsoleStore  # noqa: E402
-from web.auth import SESSION_TTL, digest, new_token  # noqa: E402
+from web.auth import digest, new_token  # noqa: E402
 from web.routes import build_console  # noqa: E402
 from cases.clock import FakeClock, SystemClock  # noqa: E402
 from handlers.kit.messages import Inbound  # noqa: E402
@@ -81,6 +81,8 @@ from storage.db import create_engine, migrate  # noqa: E402
 from tests.conftest import EXAMPLE_COMMUNITY, PG_URL, _pg_admin, make_settings  # noqa: E402
 from tests.telegram.botapi_standin import BotApiStandIn, Chat, TgUser  # noqa: E402
 
+# The bench agent's console session (web.auth no longer has one fixed lifetime).
+BENCH_SESSION = timedelta(hours=12)
 BENCH_DB = os.environ.get("WUYE_COMPANY_DB", "wuye_company_bench")  # another name for a small trial
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
@@ -583,7 +585,7 @@ async def bench_measure(runs: int, with_explain: bool) -> None:
                 select(m.Case.id).where(m.Case.community_id == community.id, m.Case.status == "dispatched",
                                         m.Case.team_code == engineer.team).limit(runs)))
             token = new_token()
-            await ConsoleStore(uow.session).open_session(digest(token), agent.id, new_token(), now, SESSION_TTL)
+            await ConsoleStore(uow.session).open_session(digest(token), agent.id, new_token(), now, BENCH_SESSION)
             await uow.commit()
 
         console = build_console(app, secure_cookies=False)

@@ -61,7 +61,7 @@ from handlers.kit.cards import team_chats
 from handlers.kit.messages import Reply, reply_to_dict
 from handlers.staff import escalation
 from services.reports.chat import ChatReporter, weekly_push
-from storage.due_times import DueTimes
+from storage.due_times import CommunityDue, by_community
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("wuye.scheduler")
@@ -139,6 +139,9 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
         return report
     async with app.uow() as uow:
         communities = await uow.directory.communities()
+        # One grouped query per kind of due work across every community (not a round of
+        # queries per community): a community with nothing due costs nothing.
+        due = await by_community(uow.session, now) if communities else {}
     if not communities:
         return report
     # Every community with its own policy: its quiet hours, zone and deadlines, its cases
@@ -146,7 +149,17 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
     for community in communities:
         if stopping():
             break
-        await _community_tick(app, community, now, stamp, report, stopping)
+        if quiet_now(now, community.policy):
+            report.quiet_in.append(community.code)
+        waiting = due.get(community.id)
+        if waiting is None:
+            continue
+        try:
+            await _community_tick(app, community, waiting, now, stamp, report, stopping)
+        except Exception:
+            # One community's failure (its data, its policy) must not stop the others' work.
+            log.exception("the tick failed for community %s", community.code)
+            report.failures += 1
     report.quiet = len(report.quiet_in) == len(communities)
     if not stopping():
         # Undeliverable chats are the deployment's concern, told to the first community's management.
@@ -154,33 +167,42 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
     return report
 
 
-async def _community_tick(app: App, community: Community, now: datetime, stamp: Callable[[], datetime],
-                          report: TickReport, stopping: Callable[[], bool]) -> None:
+async def _community_tick(app: App, community: Community, waiting: CommunityDue, now: datetime,
+                          stamp: Callable[[], datetime], report: TickReport, stopping: Callable[[], bool]) -> None:
+    """One community's due work; each kind is fetched only when the scan says its earliest
+    item is due under this community's policy."""
     policy, cid = community.policy, community.id
-    if quiet_now(now, policy):
-        report.quiet_in.append(community.code)
-    else:
+    if not quiet_now(now, policy):
         # Owners are never messaged in quiet hours: surveys, reminders, phone requests and
         # auto-confirmations wait for the morning (their rows simply stay due).
-        report.surveys += await _drain(
-            app, community, stamp, report,
-            lambda uow: uow.callbacks.in_state(CallbackState.SCHEDULED, due_before=now, limit=BATCH, community_id=cid),
-            callback_due.send_survey, stopping)
-        report.reminders += await _drain(
-            app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting(CallbackState.SENT, "sent_at", reminder_cutoff(now, policy), BATCH,
-                                              community_id=cid),
-            callback_due.send_reminder, stopping)
-        report.phone_requests += await _drain(
-            app, community, stamp, report,
-            lambda uow: uow.callbacks.waiting(CallbackState.REMINDED, "reminded_at", phone_cutoff(now, policy), BATCH,
-                                              community_id=cid),
-            callback_due.request_phone, stopping)
-        report.auto_confirmed += await _drain(
-            app, community, stamp, report,
-            lambda uow: _done_ids(uow, auto_confirm_cutoff(now, policy), cid), callback_due.auto_confirm, stopping)
+        if _due(waiting.survey_due, now):
+            report.surveys += await _drain(
+                app, community, stamp, report,
+                lambda uow: uow.callbacks.in_state(CallbackState.SCHEDULED, due_before=now, limit=BATCH,
+                                                   community_id=cid),
+                callback_due.send_survey, stopping)
+        if _due(waiting.sent, reminder_cutoff(now, policy)):
+            report.reminders += await _drain(
+                app, community, stamp, report,
+                lambda uow: uow.callbacks.waiting(CallbackState.SENT, "sent_at", reminder_cutoff(now, policy), BATCH,
+                                                  community_id=cid),
+                callback_due.send_reminder, stopping)
+        if _due(waiting.reminded, phone_cutoff(now, policy)):
+            report.phone_requests += await _drain(
+                app, community, stamp, report,
+                lambda uow: uow.callbacks.waiting(CallbackState.REMINDED, "reminded_at", phone_cutoff(now, policy),
+                                                  BATCH, community_id=cid),
+                callback_due.request_phone, stopping)
+        if _due(waiting.done, auto_confirm_cutoff(now, policy)):
+            report.auto_confirmed += await _drain(
+                app, community, stamp, report,
+                lambda uow: _done_ids(uow, auto_confirm_cutoff(now, policy), cid), callback_due.auto_confirm, stopping)
     if not stopping():
-        report.escalation_replies += await _escalations(app, community, now, report)
+        report.escalation_replies += await _escalations(app, community, waiting, now, report)
+
+
+def _due(earliest: datetime | None, cutoff: datetime) -> bool:
+    return earliest is not None and earliest <= cutoff
 
 
 async def _delivery_watch(app: App, community: Community, now: datetime, report: TickReport) -> None:
@@ -298,14 +320,17 @@ async def _enqueue(uow: UnitOfWork, replies: Sequence[Reply], now: datetime) -> 
         await uow.outbox.add(reply.channel, reply.chat_id, reply_to_dict(reply), reply.replace_key, now)
 
 
-async def _escalations(app: App, community: Community, now: datetime, report: TickReport) -> int:
+async def _escalations(app: App, community: Community, waiting: CommunityDue, now: datetime,
+                       report: TickReport) -> int:
     """SLA deadline checks and emergency repeats (`handlers.staff.escalation`), each in its
-    own transaction."""
+    own transaction, and only where the scan found something for it to look at."""
     count = 0
-    for name, check in (("check_deadlines", escalation.check_deadlines),
-                        ("repeat_emergencies", escalation.repeat_emergencies),
-                        ("lapse_offers", escalation.lapse_offers),
-                        ("resume_pauses", escalation.resume_pauses)):
+    for name, check, wanted in (("check_deadlines", escalation.check_deadlines, waiting.late),
+                                ("repeat_emergencies", escalation.repeat_emergencies, waiting.emergencies),
+                                ("lapse_offers", escalation.lapse_offers, _due(waiting.offer_until, now)),
+                                ("resume_pauses", escalation.resume_pauses, _due(waiting.pause_until, now))):
+        if not wanted:
+            continue
         async with app.uow() as uow:
             try:
                 replies = list(await check(uow, community, now))
@@ -328,34 +353,25 @@ async def next_due(app: App, now: datetime | None = None) -> datetime | None:
     now = now or app.now()
     async with app.uow() as uow:
         communities = await uow.directory.communities()
-    times = [t for community in communities if (t := await _community_due(app, community, now)) is not None]
+        due = await by_community(uow.session, now) if communities else {}
+    times = [t for community in communities
+             if community.id in due and (t := _community_due(community, due[community.id], now)) is not None]
     return min(times) if times else None
 
 
-async def _community_due(app: App, community: Community, now: datetime) -> datetime | None:
+def _community_due(community: Community, waiting: CommunityDue, now: datetime) -> datetime | None:
     """The earliest due moment of one community's cases, under its own quiet hours."""
-    async with app.uow() as uow:
-        earliest = await DueTimes(uow.session).earliest(now, community.id)
     policy = community.policy
     owner_facing = [
-        earliest.survey_due,
-        earliest.sent and reminder_due(earliest.sent, policy),
-        earliest.reminded and phone_due(earliest.reminded, policy),
-        earliest.done and auto_confirm_due(earliest.done, policy),
+        waiting.survey_due,
+        waiting.sent and reminder_due(waiting.sent, policy),
+        waiting.reminded and phone_due(waiting.reminded, policy),
+        waiting.done and auto_confirm_due(waiting.done, policy),
     ]
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
-    if earliest.deadline is not None:
-        times.append(earliest.deadline)
-    times += await _dispatch_due(app, community.id)
+    # Deadlines, and when offers lapse and pauses end (issue 20): the tick must wake for them too.
+    times += [t for t in (waiting.deadline, waiting.offer_until, waiting.pause_until) if t is not None]
     return min(times) if times else None
-
-
-async def _dispatch_due(app: App, community_id: int) -> list[datetime]:
-    """When offers lapse and pauses end (issue 20): the tick must wake for them too."""
-    async with app.uow() as uow:
-        offers = [c.details["offer"]["until"] for c in await uow.cases.waiting(community_id) if c.details.get("offer")]
-        pauses = [c.details["pause"]["until"] for c in await uow.cases.paused(community_id)]
-    return [datetime.fromisoformat(t) for t in offers + pauses]
 
 
 # ----------------------------------------------------------------- APScheduler wiring

@@ -9,42 +9,99 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.callbacks import CallbackState
-from cases.lifecycle import WORKING, Status
+from cases.lifecycle import TOP_ESCALATION, WORKING, Status
 from storage import models as m
 
 
-@dataclass(frozen=True, slots=True)
-class Earliest:
-    survey_due: datetime | None  # a scheduled callback's due_at
-    sent: datetime | None  # the oldest unanswered, unreminded survey
-    reminded: datetime | None  # the oldest reminded survey without a phone request
-    done: datetime | None  # the oldest done work awaiting the owner's confirmation
-    deadline: datetime | None  # the next response/completion deadline still ahead
+@dataclass(slots=True)
+class CommunityDue:
+    """What one community has waiting, from the cross-community scan (`by_community`):
+    the earliest moments of the owner-facing work and deadlines, and whether the
+    escalation checks have anything to look at.  A community absent from the scan has nothing."""
+
+    survey_due: datetime | None = None
+    sent: datetime | None = None
+    reminded: datetime | None = None
+    done: datetime | None = None
+    deadline: datetime | None = None  # the next response/completion deadline still ahead
+    late: bool = False  # a deadline passed on a case below the top escalation level
+    emergencies: bool = False  # an emergency nobody accepted yet
+    offer_until: datetime | None = None  # the first offer to lapse (a dispatched case's details.offer.until)
+    pause_until: datetime | None = None  # the first pause to end (a working case's details.pause.until)
 
 
-class DueTimes:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
-    async def _min(self, column, *where) -> datetime | None:  # type: ignore[no-untyped-def]
-        return await self.session.scalar(select(func.min(column)).where(*where))
 
-    async def earliest(self, now: datetime, community_id: int | None = None) -> Earliest:
-        """The earliest of each kind, over one community's cases (None: every community's)."""
-        c, k = m.Callback, m.Case
-        mine = () if community_id is None else (k.community_id == community_id,)
-        of_mine = () if community_id is None else (c.case_id.in_(select(k.id).where(*mine)),)
-        response = await self._min(k.response_due_at, k.status.in_([Status.OPEN, Status.DISPATCHED]), k.response_due_at > now, *mine)
-        completion = await self._min(k.completion_due_at, k.status.in_(list(WORKING)), k.completion_due_at > now, *mine)
-        deadlines = [d for d in (response, completion) if d is not None]
-        return Earliest(
-            survey_due=await self._min(c.due_at, c.state == CallbackState.SCHEDULED, *of_mine),
-            sent=await self._min(c.sent_at, c.state == CallbackState.SENT, *of_mine),
-            reminded=await self._min(c.reminded_at, c.state == CallbackState.REMINDED, *of_mine),
-            done=await self._min(k.done_at, k.status == Status.DONE, *mine),
-            deadline=min(deadlines) if deadlines else None,
-        )
+async def by_community(session: AsyncSession, now: datetime) -> dict[int, CommunityDue]:
+    """Every kind of due work across all communities, one grouped query per kind, so a
+    tick costs the same few statements however many communities there are; the tick then
+    applies each community's own policy (quiet hours, zone, waiting times) in Python."""
+    c, k = m.Callback, m.Case
+    due: dict[int, CommunityDue] = {}
+
+    def of(cid: int) -> CommunityDue:
+        return due.setdefault(int(cid), CommunityDue())
+
+    # Open surveys: scheduled / sent / reminded, each state's earliest moment per community.
+    states = (CallbackState.SCHEDULED, CallbackState.SENT, CallbackState.REMINDED)
+    rows = await session.execute(
+        select(k.community_id, c.state, func.min(c.due_at), func.min(c.sent_at), func.min(c.reminded_at))
+        .join(k, k.id == c.case_id).where(c.state.in_(states)).group_by(k.community_id, c.state))
+    for cid, state, due_at, sent_at, reminded_at in rows.all():
+        entry = of(cid)
+        if state == CallbackState.SCHEDULED:
+            entry.survey_due = due_at
+        elif state == CallbackState.SENT:
+            entry.sent = sent_at
+        else:
+            entry.reminded = reminded_at
+    rows = await session.execute(
+        select(k.community_id, func.min(k.done_at)).where(k.status == Status.DONE).group_by(k.community_id))
+    for cid, done_at in rows.all():
+        of(cid).done = done_at
+    # Deadlines: the next one ahead (to wake for) and whether one has passed below the top
+    # escalation level (what `CaseRepository.past_deadline` escalates).
+    below_top = k.escalation_level < TOP_ESCALATION
+    for column, statuses in ((k.response_due_at, [Status.OPEN, Status.DISPATCHED]),
+                             (k.completion_due_at, list(WORKING))):
+        rows = await session.execute(
+            select(k.community_id, func.min(case((column > now, column))),
+                   func.max(case((and_(column <= now, below_top), 1), else_=0)))
+            .where(k.status.in_(statuses), column.is_not(None)).group_by(k.community_id))
+        for cid, ahead, late in rows.all():
+            entry = of(cid)
+            entry.deadline = _earlier(entry.deadline, ahead)
+            entry.late = entry.late or bool(late)
+    emergency = and_(k.urgency == "emergency", k.status.in_([Status.OPEN, Status.DISPATCHED]))
+    for cid in await session.scalars(select(k.community_id).where(emergency).distinct()):
+        of(cid).emergencies = True
+    # Offers to lapse and pauses to end: their dates live in the case's details (JSON), read
+    # here as text and compared in Python (only dispatched and paused cases: a few thousand
+    # at company size).  A date that cannot be read counts as due, so that community's own
+    # check meets it (and fails alone, logged) instead of the whole scan.
+    paused = and_(k.status.in_(list(WORKING)), k.completion_due_at.is_(None))
+    rows = await session.execute(
+        select(k.community_id, k.status, k.details[("offer", "until")].as_string(),
+               k.details[("pause", "until")].as_string())
+        .where(k.status.in_([Status.DISPATCHED, *WORKING]), or_(k.status == Status.DISPATCHED, paused)))
+    for cid, status, offer, pause in rows.all():
+        if status == Status.DISPATCHED and offer:
+            entry = of(cid)
+            entry.offer_until = _earlier(entry.offer_until, _moment(offer, now))
+        elif status != Status.DISPATCHED and pause:
+            entry = of(cid)
+            entry.pause_until = _earlier(entry.pause_until, _moment(pause, now))
+    return due
+
+
+def _moment(text: str, now: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return now

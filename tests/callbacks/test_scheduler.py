@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -20,7 +21,10 @@ from cases.clock import FakeClock, OffsetClock
 from cases.codes import Kind
 from handlers.kit.messages import Reply
 from handlers.staff import escalation
-from tests.callbacks.conftest import callbacks_of, close_cases, closed_leak, local, set_policy, survey_rows
+from storage import models as m
+from tests.callbacks.conftest import (
+    callbacks_of, close_cases, closed_leak, local, report_leak, set_policy, survey_rows,
+)
 from tests.conftest import EXAMPLE_COMMUNITY, make_settings
 from tests.flows.conftest import bound_owner
 from tests.harness import People
@@ -103,9 +107,16 @@ async def test_the_shells_clock_hook_runs_the_tick(app: App, people: People, clo
     assert report.surveys == 1 and (await callbacks_of(app, case_id))[0].state == "sent"
 
 
-async def test_escalation_checks_run_each_alone_and_a_failing_one_is_counted(app: App,
+async def test_escalation_checks_run_each_alone_and_a_failing_one_is_counted(app: App, people: People, clock: FakeClock,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
+    # An emergency nobody accepted, past its response deadline: both checks have work.
+    await bound_owner(people)
+    case_id = await report_leak(people)
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id == case_id).values(urgency="emergency"))
+        await uow.commit()
+    clock.advance(timedelta(days=1))
 
     async def check_deadlines(uow, community, now):  # type: ignore[no-untyped-def]
         calls.append("deadlines")
@@ -123,8 +134,24 @@ async def test_escalation_checks_run_each_alone_and_a_failing_one_is_counted(app
     assert calls == ["deadlines", "emergencies"]
     assert (report.escalation_replies, report.failures) == (1, 1)
     async with app.uow() as uow:
-        pending = [row.body["text"] for row in await uow.outbox.pending("console", app.now(), 10)]
+        pending = [row.body["text"] for row in await uow.outbox.pending("console", app.now(), 50)
+                   if row.chat_id == "管理处群"]
     assert pending == ["⏰ 工单 #1 超时未接单"]
+
+
+async def test_a_tick_with_nothing_due_runs_no_check(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cross-community scan finds nothing: no community's checks run (a tick costs
+    the same few queries however many communities there are)."""
+    calls: list[str] = []
+
+    async def check(uow, community, now):  # type: ignore[no-untyped-def]
+        calls.append(community.code)
+        return []
+
+    for name in ("check_deadlines", "repeat_emergencies", "lapse_offers", "resume_pauses"):
+        monkeypatch.setattr(escalation, name, check)
+    report = await tick(app)
+    assert calls == [] and report.failures == 0 and await next_due(app) is None
 
 
 async def test_stopping_mid_backlog_leaves_the_rest_due_and_sends_nothing_twice(app: App, people: People,

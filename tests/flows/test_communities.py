@@ -14,16 +14,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.bootstrap import App, build_app, load_files
-from bot.scheduler import tick
+from bot.scheduler import next_due, tick
 from bot.wecom.sender import TeamRobots
 from cases.clock import FakeClock
 from cases.lifecycle import Actor, Case
 from cases.routing import team_for
 from handlers.kit.payloads import CaseAction, encode
 from storage import models as m
+from storage.due_times import by_community
 from tests.conftest import ROOT, make_settings
 from tests.harness import People
 
@@ -251,6 +252,37 @@ async def test_each_community_escalates_to_its_own_groups_under_its_own_quiet_ho
     clock.set(datetime(2026, 6, 5, 21, 30, tzinfo=ZONE))
     report = await tick(app)
     assert report.quiet_in == ["dongyuan"] and not report.quiet
+
+
+async def test_one_communitys_broken_case_does_not_stop_the_others_escalations(app: App, clock: FakeClock) -> None:
+    east = await open_in(app, "dongyuan", room="A-1-101")
+    west = await open_in(app, "xiyuan", room="B-1-202")
+    # 东苑's case carries an offer whose date cannot be read (bad data): its offer check fails.
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id == east).values(
+            details={"offer": {"staff": 1, "mode": "duty", "until": "not a date"}}))
+        await uow.commit()
+    clock.advance(timedelta(days=2))  # both past their response deadline
+    report = await tick(app)
+    assert report.failures >= 1
+    # 东苑's deadline check ran before its failing offer check; 西苑 was not held up at all.
+    assert (await case_of(app, east)).escalation_level >= 1 and (await case_of(app, west)).escalation_level >= 1
+    async with app.uow() as uow:
+        chats = {chat for chat, body in (await uow.session.execute(select(m.OutboxMessage.chat_id, m.OutboxMessage.body))).all()
+                 if f"#{west}" in str(body)}
+    assert chats and all(chat.startswith("西苑") or chat == REGIONAL_ENGINEERING for chat in chats)
+
+
+async def test_an_offers_lapse_wakes_the_scheduler_from_the_cross_community_scan(app: App) -> None:
+    east = await open_in(app, "dongyuan", room="A-1-101")
+    until = app.now() + timedelta(minutes=5)  # before the case's response deadline
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id == east).values(
+            details={"offer": {"staff": 1, "mode": "duty", "until": until.isoformat()}}))
+        await uow.commit()
+        due = await by_community(uow.session, app.now())
+    assert set(due) == {await community_id(app, "dongyuan")}
+    assert await next_due(app) == until
 
 
 # ----------------------------------------------------------------- WeCom group robots
