@@ -307,3 +307,47 @@ async def test_a_notice_reaches_only_its_communitys_owners(app: App, people: Peo
     await people.say("lj", "/notice")
     assert "全小区" not in people.last("lj")
     assert set(await notice_chats(app)) == {"兰亭雅苑明天停水", "东苑明天停电"}
+
+
+async def bound_chen(people: People) -> None:
+    await people.say("cj", "/start")
+    await people.contact("cj", CHEN)
+
+
+async def test_a_complaint_about_the_home_in_the_second_community_is_that_communitys(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.press("cj", "投诉")
+    await people.say("cj", "楼上装修噪音太大，每天早上七点就开始")
+    await people.press("cj", "最近几天")
+    # Every home is offered, labelled with its community.
+    assert people.button("cj", "🏠 我家 兰亭雅苑 1-1-601") and people.button("cj", "🏠 我家 兰亭雅苑 2-1-101")
+    await people.press("cj", "🏠 我家 东苑小区 A-1-301")
+    await people.press("cj", "不涉及具体人员")
+    await people.press("cj", "调查清楚并给我答复")
+    await people.press("cj", "综合服务")
+    await people.press("cj", "提交投诉")
+    async with app.uow() as uow:
+        [case] = await uow.cases.recent()
+    assert case.community_id == await community_id(app, "dongyuan") and case.team_code == "customer_service"
+    assert case.room_id is not None and case.details["where"] == "A-1-301"
+    assert f"#{case.id}" in people.all_text("东苑客服中心群")
+    assert f"#{case.id}" not in people.all_text("客服中心群")  # 兰亭雅苑's desk never sees it
+
+
+async def test_a_booking_for_the_home_in_the_second_community_uses_its_catalogue(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.press("cj", "预约服务")
+    # Each community has its own services: the home is asked first.
+    assert "哪一套房屋" in people.last("cj") and people.button("cj", "🏠 兰亭雅苑 1-1-601")
+    await people.press("cj", "🏠 东苑小区 A-1-301")
+    labels = [b.text for row in people.chats["cj"][-1].buttons for b in row]
+    assert any("水龙头更换" in label for label in labels) and not any("灯具安装" in label for label in labels), labels
+    await people.press("cj", "水龙头更换")
+    await people.say("cj", "周六上午")
+    assert "A-1-301" in people.last("cj")
+    await people.say("cj", "确认")
+    async with app.uow() as uow:
+        [case] = await uow.cases.recent()
+    assert case.community_id == await community_id(app, "dongyuan") and case.kind == "service"
+    assert f"#{case.id}" in people.all_text(REGIONAL_ENGINEERING)
+    assert not people.chats[LANTING_ENGINEERING]
