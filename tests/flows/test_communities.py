@@ -351,3 +351,28 @@ async def test_a_booking_for_the_home_in_the_second_community_uses_its_catalogue
     assert case.community_id == await community_id(app, "dongyuan") and case.kind == "service"
     assert f"#{case.id}" in people.all_text(REGIONAL_ENGINEERING)
     assert not people.chats[LANTING_ENGINEERING]
+
+
+async def test_the_emergency_place_tap_offers_both_communities_homes_and_the_other_one_is_taken_there(
+        app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.say("cj", "/community 1")  # talking in 兰亭雅苑
+    await people.say("cj", "家里着火了，厨房冒烟")
+    async with app.uow() as uow:
+        [first] = await uow.cases.recent()
+    assert first.urgency == "emergency" and first.community_id == await community_id(app, "lanting")
+    assert first.room_id is None  # three homes: "家里" is asked, not guessed
+    assert people.button("cj", "🏠 在我家 兰亭雅苑 1-1-601") and people.button("cj", "🏠 在我家 兰亭雅苑 2-1-101")
+    await people.press("cj", "🏠 在我家 东苑小区 A-1-301")
+    async with app.uow() as uow:
+        moved = next(c for c in await uow.cases.recent() if c.id != first.id)
+        first = await uow.cases.get(first.id)
+    assert moved.community_id == await community_id(app, "dongyuan") and moved.urgency == "emergency"
+    assert moved.room_id is not None and moved.description == "家里着火了，厨房冒烟"
+    assert first is not None and "东苑小区 A-1-301" in first.place  # 兰亭雅苑's team is told where it went
+    assert f"#{moved.id}" in people.last("cj") and "东苑小区" in people.last("cj")
+    east_groups = [chat for chat in people.chats if chat.startswith("东苑") or chat == REGIONAL_ENGINEERING]
+    assert any(f"#{moved.id}" in people.all_text(chat) for chat in east_groups), list(people.chats)
+    # What the owner sends next belongs to the moved case.
+    await people.say("cj", "火已经蔓延到客厅了")
+    assert f"#{moved.id}" in people.last("cj")
