@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from cases.lifecycle import Case
+from cases.records import Community
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import homes
@@ -24,7 +25,7 @@ from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import CaseAction, Menu
-from handlers.owner import additions, pause, talk
+from handlers.owner import additions, communities, pause, talk
 from handlers.owner.emergency import emergency_guidance
 from handlers.owner.faq import resemblance
 from handlers.owner.owned import owned_case
@@ -63,6 +64,10 @@ class D(StrEnum):
 async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | None = None) -> None:
     """Open the emergency case (or join the owner's fresh one), alert, guide, follow up."""
     pause.pause(ctx)
+    # A stranger naming the community ("东苑小区3号楼电梯困人"): its duty team, at once.
+    named = next((c for c in await communities.undecided(ctx) if c.name in text), None)
+    if named is not None:
+        await ctx.enter(named)
     fresh = await _fresh_emergency(ctx)
     if fresh is not None and fresh.category == result.category and _same_story(text, fresh.description):
         # The same danger told again (the lift, still stuck): one case, not two.
@@ -148,6 +153,12 @@ async def ask_place(ctx: Ctx) -> None:
     case = await _case(ctx)
     if case is None:
         return
+    unknown = await communities.undecided(ctx)
+    if unknown:
+        # A stranger with no hint: the alarm went out at once; now which community it is in.
+        rows_of = [(choice(ctx, c.name, f"community:{c.code}"),) for c in unknown]
+        ctx.say(ctx.t("followup.ask_community", id=case.id), tuple(rows_of))
+        return
     if case.room_id or case.place:
         ctx.state.step = S.MORE
         return
@@ -169,6 +180,16 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
         return
     owner = await ctx.owner()
     picked = ctx.picked or ""
+    unknown = await communities.undecided(ctx)
+    if unknown:
+        named = next((c for c in unknown if f"community:{c.code}" == picked), None) if picked else \
+            communities.find(unknown, (inbound.text or "")[:200])
+        if named is None and picked:
+            ctx.say(ctx.t("common.expired"))
+            return
+        if named is not None:
+            await _community_named(ctx, case, named)
+            return
     if picked.startswith("room:"):
         room_id = parse_int(picked.removeprefix("room:"))
         home = next((h for h in await ctx.homes() if h.room.id == room_id), None)
@@ -204,14 +225,33 @@ async def _elsewhere(ctx: Ctx, case: Case, home: Home) -> None:
     """The emergency is at the owner's home in another community: that community's duty team
     gets it at once (a new emergency case, same words and photos, at that home), and the first
     case says where it went, so its team is not sent to the wrong place."""
-    await additions.set_place(ctx, case, place=ctx.t("followup.moved_place", community=home.community.name,
-                                                     room=home.room.code))
+    await _move(ctx, case, home.community, room=home.room.code)
     await homes.choose(ctx, home.room.id)
     moved = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=Area.HOME,
                             description=case.description, room_id=home.room.id, photos=list(case.photos))
     await _follow(ctx, moved)
     ctx.state.step = S.MORE
     ctx.say(ctx.t("followup.moved", id=moved.id, community=home.community.name), await _buttons(ctx, moved))
+
+
+async def _community_named(ctx: Ctx, case: Case, community: Community) -> None:
+    """A stranger's answer to "which community?": the case stays (its own community) or goes
+    to that community's duty team at once; then the place is asked there."""
+    if community.id != case.community_id:
+        await _move(ctx, case, community)
+        await ctx.enter(community)
+        case = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=case.area,
+                               description=case.description, place=case.place, photos=list(case.photos))
+        await _follow(ctx, case)
+        ctx.say(ctx.t("followup.moved", id=case.id, community=community.name), await _buttons(ctx, case))
+        return
+    await ctx.enter(community)
+    await ask_place(ctx)
+
+
+async def _move(ctx: Ctx, case: Case, community: Community, room: str = "") -> None:
+    """The first case says where the emergency went, so its team is not sent to the wrong place."""
+    await additions.set_place(ctx, case, place=ctx.t("followup.moved_place", community=community.name, room=room))
 
 
 async def ask_more(ctx: Ctx) -> None:

@@ -376,3 +376,45 @@ async def test_the_emergency_place_tap_offers_both_communities_homes_and_the_oth
     # What the owner sends next belongs to the moved case.
     await people.say("cj", "火已经蔓延到客厅了")
     assert f"#{moved.id}" in people.last("cj")
+
+
+async def test_a_stranger_with_no_hint_is_asked_which_community_before_an_faq_answer(app: App, people: People) -> None:
+    await people.say("s1", "物业费怎么交")
+    assert "哪个小区" in people.last("s1") and "A栋" not in people.all_text("s1")
+    await people.press("s1", "东苑小区")
+    assert "2.5元" in people.last("s1")  # 东苑's answer, not 兰亭雅苑's
+    await people.say("s2", "东苑小区物业费怎么交")  # the community named in the question
+    assert "2.5元" in people.last("s2")
+    await people.say("s3", "物业费怎么交")
+    await people.say("s3", "西苑")  # typed, a unique part of the name
+    assert "2.6元" in people.last("s3")
+
+
+async def test_a_stranger_asking_the_hotline_gets_every_communitys_at_once(app: App, people: People) -> None:
+    await people.say("s1", "你们的客服电话是多少")
+    told = people.last("s1")
+    for name, hotline in (("兰亭雅苑", "0571-8888-6666"), ("东苑小区", "0571-8888-1111"), ("西苑小区", "0571-8888-2222")):
+        assert f"{name}：{hotline}" in told, told
+    assert "119" in told
+
+
+async def test_a_strangers_emergency_is_taken_at_once_and_goes_to_the_community_tapped(app: App, people: People) -> None:
+    await people.say("s1", "电梯里有人被困了，快来人")
+    async with app.uow() as uow:
+        [first] = await uow.cases.recent()
+    assert first.urgency == "emergency"  # opened before any question
+    assert "哪个小区" in people.last("s1")
+    await people.press("s1", "西苑小区")
+    async with app.uow() as uow:
+        cases = await uow.cases.recent()
+    west = await community_id(app, "xiyuan")
+    moved = next(c for c in cases if c.id != first.id)
+    assert moved.community_id == west and moved.urgency == "emergency" and moved.description == first.description
+    assert any(f"#{moved.id}" in people.all_text(chat) for chat in people.chats if chat.startswith("西苑")
+               or chat == REGIONAL_ENGINEERING), list(people.chats)
+    # A stranger naming the community in the alarm: straight to its duty team, nothing asked.
+    await people.say("s2", "东苑小区3号楼电梯困人了")
+    async with app.uow() as uow:
+        latest = (await uow.cases.recent())[0]
+    assert latest.community_id == await community_id(app, "dongyuan") and latest.urgency == "emergency"
+    assert "哪个小区" not in people.all_text("s2")
