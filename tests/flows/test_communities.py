@@ -418,3 +418,22 @@ async def test_a_strangers_emergency_is_taken_at_once_and_goes_to_the_community_
         latest = (await uow.cases.recent())[0]
     assert latest.community_id == await community_id(app, "dongyuan") and latest.urgency == "emergency"
     assert "哪个小区" not in people.all_text("s2")
+
+
+async def test_an_owner_adds_a_family_member_to_the_home_in_the_second_community(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.say("cj", "/household")
+    overview = people.last("cj")
+    assert "东苑小区 A-1-301" in overview and "兰亭雅苑 1-1-601" in overview
+    await people.press("cj", "➕ 添加家属（东苑小区 A-1-301）")
+    await people.say("cj", "13900000077")
+    await people.say("cj", "陈小雨")
+    await people.press("cj", "确认添加")
+    assert "陈小雨" in people.last("cj") and "东苑小区 A-1-301" in people.last("cj")
+    # She binds in 东苑 (her room words there) and her reports are 东苑's.
+    await people.say("m7", "/start c_dongyuan")
+    await people.say("m7", "A-1-301 陈小雨 0077")
+    assert "绑定成功！陈小雨" in people.last("m7")
+    async with app.uow() as uow:
+        identity = await uow.directory.identity("console", "m7")
+    assert identity is not None and identity.community_id == await community_id(app, "dongyuan")
