@@ -238,10 +238,11 @@ async def _community_named(ctx: Ctx, case: Case, community: Community) -> None:
     """A stranger's answer to "which community?": the case stays (its own community) or goes
     to that community's duty team at once; then the place is asked there."""
     if community.id != case.community_id:
+        place = case.place  # as the stranger said it: the first case's place now says where it went
         await _move(ctx, case, community)
         await ctx.enter(community)
         case = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=case.area,
-                               description=case.description, place=case.place, photos=list(case.photos))
+                               description=case.description, place=place, photos=list(case.photos))
         await _follow(ctx, case)
         ctx.say(ctx.t("followup.moved", id=case.id, community=community.name), await _buttons(ctx, case))
         return
