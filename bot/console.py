@@ -31,7 +31,7 @@ from bot.scheduler import start_scheduler, stop_scheduler
 from bot.settings import Settings
 from cases.clock import OffsetClock
 from cases.privacy import mask_phone
-from cases.records import Community, Identity
+from cases.records import Community, Identity, Owner
 from handlers.kit.formatting import code_name, duration, local_time
 from handlers.kit.i18n import t
 from handlers.kit.messages import Inbound, Reply
@@ -135,7 +135,8 @@ class Shell:
         # Outbox rows printed whose "sent" mark has not been stored yet (id → message id).
         self._printed: dict[int, str] = {}
         self.groups: set[str] = set()
-        self.community: Community | None = None
+        self.community: Community | None = None  # the current person's (the first at start)
+        self.communities: list[Community] = []
 
     def say(self, key: str, **fields: object) -> None:
         """The shell's own voice (not the bot's), in the current user's language."""
@@ -144,11 +145,13 @@ class Shell:
     # ----------------------------------------------------------------- start
     async def start(self) -> None:
         async with self.app.uow() as uow:
-            self.community = await uow.directory.community()
-            assert self.community is not None
-            teams = await uow.directory.teams(self.community.id)
-        self.groups = {info.chats[CHANNEL] for info in teams if CHANNEL in info.chats}
-        self.say("shell.banner", community=self.community.name,
+            self.communities = await uow.directory.communities()
+            assert self.communities
+            self.community = self.communities[0]
+            for community in self.communities:
+                teams = await uow.directory.teams(community.id)
+                self.groups |= {info.chats[CHANNEL] for info in teams if CHANNEL in info.chats}
+        self.say("shell.banner", community="、".join(c.name for c in self.communities),
                  now=local_time(self.app.now(), self.community.policy, self.locale))
         self.say("shell.help")
         # Replies a previous session left undelivered.
@@ -285,22 +288,52 @@ class Shell:
             self.say("shell.as_usage")
         return True
 
-    async def _as_owner(self, key: str) -> None:
-        assert self.community is not None
+    def _where(self, key: str) -> tuple[str, list[Community]] | None:
+        """`KEY@code` names the community; a bare KEY is looked for in every community (with
+        one, in it alone).  None (and the shell says why) when the code is unknown."""
+        key, at, code = key.rpartition("@") if "@" in key else (key, "", "")
+        if not at:
+            return key, self.communities
+        found = [c for c in self.communities if c.code == code.strip()]
+        if not found:
+            self.say("shell.no_community", code=code, codes="、".join(c.code for c in self.communities))
+            return None
+        return key.strip(), found
+
+    def _ambiguous(self, key: str, found: list[Community]) -> bool:
+        """Found in several communities: the person says which with @code."""
+        if len(found) > 1:
+            self.say("shell.which_community", text=key,
+                     choices="、".join(f"{key}@{c.code}（{c.name}）" for c in found))
+        return len(found) > 1
+
+    async def _as_owner(self, arg: str) -> None:
+        where = self._where(arg)
+        if where is None:
+            return
+        key, communities = where
+        found: list[tuple[Community, Owner]] = []
         async with self.app.uow() as uow:
-            owner = None
-            room = await uow.directory.room(self.community.id, key)
-            if room is not None:
-                owners = await uow.directory.owners_of_room(room.id)
-                owner = owners[0] if owners else None
-            else:
-                try:
-                    owner = await uow.directory.owner_by_phone(self.community.id, normalise_phone(key))
-                except ValueError:
-                    owner = None
-        if owner is None:
+            for community in communities:
+                owner = None
+                room = await uow.directory.room(community.id, key)
+                if room is not None:
+                    owners = await uow.directory.owners_of_room(room.id)
+                    owner = owners[0] if owners else None
+                else:
+                    try:
+                        owner = await uow.directory.owner_by_phone(community.id, normalise_phone(key))
+                    except ValueError:
+                        owner = None
+                if owner is not None:
+                    found.append((community, owner))
+        if not found:
             self.say("shell.no_owner", text=key)
             return
+        # One phone owning homes in several communities is one person: not ambiguous.
+        if len({owner.phone for _, owner in found}) > 1 and self._ambiguous(key, [c for c, _ in found]):
+            return
+        self.community, owner = found[0]
         # One console user per owner's phone: coming back to it finds it as it was left.
         self.user, self.device_phone = f"owner-{owner.id}", owner.phone
         identity = await self._identity()
@@ -309,17 +342,28 @@ class Shell:
         self.say("shell.as_owner", name=owner.name, rooms="、".join(r.code for r in owner.rooms),
                  phone=mask_phone(owner.phone), bound=bound)
 
-    async def _as_staff(self, name: str) -> None:
-        assert self.community is not None
+    async def _as_staff(self, arg: str) -> None:
+        where = self._where(arg)
+        if where is None:
+            return
+        name, communities = where
         async with self.app.uow() as uow:
-            member = await uow.directory.staff_by_name(self.community.id, name)
-            if member is None:
+            found = [(c, m) for c in communities if (m := await uow.directory.staff_by_name(c.id, name)) is not None]
+            if not found:
                 self.say("shell.no_staff", text=name)
                 return
+            # One person on the staff of several communities (one code: a company file's
+            # regional or head-office staff) works in all of them.
+            one_person = len({m.code for _, m in found}) == 1
+            if not one_person and self._ambiguous(name, [c for c, _ in found]):
+                return
+            community, member = found[0]
             user = f"staff-{member.id}"
-            await uow.directory.bind(CHANNEL, user, user, now=self.app.now(), staff_id=member.id)
-            teams = {info.code: info for info in await uow.directory.teams(self.community.id)}
+            for _, row in found if one_person else found[:1]:
+                await uow.directory.bind(CHANNEL, user, user, now=self.app.now(), staff_id=row.id)
+            teams = {info.code: info for info in await uow.directory.teams(community.id)}
             await uow.commit()
+        self.community = community
         self.user, self.device_phone = user, None
         await self._refresh_locale()
         group = teams[member.team].chats.get(CHANNEL, "-") if member.team in teams else "-"

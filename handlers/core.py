@@ -26,7 +26,7 @@ from cases.records import Identity
 from handlers.kit import flow as flows
 from handlers.kit.context import Classifier, Ctx, Reporter
 from handlers.kit.i18n import normalise_locale, t
-from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, NAV_BACK, NAV_CANCEL, SWITCH_COMMUNITY_WORDS, is_word
+from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, DUTY_WORDS, NAV_BACK, NAV_CANCEL, SWITCH_COMMUNITY_WORDS, is_word
 from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from handlers.kit.payloads import BadPayload, CaseAction, Menu, Pick, decode
 from handlers.kit.routes import Routes
@@ -254,7 +254,9 @@ async def route(ctx: Ctx) -> None:
         await routes.flows[ctx.state.flow].steps[ctx.state.step].answer(ctx, inbound)
         return
     if await ctx.staff() is not None:
-        if active is None:
+        if active is None and is_word(inbound, DUTY_WORDS) and "/duty" in routes.commands:
+            await _command(ctx, "/duty")  # "值班", "谁值班？": the roster, as /duty shows it
+        elif active is None:
             # Staff chat with the bot to work cases, not to open them: remind them how.
             await _help(ctx)
         elif is_word(inbound, CANCEL_WORDS):

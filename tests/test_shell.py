@@ -7,12 +7,16 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.bootstrap import App
+import pytest
+
+from bot.bootstrap import App, build_app, load_files
 from bot.console import Shell
 from cases.privacy import mask_phone
 from handlers.kit.messages import Inbound, Outcome
+from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,3 +238,42 @@ async def test_english_speakers_get_the_shell_in_english(app: App) -> None:
     assert out[-1] == "You are unbound user you (this phone: -), language en."
     await console.handle("/as owner 0-0-000")
     assert out[-1] == "No owner with room or phone \"0-0-000\"."
+
+
+# ----------------------------------------------------------------- several communities
+@pytest.fixture
+async def company(database_url: str, clock) -> AsyncIterator[App]:  # type: ignore[no-untyped-def]
+    app = await build_app(make_settings(database_url), clock, run_migrations=False)
+    await load_files(app, [str(ROOT / "examples" / "company" / "company.yaml")])
+    yield app
+    await app.close()
+
+
+async def test_as_takes_a_community_code_when_several_communities_are_loaded(company: App) -> None:
+    console, out, recording = await started(company)
+    assert "兰亭雅苑、东苑小区、西苑小区" in out[0]
+    await console.handle("/as owner A-1-101")  # in 东苑 and in 西苑, two different owners
+    assert "A-1-101@dongyuan（东苑小区）" in out[-1] and "A-1-101@xiyuan（西苑小区）" in out[-1]
+    await console.handle("/as owner A-1-101@nowhere")
+    assert out[-1] == "没有代码为“nowhere”的小区。可用的小区代码：lanting、dongyuan、xiyuan"
+    await console.handle("/as owner A-1-101@xiyuan")
+    assert "顾*" in out[-1] or "顾晨" in out[-1]
+    await console.handle("/start")
+    await console.handle("/contact")
+    assert "绑定成功" in "\n".join(out[-8:])
+    async with company.uow() as uow:
+        identity = await uow.directory.identity("console", console.user)
+        west = await uow.directory.community("xiyuan")
+    assert identity is not None and west is not None and identity.community_id == west.id
+    # Only 兰亭雅苑 has 1-1-101: no code needed, as with one community.
+    await console.handle("/as owner 1-1-101")
+    assert out[-1].startswith("📱 现在您拿的是业主")
+    # 高工 is on the staff of 东苑 and 西苑 (one phone): one person, working in both.
+    await console.handle("/as staff 高工")
+    assert "区域工程部群" in out[-1] or "工程部" in out[-1]
+    async with company.uow() as uow:
+        assert len(await uow.directory.communities_of("console", console.user)) == 2
+    await console.handle("/as staff 唐凯@xiyuan")
+    assert out[-1].startswith("🧑‍🔧 现在您是 唐凯")
+    # Every community's groups are the shell's: a card in the regional group can be pressed.
+    assert "区域工程部群" in console.groups and "东苑客服中心群" in console.groups

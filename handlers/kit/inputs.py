@@ -15,6 +15,9 @@ BACK_WORDS = frozenset({"返回", "上一步", "back", "/back"})
 CANCEL_WORDS = frozenset({"取消", "退出", "cancel", "/cancel", "/stop"})
 # Words that mean /community (a person in several communities switches between them).
 SWITCH_COMMUNITY_WORDS = frozenset({"切换小区", "换小区", "切换社区", "switch community"})
+# Staff asking for the duty roster in plain words, in a private chat (the /duty view).
+DUTY_WORDS = frozenset({"值班", "排班", "谁值班", "值班表", "排班表", "今天谁值班", "现在谁值班", "duty", "roster",
+                        "who is on duty"})
 NAV_BACK, NAV_CANCEL = "_back", "_cancel"
 
 
@@ -37,7 +40,8 @@ def text_of(ctx: Ctx, inbound: Inbound, *, max_len: int = 500) -> str | None:
 
 
 def is_word(inbound: Inbound, words: frozenset[str]) -> bool:
-    return inbound.text is not None and inbound.text.strip().lower() in words
+    """The whole message is one of `words` (any case; a trailing "?", "。" or "！" ignored)."""
+    return inbound.text is not None and inbound.text.strip().rstrip("?？。.!！ ").lower() in words
 
 
 def said_yes(ctx: Ctx, inbound: Inbound, button: str, hint: str) -> bool:

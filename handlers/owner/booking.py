@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from cases.records import ServiceItem
 from cases.when import Span, When
 from handlers.kit import flow as flows
+from handlers.kit import homes
 from handlers.kit.acting import as_owner
 from handlers.staff.casework import opened
 from handlers.kit.context import Ctx
@@ -92,6 +93,10 @@ async def _item(ctx: Ctx, item_id: object) -> ServiceItem | None:
 # ----------------------------------------------------------------- steps
 async def ask_item(ctx: Ctx) -> None:
     """The catalogue with prices; a category the router recognised narrows it."""
+    if "room_id" not in ctx.data and await _several_communities(ctx):
+        ctx.state.step = S.ROOM  # whose catalogue depends on the home: asked first
+        await ask_room(ctx)
+        return
     items = await ctx.uow.directory.catalogue(ctx.community.id)
     if not items:
         flows.end(ctx)
@@ -134,41 +139,48 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
             return
         item = found[0]
     ctx.data["item_id"] = item.id
-    owner = await ctx.owner()
-    if owner is not None and len(owner.rooms) > 1:
-        await flows.goto(ctx, FLOW, S.ROOM)
-        return
-    ctx.data["room_id"] = owner.rooms[0].id if owner and owner.rooms else None
-    await flows.goto(ctx, FLOW, S.SLOT)
+    await flows.goto(ctx, FLOW, S.SLOT if "room_id" in ctx.data else S.ROOM)
+
+
+async def _several_communities(ctx: Ctx) -> bool:
+    return len({h.community.id for h in await ctx.homes()}) > 1
 
 
 async def ask_room(ctx: Ctx) -> None:
-    """Only owners with several homes are asked which one."""
-    owner = await ctx.owner()
-    assert owner is not None
-    rows = [(choice(ctx, ctx.t("booking.my_room", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
-    ctx.say(ctx.t("booking.ask_room"), (*rows, nav_row(ctx)))
+    """Which home: asked only of owners with several. With homes in several communities it
+    is asked first (before the catalogue), since each community has its own services."""
+    offered = await homes.offered(ctx)
+    if len(offered) <= 1:  # one home (or none): nothing to ask
+        ctx.state.step = S.SLOT if "item_id" in ctx.data else S.ITEM
+        ctx.data["room_id"] = offered[0][0].room.id if offered else None
+        await FLOW.steps[ctx.state.step].ask(ctx)
+        return
+    rows = [(choice(ctx, ctx.t("booking.my_room", room=label), f"room:{home.room.id}"),) for home, label in offered]
+    ctx.say(ctx.t("booking.ask_room"), (*rows, nav_row(ctx, back="item_id" in ctx.data)))
 
 
 async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
-    """A room button or a typed room number of the owner's."""
-    owner = await ctx.owner()
-    assert owner is not None
+    """A room button or a typed room number of the owner's; a home in another community
+    moves the booking there (its catalogue, its team)."""
+    was_in = ctx.community.id
     if ctx.picked is not None:
-        room = next((r for r in owner.rooms if f"room:{r.id}" == ctx.picked), None)
-        if room is None:
+        home = await homes.choose(ctx, parse_int(ctx.picked.removeprefix("room:")))
+        if home is None:
             ctx.say(ctx.t("common.expired"))
             return
     else:
         typed = text_of(ctx, inbound, max_len=40)
         if typed is None:
             return
-        room = next((r for r in owner.rooms if r.code == typed), None)
-        if room is None:
+        home = homes.typed(await ctx.homes(), typed)
+        if home is None:
             ctx.say(ctx.t("booking.not_your_room", room=typed))
             return
-    ctx.data["room_id"] = room.id
-    await flows.goto(ctx, FLOW, S.SLOT)
+        await homes.choose(ctx, home.room.id)
+    if ctx.community.id != was_in:
+        ctx.data.pop("item_id", None)  # an item of the other community's catalogue
+    ctx.data["room_id"] = home.room.id
+    await flows.goto(ctx, FLOW, S.SLOT if "item_id" in ctx.data else S.ITEM)
 
 
 async def ask_slot(ctx: Ctx) -> None:

@@ -33,6 +33,15 @@ async def choices(ctx: Ctx) -> list[Community]:
     return mine or await ctx.uow.directory.communities()
 
 
+async def undecided(ctx: Ctx) -> list[Community]:
+    """The communities a stranger with no hint (no link, no binding, no choice) may be in,
+    when the deployment serves several; empty when the community is known or only one."""
+    if ctx.community_known:
+        return []
+    every = await ctx.uow.directory.communities()
+    return every if len(every) > 1 else []
+
+
 def find(communities: list[Community], typed: str) -> Community | None:
     """A community by its number in the list, its code or its name (or a unique part of it)."""
     typed = typed.strip()

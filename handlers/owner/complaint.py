@@ -12,12 +12,14 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Kind, Urgency
 from handlers.kit import flow as flows
+from handlers.kit import homes
 from handlers.kit.answers import is_skip, read_category
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import TypedTime, nav_row, preset_time, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
+from handlers.kit.numbers import parse_int
 from handlers.owner.submit import submit_case
 
 COMPLAINT_CATEGORIES = CATEGORIES[Kind.COMPLAINT]
@@ -91,31 +93,32 @@ async def answer_when(ctx: Ctx, inbound: Inbound) -> None:
 
 
 async def ask_where(ctx: Ctx) -> None:
-    """Where: one of the owner's homes, nowhere in particular, or typed."""
-    owner = await ctx.owner()
-    rooms = owner.rooms if owner else ()
-    rows = [(choice(ctx, ctx.t("complaint.my_room", room=r.code), f"room:{r.id}"),) for r in rooms]
+    """Where: one of the owner's homes (in any community), nowhere in particular, or typed."""
+    rows = [(choice(ctx, ctx.t("complaint.my_room", room=label), f"room:{home.room.id}"),)
+            for home, label in await homes.offered(ctx)]
     rows.append((choice(ctx, ctx.t("complaint.no_place"), "none"),))
     ctx.say(ctx.t("complaint.ask_where"), (*rows, nav_row(ctx)))
 
 
 async def answer_where(ctx: Ctx, inbound: Inbound) -> None:
-    """Remember the room (the card shows it) or the typed place."""
-    owner = await ctx.owner()
+    """Remember the room (the card shows it) or the typed place; a home in another community
+    moves the complaint there (that community's desk answers it)."""
     if ctx.picked == "none" or ctx.picked is None and is_skip(inbound.text):  # "没有", "不涉及"
         ctx.data.update(where="", room_id=None)
     elif ctx.picked and ctx.picked.startswith("room:"):
-        room = next((r for r in (owner.rooms if owner else ()) if f"room:{r.id}" == ctx.picked), None)
-        if room is None:  # a forged button, or a room the owner no longer has
+        home = await homes.choose(ctx, parse_int(ctx.picked.removeprefix("room:")))
+        if home is None:  # a forged button, or a room the owner no longer has
             ctx.say(ctx.t("common.expired"))
             return
-        ctx.data.update(where=room.code, room_id=room.id)
+        ctx.data.update(where=home.room.code, room_id=home.room.id)
     else:
         text = text_of(ctx, inbound, max_len=100)
         if text is None:
             return
-        mine = {r.code: r.id for r in (owner.rooms if owner else ())}
-        ctx.data.update(where=text, room_id=mine.get(text))
+        mine = homes.typed(await ctx.homes(), text)
+        if mine is not None:
+            await homes.choose(ctx, mine.room.id)
+        ctx.data.update(where=text, room_id=mine.room.id if mine else None)
     await flows.goto(ctx, FLOW, S.WHO)
 
 

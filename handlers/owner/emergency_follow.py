@@ -16,13 +16,16 @@ from enum import StrEnum
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from cases.lifecycle import Case
+from cases.records import Community
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
-from handlers.kit.context import Classification, Ctx
+from handlers.kit import homes
+from handlers.kit.context import Classification, Ctx, Home
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.messages import Button, Inbound
+from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import CaseAction, Menu
-from handlers.owner import additions, pause, talk
+from handlers.owner import additions, communities, pause, talk
 from handlers.owner.emergency import emergency_guidance
 from handlers.owner.faq import resemblance
 from handlers.owner.owned import owned_case
@@ -61,6 +64,10 @@ class D(StrEnum):
 async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | None = None) -> None:
     """Open the emergency case (or join the owner's fresh one), alert, guide, follow up."""
     pause.pause(ctx)
+    # A stranger naming the community ("东苑小区3号楼电梯困人"): its duty team, at once.
+    named = next((c for c in await communities.undecided(ctx) if c.name in text), None)
+    if named is not None:
+        await ctx.enter(named)
     fresh = await _fresh_emergency(ctx)
     if fresh is not None and fresh.category == result.category and _same_story(text, fresh.description):
         # The same danger told again (the lift, still stuck): one case, not two.
@@ -71,9 +78,11 @@ async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | 
     kind = result.kind if result.kind in (Kind.REPORT, Kind.COMPLAINT) else Kind.REPORT
     fallback = "security" if kind == Kind.REPORT else "common"
     category = result.category if result.category in CATEGORIES[Kind(kind)] else fallback
-    owner = await ctx.owner()
     area = (result.area or Area.PUBLIC) if kind == Kind.REPORT else ""
-    room_id = owner.rooms[0].id if owner and len(owner.rooms) == 1 and area == Area.HOME else None
+    # "At home" is the owner's home only when they have one (in any community); else it is asked.
+    mine = await ctx.homes()
+    one = mine[0] if len(mine) == 1 and mine[0].community.id == ctx.community.id else None
+    room_id = one.room.id if one is not None and area == Area.HOME else None
     named = PLACE_IN_TEXT.search(text)
     place = named.group(0).strip() if named and room_id is None else ""
     case = await open_case(ctx, kind=kind, urgency=Urgency.EMERGENCY, category=category, area=area,
@@ -144,13 +153,21 @@ async def ask_place(ctx: Ctx) -> None:
     case = await _case(ctx)
     if case is None:
         return
+    unknown = await communities.undecided(ctx)
+    if unknown:
+        # A stranger with no hint: the alarm went out at once; now which community it is in.
+        rows_of = [(choice(ctx, c.name, f"community:{c.code}"),) for c in unknown]
+        ctx.say(ctx.t("followup.ask_community", id=case.id), tuple(rows_of))
+        return
     if case.room_id or case.place:
         ctx.state.step = S.MORE
         return
     owner = await ctx.owner()
-    rows: list[tuple[Button, ...]] = []
+    # Every home of the owner, in every community (labelled with it when there are several);
+    # their buildings in the case's community (a shared area elsewhere is typed).
+    rows: list[tuple[Button, ...]] = [(choice(ctx, ctx.t("followup.my_home", room=label), f"room:{home.room.id}"),)
+                                      for home, label in await homes.offered(ctx)]
     if owner is not None:
-        rows += [(choice(ctx, ctx.t("followup.my_home", room=r.code), f"room:{r.id}"),) for r in owner.rooms]
         buildings = dict.fromkeys(r.building for r in owner.rooms if r.building)
         rows += [(choice(ctx, ctx.t("followup.my_building", building=b), f"building:{b}"),) for b in buildings]
     ctx.say(ctx.t("followup.ask_place", id=case.id), tuple(rows))
@@ -163,12 +180,26 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
         return
     owner = await ctx.owner()
     picked = ctx.picked or ""
-    if picked.startswith("room:"):
-        room = next((r for r in (owner.rooms if owner else ()) if f"room:{r.id}" == picked), None)
-        if room is None:
+    unknown = await communities.undecided(ctx)
+    if unknown:
+        named = next((c for c in unknown if f"community:{c.code}" == picked), None) if picked else \
+            communities.find(unknown, (inbound.text or "")[:200])
+        if named is None and picked:
             ctx.say(ctx.t("common.expired"))
             return
-        await additions.set_place(ctx, case, room_id=room.id)
+        if named is not None:
+            await _community_named(ctx, case, named)
+            return
+    if picked.startswith("room:"):
+        room_id = parse_int(picked.removeprefix("room:"))
+        home = next((h for h in await ctx.homes() if h.room.id == room_id), None)
+        if home is None:
+            ctx.say(ctx.t("common.expired"))
+            return
+        if home.community.id != case.community_id:
+            await _elsewhere(ctx, case, home)
+            return
+        await additions.set_place(ctx, case, room_id=home.room.id)
     elif picked.startswith("building:"):
         building = picked.split(":", 1)[1]
         if owner is None or building not in {r.building for r in owner.rooms}:
@@ -177,9 +208,10 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
         await additions.set_place(ctx, case, place=ctx.t("followup.building_place", building=building))
     else:
         text = (inbound.text or "").strip()
-        home = owner.rooms[0] if owner and len(owner.rooms) == 1 and text.strip("在。.!！ ") in HOME_WORDS else None
-        if home is not None:
-            await additions.set_place(ctx, case, room_id=home.id)
+        mine = await ctx.homes()
+        home = mine[0] if len(mine) == 1 and text.strip("在。.!！ ") in HOME_WORDS else None
+        if home is not None and home.community.id == case.community_id:
+            await additions.set_place(ctx, case, room_id=home.room.id)
         elif text and not inbound.photo and len(text) <= 80 and PLACE_WORDS.search(text) and not talk.false_alarm(text):
             await additions.set_place(ctx, case, place=text)
         else:
@@ -187,6 +219,40 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
             return
     ctx.state.step = S.MORE
     ctx.say(ctx.t("followup.place_noted", id=case.id), await _buttons(ctx, case))
+
+
+async def _elsewhere(ctx: Ctx, case: Case, home: Home) -> None:
+    """The emergency is at the owner's home in another community: that community's duty team
+    gets it at once (a new emergency case, same words and photos, at that home), and the first
+    case says where it went, so its team is not sent to the wrong place."""
+    await _move(ctx, case, home.community, room=home.room.code)
+    await homes.choose(ctx, home.room.id)
+    moved = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=Area.HOME,
+                            description=case.description, room_id=home.room.id, photos=list(case.photos))
+    await _follow(ctx, moved)
+    ctx.state.step = S.MORE
+    ctx.say(ctx.t("followup.moved", id=moved.id, community=home.community.name), await _buttons(ctx, moved))
+
+
+async def _community_named(ctx: Ctx, case: Case, community: Community) -> None:
+    """A stranger's answer to "which community?": the case stays (its own community) or goes
+    to that community's duty team at once; then the place is asked there."""
+    if community.id != case.community_id:
+        place = case.place  # as the stranger said it: the first case's place now says where it went
+        await _move(ctx, case, community)
+        await ctx.enter(community)
+        case = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=case.area,
+                               description=case.description, place=place, photos=list(case.photos))
+        await _follow(ctx, case)
+        ctx.say(ctx.t("followup.moved", id=case.id, community=community.name), await _buttons(ctx, case))
+        return
+    await ctx.enter(community)
+    await ask_place(ctx)
+
+
+async def _move(ctx: Ctx, case: Case, community: Community, room: str = "") -> None:
+    """The first case says where the emergency went, so its team is not sent to the wrong place."""
+    await additions.set_place(ctx, case, place=ctx.t("followup.moved_place", community=community.name, room=room))
 
 
 async def ask_more(ctx: Ctx) -> None:

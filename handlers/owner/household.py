@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from cases.privacy import mask_phone
 from handlers.kit import flow as flows
+from handlers.kit import homes
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.i18n import t
@@ -41,12 +42,14 @@ def _role(ctx: Ctx, role: str) -> str:
 
 
 async def _owned(ctx: Ctx) -> list[tuple[int, str]]:
-    """(room id, code) of the homes the person talking owns (not merely lives in)."""
-    owner = await ctx.owner()
-    if owner is None:
-        return []
-    owned = set(await Households(ctx.uow.session).owned_rooms(owner.id))
-    return [(r.id, r.code) for r in owner.rooms if r.id in owned]
+    """(room id, label) of the homes the person talking owns (not merely lives in), in every
+    community (labelled with it when there are several)."""
+    households = Households(ctx.uow.session)
+    owned: set[int] = set()
+    for identity in await ctx.uow.directory.identities(ctx.inbound.channel, ctx.inbound.user_id):
+        if identity.owner_id is not None:
+            owned |= set(await households.owned_rooms(identity.owner_id))
+    return [(home.room.id, label) for home, label in await homes.offered(ctx) if home.room.id in owned]
 
 
 async def household(ctx: Ctx, _: str) -> None:
@@ -99,13 +102,13 @@ async def answer_overview(ctx: Ctx, inbound: Inbound) -> None:
     owned = dict(await _owned(ctx))
     if len(parts) == 3 and parts[0] == "add" and parts[1] in (Role.FAMILY.value, Role.TENANT.value):
         room_id = parse_int(parts[2])
-        if room_id in owned:
+        if room_id in owned and await homes.choose(ctx, room_id) is not None:  # that home's community
             ctx.data.update(room_id=room_id, room=owned[room_id], role=parts[1])
             await flows.goto(ctx, FLOW, S.PHONE)
             return
     elif len(parts) == 3 and parts[0] == "rm":
         room_id, member_id = parse_int(parts[1]), parse_int(parts[2])
-        if room_id in owned and member_id is not None:
+        if room_id in owned and member_id is not None and await homes.choose(ctx, room_id) is not None:
             member = next((mb for mb in await Households(ctx.uow.session).members(room_id)
                            if mb.owner_id == member_id), None)
             if member is not None:

@@ -15,7 +15,7 @@ from handlers.kit.formatting import local_time
 from handlers.kit.i18n import LOCALES, t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
-from handlers.owner import talk
+from handlers.owner import communities, talk
 from handlers.owner.faq import answer_in, best_match
 from handlers.staff.casework import open_case
 
@@ -38,6 +38,7 @@ class S(StrEnum):
     QUESTION = "question"
     ANSWERED = "answered"
     UNKNOWN = "unknown"
+    COMMUNITY = "community"
 
 
 def builtin_faqs(ctx: Ctx) -> list[Faq]:
@@ -88,6 +89,8 @@ async def answer_question(ctx: Ctx, inbound: Inbound) -> None:
 
 
 async def _look_up(ctx: Ctx, question: str, *, first: bool) -> None:
+    if not await _community_settled(ctx, question):
+        return
     match = await find_answer(ctx, question)
     if match is None:
         # No case yet: the owner decides whether a person should take it.
@@ -96,6 +99,51 @@ async def _look_up(ctx: Ctx, question: str, *, first: bool) -> None:
         return
     ctx.data.update(asked=question, faq=match.faq.code)
     await _show(ctx, S.ANSWERED)
+
+
+async def _community_settled(ctx: Ctx, question: str) -> bool:
+    """A stranger with no hint, several communities: fees, hours and rules differ from one
+    community to the next, so an answer from the wrong one would mislead.  A community named
+    in the question is taken; the hotline and emergency numbers are answered for every
+    community at once (nobody should wait to learn a number); anything else asks which first."""
+    unknown = await communities.undecided(ctx)
+    if not unknown:
+        return True
+    named = next((c for c in unknown if c.name in question or c.code == question.strip().lower()), None)
+    if named is not None:
+        await ctx.enter(named)
+        return True
+    numbers = best_match(question, builtin_faqs(ctx), _tokens(ctx))
+    if numbers is not None:
+        lines = "\n".join(ctx.t("inquiry.hotline_of", community=c.name, hotline=c.policy.hotline or "-") for c in unknown)
+        emergency = ctx.policy.emergency_numbers
+        flows.end(ctx)
+        ctx.say(ctx.t("inquiry.hotlines", lines=lines, fire=emergency.get("fire", "119"),
+                      medical=emergency.get("medical", "120"), police=emergency.get("police", "110")),
+                ctx.routes.menu(ctx))
+        return False
+    ctx.data["asked"] = question
+    await _show(ctx, S.COMMUNITY)
+    return False
+
+
+async def ask_community(ctx: Ctx) -> None:
+    """Which community the question is about: a button each, or the name typed."""
+    rows = [(choice(ctx, c.name, c.code),) for c in await communities.undecided(ctx)]
+    ctx.say(ctx.t("inquiry.which_community"), (*rows, nav_row(ctx, back=False)))
+
+
+async def answer_community(ctx: Ctx, inbound: Inbound) -> None:
+    listed = await communities.undecided(ctx) or await ctx.uow.directory.communities()
+    if ctx.picked is not None:
+        chosen = next((c for c in listed if c.code == ctx.picked), None)
+    else:
+        chosen = communities.find(listed, (inbound.text or "")[:200])
+    if chosen is None:
+        ctx.say(ctx.t("common.expired" if ctx.picked is not None else "inquiry.which_community_hint"))
+        return
+    await ctx.enter(chosen)
+    await _look_up(ctx, str(ctx.data.get("asked") or ""), first=True)
 
 
 async def _show(ctx: Ctx, step: str) -> None:
@@ -178,6 +226,7 @@ FLOW = Flow("inquiry", S.QUESTION, {
     S.QUESTION: Step(ask_question, answer_question),
     S.ANSWERED: Step(ask_answered, answer_answered),
     S.UNKNOWN: Step(ask_unknown, answer_unknown),
+    S.COMMUNITY: Step(ask_community, answer_community),
 }, needs_owner=False)
 
 

@@ -339,3 +339,133 @@ async def test_a_notice_reaches_only_its_communitys_owners(app: App, people: Peo
     await people.say("lj", "/notice")
     assert "全小区" not in people.last("lj")
     assert set(await notice_chats(app)) == {"兰亭雅苑明天停水", "东苑明天停电"}
+
+
+async def bound_chen(people: People) -> None:
+    await people.say("cj", "/start")
+    await people.contact("cj", CHEN)
+
+
+async def test_a_complaint_about_the_home_in_the_second_community_is_that_communitys(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.press("cj", "投诉")
+    await people.say("cj", "楼上装修噪音太大，每天早上七点就开始")
+    await people.press("cj", "最近几天")
+    # Every home is offered, labelled with its community.
+    assert people.button("cj", "🏠 我家 兰亭雅苑 1-1-601") and people.button("cj", "🏠 我家 兰亭雅苑 2-1-101")
+    await people.press("cj", "🏠 我家 东苑小区 A-1-301")
+    await people.press("cj", "不涉及具体人员")
+    await people.press("cj", "调查清楚并给我答复")
+    await people.press("cj", "综合服务")
+    await people.press("cj", "提交投诉")
+    async with app.uow() as uow:
+        [case] = await uow.cases.recent()
+    assert case.community_id == await community_id(app, "dongyuan") and case.team_code == "customer_service"
+    assert case.room_id is not None and case.details["where"] == "A-1-301"
+    assert f"#{case.id}" in people.all_text("东苑客服中心群")
+    assert f"#{case.id}" not in people.all_text("客服中心群")  # 兰亭雅苑's desk never sees it
+
+
+async def test_a_booking_for_the_home_in_the_second_community_uses_its_catalogue(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.press("cj", "预约服务")
+    # Each community has its own services: the home is asked first.
+    assert "哪一套房屋" in people.last("cj") and people.button("cj", "🏠 兰亭雅苑 1-1-601")
+    await people.press("cj", "🏠 东苑小区 A-1-301")
+    labels = [b.text for row in people.chats["cj"][-1].buttons for b in row]
+    assert any("水龙头更换" in label for label in labels) and not any("灯具安装" in label for label in labels), labels
+    await people.press("cj", "水龙头更换")
+    await people.say("cj", "周六上午")
+    assert "A-1-301" in people.last("cj")
+    await people.say("cj", "确认")
+    async with app.uow() as uow:
+        [case] = await uow.cases.recent()
+    assert case.community_id == await community_id(app, "dongyuan") and case.kind == "service"
+    assert f"#{case.id}" in people.all_text(REGIONAL_ENGINEERING)
+    assert not people.chats[LANTING_ENGINEERING]
+
+
+async def test_the_emergency_place_tap_offers_both_communities_homes_and_the_other_one_is_taken_there(
+        app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.say("cj", "/community 1")  # talking in 兰亭雅苑
+    await people.say("cj", "家里着火了，厨房冒烟")
+    async with app.uow() as uow:
+        [first] = await uow.cases.recent()
+    assert first.urgency == "emergency" and first.community_id == await community_id(app, "lanting")
+    assert first.room_id is None  # three homes: "家里" is asked, not guessed
+    assert people.button("cj", "🏠 在我家 兰亭雅苑 1-1-601") and people.button("cj", "🏠 在我家 兰亭雅苑 2-1-101")
+    await people.press("cj", "🏠 在我家 东苑小区 A-1-301")
+    async with app.uow() as uow:
+        moved = next(c for c in await uow.cases.recent() if c.id != first.id)
+        first = await uow.cases.get(first.id)
+    assert moved.community_id == await community_id(app, "dongyuan") and moved.urgency == "emergency"
+    assert moved.room_id is not None and moved.description == "家里着火了，厨房冒烟"
+    assert first is not None and "东苑小区 A-1-301" in first.place  # 兰亭雅苑's team is told where it went
+    assert f"#{moved.id}" in people.last("cj") and "东苑小区" in people.last("cj")
+    east_groups = [chat for chat in people.chats if chat.startswith("东苑") or chat == REGIONAL_ENGINEERING]
+    assert any(f"#{moved.id}" in people.all_text(chat) for chat in east_groups), list(people.chats)
+    # What the owner sends next belongs to the moved case.
+    await people.say("cj", "火已经蔓延到客厅了")
+    assert f"#{moved.id}" in people.last("cj")
+
+
+async def test_a_stranger_with_no_hint_is_asked_which_community_before_an_faq_answer(app: App, people: People) -> None:
+    await people.say("s1", "物业费怎么交")
+    assert "哪个小区" in people.last("s1") and "A栋" not in people.all_text("s1")
+    await people.press("s1", "东苑小区")
+    assert "2.5元" in people.last("s1")  # 东苑's answer, not 兰亭雅苑's
+    await people.say("s2", "东苑小区物业费怎么交")  # the community named in the question
+    assert "2.5元" in people.last("s2")
+    await people.say("s3", "物业费怎么交")
+    await people.say("s3", "西苑")  # typed, a unique part of the name
+    assert "2.6元" in people.last("s3")
+
+
+async def test_a_stranger_asking_the_hotline_gets_every_communitys_at_once(app: App, people: People) -> None:
+    await people.say("s1", "你们的客服电话是多少")
+    told = people.last("s1")
+    for name, hotline in (("兰亭雅苑", "0571-8888-6666"), ("东苑小区", "0571-8888-1111"), ("西苑小区", "0571-8888-2222")):
+        assert f"{name}：{hotline}" in told, told
+    assert "119" in told
+
+
+async def test_a_strangers_emergency_is_taken_at_once_and_goes_to_the_community_tapped(app: App, people: People) -> None:
+    await people.say("s1", "电梯里有人被困了，快来人")
+    async with app.uow() as uow:
+        [first] = await uow.cases.recent()
+    assert first.urgency == "emergency"  # opened before any question
+    assert "哪个小区" in people.last("s1")
+    await people.press("s1", "西苑小区")
+    async with app.uow() as uow:
+        cases = await uow.cases.recent()
+    west = await community_id(app, "xiyuan")
+    moved = next(c for c in cases if c.id != first.id)
+    assert moved.community_id == west and moved.urgency == "emergency" and moved.description == first.description
+    assert any(f"#{moved.id}" in people.all_text(chat) for chat in people.chats if chat.startswith("西苑")
+               or chat == REGIONAL_ENGINEERING), list(people.chats)
+    # A stranger naming the community in the alarm: straight to its duty team, nothing asked.
+    await people.say("s2", "东苑小区3号楼电梯困人了")
+    async with app.uow() as uow:
+        latest = (await uow.cases.recent())[0]
+    assert latest.community_id == await community_id(app, "dongyuan") and latest.urgency == "emergency"
+    assert "哪个小区" not in people.all_text("s2")
+
+
+async def test_an_owner_adds_a_family_member_to_the_home_in_the_second_community(app: App, people: People) -> None:
+    await bound_chen(people)
+    await people.say("cj", "/household")
+    overview = people.last("cj")
+    assert "东苑小区 A-1-301" in overview and "兰亭雅苑 1-1-601" in overview
+    await people.press("cj", "➕ 添加家属（东苑小区 A-1-301）")
+    await people.say("cj", "13900000077")
+    await people.say("cj", "陈小雨")
+    await people.press("cj", "确认添加")
+    assert "陈小雨" in people.last("cj") and "东苑小区 A-1-301" in people.last("cj")
+    # She binds in 东苑 (her room words there) and her reports are 东苑's.
+    await people.say("m7", "/start c_dongyuan")
+    await people.say("m7", "A-1-301 陈小雨 0077")
+    assert "绑定成功！陈小雨" in people.last("m7")
+    async with app.uow() as uow:
+        identity = await uow.directory.identity("console", "m7")
+    assert identity is not None and identity.community_id == await community_id(app, "dongyuan")

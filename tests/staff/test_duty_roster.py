@@ -200,3 +200,14 @@ async def test_a_change_made_in_another_os_process_routes_the_next_emergency_at_
                               area="home", description="水管爆裂")
     case = await the_case(rostered, case_id)
     assert (case.details["offer"]["staff"], case.details["offer"]["mode"]) == (crew["wq"], "duty")
+
+
+async def test_staff_typing_duty_words_in_private_see_the_roster_and_owners_do_not(
+        rostered: App, people: People, crew: Crew) -> None:
+    await people.say("lj", "/duty")
+    week = people.last("lj")
+    for words in ("值班", "谁值班？", "排班"):
+        await people.say("lj", words)
+        assert people.last("lj") == week, words  # the /duty view, not the staff help
+    await people.say("x9", "值班")  # a stranger's words go the owners' way, never to the roster
+    assert "本周值班" not in people.all_text("x9")
