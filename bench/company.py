@@ -63,7 +63,7 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
-from bench.load import APOLOGY, pct, rss_kib  # noqa: E402
+from bench.load import APOLOGY, fresh_database, pct, rss_kib  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.scheduler import tick  # noqa: E402
@@ -148,26 +148,10 @@ def write_spec(path: Path, spec: dict[str, Any]) -> Path:
     return path
 
 
-async def scratch_database(kind: str, tmp: Path) -> tuple[str, str | None]:
-    """A migrated empty database URL, and the PostgreSQL scratch name to drop."""
-    if kind == "sqlite":
-        url, scratch = f"sqlite+aiosqlite:///{tmp / 'company.sqlite3'}", None
-    else:
-        scratch = f"wuye_company_{uuid.uuid4().hex[:8]}"
-        await _pg_admin(f'CREATE DATABASE "{scratch}"')
-        url = make_url(PG_URL).set(database=scratch).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-    return url, scratch
-
-
 # --------------------------------------------------------------------------- load
 async def bench_load(kind: str, homes: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wuye-company-load-"))
-    url, scratch = await scratch_database(kind, tmp)
+    url, scratch = await fresh_database(kind, tmp, "company")
     try:
         app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), FakeClock(), run_migrations=False)
         try:

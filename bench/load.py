@@ -73,13 +73,13 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def fresh_database(kind: str, tmp: Path) -> tuple[str, str | None]:
+async def fresh_database(kind: str, tmp: Path, name: str = "load") -> tuple[str, str | None]:
     """A migrated empty database URL, and the PostgreSQL scratch name to drop."""
     if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'load.sqlite3'}"
+        url = f"sqlite+aiosqlite:///{tmp / f'{name}.sqlite3'}"
         scratch = None
     else:
-        scratch = f"wuye_load_{uuid.uuid4().hex[:8]}"
+        scratch = f"wuye_{name}_{uuid.uuid4().hex[:8]}"
         await _pg_admin(f'CREATE DATABASE "{scratch}"')
         url = make_url(PG_URL).set(database=scratch).render_as_string(hide_password=False)
     engine = create_engine(url)
