@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cases.codes import Kind, Urgency
+from cases.privacy import scrub
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import answers
@@ -100,7 +101,9 @@ def _remember(ctx: Ctx, text: str | None) -> None:
     """What the owner said lately, for a hand-over to a person ("人工")."""
     said = [s for s in ctx.data.get("_said", []) if isinstance(s, list) and len(s) == 2 and _recent(ctx, s[0])]
     if text and not talk.small_talk(text) and not talk.bare_intent(text) and not talk.cancel_lead(text) == (True, ""):
-        said.append([ctx.now.isoformat(), text[:200]])
+        # Kept in the conversation row for a hand-over to a person: phone and ID numbers
+        # masked, as anywhere staff read free text (the owner's own number is on their record).
+        said.append([ctx.now.isoformat(), scrub(text)[:200]])
     ctx.data["_said"] = said[-SAID_KEPT:]
 
 
