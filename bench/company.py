@@ -37,7 +37,6 @@ import os
 import pstats
 import random
 import shutil
-import signal
 import socket
 import statistics
 import sys
@@ -63,7 +62,7 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
-from bench.load import APOLOGY, fresh_database, pct, rss_kib  # noqa: E402
+from bench.load import APOLOGY, fresh_database, pct, rss_kib, stop_bots  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.scheduler import tick  # noqa: E402
@@ -369,15 +368,7 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
             end_rss = [rss_kib(bot.pid) for bot in bots]
             sampler.cancel()
         finally:
-            for bot in bots:
-                if bot.returncode is None:
-                    bot.send_signal(signal.SIGTERM)
-            for bot in bots:
-                try:
-                    await asyncio.wait_for(bot.wait(), 60)
-                except TimeoutError:
-                    bot.kill()
-                    await bot.wait()
+            await stop_bots(bots)
         async with engine.connect() as conn:
             rows = (await conn.execute(
                 select(m.OutboxMessage.chat_id, m.OutboxMessage.created_at, m.OutboxMessage.body)

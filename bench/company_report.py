@@ -32,7 +32,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.reports import END, PG_ADMIN, Seeder, _pg_admin  # noqa: E402
+from bench.reports import END, PG_ADMIN, Seeder, _pg_admin, print_seconds  # noqa: E402
 from bot.bootstrap import App, build_app, load_community_file  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cases.clock import FakeClock  # noqa: E402
@@ -174,11 +174,8 @@ async def main() -> None:
 
     if not runs:
         return
-    labels = list(next(iter(runs.values())))
-    print(f"\ncompany report, {args.communities} communities, {args.cases:,} cases over {args.days} days — seconds")
-    print(f"{'':34}" + "".join(f"{b:>12}" for b in runs))
-    for label in labels:
-        print(f"{label:34}" + "".join(f"{runs[b].get(label, float('nan')):12.3f}" for b in runs))
+    print_seconds(f"company report, {args.communities} communities, {args.cases:,} cases over {args.days} days — seconds",
+                  runs)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,19 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+async def stop_bots(bots: list[asyncio.subprocess.Process]) -> None:
+    """SIGTERM to every bot still running (they stop together), then a minute each before a kill."""
+    for bot in bots:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+    for bot in bots:
+        try:
+            await asyncio.wait_for(bot.wait(), 60)
+        except TimeoutError:
+            bot.kill()
+            await bot.wait()
+
+
 async def fresh_database(kind: str, tmp: Path, name: str = "load") -> tuple[str, str | None]:
     """A migrated empty database URL, and the PostgreSQL scratch name to drop."""
     if kind == "sqlite":
@@ -134,13 +147,7 @@ async def run_once(kind: str, owners: int, per_owner: int, rate: float, framewor
             end_rss = rss_kib(bot.pid)
             delivered = sum(len(api.texts(u.id)) for u in users)
         finally:
-            if bot.returncode is None:
-                bot.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(bot.wait(), 60)
-                except TimeoutError:
-                    bot.kill()
-                    await bot.wait()
+            await stop_bots([bot])
 
         async with engine.connect() as conn:
             rows = (await conn.execute(

@@ -324,8 +324,13 @@ async def main() -> None:
             finally:
                 await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    print_seconds(f"{args.cases:,} cases — seconds", runs)
+
+
+def print_seconds(title: str, runs: dict[str, dict[str, float]]) -> None:
+    """One row per measured step, one column per database."""
     labels = list(next(iter(runs.values())))
-    print(f"\n{args.cases:,} cases — seconds")
+    print(f"\n{title}")
     print(f"{'':34}" + "".join(f"{b:>12}" for b in runs))
     for label in labels:
         print(f"{label:34}" + "".join(f"{runs[b].get(label, float('nan')):12.3f}" for b in runs))
