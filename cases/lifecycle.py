@@ -9,6 +9,10 @@
                                                                       ▼
                                           surveyed ◄─satisfied callback─ closed
 
+    open / dispatched / accepted / in_progress ─move─► moved  (it belongs to another
+    community of the company: a new case there carries it on; this one ends untouched by
+    the figures, escalations and callbacks of the community it was filed in)
+
 Every change appends an `Event`; the repository stores them as the timeline.  An
 illegal change raises `IllegalTransition` before touching anything.
 """
@@ -38,8 +42,11 @@ class Status(StrEnum):
     CLOSED = "closed"
     SURVEYED = "surveyed"
     CANCELLED = "cancelled"
+    MOVED = "moved"
 
 
+# A case moved to another community is neither done by staff nor withdrawn by the owner.
+MOVABLE_ELSEWHERE = frozenset({Status.OPEN, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS})
 ACTIVE = frozenset({Status.OPEN, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.DONE})
 WORKING = frozenset({Status.ACCEPTED, Status.IN_PROGRESS})
 
@@ -198,6 +205,20 @@ class Case:
         self.status = Status.CANCELLED
         self.closed_at = now
         self._record("cancelled", now, by, note=reason)
+
+    def move_away(self, now: datetime, by: Actor, *, to_case: int, community: str, name: str, reason: str) -> None:
+        """The case belongs to another community: it ends here, pointing at the case that
+        carries it on there (#`to_case` of the community with code `community`, called `name`)."""
+        self._require("move", *MOVABLE_ELSEWHERE)
+        if not reason.strip():
+            raise InvalidInput("a move needs a reason")
+        self._end_pause(now)
+        for working in ("offer", "plan_change"):  # promises of this community's desk, void now
+            self.details.pop(working, None)
+        self.details["moved_to"] = {"case": to_case, "community": community, "name": name}
+        self.status = Status.MOVED
+        self.closed_at = now
+        self._record("moved", now, by, note=reason, data={"to_case": to_case, "community": community})
 
     def transfer(self, to_team: str, now: datetime, policy: DeskPolicy, by: Actor, reason: str) -> None:
         """Pass the work to another team; the first responder stays responsible."""

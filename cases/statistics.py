@@ -42,6 +42,9 @@ from cases.codes import Kind
 from cases.policy import DeskPolicy
 
 CANCELLED = "cancelled"
+# A case filed in the wrong community and moved to another one (cases.lifecycle): it is
+# counted once, as the case that carries it on there, and not at all where it was filed.
+MOVED = "moved"
 ACTIVE_STATUSES = frozenset({"open", "dispatched", "accepted", "in_progress", "done"})
 CLOSED_STATUSES = frozenset({"closed", "surveyed"})
 # Kinds the trade sets a callback quota for, in the order reports show them.
@@ -197,7 +200,7 @@ class Lateness:
 
 def lateness(case: CaseFacts, as_of: int) -> Lateness:
     """Late response and/or completion as defined in the module docstring."""
-    if case.status == CANCELLED:
+    if case.status in (CANCELLED, MOVED):
         return Lateness()
     return Lateness(
         _late(case.response_due, case.accepted, as_of),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cases.codes import SUPERVISOR_ROLES
 from cases.errors import NotAllowed, NotFound
-from cases.lifecycle import WORKING, Case, Status
+from cases.lifecycle import MOVABLE_ELSEWHERE, WORKING, Case, Status
 from cases.permissions import StaffMember, may_work_on
 from cases.records import Community
 from services.actors import Actor
@@ -25,6 +25,7 @@ NOT_ASSIGNEE = "not_assignee"  # someone else works on it, and the actor does no
 NOT_OWNER = "not_owner"  # another owner's case, or another chat's
 NOT_SUPERVISOR = "not_supervisor"
 ROLE = "role"  # the actor's role may not do this
+NOT_THERE = "not_there"  # no row in the other community, or not for the team that would take the case there
 
 
 def oversees(staff: StaffMember, team: str) -> bool:
@@ -103,3 +104,35 @@ async def working_case(uow: UnitOfWork, community: Community, case_id: int, acto
     case, staff = await staff_on_case(uow, community, case_id, actor, worker=True)
     require(action, case, staff, *WORKING)
     return case, staff
+
+
+# ----------------------------------------------------------------- moving a case to another community
+async def staff_moving(uow: UnitOfWork, community: Community, case_id: int, actor: Actor, target: Community,
+                       team: str) -> tuple[Case, StaffMember, StaffMember]:
+    """Staff move a case to another community only with the right to transfer it in both:
+    here as for a transfer (its team while it waits, then its worker or a supervisor), and
+    there through their own row for the team that will take it (a regional or head-office
+    person; a butler of one community cannot push cases into another)."""
+    case, staff = await staff_on_case(uow, community, case_id, actor, worker=True)
+    require("move", case, staff, *MOVABLE_ELSEWHERE)
+    there = await uow.directory.staff_in(target.id, staff.id)
+    if there is None or not may_work_on(there, team):
+        raise NotAllowed(f"staff {staff.id} may not take {team} cases in {target.code}", reason=NOT_THERE,
+                         community=target.name, team=team)
+    return case, staff, there
+
+
+async def owner_moving(uow: UnitOfWork, community: Community, case_id: int, actor: Actor, target: Community,
+                       room_id: int | None) -> tuple[Case, int | None]:
+    """An owner moves their own case to a home of theirs in another community (their owner
+    row there is returned); a reporter who never bound (a stranger's emergency) to a place
+    there, never to a room."""
+    case = await owners_case(uow, community, case_id, actor)
+    require("move", case, None, *MOVABLE_ELSEWHERE)
+    if case.owner_id is None and room_id is None:
+        return case, None
+    there = await uow.directory.identity(actor.channel, actor.user_id, target.id)
+    owner = await uow.directory.owner(there.owner_id) if there is not None and there.owner_id is not None else None
+    if case.owner_id is None or owner is None or room_id not in {r.id for r in owner.rooms}:
+        raise NotAllowed(f"room {room_id} is not this person's home in {target.code}", reason=NOT_OWNER)
+    return case, owner.id

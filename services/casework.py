@@ -1,6 +1,6 @@
 """A case's life, for every front end: open (the submit tail every intake shares, and a
-booking), accept, start, finish, hand back, transfer, call for help, confirm, reject,
-cancel, the owner's additions, staff notes and remarks.
+booking), accept, start, finish, hand back, transfer, move to another community, call for
+help, confirm, reject, cancel, the owner's additions, staff notes and remarks.
 
 Each function loads the case, authorises the actor (`services.access`), changes the case
 through `cases.lifecycle`, saves it in the caller's unit of work and returns the events;
@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from cases import lifecycle
 from cases.callbacks import callback_due, needs_callback
+from cases.codes import Area, Kind
 from cases.errors import InvalidInput, StaleCase
 from cases.lifecycle import SYSTEM as RECORDED_SYSTEM
 from cases.lifecycle import Case, Status
@@ -24,8 +27,8 @@ from services import access, dispatch
 from services.actors import Actor
 from services.errors import MovedMeanwhile, PriceChanged, TooSoon, WrongStatus
 from services.events import (
-    CaseAccepted, CaseCancelled, CaseConfirmed, CaseDone, CaseHandedBack, CaseOpened, CaseRejected, CaseRemarked,
-    CaseStarted, CaseTransferred, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
+    CaseAccepted, CaseCancelled, CaseConfirmed, CaseDone, CaseHandedBack, CaseMoved, CaseOpened, CaseRejected,
+    CaseRemarked, CaseStarted, CaseTransferred, Event, FalseAlarm, HelpRequested, NoteAdded, PlaceAdded,
 )
 from services.saving import add, save
 from storage.uow import UnitOfWork
@@ -45,7 +48,13 @@ MAX_PHOTOS = 18
 # Timeline actions a remark may not use: they would read as a change of state that never happened.
 STATE_ACTIONS = frozenset({
     "opened", "dispatched", "accepted", "started", "done", "confirmed", "auto_confirmed", "rejected",
-    "reopened", "cancelled", "transferred", "handed_back", "surveyed", "escalated",
+    "reopened", "cancelled", "transferred", "handed_back", "surveyed", "escalated", "moved", "moved_in",
+})
+# What a case's details hold for the desk that works it (offers, pauses, proposals, chases,
+# alerts): promises of the community it leaves, so they do not travel with a moved case.
+DESK_DETAILS = frozenset({
+    "offer", "pause", "pauses", "plan_change", "plan_changes", "agreed_fee_cents", "chases", "last_chase_at",
+    "last_help_at", "last_alert_at", "alerts", "moved_to", "moved_from",
 })
 REMARK_ACTION = re.compile(r"[a-z][a-z_]{0,39}")
 
@@ -186,6 +195,79 @@ async def transfer(uow: UnitOfWork, community: Community, case_id: int, actor: A
     await save(uow, case, actor)
     return [CaseTransferred(actor=actor, at=now, case=case, from_team=old_team, to_team=to_team, reason=reason,
                             previous_assignee=previous)]
+
+
+async def move_to_community(uow: UnitOfWork, community: Community, case_id: int, actor: Actor, now: datetime, *,
+                            to: str, reason: str, room_id: int | None = None, place: str | None = None) -> list[Event]:
+    """The case belongs to another community of the company (`to`, its code): an owner
+    picked a home there, a counter typed it into the wrong community.  A new case there —
+    that community's number, team, deadlines, policy and figures — carries the description,
+    photos, reporter, urgency, category and the owner's words, with a link back; this one
+    ends as moved (off the board, never escalated, no callback, out of this community's
+    figures).  Both timelines say who moved it, when and why.
+
+    Who may: the owner, for a home of theirs there (`room_id`; a reporter who never bound,
+    a `place`); staff with the right to transfer it here and to work on it there
+    (`services.access.staff_moving`).  A booked service is not moved: its price is this
+    community's catalogue's, so it is booked again there."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("say why the case moves")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"a reason is at most {MAX_REASON} characters")
+    target = await uow.directory.community(to) if to else None
+    if target is None or target.id == community.id:
+        raise InvalidInput(f"no other community {to!r}", community=to)
+    current = await access.case_of(uow, community, case_id)
+    team = team_for(current.kind, current.category, current.urgency)
+    if actor.kind == "staff":
+        case, staff, there = await access.staff_moving(uow, community, case_id, actor, target, team)
+        actor_there = replace(actor, id=there.id)
+        owner_id = await _owner_there(uow, case, target)
+    else:
+        case, owner_id = await access.owner_moving(uow, community, case_id, actor, target, room_id)
+        actor_there = replace(actor, id=owner_id)
+    if case.kind == Kind.SERVICE:
+        raise InvalidInput("a booked service is booked again in its own community", kind=case.kind)
+    if room_id is None and place is None and owner_id is not None:
+        owner = await uow.directory.owner(owner_id)
+        room_id = owner.rooms[0].id if owner is not None and len(owner.rooms) == 1 else None
+    if room_id is not None:
+        room = await uow.directory.room_by_id(room_id)
+        if room is None or await uow.directory.room(target.id, room.code) != room:
+            raise InvalidInput(f"no room {room_id} in {target.code}", room=room_id)
+        place = ""
+    elif place is None:
+        # The first community's room means nothing there: its number stays as words for staff.
+        old_room = await uow.directory.room_by_id(case.room_id) if case.room_id else None
+        place = case.place or (old_room.code if old_room else "")
+    by = actor_there.recorded if actor_there.kind == "staff" or owner_id is not None else lifecycle.SYSTEM
+    area = Area.HOME if room_id is not None and case.kind == Kind.REPORT else case.area
+    moved = Case.open(
+        kind=case.kind, urgency=case.urgency, category=case.category, area=area, now=now, by=by,
+        description=case.description, community_id=target.id, owner_id=owner_id, room_id=room_id,
+        place=place.strip()[:200], reporter_channel=case.reporter_channel, reporter_chat_id=case.reporter_chat_id,
+        photos=list(case.photos), source=case.source,
+        details={**{k: v for k, v in case.details.items() if k not in DESK_DETAILS},
+                 "moved_from": {"case": case.id, "community": community.code, "name": community.name}},
+    )
+    moved.dispatch(team, now, target.policy)
+    moved.remark("moved_in", now, by, note=reason, from_case=case.id, community=community.code)
+    offered = await dispatch.offer_new(uow, target, moved, now)
+    new_id = await add(uow, moved, actor)
+    previous = case.assignee_id
+    case.move_away(now, actor.recorded, to_case=new_id, community=target.code, name=target.name, reason=reason)
+    await save(uow, case, actor)
+    return [CaseMoved(actor=actor, at=now, case=case, to=target, to_case=moved, reason=reason,
+                      previous_assignee=previous),
+            CaseOpened(actor=actor_there, at=now, case=moved), *offered]
+
+
+async def _owner_there(uow: UnitOfWork, case: Case, target: Community) -> int | None:
+    """The case's owner as the other community knows them (same phone, living there), if so."""
+    owner = await uow.directory.owner(case.owner_id) if case.owner_id is not None else None
+    there = await uow.directory.owner_by_phone(target.id, owner.phone) if owner is not None and owner.phone else None
+    return there.id if there is not None else None
 
 
 async def ask_for_help(uow: UnitOfWork, community: Community, case_id: int, actor: Actor,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cases.lifecycle import Case
+from cases.records import Community
 from services.actors import Actor
 
 
@@ -92,6 +93,17 @@ class CaseCancelled(CaseEvent):
 class CaseTransferred(CaseEvent):
     from_team: str
     to_team: str
+    reason: str
+    previous_assignee: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseMoved(CaseEvent):
+    """The case belonged to another community of the company: `case` ended here (status
+    moved) and `to_case` carries it on in `to` (announced there by its own CaseOpened)."""
+
+    to: Community
+    to_case: Case
     reason: str
     previous_assignee: int | None
 

@@ -322,6 +322,14 @@ class Directory:
         found = [s for s in await self.staff_list(community_id) if s.name == name or str(s.id) == name]
         return found[0] if found else None
 
+    async def staff_in(self, community_id: int, staff_id: int) -> StaffMember | None:
+        """The same person's active row in `community_id` (a person serving several
+        communities has one row in each, with one staff number), or None."""
+        same = select(m.Staff.code).where(m.Staff.id == staff_id).scalar_subquery()
+        found = await self.session.scalar(select(m.Staff.id).where(
+            m.Staff.community_id == community_id, m.Staff.code == same, m.Staff.active))
+        return await self.staff(found) if found is not None else None
+
     async def staff_phone(self, staff_id: int) -> str:
         return await self.session.scalar(select(m.Staff.phone).where(m.Staff.id == staff_id)) or ""
 

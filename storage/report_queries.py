@@ -24,7 +24,9 @@ from cases.callbacks import PENDING_STATES, CallbackState
 from cases.dispatch_stats import ACTIONS as DISPATCH_ACTIONS
 from cases.privacy import mask_name, mask_phone, scrub
 from cases.records import Community
-from cases.statistics import CALLBACK_KINDS, CLOSED_STATUSES, AnswerFacts, AnswerSums, CaseFacts, CoverageCounts
+from cases.statistics import (
+    CALLBACK_KINDS, CANCELLED, CLOSED_STATUSES, MOVED, AnswerFacts, AnswerSums, CaseFacts, CoverageCounts,
+)
 from storage import models as m
 from storage.case_repository import CaseRepository
 from storage.directory import Directory
@@ -71,7 +73,7 @@ async def case_facts(session: AsyncSession, community_id: int, start: datetime, 
             c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
             epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
         )
-        .where(c.community_id == community_id, _in(c.created_at, start, end))
+        .where(c.community_id == community_id, _in(c.created_at, start, end), c.status != MOVED)
     )
     return [CaseFacts(*row) for row in rows]
 
@@ -84,7 +86,7 @@ async def backlog_facts(session: AsyncSession, community_id: int, as_of: datetim
     c = m.Case
     late_response = and_(c.response_due_at < as_of, or_(c.accepted_at.is_(None), c.accepted_at > as_of))
     late_completion = and_(c.completion_due_at < as_of, or_(c.done_at.is_(None), c.done_at > as_of))
-    withdrawn = and_(c.status == "cancelled", c.closed_at <= as_of)
+    withdrawn = and_(c.status.in_([CANCELLED, MOVED]), c.closed_at <= as_of)
     rows = await session.execute(
         select(
             c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
@@ -204,7 +206,8 @@ async def created_times(session: AsyncSession, community_id: int, start: datetim
     """(opened, kind) of cases opened in the period — enough for volumes by week."""
     c = m.Case
     rows = await session.execute(
-        select(epoch(c.created_at), c.kind).where(c.community_id == community_id, _in(c.created_at, start, end))
+        select(epoch(c.created_at), c.kind).where(c.community_id == community_id, _in(c.created_at, start, end),
+                                                  c.status != MOVED)
     )
     return list(rows)
 

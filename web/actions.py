@@ -79,6 +79,20 @@ async def _transfer(d: Doing) -> list[Event]:
                                    reason=d.text("reason", limit=casework.MAX_REASON))
 
 
+async def _move(d: Doing) -> list[Event]:
+    """To another community of the company, optionally to a room there (the owner's home)."""
+    to = d.text("community", limit=64)
+    room_id = None
+    if code := (d.form.get("room") or "").strip()[:32]:
+        target = await d.uow.directory.community(to)
+        room = await d.uow.directory.room(target.id, code) if target is not None else None
+        if room is None:
+            raise InvalidInput(f"no room {code!r} in {to!r}", field="room")
+        room_id = room.id
+    return await casework.move_to_community(d.uow, d.community, d.case_id, d.actor, d.now, to=to, room_id=room_id,
+                                            reason=d.text("reason", limit=casework.MAX_REASON))
+
+
 async def _note(d: Doing) -> list[Event]:
     return await office.note(d.uow, d.community, d.case_id, d.actor, d.now, note=d.text("note"))
 
@@ -105,30 +119,32 @@ async def _reopen(d: Doing) -> list[Event]:
 
 
 STEPS: dict[str, Step] = {
-    "accept": _accept, "assign": _assign, "transfer": _transfer, "note": _note, "plan_changed": _plan_changed,
+    "accept": _accept, "assign": _assign, "transfer": _transfer, "move": _move, "note": _note, "plan_changed": _plan_changed,
     "done": _done, "confirm_phone": _confirm_phone, "cancel": _cancel, "reopen": _reopen,
 }
 
 # Which actions the case page offers in each status (the services decide in the end).
 BY_STATUS: dict[str, tuple[str, ...]] = {
-    Status.OPEN: ("note", "cancel"),
-    Status.DISPATCHED: ("accept", "assign", "transfer", "note", "cancel"),
-    Status.ACCEPTED: ("assign", "transfer", "plan_changed", "done", "note"),
-    Status.IN_PROGRESS: ("assign", "transfer", "plan_changed", "done", "note"),
+    Status.OPEN: ("note", "cancel", "move"),
+    Status.DISPATCHED: ("accept", "assign", "transfer", "note", "cancel", "move"),
+    Status.ACCEPTED: ("assign", "transfer", "plan_changed", "done", "note", "move"),
+    Status.IN_PROGRESS: ("assign", "transfer", "plan_changed", "done", "note", "move"),
     Status.DONE: ("confirm_phone", "reopen", "note"),
     Status.CLOSED: ("note",),
     Status.SURVEYED: ("note",),
     Status.CANCELLED: ("note",),
+    Status.MOVED: ("note",),
 }
 
 
-def offered(staff: StaffMember, case: Case) -> tuple[str, ...]:
-    """The buttons this person gets on this case: the services' own rules, asked in advance."""
+def offered(staff: StaffMember, case: Case, *, elsewhere: bool = False) -> tuple[str, ...]:
+    """The buttons this person gets on this case: the services' own rules, asked in advance
+    (`elsewhere`: they are staff in another community too, where the case could move)."""
     team = case.team_code
     boss = access.oversees(staff, team)
     worker = may_work_on(staff, team) and (case.assignee_id in (None, staff.id) or boss)
     allowed = {
-        "accept": boss, "assign": boss, "transfer": worker, "done": worker,
+        "accept": boss, "assign": boss, "transfer": worker, "done": worker, "move": worker and elsewhere,
         "note": office.at_the_desk(staff) or may_work_on(staff, team),
         "plan_changed": office.at_the_desk(staff) or may_work_on(staff, team),
         "confirm_phone": office.at_the_desk(staff) or may_work_on(staff, team),

@@ -35,7 +35,7 @@ from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, NotMe, encode
 from services.events import (
     CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
-    CaseEscalated, CaseEvent, CaseHandedBack, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
+    CaseEscalated, CaseEvent, CaseHandedBack, CaseMoved, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
     CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
     DutyChanged, EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
@@ -294,6 +294,46 @@ async def worker_told_transferred(uow: UnitOfWork, community: Community, event: 
     assert previous is not None
     return await to_staff(uow, previous, "staff.unassigned_by_transfer", id=event.case_id,
                           name=await staff_name(uow, event.actor.id), team=team_name(event.to_team))
+
+
+async def groups_told_moved(uow: UnitOfWork, community: Community, event: CaseMoved, now: datetime) -> list[Reply]:
+    """The card edited in place says where the case went (no buttons left), and a word in the
+    team's group — and the duty group, which had the alarm of an emergency."""
+    case = event.case
+    replies = await card_replies(uow, community, case, now)
+    teams = [case.team_code]
+    if case.urgency == Urgency.EMERGENCY and Team.MANAGEMENT not in teams:
+        teams.append(Team.MANAGEMENT)
+    for team in teams:
+        replies += await alert_replies(uow, community, team, "movecase.group", id=case.id, to_id=event.to_case.id,
+                                       community=event.to.name, name=await mover_name(uow, event),
+                                       reason=await group_safe_for(uow, case, event.reason))
+    return replies
+
+
+async def mover_name(uow: UnitOfWork, event: CaseEvent) -> str:
+    if event.actor.kind == "staff":
+        return await staff_name(uow, event.actor.id)
+    return t(STAFF_LOCALE, "movecase.by_owner")
+
+
+async def owner_told_moved(uow: UnitOfWork, community: Community, event: CaseMoved, now: datetime) -> list[Reply]:
+    """Staff moved it: the owner hears the new number once.  An owner who moved it (a home
+    picked in the other community) is told by the step they are in."""
+    if event.actor.kind == "owner":
+        return []
+    return await owner_replies(uow, event.case, "movecase.owner_told", to_id=event.to_case.id, community=event.to.name)
+
+
+async def staff_told_moved(uow: UnitOfWork, community: Community, event: CaseMoved, now: datetime) -> list[Reply]:
+    """Whoever was working on it, and the first responder, no longer follow it here."""
+    people = dict.fromkeys(p for p in (event.previous_assignee, event.case.first_responder_id)
+                           if p is not None and not (event.actor.kind == "staff" and p == event.actor.id))
+    replies: list[Reply] = []
+    for staff_id in people:
+        replies += await to_staff(uow, staff_id, "movecase.private", id=event.case_id, to_id=event.to_case.id,
+                                  community=event.to.name, name=await mover_name(uow, event))
+    return replies
 
 
 async def owner_told_auto_confirmed(uow: UnitOfWork, community: Community, event: CaseConfirmed,
@@ -618,6 +658,7 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
     CaseStarted: (team_card, owner_told_started),
     CaseDone: (team_card, owner_asked_to_confirm, responder_told_done),
     CaseHandedBack: (team_card, group_told_handed_back, worker_told_handed_back),
+    CaseMoved: (groups_told_moved, owner_told_moved, staff_told_moved),
     CaseTransferred: (new_card, old_team_card, owner_told_transferred, responder_told_transferred,
                       worker_told_transferred),
     CaseConfirmed: (team_card, owner_told_auto_confirmed),
@@ -647,9 +688,14 @@ ANNOUNCERS: dict[type[Event], tuple[Announcer, ...]] = {
 
 
 async def announce(uow: UnitOfWork, community: Community, events: Sequence[Event], now: datetime) -> list[Reply]:
-    """The replies the events cause, in the order the events happened."""
+    """The replies the events cause, in the order the events happened.  An event about a
+    case of another community (the new case of a move) is announced with that community's
+    groups, people and policy."""
     replies: list[Reply] = []
     for event in events:
+        here = community
+        if isinstance(event, CaseEvent) and event.case.community_id not in (0, community.id):
+            here = await uow.directory.community_by_id(event.case.community_id) or community
         for announcer in ANNOUNCERS.get(type(event), ()):
-            replies += await announcer(uow, community, event, now)
+            replies += await announcer(uow, here, event, now)
     return replies

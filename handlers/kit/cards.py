@@ -140,8 +140,13 @@ async def card_text(uow: UnitOfWork, case: Case, policy: DeskPolicy, now: dateti
     if transfer and transfer.data.get("to") == case.team_code:
         lines.append(t(loc, "card.moved_from", team=code_name(loc, "team", transfer.data.get("from", "")),
                        name=await staff_name(uow, transfer.actor_id), reason=clean(transfer.note)))
+    if (came := case.details.get("moved_from")) and case.is_active:
+        lines.append(t(loc, "movecase.card_moved_in", community=came.get("name", "?"), id=came.get("case", "?")))
     status = staff_status(case.status)
-    if case.assignee_id:
+    if case.status == Status.MOVED:
+        went = case.details.get("moved_to") or {}
+        status = t(loc, "movecase.card_moved_away", community=went.get("name", "?"), id=went.get("case", "?"))
+    elif case.assignee_id:
         status = t(loc, "card.taken_by", name=await staff_name(uow, case.assignee_id), status=status)
     lines.append(t(loc, "card.status", status=status))
     lines += await _responder_line(uow, case)

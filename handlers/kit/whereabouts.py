@@ -26,7 +26,8 @@ from handlers.kit.payloads import BadPayload, CaseAction, NoticeStatus, NotMe, P
 from storage.uow import UnitOfWork
 
 # Commands whose first argument is a case number (`/case 12`, `/assign 12 王强`).
-CASE_COMMANDS = frozenset({"/case", "/mycases", "/assign", "/pause", "/resume", "/change", "/agreed", "/declined"})
+CASE_COMMANDS = frozenset({"/case", "/mycases", "/assign", "/pause", "/resume", "/change", "/agreed", "/declined",
+                           "/move"})
 _TYPED_CASE = re.compile(r"^[#＃]\s*(\d{1,12})$")
 
 

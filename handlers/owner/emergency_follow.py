@@ -20,8 +20,12 @@ from cases.records import Community
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import homes
+from handlers.kit.acting import as_owner
+from handlers.kit.announcers import announce
+from handlers.kit.cards import STAFF_LOCALE
 from handlers.kit.context import Classification, Ctx, Home
 from handlers.kit.flow import Flow, Step, choice
+from handlers.kit.i18n import t
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import CaseAction, Menu
@@ -30,6 +34,8 @@ from handlers.owner.emergency import emergency_guidance
 from handlers.owner.faq import resemblance
 from handlers.owner.owned import owned_case
 from handlers.staff.casework import open_case
+from services import casework
+from services.events import CaseMoved
 
 FOLLOW_MINUTES = 10  # what the owner sends this long after the alarm belongs to it
 SAME_STORY = 0.2  # share of character pairs two messages about one danger have in common
@@ -222,37 +228,37 @@ async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
 
 
 async def _elsewhere(ctx: Ctx, case: Case, home: Home) -> None:
-    """The emergency is at the owner's home in another community: that community's duty team
-    gets it at once (a new emergency case, same words and photos, at that home), and the first
-    case says where it went, so its team is not sent to the wrong place."""
-    await _move(ctx, case, home.community, room=home.room.code)
-    await homes.choose(ctx, home.room.id)
-    moved = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=Area.HOME,
-                            description=case.description, room_id=home.room.id, photos=list(case.photos))
-    await _follow(ctx, moved)
-    ctx.state.step = S.MORE
-    ctx.say(ctx.t("followup.moved", id=moved.id, community=home.community.name), await _buttons(ctx, moved))
+    """The emergency is at the owner's home in another community: the case moves there
+    (`services.casework.move_to_community`) — that community's duty team is alerted at once
+    and the first case leaves its community's board — and the follow-up goes on with it."""
+    room = ctx.t("communities.home", community=home.community.name, room=home.room.code)
+    await _move(ctx, case, home.community, room_id=home.room.id,
+                reason=t(STAFF_LOCALE, "movecase.reason_home", room=room))
 
 
 async def _community_named(ctx: Ctx, case: Case, community: Community) -> None:
-    """A stranger's answer to "which community?": the case stays (its own community) or goes
-    to that community's duty team at once; then the place is asked there."""
+    """A stranger's answer to "which community?": the case stays (its own community) or moves
+    to that community, whose duty team gets it at once; then the place is asked there."""
     if community.id != case.community_id:
-        place = case.place  # as the stranger said it: the first case's place now says where it went
-        await _move(ctx, case, community)
-        await ctx.enter(community)
-        case = await open_case(ctx, kind=case.kind, urgency=Urgency.EMERGENCY, category=case.category, area=case.area,
-                               description=case.description, place=place, photos=list(case.photos))
-        await _follow(ctx, case)
-        ctx.say(ctx.t("followup.moved", id=case.id, community=community.name), await _buttons(ctx, case))
+        await _move(ctx, case, community, place=case.place,
+                    reason=t(STAFF_LOCALE, "movecase.reason_named", community=community.name))
         return
     await ctx.enter(community)
     await ask_place(ctx)
 
 
-async def _move(ctx: Ctx, case: Case, community: Community, room: str = "") -> None:
-    """The first case says where the emergency went, so its team is not sent to the wrong place."""
-    await additions.set_place(ctx, case, place=ctx.t("followup.moved_place", community=community.name, room=room))
+async def _move(ctx: Ctx, case: Case, community: Community, *, reason: str, room_id: int | None = None,
+                place: str | None = None) -> None:
+    """Move the case, go on in that community with the new case, and tell the owner once."""
+    events = await casework.move_to_community(ctx.uow, ctx.community, case.id or 0, as_owner(ctx), ctx.now,
+                                              to=community.code, room_id=room_id, place=place, reason=reason)
+    for reply in await announce(ctx.uow, ctx.community, events, ctx.now):
+        ctx.send(reply)
+    moved = next(e for e in events if isinstance(e, CaseMoved)).to_case
+    await ctx.enter(community)
+    await _follow(ctx, moved)
+    ctx.state.step = S.MORE
+    ctx.say(ctx.t("followup.moved", id=moved.id, community=community.name), await _buttons(ctx, moved))
 
 
 async def ask_more(ctx: Ctx) -> None:

@@ -36,7 +36,7 @@ ADDABLE = casework.ADDABLE
 # Timeline actions with a catalogued sentence; anything else reads as "progress update".
 KNOWN_EVENTS = frozenset({
     "opened", "dispatched", "accepted", "started", "done", "confirmed", "auto_confirmed", "rejected",
-    "reopened", "cancelled", "transferred", "handed_back", "surveyed", "escalated",
+    "reopened", "cancelled", "transferred", "handed_back", "surveyed", "escalated", "moved", "moved_in",
 })
 # Notes owners may read: their own reasons and the worker's completion note.
 SHOWN_NOTES = frozenset({"done", "rejected", "reopened", "cancelled"})
@@ -87,7 +87,9 @@ async def _event_line(ctx: Ctx, case: Case, item: TimelineItem, names: dict[int,
         who = ctx.t("my_cases.system")
     team = code_name(ctx.locale, "team", str(item.data.get("to") or item.data.get("team") or case.team_code))
     key = f"my_cases.event_{item.action}" if item.action in KNOWN_EVENTS else "my_cases.event_other"
-    line = ctx.t(key, who=who, team=team)
+    went, came = case.details.get("moved_to") or {}, case.details.get("moved_from") or {}
+    line = ctx.t(key, who=who, team=team, to=went.get("name", ""), to_id=went.get("case", ""),
+                 came=came.get("name", ""), came_id=came.get("case", ""))
     if item.action == "done" and item.data.get("fee_cents"):
         line += ctx.t("my_cases.event_fee", fee=money(int(item.data["fee_cents"]), ctx.locale))
     if item.note and item.action in SHOWN_NOTES:

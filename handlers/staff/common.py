@@ -48,6 +48,9 @@ async def refused(ctx: Ctx, refusal: DeskError, *, say: bool = False) -> None:
             refuse(ctx, "staff.other_team", say=say, id=case.id, team=code_name(ctx.locale, "team", case.team_code))
         elif reason == access.NOT_ASSIGNEE and isinstance(case, Case):
             refuse(ctx, "staff.not_assignee", say=say, id=case.id, name=await staff_name(ctx.uow, case.assignee_id))
+        elif reason == access.NOT_THERE:
+            refuse(ctx, "movecase.not_there", say=say, community=refusal.details.get("community", "?"),
+                   team=code_name(ctx.locale, "team", str(refusal.details.get("team", ""))))
         elif reason == access.INACTIVE:
             refuse(ctx, "staff.inactive", say=say)
         else:
@@ -97,6 +100,9 @@ async def wrong_status(ctx: Ctx, case: Case, staff: StaffMember, *, say: bool = 
         refuse(ctx, "staff.state_done", say=say, id=case.id)
     elif case.status == Status.CANCELLED:
         refuse(ctx, "staff.state_cancelled", say=say, id=case.id)
+    elif case.status == Status.MOVED:
+        went = case.details.get("moved_to") or {}
+        refuse(ctx, "movecase.state_moved", say=say, id=case.id, community=went.get("name", "?"), to_id=went.get("case", "?"))
     else:
         refuse(ctx, "staff.state_ended", say=say, id=case.id)
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from handlers.kit.payloads import Duty
 from handlers.kit.routes import Routes, flows_of
-from handlers.staff import accept, commands, coverage, dispatching, duty, finish, handback, moveout, new_case, transfer
+from handlers.staff import (
+    accept, commands, coverage, dispatching, duty, finish, handback, movecase, moveout, new_case, transfer,
+)
 
 routes = Routes(
-    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW, new_case.FLOW, duty.FLOW),
+    flows=flows_of(finish.FLOW, handback.FLOW, transfer.FLOW, new_case.FLOW, duty.FLOW, movecase.FLOW),
     commands={
         "/my": commands.my_cases,
         "/team": commands.team_cases,
         "/case": commands.case_command,
         "/coverage": coverage.coverage,
         "/moveout": moveout.move_out,
+        "/move": movecase.move_command,
         "/new": new_case.new_case,
         "/assign": dispatching.assign_command,
         "/pause": dispatching.pause_command,

@@ -386,7 +386,7 @@ async def test_a_booking_for_the_home_in_the_second_community_uses_its_catalogue
 
 
 async def test_the_emergency_place_tap_offers_both_communities_homes_and_the_other_one_is_taken_there(
-        app: App, people: People) -> None:
+        app: App, people: People, clock: FakeClock) -> None:
     await bound_chen(people)
     await people.say("cj", "/community 1")  # talking in 兰亭雅苑
     await people.say("cj", "家里着火了，厨房冒烟")
@@ -395,19 +395,32 @@ async def test_the_emergency_place_tap_offers_both_communities_homes_and_the_oth
     assert first.urgency == "emergency" and first.community_id == await community_id(app, "lanting")
     assert first.room_id is None  # three homes: "家里" is asked, not guessed
     assert people.button("cj", "🏠 在我家 兰亭雅苑 1-1-601") and people.button("cj", "🏠 在我家 兰亭雅苑 2-1-101")
-    await people.press("cj", "🏠 在我家 东苑小区 A-1-301")
+    outcome = await people.press("cj", "🏠 在我家 东苑小区 A-1-301")
     async with app.uow() as uow:
         moved = next(c for c in await uow.cases.recent() if c.id != first.id)
         first = await uow.cases.get(first.id)
+        old_groups = [chat for _, chat in await uow.directory.team_destinations(first.community_id, first.team_code)]
+        lanting_board = await uow.cases.open_for_team(first.team_code, community_id=first.community_id)
     assert moved.community_id == await community_id(app, "dongyuan") and moved.urgency == "emergency"
     assert moved.room_id is not None and moved.description == "家里着火了，厨房冒烟"
-    assert first is not None and "东苑小区 A-1-301" in first.place  # 兰亭雅苑's team is told where it went
-    assert f"#{moved.id}" in people.last("cj") and "东苑小区" in people.last("cj")
+    # The case moved (services.casework.move_to_community): the first one ended as moved, off
+    # 兰亭雅苑's board, its card edited in place to say where it went, with no buttons left.
+    assert first is not None and first.status == "moved" and first.id not in {c.id for c in lanting_board}
+    edited = [r for r in outcome.replies if r.replace_key == f"card:{first.id}"]
+    assert edited and {r.chat_id for r in edited} == set(old_groups)
+    assert all(f"已转至东苑小区 #{moved.id}" in r.text and not r.buttons for r in edited)
+    # The owner is told once, with the new number.
+    [told] = [r for r in outcome.replies if r.chat_id == "cj"]
+    assert f"#{moved.id}" in told.text and "东苑小区" in told.text
     east_groups = [chat for chat in people.chats if chat.startswith("东苑") or chat == REGIONAL_ENGINEERING]
     assert any(f"#{moved.id}" in people.all_text(chat) for chat in east_groups), list(people.chats)
     # What the owner sends next belongs to the moved case.
     await people.say("cj", "火已经蔓延到客厅了")
     assert f"#{moved.id}" in people.last("cj")
+    # Two days on, nobody accepted either: only the moved case escalates, in 东苑.
+    clock.advance(timedelta(days=2))
+    await tick(app)
+    assert (await case_of(app, first.id)).escalation_level == 0 and (await case_of(app, moved.id)).escalation_level >= 1
 
 
 async def test_a_stranger_with_no_hint_is_asked_which_community_before_an_faq_answer(app: App, people: People) -> None:
@@ -442,6 +455,7 @@ async def test_a_strangers_emergency_is_taken_at_once_and_goes_to_the_community_
     west = await community_id(app, "xiyuan")
     moved = next(c for c in cases if c.id != first.id)
     assert moved.community_id == west and moved.urgency == "emergency" and moved.description == first.description
+    assert next(c for c in cases if c.id == first.id).status == "moved"  # off the first community's board
     assert any(f"#{moved.id}" in people.all_text(chat) for chat in people.chats if chat.startswith("西苑")
                or chat == REGIONAL_ENGINEERING), list(people.chats)
     # A stranger naming the community in the alarm: straight to its duty team, nothing asked.

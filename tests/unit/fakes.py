@@ -251,6 +251,12 @@ class FakeDirectory(_Repository):
         found = [s for s in await self.staff_list(community_id) if s.name == name or str(s.id) == name]
         return found[0] if found else None
 
+    async def staff_in(self, community_id: int, staff_id: int) -> StaffMember | None:
+        found = self.t.staff.get(staff_id)
+        code = found[0].code if found else ""
+        return next((m for m, c, _ in self.t.staff.values() if c == community_id and m.active and code and m.code == code),
+                    None)
+
     async def staff_phone(self, staff_id: int) -> str:
         found = self.t.staff.get(staff_id)
         return found[2] if found else ""

@@ -22,14 +22,14 @@ def test_the_bootstrap_includes_every_area() -> None:
     routes = desk_routes()
     assert set(routes.commands) == {
         "/start", "/help", "/menu", "/cancel", "/lang", "/mute", "/unmute", "/mycases", "/household", "/family", "/community", "/xiaoqu",  # owner
-        "/my", "/team", "/case", "/coverage", "/moveout", "/new",  # staff
+        "/my", "/team", "/case", "/coverage", "/moveout", "/new", "/move",  # staff
         "/assign", "/pause", "/resume", "/change", "/agreed", "/declined", "/duty", "/值班",  # staff: dispatch, roster (issue 20)
         "/callbacks", "/spotcheck",  # aftercare
         "/notice", "/notices", "/report",  # office
     }
     assert set(routes.flows) == {
         "binding", "booking", "community", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "report", "router",
-        "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "staff_duty", "phone_callback", "spot_check", "survey", "notice",
+        "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "staff_duty", "staff_move", "phone_callback", "spot_check", "survey", "notice",
     }
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",
                                         "start", "help", "show", "finish", "handback", "transfer",

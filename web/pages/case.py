@@ -51,6 +51,9 @@ async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> 
         team = [s for s in await uow.directory.staff_list(case.community_id, team=case.team_code)]
         teams = await uow.directory.teams(case.community_id)
         chats = await uow.directory.chats_of(owner_id=case.owner_id) if case.owner_id else []
+        # Where this person could move the case: the other communities they are staff in.
+        elsewhere = [c for c in await uow.directory.communities()
+                     if c.id != case.community_id and await uow.directory.staff_in(c.id, staff.id) is not None]
     photos, missing = await console.photos.local(case.reporter_channel, case.photos, case_id)
     fees = [(i.at, i.data.get("fee_cents", 0), names.get(i.actor_id or 0, "")) for i in timeline if i.action == "done"]
     owner_line = ""
@@ -60,7 +63,8 @@ async def _view(request: web.Request, case_id: int, *, reveal: bool = False) -> 
         case=case, timeline=timeline, names=names, owner=owner, owner_line=owner_line, revealed=reveal,
         room=room.code if room else "", callbacks=callbacks, fees=fees, team_staff=team,
         teams=[i for i in teams if i.code != case.team_code],
-        offered=offered(staff, case),
+        offered=offered(staff, case, elsewhere=bool(elsewhere)), elsewhere=elsewhere,
+        moved_to=case.details.get("moved_to"), moved_from=case.details.get("moved_from"),
         may_call=owner is not None and may_call_owner(staff, case.assignee_id), owner_in_chat=bool(chats),
         photos=photos, other_photos=missing,
         overdue=case.overdue(console.app.now()))
