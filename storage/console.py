@@ -182,7 +182,7 @@ class ConsoleStore:
             .order_by(m.AuditEntry.id.desc()).limit(1))
 
     # ----------------------------------------------------------------- audit
-    async def audit(self, now: datetime, staff_id: int | None, action: str, *, case_id: int | None = None,
+    async def audit(self, now: datetime, staff_id: int | None, action: str, /, *, case_id: int | None = None,
                     remote: str = "", **data: Any) -> None:
         self.session.add(m.AuditEntry(at=now, staff_id=staff_id, action=action, case_id=case_id, data=data,
                                       remote=remote[:64]))

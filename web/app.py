@@ -153,7 +153,7 @@ class Console:
         if self.app.desk.on_outbox:
             self.app.desk.on_outbox()
 
-    async def audit(self, request: web.Request, action: str, *, case_id: int | None = None,
+    async def audit(self, request: web.Request, action: str, /, *, case_id: int | None = None,
                     staff_id: int | None = None, **data: Any) -> None:
         """An audit row in its own transaction (a refusal is recorded though nothing else is)."""
         signed: Signed | None = request.get(SIGNED)

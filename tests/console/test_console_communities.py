@@ -15,7 +15,7 @@ from bot.bootstrap import load_community_file
 from cases.lifecycle import Actor, Case
 from storage import models as m
 from storage.console import ConsoleStore
-from tests.console.conftest import ENGINEERING_GROUP, Desk, sign_in
+from tests.console.conftest import ENGINEERING_GROUP, OWNER_CHAT, Desk, sign_in
 
 # A second community: its own rooms (the same codes as the first's), owner, teams and groups.
 # 赵丽 (kf02) supervises customer service in both (one staff row in each: same code and phone);
@@ -196,3 +196,56 @@ async def test_intake_opens_the_case_in_the_current_community(desk: Desk, two: d
     assert any(f"#{case_id}" in text for text in await desk.chat(MEILIN_ENGINEERING))
     assert not any(f"#{case_id}" in text for text in await desk.chat(ENGINEERING_GROUP))
 
+
+
+async def test_a_supervisor_of_two_communities_moves_a_case_filed_in_the_wrong_one(
+        desk: Desk, two: dict[str, int], browser) -> None:
+    ours = await _open(desk, "lanting", "卫生间水管漏水（业主其实住梅林苑）")
+    # 兰亭雅苑's butler serves one community: no move form, and a forged one changes nothing.
+    butler = await sign_in(browser, desk, "gj01")
+    await butler.goto(desk.url + f"/cases/{ours}")
+    assert await butler.locator("#form-move").count() == 0
+    csrf = await butler.get_attribute("#form-note input[name=csrf]", "value")
+    forged = await butler.request.post(desk.url + f"/cases/{ours}/move", max_redirects=0,
+                                       form={"csrf": csrf, "community": "meilin", "reason": "伪造"})
+    assert forged.status == 303 and "refused" in forged.headers["location"]
+
+    page = await sign_in(browser, desk, "kf02", lands="**/community")
+    await page.click("#community-lanting")
+    await page.wait_for_url("**/board")
+    await page.goto(desk.url + f"/cases/{ours}")
+    await page.select_option("#form-move select[name=community]", "meilin")
+    await page.fill("#form-move input[name=room]", "1-1-101")
+    await page.fill("#form-move input[name=reason]", "业主选错了小区")
+    await page.click("#form-move button")
+    await page.wait_for_url(re.compile(rf"/cases/{ours}\?msg=done_move"))
+    async with desk.app.uow() as uow:
+        old = await uow.cases.get(ours)
+        [new] = await uow.cases.recent(community_id=two["b"])
+        b_room = await uow.directory.room(two["b"], "1-1-101")
+        old_timeline, new_timeline = await uow.cases.timeline(ours), await uow.cases.timeline(new.id or 0)
+    assert old is not None and old.status == "moved"
+    assert new.community_id == two["b"] and new.room_id == b_room.id and new.team_code == "engineering"
+    assert new.description == "卫生间水管漏水（业主其实住梅林苑）"
+    assert f"梅林苑 #{new.id}" in await page.inner_text("#moved-to")
+    assert "已转至其他小区" in await page.inner_text("#status")
+    # Both timelines say who moved it, through the console, and why — each with her row there.
+    [moved] = [i for i in old_timeline if i.action == "moved"]
+    [moved_in] = [i for i in new_timeline if i.action == "moved_in"]
+    assert moved.note == moved_in.note == "业主选错了小区" and moved.data.get("via") == moved_in.data.get("via") == "console"
+    assert moved.actor_id == desk.staff["kf02"] and moved_in.actor_id != moved.actor_id
+    assert "转至其他小区" in await page.inner_text("#timeline")
+    # The old group's card says where it went; the new community's group has the new card;
+    # the owner hears the new number once.
+    assert any(f"已转至梅林苑 #{new.id}" in text for text in await desk.chat(ENGINEERING_GROUP))
+    assert any(f"#{new.id}" in text and "由兰亭雅苑转来" in text for text in await desk.chat(MEILIN_ENGINEERING))
+    told = [text for text in await desk.chat(OWNER_CHAT) if "梅林苑" in text]
+    assert len(told) == 1 and f"#{new.id}" in told[0]
+    # Off 兰亭雅苑's board; on 梅林苑's, with where it came from.
+    assert str(ours) not in await _board(page, desk)
+    await page.click("#switch-community")
+    await page.click("#community-meilin")
+    await page.wait_for_url("**/board")
+    assert str(new.id) in await _board(page, desk)
+    await page.goto(desk.url + f"/cases/{new.id}")
+    assert f"兰亭雅苑 #{ours}" in await page.inner_text("#moved-from")
