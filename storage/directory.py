@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, String, cast, delete, select
+from sqlalchemy import Select, String, and_, cast, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.permissions import StaffMember
@@ -324,10 +324,12 @@ class Directory:
 
     async def staff_in(self, community_id: int, staff_id: int) -> StaffMember | None:
         """The same person's active row in `community_id` (a person serving several
-        communities has one row in each, with one staff number), or None."""
-        same = select(m.Staff.code).where(m.Staff.id == staff_id).scalar_subquery()
-        found = await self.session.scalar(select(m.Staff.id).where(
-            m.Staff.community_id == community_id, m.Staff.code == same, m.Staff.active))
+        communities has one row in each, with the same staff number and phone; another
+        community's gj01 with another phone is another person), or None."""
+        me = select(m.Staff.code, m.Staff.phone).where(m.Staff.id == staff_id).subquery()
+        found = await self.session.scalar(select(m.Staff.id).join(
+            me, and_(m.Staff.code == me.c.code, m.Staff.phone == me.c.phone)).where(
+            m.Staff.community_id == community_id, m.Staff.active))
         return await self.staff(found) if found is not None else None
 
     async def staff_phone(self, staff_id: int) -> str:

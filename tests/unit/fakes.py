@@ -253,9 +253,9 @@ class FakeDirectory(_Repository):
 
     async def staff_in(self, community_id: int, staff_id: int) -> StaffMember | None:
         found = self.t.staff.get(staff_id)
-        code = found[0].code if found else ""
-        return next((m for m, c, _ in self.t.staff.values() if c == community_id and m.active and code and m.code == code),
-                    None)
+        me = (found[0].code, found[2]) if found else None
+        return next((m for m, c, phone in self.t.staff.values()
+                     if c == community_id and m.active and (m.code, phone) == me), None)
 
     async def staff_phone(self, staff_id: int) -> str:
         found = self.t.staff.get(staff_id)
