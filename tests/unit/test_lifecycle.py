@@ -131,6 +131,38 @@ def test_first_responder_kept_across_transfer() -> None:
     assert case.events[-2].data == {"from": "engineering", "to": "security"}
 
 
+def test_a_move_to_another_community_ends_the_case_off_every_deadline() -> None:
+    case = new_case(urgency="emergency")
+    case.accept(7, T0)
+    case.details.update(offer={"staff": 7}, pause={"left_seconds": 60}, window={"any": 1})
+    at = T0 + timedelta(minutes=5)
+    case.move_away(at, Actor("staff", 9), to_case=42, community="dongyuan", name="东苑小区", reason="业主选错了房屋")
+    assert case.status == Status.MOVED and case.closed_at == at and not case.is_active
+    assert case.deadline is None and case.overdue(at + timedelta(days=3)) is None
+    assert case.escalation_due(at + timedelta(days=3), POLICY) == 0
+    assert case.details["moved_to"] == {"case": 42, "community": "dongyuan", "name": "东苑小区"}
+    assert "offer" not in case.details and "pause" not in case.details and case.details["window"] == {"any": 1}
+    last = case.events[-1]
+    assert (last.action, last.note, last.actor, last.data) == (
+        "moved", "业主选错了房屋", Actor("staff", 9), {"to_case": 42, "community": "dongyuan"})
+
+
+@pytest.mark.parametrize("status", [Status.DONE, Status.CLOSED, Status.CANCELLED, Status.MOVED])
+def test_a_finished_case_does_not_move(status: Status) -> None:
+    case = new_case()
+    case.status = status
+    with pytest.raises(IllegalTransition):
+        case.move_away(T0, OWNER, to_case=2, community="x", name="x", reason="r")
+    assert case.status == status
+
+
+def test_a_move_needs_a_reason() -> None:
+    case = new_case()
+    with pytest.raises(InvalidInput):
+        case.move_away(T0, OWNER, to_case=2, community="x", name="x", reason="  ")
+    assert case.status == Status.DISPATCHED
+
+
 def test_transfer_needs_a_reason_and_another_team() -> None:
     case = new_case()
     with pytest.raises(InvalidInput):
