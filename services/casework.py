@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from cases import lifecycle
 from cases.callbacks import callback_due, needs_callback
 from cases.codes import Area, Kind
 from cases.errors import InvalidInput, StaleCase
@@ -221,7 +220,7 @@ async def move_to_community(uow: UnitOfWork, community: Community, case_id: int,
     current = await access.case_of(uow, community, case_id)
     team = team_for(current.kind, current.category, current.urgency)
     if actor.kind == "staff":
-        case, staff, there = await access.staff_moving(uow, community, case_id, actor, target, team)
+        case, _, there = await access.staff_moving(uow, community, case_id, actor, target, team)
         actor_there = replace(actor, id=there.id)
         owner_id = await _owner_there(uow, case, target)
     else:
@@ -241,7 +240,7 @@ async def move_to_community(uow: UnitOfWork, community: Community, case_id: int,
         # The first community's room means nothing there: its number stays as words for staff.
         old_room = await uow.directory.room_by_id(case.room_id) if case.room_id else None
         place = case.place or (old_room.code if old_room else "")
-    by = actor_there.recorded if actor_there.kind == "staff" or owner_id is not None else lifecycle.SYSTEM
+    by = actor_there.recorded if actor_there.kind == "staff" or owner_id is not None else RECORDED_SYSTEM
     area = Area.HOME if room_id is not None and case.kind == Kind.REPORT else case.area
     moved = Case.open(
         kind=case.kind, urgency=case.urgency, category=case.category, area=area, now=now, by=by,

@@ -35,8 +35,8 @@ from handlers.kit.messages import MEDIA_PREFIX, URGENT, Button, Reply
 from handlers.kit.payloads import CaseAction, NotMe, encode
 from services.events import (
     CancelledForOwner, CaseAccepted, CaseAssigned, CaseCancelled, CaseChased, CaseConfirmed, CaseDispatched, CaseDone,
-    CaseEscalated, CaseEvent, CaseHandedBack, CaseMoved, CaseOffered, CaseOpened, CasePaused, CaseRejected, CaseReopened,
-    CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
+    CaseEscalated, CaseEvent, CaseHandedBack, CaseMoved, CaseOffered, CaseOpened, CasePaused, CaseRejected,
+    CaseReopened, CaseResumed, CaseStarted, CaseTakenForOwner, CaseTransferred, ChangeAnswered, ChangeProposed, ChatBound,
     DutyChanged, EmergencyRepeated, Event, FalseAlarm, HelpRequested, NoteAdded, OfferLapsed, PlaceAdded,
 )
 from storage.binding_attempts import BoundChats

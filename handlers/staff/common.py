@@ -102,7 +102,8 @@ async def wrong_status(ctx: Ctx, case: Case, staff: StaffMember, *, say: bool = 
         refuse(ctx, "staff.state_cancelled", say=say, id=case.id)
     elif case.status == Status.MOVED:
         went = case.details.get("moved_to") or {}
-        refuse(ctx, "movecase.state_moved", say=say, id=case.id, community=went.get("name", "?"), to_id=went.get("case", "?"))
+        refuse(ctx, "movecase.state_moved", say=say, id=case.id, community=went.get("name", "?"),
+               to_id=went.get("case", "?"))
     else:
         refuse(ctx, "staff.state_ended", say=say, id=case.id)
 
