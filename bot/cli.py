@@ -30,6 +30,7 @@ from cases.errors import DeskError
 from cases.records import Community
 from handlers.kit.i18n import t
 from services.directory import people_by_code
+from services.reports import rollup as rollups
 from services.reports.company import build_company_report
 from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
@@ -208,6 +209,19 @@ async def status(app: App) -> None:
         ({"wechat"} if app.settings.wechat_app_id else set()) or {"console"}
     for line in status_lines(rows, now, running):
         click.echo(line)
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="recompute every day, not only those that ended or changed")
+@_run
+async def rollup(app: App, rebuild: bool) -> None:
+    """Bring the company report's daily rollups up to date (the scheduler does it every 15
+    minutes; the first run, or --rebuild, rolls up the whole history)."""
+    async with app.uow() as uow:
+        done = await rollups.refresh(uow, app.now(), rebuild=rebuild)
+        await uow.commit()
+    click.echo(" / ".join(t(locale, "cli.rollup_done", communities=done.communities, days=done.days)
+                          for locale in ("zh-CN", "en")))
 
 
 @main.command()

@@ -1,0 +1,88 @@
+"""Keeping the company report's daily rollups (storage/rollup.py) up to date.
+
+A day is rolled up once it is over in its community's zone; until then (today) the report
+reads it live from the raw tables.  Who writes them:
+
+* the scheduler (`bot/scheduler.py`, every `EVERY`) calls `refresh`: it rolls up the days
+  that ended since (so each community's yesterday soon after its own midnight) and
+  recomputes the days that changes since the last refresh touched;
+* the company report calls `catch_up` before it reads: the touched days only, so it is as
+  current as the raw tables, and never a backfill on a person's request;
+* `wuye rollup` runs `refresh`; `--rebuild` recomputes every day.  A community's first
+  refresh backfills its history from its first case.
+
+Touched days are found from `cases.updated_at` (every transition or remark moves it: a
+rework, a late acceptance, a callback answered, skipped or phoned for): each changed case's
+opening day, closing day and earlier closing days (a case sent back for rework was counted
+closed there), and the days callbacks were answered on.  Rows changed outside the desk
+(a database edited by hand, a bench's bulk inserts) need `wuye rollup --rebuild`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cases.records import Community
+from storage import rollup
+from storage.uow import UnitOfWork
+
+EVERY = timedelta(minutes=15)
+# Changes are looked for this far before the last check too: a unit of work stamps its
+# changes when it starts and commits them a little later.
+OVERLAP = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    communities: int = 0
+    days: int = 0
+
+
+async def refresh(uow: UnitOfWork, now: datetime, *, rebuild: bool = False) -> Refreshed:
+    """Roll up every community's days that ended and recompute those changed (`rebuild`: all)."""
+    return await _refresh(uow, await uow.directory.communities(), now, new_days=True, rebuild=rebuild)
+
+
+async def catch_up(uow: UnitOfWork, communities: Sequence[Community], now: datetime) -> Refreshed:
+    """Recompute the rolled-up days of `communities` that changed since the last refresh."""
+    return await _refresh(uow, communities, now, new_days=False, rebuild=False)
+
+
+async def _refresh(uow: UnitOfWork, communities: Sequence[Community], now: datetime, *, new_days: bool,
+                   rebuild: bool) -> Refreshed:
+    session = uow.session
+    await rollup.lock(session)
+    states = await rollup.states(session)
+    known = [states[c.id] for c in communities if c.id in states and not rebuild]
+    touched: dict[int, set[date]] = defaultdict(set)
+    if known:
+        since = min(s.checked_at for s in known) - OVERLAP
+        zones = {c.id: ZoneInfo(c.policy.timezone) for c in communities}
+        for cid, at in await rollup.changed(session, since):
+            if cid in zones:
+                touched[cid].add(at.astimezone(zones[cid]).date())
+    done = Refreshed()
+    for c in communities:
+        yesterday = now.astimezone(ZoneInfo(c.policy.timezone)).date() - timedelta(days=1)
+        state = None if rebuild else states.get(c.id)
+        if state is None and not new_days:
+            continue  # never rolled up: the report reads it live until a refresh backfills it
+        if state is None:
+            first = await rollup.first_moment(session, c.id)
+            start = yesterday + timedelta(days=1) if first is None else first.astimezone(
+                ZoneInfo(c.policy.timezone)).date()
+            days = {start + timedelta(days=i) for i in range((yesterday - start).days + 1)}
+            through = yesterday
+        else:
+            through = max(state.through, yesterday) if new_days else state.through
+            days = {d for d in touched[c.id] if d <= state.through}
+            days |= {state.through + timedelta(days=i) for i in range(1, (through - state.through).days + 1)}
+        for first_day, last_day in rollup.day_ranges(days):
+            await rollup.build(session, c.id, c.policy.timezone, first_day, last_day)
+        await rollup.set_state(session, c.id, rollup.State(through, now))
+        done = Refreshed(done.communities + 1, done.days + len(days))
+    return done

@@ -1,0 +1,256 @@
+"""The daily rollups of the company report (migration 0008_rollup): written from the raw
+tables per community and local day, read for the days of a period they cover.
+
+A day's rows hold what the company report adds up (`storage.company_queries` reads the same
+figures from the raw tables, and does for the days not rolled up yet):
+
+* `rollup_counts`, per kind: cases opened that day (cancelled, finished, reworked) and cases
+  closed that day with their callbacks (covered, by phone, still under way);
+* `rollup_late`: cases opened that day that are late since a moment of day `since` — late
+  stays true after its deadline, so a period judged at a local midnight counts the rows with
+  `since` before that day (`cases.statistics.lateness`: a deadline unmet by its own moment);
+* `rollup_durations`: the first-response and completion times of the cases opened that day
+  as histograms (`cases.histogram`);
+* `rollup_answers`: callbacks answered that day, per (solved, speed, attitude).
+
+Rows are computed in Python with the rules of `cases.statistics` from the same lean
+selects the community report uses, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, delete, func, insert, or_, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cases import statistics as st
+from cases.callbacks import CallbackState
+from cases.histogram import Histogram, bucket
+from storage import models as m
+from storage import report_queries as q
+from storage.report_queries import _in, epoch
+
+# Measures of `rollup_durations`: opening → first acceptance, opening → done.
+FIRST_RESPONSE, COMPLETION = 0, 1
+NOT_GIVEN = -1  # an answer without this part (the key columns are not nullable)
+# Timeline actions that close a case: a case reworked later was counted on those days.
+CLOSING = ("confirmed", "auto_confirmed")
+NEVER = 2**62  # an as_of after every deadline: lateness at it says whether a case is ever late
+TABLES = (m.RollupCount, m.RollupLate, m.RollupDuration, m.RollupAnswer)
+LOCK_KEY = 19_0008  # pg_advisory_xact_lock: one refresh at a time across processes
+
+
+def local_day(seconds: int, zone: ZoneInfo) -> date:
+    return datetime.fromtimestamp(seconds, zone).date()
+
+
+# --------------------------------------------------------------------------- writing
+async def build(session: AsyncSession, community_id: int, zone_name: str, first: date, last: date) -> None:
+    """Recompute every rollup row of the local days [first, last] of one community."""
+    zone = ZoneInfo(zone_name)
+    lo, hi = st.local_bounds(first, last + timedelta(days=1), zone_name)
+    counts: dict[tuple[date, str], Counter[str]] = defaultdict(Counter)
+    late: dict[tuple[date, date], Counter[str]] = defaultdict(Counter)
+    hist: dict[tuple[date, int], Histogram] = defaultdict(Histogram)
+    for c in await q.case_facts(session, community_id, lo, hi):
+        day = local_day(c.created, zone)
+        n = counts[day, c.kind]
+        n["opened"] += 1
+        n["cancelled"] += c.status == st.CANCELLED
+        # A case reworked and not yet finished again was still finished once before.
+        if c.done is not None or c.rework_round > 0:
+            n["finished"] += 1
+            n["reopened"] += c.rework_round > 0
+        ever = st.lateness(c, NEVER)
+        since = {"late_response": c.response_due if ever.response is not None else None,
+                 "late_completion": c.completion_due if ever.completion is not None else None}
+        for name, moment in since.items():
+            if moment is not None:
+                late[day, local_day(moment, zone)][name] += 1
+        if ever.overdue:
+            late[day, local_day(min(s for s in since.values() if s is not None), zone)]["overdue"] += 1
+        for measure, reached in ((FIRST_RESPONSE, c.first_accepted), (COMPLETION, c.done)):
+            if reached is not None:
+                seconds = reached - c.created
+                hist[day, measure].add(bucket(seconds), 1, seconds, seconds)
+    for _, kind, closed, covered, phoned, pending in await session.execute(q.closed_cases([community_id], lo, hi)):
+        n = counts[local_day(closed, zone), kind]
+        n["closed"] += 1
+        n["covered"] += covered
+        n["by_phone"] += phoned
+        n["pending"] += pending and not covered
+    answers: dict[tuple[date, int, int, int], Counter[str]] = defaultdict(Counter)
+    c, cb = m.Case, m.Callback
+    for answered, solved, speed, attitude, method in await session.execute(
+        select(epoch(cb.answered_at), cb.solved, cb.speed_score, cb.attitude_score, cb.method)
+        .join(c, c.id == cb.case_id)
+        .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, lo, hi))
+    ):
+        key = (local_day(answered, zone), NOT_GIVEN if solved is None else int(solved),
+               NOT_GIVEN if speed is None else speed, NOT_GIVEN if attitude is None else attitude)
+        answers[key].update(answered=1, by_phone=int(method == "phone"))
+
+    for table in TABLES:
+        await session.execute(delete(table).where(table.community_id == community_id, table.day >= first,
+                                                  table.day <= last))
+    at = {"community_id": community_id}
+    rows: list[tuple[Any, list[dict[str, Any]]]] = [
+        (m.RollupCount, [{**at, "day": d, "kind": k, **_counts(n, m.RollupCount)} for (d, k), n in counts.items()]),
+        (m.RollupLate, [{**at, "day": d, "since": s, **_counts(n, m.RollupLate)} for (d, s), n in late.items()]),
+        (m.RollupDuration, [{**at, "day": d, "measure": measure, "bucket": b, "n": x.n, "low": x.low, "high": x.high}
+                            for (d, measure), h in hist.items() for b, x in h.bins.items()]),
+        (m.RollupAnswer, [{**at, "day": d, "solved": s, "speed": sp, "attitude": a, **n}
+                          for (d, s, sp, a), n in answers.items()]),
+    ]
+    for table, values in rows:
+        for i in range(0, len(values), 5_000):
+            await session.execute(insert(table), values[i:i + 5_000])
+
+
+def _counts(n: Counter[str], table: Any) -> dict[str, int]:
+    """Every count column of `table` (those outside the key), zero when absent."""
+    return {col.name: n[col.name] for col in table.__table__.columns if not col.primary_key}
+
+
+async def lock(session: AsyncSession) -> None:
+    """One refresh at a time: PostgreSQL by an advisory lock held to the transaction's end;
+    SQLite's write transaction already excludes every other."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    through: date  # every local day up to it is rolled up
+    checked_at: datetime  # changes to cases up to this moment are in the rollups
+
+
+async def states(session: AsyncSession) -> dict[int, State]:
+    rows = await session.execute(select(m.RollupState.community_id, m.RollupState.through, m.RollupState.checked_at))
+    return {cid: State(through, checked) for cid, through, checked in rows}
+
+
+async def set_state(session: AsyncSession, community_id: int, state: State) -> None:
+    await session.execute(delete(m.RollupState).where(m.RollupState.community_id == community_id))
+    await session.execute(insert(m.RollupState).values(community_id=community_id, through=state.through,
+                                                       checked_at=state.checked_at))
+
+
+async def first_moment(session: AsyncSession, community_id: int) -> datetime | None:
+    """When the community's first case was opened (nothing of it happened before)."""
+    return await session.scalar(select(func.min(m.Case.created_at)).where(m.Case.community_id == community_id))
+
+
+async def changed(session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:
+    """(community, moment) of every day whose rows changes made since `since` may alter: the
+    opening, closing and earlier closings (a case reworked since) of the cases changed, and
+    the callbacks answered since.  Every change the figures read moves `cases.updated_at`: a
+    transition or remark on the case (a callback answered, skipped or phoned for included)."""
+    c, t, cb = m.Case, m.TimelineEntry, m.Callback
+    touched = c.updated_at >= since
+    rows = await session.execute(union_all(
+        select(c.community_id, c.created_at).where(touched),
+        select(c.community_id, c.closed_at).where(touched, c.closed_at.is_not(None)),
+        select(c.community_id, t.at).join(c, c.id == t.case_id).where(touched, t.action.in_(CLOSING)),
+        select(c.community_id, cb.answered_at).join(c, c.id == cb.case_id).where(cb.answered_at >= since),
+    ))
+    return [(cid, at) for cid, at in rows]
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Local days [first, end) of communities of `zone` read from the rollups; lateness is
+    judged at `as_of` (the period's end, or now), whose local day is `as_of_day`."""
+
+    community_ids: tuple[int, ...]
+    zone: str
+    first: date
+    end: date
+    as_of: datetime
+    as_of_day: date
+
+
+def _days(table: Any, spans: Sequence[Span]) -> Any:
+    return or_(*(and_(table.community_id.in_(s.community_ids), table.day >= s.first, table.day < s.end)
+                 for s in spans))
+
+
+def _total(column: Any) -> Any:
+    return func.coalesce(func.sum(column), 0).cast(Integer)
+
+
+async def counts(session: AsyncSession, spans: Sequence[Span]) -> list[tuple[Any, ...]]:
+    """(community, kind, opened, cancelled, finished, reopened, closed, covered, by_phone, pending)."""
+    r = m.RollupCount
+    names = ("opened", "cancelled", "finished", "reopened", "closed", "covered", "by_phone", "pending")
+    rows = await session.execute(
+        select(r.community_id, r.kind, *(_total(getattr(r, n)) for n in names))
+        .where(_days(r, spans)).group_by(r.community_id, r.kind)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def late(session: AsyncSession, spans: Sequence[Span]) -> tuple[dict[int, tuple[int, int, int]], dict[int, date]]:
+    """Late response, late completion and overdue per community as of each span's `as_of_day`
+    (late since an earlier day), and per community the first day with cases late since
+    `as_of_day` itself: when `as_of` is not a midnight those are late or not by the hour,
+    and the caller judges them from the cases."""
+    r = m.RollupLate
+    before = or_(*(and_(r.community_id.in_(s.community_ids), r.since < s.as_of_day) for s in spans))
+    on_the_day = or_(*(and_(r.community_id.in_(s.community_ids), r.since == s.as_of_day) for s in spans))
+    rows = await session.execute(
+        select(r.community_id, *(_total(case((before, getattr(r, n)), else_=0))
+                                 for n in ("late_response", "late_completion", "overdue")),
+               func.min(case((on_the_day, r.day))))
+        .where(_days(r, spans)).group_by(r.community_id)
+    )
+    sums, undecided = {}, {}
+    for cid, response, completion, overdue, first in rows:
+        sums[cid] = (response, completion, overdue)
+        if first is not None:
+            undecided[cid] = first
+    return sums, undecided
+
+
+async def histograms(session: AsyncSession, spans: Sequence[Span]) -> dict[int, dict[int, Histogram]]:
+    """Per measure and community, the durations of the cases opened in the spans."""
+    r = m.RollupDuration
+    rows = await session.execute(
+        select(r.measure, r.community_id, r.bucket, func.sum(r.n), func.min(r.low), func.max(r.high))
+        .where(_days(r, spans)).group_by(r.measure, r.community_id, r.bucket)
+    )
+    out: dict[int, dict[int, Histogram]] = {FIRST_RESPONSE: defaultdict(Histogram), COMPLETION: defaultdict(Histogram)}
+    for measure, cid, b, n, low, high in rows:
+        out[measure][cid].add(b, int(n), low, high)
+    return out
+
+
+async def answers(session: AsyncSession, spans: Sequence[Span]) -> list[tuple[int, bool | None, int | None, int | None,
+                                                                              int, int]]:
+    """(community, solved, speed, attitude, answered, by phone) of the callbacks answered in the spans."""
+    r = m.RollupAnswer
+    rows = await session.execute(
+        select(r.community_id, r.solved, r.speed, r.attitude, _total(r.answered), _total(r.by_phone))
+        .where(_days(r, spans)).group_by(r.community_id, r.solved, r.speed, r.attitude)
+    )
+    given = lambda v: None if v == NOT_GIVEN else v  # noqa: E731
+    return [(cid, None if solved == NOT_GIVEN else bool(solved), given(speed), given(attitude), n, phone)
+            for cid, solved, speed, attitude, n, phone in rows]
+
+
+def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days joined into [first, last] ranges, in order."""
+    out: list[tuple[date, date]] = []
+    for d in sorted(set(days)):
+        if out and out[-1][1] + timedelta(days=1) == d:
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
