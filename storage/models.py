@@ -638,17 +638,36 @@ class RollupDuration(Base):
     high: Mapped[int] = mapped_column(Integer)
 
 
+class RollupMonthDuration(Base):
+    """`rollup_durations` of a whole calendar month (`month`: its first day) summed: a year
+    reads 12 of these per community and bucket instead of 365."""
+
+    __tablename__ = "rollup_month_durations"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    low: Mapped[int] = mapped_column(Integer)
+    high: Mapped[int] = mapped_column(Integer)
+
+
 class RollupAnswer(Base):
-    """Callbacks answered on the day with one (solved, speed, attitude) answer; -1 = not given."""
+    """Callbacks answered on the day, summed as `cases.statistics.AnswerSums`, and how many of
+    them did not send the case back (`cases.callbacks.unsatisfied`)."""
 
     __tablename__ = "rollup_answers"
     community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    solved: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    speed: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    attitude: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     answered: Mapped[int] = mapped_column(Integer)
     by_phone: Mapped[int] = mapped_column(Integer)
+    speed_sum: Mapped[int] = mapped_column(Integer)
+    speed_n: Mapped[int] = mapped_column(Integer)
+    attitude_sum: Mapped[int] = mapped_column(Integer)
+    attitude_n: Mapped[int] = mapped_column(Integer)
+    solved: Mapped[int] = mapped_column(Integer)
+    solved_known: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
 
 
 class RollupState(Base):

@@ -10,8 +10,10 @@ figures from the raw tables, and does for the days not rolled up yet):
   stays true after its deadline, so a period judged at a local midnight counts the rows with
   `since` before that day (`cases.statistics.lateness`: a deadline unmet by its own moment);
 * `rollup_durations`: the first-response and completion times of the cases opened that day
-  as histograms (`cases.histogram`);
-* `rollup_answers`: callbacks answered that day, per (solved, speed, attitude).
+  as histograms (`cases.histogram`), and `rollup_month_durations` the same summed per
+  calendar month (a day's histogram holds about as many buckets as it has cases, so a year
+  of days would be 1.3 million rows for 50 communities);
+* `rollup_answers`: callbacks answered that day, summed.
 
 Rows are computed in Python with the rules of `cases.statistics` from the same lean
 selects the community report uses, so the two cannot drift apart.
@@ -30,7 +32,7 @@ from sqlalchemy import Integer, and_, case, delete, func, insert, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import statistics as st
-from cases.callbacks import CallbackState
+from cases.callbacks import CallbackState, unsatisfied
 from cases.histogram import Histogram, bucket
 from storage import models as m
 from storage import report_queries as q
@@ -38,11 +40,10 @@ from storage.report_queries import _in, epoch
 
 # Measures of `rollup_durations`: opening → first acceptance, opening → done.
 FIRST_RESPONSE, COMPLETION = 0, 1
-NOT_GIVEN = -1  # an answer without this part (the key columns are not nullable)
 # Timeline actions that close a case: a case reworked later was counted on those days.
 CLOSING = ("confirmed", "auto_confirmed")
 NEVER = 2**62  # an as_of after every deadline: lateness at it says whether a case is ever late
-TABLES = (m.RollupCount, m.RollupLate, m.RollupDuration, m.RollupAnswer)
+TABLES = (m.RollupCount, m.RollupLate, m.RollupDuration, m.RollupAnswer)  # by day
 LOCK_KEY = 19_0008  # pg_advisory_xact_lock: one refresh at a time across processes
 
 
@@ -85,16 +86,17 @@ async def build(session: AsyncSession, community_id: int, zone_name: str, first:
         n["covered"] += covered
         n["by_phone"] += phoned
         n["pending"] += pending and not covered
-    answers: dict[tuple[date, int, int, int], Counter[str]] = defaultdict(Counter)
+    answers: dict[date, Counter[str]] = defaultdict(Counter)
     c, cb = m.Case, m.Callback
     for answered, solved, speed, attitude, method in await session.execute(
         select(epoch(cb.answered_at), cb.solved, cb.speed_score, cb.attitude_score, cb.method)
         .join(c, c.id == cb.case_id)
         .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, lo, hi))
     ):
-        key = (local_day(answered, zone), NOT_GIVEN if solved is None else int(solved),
-               NOT_GIVEN if speed is None else speed, NOT_GIVEN if attitude is None else attitude)
-        answers[key].update(answered=1, by_phone=int(method == "phone"))
+        answers[local_day(answered, zone)].update(
+            answered=1, by_phone=int(method == "phone"), speed_sum=speed or 0, speed_n=int(speed is not None),
+            attitude_sum=attitude or 0, attitude_n=int(attitude is not None), solved=int(solved is True),
+            solved_known=int(solved is not None), satisfied=int(not unsatisfied(solved, speed, attitude)))
 
     for table in TABLES:
         await session.execute(delete(table).where(table.community_id == community_id, table.day >= first,
@@ -105,12 +107,41 @@ async def build(session: AsyncSession, community_id: int, zone_name: str, first:
         (m.RollupLate, [{**at, "day": d, "since": s, **_counts(n, m.RollupLate)} for (d, s), n in late.items()]),
         (m.RollupDuration, [{**at, "day": d, "measure": measure, "bucket": b, "n": x.n, "low": x.low, "high": x.high}
                             for (d, measure), h in hist.items() for b, x in h.bins.items()]),
-        (m.RollupAnswer, [{**at, "day": d, "solved": s, "speed": sp, "attitude": a, **n}
-                          for (d, s, sp, a), n in answers.items()]),
+        (m.RollupAnswer, [{**at, "day": d, **_counts(n, m.RollupAnswer)} for d, n in answers.items()]),
     ]
     for table, values in rows:
-        for i in range(0, len(values), 5_000):
-            await session.execute(insert(table), values[i:i + 5_000])
+        await _insert(session, table, values)
+    await _build_months(session, community_id, first, last)
+
+
+async def _insert(session: AsyncSession, table: Any, values: list[dict[str, Any]]) -> None:
+    for i in range(0, len(values), 5_000):
+        await session.execute(insert(table), values[i:i + 5_000])
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+async def _build_months(session: AsyncSession, community_id: int, first: date, last: date) -> None:
+    """The month histograms of every month the days [first, last] fall in, from the day rows."""
+    lo, hi = month_of(first), next_month(last)
+    d, mo = m.RollupDuration, m.RollupMonthDuration
+    hist: dict[tuple[date, int], Histogram] = defaultdict(Histogram)
+    for day, measure, b, n, low, high in await session.execute(
+        select(d.day, d.measure, d.bucket, d.n, d.low, d.high)
+        .where(d.community_id == community_id, d.day >= lo, d.day < hi)
+    ):
+        hist[month_of(day), measure].add(b, n, low, high)
+    await session.execute(delete(mo).where(mo.community_id == community_id, mo.month >= lo, mo.month < hi))
+    await _insert(session, mo, [
+        {"community_id": community_id, "month": month, "measure": measure, "bucket": b, "n": x.n, "low": x.low,
+         "high": x.high}
+        for (month, measure), h in hist.items() for b, x in h.bins.items()])
 
 
 def _counts(n: Counter[str], table: Any) -> dict[str, int]:
@@ -220,29 +251,44 @@ async def late(session: AsyncSession, spans: Sequence[Span]) -> tuple[dict[int, 
 
 
 async def histograms(session: AsyncSession, spans: Sequence[Span]) -> dict[int, dict[int, Histogram]]:
-    """Per measure and community, the durations of the cases opened in the spans."""
-    r = m.RollupDuration
-    rows = await session.execute(
-        select(r.measure, r.community_id, r.bucket, func.sum(r.n), func.min(r.low), func.max(r.high))
-        .where(_days(r, spans)).group_by(r.measure, r.community_id, r.bucket)
+    """Per measure and community, the durations of the cases opened in the spans: whole
+    months from `rollup_month_durations`, the days around them from `rollup_durations`."""
+    d, mo = m.RollupDuration, m.RollupMonthDuration
+    months, days = [], []
+    for s in spans:
+        lo, hi = next_month(s.first - timedelta(days=1)), month_of(s.end)  # the whole months inside
+        if lo < hi:
+            months.append(and_(mo.community_id.in_(s.community_ids), mo.month >= lo, mo.month < hi))
+            days += [(s.community_ids, s.first, lo), (s.community_ids, hi, s.end)]
+        else:
+            days.append((s.community_ids, s.first, s.end))
+    parts = []
+    if any(a < b for _, a, b in days):
+        parts.append(select(d.measure, d.community_id, d.bucket, d.n, d.low, d.high).where(
+            or_(*(and_(d.community_id.in_(ids), d.day >= a, d.day < b) for ids, a, b in days if a < b))))
+    if months:
+        parts.append(select(mo.measure, mo.community_id, mo.bucket, mo.n, mo.low, mo.high).where(or_(*months)))
+    rows = union_all(*parts).subquery()
+    summed = await session.execute(
+        select(rows.c.measure, rows.c.community_id, rows.c.bucket, func.sum(rows.c.n), func.min(rows.c.low),
+               func.max(rows.c.high))
+        .group_by(rows.c.measure, rows.c.community_id, rows.c.bucket)
     )
     out: dict[int, dict[int, Histogram]] = {FIRST_RESPONSE: defaultdict(Histogram), COMPLETION: defaultdict(Histogram)}
-    for measure, cid, b, n, low, high in rows:
+    for measure, cid, b, n, low, high in summed:
         out[measure][cid].add(b, int(n), low, high)
     return out
 
 
-async def answers(session: AsyncSession, spans: Sequence[Span]) -> list[tuple[int, bool | None, int | None, int | None,
-                                                                              int, int]]:
-    """(community, solved, speed, attitude, answered, by phone) of the callbacks answered in the spans."""
+async def answers(session: AsyncSession, spans: Sequence[Span]) -> list[tuple[int, st.AnswerSums, int]]:
+    """(community, its answers summed, how many satisfied) of the callbacks answered in the spans."""
     r = m.RollupAnswer
+    names = ("answered", "by_phone", "speed_sum", "speed_n", "attitude_sum", "attitude_n", "solved", "solved_known")
     rows = await session.execute(
-        select(r.community_id, r.solved, r.speed, r.attitude, _total(r.answered), _total(r.by_phone))
-        .where(_days(r, spans)).group_by(r.community_id, r.solved, r.speed, r.attitude)
+        select(r.community_id, _total(r.satisfied), *(_total(getattr(r, n)) for n in names))
+        .where(_days(r, spans)).group_by(r.community_id)
     )
-    given = lambda v: None if v == NOT_GIVEN else v  # noqa: E731
-    return [(cid, None if solved == NOT_GIVEN else bool(solved), given(speed), given(attitude), n, phone)
-            for cid, solved, speed, attitude, n, phone in rows]
+    return [(cid, st.AnswerSums("", "", "", "", None, *sums), satisfied) for cid, satisfied, *sums in rows]
 
 
 def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:

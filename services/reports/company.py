@@ -210,13 +210,9 @@ async def company_figures(session: AsyncSession, communities: Sequence[Community
         for span in rolled:
             for (cid, name), n in (await _late_today(session, span, undecided)).items():
                 counts[cid][name] += n
-        for cid, solved, speed, attitude, n, phoned in await rollup.answers(session, rolled):
-            answers[cid].append(st.AnswerSums(
-                "", "", "", "", None, n, phoned, (speed or 0) * n, n if speed is not None else 0,
-                (attitude or 0) * n, n if attitude is not None else 0, n if solved else 0,
-                n if solved is not None else 0))
-            if not unsatisfied(solved, speed, attitude):
-                satisfied[cid] += n
+        for cid, sums, content in await rollup.answers(session, rolled):
+            answers[cid].append(sums)
+            satisfied[cid] += content
         response, completion = await _histogram_durations(session, live, rolled)
     else:
         times = await cq.durations(session, live)

@@ -149,6 +149,17 @@ async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, cl
     assert throughs == {date(2026, 6, 10)}
     assert_same(await figures(app, WEEK), await _raw(app, WEEK))
 
+    # Once June is over, whole months are read from the month histograms, the days around
+    # them from the days'.
+    clock.set(local(1, 0, 5, month=7))
+    await refresh(app)
+    async with app.uow() as uow:
+        months = set(await uow.session.scalars(select(m.RollupMonthDuration.month)))
+    assert months == {date(2026, 5, 1), date(2026, 6, 1)}
+    for period in ((date(2026, 5, 1), date(2026, 7, 1)), (date(2026, 5, 31), date(2026, 7, 1)),
+                   (date(2026, 6, 1), date(2026, 6, 30))):
+        assert_same(await figures(app, period), await _raw(app, period))
+
 
 def test_day_ranges() -> None:
     d = date(2026, 6, 1)

@@ -56,12 +56,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('community_id', 'day', 'measure', 'bucket', name='pk_rollup_durations'),
     )
     op.create_table(
+        'rollup_month_durations',
+        sa.Column('community_id', Id, nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(['community_id'], ['communities.id'],
+                                name='fk_rollup_month_durations_community_id_communities', ondelete='CASCADE'),
+        sa.Column('measure', sa.SmallInteger(), nullable=False),
+        sa.Column('bucket', sa.SmallInteger(), nullable=False),
+        *_counts('n', 'low', 'high'),
+        sa.PrimaryKeyConstraint('community_id', 'month', 'measure', 'bucket', name='pk_rollup_month_durations'),
+    )
+    op.create_table(
         'rollup_answers', *_community('rollup_answers'),
-        sa.Column('solved', sa.SmallInteger(), nullable=False),
-        sa.Column('speed', sa.SmallInteger(), nullable=False),
-        sa.Column('attitude', sa.SmallInteger(), nullable=False),
-        *_counts('answered', 'by_phone'),
-        sa.PrimaryKeyConstraint('community_id', 'day', 'solved', 'speed', 'attitude', name='pk_rollup_answers'),
+        *_counts('answered', 'by_phone', 'speed_sum', 'speed_n', 'attitude_sum', 'attitude_n', 'solved',
+                 'solved_known', 'satisfied'),
+        sa.PrimaryKeyConstraint('community_id', 'day', name='pk_rollup_answers'),
     )
     op.create_table(
         'rollup_state',
@@ -79,5 +88,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Tables of their own (nothing refers to them) and one index on cases: no rebuild of cases.
     op.drop_index('ix_cases_updated', table_name='cases')
-    for table in ('rollup_state', 'rollup_answers', 'rollup_durations', 'rollup_late', 'rollup_counts'):
+    for table in ('rollup_state', 'rollup_answers', 'rollup_month_durations', 'rollup_durations', 'rollup_late',
+                  'rollup_counts'):
         op.drop_table(table)
