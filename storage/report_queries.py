@@ -62,16 +62,21 @@ async def communities(session: AsyncSession) -> list[str]:
 
 
 # --------------------------------------------------------------------------- statistics
+def fact_columns() -> tuple[Any, ...]:
+    """The columns of `CaseFacts`, in its order."""
+    c = m.Case
+    return (
+        c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
+        c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
+        epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
+    )
+
+
 async def case_facts(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[CaseFacts]:
     """Every case opened in the period, as the few columns statistics read."""
     c = m.Case
     rows = await session.execute(
-        select(
-            c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
-            c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
-            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
-        )
-        .where(c.community_id == community_id, _in(c.created_at, start, end))
+        select(*fact_columns()).where(c.community_id == community_id, _in(c.created_at, start, end))
     )
     return [CaseFacts(*row) for row in rows]
 
@@ -86,11 +91,7 @@ async def backlog_facts(session: AsyncSession, community_id: int, as_of: datetim
     late_completion = and_(c.completion_due_at < as_of, or_(c.done_at.is_(None), c.done_at > as_of))
     withdrawn = and_(c.status == "cancelled", c.closed_at <= as_of)
     rows = await session.execute(
-        select(
-            c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
-            c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
-            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
-        )
+        select(*fact_columns())
         .where(c.community_id == community_id, c.created_at < as_of, or_(late_response, late_completion),
                ~withdrawn)
         .order_by(c.id)

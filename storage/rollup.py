@@ -52,66 +52,72 @@ def local_day(seconds: int, zone: ZoneInfo) -> date:
 
 
 # --------------------------------------------------------------------------- writing
-async def build(session: AsyncSession, community_id: int, zone_name: str, first: date, last: date) -> None:
-    """Recompute every rollup row of the local days [first, last] of one community."""
+async def build(session: AsyncSession, community_ids: Sequence[int], zone_name: str, first: date, last: date) -> None:
+    """Recompute every rollup row of the local days [first, last] of communities of one zone
+    (one query per family for all of them: a backfill reads each table once)."""
     zone = ZoneInfo(zone_name)
     lo, hi = st.local_bounds(first, last + timedelta(days=1), zone_name)
-    counts: dict[tuple[date, str], Counter[str]] = defaultdict(Counter)
-    late: dict[tuple[date, date], Counter[str]] = defaultdict(Counter)
-    hist: dict[tuple[date, int], Histogram] = defaultdict(Histogram)
-    for c in await q.case_facts(session, community_id, lo, hi):
-        day = local_day(c.created, zone)
-        n = counts[day, c.kind]
+    counts: dict[tuple[int, date, str], Counter[str]] = defaultdict(Counter)
+    late: dict[tuple[int, date, date], Counter[str]] = defaultdict(Counter)
+    hist: dict[tuple[int, date, int], Histogram] = defaultdict(Histogram)
+    c, cb = m.Case, m.Callback
+    for cid, *columns in await session.execute(
+        select(c.community_id, *q.fact_columns()).where(c.community_id.in_(community_ids), _in(c.created_at, lo, hi))
+    ):
+        f = st.CaseFacts(*columns)
+        day = local_day(f.created, zone)
+        n = counts[cid, day, f.kind]
         n["opened"] += 1
-        n["cancelled"] += c.status == st.CANCELLED
+        n["cancelled"] += f.status == st.CANCELLED
         # A case reworked and not yet finished again was still finished once before.
-        if c.done is not None or c.rework_round > 0:
+        if f.done is not None or f.rework_round > 0:
             n["finished"] += 1
-            n["reopened"] += c.rework_round > 0
-        ever = st.lateness(c, NEVER)
-        since = {"late_response": c.response_due if ever.response is not None else None,
-                 "late_completion": c.completion_due if ever.completion is not None else None}
+            n["reopened"] += f.rework_round > 0
+        ever = st.lateness(f, NEVER)
+        since = {"late_response": f.response_due if ever.response is not None else None,
+                 "late_completion": f.completion_due if ever.completion is not None else None}
         for name, moment in since.items():
             if moment is not None:
-                late[day, local_day(moment, zone)][name] += 1
+                late[cid, day, local_day(moment, zone)][name] += 1
         if ever.overdue:
-            late[day, local_day(min(s for s in since.values() if s is not None), zone)]["overdue"] += 1
-        for measure, reached in ((FIRST_RESPONSE, c.first_accepted), (COMPLETION, c.done)):
+            late[cid, day, local_day(min(s for s in since.values() if s is not None), zone)]["overdue"] += 1
+        for measure, reached in ((FIRST_RESPONSE, f.first_accepted), (COMPLETION, f.done)):
             if reached is not None:
-                seconds = reached - c.created
-                hist[day, measure].add(bucket(seconds), 1, seconds, seconds)
-    for _, kind, closed, covered, phoned, pending in await session.execute(q.closed_cases([community_id], lo, hi)):
-        n = counts[local_day(closed, zone), kind]
+                seconds = reached - f.created
+                hist[cid, day, measure].add(bucket(seconds), 1, seconds, seconds)
+    for cid, kind, closed, covered, phoned, pending in await session.execute(q.closed_cases(community_ids, lo, hi)):
+        n = counts[cid, local_day(closed, zone), kind]
         n["closed"] += 1
         n["covered"] += covered
         n["by_phone"] += phoned
         n["pending"] += pending and not covered
-    answers: dict[date, Counter[str]] = defaultdict(Counter)
-    c, cb = m.Case, m.Callback
-    for answered, solved, speed, attitude, method in await session.execute(
-        select(epoch(cb.answered_at), cb.solved, cb.speed_score, cb.attitude_score, cb.method)
+    answers: dict[tuple[int, date], Counter[str]] = defaultdict(Counter)
+    for cid, answered, solved, speed, attitude, method in await session.execute(
+        select(c.community_id, epoch(cb.answered_at), cb.solved, cb.speed_score, cb.attitude_score, cb.method)
         .join(c, c.id == cb.case_id)
-        .where(c.community_id == community_id, cb.state == CallbackState.ANSWERED, _in(cb.answered_at, lo, hi))
+        .where(c.community_id.in_(community_ids), cb.state == CallbackState.ANSWERED, _in(cb.answered_at, lo, hi))
     ):
-        answers[local_day(answered, zone)].update(
+        answers[cid, local_day(answered, zone)].update(
             answered=1, by_phone=int(method == "phone"), speed_sum=speed or 0, speed_n=int(speed is not None),
             attitude_sum=attitude or 0, attitude_n=int(attitude is not None), solved=int(solved is True),
             solved_known=int(solved is not None), satisfied=int(not unsatisfied(solved, speed, attitude)))
 
     for table in TABLES:
-        await session.execute(delete(table).where(table.community_id == community_id, table.day >= first,
+        await session.execute(delete(table).where(table.community_id.in_(community_ids), table.day >= first,
                                                   table.day <= last))
-    at = {"community_id": community_id}
     rows: list[tuple[Any, list[dict[str, Any]]]] = [
-        (m.RollupCount, [{**at, "day": d, "kind": k, **_counts(n, m.RollupCount)} for (d, k), n in counts.items()]),
-        (m.RollupLate, [{**at, "day": d, "since": s, **_counts(n, m.RollupLate)} for (d, s), n in late.items()]),
-        (m.RollupDuration, [{**at, "day": d, "measure": measure, "bucket": b, "n": x.n, "low": x.low, "high": x.high}
-                            for (d, measure), h in hist.items() for b, x in h.bins.items()]),
-        (m.RollupAnswer, [{**at, "day": d, **_counts(n, m.RollupAnswer)} for d, n in answers.items()]),
+        (m.RollupCount, [{"community_id": cid, "day": d, "kind": k, **_counts(n, m.RollupCount)}
+                         for (cid, d, k), n in counts.items()]),
+        (m.RollupLate, [{"community_id": cid, "day": d, "since": s, **_counts(n, m.RollupLate)}
+                        for (cid, d, s), n in late.items()]),
+        (m.RollupDuration, [{"community_id": cid, "day": d, "measure": measure, "bucket": b, "n": x.n, "low": x.low,
+                             "high": x.high} for (cid, d, measure), h in hist.items() for b, x in h.bins.items()]),
+        (m.RollupAnswer, [{"community_id": cid, "day": d, **_counts(n, m.RollupAnswer)}
+                          for (cid, d), n in answers.items()]),
     ]
     for table, values in rows:
         await _insert(session, table, values)
-    await _build_months(session, community_id, first, last)
+    await _build_months(session, community_ids, first, last)
 
 
 async def _insert(session: AsyncSession, table: Any, values: list[dict[str, Any]]) -> None:
@@ -127,21 +133,20 @@ def next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-async def _build_months(session: AsyncSession, community_id: int, first: date, last: date) -> None:
+async def _build_months(session: AsyncSession, community_ids: Sequence[int], first: date, last: date) -> None:
     """The month histograms of every month the days [first, last] fall in, from the day rows."""
     lo, hi = month_of(first), next_month(last)
     d, mo = m.RollupDuration, m.RollupMonthDuration
-    hist: dict[tuple[date, int], Histogram] = defaultdict(Histogram)
-    for day, measure, b, n, low, high in await session.execute(
-        select(d.day, d.measure, d.bucket, d.n, d.low, d.high)
-        .where(d.community_id == community_id, d.day >= lo, d.day < hi)
+    hist: dict[tuple[int, date, int], Histogram] = defaultdict(Histogram)
+    for cid, day, measure, b, n, low, high in await session.execute(
+        select(d.community_id, d.day, d.measure, d.bucket, d.n, d.low, d.high)
+        .where(d.community_id.in_(community_ids), d.day >= lo, d.day < hi)
     ):
-        hist[month_of(day), measure].add(b, n, low, high)
-    await session.execute(delete(mo).where(mo.community_id == community_id, mo.month >= lo, mo.month < hi))
+        hist[cid, month_of(day), measure].add(b, n, low, high)
+    await session.execute(delete(mo).where(mo.community_id.in_(community_ids), mo.month >= lo, mo.month < hi))
     await _insert(session, mo, [
-        {"community_id": community_id, "month": month, "measure": measure, "bucket": b, "n": x.n, "low": x.low,
-         "high": x.high}
-        for (month, measure), h in hist.items() for b, x in h.bins.items()])
+        {"community_id": cid, "month": month, "measure": measure, "bucket": b, "n": x.n, "low": x.low, "high": x.high}
+        for (cid, month, measure), h in hist.items() for b, x in h.bins.items()])
 
 
 def _counts(n: Counter[str], table: Any) -> dict[str, int]:
@@ -173,9 +178,9 @@ async def set_state(session: AsyncSession, community_id: int, state: State) -> N
                                                        checked_at=state.checked_at))
 
 
-async def first_moment(session: AsyncSession, community_id: int) -> datetime | None:
-    """When the community's first case was opened (nothing of it happened before)."""
-    return await session.scalar(select(func.min(m.Case.created_at)).where(m.Case.community_id == community_id))
+async def first_moment(session: AsyncSession, community_ids: Sequence[int]) -> datetime | None:
+    """When the first case of these communities was opened (nothing of theirs happened before)."""
+    return await session.scalar(select(func.min(m.Case.created_at)).where(m.Case.community_id.in_(community_ids)))
 
 
 async def changed(session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:

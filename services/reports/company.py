@@ -452,7 +452,19 @@ def _render(figures: CompanyFigures, locale: str) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")  # headless: no display on servers
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
+
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    def bars(ax: Any, y: Sequence[float], widths: Sequence[float], lefts: Sequence[float], height: float,
+             label: str, colour: str) -> None:
+        """`ax.barh` as one collection: 50 communities × 8 series were 400 patches, each added
+        and drawn on its own (a third of the chart's CPU)."""
+        half = height / 2
+        ax.add_collection(PolyCollection(
+            [[(x, c - half), (x + w, c - half), (x + w, c + half), (x, c + half)] for c, w, x in zip(y, widths, lefts)],
+            facecolors=colour, edgecolors="none", label=label))
 
     font = cjk_font() if locale == "zh-CN" else None
     zh = font is not None
@@ -465,9 +477,9 @@ def _render(figures: CompanyFigures, locale: str) -> bytes:
         fig = Figure(figsize=(12, max(3.5, 1.2 + 0.38 * len(rows))), dpi=100)
         left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
         base = [0] * len(rows)
-        for kind in kinds:
+        for i, kind in enumerate(kinds):
             values = [f.opened.get(kind, 0) for f in rows]
-            left.barh(y, values, left=base, label=code_name("zh-CN" if zh else "en", "kind", kind))
+            bars(left, y, values, base, 0.8, code_name("zh-CN" if zh else "en", "kind", kind), colours[i % len(colours)])
             base = [b + v for b, v in zip(base, values)]
         for i, n in enumerate(base):
             left.annotate(str(n), (n, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
@@ -477,13 +489,13 @@ def _render(figures: CompanyFigures, locale: str) -> bytes:
         # Legends above the panels: over the bars they would hide the largest communities' figures.
         left.legend(loc="lower left", bbox_to_anchor=(0, 1), fontsize=8, ncols=len(kinds), frameon=False)
         height = 0.27
-        for shift, value, label in (
+        for i, (shift, value, label) in enumerate((
             (height, lambda f: f.overdue_rate, "超时率" if zh else "Overdue"),
             (0, lambda f: f.satisfied_rate, "满意率" if zh else "Satisfied"),
             (-height, lambda f: f.coverage_rate, "回访覆盖" if zh else "Callback coverage"),
-        ):
+        )):
             values = [(v if (v := value(f)) is not None else 0) * 100 for f in rows]
-            right.barh([i + shift for i in y], values, height=height, label=label)
+            bars(right, [row + shift for row in y], values, [0] * len(rows), height, label, colours[i])
         right.set_xlim(0, 105)
         right.set_xlabel("%")
         right.legend(loc="lower left", bbox_to_anchor=(0, 1), fontsize=8, ncols=3, frameon=False)

@@ -38,8 +38,8 @@ OVERLAP = timedelta(minutes=10)
 
 @dataclass(frozen=True, slots=True)
 class Refreshed:
-    communities: int = 0
-    days: int = 0
+    communities: int  # whose state was brought up to date
+    days: int  # community-days rolled up or recomputed
 
 
 async def refresh(uow: UnitOfWork, now: datetime, *, rebuild: bool = False) -> Refreshed:
@@ -65,24 +65,41 @@ async def _refresh(uow: UnitOfWork, communities: Sequence[Community], now: datet
         for cid, at in await rollup.changed(session, since):
             if cid in zones:
                 touched[cid].add(at.astimezone(zones[cid]).date())
-    done = Refreshed()
+    # Per zone: the communities to build and the union of their days (a day built again for a
+    # community that needed only others is merely recomputed): one query per family and range.
+    groups: dict[str, tuple[list[int], set[date]]] = {}
+    backfill: dict[str, list[int]] = defaultdict(list)
+    throughs: dict[int, date] = {}
+    built = 0  # community-days
     for c in communities:
-        yesterday = now.astimezone(ZoneInfo(c.policy.timezone)).date() - timedelta(days=1)
+        zone = c.policy.timezone
+        yesterday = now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
         state = None if rebuild else states.get(c.id)
         if state is None and not new_days:
             continue  # never rolled up: the report reads it live until a refresh backfills it
+        ids, days = groups.setdefault(zone, ([], set()))
         if state is None:
-            first = await rollup.first_moment(session, c.id)
-            start = yesterday + timedelta(days=1) if first is None else first.astimezone(
-                ZoneInfo(c.policy.timezone)).date()
-            days = {start + timedelta(days=i) for i in range((yesterday - start).days + 1)}
-            through = yesterday
-        else:
-            through = max(state.through, yesterday) if new_days else state.through
-            days = {d for d in touched[c.id] if d <= state.through}
-            days |= {state.through + timedelta(days=i) for i in range(1, (through - state.through).days + 1)}
-        for first_day, last_day in rollup.day_ranges(days):
-            await rollup.build(session, c.id, c.policy.timezone, first_day, last_day)
-        await rollup.set_state(session, c.id, rollup.State(through, now))
-        done = Refreshed(done.communities + 1, done.days + len(days))
-    return done
+            backfill[zone].append(c.id)
+            throughs[c.id] = yesterday
+            continue
+        throughs[c.id] = max(state.through, yesterday) if new_days else state.through
+        mine = {d for d in touched[c.id] if d <= state.through}
+        mine |= {state.through + timedelta(days=i) for i in range(1, (throughs[c.id] - state.through).days + 1)}
+        if mine:
+            ids.append(c.id)
+            days |= mine
+            built += len(mine)
+    for zone, ids_ in backfill.items():
+        first = await rollup.first_moment(session, ids_)
+        yesterday = throughs[ids_[0]]
+        start = yesterday + timedelta(days=1) if first is None else first.astimezone(ZoneInfo(zone)).date()
+        ids, days = groups[zone]
+        ids += ids_
+        days |= {start + timedelta(days=i) for i in range((yesterday - start).days + 1)}
+        built += len(ids_) * max((yesterday - start).days + 1, 0)
+    for zone, (ids, days) in groups.items():
+        for first_day, last_day in rollup.day_ranges(days) if ids else ():
+            await rollup.build(session, ids, zone, first_day, last_day)
+    for cid, through in throughs.items():
+        await rollup.set_state(session, cid, rollup.State(through, now))
+    return Refreshed(len(throughs), built)

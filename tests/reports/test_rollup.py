@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.scheduler import ROLLUP_JOB, start_scheduler, stop_scheduler
 from cases.lifecycle import Status
 from services.reports import rollup as rollups
 from services.reports.company import CompanyFigures, Figures, build_company_report, company_figures
 from storage import models as m
 from storage.rollup import day_ranges
+from tests.callbacks.test_scheduler import wait_for
 from tests.reports.company_history import seed_company
 from tests.reports.history import Desk, Script, local
 
@@ -159,6 +161,23 @@ async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, cl
     for period in ((date(2026, 5, 1), date(2026, 7, 1)), (date(2026, 5, 31), date(2026, 7, 1)),
                    (date(2026, 6, 1), date(2026, 6, 30))):
         assert_same(await figures(app, period), await _raw(app, period))
+
+
+async def test_the_scheduler_rolls_up_at_start_and_every_quarter_hour(app: App, clock, tmp_path: Path) -> None:
+    await seed_company(app, clock, tmp_path)
+    scheduler = start_scheduler(app, tick_seconds=30)
+    try:
+        job = scheduler.get_job(ROLLUP_JOB)
+        assert job.trigger.interval == timedelta(minutes=15) and (job.coalesce, job.max_instances) == (True, 1)
+
+        async def rolled_up() -> bool:
+            async with app.uow() as uow:
+                return len(list(await uow.session.scalars(select(m.RollupState.through)))) == 4
+
+        await wait_for(rolled_up)
+    finally:
+        await stop_scheduler(app, scheduler)
+    assert (await figures(app, WEEK)).approximate
 
 
 def test_day_ranges() -> None:
