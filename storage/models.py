@@ -624,13 +624,10 @@ class RollupLate(Base):
     overdue: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RollupDuration(Base):
-    """First response (measure 0) and completion (1) times of the cases opened on the day,
-    as a histogram (cases/histogram.py): per bucket, how many and the lowest and highest (s)."""
+class _Buckets:
+    """A duration histogram's row (cases/histogram.py): in `bucket` of `measure` (0 first
+    response, 1 completion), how many durations, and the lowest and highest (seconds)."""
 
-    __tablename__ = "rollup_durations"
-    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
@@ -638,18 +635,21 @@ class RollupDuration(Base):
     high: Mapped[int] = mapped_column(Integer)
 
 
-class RollupMonthDuration(Base):
+class RollupDuration(_Buckets, Base):
+    """First response and completion times of the cases opened on the day."""
+
+    __tablename__ = "rollup_durations"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+class RollupMonthDuration(_Buckets, Base):
     """`rollup_durations` of a whole calendar month (`month`: its first day) summed: a year
     reads 12 of these per community and bucket instead of 365."""
 
     __tablename__ = "rollup_month_durations"
     community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(primary_key=True)
-    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
-    low: Mapped[int] = mapped_column(Integer)
-    high: Mapped[int] = mapped_column(Integer)
 
 
 class RollupAnswer(Base):

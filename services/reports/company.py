@@ -27,17 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases import statistics as st
 from cases.callbacks import unsatisfied
-from cases.histogram import Histogram, bucket
 from cases.codes import Kind
 from cases.errors import NotFound
+from cases.histogram import Histogram, bucket
 from cases.permissions import may_see_reports
 from cases.records import Community
 from handlers.kit.formatting import code_name
 from handlers.kit.i18n import t
+from services.reports import rollup as rollups
 from services.reports.statistics import (
     CHART_LOCK, LEGEND, Column, Report, Table, cjk_font, coverage_status, zh_name,
 )
-from services.reports import rollup as rollups
 from storage import company_queries as cq
 from storage import report_queries as q
 from storage import rollup
