@@ -52,9 +52,11 @@ def local_day(seconds: int, zone: ZoneInfo) -> date:
 
 
 # --------------------------------------------------------------------------- writing
-async def build(session: AsyncSession, community_ids: Sequence[int], zone_name: str, first: date, last: date) -> None:
+async def build(session: AsyncSession, community_ids: Sequence[int], zone_name: str, first: date, last: date,
+                through: date) -> None:
     """Recompute every rollup row of the local days [first, last] of communities of one zone
-    (one query per family for all of them: a backfill reads each table once)."""
+    (one query per family for all of them: a backfill reads each table once), and the month
+    rows of the months among them that are rolled up whole (every day up to `through` is)."""
     zone = ZoneInfo(zone_name)
     lo, hi = st.local_bounds(first, last + timedelta(days=1), zone_name)
     counts: dict[tuple[int, date, str], Counter[str]] = defaultdict(Counter)
@@ -117,7 +119,7 @@ async def build(session: AsyncSession, community_ids: Sequence[int], zone_name: 
     ]
     for table, values in rows:
         await _insert(session, table, values)
-    await _build_months(session, community_ids, first, last)
+    await _build_months(session, community_ids, first, min(last, through))
 
 
 async def _insert(session: AsyncSession, table: Any, values: list[dict[str, Any]]) -> None:
@@ -133,9 +135,12 @@ def next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-async def _build_months(session: AsyncSession, community_ids: Sequence[int], first: date, last: date) -> None:
-    """The month histograms of every month the days [first, last] fall in, from the day rows."""
-    lo, hi = month_of(first), next_month(last)
+async def _build_months(session: AsyncSession, community_ids: Sequence[int], first: date, through: date) -> None:
+    """The month histograms of the months the days [first, through] fall in that end by
+    `through`, from the day rows (a month still under way is summed once it is over)."""
+    lo, hi = month_of(first), month_of(through + timedelta(days=1))
+    if lo >= hi:
+        return
     d, mo = m.RollupDuration, m.RollupMonthDuration
     hist: dict[tuple[int, date, int], Histogram] = defaultdict(Histogram)
     for cid, day, measure, b, n, low, high in await session.execute(
@@ -184,17 +189,17 @@ async def first_moment(session: AsyncSession, community_ids: Sequence[int]) -> d
 
 
 async def changed(session: AsyncSession, since: datetime) -> list[tuple[int, datetime]]:
-    """(community, moment) of every day whose rows changes made since `since` may alter: the
+    """(community, moment) of every day whose rows changes made after `since` may alter: the
     opening, closing and earlier closings (a case reworked since) of the cases changed, and
     the callbacks answered since.  Every change the figures read moves `cases.updated_at`: a
     transition or remark on the case (a callback answered, skipped or phoned for included)."""
     c, t, cb = m.Case, m.TimelineEntry, m.Callback
-    touched = c.updated_at >= since
+    touched = c.updated_at > since
     rows = await session.execute(union_all(
         select(c.community_id, c.created_at).where(touched),
         select(c.community_id, c.closed_at).where(touched, c.closed_at.is_not(None)),
         select(c.community_id, t.at).join(c, c.id == t.case_id).where(touched, t.action.in_(CLOSING)),
-        select(c.community_id, cb.answered_at).join(c, c.id == cb.case_id).where(cb.answered_at >= since),
+        select(c.community_id, cb.answered_at).join(c, c.id == cb.case_id).where(cb.answered_at > since),
     ))
     return [(cid, at) for cid, at in rows]
 

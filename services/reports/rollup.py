@@ -60,7 +60,9 @@ async def _refresh(uow: UnitOfWork, communities: Sequence[Community], now: datet
     known = [states[c.id] for c in communities if c.id in states and not rebuild]
     touched: dict[int, set[date]] = defaultdict(set)
     if known:
-        since = min(s.checked_at for s in known) - OVERLAP
+        # The report's catch-up takes the changes since the last look; the scheduler looks
+        # `OVERLAP` further back for changes committed after a look that came before them.
+        since = min(s.checked_at for s in known) - (OVERLAP if new_days else timedelta(0))
         zones = {c.id: ZoneInfo(c.policy.timezone) for c in communities}
         for cid, at in await rollup.changed(session, since):
             if cid in zones:
@@ -98,8 +100,9 @@ async def _refresh(uow: UnitOfWork, communities: Sequence[Community], now: datet
         days |= {start + timedelta(days=i) for i in range((yesterday - start).days + 1)}
         built += len(ids_) * max((yesterday - start).days + 1, 0)
     for zone, (ids, days) in groups.items():
+        through = min(throughs[cid] for cid in ids) if ids else None
         for first_day, last_day in rollup.day_ranges(days) if ids else ():
-            await rollup.build(session, ids, zone, first_day, last_day)
+            await rollup.build(session, ids, zone, first_day, last_day, through)
     for cid, through in throughs.items():
         await rollup.set_state(session, cid, rollup.State(through, now))
     return Refreshed(len(throughs), built)
