@@ -177,10 +177,12 @@ async def states(session: AsyncSession) -> dict[int, State]:
     return {cid: State(through, checked) for cid, through, checked in rows}
 
 
-async def set_state(session: AsyncSession, community_id: int, state: State) -> None:
-    await session.execute(delete(m.RollupState).where(m.RollupState.community_id == community_id))
-    await session.execute(insert(m.RollupState).values(community_id=community_id, through=state.through,
-                                                       checked_at=state.checked_at))
+async def set_states(session: AsyncSession, states: dict[int, State]) -> None:
+    if not states:
+        return
+    await session.execute(delete(m.RollupState).where(m.RollupState.community_id.in_(states)))
+    await session.execute(insert(m.RollupState), [
+        {"community_id": cid, "through": s.through, "checked_at": s.checked_at} for cid, s in states.items()])
 
 
 async def first_moment(session: AsyncSession, community_ids: Sequence[int]) -> datetime | None:

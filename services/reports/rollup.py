@@ -103,6 +103,5 @@ async def _refresh(uow: UnitOfWork, communities: Sequence[Community], now: datet
         through = min(throughs[cid] for cid in ids) if ids else None
         for first_day, last_day in rollup.day_ranges(days) if ids else ():
             await rollup.build(session, ids, zone, first_day, last_day, through)
-    for cid, through in throughs.items():
-        await rollup.set_state(session, cid, rollup.State(through, now))
+    await rollup.set_states(session, {cid: rollup.State(through, now) for cid, through in throughs.items()})
     return Refreshed(len(throughs), built)
