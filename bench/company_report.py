@@ -172,7 +172,7 @@ async def report_steps(app: App, periods: dict[str, tuple[date, date]]) -> tuple
         cpu[f"{label}: xlsx with chart"] += time.process_time() - began_cpu
         async with app.uow() as uow:
             await timed(results, cpu, f"{label}: chat text + chart",
-                        company.company_summary(uow, communities, start, end, app.now()))
+                        company.company_summary(uow.session, communities, start, end, app.now()))
         print(f"  {label}: {len(figures.communities)} communities, {figures.total.cases:,} cases, "
               f"overdue {figures.total.overdue_rate or 0:.1%}, satisfied {figures.total.satisfied_rate or 0:.1%}, "
               f"response median {figures.total.first_response.median or 0:.2f} min "

@@ -215,7 +215,7 @@ async def status(app: App) -> None:
 @click.option("--rebuild", is_flag=True, help="recompute every day, not only those that ended or changed")
 @_run
 async def rollup(app: App, rebuild: bool) -> None:
-    """Bring the company report's daily rollups up to date (the scheduler does it every 15
+    """Bring the company report's daily rollups up to date (the scheduler does it every 5
     minutes; the first run, or --rebuild, rolls up the whole history)."""
     async with app.uow() as uow:
         done = await rollups.refresh(uow, app.now(), rebuild=rebuild)
@@ -362,6 +362,11 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
             data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())
         elif company:
             codes = [c.strip() for c in (community or "").split(",") if c.strip()]
+            # No scheduler may be running beside a command: the rolled-up days changed since
+            # the last refresh are recomputed first (never a backfill: `wuye rollup` does that).
+            async with app.uow() as uow:
+                await rollups.catch_up(uow, await uow.directory.communities(), app.now())
+                await uow.commit()
             built, _ = await build_company_report(app.uow(), start.date(), end.date(), codes, now=app.now(),
                                                   chart=fmt in ("xlsx", "png"))
             data = (built.chart or b"") if fmt == "png" else write_report(built, fmt)

@@ -488,7 +488,7 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
                       id="wuye-prune-updates", coalesce=True, max_instances=1, replace_existing=True,
                       next_run_time=datetime.now(timezone.utc))
     # The company report's daily rollups: each community's day once it is over, and the days
-    # changed since (services/reports/rollup.py); once at start too, which backfills them.
+    # changes touched since (services/reports/rollup.py); once at start too, which backfills them.
     scheduler.add_job(_rollup, "interval", seconds=rollups.EVERY.total_seconds(), args=(app,), id=ROLLUP_JOB,
                       coalesce=True, max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
     scheduler.start()

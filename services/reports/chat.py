@@ -47,7 +47,7 @@ class ChatReporter:
     async def company(self, uow: UnitOfWork, communities: Sequence[Community], start: date, end: date,
                       now: datetime, locale: str) -> tuple[str, str]:
         """The company report's summary of `communities` and its chart, saved for upload."""
-        text, png = await company_reporting.company_summary(uow, communities, start, end, now, locale=locale)
+        text, png = await company_reporting.company_summary(uow.session, communities, start, end, now, locale=locale)
         return text, self.save(self.media_dir, f"company-{start:%Y%m%d}-{end:%Y%m%d}", png)
 
 

@@ -34,7 +34,6 @@ from cases.permissions import may_see_reports
 from cases.records import Community
 from handlers.kit.formatting import code_name
 from handlers.kit.i18n import t
-from services.reports import rollup as rollups
 from services.reports.statistics import (
     CHART_LOCK, LEGEND, Column, Report, Table, cjk_font, coverage_status, zh_name,
 )
@@ -367,16 +366,11 @@ async def build_company_report(uow: UnitOfWork, start: date, end: date, codes: S
     """The company report of [start, end) for the communities `codes` (all when empty), read
     in `uow` (not yet entered); the chart is drawn when `chart`."""
     async with uow:
+        await uow.read_only()
         communities = [c for c in await uow.directory.communities() if not codes or c.code in codes]
         missing = sorted(set(codes) - {c.code for c in communities})
         if missing:
             raise NotFound(f"no community {', '.join(missing)}")
-        # The days changed since the last refresh first, in a short write of their own: the
-        # reading below then holds no write lock (SQLite) however long it takes.
-        await rollups.catch_up(uow, communities, now)
-        await uow.commit()
-    async with uow:
-        await uow.read_only()
         figures = await company_figures(uow.session, communities, start, end, now)
     png = await asyncio.to_thread(render_company_chart, figures) if chart else None
     return company_report(figures, png), figures
@@ -431,12 +425,10 @@ def company_text(locale: str, figures: CompanyFigures) -> str:
     return "\n".join(lines)
 
 
-async def company_summary(uow: UnitOfWork, communities: Sequence[Community], start: date, end: date,
+async def company_summary(session: AsyncSession, communities: Sequence[Community], start: date, end: date,
                           now: datetime, *, locale: str = "zh-CN") -> tuple[str, bytes]:
-    """The chat summary of the company report and its chart (drawn in a worker thread), read
-    in `uow` (entered) after bringing the rollups' changed days up to date in it."""
-    await rollups.catch_up(uow, communities, now)
-    figures = await company_figures(uow.session, communities, start, end, now)
+    """The chat summary of the company report and its chart (drawn in a worker thread)."""
+    figures = await company_figures(session, communities, start, end, now)
     return company_text(locale, figures), await asyncio.to_thread(render_company_chart, figures, locale)
 
 

@@ -131,13 +131,20 @@ async def test_a_rework_after_the_day_and_todays_cases(app: App, clock, tmp_path
     assert stale.total.reopened == raw[0].total.reopened - 1
     assert raw[1].total.late_response == (await _raw(app, PERIODS[1], local(10, 9, 59))).total.late_response + 1
 
-    # The report brings the changed days up to date before it reads.
+    # `wuye report --company`'s catch-up (and the scheduler's refresh) recompute the touched days.
+    async with app.uow() as uow:
+        done = await rollups.catch_up(uow, await uow.directory.communities(), app.now())
+        await uow.commit()
+    assert done.days >= 2  # the reworked case's opening and closing days (at least)
     for period, exact in zip(PERIODS, raw):
         _, rolled = await build_company_report(app.uow(), *period, now=app.now(), chart=False)
         assert_same(rolled, exact)
     today = (date(2026, 6, 10), date(2026, 6, 11))
     _, rolled = await build_company_report(app.uow(), *today, now=app.now(), chart=False)
     assert dict(rolled.total.opened) == {"complaint": 1} and rolled.total.first_response.median == 5
+    # Nothing changed since: the next catch-up recomputes nothing.
+    async with app.uow() as uow:
+        assert (await rollups.catch_up(uow, await uow.directory.communities(), app.now())).days == 0
 
 
 async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, clock, tmp_path: Path) -> None:
@@ -163,12 +170,12 @@ async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, cl
         assert_same(await figures(app, period), await _raw(app, period))
 
 
-async def test_the_scheduler_rolls_up_at_start_and_every_quarter_hour(app: App, clock, tmp_path: Path) -> None:
+async def test_the_scheduler_rolls_up_at_start_and_every_five_minutes(app: App, clock, tmp_path: Path) -> None:
     await seed_company(app, clock, tmp_path)
     scheduler = start_scheduler(app, tick_seconds=30)
     try:
         job = scheduler.get_job(ROLLUP_JOB)
-        assert job.trigger.interval == timedelta(minutes=15) and (job.coalesce, job.max_instances) == (True, 1)
+        assert job.trigger.interval == timedelta(minutes=5) and (job.coalesce, job.max_instances) == (True, 1)
 
         async def rolled_up() -> bool:
             async with app.uow() as uow:
