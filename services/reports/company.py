@@ -3,10 +3,12 @@ times, overdue, callback coverage, satisfaction, rework — with a company total
 
 The figures mean what the community report's mean (`cases.statistics`, the legend of
 `services.reports.statistics`); they are read with one grouped query per family across
-all the communities (`storage.company_queries`), never a community report in a loop.  The
-company total is worked out from the same raw rows: counts and sums are added up, rates
-are the sums' ratios and the percentiles rank every case of the company — never an
-average of the communities' averages.
+all the communities, never a community report in a loop: the days the daily rollups cover
+from them (`storage.rollup`, kept by `services.reports.rollup`), today and any day not
+rolled up yet from the cases (`storage.company_queries`).  The company total is worked out
+from the same rows: counts and sums are added up, rates are the sums' ratios and the
+percentiles rank every case of the company (from the summed histograms once rollups are
+read, within `cases.histogram`'s precision) — never an average of the communities' averages.
 
 Who may read it in chat is decided here too (`communities_for`): a member of staff sees
 the communities where they themselves hold a reporting role, and no other.

@@ -34,7 +34,7 @@ async def figures(app: App, period: tuple[date, date]) -> CompanyFigures:
         return await company_figures(uow.session, await uow.directory.communities(), *period, app.now())
 
 
-async def _raw(app: App, period: tuple[date, date], now: datetime | None = None) -> CompanyFigures:
+async def raw_figures(app: App, period: tuple[date, date], now: datetime | None = None) -> CompanyFigures:
     """The figures as the raw tables give them: without a rollup state every day is read live."""
     async with app.uow() as uow:
         await uow.session.execute(m.RollupState.__table__.delete())
@@ -126,10 +126,10 @@ async def test_a_rework_after_the_day_and_todays_cases(app: App, clock, tmp_path
                            accept=5))
     clock.set(local(10, 12))
 
-    raw = [await _raw(app, period) for period in PERIODS]
+    raw = [await raw_figures(app, period) for period in PERIODS]
     stale = await figures(app, WEEK)  # the rollups as they were before the rework
     assert stale.total.reopened == raw[0].total.reopened - 1
-    assert raw[1].total.late_response == (await _raw(app, PERIODS[1], local(10, 9, 59))).total.late_response + 1
+    assert raw[1].total.late_response == (await raw_figures(app, PERIODS[1], local(10, 9, 59))).total.late_response + 1
 
     # `wuye report --company`'s catch-up (and the scheduler's refresh) recompute the touched days.
     async with app.uow() as uow:
@@ -156,7 +156,7 @@ async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, cl
         throughs = set(await uow.session.scalars(select(m.RollupState.through)))
     # Shanghai's 06-10 is over; Tokyo's too (01:05 there).
     assert throughs == {date(2026, 6, 10)}
-    assert_same(await figures(app, WEEK), await _raw(app, WEEK))
+    assert_same(await figures(app, WEEK), await raw_figures(app, WEEK))
 
     # Once June is over, whole months are read from the month histograms, the days around
     # them from the days'.
@@ -167,7 +167,7 @@ async def test_a_refresh_after_midnight_rolls_up_the_day_that_ended(app: App, cl
     assert months == {date(2026, 5, 1), date(2026, 6, 1)}
     for period in ((date(2026, 5, 1), date(2026, 7, 1)), (date(2026, 5, 31), date(2026, 7, 1)),
                    (date(2026, 6, 1), date(2026, 6, 30))):
-        assert_same(await figures(app, period), await _raw(app, period))
+        assert_same(await figures(app, period), await raw_figures(app, period))
 
 
 async def test_the_scheduler_rolls_up_at_start_and_every_five_minutes(app: App, clock, tmp_path: Path) -> None:
