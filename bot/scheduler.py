@@ -69,6 +69,7 @@ log = logging.getLogger("wuye.scheduler")
 
 TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB, ROLLUP_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly", "wuye-rollup"
 TICK_SECONDS = 30
+ROLLUP_FIRST_AFTER = timedelta(minutes=1)
 BATCH = 200
 # Items per transaction when the channel's rate is not known (tests, the shell): one
 # commit (one fsync on SQLite) for many surveys.  `wuye run` sizes them to the rate.
@@ -488,9 +489,11 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
                       id="wuye-prune-updates", coalesce=True, max_instances=1, replace_existing=True,
                       next_run_time=datetime.now(timezone.utc))
     # The company report's daily rollups: each community's day once it is over, and the days
-    # changes touched since (services/reports/rollup.py); once at start too, which backfills them.
+    # changes touched since (services/reports/rollup.py); the first run, a minute after the
+    # start (after the first tick's work that fell due while down), backfills them.
     scheduler.add_job(_rollup, "interval", seconds=rollups.EVERY.total_seconds(), args=(app,), id=ROLLUP_JOB,
-                      coalesce=True, max_instances=1, replace_existing=True, next_run_time=datetime.now(timezone.utc))
+                      coalesce=True, max_instances=1, replace_existing=True,
+                      next_run_time=datetime.now(timezone.utc) + ROLLUP_FIRST_AFTER)
     scheduler.start()
     app.extras["scheduler"] = scheduler
     # The console shell's `/clock` calls this zero-argument hook after moving its clock.
