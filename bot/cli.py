@@ -30,6 +30,7 @@ from cases.errors import DeskError
 from cases.records import Community
 from handlers.kit.i18n import t
 from services.directory import people_by_code
+from services.reports import rollup as rollups
 from services.reports.company import build_company_report
 from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
@@ -211,6 +212,19 @@ async def status(app: App) -> None:
 
 
 @main.command()
+@click.option("--rebuild", is_flag=True, help="recompute every day, not only those that ended or changed")
+@_run
+async def rollup(app: App, rebuild: bool) -> None:
+    """Bring the company report's daily rollups up to date (the scheduler does it every 5
+    minutes; the first run, or --rebuild, rolls up the whole history)."""
+    async with app.uow() as uow:
+        done = await rollups.refresh(uow, app.now(), rebuild=rebuild)
+        await uow.commit()
+    click.echo(" / ".join(t(locale, "cli.rollup_done", communities=done.communities, days=done.days)
+                          for locale in ("zh-CN", "en")))
+
+
+@main.command()
 @click.option("--timeout", default=30.0, show_default=True, help="seconds to wait for the channel to answer")
 @_run
 async def check(app: App, timeout: float) -> None:
@@ -348,6 +362,11 @@ async def report(app: App, start: Any, end: Any, fmt: str | None, out: str | Non
             data = await export_cases(app.uow(), start.date(), end.date(), fmt, community, now=app.now())
         elif company:
             codes = [c.strip() for c in (community or "").split(",") if c.strip()]
+            # No scheduler may be running beside a command: the rolled-up days changed since
+            # the last refresh are recomputed first (never a backfill: `wuye rollup` does that).
+            async with app.uow() as uow:
+                await rollups.catch_up(uow, await uow.directory.communities(), app.now())
+                await uow.commit()
             built, _ = await build_company_report(app.uow(), start.date(), end.date(), codes, now=app.now(),
                                                   chart=fmt in ("xlsx", "png"))
             data = (built.chart or b"") if fmt == "png" else write_report(built, fmt)

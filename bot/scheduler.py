@@ -60,14 +60,16 @@ from handlers.aftercare import callback_due
 from handlers.kit.cards import team_chats
 from handlers.kit.messages import Reply, reply_to_dict
 from handlers.staff import escalation
+from services.reports import rollup as rollups
 from services.reports.chat import ChatReporter, weekly_push
 from storage.due_times import CommunityDue, by_community
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("wuye.scheduler")
 
-TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly"
+TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB, ROLLUP_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly", "wuye-rollup"
 TICK_SECONDS = 30
+ROLLUP_FIRST_AFTER = timedelta(minutes=1)
 BATCH = 200
 # Items per transaction when the channel's rate is not known (tests, the shell): one
 # commit (one fsync on SQLite) for many surveys.  `wuye run` sizes them to the rate.
@@ -486,6 +488,12 @@ def start_scheduler(app: App, *, tick_seconds: float = TICK_SECONDS) -> AsyncIOS
     scheduler.add_job(scheduled_prune, "interval", seconds=PRUNE_EVERY.total_seconds(), args=(app,),
                       id="wuye-prune-updates", coalesce=True, max_instances=1, replace_existing=True,
                       next_run_time=datetime.now(timezone.utc))
+    # The company report's daily rollups: each community's day once it is over, and the days
+    # changes touched since (services/reports/rollup.py); the first run, a minute after the
+    # start (after the first tick's work that fell due while down), backfills them.
+    scheduler.add_job(_rollup, "interval", seconds=rollups.EVERY.total_seconds(), args=(app,), id=ROLLUP_JOB,
+                      coalesce=True, max_instances=1, replace_existing=True,
+                      next_run_time=datetime.now(timezone.utc) + ROLLUP_FIRST_AFTER)
     scheduler.start()
     app.extras["scheduler"] = scheduler
     # The console shell's `/clock` calls this zero-argument hook after moving its clock.
@@ -536,6 +544,15 @@ async def _weekly_report(app: App) -> None:
             app.desk.on_outbox()
     except Exception:
         log.exception("weekly report failed")
+
+
+async def _rollup(app: App) -> None:
+    try:
+        async with app.uow() as uow:
+            await rollups.refresh(uow, app.now())
+            await uow.commit()
+    except Exception:
+        log.exception("bringing the daily rollups up to date failed; the next run retries")
 
 
 async def on_clock_moved(app: App) -> TickReport:

@@ -144,6 +144,17 @@ async def durations(session: AsyncSession, windows: Sequence[Window]) -> dict[st
     return out
 
 
+async def duration_seconds(session: AsyncSession, windows: Sequence[Window]) -> list[tuple[int, int | None, int | None]]:
+    """(community, seconds to first acceptance, seconds to done) of each case opened in the
+    period: the days not rolled up yet, added to the rollups' histograms."""
+    c = m.Case
+    rows = await session.execute(
+        select(c.community_id, *(epoch(getattr(c, reached)) - epoch(c.created_at) for reached in REACHED))
+        .where(_opened_in(windows))
+    )
+    return [tuple(row) for row in rows]
+
+
 def _minutes(seconds: int | None) -> float | None:
     """As `Durations.of_seconds`: minutes first, then interpolated (so SQLite's figures equal the community report's)."""
     return None if seconds is None else seconds / 60

@@ -6,7 +6,7 @@ Rows never leave `storage/`: repositories turn them into the plain dataclasses o
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -228,6 +228,8 @@ class Case(Base):
         Index("ix_cases_room", "room_id", "status", "community_id", "due_at", "urgency", "id"),
         # Cases closed in a period: the reports' callback coverage (migration 0007_company).
         Index("ix_cases_closed", "community_id", "closed_at"),
+        # Cases changed since the rollups were last brought up to date (migration 0008_rollup).
+        Index("ix_cases_updated", "updated_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -585,3 +587,94 @@ class AuditEntry(Base):
     case_id: Mapped[int | None] = mapped_column(Id, nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     remote: Mapped[str] = mapped_column(String(64), default="")
+
+
+# ----------------------------------------------------------------------------- rollups
+# Per community and local day (in the community's zone), what the company report sums over
+# a period instead of reading every case (migration 0008_rollup; storage/rollup.py writes
+# them, services/reports/rollup.py keeps them up to date).
+class RollupCount(Base):
+    """Cases of one kind opened on the day (volumes, finishes, reworks) and closed on it
+    (callback coverage, by the callbacks' state as last rolled up)."""
+
+    __tablename__ = "rollup_counts"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    covered: Mapped[int] = mapped_column(Integer, default=0)
+    by_phone: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupLate(Base):
+    """Cases opened on `day` that are late since a moment on `since` (a local day): late at
+    any moment after it, so a period judged at `as_of` counts the rows with since < as_of's day."""
+
+    __tablename__ = "rollup_late"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    since: Mapped[date] = mapped_column(primary_key=True)
+    late_response: Mapped[int] = mapped_column(Integer, default=0)
+    late_completion: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class _Buckets:
+    """A duration histogram's row (cases/histogram.py): in `bucket` of `measure` (0 first
+    response, 1 completion), how many durations, and the lowest and highest (seconds)."""
+
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    low: Mapped[int] = mapped_column(Integer)
+    high: Mapped[int] = mapped_column(Integer)
+
+
+class RollupDuration(_Buckets, Base):
+    """First response and completion times of the cases opened on the day."""
+
+    __tablename__ = "rollup_durations"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+class RollupMonthDuration(_Buckets, Base):
+    """`rollup_durations` of a whole calendar month (`month`: its first day) summed: a year
+    reads 12 of these per community and bucket instead of 365."""
+
+    __tablename__ = "rollup_month_durations"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+
+
+class RollupAnswer(Base):
+    """Callbacks answered on the day, summed as `cases.statistics.AnswerSums`, and how many of
+    them did not send the case back (`cases.callbacks.unsatisfied`)."""
+
+    __tablename__ = "rollup_answers"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer)
+    by_phone: Mapped[int] = mapped_column(Integer)
+    speed_sum: Mapped[int] = mapped_column(Integer)
+    speed_n: Mapped[int] = mapped_column(Integer)
+    attitude_sum: Mapped[int] = mapped_column(Integer)
+    attitude_n: Mapped[int] = mapped_column(Integer)
+    solved: Mapped[int] = mapped_column(Integer)
+    solved_known: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(Base):
+    """How far a community's rollups reach: every local day up to `through` is rolled up, and
+    changes to cases up to `checked_at` are in them."""
+
+    __tablename__ = "rollup_state"
+    community_id: Mapped[int] = mapped_column(Id, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    through: Mapped[date]
+    checked_at: Mapped[datetime]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, case, distinct, func, or_, select
+from sqlalchemy import BigInteger, Integer, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -64,16 +64,22 @@ async def communities(session: AsyncSession) -> list[str]:
 
 
 # --------------------------------------------------------------------------- statistics
+def fact_columns() -> tuple[Any, ...]:
+    """The columns of `CaseFacts`, in its order."""
+    c = m.Case
+    return (
+        c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
+        c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
+        epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
+    )
+
+
 async def case_facts(session: AsyncSession, community_id: int, start: datetime, end: datetime) -> list[CaseFacts]:
     """Every case opened in the period, as the few columns statistics read."""
     c = m.Case
     rows = await session.execute(
-        select(
-            c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
-            c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
-            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
-        )
-        .where(c.community_id == community_id, _in(c.created_at, start, end), c.status != MOVED)
+        select(*fact_columns()).where(c.community_id == community_id, _in(c.created_at, start, end),
+                                        c.status != MOVED)
     )
     return [CaseFacts(*row) for row in rows]
 
@@ -88,11 +94,7 @@ async def backlog_facts(session: AsyncSession, community_id: int, as_of: datetim
     late_completion = and_(c.completion_due_at < as_of, or_(c.done_at.is_(None), c.done_at > as_of))
     withdrawn = and_(c.status.in_([CANCELLED, MOVED]), c.closed_at <= as_of)
     rows = await session.execute(
-        select(
-            c.id, c.kind, c.category, c.urgency, c.status, c.team_code, c.assignee_id, c.first_responder_id,
-            c.rework_round, epoch(c.created_at), epoch(c.first_accepted_at), epoch(c.accepted_at),
-            epoch(c.done_at), epoch(c.response_due_at), epoch(c.completion_due_at),
-        )
+        select(*fact_columns())
         .where(c.community_id == community_id, c.created_at < as_of, or_(late_response, late_completion),
                ~withdrawn)
         .order_by(c.id)
@@ -148,21 +150,18 @@ async def coverage_counts(session: AsyncSession, community_id: int, start: datet
     return (await coverage_counts_by_community(session, [community_id], start, end)).get(community_id, [])
 
 
-async def coverage_counts_by_community(session: AsyncSession, community_ids: Sequence[int], start: datetime,
-                                       end: datetime) -> dict[int, list[CoverageCounts]]:
-    """`coverage_counts` of several communities in one grouped query.
-
-    One join of the closed cases with their callbacks, reduced per case and then per
-    community and kind — a hash join both databases do in one pass (correlated EXISTS
-    per case cost four index probes a case).
-    """
+def closed_cases(community_ids: Sequence[int], start: datetime, end: datetime) -> Select[Any]:
+    """Cases of the kinds with a callback quota closed in the period, one row each: community,
+    kind, closing time (epoch seconds) and whether a callback was answered after that closing
+    (`covered`, by phone: `phoned`) or is still under way (`pending`), as 0 or 1."""
     c, cb = m.Case, m.Callback
     answered = and_(cb.state == CallbackState.ANSWERED, cb.answered_at >= c.closed_at)
     flag = lambda cond: func.max(case((cond, 1), else_=0))  # noqa: E731
-    per_case = (
+    return (
         select(
             c.community_id.label("community_id"),
             c.kind.label("kind"),
+            epoch(c.closed_at).label("closed"),
             flag(answered).label("covered"),
             flag(and_(answered, cb.method == "phone")).label("phoned"),
             flag(cb.state.in_(PENDING_STATES)).label("pending"),
@@ -172,9 +171,19 @@ async def coverage_counts_by_community(session: AsyncSession, community_ids: Seq
             c.community_id.in_(community_ids), c.kind.in_([str(k) for k in CALLBACK_KINDS]),
             c.status.in_(sorted(CLOSED_STATUSES)), _in(c.closed_at, start, end),
         )
-        .group_by(c.id, c.community_id, c.kind)
-        .subquery()
+        .group_by(c.id, c.community_id, c.kind, c.closed_at)
     )
+
+
+async def coverage_counts_by_community(session: AsyncSession, community_ids: Sequence[int], start: datetime,
+                                       end: datetime) -> dict[int, list[CoverageCounts]]:
+    """`coverage_counts` of several communities in one grouped query.
+
+    One join of the closed cases with their callbacks, reduced per case and then per
+    community and kind — a hash join both databases do in one pass (correlated EXISTS
+    per case cost four index probes a case).
+    """
+    per_case = closed_cases(community_ids, start, end).subquery()
     total = lambda expr: func.coalesce(func.sum(expr), 0).cast(Integer)  # noqa: E731
     rows = await session.execute(
         select(
