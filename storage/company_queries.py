@@ -22,7 +22,7 @@ from sqlalchemy import Float, Integer, and_, case, func, literal, or_, select, t
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.callbacks import CallbackState
-from cases.statistics import CANCELLED, Durations, between_ranks
+from cases.statistics import CANCELLED, MOVED, Durations, between_ranks
 from storage import models as m
 from storage.report_queries import _in, epoch
 
@@ -85,7 +85,9 @@ def _late(due: Any, met: Any, windows: Sequence[Window]) -> Any:
 
 def _opened_in(windows: Sequence[Window]) -> Any:
     c = m.Case
-    return or_(*(and_(c.community_id.in_(w.community_ids), _in(c.created_at, w.start, w.end)) for w in windows))
+    # A case moved to another community is counted there, once (its first row ends as 'moved').
+    return and_(c.status != MOVED,
+                or_(*(and_(c.community_id.in_(w.community_ids), _in(c.created_at, w.start, w.end)) for w in windows)))
 
 
 async def kind_counts(session: AsyncSession, windows: Sequence[Window]) -> list[KindCounts]:

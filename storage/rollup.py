@@ -64,7 +64,8 @@ async def build(session: AsyncSession, community_ids: Sequence[int], zone_name: 
     hist: dict[tuple[int, date, int], Histogram] = defaultdict(Histogram)
     c, cb = m.Case, m.Callback
     for cid, *columns in await session.execute(
-        select(c.community_id, *q.fact_columns()).where(c.community_id.in_(community_ids), _in(c.created_at, lo, hi))
+        select(c.community_id, *q.fact_columns()).where(c.community_id.in_(community_ids), _in(c.created_at, lo, hi),
+                                                     c.status != st.MOVED)
     ):
         f = st.CaseFacts(*columns)
         day = local_day(f.created, zone)
