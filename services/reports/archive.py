@@ -63,15 +63,14 @@ class _ArchiveSheets:
     def __init__(self, book: StreamingWorkbook, staff: dict[int, str]) -> None:
         self.sheet: Sheet  # the one being written
         shared = self.shared = book.shared
-        self.staff: dict[int | None, str] = {sid: shared[name] for sid, name in staff.items()}
-        self.staff[None] = "<c/>"
+        self.staff = {sid: shared[name] for sid, name in staff.items()}
         # Owners have many cases: each one's masked name, phone and actor cell are worked out once.
         self.owner_cell = _Lookup(lambda name: shared[mask_name(name)] if name else "<c/>")
         self.phone_cell = _Lookup(lambda phone: shared[mask_phone(phone)] if phone else "<c/>")
         self.owner_actor = _Lookup(lambda name: shared[f"owner {mask_name(name)}".strip()])
         # The timeline's actor cell: staff by name ("staff <id>" when not on the register), any
         # other kind by itself, an owner by the case ("" here, looked up per case).
-        names = {f"staff {sid}": cell for sid, cell in self.staff.items() if sid is not None}
+        names = {f"staff {sid}": cell for sid, cell in self.staff.items()}
         self.actor = _Lookup(lambda actor: "" if actor == "owner" else names.get(actor) or shared[actor])
         self.owners: dict[int, str] = {}  # case id -> owner's name, for masking notes
         self.actors: dict[int, str] = {}  # case id -> the actor cell of its owner

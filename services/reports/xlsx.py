@@ -2,10 +2,10 @@
 
 openpyxl's write-only mode builds an element tree per cell; a month's archive of 100,000
 cases is five million cells and took a minute and a half.  This writer emits each sheet's
-XML straight from the values (inline strings, numbers, dates as Excel serials) and hands
-it in chunks to a thread that deflates it into the zip, so writing and compressing run
-side by side (zlib releases the GIL).  What it writes is plain SpreadsheetML that Excel,
-LibreOffice and openpyxl read.
+XML straight from the values (inline strings, or shared strings for values that repeat,
+numbers, dates as Excel serials) and hands it in chunks to a thread that deflates it into
+the zip, so writing and compressing run side by side (zlib releases the GIL).  What it
+writes is plain SpreadsheetML that Excel, LibreOffice and openpyxl read.
 
 Text is always a string cell — a value starting with "=" is never a formula here — and
 formula-like text also carries Excel's quote prefix, so editing the cell keeps it text
