@@ -64,8 +64,8 @@ DESCRIPTIONS = [
 
 async def run(url: str, n: int, repeat: int, one_month: bool, seeded: bool = False,
               formats: tuple[str, ...] = ("xlsx", "csv")) -> dict[str, float]:
+    days = 30 if one_month else seed.DAYS  # --one-month: the whole history inside one month
     if one_month:
-        seed.DAYS = 30  # the whole history inside one month
         month_end = seed.END.astimezone(seed.timezone(timedelta(hours=8))).date()
         month = (month_end - timedelta(days=31), month_end + timedelta(days=1))
     else:
@@ -77,17 +77,18 @@ async def run(url: str, n: int, repeat: int, one_month: bool, seeded: bool = Fal
         began = time.perf_counter()
         if not seeded:
             await load_community_file(app, str(seed.COMMUNITY))
-            counts = await seed.Seeder(app, n).run()
+            counts = await seed.Seeder(app, n, days=days).run()
         else:
             async with app.uow() as uow:
                 counts = {"cases": await uow.session.scalar(select(func.count()).select_from(m.Case)),
                           "timeline": await uow.session.scalar(select(func.count()).select_from(m.TimelineEntry))}
-        async with app.engine.begin() as conn:
-            for i, description in enumerate(DESCRIPTIONS):
-                await conn.execute(text("UPDATE cases SET description = :d WHERE id % :k = :i"),
-                                   {"d": description, "k": len(DESCRIPTIONS), "i": i})
-            if app.engine.dialect.name == "postgresql":
-                await conn.execute(text("ANALYZE"))
+        if not seeded:  # a kept database has them: rewriting every case each run bloats PostgreSQL's table
+            async with app.engine.begin() as conn:
+                for i, description in enumerate(DESCRIPTIONS):
+                    await conn.execute(text("UPDATE cases SET description = :d WHERE id % :k = :i"),
+                                       {"d": description, "k": len(DESCRIPTIONS), "i": i})
+                if app.engine.dialect.name == "postgresql":
+                    await conn.execute(text("ANALYZE"))
         zone = ZoneInfo("Asia/Shanghai")
         bounds = [datetime.combine(d, datetime.min.time(), tzinfo=zone) for d in month]
         async with app.uow() as uow:

@@ -1,31 +1,41 @@
-"""The month's case archive as plain rows, its times already Excel day numbers.
+"""The month's case archive as plain rows, streamed a batch at a time, its times already numbers.
 
 The xlsx archive of a busy month is about a hundred thousand cases and half a million
 timeline entries.  Turning each stored timestamp into an aware datetime, then into local
 time, then into Excel's day number costs more than everything else in the export; the
-database does that arithmetic in the query instead (`excel_days`), for a zone whose UTC
-offset is the same over the whole period (China's is; the caller checks and otherwise
+database does that arithmetic in the query instead (`excel_day_units`), for a zone whose
+UTC offset is the same over the whole period (China's is; the caller checks and otherwise
 takes the general path in storage.report_queries.export_cases).  (Writing the cells' text
 there too was measured: SQLite's number-to-text and concatenation cost more than Python's.)
+
+The rows come from the driver as they are (tuples, asyncpg records) and go to a consumer a
+batch at a time (`each_batch`), never all at once: memory stays flat, and SQLAlchemy's
+result rows — which cost more than the queries over this many rows — are never built.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, bindparam, select
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import BigInteger, Float, Select, String, and_, cast, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from storage import models as m
 from storage.report_queries import fee_total
 
-# Cases whose timelines one query reads: few enough bound parameters for any SQLite build.
-CHUNK = 900
+# Rows handed to the consumer at once: large enough that the per-batch costs vanish (a thread
+# hop, an asyncpg round trip), small enough to keep memory flat.
+BATCH = 5000
+# A time as the integer count of 1e-8 days (under a millisecond) since Excel's epoch: integers
+# cost less to fetch and format than floats, and a sheet writes them as `<v>{units}E-8</v>`.
+UNITS_PER_DAY = 10**8
+
+Batch = Sequence[Sequence[Any]]
 
 
 class excel_days(FunctionElement[float]):  # noqa: N801 - reads as a SQL function
@@ -49,77 +59,95 @@ def _excel_days_pg(element: excel_days, compiler: Any, **kw: Any) -> str:
     return f"(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 86400.0 + 25569.0)"
 
 
+def excel_day_units(column: Any, offset_days: float) -> ColumnElement[int]:
+    """The local Excel day number of a stored time, in UNITS_PER_DAY units, rounded; NULL stays NULL."""
+    return cast(func.round((excel_days(column) + offset_days) * UNITS_PER_DAY), BigInteger)
+
+
 CASE_TIME_COLUMNS = (
     "created_at", "first_accepted_at", "accepted_at", "started_at", "done_at", "closed_at",
     "response_due_at", "completion_due_at",
 )
 
 
-async def case_rows(session: AsyncSession, community_id: int, start: datetime, end: datetime,
-                    offset_days: float) -> Sequence[Row[Any]]:
+def _period_cases(community_id: int, start: datetime, end: datetime) -> Select[Any]:
+    c = m.Case
+    return select(c.id).where(c.community_id == community_id, and_(c.created_at >= start, c.created_at < end))
+
+
+def case_rows(community_id: int, start: datetime, end: datetime, offset_days: float) -> Select[Any]:
     """(id, kind, category, area, urgency, status, room, place, owner name, owner phone, description,
     team, assignee id, first responder id, fee cents (report_queries.fee_total), rework round,
-    escalation level, confirmed by, then the eight CASE_TIME_COLUMNS as local Excel day numbers)
-    of the cases opened in [start, end)."""
+    escalation level, confirmed by, then the eight CASE_TIME_COLUMNS as excel_day_units)
+    of the cases opened in [start, end), by id."""
     c = m.Case
-    times = [excel_days(getattr(c, name)) + offset_days for name in CASE_TIME_COLUMNS]
-    # Core execution on the session's connection: the ORM's result machinery costs more than
-    # the query itself over this many plain rows.
-    connection = await session.connection()
-    return (await connection.execute(
+    times = [excel_day_units(getattr(c, name), offset_days) for name in CASE_TIME_COLUMNS]
+    # `id IN (the period's ids)`: SQLite walks the sorted ids and fetches each case by its key,
+    # so rows stream out in id order without sorting a hundred thousand wide rows first.
+    return (
         select(c.id, c.kind, c.category, c.area, c.urgency, c.status, m.Room.code, c.place, m.Owner.name,
                m.Owner.phone, c.description, c.team_code, c.assignee_id, c.first_responder_id, fee_total(),
                c.rework_round, c.escalation_level, c.confirmed_by, *times)
         .outerjoin(m.Room, m.Room.id == c.room_id)
         .outerjoin(m.Owner, m.Owner.id == c.owner_id)
-        .where(c.community_id == community_id, and_(c.created_at >= start, c.created_at < end))
+        .where(c.id.in_(_period_cases(community_id, start, end)))
         .order_by(c.id)
-    )).all()
+    )
 
 
-async def timeline_rows(session: AsyncSession, case_ids: Sequence[int],
-                        offset_days: float) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    """(case id, local Excel day number, action, actor kind, actor id, note) of the timelines
-    of `case_ids` (ascending), in case order then entry order, a chunk of cases at a time.
+def timeline_rows(community_id: int, start: datetime, end: datetime, offset_days: float) -> Select[Any]:
+    """(case id, at as excel_day_units, action, actor, note) of the timelines of the cases opened in
+    [start, end), in case order then entry order.  The actor is "staff <id>" for a member of
+    staff, else the actor's kind ("owner", "system", …).
 
-    Read through the timeline's case index, which holds each case's entries in order: no
-    join and no sort of half a million rows.  Each chunk is the id range of CHUNK cases
-    (two bound values, not hundreds); entries of cases in that range that are not in
-    `case_ids` (another community's, or opened outside the period) are dropped — and when
-    the range holds no other case (a month's cases are mostly consecutive ids), there is
-    nothing to drop and no row is looked at here.
-
-    The rows come from the driver as they are (tuples, asyncpg records): half a million
-    result rows built by SQLAlchemy cost more than the query."""
+    Read through the timeline's case index, which holds each case's entries in order: on
+    SQLite no sort at all, on PostgreSQL a merge join and an incremental sort within each case."""
     t = m.TimelineEntry
-    wanted = set(case_ids)
+    # Any kind but staff as it is; staff as "staff <id>" (or "staff" without an id: || NULL is NULL).
+    actor = func.coalesce(func.nullif(t.actor_kind, "staff"), literal("staff ") + cast(t.actor_id, String),
+                          t.actor_kind)
+    return (
+        select(t.case_id, excel_day_units(t.at, offset_days), t.action, actor, t.note)
+        .where(t.case_id.in_(_period_cases(community_id, start, end)))
+        .order_by(t.case_id, t.id)
+    )
+
+
+async def each_batch(session: AsyncSession, statement: Select[Any], consume: Callable[[Batch], None]) -> None:
+    """Run `statement` inside the session's transaction and hand its rows, as the driver gives them,
+    to `consume` BATCH at a time, in order — always in a worker thread, never on the event loop,
+    so the bot keeps answering while an export runs.
+
+    On SQLite the query runs and `consume` is called in aiosqlite's own thread, the only one
+    that may use its sqlite3 connection, iterating the cursor (no list of all the rows, no
+    hop back to the loop per batch).  On PostgreSQL asyncpg fetches each batch on the loop
+    while `consume` works on the previous one in a thread."""
     connection = await session.connection()
-    fetch = await _driver_fetch(
-        connection,
-        select(t.case_id, excel_days(t.at) + bindparam("offset"), t.action, t.actor_kind, t.actor_id, t.note)
-        .where(t.case_id.between(bindparam("low"), bindparam("high")))
-        .order_by(t.case_id, t.id))
-    for i in range(0, len(case_ids), CHUNK):
-        chunk = case_ids[i:i + CHUNK]
-        rows = await fetch({"offset": offset_days, "low": chunk[0], "high": chunk[-1]})
-        if chunk[-1] - chunk[0] + 1 != len(chunk):  # other cases' ids inside the range
-            rows = [row for row in rows if row[0] in wanted]
-        yield rows
-
-
-Fetch = Callable[[dict[str, Any]], Awaitable[Sequence[Sequence[Any]]]]
-
-
-async def _driver_fetch(connection: AsyncConnection, statement: Select[Any]) -> Fetch:
-    """`statement` (whose bound values need no conversion: numbers) compiled once, run on the
-    session's own driver connection — inside its transaction — for each set of values."""
     compiled = statement.compile(dialect=connection.dialect)
-    sql, names = str(compiled), compiled.positiontup or []
+    sql, params = str(compiled), compiled.construct_params()
+    values = []
+    for name in compiled.positiontup or []:
+        # The column types' own conversions (an aware datetime to SQLite's stored text, …).
+        processor = compiled.binds[name].type.bind_processor(connection.dialect)
+        values.append(processor(params[name]) if processor else params[name])
     driver = (await connection.get_raw_connection()).driver_connection
-    if connection.dialect.name == "sqlite":  # aiosqlite
-        async def fetch(values: dict[str, Any]) -> Sequence[Sequence[Any]]:
-            return await driver.execute_fetchall(sql, [values[name] for name in names])  # type: ignore[no-any-return, union-attr]
-    else:  # asyncpg
-        async def fetch(values: dict[str, Any]) -> Sequence[Sequence[Any]]:
-            return await driver.fetch(sql, *(values[name] for name in names))  # type: ignore[no-any-return, union-attr]
-    return fetch
+    if connection.dialect.name == "sqlite":
+        def run() -> None:
+            cursor = driver._conn.execute(sql, values)  # type: ignore[union-attr]
+            try:
+                while rows := cursor.fetchmany(BATCH):
+                    consume(rows)
+            finally:
+                cursor.close()
+
+        # aiosqlite's queue of calls for its thread (its public methods use it the same way).
+        await driver._execute(run)  # type: ignore[union-attr]
+        return
+    cursor = await driver.cursor(sql, *values)  # type: ignore[union-attr]
+    rows = await cursor.fetch(BATCH)
+    while rows:
+        consuming = asyncio.ensure_future(asyncio.to_thread(consume, rows))
+        try:
+            rows = await cursor.fetch(BATCH)
+        finally:
+            await consuming

@@ -2,10 +2,10 @@
 
 openpyxl's write-only mode builds an element tree per cell; a month's archive of 100,000
 cases is five million cells and took a minute and a half.  This writer emits each sheet's
-XML straight from the values (inline strings, numbers, dates as Excel serials) and hands
-it in chunks to a thread that deflates it into the zip, so writing and compressing run
-side by side (zlib releases the GIL).  What it writes is plain SpreadsheetML that Excel,
-LibreOffice and openpyxl read.
+XML straight from the values (inline strings, or shared strings for values that repeat,
+numbers, dates as Excel serials) and hands it in chunks to a thread that deflates it into
+the zip, so writing and compressing run side by side (zlib releases the GIL).  What it
+writes is plain SpreadsheetML that Excel, LibreOffice and openpyxl read.
 
 Text is always a string cell — a value starting with "=" is never a formula here — and
 formula-like text also carries Excel's quote prefix, so editing the cell keeps it text
@@ -50,15 +50,54 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 def text_cell(value: str) -> str:
     if not value:
         return "<c/>"
-    if not value.isprintable() and _ILLEGAL.search(value):
-        value = _ILLEGAL.sub("", value)
-    style = ""
-    if value[:1] in FORMULA_START and _NUMBER.fullmatch(value) is None:
-        style = f' s="{STYLE_TEXT_QUOTED}"'
+    value = _legal(value)
+    return f'<c t="inlineStr"{_style(value)}><is>{_t(value)}</is></c>'
+
+
+def _legal(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot hold."""
+    return _ILLEGAL.sub("", value) if not value.isprintable() and _ILLEGAL.search(value) else value
+
+
+def _style(value: str) -> str:
+    """The quote-prefix style for text that reads like a formula (a signed number is not one)."""
+    return f' s="{STYLE_TEXT_QUOTED}"' if value[:1] in FORMULA_START and _NUMBER.fullmatch(value) is None else ""
+
+
+def _t(value: str) -> str:
+    """The `<t>` element holding `value` (legal characters only)."""
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
     if "&" in value or "<" in value or ">" in value:
         value = escape(value)
-    return f'<c t="inlineStr"{style}><is><t{space}>{value}</t></is></c>'
+    return f"<t{space}>{value}</t>"
+
+
+class SharedStrings(dict[Any, str]):
+    """The workbook's shared-string table: `shared[text]` is the XML of a cell showing `text`
+    (`<c t="s"><v>index</v></c>`, or an empty cell for "" and None).  Each text is stored once
+    in the package however many cells show it, and a text seen before costs one dict lookup
+    (`__missing__` runs only for a new one).  For the values that repeat — kinds, statuses,
+    teams, staff names, masked owners; free text goes inline (`text_cell`), so the table
+    stays small."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def __missing__(self, value: Any) -> str:
+        text = _legal(str(value)) if value else ""
+        if text:
+            xml = f'<c t="s"{_style(text)}><v>{len(self.texts)}</v></c>'
+            self.texts.append(text)
+        else:
+            xml = "<c/>"
+        self[value] = xml
+        return xml
+
+    def xml(self) -> str:
+        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                f'uniqueCount="{len(self.texts)}">' + "".join(f"<si>{_t(t)}</si>" for t in self.texts) + "</sst>")
 
 
 # Short texts repeat (kinds, statuses, rooms, staff names, actions): their XML is kept.
@@ -105,16 +144,6 @@ def _other(value: Any) -> str:
 _BY_TYPE = {str: _text, int: _number, float: _number, datetime: _datetime, type(None): lambda _: "<c/>"}
 
 
-text_xml = _text  # a text cell's XML (short repeated texts cached)
-# Cells the archive writes around its values (services.reports.archive).
-EMPTY_CELL = "<c/>"
-DATE_CELL = (f'<c s="{STYLE_DATE}"><v>', "</v></c>")
-
-
-def number_xml(value: int | float) -> str:
-    return f"<c><v>{value!r}</v></c>"
-
-
 def cell(value: Any) -> str:
     """One cell's XML for a value of any type the exports hold."""
     return _BY_TYPE.get(type(value), _other)(value)
@@ -135,7 +164,7 @@ class Sheet:
         self._book._put(f"<row>{cells}</row>")
 
     def extend_xml(self, rows: Iterable[str]) -> None:
-        """Rows already rendered as `<row>…</row>` (from text_xml, number_xml)."""
+        """Rows already rendered as `<row>…</row>`."""
         put = self._book._put
         batch: list[str] = []
         size = 0
@@ -149,7 +178,8 @@ class Sheet:
             put("".join(batch))
 
     def write_xml(self, rows: str) -> None:
-        """Rows already rendered and joined: `<row>…</row><row>…</row>`."""
+        """Rows already rendered and joined: `<row>…</row><row>…</row>` (cells from `book.shared`,
+        `text_cell`…)."""
         self._book._put(rows)
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -172,6 +202,7 @@ class StreamingWorkbook:
         self._error: BaseException | None = None
         self._pending: list[str] = []
         self._pending_size = 0
+        self.shared = SharedStrings()  # written at close when a sheet used it
 
     # ----------------------------------------------------------------- sheets
     def sheet(self, name: str) -> Sheet:
@@ -229,9 +260,15 @@ class StreamingWorkbook:
                        f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
                        for i in range(1, len(self._names) + 1))
         n = len(self._names) + 1
+        if self.shared.texts:
+            rels += (f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                     'relationships/sharedStrings" Target="sharedStrings.xml"/>')
         overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
                             f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
                             for i in range(1, len(self._names) + 1))
+        if self.shared.texts:
+            overrides += ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                          'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
         head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         parts = {
             "[Content_Types].xml": head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -252,6 +289,8 @@ class StreamingWorkbook:
             'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
             "xl/styles.xml": _STYLES,
         }
+        if self.shared.texts:
+            parts["xl/sharedStrings.xml"] = self.shared.xml()
         for name, xml in parts.items():
             self._zip.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), xml.encode("utf-8"),
                                compress_type=zipfile.ZIP_DEFLATED)

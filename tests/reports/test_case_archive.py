@@ -1,11 +1,17 @@
-"""The fast case archive (services.reports.archive: rows straight to sheet XML, times computed by
-the database) holds exactly what the general path holds — every value of every case and
-timeline entry, masked the same way — on SQLite and PostgreSQL."""
+"""The fast case archive (services.reports.archive: rows streamed straight to sheet XML, times
+computed by the database, repeated values as shared strings) holds exactly what the general path
+holds — every value of every case and timeline entry, masked the same way — on SQLite and
+PostgreSQL, read back cell by cell with openpyxl."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+import openpyxl
+from sqlalchemy import update
 
 from bot.bootstrap import App
 from services.reports.archive import constant_offset
@@ -13,6 +19,7 @@ from services.reports.statistics import _case_row, _wall_clock, export_cases, op
 from storage import models as m
 from storage import report_queries as q
 from tests.reports.history import Desk, Script, seed_history
+from tests.reports.history import ZONE
 from tests.reports.history import local as at_local
 from tests.reports.test_report_outputs import WEEK, assert_no_owner_data, workbook_text
 
@@ -38,9 +45,20 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
     assert ids["c12"] < late and ids["c13"] < late
     # c6 was reworked: its two visits' charges add up in the archive (migration 0006_dispatch),
     # whatever the case row's own fee says.
+    # What owners type: a formula, a phone and their own name in a note; an entry by someone no
+    # longer on the staff register; a place.
     async with app.uow() as uow:
         uow.session.add_all([m.CaseFee(case_id=ids["c6"], round=0, cents=5000, at=app.now()),
                              m.CaseFee(case_id=ids["c6"], round=1, cents=3050, at=app.now())])
+        await uow.session.execute(update(m.Case).where(m.Case.id == ids["c2"]).values(
+            description='=HYPERLINK("http://example.invalid/","点")', place="@3号楼 电梯厅"))
+        owner_of_c1 = (await uow.session.get(m.Case, ids["c1"])).owner_id  # type: ignore[union-attr]
+        uow.session.add_all([
+            m.TimelineEntry(case_id=ids["c1"], at=at_local(1, 9, 5), action="noted", actor_kind="owner",
+                            actor_id=owner_of_c1, note="补充：我是张伟，电话 139 1234 5678", data={}),
+            m.TimelineEntry(case_id=ids["c1"], at=at_local(1, 9, 6), action="noted", actor_kind="staff",
+                            actor_id=9999, note="", data={}),
+        ])
         await uow.commit()
     async with app.uow() as uow:
         ctx = await open_context(uow.session, None, *WEEK, app.now())
@@ -64,6 +82,33 @@ async def test_the_fast_archive_holds_what_the_general_path_holds(app: App, cloc
     times = [c for c in book["Cases"][2] if isinstance(c.value, datetime)]
     assert times and all(c.number_format == "yyyy-mm-dd hh:mm" for c in times)  # shown as dates
     assert_no_owner_data(text)
+
+    # Told outright, not only "as the general path": times on the community's wall clock, the
+    # owner's note masked, the formula a quoted text, the departed staff member by id.
+    cases_by_id = {row[0].value: row for row in book["Cases"].iter_rows(min_row=2)}
+    assert cases_by_id[ids["c1"]][18].value == at_local(1, 9).astimezone(ZONE).replace(tzinfo=None)
+    formula = cases_by_id[ids["c2"]][10]
+    assert formula.value.startswith("=HYPERLINK") and formula.data_type == "s" and formula.quotePrefix
+    assert cases_by_id[ids["c2"]][7].value == "@3号楼 电梯厅" and cases_by_id[ids["c2"]][7].quotePrefix
+    noted = [[c.value for c in row][2:] for row in book["Timeline"].iter_rows(min_row=2)
+             if row[0].value == ids["c1"] and row[2].value == "noted"]
+    assert noted == [["noted", "owner 张*", "补充：我是张*，电话 139****5678"], ["noted", "staff 9999", None]]
+    assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+    # Repeated values are shared strings (one table for the book); the read-only reader the bench
+    # uses reads the same values.
+    assert "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    streamed = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    for name in ("Cases", "Timeline"):
+        assert [_trimmed(r) for r in streamed[name].iter_rows(values_only=True)] == \
+            [_trimmed(r) for r in book[name].iter_rows(values_only=True)]
+
+
+def _trimmed(row: tuple[object, ...]) -> list[object]:
+    """A row's values without its trailing empty cells (the read-only reader does not pad)."""
+    values = list(row)
+    while values and values[-1] is None:
+        values.pop()
+    return values
 
 
 def test_a_zone_that_changes_offset_in_the_period_takes_the_general_path() -> None:

@@ -38,3 +38,22 @@ def test_values_read_back_and_nothing_runs() -> None:
     assert got[5][1] == "-4" and not ws["B6"].quotePrefix  # a signed number is no formula
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     assert [[c.value for c in row] for row in wb["Timeline"].iter_rows()] == [[1, "opened"]]
+
+
+def test_shared_strings_read_back_and_nothing_runs() -> None:
+    buf = io.BytesIO()
+    book = StreamingWorkbook(buf)
+    shared = book.shared
+    sheet = book.sheet("Cases")
+    texts = ["报修", "=1+2", "a < b & c", " spaced ", "bell\x07", "-4", "报修"]
+    sheet.write_xml("".join(f"<row><c><v>{i}</v></c>{shared[t]}{shared['']}{shared[None]}{shared['报修']}</row>"
+                            for i, t in enumerate(texts)))
+    book.close()
+    assert len(shared.texts) == 6  # "报修" once however often it is shown
+
+    ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["Cases"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert [row[1] for row in rows] == ["报修", "=1+2", "a < b & c", " spaced ", "bell", "-4", "报修"]
+    assert all(row[2:] == [None, None, "报修"] for row in rows)
+    assert ws["B2"].data_type == "s" and ws["B2"].quotePrefix and not ws["B6"].quotePrefix
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
