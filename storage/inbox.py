@@ -1,0 +1,117 @@
+"""The inbox of WeChat and WeCom callbacks (used by bot.wxbase.callback).
+
+A verified message is recorded here, in its own short transaction, before the platform
+is answered; the process that recorded it holds it (`claimed_by`, a lease renewed while
+it holds it) and marks it done once the desk handled it.  A row still pending whose
+lease lapsed — its process died — is taken again by any process (`claim`), oldest first;
+on PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two processes from taking the same row.
+
+The row's `key` is the update key the desk records in `processed_updates` in the same
+transaction as its handling, so a row taken again after its handling committed (the
+process died before marking it done) is recognised as handled (`handled`) and not
+handled twice.  The platform's retry of a recorded message is no new row (the unique key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import models as m
+from storage.conversations import insert_for
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A pending message a process holds."""
+
+    id: int
+    key: str
+    sender: str
+    fields: dict[str, str]
+    attempts: int  # how many times a process took it, this time included
+    replayed: bool = False  # taken again after another holder (or an earlier run) let it lapse
+
+
+class Inbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, channel: str, account: str, key: str, sender: str, fields: dict[str, str],
+                     now: datetime, worker: str, until: datetime) -> int | None:
+        """Record a message held by `worker` until `until`; its id, or None when it was recorded before."""
+        insert = insert_for(self.session)
+        result = await self.session.execute(
+            insert(m.InboxMessage)
+            .values(channel=channel, account=account, key=key, sender=sender, fields=fields, received_at=now,
+                    state=PENDING, attempts=1, claimed_by=worker, claimed_until=until)
+            .on_conflict_do_nothing(index_elements=["channel", "account", "key"])
+            .returning(m.InboxMessage.id)
+        )
+        return result.scalar()
+
+    async def claim(self, channel: str, account: str, worker: str, now: datetime, until: datetime, limit: int, *,
+                    lapsed_only: bool = True) -> list[Taken]:
+        """Take up to `limit` pending messages whose lease lapsed (every pending one with
+        `lapsed_only=False`: the one SQLite process at its start), oldest first."""
+        row = m.InboxMessage
+        query = select(row.id, row.key, row.sender, row.fields, row.attempts).where(
+            row.channel == channel, row.account == account, row.state == PENDING)
+        if lapsed_only:
+            query = query.where((row.claimed_until.is_(None)) | (row.claimed_until < now))
+        query = query.order_by(row.id).limit(limit)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self.session.execute(query)).all()
+        if rows:
+            await self.session.execute(
+                update(row).where(row.id.in_([r.id for r in rows]))
+                .values(claimed_by=worker, claimed_until=until, attempts=row.attempts + 1)
+                .execution_options(synchronize_session=False))
+        return [Taken(r.id, r.key, r.sender, dict(r.fields), r.attempts + 1, replayed=True) for r in rows]
+
+    async def renew(self, worker: str, ids: list[int], until: datetime) -> None:
+        """Extend the leases `worker` holds on these messages (still pending)."""
+        row = m.InboxMessage
+        for start in range(0, len(ids), 500):
+            await self.session.execute(
+                update(row).where(row.id.in_(ids[start:start + 500]), row.claimed_by == worker, row.state == PENDING)
+                .values(claimed_until=until).execution_options(synchronize_session=False))
+
+    async def release(self, worker: str, ids: list[int]) -> None:
+        """Give messages back unhandled (an orderly stop): the next start takes them at once."""
+        row = m.InboxMessage
+        for start in range(0, len(ids), 500):
+            await self.session.execute(
+                update(row).where(row.id.in_(ids[start:start + 500]), row.claimed_by == worker, row.state == PENDING)
+                .values(claimed_by=None, claimed_until=None).execution_options(synchronize_session=False))
+
+    async def finish(self, row_id: int, state: str) -> None:
+        """Done (its words are no longer kept) or failed (kept, for whoever looks into it)."""
+        values: dict[str, Any] = {"state": state, "claimed_by": None, "claimed_until": None}
+        if state == DONE:
+            values["fields"] = {}
+        await self.session.execute(update(m.InboxMessage).where(m.InboxMessage.id == row_id).values(**values)
+                                   .execution_options(synchronize_session=False))
+
+    async def handled(self, channel: str, key: str) -> bool:
+        """Whether the desk committed its handling of this message (processed_updates)."""
+        return bool(await self.session.scalar(select(exists().where(
+            m.ProcessedUpdate.channel == channel, m.ProcessedUpdate.update_id == key))))
+
+    async def prune(self, before: datetime) -> int:
+        """Forget messages done or failed that arrived before `before`; how many."""
+        result = await self.session.execute(
+            delete(m.InboxMessage).where(m.InboxMessage.state != PENDING, m.InboxMessage.received_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def counts(self) -> dict[str, int]:
+        """Messages per state."""
+        rows = await self.session.execute(select(m.InboxMessage.state, func.count()).group_by(m.InboxMessage.state))
+        return {state: int(n) for state, n in rows.all()}
