@@ -25,6 +25,7 @@ from storage import models as m
 from storage.conversations import insert_for
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+CHUNK = 500  # ids in one statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +44,20 @@ class Inbox:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, channel: str, account: str, key: str, sender: str, fields: dict[str, str],
-                     now: datetime, worker: str, until: datetime) -> int | None:
-        """Record a message held by `worker` until `until`; its id, or None when it was recorded before."""
+    async def record(self, channel: str, account: str, messages: list[tuple[str, str, dict[str, str]]],
+                     now: datetime, worker: str, until: datetime) -> dict[str, int]:
+        """Record messages (key, sender, fields) held by `worker` until `until`, in one
+        statement; the ids of those new by key (one recorded before is left out)."""
         insert = insert_for(self.session)
         result = await self.session.execute(
             insert(m.InboxMessage)
-            .values(channel=channel, account=account, key=key, sender=sender, fields=fields, received_at=now,
-                    state=PENDING, attempts=1, claimed_by=worker, claimed_until=until)
+            .values([dict(channel=channel, account=account, key=key, sender=sender, fields=fields, received_at=now,
+                          state=PENDING, attempts=1, claimed_by=worker, claimed_until=until)
+                     for key, sender, fields in messages])
             .on_conflict_do_nothing(index_elements=["channel", "account", "key"])
-            .returning(m.InboxMessage.id)
+            .returning(m.InboxMessage.key, m.InboxMessage.id)
         )
-        return result.scalar()
+        return {key: row_id for key, row_id in result.all()}
 
     async def claim(self, channel: str, account: str, worker: str, now: datetime, until: datetime, limit: int, *,
                     lapsed_only: bool = True) -> list[Taken]:
@@ -69,36 +72,29 @@ class Inbox:
         if self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await self.session.execute(query)).all()
-        if rows:
-            await self.session.execute(
-                update(row).where(row.id.in_([r.id for r in rows]))
-                .values(claimed_by=worker, claimed_until=until, attempts=row.attempts + 1)
-                .execution_options(synchronize_session=False))
+        await self._set([r.id for r in rows], claimed_by=worker, claimed_until=until, attempts=row.attempts + 1)
         return [Taken(r.id, r.key, r.sender, dict(r.fields), r.attempts + 1, replayed=True) for r in rows]
 
     async def renew(self, worker: str, ids: list[int], until: datetime) -> None:
         """Extend the leases `worker` holds on these messages (still pending)."""
-        row = m.InboxMessage
-        for start in range(0, len(ids), 500):
-            await self.session.execute(
-                update(row).where(row.id.in_(ids[start:start + 500]), row.claimed_by == worker, row.state == PENDING)
-                .values(claimed_until=until).execution_options(synchronize_session=False))
+        await self._set(ids, m.InboxMessage.claimed_by == worker, m.InboxMessage.state == PENDING,
+                        claimed_until=until)
 
     async def release(self, worker: str, ids: list[int]) -> None:
         """Give messages back unhandled (an orderly stop): the next start takes them at once."""
-        row = m.InboxMessage
-        for start in range(0, len(ids), 500):
-            await self.session.execute(
-                update(row).where(row.id.in_(ids[start:start + 500]), row.claimed_by == worker, row.state == PENDING)
-                .values(claimed_by=None, claimed_until=None).execution_options(synchronize_session=False))
+        await self._set(ids, m.InboxMessage.claimed_by == worker, m.InboxMessage.state == PENDING,
+                        claimed_by=None, claimed_until=None)
 
-    async def finish(self, row_id: int, state: str) -> None:
-        """Done (its words are no longer kept) or failed (kept, for whoever looks into it)."""
-        values: dict[str, Any] = {"state": state, "claimed_by": None, "claimed_until": None}
-        if state == DONE:
-            values["fields"] = {}
-        await self.session.execute(update(m.InboxMessage).where(m.InboxMessage.id == row_id).values(**values)
-                                   .execution_options(synchronize_session=False))
+    async def finish(self, ids: list[int], state: str) -> None:
+        """Done (their words are no longer kept) or failed (kept, for whoever looks into it)."""
+        await self._set(ids, state=state, claimed_by=None, claimed_until=None,
+                        **({"fields": {}} if state == DONE else {}))
+
+    async def _set(self, ids: list[int], *where: Any, **values: Any) -> None:
+        for start in range(0, len(ids), CHUNK):
+            await self.session.execute(
+                update(m.InboxMessage).where(m.InboxMessage.id.in_(ids[start:start + CHUNK]), *where)
+                .values(**values).execution_options(synchronize_session=False))
 
     async def handled(self, channel: str, key: str) -> bool:
         """Whether the desk committed its handling of this message (processed_updates)."""

@@ -46,7 +46,7 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import xmltodict
 from aiohttp import web
@@ -133,6 +133,41 @@ def message_key(fields: Mapping[str, str]) -> str | None:
 
 
 Lane = deque[tuple[Taken, "asyncio.Future[None]"]]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class GroupCommit(Generic[_T, _R]):
+    """Writes what is handed in while a write is under way together, in the next write: alone,
+    a message is written at once; under a burst one transaction records (or marks done) many
+    (SQLite has one writer, and every commit is a flush to disk)."""
+
+    def __init__(self, write: Callable[[list[_T]], Awaitable[list[_R]]]) -> None:
+        self._write = write
+        self._waiting: list[tuple[_T, asyncio.Future[_R]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def put(self, item: _T) -> _R:
+        """The item's result once its write committed (or that write's exception)."""
+        future: asyncio.Future[_R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all())
+        return await future
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._write([item for item, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results):
+                if not future.done():
+                    future.set_result(result)
 
 
 class CallbackEndpoint:
@@ -157,6 +192,8 @@ class CallbackEndpoint:
         self._held: set[int] = set()  # inbox rows this process holds (their leases are renewed)
         self._tasks: set[asyncio.Task[None]] = set()
         self._keeper: asyncio.Task[None] | None = None
+        self._recording = GroupCommit(self._record)
+        self._finishing = GroupCommit(self._finish_done)
         self._runner: web.AppRunner | None = None
         self.refused = 0  # requests refused (signature, stale, malformed)
         self.duplicates = 0
@@ -259,7 +296,7 @@ class CallbackEndpoint:
             return self._refuse(400, "message without sender or time")
         key = update_key(key)
         try:
-            taken = await self._record(fields, key)
+            taken = await self._recording.put((key, fields["FromUserName"][:64], fields))
         except Exception as exc:
             # Not recorded, so not acknowledged: the platform sends it again.
             log.warning("%s message %s could not be recorded (%s); answered 503 for the platform to retry",
@@ -275,12 +312,13 @@ class CallbackEndpoint:
             await asyncio.wait({handled}, timeout=left)
         return web.Response(text="success")
 
-    async def _record(self, fields: dict[str, str], key: str) -> Taken | None:
+    async def _record(self, messages: list[tuple[str, str, dict[str, str]]]) -> list[Taken | None]:
         now = self._now()
         async with self.sessions.begin() as session:
-            row_id = await Inbox(session).record(self.name, self.account, key, fields["FromUserName"][:64], fields,
-                                                 now, self.worker, now + LEASE)
-        return None if row_id is None else Taken(row_id, key, fields["FromUserName"][:64], fields, 1)
+            ids = await Inbox(session).record(self.name, self.account, messages, now, self.worker, now + LEASE)
+        # None: recorded before (a key twice in one write: the second is the platform's retry).
+        return [None if (row_id := ids.pop(key, None)) is None else Taken(row_id, key, sender, fields, 1)
+                for key, sender, fields in messages]
 
     # ------------------------------------------------------------------ the inbox
     async def replay(self, *, lapsed_only: bool = True) -> int:
@@ -349,7 +387,7 @@ class CallbackEndpoint:
                     return
                 else:
                     await self._handle(taken.fields)
-                await self._finish(taken, DONE)
+                await self._finishing.put(taken.id)
                 return
             except Exception as exc:
                 if delay is None:
@@ -371,20 +409,22 @@ class CallbackEndpoint:
         async with self.sessions() as session:
             return await Inbox(session).handled(self.name, key)
 
-    async def _finish(self, taken: Taken, state: str) -> None:
+    async def _finish_done(self, ids: list[int]) -> list[None]:
         async with self.sessions.begin() as session:
-            await Inbox(session).finish(taken.id, state)
-        self._held.discard(taken.id)
+            await Inbox(session).finish(ids, DONE)
+        self._held.difference_update(ids)
+        return [None] * len(ids)
 
     async def _give_up(self, taken: Taken, reason: str) -> None:
         """Marked failed, logged without its content, and its sender told (the desk's apology)."""
         self.failed += 1
         log.error("%s message %s given up (%s); its sender gets the apology", self.name, taken.key[:40], reason)
         try:
-            await self._finish(taken, FAILED)
+            async with self.sessions.begin() as session:
+                await Inbox(session).finish([taken.id], FAILED)
         except Exception as exc:
-            self._held.discard(taken.id)  # taken again once its lease lapses
             log.error("%s message %s could not be marked failed (%s)", self.name, taken.key[:40],
                       exc.__class__.__name__)
+        self._held.discard(taken.id)  # (if it could not be marked, taken again once its lease lapses)
         if self.apologise is not None:
             await self.apologise(Inbound(self.name, taken.sender, taken.sender))

@@ -18,19 +18,20 @@ async def test_recorded_once_taken_again_after_the_lease_and_pruned(app) -> None
     now = app.now()
     async with app.sessions.begin() as session:
         inbox = Inbox(session)
-        ids = [await inbox.record("wechat", "wxA", f"wx:{n}", f"o{n % 2}", {"Content": f"#{n}"}, now, "p1", now + LEASE)
-               for n in range(4)]
-        assert None not in ids
+        # One write for several; a key twice in one write is one row.
+        recorded = await inbox.record("wechat", "wxA", [(f"wx:{n}", f"o{n % 2}", {"Content": f"#{n}"}) for n in range(4)]
+                                      + [("wx:1", "o1", {})], now, "p1", now + LEASE)
+        ids = [recorded[f"wx:{n}"] for n in range(4)]
+        assert len(recorded) == 4
         # The platform's retry, and the same key for another account (another app: a new row).
-        assert await inbox.record("wechat", "wxA", "wx:0", "o0", {}, now, "p2", now + LEASE) is None
-        other = await inbox.record("wechat", "wxB", "wx:0", "o0", {}, now, "p2", now + LEASE)
-        assert other is not None
+        assert await inbox.record("wechat", "wxA", [("wx:0", "o0", {})], now, "p2", now + LEASE) == {}
+        other = (await inbox.record("wechat", "wxB", [("wx:0", "o0", {})], now, "p2", now + LEASE))["wx:0"]
     async with app.sessions.begin() as session:
         inbox = Inbox(session)
         # Held by p1: nobody takes them while its lease lasts.
         assert await inbox.claim("wechat", "wxA", "p2", now, now + LEASE, 10) == []
         await inbox.renew("p1", ids[:2], now + 2 * LEASE)
-        await inbox.finish(ids[3], DONE)
+        await inbox.finish([ids[3]], DONE)
     later = now + LEASE + timedelta(seconds=1)
     async with app.sessions.begin() as session:
         taken = await Inbox(session).claim("wechat", "wxA", "p2", later, later + LEASE, 10)
@@ -42,7 +43,7 @@ async def test_recorded_once_taken_again_after_the_lease_and_pruned(app) -> None
         # Given back at an orderly stop: taken at once by the next start.
         await inbox.release("p1", ids[:2])
         assert [t.id for t in await inbox.claim("wechat", "wxA", "p3", now, now + LEASE, 10)] == ids[:2]
-        await inbox.finish(ids[2], FAILED)
+        await inbox.finish([ids[2]], FAILED)
         # SQLite's one process takes every pending row at its start, held or not.
         assert [t.id for t in await inbox.claim("wechat", "wxA", "p4", now, now + LEASE, 10, lapsed_only=False)] \
             == ids[:2]
@@ -63,8 +64,8 @@ async def test_recorded_once_taken_again_after_the_lease_and_pruned(app) -> None
 async def test_two_processes_never_take_the_same_row(app) -> None:  # type: ignore[no-untyped-def]
     now = app.now()
     async with app.sessions.begin() as session:
-        for n in range(10):
-            await Inbox(session).record("wecom", "corp", f"m{n}", f"u{n}", {}, now, "dead", now - LEASE)
+        await Inbox(session).record("wecom", "corp", [(f"m{n}", f"u{n}", {}) for n in range(10)], now, "dead",
+                                    now - LEASE)
     if app.engine.dialect.name == "sqlite":
         # One writer: claims are serialised by BEGIN IMMEDIATE; the second finds nothing left.
         async with app.sessions.begin() as session:
