@@ -1,7 +1,8 @@
 """The WeCom app's callback URL: what members do in the app reaches the desk.
 
 The shared endpoint (`bot.wxbase.callback`) refuses stale timestamps, checks the
-signature, de-duplicates and answers at once; WeCom's part is here:
+signature, records the message in the inbox before answering, de-duplicates and hands it
+to the desk; WeCom's part is here:
 
 * `WecomOpener`: wechatpy's enterprise crypto — `msg_signature` over token, timestamp,
   nonce and ciphertext, AES with the EncodingAESKey, and the corp id inside the plaintext
@@ -13,8 +14,8 @@ signature, de-duplicates and answers at once; WeCom's part is here:
     Telegram press; the tap's response code is kept first, so the card can be updated;
   - a message for another app of the corp → refused; entering the app and other events →
     nothing; voice, files, locations → a polite word that only text and photos are read.
-  Its `update_id` (at most 64 characters, the desk's column) makes a retry or a replay
-  that reaches another process a duplicate there too;
+  Its `update_id` (at most 64 characters, the desk's column; the inbox's key too) makes a
+  retry or a replay that reaches another process a duplicate there too;
 * `Toasts`: the desk answers a press with a toast ("someone was quicker", "not your
   team"); WeCom has none, so when the press gave the member nothing else to read it
   reaches them as a message through the outbox.
