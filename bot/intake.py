@@ -4,10 +4,10 @@
 redelivery comes within Telegram's own 24-hour retention of unconfirmed updates (a
 webhook retried, a poll offset lost in a restart); past that, a key only costs a row.
 So keys older than `UPDATE_HORIZON` are pruned on schedule, and the table stays at a
-few days of traffic instead of growing by one row per update forever.  The WeChat and
-WeCom inbox (storage.inbox) keeps its handled and failed messages as long, then forgets them.  The update key
+few days of traffic instead of growing by one row per update forever.  The update key
 itself includes the message's chat, id and date (`bot.telegram.inbound.update_key`), so
-Telegram restarting its numbering never collides with a key still kept.
+Telegram restarting its numbering never collides with a key still kept.  The WeChat and
+WeCom inbox (storage.inbox) keeps its handled and failed messages as long, then forgets them.
 """
 
 from __future__ import annotations

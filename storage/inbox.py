@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import models as m
@@ -106,8 +106,3 @@ class Inbox:
         result = await self.session.execute(
             delete(m.InboxMessage).where(m.InboxMessage.state != PENDING, m.InboxMessage.received_at < before))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    async def counts(self) -> dict[str, int]:
-        """Messages per state."""
-        rows = await self.session.execute(select(m.InboxMessage.state, func.count()).group_by(m.InboxMessage.state))
-        return {state: int(n) for state, n in rows.all()}
