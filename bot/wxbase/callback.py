@@ -133,14 +133,16 @@ def message_key(fields: Mapping[str, str]) -> str | None:
 
 
 Lane = deque[tuple[Taken, "asyncio.Future[None]"]]
+# What the inbox writer is handed: a message to record (key, sender, fields), or the id of one handled.
+Write = tuple[str, str, dict[str, str]] | int
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
 class GroupCommit(Generic[_T, _R]):
     """Writes what is handed in while a write is under way together, in the next write: alone,
-    a message is written at once; under a burst one transaction records (or marks done) many
-    (SQLite has one writer, and every commit is a flush to disk)."""
+    a message is written at once; under a burst one transaction records many messages and
+    marks many done (SQLite has one writer, and every commit is a flush to disk)."""
 
     def __init__(self, write: Callable[[list[_T]], Awaitable[list[_R]]]) -> None:
         self._write = write
@@ -192,8 +194,7 @@ class CallbackEndpoint:
         self._held: set[int] = set()  # inbox rows this process holds (their leases are renewed)
         self._tasks: set[asyncio.Task[None]] = set()
         self._keeper: asyncio.Task[None] | None = None
-        self._recording = GroupCommit(self._record)
-        self._finishing = GroupCommit(self._finish_done)
+        self._writes = GroupCommit(self._write)
         self._runner: web.AppRunner | None = None
         self.refused = 0  # requests refused (signature, stale, malformed)
         self.duplicates = 0
@@ -296,7 +297,7 @@ class CallbackEndpoint:
             return self._refuse(400, "message without sender or time")
         key = update_key(key)
         try:
-            taken = await self._recording.put((key, fields["FromUserName"][:64], fields))
+            taken = await self._writes.put((key, fields["FromUserName"][:64], fields))
         except Exception as exc:
             # Not recorded, so not acknowledged: the platform sends it again.
             log.warning("%s message %s could not be recorded (%s); answered 503 for the platform to retry",
@@ -312,13 +313,20 @@ class CallbackEndpoint:
             await asyncio.wait({handled}, timeout=left)
         return web.Response(text="success")
 
-    async def _record(self, messages: list[tuple[str, str, dict[str, str]]]) -> list[Taken | None]:
+    async def _write(self, items: list[Write]) -> list[Taken | None]:
+        """Record the new messages and mark the handled ones done, in one transaction."""
+        messages = [item for item in items if isinstance(item, tuple)]
+        handled = [item for item in items if isinstance(item, int)]
         now = self._now()
         async with self.sessions.begin() as session:
-            ids = await Inbox(session).record(self.name, self.account, messages, now, self.worker, now + LEASE)
-        # None: recorded before (a key twice in one write: the second is the platform's retry).
-        return [None if (row_id := ids.pop(key, None)) is None else Taken(row_id, key, sender, fields, 1)
-                for key, sender, fields in messages]
+            inbox = Inbox(session)
+            ids = await inbox.record(self.name, self.account, messages, now, self.worker, now + LEASE) \
+                if messages else {}
+            await inbox.finish(handled, DONE)
+        self._held.difference_update(handled)
+        # None for a message recorded before (a key twice in one write: the second is the platform's retry).
+        return [None if isinstance(item, int) or (row_id := ids.pop(item[0], None)) is None
+                else Taken(row_id, *item, attempts=1) for item in items]
 
     # ------------------------------------------------------------------ the inbox
     async def replay(self, *, lapsed_only: bool = True) -> int:
@@ -387,7 +395,7 @@ class CallbackEndpoint:
                     return
                 else:
                     await self._handle(taken.fields)
-                await self._finishing.put(taken.id)
+                await self._writes.put(taken.id)
                 return
             except Exception as exc:
                 if delay is None:
@@ -408,12 +416,6 @@ class CallbackEndpoint:
     async def _handled(self, key: str) -> bool:
         async with self.sessions() as session:
             return await Inbox(session).handled(self.name, key)
-
-    async def _finish_done(self, ids: list[int]) -> list[None]:
-        async with self.sessions.begin() as session:
-            await Inbox(session).finish(ids, DONE)
-        self._held.difference_update(ids)
-        return [None] * len(ids)
 
     async def _give_up(self, taken: Taken, reason: str) -> None:
         """Marked failed, logged without its content, and its sender told (the desk's apology)."""
