@@ -374,7 +374,7 @@ class CallbackEndpoint:
             while lane:
                 taken, done = lane.popleft()
                 try:
-                    await self._take(taken)
+                    await self._take(taken, done)
                 finally:
                     if not done.done():
                         done.set_result(None)
@@ -382,8 +382,9 @@ class CallbackEndpoint:
             if self._lanes.get(sender) is lane:
                 del self._lanes[sender]
 
-    async def _take(self, taken: Taken) -> None:
-        """Handle one message and mark it done; retried, then given up with an apology."""
+    async def _take(self, taken: Taken, answered: asyncio.Future[None]) -> None:
+        """Handle one message and mark it done; retried, then given up with an apology.
+        `answered` is done once it is handled: the platform need not wait for the mark."""
         # Only a message taken again may have been handled already (its holder died after the desk's commit).
         check = taken.replayed
         for delay in (*self.retry_delays, None):
@@ -395,6 +396,8 @@ class CallbackEndpoint:
                     return
                 else:
                     await self._handle(taken.fields)
+                if not answered.done():
+                    answered.set_result(None)
                 await self._writes.put(taken.id)
                 return
             except Exception as exc:
