@@ -5,7 +5,9 @@
 `callbacks`: `--followers` owners each post `--messages` safe-mode (AES) callbacks, signed
 and encrypted with wechatpy exactly as WeChat does, concurrently across owners and in order
 per owner, to our endpoint on 127.0.0.1; the real desk answers each (/help: the menu).
-Prints the time to WeChat's "success" (p50/p99/max; WeChat gives up at 5 s) and the rate.
+Prints the time to WeChat's "success" (p50/p99/max; WeChat gives up at 5 s), the rate, and
+per callback the process's CPU time and the SQL statements it ran (the whole process: the
+followers' signing and encryption and the stand-in count in the CPU, not in the statements; the replies are delivered after).
 
 `delivery`: `--replies` replies to 50 followers through the production Deliverer, SqlOutbox
 and WechatSender to the API stand-in (tests/wechat/standin.py), with the token expiring
@@ -27,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.delivery import Deliverer, RetryPolicy  # noqa: E402
@@ -64,7 +66,7 @@ async def main(args: argparse.Namespace) -> None:
     app.desk.on_outbox = deliverer.notify
     port = await channel.start("127.0.0.1", 0)
     stop = asyncio.Event()
-    task = asyncio.create_task(deliverer.run_forever(stop))
+    task: asyncio.Task[None] | None = None
     try:
         # ---------------------------------------------------------------- callbacks
         followers = [Follower(standin, f"http://127.0.0.1:{port}/wechat", f"oBENCH{i:03d}")
@@ -80,13 +82,24 @@ async def main(args: argparse.Namespace) -> None:
                 assert (status, body) == (200, "success")
                 latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
+        statements = 0
+
+        def counted(*_: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(app.engine.sync_engine, "before_cursor_execute", counted)
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(owner(f) for f in followers))
-        took = time.perf_counter() - started
+        await channel.endpoint.drain(60)  # every callback handled, not only answered
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        event.remove(app.engine.sync_engine, "before_cursor_execute", counted)
         total = len(latencies)
         print(f"callbacks: {total} in {took:.1f} s ({total / took:.0f}/s); time to 'success' "
               f"p50 {pct(latencies, 0.5) * 1000:.0f} ms, p99 {pct(latencies, 0.99) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms")
+              f"max {max(latencies) * 1000:.0f} ms; per callback {cpu / total * 1000:.1f} ms CPU, "
+              f"{statements / total:.1f} SQL statements (replies delivered after)")
+        task = asyncio.create_task(deliverer.run_forever(stop))
         assert await deliverer.flush(60)
         answered = sum(len(standin.transcript(f.openid)) for f in followers)
         print(f"callbacks: {answered} replies delivered for {total} messages")
@@ -123,7 +136,8 @@ async def main(args: argparse.Namespace) -> None:
               f"lost {lost}, duplicated {doubled}, forced token refreshes {standin.forced}")
     finally:
         stop.set()
-        await task
+        if task is not None:
+            await task
         await channel.stop()
         await standin.stop()
         await app.close()

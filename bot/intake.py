@@ -6,7 +6,8 @@ webhook retried, a poll offset lost in a restart); past that, a key only costs a
 So keys older than `UPDATE_HORIZON` are pruned on schedule, and the table stays at a
 few days of traffic instead of growing by one row per update forever.  The update key
 itself includes the message's chat, id and date (`bot.telegram.inbound.update_key`), so
-Telegram restarting its numbering never collides with a key still kept.
+Telegram restarting its numbering never collides with a key still kept.  The WeChat and
+WeCom inbox (storage.inbox) keeps its handled and failed messages as long, then forgets them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from datetime import timedelta
 
 from bot.bootstrap import App
+from storage.inbox import Inbox
 from storage.wechat import OPTIONS_KEPT, WechatContacts
 
 log = logging.getLogger("wuye.intake")
@@ -29,11 +31,12 @@ async def prune_updates(app: App) -> int:
     """Forget update keys older than the horizon; how many went."""
     async with app.uow() as uow:
         gone = await uow.conversations.prune_updates(app.now() - UPDATE_HORIZON, keep_channels=KEEP_CHANNELS)
+        inbox = await Inbox(uow.session).prune(app.now() - UPDATE_HORIZON)
         # WeChat msgmenu options: a tap on one older than this is answered as an expired button.
         await WechatContacts(uow.session).prune_options(app.now() - OPTIONS_KEPT)
         await uow.commit()
-    if gone:
-        log.info("forgot %d handled update keys older than %s", gone, UPDATE_HORIZON)
+    if gone or inbox:
+        log.info("forgot %d handled update keys and %d inbox messages older than %s", gone, inbox, UPDATE_HORIZON)
     return gone
 
 

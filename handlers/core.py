@@ -108,7 +108,7 @@ class Desk:
                           _first_line(exc))
             else:
                 log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
-            outcome = await self._apologise(inbound)
+            outcome = await self.apologise(inbound)
         if outcome.replies and self.on_outbox:
             self.on_outbox()
         return outcome
@@ -190,8 +190,9 @@ class Desk:
             await uow.commit()
             return Outcome(list(ctx.replies), ctx.answer)
 
-    async def _apologise(self, inbound: Inbound) -> Outcome:
-        """Best effort: tell the person something went wrong rather than stay silent.
+    async def apologise(self, inbound: Inbound) -> Outcome:
+        """Best effort: tell the person something went wrong rather than stay silent (also
+        for an update a channel gave up on before the desk could handle it).
 
         When not even the apology can be stored (the disk is full, the database gone), it
         is still returned as the outcome's toast: the shell prints it and Telegram shows it

@@ -447,6 +447,33 @@ class ProcessedUpdate(Base):
     at: Mapped[datetime]
 
 
+class InboxMessage(Base):
+    """A verified, decrypted WeChat or WeCom callback, recorded before the platform is
+    answered and handled from here (bot.wxbase.callback): one that a dead process took
+    is taken again by another, never lost; the platform's retry of it is never a second row."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "account", "key", name="uq_inbox_key"),
+        Index("ix_inbox_state", "state", "claimed_until"),
+        Index("ix_inbox_received", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)  # arrival order
+    channel: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64))  # the Service Account's app id, the WeCom corp id
+    # The message's identity, as the desk records it in processed_updates (MsgId, or sender + time for events).
+    key: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(64))
+    # The message's fields; emptied once handled (owners' words are not kept here longer than needed).
+    fields: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending | done | failed
+    # How many times a process took it (the first is the one that recorded it).
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class BindingAttempt(Base):
     """Failed attempts to bind by room + name + digits, per chat and per room (cases.binding_guard):
     kept in the database so /start, a restart or a second process never resets them."""

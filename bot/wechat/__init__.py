@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channel import Core, TransientError
 from bot.outbox import worker_name
 from bot.wechat.crypto import WechatOpener
-from bot.wechat.inbound import CHANNEL, WechatInbound
+from bot.wechat.inbound import CHANNEL, WechatInbound, update_id
 from bot.wechat.sender import WechatSender, parse_templates
 from bot.wxbase.api import ApiClient, ApiError
-from bot.wxbase.callback import CallbackEndpoint
+from bot.wxbase.callback import Apologise, CallbackEndpoint
 from bot.wxbase.tokens import Fetched, TokenStore
 
 log = logging.getLogger("wuye.wechat")
@@ -44,7 +44,8 @@ class WechatChannel:
                  sessions: async_sessionmaker[AsyncSession], core: Core, now: Callable[[], datetime],
                  media_dir: Path | None, path: str = "/wechat", templates: dict[str, str] | None = None,
                  timezone: str = "Asia/Shanghai", text_field: str = "thing1", time_field: str = "time2",
-                 default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None) -> None:
+                 default_locale: str = "zh-CN", on_outbox: Callable[[], None] | None = None,
+                 apologise: Apologise | None = None) -> None:
         self.app_id, self._secret = app_id, app_secret
         self.tokens = TokenStore(sessions, CHANNEL, app_id, self._fetch_token, now=now, worker=worker_name())
         self.api = ApiClient(api_root, self.tokens)
@@ -52,8 +53,9 @@ class WechatChannel:
                                    text_field=text_field, time_field=time_field, locale=default_locale)
         self.inbound = WechatInbound(sessions, self.api, media_dir or Path("var/media"), now, on_outbox=on_outbox,
                                      default_locale=default_locale)
-        self.endpoint = CallbackEndpoint(CHANNEL, WechatOpener(token, app_id, aes_key), self.inbound, core, now=now,
-                                         path=path, after=self.inbound.after)
+        self.endpoint = CallbackEndpoint(CHANNEL, WechatOpener(token, app_id, aes_key), self.inbound, core,
+                                         sessions=sessions, account=app_id, key=update_id, now=now, path=path,
+                                         after=self.inbound.after, apologise=apologise)
         self.port: int | None = None
 
     @classmethod
@@ -76,7 +78,7 @@ class WechatChannel:
                    media_dir=settings.media_dir, path=settings.wechat_path, templates=templates,
                    timezone=settings.timezone, text_field=settings.wechat_template_text_field,
                    time_field=settings.wechat_template_time_field, default_locale=settings.default_locale,
-                   on_outbox=on_outbox)
+                   on_outbox=on_outbox, apologise=app.desk.apologise)
 
     async def _fetch_token(self, force: bool) -> Fetched:
         """`stable_token`: the same token while valid (normal mode), a new one when forced."""

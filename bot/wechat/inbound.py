@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -70,7 +70,7 @@ class WechatInbound:
 
     async def __call__(self, f: dict[str, str]) -> Inbound | None:
         openid, kind = f["FromUserName"], f.get("MsgType", "")
-        key = _update_id(f)
+        key = update_id(f)
         base = dict(channel=CHANNEL, chat_id=openid, user_id=openid, update_id=key)
         if kind == "event":
             return await self._event(f, base)
@@ -183,10 +183,12 @@ class WechatInbound:
             return None
 
 
-def _update_id(f: dict[str, str]) -> str:
+def update_id(f: Mapping[str, str]) -> str:
+    """The message's update key: what the desk and the inbox de-duplicate it by.  An event's
+    includes its key: two scans within one second (CreateTime's unit) are two events."""
     if f.get("MsgId"):
         return f"wx:{f['MsgId']}"
-    return f"wx:{f['FromUserName']}:{f.get('CreateTime', '')}:{f.get('Event', '')}"[:200]
+    return f"wx:{f['FromUserName']}:{f.get('CreateTime', '')}:{f.get('Event', '')}:{f.get('EventKey', '')}"[:200]
 
 
 def _community_scene(f: dict[str, str]) -> str | None:

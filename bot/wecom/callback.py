@@ -1,7 +1,8 @@
 """The WeCom app's callback URL: what members do in the app reaches the desk.
 
 The shared endpoint (`bot.wxbase.callback`) refuses stale timestamps, checks the
-signature, de-duplicates and answers at once; WeCom's part is here:
+signature, records the message in the inbox before answering, de-duplicates and hands it
+to the desk; WeCom's part is here:
 
 * `WecomOpener`: wechatpy's enterprise crypto — `msg_signature` over token, timestamp,
   nonce and ciphertext, AES with the EncodingAESKey, and the corp id inside the plaintext
@@ -13,8 +14,8 @@ signature, de-duplicates and answers at once; WeCom's part is here:
     Telegram press; the tap's response code is kept first, so the card can be updated;
   - a message for another app of the corp → refused; entering the app and other events →
     nothing; voice, files, locations → a polite word that only text and photos are read.
-  Its `update_id` (at most 64 characters, the desk's column) makes a retry or a replay
-  that reaches another process a duplicate there too;
+  Its `update_id` (at most 64 characters, the desk's column; the inbox's key too) makes a
+  retry or a replay that reaches another process a duplicate there too;
 * `Toasts`: the desk answers a press with a toast ("someone was quicker", "not your
   team"); WeCom has none, so when the press gave the member nothing else to read it
   reaches them as a message through the outbox.
@@ -38,7 +39,7 @@ from bot.channel import Core, DeliveryError
 from bot.wecom import CHANNEL
 from bot.wecom.api import WecomApi
 from bot.wxbase.api import ApiError
-from bot.wxbase.callback import MAX_BODY, CallbackEndpoint, Refused
+from bot.wxbase.callback import Apologise, CallbackEndpoint, Refused
 from handlers.kit.i18n import t
 from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
 from storage.outbox import Outbox
@@ -161,21 +162,19 @@ async def _empty_answer(request: web.Request, handler: Handler) -> web.StreamRes
 class WecomEndpoint(CallbackEndpoint):
     """The shared endpoint, answering as WeCom expects (`_empty_answer`)."""
 
-    async def start(self, host: str, port: int) -> int:
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[_empty_answer])
-        app.add_routes(self.routes())
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        return port
+    def application(self) -> web.Application:
+        app = super().application()
+        app.middlewares.append(_empty_answer)
+        return app
 
 
 def callback_endpoint(core: Core, crypto: WeChatCrypto, *, agent_id: int, codes: CardCodes,
                       sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime], path: str,
                       notify: Callable[[], None] | None = None, api: WecomApi | None = None,
-                      media_dir: Path | None = None, max_skew: float = 300.0) -> CallbackEndpoint:
+                      media_dir: Path | None = None, max_skew: float = 300.0,
+                      apologise: Apologise | None = None) -> CallbackEndpoint:
     outbound = Outbound(sessions, now, notify)
     translate = Translator(agent_id, codes, outbound, now=now, api=api, media_dir=media_dir)
-    return WecomEndpoint("wecom", WecomOpener(crypto), translate, Toasts(core, outbound), now=now, path=path,
-                         max_skew=max_skew)
+    return WecomEndpoint("wecom", WecomOpener(crypto), translate, Toasts(core, outbound), sessions=sessions,
+                         account=str(crypto.corp_id), key=update_id, now=now,
+                         path=path, max_skew=max_skew, apologise=apologise)

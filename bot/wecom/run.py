@@ -41,7 +41,8 @@ class WecomChannel:
                               str(settings.wecom_corp_id))
         self.callback = callback_endpoint(app.desk, crypto, agent_id=int(settings.wecom_agent_id or 0), codes=codes,
                                           sessions=app.sessions, now=app.clock.now, path=settings.wecom_path,
-                                          notify=self.deliverer.notify, api=self.api, media_dir=settings.media_dir)
+                                          notify=self.deliverer.notify, api=self.api, media_dir=settings.media_dir,
+                                          apologise=app.desk.apologise)
 
     @property
     def channel(self) -> str:

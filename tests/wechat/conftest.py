@@ -39,14 +39,19 @@ class Wx:
 
 
 @contextlib.asynccontextmanager
-async def running(app: App, *, aes_key: str | None = AES_KEY, retry: RetryPolicy | None = None) -> AsyncIterator[Wx]:
-    standin = WechatStandIn(app.clock.now)
-    await standin.start()
+async def running(app: App, *, aes_key: str | None = AES_KEY, retry: RetryPolicy | None = None,
+                  standin: WechatStandIn | None = None) -> AsyncIterator[Wx]:
+    """The channel on `app`, against `standin` (a new one, stopped at the end, by default)."""
+    own = standin is None
+    standin = standin or WechatStandIn(app.clock.now)
+    if own:
+        await standin.start()
     deliverer: Deliverer | None = None
     channel = WechatChannel(app_id=APP_ID, app_secret=APP_SECRET, token=TOKEN, aes_key=aes_key,
                             api_root=standin.url, sessions=app.sessions, core=app.desk, now=app.clock.now,
                             media_dir=app.settings.media_dir, templates=TEMPLATES,
-                            on_outbox=lambda: deliverer.notify() if deliverer else None)
+                            on_outbox=lambda: deliverer.notify() if deliverer else None,
+                            apologise=app.desk.apologise)
     deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now,
                           retry=retry or RetryPolicy(first_delay=0.01, max_delay=0.05), poll_interval=0.05)
     app.desk.on_outbox = deliverer.notify
@@ -60,7 +65,8 @@ async def running(app: App, *, aes_key: str | None = AES_KEY, retry: RetryPolicy
         wx.stop.set()
         await task
         await channel.stop()
-        await standin.stop()
+        if own:
+            await standin.stop()
 
 
 @pytest.fixture

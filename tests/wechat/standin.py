@@ -89,6 +89,7 @@ class WechatStandIn:
         self.expire_after: int | None = None  # expire every token after this many custom sends
         self.custom_sends = 0
         self.delay = 0.0  # seconds each customer-service send takes
+        self.media_delay = 0.0  # seconds each media download takes
         self._ids = itertools.count(1000)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -257,6 +258,7 @@ class WechatStandIn:
         if found is None:
             return self._error(40007, "invalid media_id")
         data, kind = found
+        await asyncio.sleep(self.media_delay)
         return web.Response(body=data, content_type=kind,
                             headers={"Content-disposition": 'attachment; filename="photo.jpg"'})
 

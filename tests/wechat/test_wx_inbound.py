@@ -12,11 +12,12 @@ from tests.wechat.conftest import Wx, running
 from tests.wechat.standin import settle
 
 
-async def _rows(wx: Wx) -> tuple[int, int, int]:
+async def _rows(wx: Wx) -> tuple[int, int, int, int]:
     async with wx.app.sessions() as session:
         return (await session.scalar(select(func.count()).select_from(m.ProcessedUpdate)) or 0,
                 await session.scalar(select(func.count()).select_from(m.OutboxMessage)) or 0,
-                await session.scalar(select(func.count()).select_from(m.Case)) or 0)
+                await session.scalar(select(func.count()).select_from(m.Case)) or 0,
+                await session.scalar(select(func.count()).select_from(m.InboxMessage)) or 0)
 
 
 async def test_url_check_and_a_first_message(wx: Wx) -> None:
@@ -67,13 +68,14 @@ async def test_replayed_message_is_handled_once(wx: Wx) -> None:
     await settle(lambda: len(owner.transcript()) >= 2)
     assert owner.last_request is not None
     query, body = owner.last_request
-    # WeChat's retry (same request) and an attacker's replay within the skew: answered, not redone.
+    # WeChat's retry (same request) and an attacker's replay within the skew: answered, not redone
+    # (the inbox's key; a retry while the first is still handled: tests/wechat/test_wx_inbox.py).
     assert await owner.post(query, body) == (200, "success")
-    # A second process (fresh memory) sees it too: the desk refuses it durably.
-    wx.channel.endpoint._recent = type(wx.channel.endpoint._recent)(10)
     assert await owner.post(query, body) == (200, "success")
     await wx.flush()
     assert len(owner.transcript()) == 2
+    assert wx.channel.endpoint.duplicates == 2
+    assert (await _rows(wx))[3] == 2  # the follow and /help, once each
 
 
 async def test_voice_location_and_unsupported_messages(wx: Wx) -> None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import select
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.bootstrap import App
 from cases.lifecycle import Status
+from storage.models import InboxMessage
 from tests.wecom.conftest import Scene, both_channels
 from tests.wecom.standin import AES_KEY, CALLBACK_TOKEN, CORP_ID
 
@@ -18,6 +20,13 @@ from tests.wecom.standin import AES_KEY, CALLBACK_TOKEN, CORP_ID
 async def _timeline(s: Scene, case_id: int) -> list[str]:
     async with s.app.uow() as uow:
         return [i.action for i in await uow.cases.timeline(case_id)]
+
+
+async def _inbox(s: Scene) -> list[tuple[str, str]]:
+    """The WeCom messages recorded (each before it was answered), and their states."""
+    async with s.app.sessions() as session:
+        return [tuple(r) for r in await session.execute(  # type: ignore[misc]
+            select(InboxMessage.key, InboxMessage.state).where(InboxMessage.channel == "wecom"))]
 
 
 async def _settle() -> None:
@@ -29,7 +38,7 @@ async def test_forged_replayed_and_stale_callbacks_change_nothing(app: App, tmp_
         wx = s.wx
         case_id = await s.report_leak()
         card = await s.wx_card(s.wang, f"#{case_id}", button="接单")
-        before = await _timeline(s, case_id)
+        before, recorded = await _timeline(s, case_id), await _inbox(s)
         fields = wx.tap_fields(s.wang, card, "接单")
         xml = wx.event_xml(s.wang, fields)
 
@@ -54,6 +63,7 @@ async def test_forged_replayed_and_stale_callbacks_change_nothing(app: App, tmp_
         await _settle()
         assert await _timeline(s, case_id) == before
         assert (await s.case(case_id)).status == Status.DISPATCHED  # type: ignore[union-attr]
+        assert await _inbox(s) == recorded  # nothing refused was recorded
 
         # The genuine tap, then the very same request again (WeCom's retry, or a replay).
         query, body = wx.sealed(xml)
@@ -66,6 +76,7 @@ async def test_forged_replayed_and_stale_callbacks_change_nothing(app: App, tmp_
         assert timeline.count("accepted") == 1  # … and taken once
         contacts = [m for m in wx.transcript(s.wang) if "13800000001" in m.shown]
         assert len(contacts) == 1
+        assert [state for key, state in await _inbox(s) if (key, state) not in recorded] == ["done"]  # one row
 
 
 async def test_press_from_outside_the_team_and_on_a_stale_card(app: App, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The shared callback endpoint with a stand-in opener (what WeChat and WeCom have in common)."""
+"""The shared callback endpoint with a stand-in opener and desk (what WeChat and WeCom have
+in common), recording into the inbox of a real database of each kind."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import datetime, timezone
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot.wxbase.callback import CallbackEndpoint, Refused, message_key, parse_xml
 from handlers.kit.messages import Inbound, Outcome
+from storage import models as m
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
@@ -59,9 +62,10 @@ def test_parse_xml_refuses_what_is_not_a_platform_message() -> None:
     assert message_key({"FromUserName": "a", "CreateTime": "5", "Event": "subscribe"}) == "ea:5:subscribe:"
 
 
-async def test_answers_before_the_desk_is_done_in_order_per_sender_once() -> None:
+async def test_answers_before_the_desk_is_done_in_order_per_sender_once(app) -> None:  # type: ignore[no-untyped-def]
     core = SlowCore()
-    endpoint = CallbackEndpoint("x", Opener(), translate, core, now=lambda: NOW, path="/cb", answer_within=0.05)
+    endpoint = CallbackEndpoint("x", Opener(), translate, core, sessions=app.sessions, account="a1", now=lambda: NOW,
+                                path="/cb", answer_within=0.05)
     port = await endpoint.start("127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}/cb"
     stamp = {"sig": "ok", "timestamp": str(int(NOW.timestamp()))}
@@ -74,8 +78,12 @@ async def test_answers_before_the_desk_is_done_in_order_per_sender_once() -> Non
             assert await post(xml("a", "一", 1)) == (200, "success")
             assert await post(xml("a", "二", 2)) == (200, "success")
             assert await post(xml("a", "一", 1)) == (200, "success")  # the platform's retry
-            # Answered while the desk still holds the first message.
+            # Answered while the desk still holds the first message — once recorded.
             assert core.seen == []
+            async with app.sessions() as session:
+                recorded = (await session.execute(select(m.InboxMessage.key, m.InboxMessage.state)
+                                                  .order_by(m.InboxMessage.id))).all()
+            assert recorded == [("m1", "pending"), ("m2", "pending")]
             assert await post(xml("a", "x", 3), sig="bad") == (403, "refused")
             assert await post(xml("a", "x", 4), timestamp="100") == (403, "refused")
             async with http.get(url, params={**stamp, "echostr": "e1"}) as r:
@@ -84,5 +92,7 @@ async def test_answers_before_the_desk_is_done_in_order_per_sender_once() -> Non
             await endpoint.drain(5)
         assert core.seen == ["一", "二"]
         assert (endpoint.duplicates, endpoint.refused) == (1, 2)
+        async with app.sessions() as session:
+            assert set(await session.scalars(select(m.InboxMessage.state))) == {"done"}
     finally:
         await endpoint.stop()
