@@ -1,7 +1,7 @@
 """inbox: WeChat and WeCom callbacks recorded before they are answered, handled from there
 
 Revision ID: 0008_wxinbox_inbox
-Revises: 0007_company
+Revises: 0008_rollup
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import storage.models
 
 
 revision = '0008_wxinbox_inbox'
-down_revision = '0007_company'
+down_revision = '0008_rollup'
 branch_labels = None
 depends_on = None
 
