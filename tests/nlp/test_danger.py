@@ -75,6 +75,9 @@ CALM = [
 STILL_EMERGENCIES = [
     "燃气表那里有很大的煤气味",
     "有个自称修燃气的人在撬我家的门",
+    # round 8: 网上 ("online", a past mood) inside 防盗网上 (on the window grille)
+    # made a child on the grille a story from the internet
+    "阳台栏杆外的防盗网上趴着个小孩，家里没大人",
 ]
 
 HEDGED = ["好像有点煤气味？", "是不是漏电了", "楼道里好像有点烧焦的味道"]
