@@ -82,13 +82,17 @@ def data_sets() -> dict[str, Path]:
         "heldout6": DATA / "heldout6.jsonl",
         "heldout7": DATA / "heldout7.jsonl",
         "heldout9": DATA / "heldout9.jsonl",
+        # Round 8: round 7's blind set (scored unread, then opened) and a fresh
+        # independent set of hard cases on both sides.
+        "heldout8": DATA / "heldout8.jsonl",
+        "train_j": DATA / "train_j.jsonl",
     }
 
 
 #: The sets written by labellers who never saw the rules: leave-one-set-out runs over these.
 INDEPENDENT = ("heldout3", "train_a", "train_b", "train_c", "train_d", "train_e", "train_f",
                "train_g", "train_h", "train_i", "heldout4", "heldout5", "heldout6", "heldout7",
-               "heldout9")
+               "heldout9", "heldout8", "train_j")
 
 
 #: Inverse L2 strength of the logistic regression (larger: weights follow
