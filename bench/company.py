@@ -62,7 +62,7 @@ from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
-from bench.load import APOLOGY, fresh_database, pct, rss_kib, stop_bots  # noqa: E402
+from bench.load import APOLOGY, CpuMeter, fresh_database, pct, rss_kib, stop_bots  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.scheduler import tick  # noqa: E402
@@ -282,8 +282,6 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
     async with engine.connect() as conn:
         groups = [int(c) for c in await conn.scalars(select(m.TeamChat.chat_id).where(m.TeamChat.channel == "telegram"))]
         first_outbox = int(await conn.scalar(select(func.coalesce(func.max(m.OutboxMessage.id), 0))) or 0)
-        handled_before = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
-                                               .where(m.ProcessedUpdate.channel == "telegram")) or 0)
     total = int(rate * seconds)
     print(f"\n== rate: {processes} wuye run processes (webhooks behind a round-robin balancer) on {BENCH_DB}; "
           f"{len(people):,} bound owners of {len({c for _, c in people})} communities send {total:,} messages "
@@ -313,7 +311,8 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                 bots.append(await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bot", "run", env=env, cwd=tmp, stdout=log_file, stderr=log_file))
         peak = [0] * processes
-        offered: dict[str, list[float]] = {}
+        # Each chat's messages in order: (moment offered, Telegram update id).
+        offered: dict[str, list[tuple[float, int]]] = {}
         try:
             await api.until(lambda: len(api.calls_to("setWebhook")) >= processes, timeout=180,
                             what="both processes to serve their webhooks")
@@ -343,8 +342,11 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                     await asyncio.sleep(0.5)
 
             sampler = asyncio.create_task(sample_rss())
+            meter = CpuMeter({f"bot #{k} (pid {bot.pid})": bot.pid for k, bot in enumerate(bots)}, PG_URL, BENCH_DB)
+            await meter.start()
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=80)) as http:
                 start = time.time()
+                since = datetime.fromtimestamp(start, timezone.utc)
                 for i in range(total):
                     due = start + i / rate
                     if due > time.time():
@@ -352,7 +354,7 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                     user = users[i % len(users)]
                     update = api.say(user, RATE_SAYINGS[(i // len(users)) % len(RATE_SAYINGS)])
                     api._pending_updates.remove(update)  # handed to the balancer instead
-                    offered.setdefault(str(user.id), []).append(time.time())
+                    offered.setdefault(str(user.id), []).append((time.time(), update["update_id"]))
                     posted.append(asyncio.create_task(post(http, hooks[i % processes], update)))
                 offered_in = time.time() - start
                 statuses = await asyncio.gather(*posted)
@@ -360,11 +362,12 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
             while handled < total and time.time() - last_change < 60:
                 await asyncio.sleep(0.5)
                 async with engine.connect() as conn:
-                    handled = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
-                                                    .where(m.ProcessedUpdate.channel == "telegram")) or 0) - handled_before
+                    handled = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate).where(
+                        m.ProcessedUpdate.channel == "telegram", m.ProcessedUpdate.at >= since)) or 0)
                 if handled != last:
                     last, last_change = handled, time.time()
             elapsed = time.time() - start
+            await meter.stop()
             end_rss = [rss_kib(bot.pid) for bot in bots]
             sampler.cancel()
         finally:
@@ -374,6 +377,11 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                 select(m.OutboxMessage.chat_id, m.OutboxMessage.created_at, m.OutboxMessage.body)
                 .where(m.OutboxMessage.id > first_outbox, m.OutboxMessage.channel == "telegram")
                 .order_by(m.OutboxMessage.id))).all()
+            # When each update entered the desk (its handled-update record, written first
+            # thing in the step's transaction): the wait before it, and the step itself after.
+            entered = {int(key.split(":", 1)[0]): at.timestamp() for key, at in await conn.execute(
+                select(m.ProcessedUpdate.update_id, m.ProcessedUpdate.at).where(
+                    m.ProcessedUpdate.channel == "telegram", m.ProcessedUpdate.at >= since))}
     await engine.dispose()
 
     replies: dict[str, list[datetime]] = {}
@@ -389,14 +397,19 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
     # A step's reply is the first stored after its update and before the chat's next one
     # (owners wait tens of seconds between messages); more in one window are extra
     # (a survey or reminder the scheduler sent them, or a duplicate).
-    latencies, unanswered, extra = [], 0, 0
+    latencies, waits, steps, steady, unanswered, extra = [], [], [], [], 0, 0
     for chat, times in offered.items():
         stored = sorted(r.timestamp() for r in replies.get(chat, []))
-        bounds = [*times[1:], float("inf")]
-        for sent, next_sent in zip(times, bounds):
+        bounds = [*(sent for sent, _ in times[1:]), float("inf")]
+        for (sent, update_id), next_sent in zip(times, bounds):
             window = [r for r in stored if sent <= r < next_sent]
             if window:
                 latencies.append(window[0] - sent)
+                if sent - start >= offered_in / 10:  # past the first tenth of the run (warm-up)
+                    steady.append(window[0] - sent)
+                if update_id in entered:
+                    waits.append(entered[update_id] - sent)
+                    steps.append(window[0] - entered[update_id])
                 extra += len(window) - 1
             else:
                 unanswered += 1
@@ -405,7 +418,6 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
         text_ = log_path.read_text(encoding="utf-8", errors="replace")
         errors += sum(1 for line in text_.splitlines() if " ERROR " in line or line.startswith("ERROR"))
         tracebacks += text_.count("Traceback")
-    steady = [lat for lat in latencies[len(latencies) // 10:]]  # past the first tenth (warm-up)
     print(f"offered {total:,} in {offered_in:.1f} s ({total / offered_in:.1f}/s); webhook posts refused: "
           f"{sum(1 for s_ in statuses if s_ != 200)}; handled {handled:,} in {elapsed:.1f} s")
     print(f"lost (never handled): {total - handled}   unanswered: {unanswered}   extra messages in a step's "
@@ -418,7 +430,15 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                                           for k, (p_, e) in enumerate(zip(peak, end_rss))))
     print(f"replies delivered to the stand-in by then: {sum(len(api.texts(u.id)) for u in users):,} "
           f"(Telegram's overall limit is 30 msg/s, so a 50/s inbound load leaves a queue: delivery's bench)")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"   of which waiting before the desk (HTTP, event loop, session slots): p50 {pct(waits, .5) * 1000:.0f} ms"
+          f"   p99 {pct(waits, .99) * 1000:.0f} ms;  in the desk (the step's transaction): "
+          f"p50 {pct(steps, .5) * 1000:.0f} ms   p99 {pct(steps, .99) * 1000:.0f} ms")
+    kept_up = handled / max(elapsed, 1e-9)
+    print(f"handled {kept_up:.1f}/s over the run against {rate:.0f}/s offered" + (
+        "" if kept_up >= 0.97 * rate else
+        f": the bots fell behind (they handled {kept_up / rate:.0%} of the offered rate), so a backlog grew and the"
+        f" latencies above are mostly the wait in line, not the step"))
+    print("\n".join(meter.report(handled)))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
