@@ -58,7 +58,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
@@ -274,10 +274,37 @@ async def sample_owners(engine: Any, count: int) -> list[tuple[int, int]]:
     return picked[:count]
 
 
+async def catch_up(url: str, tmp: Path) -> None:
+    """Bring the company to a steady state before the rate is measured: the scheduler's due
+    work that piled up since the seed (or the last run) is done here, and the messages it
+    and earlier runs queued are set aside, so the bots spend the run on owners' messages
+    and the work that falls due during it — not on hours of backlog."""
+    app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), SystemClock(), run_migrations=False)
+    try:
+        started, rounds, done = time.perf_counter(), 0, Counter()
+        while rounds < 100:
+            report = await tick(app)
+            rounds += 1
+            done.update(surveys=report.surveys, reminders=report.reminders, phone=report.phone_requests,
+                        confirmed=report.auto_confirmed, escalation_messages=report.escalation_replies)
+            if not report.did_work and not report.escalation_replies:
+                break
+        async with app.uow() as uow:
+            queued = (await uow.session.execute(
+                update(m.OutboxMessage).where(m.OutboxMessage.state == "pending")
+                .values(state="failed", failure="set aside by bench/company.py rate"))).rowcount
+            await uow.commit()
+    finally:
+        await app.close()
+    print(f"caught up the scheduler in {rounds} ticks, {time.perf_counter() - started:.1f} s ("
+          + ", ".join(f"{k} {v}" for k, v in done.items() if v) + f"); set aside {queued} queued messages", flush=True)
+
+
 async def bench_rate(rate: float, seconds: float, processes: int, owners: int, redis_url: str | None) -> None:
     url = bench_url()
     engine = create_engine(url)
     tmp = Path(tempfile.mkdtemp(prefix="wuye-company-rate-"))
+    await catch_up(url, tmp)
     people = await sample_owners(engine, owners)
     async with engine.connect() as conn:
         groups = [int(c) for c in await conn.scalars(select(m.TeamChat.chat_id).where(m.TeamChat.channel == "telegram"))]
