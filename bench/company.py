@@ -485,21 +485,27 @@ async def bench_steps(count: int, profile: bool) -> None:
                             update_id=f"steps-{run}-{i}") for i, (uid, _) in enumerate(people * len(RATE_SAYINGS))][:count]
         for inbound in inbounds[:20]:  # warm: classifier, caches, pool
             await app.desk.handle(replace(inbound, update_id=inbound.update_id + "w"))
+        statements = Statements(app.engine)
+        statements.on = True
         profiler = cProfile.Profile() if profile else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        per_step = []
+        per_step, per_saying = [], Counter()
         for inbound in inbounds:
-            began = time.perf_counter()
+            began, seen = time.perf_counter(), len(statements.seen)
             await app.desk.handle(inbound)
             per_step.append(time.perf_counter() - began)
+            per_saying[inbound.text] += len(statements.seen) - seen
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(f"{count} steps one at a time: CPU {cpu / count * 1000:.1f} ms/step, wall p50 "
               f"{pct(per_step, .5) * 1000:.1f} ms, p99 {pct(per_step, .99) * 1000:.1f} ms "
               f"(so one process tops out near {count / cpu:.0f} steps/s of CPU); load {os.getloadavg()[0]:.1f}")
+        said = Counter(inbound.text for inbound in inbounds)
+        print(f"SQL statements per step (besides BEGIN and COMMIT): {len(statements.seen) / count:.1f}; "
+              + ", ".join(f"{text_} {n / said[text_]:.1f}" for text_, n in per_saying.items()))
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     finally:
