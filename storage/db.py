@@ -205,8 +205,7 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _used(_dbapi_conn: Any, record: Any) -> None:
-        if record is not None and record.info is not None:
-            record.info[_LAST_USED] = time.monotonic()
+        record.info[_LAST_USED] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
