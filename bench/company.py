@@ -370,15 +370,16 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                     await asyncio.sleep(min(0.2 * failed, 5.0))
                 return failed
 
-            async def sample_rss() -> None:
+            async def sample() -> None:
                 while True:
                     for k, bot in enumerate(bots):
                         peak[k] = max(peak[k], rss_kib(bot.pid))
+                    await meter.sample()
                     await asyncio.sleep(0.5)
 
-            sampler = asyncio.create_task(sample_rss())
             meter = CpuMeter({f"bot #{k} (pid {bot.pid})": bot.pid for k, bot in enumerate(bots)}, PG_URL, BENCH_DB)
             await meter.start()
+            sampler = asyncio.create_task(sample())
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=40)) as http:
                 start = time.time()
                 since = datetime.fromtimestamp(start, timezone.utc)
@@ -402,9 +403,10 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                 if handled != last:
                     last, last_change = handled, time.time()
             elapsed = time.time() - start
+            sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
             await meter.stop()
             end_rss = [rss_kib(bot.pid) for bot in bots]
-            sampler.cancel()
         finally:
             await stop_bots(bots)
         async with engine.connect() as conn:
