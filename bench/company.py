@@ -58,11 +58,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.history import CompanyHistory, bulk_identities  # noqa: E402
-from bench.load import APOLOGY, fresh_database, pct, rss_kib, stop_bots  # noqa: E402
+from bench.load import APOLOGY, CpuMeter, fresh_database, pct, rss_kib, stop_bots  # noqa: E402
 from bench.measure import rss_mb  # noqa: E402
 from bot.bootstrap import build_app, load_community_file  # noqa: E402
 from bot.scheduler import tick  # noqa: E402
@@ -274,16 +274,41 @@ async def sample_owners(engine: Any, count: int) -> list[tuple[int, int]]:
     return picked[:count]
 
 
+async def catch_up(url: str, tmp: Path) -> None:
+    """Bring the company to a steady state before the rate is measured: the scheduler's due
+    work that piled up since the seed (or the last run) is done here, and the messages it
+    and earlier runs queued are set aside, so the bots spend the run on owners' messages
+    and the work that falls due during it — not on hours of backlog."""
+    app = await build_app(make_settings(url, MEDIA_DIR=str(tmp / "media")), SystemClock(), run_migrations=False)
+    try:
+        started, rounds, done = time.perf_counter(), 0, Counter()
+        while rounds < 100:
+            report = await tick(app)
+            rounds += 1
+            done.update(surveys=report.surveys, reminders=report.reminders, phone=report.phone_requests,
+                        confirmed=report.auto_confirmed, escalation_messages=report.escalation_replies)
+            if not report.did_work and not report.escalation_replies:
+                break
+        async with app.uow() as uow:
+            queued = (await uow.session.execute(
+                update(m.OutboxMessage).where(m.OutboxMessage.state == "pending")
+                .values(state="failed", failure="set aside by bench/company.py rate"))).rowcount
+            await uow.commit()
+    finally:
+        await app.close()
+    print(f"caught up the scheduler in {rounds} ticks, {time.perf_counter() - started:.1f} s ("
+          + ", ".join(f"{k} {v}" for k, v in done.items() if v) + f"); set aside {queued} queued messages", flush=True)
+
+
 async def bench_rate(rate: float, seconds: float, processes: int, owners: int, redis_url: str | None) -> None:
     url = bench_url()
     engine = create_engine(url)
     tmp = Path(tempfile.mkdtemp(prefix="wuye-company-rate-"))
+    await catch_up(url, tmp)
     people = await sample_owners(engine, owners)
     async with engine.connect() as conn:
         groups = [int(c) for c in await conn.scalars(select(m.TeamChat.chat_id).where(m.TeamChat.channel == "telegram"))]
         first_outbox = int(await conn.scalar(select(func.coalesce(func.max(m.OutboxMessage.id), 0))) or 0)
-        handled_before = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
-                                               .where(m.ProcessedUpdate.channel == "telegram")) or 0)
     total = int(rate * seconds)
     print(f"\n== rate: {processes} wuye run processes (webhooks behind a round-robin balancer) on {BENCH_DB}; "
           f"{len(people):,} bound owners of {len({c for _, c in people})} communities send {total:,} messages "
@@ -313,7 +338,8 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                 bots.append(await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bot", "run", env=env, cwd=tmp, stdout=log_file, stderr=log_file))
         peak = [0] * processes
-        offered: dict[str, list[float]] = {}
+        # Each chat's messages in order: (moment offered, Telegram update id).
+        offered: dict[str, list[tuple[float, int]]] = {}
         try:
             await api.until(lambda: len(api.calls_to("setWebhook")) >= processes, timeout=180,
                             what="both processes to serve their webhooks")
@@ -324,27 +350,39 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
             api.webhook_url = None
             posted: list[asyncio.Task[int]] = []
 
+            # Like Telegram, the balancer keeps at most 40 posts open per bot and queues the
+            # rest; an update's wait in that queue is not a failed post.
+            post_timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
+
             async def post(http: aiohttp.ClientSession, hook: str, update: dict[str, Any]) -> int:
-                for attempt in range(5):
+                """Post until the bot answers 200, as Telegram does (for hours); how many posts failed
+                first — one the bot did not answer within a minute is posted again."""
+                failed, given_up = 0, time.time() + 900
+                while time.time() < given_up:
                     try:
                         async with http.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret},
-                                             timeout=aiohttp.ClientTimeout(total=30)) as response:
+                                             timeout=post_timeout) as response:
                             if response.status == 200:
-                                return 200
+                                return failed
                     except (aiohttp.ClientError, asyncio.TimeoutError):
                         pass
-                    await asyncio.sleep(0.2 * (attempt + 1))  # Telegram retries a failed webhook post
-                return 0
+                    failed += 1
+                    await asyncio.sleep(min(0.2 * failed, 5.0))
+                return failed
 
-            async def sample_rss() -> None:
+            async def sample() -> None:
                 while True:
                     for k, bot in enumerate(bots):
                         peak[k] = max(peak[k], rss_kib(bot.pid))
+                    await meter.sample()
                     await asyncio.sleep(0.5)
 
-            sampler = asyncio.create_task(sample_rss())
-            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=80)) as http:
+            meter = CpuMeter({f"bot #{k} (pid {bot.pid})": bot.pid for k, bot in enumerate(bots)}, PG_URL, BENCH_DB)
+            await meter.start()
+            sampler = asyncio.create_task(sample())
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=40)) as http:
                 start = time.time()
+                since = datetime.fromtimestamp(start, timezone.utc)
                 for i in range(total):
                     due = start + i / rate
                     if due > time.time():
@@ -352,7 +390,7 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                     user = users[i % len(users)]
                     update = api.say(user, RATE_SAYINGS[(i // len(users)) % len(RATE_SAYINGS)])
                     api._pending_updates.remove(update)  # handed to the balancer instead
-                    offered.setdefault(str(user.id), []).append(time.time())
+                    offered.setdefault(str(user.id), []).append((time.time(), update["update_id"]))
                     posted.append(asyncio.create_task(post(http, hooks[i % processes], update)))
                 offered_in = time.time() - start
                 statuses = await asyncio.gather(*posted)
@@ -360,13 +398,15 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
             while handled < total and time.time() - last_change < 60:
                 await asyncio.sleep(0.5)
                 async with engine.connect() as conn:
-                    handled = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate)
-                                                    .where(m.ProcessedUpdate.channel == "telegram")) or 0) - handled_before
+                    handled = int(await conn.scalar(select(func.count()).select_from(m.ProcessedUpdate).where(
+                        m.ProcessedUpdate.channel == "telegram", m.ProcessedUpdate.at >= since)) or 0)
                 if handled != last:
                     last, last_change = handled, time.time()
             elapsed = time.time() - start
-            end_rss = [rss_kib(bot.pid) for bot in bots]
             sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
+            await meter.stop()
+            end_rss = [rss_kib(bot.pid) for bot in bots]
         finally:
             await stop_bots(bots)
         async with engine.connect() as conn:
@@ -374,6 +414,11 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
                 select(m.OutboxMessage.chat_id, m.OutboxMessage.created_at, m.OutboxMessage.body)
                 .where(m.OutboxMessage.id > first_outbox, m.OutboxMessage.channel == "telegram")
                 .order_by(m.OutboxMessage.id))).all()
+            # When each update entered the desk (its handled-update record, written first
+            # thing in the step's transaction): the wait before it, and the step itself after.
+            entered = {int(key.split(":", 1)[0]): at.timestamp() for key, at in await conn.execute(
+                select(m.ProcessedUpdate.update_id, m.ProcessedUpdate.at).where(
+                    m.ProcessedUpdate.channel == "telegram", m.ProcessedUpdate.at >= since))}
     await engine.dispose()
 
     replies: dict[str, list[datetime]] = {}
@@ -389,14 +434,19 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
     # A step's reply is the first stored after its update and before the chat's next one
     # (owners wait tens of seconds between messages); more in one window are extra
     # (a survey or reminder the scheduler sent them, or a duplicate).
-    latencies, unanswered, extra = [], 0, 0
+    latencies, waits, steps, steady, unanswered, extra = [], [], [], [], 0, 0
     for chat, times in offered.items():
         stored = sorted(r.timestamp() for r in replies.get(chat, []))
-        bounds = [*times[1:], float("inf")]
-        for sent, next_sent in zip(times, bounds):
+        bounds = [*(sent for sent, _ in times[1:]), float("inf")]
+        for (sent, update_id), next_sent in zip(times, bounds):
             window = [r for r in stored if sent <= r < next_sent]
             if window:
                 latencies.append(window[0] - sent)
+                if sent - start >= offered_in / 10:  # past the first tenth of the run (warm-up)
+                    steady.append(window[0] - sent)
+                if update_id in entered:
+                    waits.append(entered[update_id] - sent)
+                    steps.append(window[0] - entered[update_id])
                 extra += len(window) - 1
             else:
                 unanswered += 1
@@ -405,20 +455,29 @@ async def bench_rate(rate: float, seconds: float, processes: int, owners: int, r
         text_ = log_path.read_text(encoding="utf-8", errors="replace")
         errors += sum(1 for line in text_.splitlines() if " ERROR " in line or line.startswith("ERROR"))
         tracebacks += text_.count("Traceback")
-    steady = [lat for lat in latencies[len(latencies) // 10:]]  # past the first tenth (warm-up)
-    print(f"offered {total:,} in {offered_in:.1f} s ({total / offered_in:.1f}/s); webhook posts refused: "
-          f"{sum(1 for s_ in statuses if s_ != 200)}; handled {handled:,} in {elapsed:.1f} s")
+    print(f"offered {total:,} in {offered_in:.1f} s ({total / offered_in:.1f}/s); webhook posts failed and made "
+          f"again: {sum(statuses)}; handled {handled:,} in {elapsed:.1f} s")
     print(f"lost (never handled): {total - handled}   unanswered: {unanswered}   extra messages in a step's "
           f"window (scheduler's surveys/reminders, or duplicates): {extra}   duplicates: {duplicates}   "
           f"apologies: {apologies}   bot logs: {errors} ERROR lines, {tracebacks} tracebacks")
     print(f"one step (update offered → reply stored): p50 {pct(latencies, .5) * 1000:.0f} ms   "
           f"p90 {pct(latencies, .9) * 1000:.0f} ms   p99 {pct(latencies, .99) * 1000:.0f} ms   "
           f"max {max(latencies, default=float('nan')) * 1000:.0f} ms   (after warm-up: p99 {pct(steady, .99) * 1000:.0f} ms)")
+    print(f"   of which waiting before the desk (HTTP, event loop, session slots): p50 {pct(waits, .5) * 1000:.0f} ms"
+          f"   p99 {pct(waits, .99) * 1000:.0f} ms;  in the desk (the step's transaction): "
+          f"p50 {pct(steps, .5) * 1000:.0f} ms   p99 {pct(steps, .99) * 1000:.0f} ms")
     print("RSS per process: " + ", ".join(f"#{k} peak {p_ / 1024:.0f} MiB, end {e / 1024:.0f} MiB"
                                           for k, (p_, e) in enumerate(zip(peak, end_rss))))
     print(f"replies delivered to the stand-in by then: {sum(len(api.texts(u.id)) for u in users):,} "
           f"(Telegram's overall limit is 30 msg/s, so a 50/s inbound load leaves a queue: delivery's bench)")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    # Kept up: everything handled within a few seconds of the last offer (the wait for the
+    # last handled-update count to be read is half a second).
+    kept_up = handled >= total and elapsed <= offered_in + max(3.0, offered_in / 20)
+    print(f"handled {handled / max(elapsed, 1e-9):.1f}/s over the run against {rate:.0f}/s offered" + (
+        ": the bots kept up" if kept_up else
+        f": the bots fell behind (the last was handled {elapsed - offered_in:.0f} s after the last offer), so a"
+        f" backlog grew and the latencies above are mostly the wait in line, not the step"))
+    print("\n".join(meter.report(handled)))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -438,21 +497,27 @@ async def bench_steps(count: int, profile: bool) -> None:
                             update_id=f"steps-{run}-{i}") for i, (uid, _) in enumerate(people * len(RATE_SAYINGS))][:count]
         for inbound in inbounds[:20]:  # warm: classifier, caches, pool
             await app.desk.handle(replace(inbound, update_id=inbound.update_id + "w"))
+        statements = Statements(app.engine)
+        statements.on = True
         profiler = cProfile.Profile() if profile else None
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        per_step = []
+        per_step, per_saying = [], Counter()
         for inbound in inbounds:
-            began = time.perf_counter()
+            began, seen = time.perf_counter(), len(statements.seen)
             await app.desk.handle(inbound)
             per_step.append(time.perf_counter() - began)
+            per_saying[inbound.text] += len(statements.seen) - seen
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(f"{count} steps one at a time: CPU {cpu / count * 1000:.1f} ms/step, wall p50 "
               f"{pct(per_step, .5) * 1000:.1f} ms, p99 {pct(per_step, .99) * 1000:.1f} ms "
               f"(so one process tops out near {count / cpu:.0f} steps/s of CPU); load {os.getloadavg()[0]:.1f}")
+        said = Counter(inbound.text for inbound in inbounds)
+        print(f"SQL statements per step (besides BEGIN and COMMIT): {len(statements.seen) / count:.1f}; "
+              + ", ".join(f"{text_} {n / said[text_]:.1f}" for text_, n in per_saying.items()))
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     finally:

@@ -40,6 +40,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
+import asyncpg
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -71,6 +73,87 @@ def rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot (/proc/stat; idle and iowait are not busy)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
+class CpuMeter:
+    """Who used the machine's CPU between `start` and `stop`: each bot process, the PostgreSQL
+    backends serving `database`, this bench process (the driver and any stand-in it serves),
+    and the whole machine (so the rest is everyone else) — capacity told apart from
+    contention on a shared machine.  Call `sample` every second or so: the pool closes its
+    overflow connections as load falls, and a backend's CPU is read while it lives."""
+
+    def __init__(self, bots: dict[str, int], pg_url: str, database: str) -> None:
+        self.bots, self.pg_url, self.database = bots, pg_url, database
+        self._conn: asyncpg.Connection | None = None
+
+    async def sample(self) -> None:
+        assert self._conn is not None
+        pids = [r[0] for r in await self._conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", self.database)]
+        for pid in pids:
+            self._pg_last[pid] = max(self._pg_last.get(pid, 0.0), cpu_seconds(pid))
+
+    async def start(self) -> None:
+        u = make_url(self.pg_url)
+        self._conn = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, database=u.database)
+        self._bots = {name: cpu_seconds(pid) for name, pid in self.bots.items()}
+        self._pg_last: dict[int, float] = {}
+        await self.sample()
+        self._pg = dict(self._pg_last)
+        self._self = time.process_time()
+        self._machine = machine_ticks()
+        self._wall, self._load = time.time(), os.getloadavg()
+
+    async def stop(self) -> None:
+        self.wall = time.time() - self._wall
+        self.bot_cpu = {name: cpu_seconds(pid) - self._bots[name] for name, pid in self.bots.items()}
+        await self.sample()
+        assert self._conn is not None
+        await self._conn.close()
+        # Backends opened during the run count from nothing; one closed meanwhile counts
+        # what it had used when last sampled.
+        self.pg_cpu = sum(cpu - self._pg.get(pid, 0.0) for pid, cpu in self._pg_last.items())
+        self.pg_backends = len(self._pg_last)
+        self.self_cpu = time.process_time() - self._self
+        busy, total = machine_ticks()
+        self.machine_cores = (busy - self._machine[0]) / max(1, total - self._machine[1]) * (os.cpu_count() or 1)
+        self.load = (self._load[0], os.getloadavg()[0])
+
+    def report(self, handled: int) -> list[str]:
+        """Lines for the bench's output; `handled` messages were handled meanwhile."""
+        per = 1000 / max(1, handled)
+        ours = sum(self.bot_cpu.values()) + self.pg_cpu + self.self_cpu
+        cores = os.cpu_count() or 1
+        lines = [f"machine: {cores} cores, load average {self.load[0]:.1f} at the start, {self.load[1]:.1f} at "
+                 f"the end; busy {self.machine_cores:.2f} cores on average over {self.wall:.0f} s"]
+        for name, cpu in self.bot_cpu.items():
+            lines.append(f"  {name:<26} CPU {cpu:6.1f} s = {cpu / self.wall:.2f} cores")
+        lines.append(f"  {'PostgreSQL (its backends)':<26} CPU {self.pg_cpu:6.1f} s = {self.pg_cpu / self.wall:.2f} cores"
+                     f"  ({self.pg_backends} backends)")
+        lines.append(f"  {'bench (driver, stand-in)':<26} CPU {self.self_cpu:6.1f} s = {self.self_cpu / self.wall:.2f} cores")
+        others = max(0.0, self.machine_cores * self.wall - ours)
+        lines.append(f"  {'everything else':<26} CPU {others:6.1f} s = {others / self.wall:.2f} cores")
+        lines.append(f"per handled message: bots {sum(self.bot_cpu.values()) * per:.1f} ms CPU, PostgreSQL "
+                     f"{self.pg_cpu * per:.1f} ms, bench {self.self_cpu * per:.1f} ms")
+        return lines
 
 
 async def stop_bots(bots: list[asyncio.subprocess.Process]) -> None:

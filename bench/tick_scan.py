@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
 from bench.company import Statements, bench_url, explain  # noqa: E402
+from storage.directory import Directory  # noqa: E402
 from storage.due_times import by_community  # noqa: E402
 
 
@@ -50,10 +51,17 @@ async def main(runs: int) -> None:
         print(f"scan (tick and next_due)   wall median {statistics.median(walls) * 1000:.1f} ms  "
               f"max {max(walls) * 1000:.1f} ms   statements {counts[-1]}   CPU median {statistics.median(cpus) * 1000:.1f} ms"
               f"   ({runs} runs)")
-        kinds = {"late": lambda d: d.late, "emergencies": lambda d: d.emergencies, "offers lapsed": lambda d: d.offer_until is not None and d.offer_until <= now,
-                 "pauses ended": lambda d: d.pause_until is not None and d.pause_until <= now, "surveys": lambda d: d.survey_due is not None and d.survey_due <= now,
-                 "done awaiting confirmation": lambda d: d.done is not None}
-        print("communities with: " + ", ".join(f"{k} {sum(1 for d in due.values() if f(d))}" for k, f in kinds.items()))
+        async with AsyncSession(engine) as session:
+            policies = {c.id: c.policy for c in await Directory(session).communities()}
+        kinds = {"a deadline passed below the top level": lambda c, d: bool(d.passed),
+                 "a case due to escalate": lambda c, d: d.escalation_due(policies[c], now),
+                 "emergencies": lambda c, d: d.emergencies,
+                 "offers lapsed": lambda c, d: d.offer_until is not None and d.offer_until <= now,
+                 "pauses ended": lambda c, d: d.pause_until is not None and d.pause_until <= now,
+                 "surveys": lambda c, d: d.survey_due is not None and d.survey_due <= now,
+                 "done awaiting confirmation": lambda c, d: d.done is not None}
+        print("communities with: " + ", ".join(f"{k} {sum(1 for c, d in due.items() if f(c, d))}"
+                                               for k, f in kinds.items()))
         print("plans:")
         for line in await explain(url, statements.seen):
             print(line)

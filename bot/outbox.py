@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -51,16 +53,31 @@ class SqlOutbox:
                                                min_priority=min_priority)
             return [_item(r) for r in rows]
 
+    @asynccontextmanager
+    async def _one_statement(self) -> AsyncIterator[AsyncSession]:
+        """A session for one UPDATE, committed when the block ends.  On PostgreSQL the
+        statement is its own transaction (autocommit): one round trip instead of BEGIN,
+        UPDATE, COMMIT, for every message sent.  SQLite keeps its BEGIN IMMEDIATE."""
+        engine = self.sessions.kw.get("bind")
+        if engine is None or engine.dialect.name != "postgresql":
+            async with self.sessions.begin() as session:
+                yield session
+            return
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=conn) as session:
+                yield session
+
     async def renew(self, now: datetime) -> None:
-        async with self.sessions.begin() as session:
+        async with self._one_statement() as session:
             await Outbox(session).renew(self.worker, now + self.lease)
 
     async def release(self, item_ids: list[int] | None = None) -> None:
-        async with self.sessions.begin() as session:
+        async with self._one_statement() as session:
             await Outbox(session).release(self.worker, item_ids)
 
     async def _set(self, item_id: int, **values: object) -> None:
-        async with self.sessions.begin() as session:
+        async with self._one_statement() as session:
             await Outbox(session).set(item_id, **values)
 
     async def mark_sent(self, item_id: int, message_id: str) -> None:

@@ -327,7 +327,8 @@ async def _escalations(app: App, community: Community, waiting: CommunityDue, no
     """SLA deadline checks and emergency repeats (`handlers.staff.escalation`), each in its
     own transaction, and only where the scan found something for it to look at."""
     count = 0
-    for name, check, wanted in (("check_deadlines", escalation.check_deadlines, waiting.late),
+    for name, check, wanted in (("check_deadlines", escalation.check_deadlines,
+                                 waiting.escalation_due(community.policy, now)),
                                 ("repeat_emergencies", escalation.repeat_emergencies, waiting.emergencies),
                                 ("lapse_offers", escalation.lapse_offers, _due(waiting.offer_until, now)),
                                 ("resume_pauses", escalation.resume_pauses, _due(waiting.pause_until, now))):
@@ -371,8 +372,10 @@ def _community_due(community: Community, waiting: CommunityDue, now: datetime) -
         waiting.done and auto_confirm_due(waiting.done, policy),
     ]
     times = [outside_quiet_hours(max(t, now), policy) for t in owner_facing if t is not None]
-    # Deadlines, and when offers lapse and pauses end (issue 20): the tick must wake for them too.
-    times += [t for t in (waiting.deadline, waiting.offer_until, waiting.pause_until) if t is not None]
+    # Deadlines, the next level of escalated cases, and when offers lapse and pauses end
+    # (issue 20): the tick must wake for them too.
+    times += [t for t in (waiting.deadline, waiting.next_escalation(policy, now), waiting.offer_until,
+                          waiting.pause_until) if t is not None]
     return min(times) if times else None
 
 

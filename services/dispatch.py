@@ -88,7 +88,7 @@ async def accept_on_behalf(uow: UnitOfWork, community: Community, case_id: int, 
 async def escalate_overdue(uow: UnitOfWork, community: Community, now: datetime) -> list[Event]:
     """Escalate every case that newly reached a level (1: the team's supervisor, 2: the manager)."""
     events: list[Event] = []
-    for case in await uow.cases.past_deadline(now, community_id=community.id):
+    for case in await uow.cases.past_deadline(now, community_id=community.id, policy=community.policy):
         if case.community_id != community.id or not case.team_code:
             continue
         level = case.escalation_due(now, community.policy)

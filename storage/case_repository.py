@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select, union_all, update
+from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.errors import StaleCase
 from cases.fees import Fee, charges
 from cases.lifecycle import ACTIVE, TOP_ESCALATION, WORKING, Case, Status
+from cases.policy import DeskPolicy
 from cases.records import ServiceItem, TimelineItem
 from storage import models as m
 
@@ -147,19 +148,31 @@ class CaseRepository:
         where = [m.Case.status == status] if status else []
         return await self._list(*where, *_of_community(community_id), limit=limit)
 
-    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
+    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None,
+                            policy: DeskPolicy | None = None) -> list[Case]:
         """Active cases whose response or completion deadline has passed.
 
         One UNION of two index scans — (status, response_due_at) and (status,
         completion_due_at) — rather than an OR, which PostgreSQL answers by walking the
         whole table in id order (47,600 rows for 200 at 100k cases).  Cases already at the
         top level are left out: the oldest `limit` of them would otherwise fill every answer
-        and hide newer late cases from escalation for good (a company's backlog has hundreds)."""
+        and hide newer late cases from escalation for good (a company's backlog has hundreds).
+        With the community's `policy`, so are cases at level 1 not yet a whole period late
+        (`Case.escalation_due`), for the same reason: a busy community keeps many of them."""
         below_top = m.Case.escalation_level < TOP_ESCALATION
+
+        def due(column: Any, periods: dict[str, timedelta]) -> Any:
+            if policy is None:
+                return below_top
+            return and_(below_top, or_(m.Case.escalation_level == 0, *(
+                and_(m.Case.urgency == urgency, column <= now - period) for urgency, period in periods.items())))
+
         late_response = select(m.Case).where(
-            m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now, below_top)
-        late_completion = select(m.Case).where(m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now,
-                                               below_top)
+            m.Case.status.in_([Status.OPEN, Status.DISPATCHED]), m.Case.response_due_at <= now,
+            due(m.Case.response_due_at, policy.response if policy else {}))
+        late_completion = select(m.Case).where(
+            m.Case.status.in_(list(WORKING)), m.Case.completion_due_at <= now,
+            due(m.Case.completion_due_at, policy.completion if policy else {}))
         if community_id is not None:
             late_response = late_response.where(m.Case.community_id == community_id)
             late_completion = late_completion.where(m.Case.community_id == community_id)

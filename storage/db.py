@@ -7,12 +7,14 @@ import logging
 import re
 import socket
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 
@@ -179,9 +181,41 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "handle_error", _hide_values)
+    _ping_when_idle(engine)
     return engine
+
+
+# A pooled PostgreSQL connection left unused this long is checked before it is used again
+# (the server restarted, or a firewall dropped it overnight), as SQLAlchemy's pre-ping
+# did on every checkout.  Under load the pool's connections come round many times a
+# second and are not checked: the pre-ping cost three round trips (BEGIN, ';', ROLLBACK),
+# as many as half a conversation step's own statements.  A connection that dies under
+# load fails its first statement instead, which invalidates the pool's older connections
+# and is retried like any brief outage (handlers.core `_transient`).
+IDLE_BEFORE_PING = 1.0
+_LAST_USED = "wuye_last_used"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _used(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < IDLE_BEFORE_PING:
+            return
+        try:
+            dbapi_conn.ping()
+        except Exception as exc:
+            # The pool drops this connection and checks out another (SQLAlchemy's recipe).
+            raise DisconnectionError() from exc
 
 
 def session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

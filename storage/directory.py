@@ -63,7 +63,7 @@ class Directory:
         self._cache.clear()
 
     def _forget_identities(self) -> None:
-        for key in [k for k in self._cache if k[0] in ("chats_of", "team_destinations")]:
+        for key in [k for k in self._cache if k[0] in ("chats_of", "team_destinations", "identity_rows")]:
             del self._cache[key]
 
     # ----------------------------------------------------------------- community
@@ -226,8 +226,12 @@ class Directory:
         ]
 
     async def faqs(self, community_id: int) -> list[Faq]:
-        rows = await self.session.scalars(select(m.Faq).where(m.Faq.community_id == community_id).order_by(m.Faq.id))
-        return [Faq(r.code, tuple(r.keywords), r.question_zh, r.answer_zh, r.question_en, r.answer_en) for r in rows]
+        key = ("faqs", community_id)
+        if key not in self._cache:
+            rows = await self.session.scalars(select(m.Faq).where(m.Faq.community_id == community_id).order_by(m.Faq.id))
+            self._cache[key] = [Faq(r.code, tuple(r.keywords), r.question_zh, r.answer_zh, r.question_en, r.answer_en)
+                                for r in rows]
+        return list(self._cache[key])  # type: ignore[call-overload]
 
     # ----------------------------------------------------------------- owners
     async def owner(self, owner_id: int) -> Owner | None:
@@ -372,11 +376,17 @@ class Directory:
         return [c for c in await self.communities() if c.id in ids]
 
     async def _identity_rows(self, channel: str, user_id: str) -> list[m.Identity]:
-        rows = await self.session.scalars(
-            select(m.Identity).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
-            .order_by(m.Identity.community_id.is_(None), m.Identity.verified_at.desc().nulls_last(), m.Identity.id)
-        )
-        return list(rows)
+        # Read once per unit of work: a step asks who is talking three or four times (the
+        # desk's `remember`, where the update belongs, who they are there, the flow).  The
+        # rows are the session's own objects, so changes made to them are seen; rows added
+        # or removed through this class drop the list (`_forget_identities`).
+        key = ("identity_rows", channel, user_id)
+        if key not in self._cache:
+            self._cache[key] = list(await self.session.scalars(
+                select(m.Identity).where(m.Identity.channel == channel, m.Identity.user_id == user_id)
+                .order_by(m.Identity.community_id.is_(None), m.Identity.verified_at.desc().nulls_last(),
+                          m.Identity.id)))
+        return list(self._cache[key])  # type: ignore[call-overload]
 
     async def _identity_row(self, channel: str, user_id: str, community_id: int | None = None) -> m.Identity | None:
         rows = await self._identity_rows(channel, user_id)
@@ -408,6 +418,7 @@ class Directory:
                 .on_conflict_do_nothing(index_elements=["channel", "user_id"],
                                         index_where=m.Identity.community_id.is_(None))
             )
+            self._forget_identities()
             row = await self._identity_row(channel, user_id)
             if row is None:  # the other insert rolled back after ours waited: take it as changed
                 raise ConversationChanged(f"{channel} identity appeared and vanished")

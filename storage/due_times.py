@@ -6,7 +6,7 @@ deadlines), not scheduler jobs: a restart or a second process reads the same ans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cases.callbacks import CallbackState
 from cases.lifecycle import TOP_ESCALATION, WORKING, Status
+from cases.policy import DeskPolicy
 from storage import models as m
 
 
@@ -28,10 +29,34 @@ class CommunityDue:
     reminded: datetime | None = None
     done: datetime | None = None
     deadline: datetime | None = None  # the next response/completion deadline still ahead
-    late: bool = False  # a deadline passed on a case below the top escalation level
+    # Cases below the top escalation level whose deadline passed: the earliest deadline per
+    # (deadline kind, urgency, level reached).  Whether one is due to go up a level is the
+    # community's policy's to say (`escalation_due`).
+    passed: dict[tuple[str, str, int], datetime] = field(default_factory=dict)
     emergencies: bool = False  # an emergency nobody accepted yet
     offer_until: datetime | None = None  # the first offer to lapse (a dispatched case's details.offer.until)
     pause_until: datetime | None = None  # the first pause to end (a working case's details.pause.until)
+
+
+    def escalation_due(self, policy: DeskPolicy, now: datetime) -> bool:
+        """A case reaches a new level at `now` (`Case.escalation_due`): one not escalated yet
+        is late, or one at level 1 has been late a whole period more.  Cases already
+        escalated and not yet due for the next level are no work for the tick."""
+        return any(level == 0 or _next_level_at(policy, kind, urgency, due) <= now
+                   for (kind, urgency, level), due in self.passed.items())
+
+    def next_escalation(self, policy: DeskPolicy, now: datetime) -> datetime | None:
+        """When the next escalated case reaches the top level, if that is still ahead."""
+        ahead = [at for (kind, urgency, level), due in self.passed.items()
+                 if level > 0 and (at := _next_level_at(policy, kind, urgency, due)) > now]
+        return min(ahead) if ahead else None
+
+
+def _next_level_at(policy: DeskPolicy, kind: str, urgency: str, due: datetime) -> datetime:
+    period = (policy.response if kind == "response" else policy.completion).get(urgency)
+    # An urgency the policy does not know counts as due: the community's own check meets it
+    # (and fails alone, logged) instead of the whole scan.
+    return due + period if period is not None else due
 
 
 def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -65,19 +90,20 @@ async def by_community(session: AsyncSession, now: datetime) -> dict[int, Commun
         select(k.community_id, func.min(k.done_at)).where(k.status == Status.DONE).group_by(k.community_id))
     for cid, done_at in rows.all():
         of(cid).done = done_at
-    # Deadlines: the next one ahead (to wake for) and whether one has passed below the top
-    # escalation level (what `CaseRepository.past_deadline` escalates).
-    below_top = k.escalation_level < TOP_ESCALATION
-    for column, statuses in ((k.response_due_at, [Status.OPEN, Status.DISPATCHED]),
-                             (k.completion_due_at, list(WORKING))):
+    # Deadlines: the next one ahead (to wake for), and the earliest passed one per urgency
+    # and level below the top (what `CaseRepository.past_deadline` escalates).
+    for kind, column, statuses in (("response", k.response_due_at, [Status.OPEN, Status.DISPATCHED]),
+                                   ("completion", k.completion_due_at, list(WORKING))):
         rows = await session.execute(
-            select(k.community_id, func.min(case((column > now, column))),
-                   func.max(case((and_(column <= now, below_top), 1), else_=0)))
-            .where(k.status.in_(statuses), column.is_not(None)).group_by(k.community_id))
-        for cid, ahead, late in rows.all():
+            select(k.community_id, k.urgency, k.escalation_level, func.min(case((column > now, column))),
+                   func.min(case((and_(column <= now, k.escalation_level < TOP_ESCALATION), column))))
+            .where(k.status.in_(statuses), column.is_not(None))
+            .group_by(k.community_id, k.urgency, k.escalation_level))
+        for cid, urgency, level, ahead, passed in rows.all():
             entry = of(cid)
             entry.deadline = _earlier(entry.deadline, ahead)
-            entry.late = entry.late or bool(late)
+            if passed is not None:
+                entry.passed[(kind, urgency, level)] = passed
     emergency = and_(k.urgency == "emergency", k.status.in_([Status.OPEN, Status.DISPATCHED]))
     for cid in await session.scalars(select(k.community_id).where(emergency).distinct()):
         of(cid).emergencies = True

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cases.records import Faq
 from nlp.hant import TABLE as TRADITIONAL
@@ -50,21 +51,37 @@ def _pairs(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+# What is worked out from an FAQ entry alone is worked out once per process: the same few
+# entries are matched against every question (bench/company.py steps).
+@lru_cache(maxsize=4096)
+def _faq_pairs(text: str) -> frozenset[str]:
+    return frozenset(_pairs(text))
+
+
 def resemblance(a: str, b: str) -> float:
     """Share of the FAQ question's character pairs found in the owner's question."""
-    theirs, ours = _pairs(a), _pairs(b)
+    return _share(_pairs(a), _pairs(b))
+
+
+def _share(theirs: set[str], ours: set[str] | frozenset[str]) -> float:
     return len(theirs & ours) / len(ours) if ours else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(keyword: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(keyword)}\b")
 
 
 def _contains(text: str, keyword: str) -> bool:
     # Latin keywords must match whole words ("pay" is not in "repayment"); Chinese has no spaces.
     if keyword.isascii():
-        return re.search(rf"\b{re.escape(keyword)}\b", text) is not None
+        return _whole_word(keyword).search(text) is not None
     return keyword in text
 
 
-def _words(faq: Faq) -> set[str]:
-    return {k.strip().lower() for k in faq.keywords if k and k.strip()}
+@lru_cache(maxsize=4096)
+def _words(faq: Faq) -> frozenset[str]:
+    return frozenset(k.strip().lower() for k in faq.keywords if k and k.strip())
 
 
 def _weight(word: str, shared_by: int) -> float:
@@ -82,6 +99,7 @@ def best_match(question: str, faqs: list[Faq], tokens: Tokenizer | None = None) 
     shared = Counter(w for faq in faqs for w in _words(faq))
     own = {t.strip().lower() for t in tokens(q)} if tokens else set()
     own = {t for t in own if len(t) >= 2 and t not in QUESTION_WORDS and t not in _COMMON and _NOISE.sub("", t)}
+    asked_pairs = _pairs(q)
     best: Match | None = None
     for faq in faqs:
         words = _words(faq)
@@ -92,7 +110,7 @@ def best_match(question: str, faqs: list[Faq], tokens: Tokenizer | None = None) 
         asked = faq.question_zh.lower() + " " + faq.question_en.lower()
         score += sum(min(len(t), 4) if not t.isascii() else 1.0
                      for t in own if (t in words or t in asked) and not any(t in h or h in t for h in hits))
-        looks_like = max(resemblance(q, faq.question_zh), resemblance(q, faq.question_en))
+        looks_like = max(_share(asked_pairs, _faq_pairs(faq.question_zh)), _share(asked_pairs, _faq_pairs(faq.question_en)))
         if score < MIN_SCORE and looks_like < MIN_RESEMBLANCE:
             continue
         total = score + 10 * looks_like

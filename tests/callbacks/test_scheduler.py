@@ -154,6 +154,32 @@ async def test_a_tick_with_nothing_due_runs_no_check(app: App, monkeypatch: pyte
     assert calls == [] and report.failures == 0 and await next_due(app) is None
 
 
+async def test_a_case_escalated_once_is_checked_again_only_when_its_next_level_is_due(
+        app: App, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The supervisor already heard of a late case: ticks before the manager's turn (a
+    whole period later) read none of the community's cases, and wake for that moment."""
+    await bound_owner(people)
+    case_id = await report_leak(people)
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id == case_id).values(escalation_level=1))
+        await uow.commit()
+        case = await uow.cases.get(case_id)
+        period = (await uow.directory.community()).policy.response[case.urgency]
+    calls: list[str] = []
+
+    async def check_deadlines(uow, community, now):  # type: ignore[no-untyped-def]
+        calls.append(community.code)
+        return []
+
+    monkeypatch.setattr(escalation, "check_deadlines", check_deadlines)
+    clock.set(case.response_due_at + timedelta(minutes=1))
+    await tick(app)
+    assert calls == [] and await next_due(app) == case.response_due_at + period
+    clock.set(case.response_due_at + period)
+    await tick(app)
+    assert len(calls) == 1
+
+
 async def test_stopping_mid_backlog_leaves_the_rest_due_and_sends_nothing_twice(app: App, people: People,
                                                                                  clock: FakeClock) -> None:
     await bound_owner(people)

@@ -125,6 +125,21 @@ async def test_cases_at_the_top_level_do_not_hide_newer_late_ones(app: App, cloc
     assert [c.id for c in late] == ids[2:]
 
 
+async def test_cases_escalated_once_do_not_hide_newer_late_ones_until_their_next_level(app: App, clock) -> None:
+    ids = [await open_case(app, f"问题{i}") for i in range(3)]
+    async with app.uow() as uow:
+        await uow.session.execute(update(m.Case).where(m.Case.id.in_(ids[:2])).values(escalation_level=1))
+        await uow.commit()
+    async with app.uow() as uow:
+        policy = (await uow.directory.community()).policy
+        period = policy.response["urgent"]
+        # The supervisor heard of the two oldest; the manager hears only a whole period later.
+        late = await uow.cases.past_deadline(clock.now() + period + timedelta(minutes=1), limit=1, policy=policy)
+        assert [c.id for c in late] == ids[2:]
+        late = await uow.cases.past_deadline(clock.now() + 2 * period + timedelta(minutes=1), policy=policy)
+        assert [c.id for c in late] == ids
+
+
 async def test_conversation_state_and_update_dedup(app: App, clock) -> None:
     async with app.uow() as uow:
         await uow.conversations.store("telegram", "42", "42", ConversationState("report", "place", {"room": "1-1-101"}), clock.now())

@@ -135,9 +135,12 @@ class FakeCases(_Repository):
     async def recent(self, limit: int = 50, status: str | None = None, community_id: int | None = None) -> list[Case]:
         return self._list(lambda c: status in (None, c.status) and community_id in (None, c.community_id), limit)
 
-    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None) -> list[Case]:
+    async def past_deadline(self, now: datetime, limit: int = 200, community_id: int | None = None,
+                            policy: DeskPolicy | None = None) -> list[Case]:
         def late(c: Case) -> bool:
             if community_id not in (None, c.community_id) or c.escalation_level >= TOP_ESCALATION:
+                return False
+            if policy is not None and c.escalation_level > 0 and c.escalation_due(now, policy) <= c.escalation_level:
                 return False
             if c.status in (Status.OPEN, Status.DISPATCHED):
                 return c.response_due_at is not None and c.response_due_at <= now
