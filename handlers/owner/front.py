@@ -151,6 +151,10 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
     await idle(ctx, text)
 
 
+# Steps that keep any words as the owner's account (what happened, where, who): small talk
+# there is not one.
+ACCOUNT_STEPS = frozenset({("report", "what"), ("report", "place"), ("complaint", "what"), ("complaint", "where"),
+                           ("complaint", "who")})
 # Steps where "不用了/没有" answers the question (no photos, nobody involved), not calls the flow off.
 NOTHING_ANSWERS = frozenset({("report", "photos"), ("staff_finish", "photos"), ("complaint", "where"),
                              ("complaint", "who"), ("survey", "comment"), ("phone_callback", "note")})
@@ -233,8 +237,12 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         flows.end(ctx)  # a photo is not a question: it starts a report
         await idle(ctx, text)
         return
-    question = talk.question_part(text) if text else None
+    question = talk.aside(text) if text else None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question):
+        return
+    if text and (flow.name, ctx.state.step) in ACCOUNT_STEPS and talk.small_talk(text):
+        # "好的", "等一下" where the owner's own words are kept: no account, the question again.
+        await _not_understood(ctx, text, len(ctx.replies), generic=True)
         return
     if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \
             and _says_nothing(ctx, text) and answers.plain(text) not in HOME_WORDS:

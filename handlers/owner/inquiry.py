@@ -16,7 +16,7 @@ from handlers.kit.i18n import LOCALES, t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
 from handlers.owner import communities, talk
-from handlers.owner.faq import answer_in, best_match
+from handlers.owner.faq import Match, answer_in, best_match
 from handlers.staff.casework import open_case
 
 MAX_QUESTION = 500
@@ -67,8 +67,17 @@ def _tokens(ctx: Ctx):  # type: ignore[no-untyped-def]
     return lambda text: [tok.text if hasattr(tok, "text") else tok[0] for tok in segmenter.tokens(text)]
 
 
-async def find_answer(ctx: Ctx, question: str):  # type: ignore[no-untyped-def]
+def _numbers_asked(ctx: Ctx, question: str) -> Match | None:
+    """The hotline or emergency numbers, when that is what the question asks for."""
+    if talk.asks_who_to_call(question):  # "半夜有东西坏了找谁修": asked by meaning, no number word in it
+        return Match(builtin_faqs(ctx)[0], 0.0)
+    return best_match(question, builtin_faqs(ctx), _tokens(ctx))
+
+
+async def find_answer(ctx: Ctx, question: str) -> Match | None:
     """The FAQ answering `question`, or None."""
+    if talk.asks_who_to_call(question):
+        return _numbers_asked(ctx, question)  # whom to call is the hotline, whatever else it names
     return best_match(question, await all_faqs(ctx), _tokens(ctx))
 
 
@@ -113,8 +122,7 @@ async def _community_settled(ctx: Ctx, question: str) -> bool:
     if named is not None:
         await ctx.enter(named)
         return True
-    numbers = best_match(question, builtin_faqs(ctx), _tokens(ctx))
-    if numbers is not None:
+    if _numbers_asked(ctx, question) is not None:
         lines = "\n".join(ctx.t("inquiry.hotline_of", community=c.name, hotline=c.policy.hotline or "-") for c in unknown)
         emergency = ctx.policy.emergency_numbers
         flows.end(ctx)
