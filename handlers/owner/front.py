@@ -238,7 +238,9 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         await idle(ctx, text)
         return
     question = talk.aside(text) if text else None
-    if question and flow.name != "inquiry" and await _answer_question(ctx, question):
+    # "等一下 我先问问…" says plainly that a question comes first: asked even when the FAQ has no answer.
+    plainly = question is not None and talk.unhedge(text or "")[0] and talk.question_part(text or "") is not None
+    if question and flow.name != "inquiry" and await _answer_question(ctx, question, plainly=plainly):
         return
     if text and (flow.name, ctx.state.step) in ACCOUNT_STEPS and talk.small_talk(text):
         # "好的", "等一下" where the owner's own words are kept: no account, the question again.
@@ -352,9 +354,10 @@ async def _faq(ctx: Ctx, question: str) -> None:
     await inquiry.answer_faq(ctx, question)
 
 
-async def _answer_question(ctx: Ctx, question: str) -> bool:
-    """A question the FAQ answers, asked in the middle of something else."""
-    if await inquiry.find_answer(ctx, question) is None:
+async def _answer_question(ctx: Ctx, question: str, *, plainly: bool = False) -> bool:
+    """A question the FAQ answers, asked in the middle of something else (any question, when
+    asked plainly)."""
+    if not plainly and await inquiry.find_answer(ctx, question) is None:
         return False
     pause.pause(ctx)
     await inquiry.answer_faq(ctx, question)

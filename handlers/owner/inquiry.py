@@ -15,7 +15,7 @@ from handlers.kit.formatting import local_time
 from handlers.kit.i18n import LOCALES, t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
-from handlers.owner import communities, talk
+from handlers.owner import communities, pause, talk
 from handlers.owner.faq import Match, answer_in, best_match
 from handlers.staff.casework import open_case
 
@@ -175,12 +175,28 @@ async def ask_answered(ctx: Ctx) -> None:
     question, answer = answer_in(faq, ctx.locale)
     ctx.say(ctx.t("inquiry.answer", question=question, answer=answer),
             ((choice(ctx, ctx.t("inquiry.solved"), "solved"), choice(ctx, ctx.t("inquiry.human"), "human")),
-             nav_row(ctx)))
+             *_back_to_paused(ctx), nav_row(ctx)))
+
+
+def _back_to_paused(ctx: Ctx) -> tuple:  # type: ignore[type-arg]
+    """A question asked in the middle of a report (or a booking…): the way back to it."""
+    back = pause.resume_button(ctx)
+    return ((back,),) if back is not None else ()
+
+
+async def _resumed(ctx: Ctx, typed: str) -> bool:
+    """"继续" after a question asked in passing: back to what it interrupted."""
+    if ctx.picked is not None or not talk.wants_to_resume(typed) or pause.paused(ctx) is None:
+        return False
+    flows.end(ctx)
+    return await pause.resume(ctx)
 
 
 async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
     """Solved ends here; "转人工" hands over; another typed question is looked up."""
     typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if await _resumed(ctx, typed):
+        return
     if ctx.picked == "solved" or ctx.picked is None and (typed in SOLVED_WORDS or talk.small_talk(typed) in ("thanks", "ack")):
         flows.end(ctx)
         ctx.say(ctx.t("inquiry.glad"), ctx.routes.menu(ctx))
@@ -200,12 +216,15 @@ def _not_helped(typed: str) -> bool:
 async def ask_unknown(ctx: Ctx) -> None:
     """No answer on file: say so, and let the owner hand it to a person (no case until then)."""
     ctx.say(ctx.t("inquiry.no_answer", hotline=ctx.policy.hotline or "-"),
-            ((choice(ctx, ctx.t("inquiry.to_person"), "human"), choice(ctx, ctx.t("inquiry.never_mind"), "no")),))
+            ((choice(ctx, ctx.t("inquiry.to_person"), "human"), choice(ctx, ctx.t("inquiry.never_mind"), "no")),
+             *_back_to_paused(ctx)))
 
 
 async def answer_unknown(ctx: Ctx, inbound: Inbound) -> None:
     """A person takes it, the owner lets it go, or asks something else."""
     typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if await _resumed(ctx, typed):
+        return
     if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or talk.yes_no(typed) == "yes"
                                                         or talk.bare_intent(typed) == "human"):
         await _hand_over(ctx, ctx.data.get("asked", ""), found=False)

@@ -254,10 +254,11 @@ def looks_like_question(text: str) -> bool:
 
 
 # "找谁修", "该联系谁", "打哪个电话", "有人管吗": whom to turn to ...
-_WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知)谁|谁(来)?(管|负责|处理|修|值班)|(找|联系|问)(哪个|哪位|什么人|哪里|哪儿"
-                          r"|哪边|哪个部门)|(打|拨)(哪个|什么|几号)电话|有(没有)?人(管|修|处理|值班|接)"
-                          r"|who (do|should|can|would) (i|we) (call|contact|ask|turn to)|who (to|can) (call|contact)"
-                          r"|who (fixes|handles|repairs)|whom? to call")
+_WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知|搵|揾)(谁|边个)|给谁打|谁(来)?(管|负责|处理|修|值班)|边个(整|管|负责|修)"
+                          r"|(找|联系|问)(哪个|哪位|什么人|哪里|哪儿|哪边|哪个部门)|(打|拨)(哪个|什么|几号)电话"
+                          r"|有(没有)?人(管|修|处理|值班|接)|(能|可以|还能|能不能|可不可以|接不接|受理)(报修|报事)"
+                          r"|who (do|should|can|would) (i|we) (call|ring|contact|ask|turn to)|who (to|can) (call|contact)"
+                          r"|who (fixes|handles|repairs)|whom? to call|(what|which) (number|phone)")
 # ... when the office is closed, or should something happen: a question about the desk,
 # not an account of a problem ("我家水管漏了 找谁修" is a report, and read as one).
 _OFF_HOURS = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"

@@ -93,7 +93,8 @@ def test_a_hedge_in_front_does_not_hide_calling_off_or_a_new_intent() -> None:
 
 
 @pytest.mark.parametrize("text", ["半夜有东西坏了找谁修", "周末家里跳闸了找谁", "晚上要是水管坏了该联系谁", "节假日报修打哪个电话",
-                                  "夜里有人修吗", "物业下班以后东西坏了谁管", "who do I call if something breaks at night",
+                                  "夜里有人修吗", "物业下班以后东西坏了谁管", "晚上电梯坏了给谁打电话", "晚上十点以后还能报修吗",
+                                  "夜間有嘢壞咗搵邊個整", "What number do I ring after hours?", "who do I call if something breaks at night",
                                   "who should we contact at the weekend"])
 def test_whom_to_call_after_hours(text: str) -> None:
     assert talk.asks_who_to_call(text) and talk.looks_like_question(text)
