@@ -242,8 +242,9 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     plainly = question is not None and talk.unhedge(text or "")[0] and talk.question_part(text or "") is not None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question, plainly=plainly):
         return
-    if text and (flow.name, ctx.state.step) in ACCOUNT_STEPS and talk.small_talk(text):
-        # "好的", "等一下" where the owner's own words are kept: no account, the question again.
+    if text and (flow.name, ctx.state.step) in ACCOUNT_STEPS and talk.small_talk(text) not in (None, "emoji"):
+        # "好的", "等一下" where the owner's own words are kept: no account, the question again
+        # (emoji alone the step refuses itself, saying so).
         await _not_understood(ctx, text, len(ctx.replies), generic=True)
         return
     if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \

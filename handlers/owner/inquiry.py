@@ -67,18 +67,17 @@ def _tokens(ctx: Ctx):  # type: ignore[no-untyped-def]
     return lambda text: [tok.text if hasattr(tok, "text") else tok[0] for tok in segmenter.tokens(text)]
 
 
-def _numbers_asked(ctx: Ctx, question: str) -> Match | None:
-    """The hotline or emergency numbers, when that is what the question asks for."""
-    if talk.asks_who_to_call(question):  # "半夜有东西坏了找谁修": asked by meaning, no number word in it
-        return Match(builtin_faqs(ctx)[0], 0.0)
-    return best_match(question, builtin_faqs(ctx), _tokens(ctx))
+def _whom_to_call(ctx: Ctx, question: str) -> Match | None:
+    """"半夜有东西坏了找谁修" asks by meaning, with no number word, whom to call: the hotline
+    answers it, whatever else the question names."""
+    if not talk.asks_who_to_call(question):
+        return None
+    return Match(next(f for f in builtin_faqs(ctx) if f.code == "_hotline"), 0.0)
 
 
 async def find_answer(ctx: Ctx, question: str) -> Match | None:
     """The FAQ answering `question`, or None."""
-    if talk.asks_who_to_call(question):
-        return _numbers_asked(ctx, question)  # whom to call is the hotline, whatever else it names
-    return best_match(question, await all_faqs(ctx), _tokens(ctx))
+    return _whom_to_call(ctx, question) or best_match(question, await all_faqs(ctx), _tokens(ctx))
 
 
 async def ask_question(ctx: Ctx) -> None:
@@ -122,7 +121,7 @@ async def _community_settled(ctx: Ctx, question: str) -> bool:
     if named is not None:
         await ctx.enter(named)
         return True
-    if _numbers_asked(ctx, question) is not None:
+    if _whom_to_call(ctx, question) or best_match(question, builtin_faqs(ctx), _tokens(ctx)):
         lines = "\n".join(ctx.t("inquiry.hotline_of", community=c.name, hotline=c.policy.hotline or "-") for c in unknown)
         emergency = ctx.policy.emergency_numbers
         flows.end(ctx)

@@ -95,7 +95,7 @@ def unhedge(text: str) -> tuple[bool, str]:
     (True, "我先问问快递放哪里"); (False, the message) otherwise.  Both cleaned."""
     clean = _clean(text)
     m = _HEDGE.match(clean)
-    if not m or m.end() == 0:
+    if not m:
         return False, clean
     return True, clean[m.end():].strip()
 
@@ -259,9 +259,9 @@ _WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知|搵|�
                           r"|有(没有)?人(管|修|处理|值班|接)|(能|可以|还能|能不能|可不可以|接不接|受理)(报修|报事)"
                           r"|who (do|should|can|would) (i|we) (call|ring|contact|ask|turn to)|who (to|can) (call|contact)"
                           r"|who (fixes|handles|repairs)|whom? to call|(what|which) (number|phone)")
-# ... when the office is closed, or should something happen: a question about the desk,
-# not an account of a problem ("我家水管漏了 找谁修" is a report, and read as one).
-_OFF_HOURS = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"
+# ... framed as after hours, should something happen, or about anything at all: a question
+# about the desk, not an account of a problem ("我家水管漏了 找谁修" is a report, and read as one).
+_FRAMED = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"
                         r"|下班|休息日|非工作时间|不上班|没人上班|办公室关门|如果|要是|万一|假如|的话|平时|一般|东西|什么"
                         r"|at night|overnight|weekend|holiday|after hours|out of hours|if |in case")
 
@@ -273,7 +273,7 @@ def asks_who_to_call(text: str | None) -> bool:
     if not text:
         return False
     clean = _clean(text)
-    return bool(_WHO_TO_CALL.search(clean)) and bool(_OFF_HOURS.search(clean))
+    return bool(_WHO_TO_CALL.search(clean)) and bool(_FRAMED.search(clean))
 
 
 _ASK_LEAD = re.compile(r"^我?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题|咨询一下|咨询下|咨询|请问"
