@@ -1,7 +1,9 @@
-"""The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (and of the
-shared dev set, where `../shared` is present) through the real core, with the shell
-checker's own checks (`../shared/eval/dialogues.py`) on what the database holds and on
-what the last message got back.
+"""The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (a second
+author's), `third_author.yaml` (a third author's, who never read the code), `widened.yaml`
+(our own, widening the families those found gaps in) and of the shared dev set, where
+`../shared` is present, through the real core, with the shell checker's own checks
+(`../shared/eval/dialogues.py`) on what the database holds and on what the last message
+got back.
 
 The shell checker drives `wuye shell` as a separate process per dialogue, which is the
 judge but takes minutes; this reads the same files the way the shell would send them
