@@ -75,8 +75,20 @@ def _whom_to_call(ctx: Ctx, question: str) -> Match | None:
     return Match(next(f for f in builtin_faqs(ctx) if f.code == "_hotline"), 0.0)
 
 
+def _problem_told(ctx: Ctx, question: str) -> bool:
+    """"卫生间水管漏水了 晚上有人修吗": whom to call about a problem told as happening now is
+    a report (the desk takes it at any hour), not a question for the FAQ ("晚上" must not
+    answer it with the gate's night hours)."""
+    if not talk.asks_who_to_call(question) or talk.in_general(question):
+        return False
+    told = ctx.classifier.classify(question)
+    return told.kind == Kind.REPORT and bool(told.category) and not told.low_confidence
+
+
 async def find_answer(ctx: Ctx, question: str) -> Match | None:
     """The FAQ answering `question`, or None."""
+    if _problem_told(ctx, question):
+        return None
     return _whom_to_call(ctx, question) or best_match(question, await all_faqs(ctx), _tokens(ctx))
 
 

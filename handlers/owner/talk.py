@@ -264,6 +264,13 @@ _WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知|搵|�
 _FRAMED = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"
                         r"|下班|休息日|非工作时间|不上班|没人上班|办公室关门|如果|要是|万一|假如|的话|平时|一般|东西|什么"
                         r"|at night|overnight|weekend|holiday|after hours|out of hours|if |in case")
+# Should something happen, or anything at all: never an account of a problem happening now.
+_IN_GENERAL = re.compile(r"如果|要是|万一|假如|的话|平时|一般|东西|什么|出事|嘢|咩|乜|anything|something|if |in case")
+
+
+def in_general(text: str | None) -> bool:
+    """"要是半夜水管坏了找谁", "半夜有东西坏了找谁修": asked in general, not told as happening."""
+    return bool(text) and bool(_IN_GENERAL.search(_clean(text or "")))
 
 
 def asks_who_to_call(text: str | None) -> bool:

@@ -103,3 +103,12 @@ def test_whom_to_call_after_hours(text: str) -> None:
 @pytest.mark.parametrize("text", ["我家厨房水管漏了找谁修", "谁家的狗一直叫", "晚上楼上很吵", "电梯坏了", "周末物业办公室有人吗"])
 def test_an_account_or_another_question_is_not_whom_to_call(text: str) -> None:
     assert not talk.asks_who_to_call(text)
+
+
+@pytest.mark.parametrize(("text", "general"), [
+    ("半夜有东西坏了找谁修", True), ("晚上要是水管坏了该联系谁", True), ("夜間有嘢壞咗搵邊個整", True),
+    ("who do I call if something breaks at night", True),
+    ("卫生间水管漏水了 晚上有人修吗", False), ("周末家里跳闸了找谁", False), ("晚上电梯坏了给谁打电话", False)])
+def test_whom_to_call_in_general_or_about_a_problem_happening_now(text: str, general: bool) -> None:
+    # Asked in general: the 24-hour hotline answers it. Told as happening: the desk reads a report.
+    assert talk.in_general(text) is general
