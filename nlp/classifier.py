@@ -66,7 +66,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer, content_chars
+from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer, content_chars, mostly_latin
 from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
@@ -162,7 +162,8 @@ class Classifier:
         s = self.settings
         if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
                 and content_chars(norm) >= s.danger_ngram_min_chars:
-            fired.danger_ngram = self.danger.probability(norm)
+            q = fired.danger_ngram = self.danger.probability(norm)
+            fired.danger_ngram_doubts = q >= s.danger_ngram_doubt_below or not mostly_latin(norm)
         return self.decide(fired)
 
     def learned_features(self, norm: str, tokens: list[Token]) -> set[str]:
@@ -290,9 +291,10 @@ class Classifier:
             emergency = False
         q = fired.danger_ngram
         if emergency:
-            if q is not None and q < s.danger_ngram_doubt_below and p < 0.5:
+            if q is not None and q < s.danger_ngram_doubt_below and p < 0.5 and fired.danger_ngram_doubts:
                 # Neither the characters nor the learned words see danger where
                 # a rule did (着火的时候能坐电梯吗, 上回那次停电…): ask, don't call.
+                # Not in English, which the n-grams have seen too little of.
                 return False, True
             unsure = fired.hedged_emergency > 0 and rule - fired.hedged_emergency < s.emergency_at
             return True, unsure

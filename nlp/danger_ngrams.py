@@ -49,6 +49,8 @@ def pieces(norm: str) -> set[str]:
 
 
 _CONTENT = re.compile(r"[^\W_]")
+_LATIN = re.compile(r"[a-z]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def content_chars(norm: str) -> int:
@@ -56,6 +58,13 @@ def content_chars(norm: str) -> int:
     ``danger_ngram_min_chars`` the pieces are mostly the ends of a word (很急！,
     好的) and the scorer is not asked; the rules read short cries (救命, 着火了)."""
     return len(_CONTENT.findall(norm))
+
+
+def mostly_latin(norm: str) -> bool:
+    """More Latin letters than twice the Chinese characters: an English message
+    (or nearly). The pool the n-grams learn from is mostly Chinese, so there a
+    low probability says "unfamiliar" more than "calm"."""
+    return len(_LATIN.findall(norm)) > 2 * len(_CJK.findall(norm))
 
 
 def _escape(piece: str) -> str:

@@ -179,6 +179,10 @@ class Fired:
     # the character n-gram danger probability (nlp/danger_ngrams.py); None
     # when no scorer ran
     danger_ngram: float | None = None
+    # whether a low n-gram probability may overrule a rule emergency: not in
+    # text written mostly in Latin letters, where the n-grams know too little
+    # (the pool is mostly Chinese) for "unfamiliar" to mean "calm"
+    danger_ngram_doubts: bool = True
 
     def score(self, label: str) -> float:
         """Rule points only."""

@@ -82,6 +82,13 @@ ABLATIONS = [
     (dict(group="问手续怎么办"), "需要什么材料才能办装修许可", "kind", "inquiry"),
     (dict(group="卡、钥匙坏了或丢了"), "门禁卡坏了，想再补办一张", "kind", "service"),
     (dict(group="只是用电梯当位置"), "电梯口有人扔了一袋垃圾", "category", "environment"),
+    # Round 8: danger with no danger word (an irritant in the air, carbon monoxide
+    # beside a gas heater, someone unseen for days) and the look-alike that keeps the
+    # first family from firing on a known, ordinary cause.
+    (dict(group='一进屋鼻子、眼睛、喉咙刺痛'), '一进门眼睛就刺痛，鼻子也难受，不知道哪来的味', 'urgency', 'emergency'),
+    (dict(group='油烟、洋葱、辣椒'), '楼下烧烤店的油烟熏得眼睛刺痛', 'urgency', 'normal'),
+    (dict(group='燃气热水器、燃气灶旁边的人头晕'), '洗澡时头晕站不住，燃气热水器在浴室里', 'urgency', 'emergency'),
+    (dict(group='独居的人几天没露面'), '楼上老人好几天没出门了，敲门不应', 'urgency', 'emergency'),
 ]
 
 
@@ -171,7 +178,7 @@ ROUND5_ABLATIONS = [
     (dict(group='保安睡觉叫不醒'), '值班保安在岗亭睡觉，怎么叫都叫不醒', 'urgency', 'normal'),
     (dict(group='走丢的是宠物'), '我家的小狗走丢了，谁看到了告诉我', 'urgency', 'normal'),
     (dict(group='抽烟、油烟飘过来'), '隔壁天天在阳台抽烟，烟全往我家飘', 'urgency', 'normal'),
-    (dict(group='废气、一氧化碳'), '燃气热水器的废气倒灌进屋，家里人都头晕', 'urgency', 'emergency'),
+    (dict(group='废气、一氧化碳'), '地库里的尾气倒灌进屋，家里人都头晕', 'urgency', 'emergency'),
     (dict(group='孩子被锁在车里'), '孩子被锁在车里了，钥匙也在里面', 'urgency', 'emergency'),
     (dict(group='家里的小东西已经掉下来了'), '客厅的窗帘整根掉下来了', 'urgency', 'normal'),
     (dict(group='烟花、下雨'), '半夜有人放鞭炮，噼里啪啦响了好久', 'urgency', 'normal'),
@@ -203,6 +210,21 @@ ROUND6_ABLATIONS = [
     (dict(group='问"…的话应该怎么办"'), '家里闻到燃气味的话应该先关哪个阀门', 'urgency', 'normal'),
 ]
 ABLATIONS += ROUND6_ABLATIONS
+
+
+# Round 9 (heldout10 and heldout11 opened): the families of their misses. Each
+# message is new (in no data set).
+ROUND9_ABLATIONS = [
+    (dict(group='什么都看不见、问能不能出去'), '走廊里灰蒙蒙的 什么都看不见 我们能出去吗', 'urgency', 'emergency'),
+    (dict(group='灶、热水器点不着却满屋是味'), '燃气热水器怎么都点不着 一屋子的怪味', 'urgency', 'emergency'),
+    (dict(group='家里的孩子、老人到现在没回来'), '我外公下午出门散步到现在还没回来 他有点糊涂', 'urgency', 'emergency'),
+    (dict(typo='没气的味'), '厨房里一股没气的味道 是不是哪里漏了', 'urgency', 'emergency'),
+    (dict(group='独居的人几天没露面'), "Haven't seen the lady in 1203 for 4 days, newspapers piling up at her door",
+     'urgency', 'emergency'),
+    (dict(group='陌生人正在家里'), '家里的摄像头拍到陌生人在我家客厅走动', 'urgency', 'emergency'),
+    (dict(group='开关、插座发烫'), '客厅的开关摸着热乎乎的 灯也不亮', 'urgency', 'emergency'),
+]
+ABLATIONS += ROUND9_ABLATIONS
 
 
 @pytest.mark.parametrize(("removed", "text", "field", "value"), ABLATIONS,

@@ -66,6 +66,12 @@ CALM = [
     "值班保安在岗亭里睡觉，敲窗都叫不醒",
     "我家猫走丢了，谁看见了说一声",
     "明天停电是全小区停吗？",
+    # round 8's families (no danger word) stay off the everyday wordings that share
+    # their words: a phone nobody answers, a light on for days, glare, cooking fumes
+    "I've called management for two days, no answer",
+    "楼道灯一直亮着好几天了，也没人管",
+    "路灯太亮，晃得眼睛都睁不开",
+    "楼下饭馆的油烟熏得我眼睛刺痛",
     # paperwork and people at the door are not a leak
     "燃气表装在楼道里，每个月是谁来抄表？",
     "有个自称燃气公司的人要上门检查，没有工牌，我没开门",
@@ -75,6 +81,9 @@ CALM = [
 STILL_EMERGENCIES = [
     "燃气表那里有很大的煤气味",
     "有个自称修燃气的人在撬我家的门",
+    # round 8: 网上 ("online", a past mood) inside 防盗网上 (on the window grille)
+    # made a child on the grille a story from the internet
+    "阳台栏杆外的防盗网上趴着个小孩，家里没大人",
 ]
 
 HEDGED = ["好像有点煤气味？", "是不是漏电了", "楼道里好像有点烧焦的味道"]
@@ -197,3 +206,13 @@ def test_these_messages_are_in_no_data_set(dev_texts):
     for name in sorted(p.name for p in data.glob("*.jsonl")):
         seen |= {r["text"] for r in load_jsonl(data / name)}
     assert not seen & set(EMERGENCIES + CALM + HEDGED + STILL_EMERGENCIES)
+
+
+# A place typed at the "where" step is classified too (the desk asks about danger
+# on any message): a building and a lift with nothing happening is no question.
+# The learned words gave 3号楼电梯 0.42 after round 9's pool, over the old 0.4. (Not yet:
+# 5号楼电梯, whose n-gram score, 0.31, is just over the question's 0.3.)
+@pytest.mark.parametrize("text", ["3号楼电梯", "3号楼的电梯", "2栋电梯"])
+def test_a_bare_place_is_not_asked_about(clf, text):
+    got = clf.classify(text)
+    assert (got.urgency, got.danger_unsure) == ("normal", False)

@@ -106,6 +106,17 @@ def test_a_rule_emergency_nothing_else_backs_is_asked_about(s):
     assert got.urgency == "emergency"
 
 
+def test_the_n_grams_do_not_doubt_a_rule_emergency_written_in_english():
+    # Round 8: the pool is mostly Chinese, so on English text a low n-gram
+    # probability means "unfamiliar", not "calm" (a real lift trapping in English
+    # scored 0.03 and was only asked about). Chinese text is still doubted.
+    calm = DangerScorer(-8.0, {})
+    got = _rules_only(calm).classify("The lift is stuck and I'm inside with my baby")
+    assert (got.urgency, got.danger_unsure) == ("emergency", False)
+    got = _rules_only(calm).classify("电梯卡住了 我和宝宝在里面")
+    assert (got.urgency != "emergency", got.danger_unsure) == (True, True)
+
+
 def test_a_short_answer_is_not_scored(s):
     # "很急！" answers the urgency question in a report flow: asking about danger
     # there was a trap (tests/flows/test_typed_answers.py). Short cries are the rules' job.
@@ -128,7 +139,10 @@ def test_the_scorer_can_be_switched_off(tmp_path):
 
 # Wordings neither the rules nor the learned keywords read, in no labelled set:
 # the shipped n-grams carry them (Cantonese, no danger word at all).
-N_GRAMS_CALL = ["天台有个后生仔企喺栏杆外边"]  # a young man standing outside the roof railing
+# (Round 8: the bigger pool taught the learned words 天台有个后生仔企喺栏杆外边, a
+# young man standing outside the roof railing, so another wording of the family; round 9's
+# pool taught them that one too, 楼顶有个后生仔坐喺边度 脚吊出去, so another family.)
+N_GRAMS_CALL = ["楼下有个阿伯成身都係血"]  # an old man downstairs covered in blood
 N_GRAMS_ASK = ["阿公喺大堂跌低咗 唔识郁"]  # grandpa fell in the lobby and does not move
 ONLY_THE_N_GRAMS = N_GRAMS_CALL + N_GRAMS_ASK
 
