@@ -151,6 +151,10 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
     await idle(ctx, text)
 
 
+# Steps that keep any words as the owner's account (what happened, where, who): small talk
+# there is not one.
+ACCOUNT_STEPS = frozenset({("report", "what"), ("report", "place"), ("complaint", "what"), ("complaint", "where"),
+                           ("complaint", "who")})
 # Steps where "不用了/没有" answers the question (no photos, nobody involved), not calls the flow off.
 NOTHING_ANSWERS = frozenset({("report", "photos"), ("staff_finish", "photos"), ("complaint", "where"),
                              ("complaint", "who"), ("survey", "comment"), ("phone_callback", "note")})
@@ -233,8 +237,15 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         flows.end(ctx)  # a photo is not a question: it starts a report
         await idle(ctx, text)
         return
-    question = talk.question_part(text) if text else None
-    if question and flow.name != "inquiry" and await _answer_question(ctx, question):
+    question = talk.aside(text) if text else None
+    # "等一下 我先问问…" says plainly that a question comes first: asked even when the FAQ has no answer.
+    plainly = question is not None and talk.unhedge(text or "")[0] and talk.question_part(text or "") is not None
+    if question and flow.name != "inquiry" and await _answer_question(ctx, question, plainly=plainly):
+        return
+    if text and (flow.name, ctx.state.step) in ACCOUNT_STEPS and talk.small_talk(text) not in (None, "emoji"):
+        # "好的", "等一下" where the owner's own words are kept: no account, the question again
+        # (emoji alone the step refuses itself, saying so).
+        await _not_understood(ctx, text, len(ctx.replies), generic=True)
         return
     if text and (flow.name, ctx.state.step) == ("report", "room") and not ctx.data.get("description") \
             and _says_nothing(ctx, text) and answers.plain(text) not in HOME_WORDS:
@@ -344,9 +355,10 @@ async def _faq(ctx: Ctx, question: str) -> None:
     await inquiry.answer_faq(ctx, question)
 
 
-async def _answer_question(ctx: Ctx, question: str) -> bool:
-    """A question the FAQ answers, asked in the middle of something else."""
-    if await inquiry.find_answer(ctx, question) is None:
+async def _answer_question(ctx: Ctx, question: str, *, plainly: bool = False) -> bool:
+    """A question the FAQ answers, asked in the middle of something else (any question, when
+    asked plainly)."""
+    if not plainly and await inquiry.find_answer(ctx, question) is None:
         return False
     pause.pause(ctx)
     await inquiry.answer_faq(ctx, question)

@@ -15,8 +15,8 @@ from handlers.kit.formatting import local_time
 from handlers.kit.i18n import LOCALES, t
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
-from handlers.owner import communities, talk
-from handlers.owner.faq import answer_in, best_match
+from handlers.owner import communities, pause, talk
+from handlers.owner.faq import Match, answer_in, best_match
 from handlers.staff.casework import open_case
 
 MAX_QUESTION = 500
@@ -67,9 +67,29 @@ def _tokens(ctx: Ctx):  # type: ignore[no-untyped-def]
     return lambda text: [tok.text if hasattr(tok, "text") else tok[0] for tok in segmenter.tokens(text)]
 
 
-async def find_answer(ctx: Ctx, question: str):  # type: ignore[no-untyped-def]
+def _whom_to_call(ctx: Ctx, question: str) -> Match | None:
+    """"半夜有东西坏了找谁修" asks by meaning, with no number word, whom to call: the hotline
+    answers it, whatever else the question names."""
+    if not talk.asks_who_to_call(question):
+        return None
+    return Match(next(f for f in builtin_faqs(ctx) if f.code == "_hotline"), 0.0)
+
+
+def _problem_told(ctx: Ctx, question: str) -> bool:
+    """"卫生间水管漏水了 晚上有人修吗": whom to call about a problem told as happening now is
+    a report (the desk takes it at any hour), not a question for the FAQ ("晚上" must not
+    answer it with the gate's night hours)."""
+    if not talk.asks_who_to_call(question) or talk.in_general(question):
+        return False
+    told = ctx.classifier.classify(question)
+    return told.kind == Kind.REPORT and bool(told.category) and not told.low_confidence
+
+
+async def find_answer(ctx: Ctx, question: str) -> Match | None:
     """The FAQ answering `question`, or None."""
-    return best_match(question, await all_faqs(ctx), _tokens(ctx))
+    if _problem_told(ctx, question):
+        return None
+    return _whom_to_call(ctx, question) or best_match(question, await all_faqs(ctx), _tokens(ctx))
 
 
 async def ask_question(ctx: Ctx) -> None:
@@ -113,8 +133,7 @@ async def _community_settled(ctx: Ctx, question: str) -> bool:
     if named is not None:
         await ctx.enter(named)
         return True
-    numbers = best_match(question, builtin_faqs(ctx), _tokens(ctx))
-    if numbers is not None:
+    if _whom_to_call(ctx, question) or best_match(question, builtin_faqs(ctx), _tokens(ctx)):
         lines = "\n".join(ctx.t("inquiry.hotline_of", community=c.name, hotline=c.policy.hotline or "-") for c in unknown)
         emergency = ctx.policy.emergency_numbers
         flows.end(ctx)
@@ -167,12 +186,28 @@ async def ask_answered(ctx: Ctx) -> None:
     question, answer = answer_in(faq, ctx.locale)
     ctx.say(ctx.t("inquiry.answer", question=question, answer=answer),
             ((choice(ctx, ctx.t("inquiry.solved"), "solved"), choice(ctx, ctx.t("inquiry.human"), "human")),
-             nav_row(ctx)))
+             *_back_to_paused(ctx), nav_row(ctx)))
+
+
+def _back_to_paused(ctx: Ctx) -> tuple:  # type: ignore[type-arg]
+    """A question asked in the middle of a report (or a booking…): the way back to it."""
+    back = pause.resume_button(ctx)
+    return ((back,),) if back is not None else ()
+
+
+async def _resumed(ctx: Ctx, typed: str) -> bool:
+    """"继续" after a question asked in passing: back to what it interrupted."""
+    if ctx.picked is not None or not talk.wants_to_resume(typed) or pause.paused(ctx) is None:
+        return False
+    flows.end(ctx)
+    return await pause.resume(ctx)
 
 
 async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
     """Solved ends here; "转人工" hands over; another typed question is looked up."""
     typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if await _resumed(ctx, typed):
+        return
     if ctx.picked == "solved" or ctx.picked is None and (typed in SOLVED_WORDS or talk.small_talk(typed) in ("thanks", "ack")):
         flows.end(ctx)
         ctx.say(ctx.t("inquiry.glad"), ctx.routes.menu(ctx))
@@ -192,12 +227,15 @@ def _not_helped(typed: str) -> bool:
 async def ask_unknown(ctx: Ctx) -> None:
     """No answer on file: say so, and let the owner hand it to a person (no case until then)."""
     ctx.say(ctx.t("inquiry.no_answer", hotline=ctx.policy.hotline or "-"),
-            ((choice(ctx, ctx.t("inquiry.to_person"), "human"), choice(ctx, ctx.t("inquiry.never_mind"), "no")),))
+            ((choice(ctx, ctx.t("inquiry.to_person"), "human"), choice(ctx, ctx.t("inquiry.never_mind"), "no")),
+             *_back_to_paused(ctx)))
 
 
 async def answer_unknown(ctx: Ctx, inbound: Inbound) -> None:
     """A person takes it, the owner lets it go, or asks something else."""
     typed = (inbound.text or "").strip().lower().rstrip("!！。.")
+    if await _resumed(ctx, typed):
+        return
     if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or talk.yes_no(typed) == "yes"
                                                         or talk.bare_intent(typed) == "human"):
         await _hand_over(ctx, ctx.data.get("asked", ""), found=False)

@@ -26,6 +26,9 @@ ACKS = ("好的", "好滴", "好嘞", "好吧", "好", "行", "可以", "收到"
         "lol", "haha")
 WHO = ("你是机器人吗", "你是机器人", "机器人吗", "是机器人", "你是谁", "是真人吗", "真人吗", "are you a bot", "are you human",
        "who are you")
+# "等一下", "让我想想": the owner needs a moment; nothing to act on, and no answer to any step.
+WAITS = ("稍等一下", "稍等", "等我一下", "等一下", "等一等", "等一会儿", "等一会", "等会儿", "等会", "等下", "等等", "慢着",
+         "让我想想", "我想想", "我想一下", "hold on", "one moment", "just a moment", "one sec", "wait")
 BYES = ("再见", "拜拜", "晚安", "回见", "886", "88", "bye", "goodbye", "good night")
 # Words that add nothing once the above are taken out.
 _FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "吧", "哟", "哦", "喔", "嘛", "的", "很", "非常", "真",
@@ -53,7 +56,7 @@ def _strip_words(text: str, words: tuple[str, ...]) -> str:
 
 
 def small_talk(text: str | None) -> str | None:
-    """'thanks', 'greeting', 'presence', 'ack', 'bye' or 'emoji' when the message is only
+    """'thanks', 'greeting', 'presence', 'wait', 'ack', 'bye' or 'emoji' when the message is only
     that; None when it carries anything to act on."""
     if text is None:
         return None
@@ -65,7 +68,7 @@ def small_talk(text: str | None) -> str | None:
         return "emoji" if any(unicodedata.category(ch) == "So" for ch in clean) else None
     found = [(name, words) for name, words in
              (("who", WHO), ("thanks", THANKS), ("presence", PRESENCE), ("greeting", GREETINGS), ("bye", BYES),
-              ("ack", ACKS))
+              ("wait", WAITS), ("ack", ACKS))
              if any(w in clean for w in words)]
     if not found:
         return None
@@ -76,6 +79,25 @@ def small_talk(text: str | None) -> str | None:
     if _letters(rest):
         return None
     return found[0][0]
+
+
+# ----------------------------------------------------------------- a hedge in front
+# "等一下 我先问问…", "对了 物业费怎么交", "哦 算了": words in front that only say "something
+# else first". Interjections of one character count only with a pause after them ("额头" is a word).
+_HEDGE = re.compile(r"^(?:(?:稍等一下|稍等|等我一下|等一下|等一等|等一会儿?|等会儿?|等下|等等|慢着|且慢|先等等|先等一下|停一下|打断一下"
+                    r"|插一句|插个话|哦对了|噢对了|啊对了|对了|对啦|话说回来|话说|顺便说一下|顺便|另外|还有|那个"
+                    r"|(?:hold on|wait|by the way|btw)\b)[\s，,。.!！~～、：:…]*"
+                    r"|[哦噢喔呃额诶欸哎唉啊嗯呀]+[\s，,。.!！~～、：:…]+)+")
+
+
+def unhedge(text: str) -> tuple[bool, str]:
+    """(True, the rest) when the message opens with a hedge: "等一下 我先问问快递放哪里" →
+    (True, "我先问问快递放哪里"); (False, the message) otherwise.  Both cleaned."""
+    clean = _clean(text)
+    m = _HEDGE.match(clean)
+    if not m:
+        return False, clean
+    return True, clean[m.end():].strip()
 
 
 # ----------------------------------------------------------------- intent words
@@ -102,7 +124,7 @@ def bare_intent(text: str | None) -> str | None:
     """The intent a message names when it says nothing else ("报修", "我要投诉", "查一下进度")."""
     if not text:
         return None
-    clean = _clean(text)
+    clean = unhedge(text)[1]  # "等一下 我要投诉" names the complaint
     if len(_letters(clean)) > (32 if clean.isascii() else 12):
         return None
     for intent, words in INTENTS.items():
@@ -149,14 +171,15 @@ def cancel_lead(text: str | None) -> tuple[bool, str]:
     "先不投诉了 停车怎么收费" → (True, "停车怎么收费")."""
     if not text:
         return False, ""
-    clean = _clean(text)
+    clean = unhedge(text)[1]  # "等等 算了不报了" calls off as "算了不报了" does
     named = _CALL_OFF.match(clean)
     for lead in [named.group(0)] if named else sorted(CANCEL_LEADS, key=len, reverse=True):
         if not clean.startswith(lead):
             continue
         rest = clean[len(lead):].strip(" ，,。.!！~～、;；:：")
         # "算了谢谢" and "取消预约" only call off; "算了 我想问…" and "算了 我要投诉" go on to something new.
-        if not _letters(rest) or small_talk(rest) or bare_intent(rest) and lead in ("取消", "取消吧", "cancel"):
+        if not _letters(rest) or small_talk(rest) or bare_intent(rest) and lead in ("取消", "取消吧", "cancel") \
+                or cancel_lead(rest) == (True, ""):  # "算了不报了": called off twice over
             return True, ""
         return True, rest
     return False, ""
@@ -227,16 +250,60 @@ _QUESTION = re.compile(r"[?？]|吗|么|多少|几点|哪|什么|怎样|如何|�
 
 
 def looks_like_question(text: str) -> bool:
-    return bool(_QUESTION.search(_clean(text)))
+    return bool(_QUESTION.search(_clean(text))) or asks_who_to_call(text)
 
 
-_ASK_LEAD = re.compile(r"^(我想|想|我)?(问一下|问问|问下|咨询一下|咨询下|咨询|请问)[，,：: ]*")
+# "找谁修", "该联系谁", "打哪个电话", "有人管吗": whom to turn to ...
+_WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知|搵|揾)(谁|边个)|给谁打|谁(来)?(管|负责|处理|修|值班)|边个(整|管|负责|修)"
+                          r"|(找|联系|问)(哪个|哪位|什么人|哪里|哪儿|哪边|哪个部门)|(打|拨)(哪个|什么|几号)电话"
+                          r"|有(没有)?人(管|修|处理|值班|接)|(能|可以|还能|能不能|可不可以|接不接|受理)(报修|报事)"
+                          r"|who (do|should|can|would) (i|we) (call|ring|contact|ask|turn to)|who (to|can) (call|contact)"
+                          r"|who (fixes|handles|repairs)|whom? to call|(what|which) (number|phone)")
+# ... framed as after hours, should something happen, or about anything at all: a question
+# about the desk, not an account of a problem ("我家水管漏了 找谁修" is a report, and read as one).
+_FRAMED = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"
+                        r"|下班|休息日|非工作时间|不上班|没人上班|办公室关门|如果|要是|万一|假如|的话|平时|一般|东西|什么"
+                        r"|at night|overnight|weekend|holiday|after hours|out of hours|if |in case")
+# Should something happen, or anything at all: never an account of a problem happening now.
+_IN_GENERAL = re.compile(r"如果|要是|万一|假如|的话|平时|一般|东西|什么|出事|嘢|咩|乜|anything|something|if |in case")
+
+
+def in_general(text: str | None) -> bool:
+    """"要是半夜水管坏了找谁", "半夜有东西坏了找谁修": asked in general, not told as happening."""
+    return bool(text) and bool(_IN_GENERAL.search(_clean(text or "")))
+
+
+def asks_who_to_call(text: str | None) -> bool:
+    """"半夜有东西坏了找谁修", "周末家里跳闸了找谁", "who do I call if something breaks at
+    night": whom to turn to outside office hours or should something happen — answered
+    with the 24-hour hotline."""
+    if not text:
+        return False
+    clean = _clean(text)
+    return bool(_WHO_TO_CALL.search(clean)) and bool(_FRAMED.search(clean))
+
+
+_ASK_LEAD = re.compile(r"^我?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题|咨询一下|咨询下|咨询|请问"
+                       r"|打听一下|打听下|打听)[，,：: ]*")
 
 
 def question_part(text: str) -> str | None:
-    """"我想问一下快递放哪里" → "快递放哪里": an explicit question, whatever step we are at."""
-    m = _ASK_LEAD.match(_clean(text))
+    """"我想问一下快递放哪里", "等一下 我先问问快递放哪里" → "快递放哪里": an explicit
+    question, whatever step we are at."""
+    clean = unhedge(text)[1]
+    m = _ASK_LEAD.match(clean)
     if not m:
         return None
-    rest = _clean(text)[m.end():].strip()
+    rest = clean[m.end():].strip()
     return rest if len(_letters(rest)) >= 2 else None
+
+
+def aside(text: str) -> str | None:
+    """A question asked in passing in the middle of a flow: an explicit one, or a question
+    behind a hedge ("对了 物业费怎么交", "等一下，停车费多少") — not a plain question-shaped
+    answer to the step ("为什么电梯老坏" is a complaint's account)."""
+    explicit = question_part(text)
+    if explicit:
+        return explicit
+    hedged, rest = unhedge(text)
+    return rest if hedged and len(_letters(rest)) >= 2 and looks_like_question(rest) else None

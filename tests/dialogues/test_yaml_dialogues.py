@@ -1,7 +1,9 @@
-"""The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (and of the
-shared dev set, where `../shared` is present) through the real core, with the shell
-checker's own checks (`../shared/eval/dialogues.py`) on what the database holds and on
-what the last message got back.
+"""The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (a second
+author's), `third_author.yaml` (a third author's, who never read the code), `widened.yaml`
+(our own, widening the families those found gaps in) and of the shared dev set, where
+`../shared` is present, through the real core, with the shell checker's own checks
+(`../shared/eval/dialogues.py`) on what the database holds and on what the last message
+got back.
 
 The shell checker drives `wuye shell` as a separate process per dialogue, which is the
 judge but takes minutes; this reads the same files the way the shell would send them
@@ -30,6 +32,8 @@ SHARED_DEV = HERE.parents[2] / "shared" / "data" / "dialogues_dev.yaml"
 AUTO = ["继续", "确认", "提交", "我家", "1-1-101", "完成", "跳过", "不需要", "一般", "尽快", "今天", "明天"]
 USER = "owner"
 PHOTO = "leak.jpg"
+# Written by authors who never read the code (second and third), then our own widenings.
+OWN = ["hidden_like.yaml", "third_author.yaml", "widened.yaml"]
 
 
 def _load(path: Path) -> list[dict]:
@@ -37,7 +41,7 @@ def _load(path: Path) -> list[dict]:
 
 
 def _params() -> list:
-    own = [pytest.param(d, id=d["id"]) for d in _load(HERE / "hidden_like.yaml")]
+    own = [pytest.param(d, id=d["id"]) for name in OWN for d in _load(HERE / name)]
     if not SHARED_DEV.exists():
         return [*own, pytest.param(None, id="dev-set", marks=pytest.mark.skip(
             reason=f"the shared dev dialogues are not here ({SHARED_DEV}): only hidden_like.yaml runs"))]

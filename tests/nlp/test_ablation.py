@@ -212,6 +212,21 @@ ROUND6_ABLATIONS = [
 ABLATIONS += ROUND6_ABLATIONS
 
 
+# Round 9 (heldout10 and heldout11 opened): the families of their misses. Each
+# message is new (in no data set).
+ROUND9_ABLATIONS = [
+    (dict(group='什么都看不见、问能不能出去'), '走廊里灰蒙蒙的 什么都看不见 我们能出去吗', 'urgency', 'emergency'),
+    (dict(group='灶、热水器点不着却满屋是味'), '燃气热水器怎么都点不着 一屋子的怪味', 'urgency', 'emergency'),
+    (dict(group='家里的孩子、老人到现在没回来'), '我外公下午出门散步到现在还没回来 他有点糊涂', 'urgency', 'emergency'),
+    (dict(typo='没气的味'), '厨房里一股没气的味道 是不是哪里漏了', 'urgency', 'emergency'),
+    (dict(group='独居的人几天没露面'), "Haven't seen the lady in 1203 for 4 days, newspapers piling up at her door",
+     'urgency', 'emergency'),
+    (dict(group='陌生人正在家里'), '家里的摄像头拍到陌生人在我家客厅走动', 'urgency', 'emergency'),
+    (dict(group='开关、插座发烫'), '客厅的开关摸着热乎乎的 灯也不亮', 'urgency', 'emergency'),
+]
+ABLATIONS += ROUND9_ABLATIONS
+
+
 @pytest.mark.parametrize(("removed", "text", "field", "value"), ABLATIONS,
                          ids=[f"{i}-{list(a[0].values())[0]}" for i, a in enumerate(ABLATIONS)])
 def test_removing_the_rule_changes_the_answer(tmp_path, removed, text, field, value):

@@ -206,3 +206,13 @@ def test_these_messages_are_in_no_data_set(dev_texts):
     for name in sorted(p.name for p in data.glob("*.jsonl")):
         seen |= {r["text"] for r in load_jsonl(data / name)}
     assert not seen & set(EMERGENCIES + CALM + HEDGED + STILL_EMERGENCIES)
+
+
+# A place typed at the "where" step is classified too (the desk asks about danger
+# on any message): a building and a lift with nothing happening is no question.
+# The learned words gave 3号楼电梯 0.42 after round 9's pool, over the old 0.4. (Not yet:
+# 5号楼电梯, whose n-gram score, 0.31, is just over the question's 0.3.)
+@pytest.mark.parametrize("text", ["3号楼电梯", "3号楼的电梯", "2栋电梯"])
+def test_a_bare_place_is_not_asked_about(clf, text):
+    got = clf.classify(text)
+    assert (got.urgency, got.danger_unsure) == ("normal", False)

@@ -67,3 +67,48 @@ def test_done_false_alarm_additions_and_yes_no() -> None:
 def test_going_back_to_what_was_set_aside() -> None:
     assert talk.wants_to_resume("继续") and talk.wants_to_resume("接着来！") and talk.wants_to_resume("continue")
     assert not talk.wants_to_resume("继续报修厨房水管") and not talk.wants_to_resume(None)
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("等一下 我先问问快递放哪里", "快递放哪里"), ("对了 物业费怎么交", "物业费怎么交"), ("等等，停车费多少？", "停车费多少?"),
+    ("哦 对了 我顺便问一下垃圾几点扔", "垃圾几点扔"), ("btw where do parcels go?", "where do parcels go?"),
+    ("我想先打听一下装修要办什么手续", "装修要办什么手续"),
+])
+def test_a_question_asked_in_passing(text: str, question: str) -> None:
+    assert talk.aside(text) == question
+
+
+@pytest.mark.parametrize("text", ["为什么电梯老是坏", "厨房水龙头一直滴水", "等一下", "额头磕破了怎么办", "那个灯坏了"])
+def test_an_answer_to_the_step_is_no_aside(text: str) -> None:
+    # a plain question-shaped account stays the step's answer; "额头" is no interjection
+    assert talk.aside(text) is None
+
+
+def test_a_hedge_in_front_does_not_hide_calling_off_or_a_new_intent() -> None:
+    assert talk.cancel_lead("等等 算了不报了") == (True, "") and talk.cancel_lead("算了不报了") == (True, "")
+    assert talk.cancel_lead("哎，算了，我想问下快递放哪") == (True, "我想问下快递放哪")
+    assert talk.bare_intent("等一下 我要投诉") == "complaint" and talk.bare_intent("对了 查一下进度") == "mycases"
+    assert talk.small_talk("等一下") == "wait" and talk.small_talk("稍等哈") == "wait" and talk.small_talk("等下我想想") == "wait"
+    assert talk.small_talk("等一下 水管漏了") is None
+
+
+@pytest.mark.parametrize("text", ["半夜有东西坏了找谁修", "周末家里跳闸了找谁", "晚上要是水管坏了该联系谁", "节假日报修打哪个电话",
+                                  "夜里有人修吗", "物业下班以后东西坏了谁管", "晚上电梯坏了给谁打电话", "晚上十点以后还能报修吗",
+                                  "夜間有嘢壞咗搵邊個整", "What number do I ring after hours?", "who do I call if something breaks at night",
+                                  "who should we contact at the weekend"])
+def test_whom_to_call_after_hours(text: str) -> None:
+    assert talk.asks_who_to_call(text) and talk.looks_like_question(text)
+
+
+@pytest.mark.parametrize("text", ["我家厨房水管漏了找谁修", "谁家的狗一直叫", "晚上楼上很吵", "电梯坏了", "周末物业办公室有人吗"])
+def test_an_account_or_another_question_is_not_whom_to_call(text: str) -> None:
+    assert not talk.asks_who_to_call(text)
+
+
+@pytest.mark.parametrize(("text", "general"), [
+    ("半夜有东西坏了找谁修", True), ("晚上要是水管坏了该联系谁", True), ("夜間有嘢壞咗搵邊個整", True),
+    ("who do I call if something breaks at night", True),
+    ("卫生间水管漏水了 晚上有人修吗", False), ("周末家里跳闸了找谁", False), ("晚上电梯坏了给谁打电话", False)])
+def test_whom_to_call_in_general_or_about_a_problem_happening_now(text: str, general: bool) -> None:
+    # Asked in general: the 24-hour hotline answers it. Told as happening: the desk reads a report.
+    assert talk.in_general(text) is general
