@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib.metadata import version as package_version
@@ -13,12 +12,12 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.exc import IntegrityError
 
+from bot import inbox_status
 from bot.bootstrap import App, build_app, load_files
 from bot.case_listing import STATUSES, CaseListing, status_values
 from bot.chat_checks import refused_group_chats
 from bot.config_checks import config_warnings
 from bot.console import run_shell
-from bot import inbox_status
 from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
 from bot.registers import apply_register
@@ -43,7 +42,6 @@ from storage.inbox import Inbox
 from storage.loader import plan_register, problems_text
 from web.auth import hash_password, password_problem
 
-log = logging.getLogger("wuye.cli")
 
 def _run(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     """Run an async command body against a freshly built (and migrated) app."""
@@ -250,10 +248,9 @@ async def inbox_retry(app: App, ids: tuple[int, ...], all_failed: bool) -> None:
         if missing:  # all or nothing: a mistyped id is not half applied
             raise click.ClickException(" / ".join(inbox_status.both(
                 "cli.inbox_retry_not_failed", ids=", ".join(f"#{i}" for i in missing))))
-        if back:
+        if back:  # the audit log: which messages, never whose or what (ids only)
             await ConsoleStore(uow.session).audit(app.now(), None, "inbox_retry", remote="cli", ids=back)
         await uow.commit()
-    log.info("inbox retry from the command line: %d failed messages put back to pending (ids %s)", len(back), back)
     click.echo(" / ".join(inbox_status.both("cli.inbox_retry_done", count=len(back),
                                              ids=", ".join(f"#{i}" for i in back) or "-")))
 

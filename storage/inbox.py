@@ -10,6 +10,9 @@ The row's `key` is the update key the desk records in `processed_updates` in the
 transaction as its handling, so a row taken again after its handling committed (the
 process died before marking it done) is recognised as handled (`handled`) and not
 handled twice.  The platform's retry of a recorded message is no new row (the unique key).
+
+An operator sees it in `wuye status` (`health`); a message given up (failed) is listed by
+`wuye inbox failed` and put back to pending by `wuye inbox retry` (`failed`, `retry`).
 """
 
 from __future__ import annotations
