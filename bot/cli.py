@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib.metadata import version as package_version
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy.exc import IntegrityError
 
+from bot import inbox_status
 from bot.bootstrap import App, build_app, load_files
 from bot.case_listing import STATUSES, CaseListing, status_values
 from bot.chat_checks import refused_group_chats
@@ -36,6 +38,7 @@ from services.reports.statistics import build_report, export_cases, write_report
 from storage.community_file import CommunityFileError
 from storage.console import ConsoleStore
 from storage.db import DatabaseUnavailable, current_revision
+from storage.inbox import Inbox
 from storage.loader import plan_register, problems_text
 from web.auth import hash_password, password_problem
 
@@ -200,15 +203,56 @@ async def cases(app: App, case_id: int | None, status: str | None, limit: int, l
 @main.command()
 @_run
 async def status(app: App) -> None:
-    """Delivery health: per channel and chat, messages pending, retrying and failed."""
+    """Delivery health: per channel and chat, messages pending, retrying and failed; and the
+    WeChat/WeCom inbox: messages pending, in progress and failed (given up) per channel."""
 
     now = app.now()
     async with app.uow() as uow:
         rows = await chat_health(uow, now)
+        inbox = await Inbox(uow.session).health(now)
     running = ({"telegram"} if app.settings.telegram_bot_token else set()) | \
         ({"wechat"} if app.settings.wechat_app_id else set()) or {"console"}
-    for line in status_lines(rows, now, running):
+    for line in [*status_lines(rows, now, running), *inbox_status.status_lines(inbox, now)]:
         click.echo(line)
+
+
+@main.group()
+def inbox() -> None:
+    """WeChat/WeCom messages given up after repeated failures: list them, hand them to the desk again."""
+
+
+@inbox.command("failed")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--lang", default=None, type=click.Choice(["zh-CN", "en"]), help="language shown (zh-CN | en)")
+@_run
+async def inbox_failed(app: App, limit: int, lang: str | None) -> None:
+    """List the failed messages (id, channel, when, how often taken, kind; never who or what)."""
+    async with app.uow() as uow:
+        rows = await Inbox(uow.session).failed(limit)
+    for line in inbox_status.failed_lines(rows, ZoneInfo(app.settings.timezone), lang or app.settings.default_locale):
+        click.echo(line)
+
+
+@inbox.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="a failed message's id (wuye inbox failed); repeatable")
+@click.option("--all-failed", is_flag=True, help="every failed message")
+@_run
+async def inbox_retry(app: App, ids: tuple[int, ...], all_failed: bool) -> None:
+    """Put failed messages back to pending: a running `wuye run` handles them again (one the
+    desk did handle is only marked done), else the next start does."""
+    if bool(ids) == all_failed:
+        raise click.UsageError(" / ".join(inbox_status.both("cli.inbox_retry_which")))
+    async with app.uow() as uow:
+        back = await Inbox(uow.session).retry(None if all_failed else sorted(set(ids)))
+        missing = sorted(set(ids) - set(back))
+        if missing:  # all or nothing: a mistyped id is not half applied
+            raise click.ClickException(" / ".join(inbox_status.both(
+                "cli.inbox_retry_not_failed", ids=", ".join(f"#{i}" for i in missing))))
+        if back:  # the audit log: which messages, never whose or what (ids only)
+            await ConsoleStore(uow.session).audit(app.now(), None, "inbox_retry", remote="cli", ids=back)
+        await uow.commit()
+    click.echo(" / ".join(inbox_status.both("cli.inbox_retry_done", count=len(back),
+                                             ids=", ".join(f"#{i}" for i in back) or "-")))
 
 
 @main.command()

@@ -10,6 +10,9 @@ The row's `key` is the update key the desk records in `processed_updates` in the
 transaction as its handling, so a row taken again after its handling committed (the
 process died before marking it done) is recognised as handled (`handled`) and not
 handled twice.  The platform's retry of a recorded message is no new row (the unique key).
+
+An operator sees it in `wuye status` (`health`); a message given up (failed) is listed by
+`wuye inbox failed` and put back to pending by `wuye inbox retry` (`failed`, `retry`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import models as m
@@ -38,6 +41,28 @@ class Taken:
     fields: dict[str, str]
     attempts: int  # how many times a process took it, this time included
     replayed: bool = False  # taken again after another holder (or an earlier run) let it lapse
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    """What `wuye status` shows of one channel's inbox."""
+
+    channel: str
+    waiting: int  # pending, held by no live process: taken at the next keep (or start)
+    leased: int  # pending, held by a live process: being handled
+    failed: int  # given up: the sender got the apology, the message itself was not handled
+    oldest_unhandled: datetime | None  # received_at of the oldest pending one, leased or not
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A message given up, as an operator may see it: no sender, no words."""
+
+    id: int
+    channel: str
+    received_at: datetime
+    attempts: int
+    kind: str  # MsgType, and the event's name: text, image, event/subscribe ...
 
 
 class Inbox:
@@ -100,6 +125,42 @@ class Inbox:
         """Whether the desk committed its handling of this message (processed_updates)."""
         return bool(await self.session.scalar(select(exists().where(
             m.ProcessedUpdate.channel == channel, m.ProcessedUpdate.update_id == key))))
+
+    async def health(self, now: datetime) -> list[ChannelHealth]:
+        """Per channel with anything pending or failed (kept until pruned), by channel."""
+        row = m.InboxMessage
+        live = and_(row.state == PENDING, row.claimed_until.is_not(None), row.claimed_until >= now)
+        rows = await self.session.execute(
+            select(row.channel,
+                   func.count().filter(and_(row.state == PENDING, ~live)),
+                   func.count().filter(live),
+                   func.count().filter(row.state == FAILED),
+                   func.min(row.received_at).filter(row.state == PENDING))
+            .where(or_(row.state == PENDING, row.state == FAILED))
+            .group_by(row.channel).order_by(row.channel))
+        return [ChannelHealth(*r) for r in rows]
+
+    async def failed(self, limit: int) -> list[Failed]:
+        """The messages given up, oldest first."""
+        row = m.InboxMessage
+        rows = await self.session.execute(
+            select(row.id, row.channel, row.received_at, row.attempts, row.fields)
+            .where(row.state == FAILED).order_by(row.id).limit(limit))
+        return [Failed(r.id, r.channel, r.received_at, r.attempts,
+                       "/".join(filter(None, (r.fields.get("MsgType"), r.fields.get("Event")))) or "?")
+                for r in rows]
+
+    async def retry(self, ids: list[int] | None) -> list[int]:
+        """Put failed messages (these, or all with None) back to pending, held by nobody:
+        the next keep of any running process takes them.  Their takes start again from
+        nothing, or they would be given up at once (`MAX_TAKES`).  The ids put back."""
+        row = m.InboxMessage
+        query = select(row.id).where(row.state == FAILED).order_by(row.id)
+        if ids is not None:
+            query = query.where(row.id.in_(ids))
+        found = list(await self.session.scalars(query))
+        await self._set(found, row.state == FAILED, state=PENDING, attempts=0, claimed_by=None, claimed_until=None)
+        return found
 
     async def prune(self, before: datetime) -> int:
         """Forget messages done or failed that arrived before `before`; how many."""

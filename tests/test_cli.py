@@ -56,4 +56,6 @@ def test_status_reports_delivery_health(tmp_path: Path) -> None:
     assert wuye(tmp_path, "load", str(EXAMPLE_COMMUNITY)).returncode == 0
     result = wuye(tmp_path, "status")
     assert result.returncode == 0
-    assert result.stdout.strip() == "outbox: nothing pending, nothing failed in the last 7 days"
+    assert result.stdout.splitlines() == ["outbox: nothing pending, nothing failed in the last 7 days",
+                                          "收件箱（微信/企业微信）：没有待处理或失败的消息 / "
+                                          "inbox (WeChat/WeCom): nothing pending, nothing failed"]

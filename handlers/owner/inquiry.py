@@ -67,19 +67,17 @@ def _tokens(ctx: Ctx):  # type: ignore[no-untyped-def]
     return lambda text: [tok.text if hasattr(tok, "text") else tok[0] for tok in segmenter.tokens(text)]
 
 
-def _whom_to_call(ctx: Ctx, question: str) -> Match | None:
-    """"半夜有东西坏了找谁修" asks by meaning, with no number word, whom to call: the hotline
-    answers it, whatever else the question names."""
-    if not talk.asks_who_to_call(question):
-        return None
+def _hotline(ctx: Ctx) -> Match:
+    """"半夜有东西坏了找谁修" asks by meaning, with no number word, whom to call
+    (`talk.asks_who_to_call`): the hotline answers it, whatever else the question names."""
     return Match(next(f for f in builtin_faqs(ctx) if f.code == "_hotline"), 0.0)
 
 
 def _problem_told(ctx: Ctx, question: str) -> bool:
-    """"卫生间水管漏水了 晚上有人修吗": whom to call about a problem told as happening now is
-    a report (the desk takes it at any hour), not a question for the FAQ ("晚上" must not
-    answer it with the gate's night hours)."""
-    if not talk.asks_who_to_call(question) or talk.in_general(question):
+    """"卫生间水管漏水了 晚上有人修吗", asking whom to call about a problem told as happening
+    now, is a report (the desk takes it at any hour), not a question for the FAQ ("晚上" must
+    not answer it with the gate's night hours)."""
+    if talk.in_general(question):
         return False
     told = ctx.classifier.classify(question)
     return told.kind == Kind.REPORT and bool(told.category) and not told.low_confidence
@@ -87,9 +85,9 @@ def _problem_told(ctx: Ctx, question: str) -> bool:
 
 async def find_answer(ctx: Ctx, question: str) -> Match | None:
     """The FAQ answering `question`, or None."""
-    if _problem_told(ctx, question):
-        return None
-    return _whom_to_call(ctx, question) or best_match(question, await all_faqs(ctx), _tokens(ctx))
+    if talk.asks_who_to_call(question):
+        return None if _problem_told(ctx, question) else _hotline(ctx)
+    return best_match(question, await all_faqs(ctx), _tokens(ctx))
 
 
 async def ask_question(ctx: Ctx) -> None:
@@ -133,7 +131,7 @@ async def _community_settled(ctx: Ctx, question: str) -> bool:
     if named is not None:
         await ctx.enter(named)
         return True
-    if _whom_to_call(ctx, question) or best_match(question, builtin_faqs(ctx), _tokens(ctx)):
+    if talk.asks_who_to_call(question) or best_match(question, builtin_faqs(ctx), _tokens(ctx)):
         lines = "\n".join(ctx.t("inquiry.hotline_of", community=c.name, hotline=c.policy.hotline or "-") for c in unknown)
         emergency = ctx.policy.emergency_numbers
         flows.end(ctx)

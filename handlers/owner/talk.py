@@ -259,13 +259,16 @@ _WHO_TO_CALL = re.compile(r"(找|联系|打给|打电话给|问|叫|通知|搵|�
                           r"|有(没有)?人(管|修|处理|值班|接)|(能|可以|还能|能不能|可不可以|接不接|受理)(报修|报事)"
                           r"|who (do|should|can|would) (i|we) (call|ring|contact|ask|turn to)|who (to|can) (call|contact)"
                           r"|who (fixes|handles|repairs)|whom? to call|(what|which) (number|phone)")
+# Should something happen, or about anything at all: words of both patterns below.
+_SHOULD_IT_HAPPEN = r"如果|要是|万一|假如|的话|平时|一般|东西|什么|if |in case"
 # ... framed as after hours, should something happen, or about anything at all: a question
 # about the desk, not an account of a problem ("我家水管漏了 找谁修" is a report, and read as one).
 _FRAMED = re.compile(r"半夜|深夜|夜里|夜间|晚上|凌晨|大晚上|周末|星期[六天日]|礼拜[六天日]|周[六日]|节假日|假期|放假|过年|春节|国庆"
-                        r"|下班|休息日|非工作时间|不上班|没人上班|办公室关门|如果|要是|万一|假如|的话|平时|一般|东西|什么"
-                        r"|at night|overnight|weekend|holiday|after hours|out of hours|if |in case")
-# Should something happen, or anything at all: never an account of a problem happening now.
-_IN_GENERAL = re.compile(r"如果|要是|万一|假如|的话|平时|一般|东西|什么|出事|嘢|咩|乜|anything|something|if |in case")
+                     r"|下班|休息日|非工作时间|不上班|没人上班|办公室关门"
+                     r"|at night|overnight|weekend|holiday|after hours|out of hours|" + _SHOULD_IT_HAPPEN)
+# Never an account of a problem happening now.  More words than _FRAMED: "出事", "anything"
+# alone do not make "找谁" a question about the desk.
+_IN_GENERAL = re.compile(_SHOULD_IT_HAPPEN + r"|出事|嘢|咩|乜|anything|something")
 
 
 def in_general(text: str | None) -> bool:

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.bootstrap import App
+from bot.wxbase.callback import MAX_TAKES
 from storage import models as m
+from storage.inbox import Inbox
 from tests.wechat.conftest import Wx, running
 from tests.wechat.standin import WechatStandIn, settle
 
@@ -204,3 +206,29 @@ async def test_unrecorded_means_unanswered(wx: Wx) -> None:
     assert len(owner.transcript()) == 1
     async with wx.app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(m.InboxMessage)) == 1
+
+
+async def test_a_message_given_up_and_put_back_by_the_operator_is_answered(wx: Wx) -> None:
+    """`wuye inbox retry`: what was given up (here: its holders kept dying with it) is
+    handled by the running process once put back — not given up again for its past takes."""
+    owner = wx.follower("oBACK")
+    wx.standin.followers.add(owner.openid)
+    endpoint = wx.channel.endpoint
+    endpoint.answer_within = 0.2
+    async with desk_busy(wx.app):
+        assert await owner.say("/help") == (200, "success")
+        crash(wx)
+    async with wx.app.sessions.begin() as session:
+        await session.execute(update(m.InboxMessage).values(attempts=MAX_TAKES, claimed_until=None))
+    assert await endpoint.replay() == 1
+    await wx.flush()
+    assert [state for _, state, _, _ in await inbox(wx.app)] == ["failed"]
+    assert [s.text[:9] for s in owner.transcript()] == ["抱歉，系统开小差了"]
+
+    async with wx.app.sessions.begin() as session:
+        assert len(await Inbox(session).retry(None)) == 1
+    assert await endpoint.replay() == 1  # the running process's next keep
+    await wx.flush()
+    assert [s.text[:5] for s in owner.transcript()] == ["抱歉，系统", "我可以帮您"]  # the apology, then /help
+    # Taken once since it was put back (the takes before were forgotten), and done.
+    assert [(state, attempts) for _, state, attempts, _ in await inbox(wx.app)] == [("done", 1)]
