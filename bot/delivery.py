@@ -379,8 +379,10 @@ class Deliverer:
                 return
             except Exception as exc:
                 if not isinstance(exc, TransientError):
-                    # A bug in a sender must not lose the message: retry it like a 5xx.
-                    log.exception("chat %s: sender failed unexpectedly", reply.chat_id)
+                    # A bug in a sender must not lose the message: retry it like a 5xx (so is
+                    # the database dropping under a sender that reads or writes it).
+                    log_failure(log, exc, "chat %s: the sender failed", reply.chat_id,
+                                then="its message is tried again later")
                 attempts = held.attempts + 1
                 if attempts >= self._retry.max_attempts:
                     reason = f"gave up after {attempts} attempts: {exc}"
