@@ -25,22 +25,28 @@ SAYINGS = ["你好", "/help", "谢谢"]  # one reply each for an owner not yet b
 DROPS = 3
 
 
-async def _terminate_all(conn: asyncpg.Connection) -> int:
-    """Every other connection to this scratch database (only the process under test uses it)."""
+async def admin(database_url: str) -> asyncpg.Connection:
+    """A connection of the test's own to the scratch database, which no drop cuts."""
+    url = make_url(database_url)
+    return await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+
+
+async def drop_all(conn: asyncpg.Connection) -> int:
+    """Terminate every other connection to this scratch database (only the process under
+    test uses it; the server and other databases are left alone); how many went."""
     return await conn.fetchval(
         "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS gone")
 
 
-async def _outbox(conn: asyncpg.Connection) -> dict[str, int]:
+async def outbox_states(conn: asyncpg.Connection) -> dict[str, int]:
     return dict(await conn.fetch("SELECT state, count(*) FROM outbox GROUP BY state"))
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_connections_dropped_mid_stream_leave_no_traceback_and_lose_nothing(tmp_path: Path,
                                                                                   database_url: str) -> None:
-    url = make_url(database_url)
-    admin = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username, database=url.database)
+    conn = await admin(database_url)
     try:
         async with BotApiStandIn() as api:  # Telegram's real limits
             owners = api.users(OWNERS)
@@ -57,19 +63,19 @@ async def test_connections_dropped_mid_stream_leave_no_traceback_and_lose_nothin
             dropped = []
             for _ in range(DROPS):
                 await asyncio.sleep(0.9)
-                dropped.append(await _terminate_all(admin))
+                dropped.append(await drop_all(conn))
             assert not streaming.done(), "the stream ended before the last drop: not mid-stream"
             await streaming
             wanted = len(SAYINGS)
             await api.until(lambda: all(n >= wanted for n in replies(api, owners).values()), timeout=60,
                             what="every message answered")
             await asyncio.sleep(1.0)  # nothing more is coming
-            outbox = await _outbox(admin)
-            handled = await admin.fetchval("SELECT count(*) FROM processed_updates WHERE channel = 'telegram'")
+            outbox = await outbox_states(conn)
+            handled = await conn.fetchval("SELECT count(*) FROM processed_updates WHERE channel = 'telegram'")
             bot.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(bot.communicate(), 60)
     finally:
-        await admin.close()
+        await conn.close()
 
     log = err.decode()
     assert all(n > 0 for n in dropped), dropped  # each drop cut the process's connections
