@@ -2,9 +2,10 @@
 times, in the middle of a steady stream of owners' messages (what a server restart or a
 failover does to a busy process).
 
-Each background loop that meets the dead connection (delivery, the scheduler, the desk)
-says so in one WARNING line and does the work again on its next round: no traceback in the
-log, every message answered exactly once, and the outbox drained.
+Whatever meets a dead connection (the desk's steps, delivery's claims and records of what
+was sent) says so in one WARNING line and does the work again: no traceback in the log
+(main logged one per drop, from delivery), every message answered exactly once, and the
+outbox drained.
 """
 
 from __future__ import annotations
