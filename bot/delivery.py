@@ -60,6 +60,7 @@ from bot.channel import (
 from bot.ratelimit import RateLimiter
 from cases.clock import SystemClock
 from handlers.kit.messages import NORMAL, Reply
+from storage.failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,9 @@ class Deliverer:
                             # Full of a broadcast: still take new conversation replies and
                             # emergencies at once; the broadcast's next batch waits for room.
                             await self._claim(urgent_only=not room)
-                        except Exception:
-                            log.exception("could not read the %s outbox; trying again", self.channel)
+                        except Exception as exc:
+                            log_failure(log, exc, "could not read the %s outbox", self.channel,
+                                        then=f"trying again in {self._poll_interval:.3g} s")
                             self._more = False
                         self._notified = False
                 self._start_lanes()
@@ -263,8 +265,9 @@ class Deliverer:
                     renewed = loop.time()
                     try:
                         await self._store.renew(self._now())
-                    except Exception:
-                        log.exception("could not renew the %s outbox claims; trying again", self.channel)
+                    except Exception as exc:
+                        log_failure(log, exc, "could not renew the %s outbox claims", self.channel,
+                                    then=f"trying again in {self._renew_every:.3g} s")
                 await self._sleep_until_due(stop)
                 rest = self._min_fetch_interval - (loop.time() - fetched_at)
                 if rest > 0 and not stop.is_set():
@@ -332,9 +335,11 @@ class Deliverer:
                 if held is None:
                     break
                 await self._deliver(lane, held)
-        except Exception:
-            # A store failure: the item stays held and is tried again on the next round.
-            log.exception("delivery to %s chat %s interrupted", self.channel, key[0])
+        except Exception as exc:
+            # A store failure: the item stays held (a sent one remembers its message id, so
+            # it is only recorded, not sent again) and is tried again on the next round.
+            log_failure(log, exc, "delivery to %s chat %s interrupted", self.channel, key[0],
+                        then="its message is tried again on the next round")
         finally:
             lane.worker = None
             if not lane.items and self._lanes.get(key) is lane:
@@ -374,8 +379,10 @@ class Deliverer:
                 return
             except Exception as exc:
                 if not isinstance(exc, TransientError):
-                    # A bug in a sender must not lose the message: retry it like a 5xx.
-                    log.exception("chat %s: sender failed unexpectedly", reply.chat_id)
+                    # A bug in a sender must not lose the message: retry it like a 5xx (so is
+                    # the database dropping under a sender that reads or writes it).
+                    log_failure(log, exc, "chat %s: the sender failed", reply.chat_id,
+                                then="its message is tried again later")
                 attempts = held.attempts + 1
                 if attempts >= self._retry.max_attempts:
                     reason = f"gave up after {attempts} attempts: {exc}"

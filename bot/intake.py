@@ -16,6 +16,7 @@ import logging
 from datetime import timedelta
 
 from bot.bootstrap import App
+from storage.failures import log_failure
 from storage.inbox import Inbox
 from storage.wechat import OPTIONS_KEPT, WechatContacts
 
@@ -44,5 +45,5 @@ async def scheduled_prune(app: App) -> None:
     """The scheduler's job: a failure is logged and the next run tries again."""
     try:
         await prune_updates(app)
-    except Exception:
-        log.exception("pruning handled update keys failed; the next run retries")
+    except Exception as exc:
+        log_failure(log, exc, "pruning handled update keys failed", then="the next run retries")

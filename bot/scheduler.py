@@ -63,11 +63,13 @@ from handlers.staff import escalation
 from services.reports import rollup as rollups
 from services.reports.chat import ChatReporter, weekly_push
 from storage.due_times import CommunityDue, by_community
+from storage.failures import log_failure, transient
 from storage.uow import UnitOfWork
 
 log = logging.getLogger("wuye.scheduler")
 
 TICK_JOB, NEXT_DUE_JOB, WEEKLY_JOB, ROLLUP_JOB = "wuye-tick", "wuye-next-due", "wuye-weekly", "wuye-rollup"
+WEEKLY_RETRY_JOB, WEEKLY_RETRY = "wuye-weekly-retry", timedelta(minutes=1)
 TICK_SECONDS = 30
 ROLLUP_FIRST_AFTER = timedelta(minutes=1)
 BATCH = 200
@@ -158,9 +160,9 @@ async def _tick(app: App, fixed_now: datetime | None, stop: asyncio.Event | None
             continue
         try:
             await _community_tick(app, community, waiting, now, stamp, report, stopping)
-        except Exception:
+        except Exception as exc:
             # One community's failure (its data, its policy) must not stop the others' work.
-            log.exception("the tick failed for community %s", community.code)
+            log_failure(log, exc, "the tick failed for community %s", community.code, then="the next tick retries")
             report.failures += 1
     report.quiet = len(report.quiet_in) == len(communities)
     if not stopping():
@@ -219,8 +221,8 @@ async def _delivery_watch(app: App, community: Community, now: datetime, report:
             chats = await team_chats(uow, community, "management")
             replies = await watch(uow, now, set(running), alerted, chats)  # type: ignore[arg-type]
             await uow.commit()
-        except Exception:
-            log.exception("the delivery health check failed")
+        except Exception as exc:
+            log_failure(log, exc, "the delivery health check failed", then="the next tick retries")
             report.failures += 1
             return
     report.replies.extend(replies)
@@ -300,7 +302,11 @@ async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], 
                 # Claimed by another process, or the case changed under us (StaleCase):
                 # the next tick looks again if it is still due.
                 continue
-            except Exception:
+            except Exception as exc:
+                if transient(exc):
+                    # The transaction went with its connection: the whole chunk (claims and
+                    # replies alike, none committed) stays due for the next tick.
+                    raise
                 # Never the owner's data in logs: the work's name and the row id only.
                 log.exception("due work %s failed for %s", getattr(work, "__name__", work), _key(item))
                 report.failures += 1
@@ -308,8 +314,9 @@ async def _chunk(app: App, community: Community, stamp: Callable[[], datetime], 
             return 0
         try:
             await uow.commit()
-        except Exception:
-            log.exception("could not commit %s items of %s", len(sent), getattr(work, "__name__", work))
+        except Exception as exc:
+            log_failure(log, exc, "could not commit %s items of %s", len(sent), getattr(work, "__name__", work),
+                        then="they stay due for the next tick")
             report.failures += len(sent)
             return 0
     for replies in sent:
@@ -341,8 +348,8 @@ async def _escalations(app: App, community: Community, waiting: CommunityDue, no
                 await uow.commit()
             except DeskError:
                 continue
-            except Exception:
-                log.exception("escalation %s failed", name)
+            except Exception as exc:
+                log_failure(log, exc, "escalation %s failed", name, then="the next tick retries")
                 report.failures += 1
                 continue
         report.replies.extend(replies)
@@ -399,8 +406,8 @@ async def _scheduled_tick(app: App, scheduler: AsyncIOScheduler) -> None:
                 if due is None or due > app.now() or not report.did_work:
                     break
             await _plan_next(app, scheduler, due)
-        except Exception:
-            log.exception("scheduler tick failed; the next one retries")
+        except Exception as exc:
+            log_failure(log, exc, "scheduler tick failed", then="the next one retries")
 
 
 async def _plan_next(app: App, scheduler: AsyncIOScheduler, due: datetime | None) -> None:
@@ -545,8 +552,16 @@ async def _weekly_report(app: App) -> None:
         reporter = ChatReporter(app.settings.media_dir, media.save)
         if await weekly_push(app.uow(), app.now(), reporter, app.settings.default_locale) and app.desk.on_outbox:
             app.desk.on_outbox()
-    except Exception:
-        log.exception("weekly report failed")
+    except Exception as exc:
+        scheduler = app.extras.get("scheduler")
+        if not transient(exc) or not isinstance(scheduler, AsyncIOScheduler):
+            log.exception("weekly report failed")
+            return
+        # The job runs once a week: met with the database away, it is not left to next week
+        # (`weekly_push` sends a week's report once however often it runs).
+        log_failure(log, exc, "weekly report failed", then=f"trying again in {WEEKLY_RETRY.total_seconds():.0f} s")
+        scheduler.add_job(_weekly_report, "date", run_date=datetime.now(timezone.utc) + WEEKLY_RETRY, args=(app,),
+                          id=WEEKLY_RETRY_JOB, replace_existing=True, misfire_grace_time=6 * 3600)
 
 
 async def _rollup(app: App) -> None:
@@ -554,8 +569,8 @@ async def _rollup(app: App) -> None:
         async with app.uow() as uow:
             await rollups.refresh(uow, app.now())
             await uow.commit()
-    except Exception:
-        log.exception("bringing the daily rollups up to date failed; the next run retries")
+    except Exception as exc:
+        log_failure(log, exc, "bringing the daily rollups up to date failed", then="the next run retries")
 
 
 async def on_clock_moved(app: App) -> TickReport:

@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cases.clock import Clock
@@ -34,6 +33,7 @@ from handlers.kit.sanitise import clean_inbound
 from handlers.kit.whereabouts import where
 from storage.conversations import ConversationChanged
 from storage.db import session_limit
+from storage.failures import error_class, log_failure, storage_exhausted, transient
 from storage.uow import UnitOfWork
 
 
@@ -49,25 +49,6 @@ RACE_ATTEMPTS = 5
 TRANSIENT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 _T = TypeVar("_T")
-
-
-def _storage_exhausted(error: BaseException) -> bool:
-    text = str(getattr(error, "orig", None) or error)
-    return "disk is full" in text or "No space left" in text or "disk I/O error" in text
-
-
-def _transient(error: BaseException) -> bool:
-    """A database error that may pass if the same work is tried again."""
-    if isinstance(error, (sa_exc.TimeoutError, sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError,
-                          asyncio.TimeoutError)):
-        return not _storage_exhausted(error)
-    if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
-        # PostgreSQL's serialization failure and deadlock: the loser is meant to retry.
-        code = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", None)
-        return code in ("40001", "40P01")
-    return False
 
 
 class Desk:
@@ -102,12 +83,14 @@ class Desk:
         except Exception as exc:
             # Never log the message text: it may hold an owner's phone number or name.
             self.stats["failed"] += 1
-            if _storage_exhausted(exc):
+            if storage_exhausted(exc):
                 # Not a bug to trace: one line per update says it, until space is freed.
                 log.error("could not store update %s (channel=%s): %s", inbound.update_id, inbound.channel,
                           _first_line(exc))
             else:
-                log.exception("failed to handle an update (channel=%s update=%s)", inbound.channel, inbound.update_id)
+                # The database away for all of TRANSIENT_DELAYS is one line; a bug keeps its traceback.
+                log_failure(log, exc, "failed to handle an update (channel=%s update=%s)", inbound.channel,
+                            inbound.update_id, then="its sender gets the apology", level=logging.ERROR)
             outcome = await self.apologise(inbound)
         if outcome.replies and self.on_outbox:
             self.on_outbox()
@@ -131,12 +114,12 @@ class Desk:
                          inbound.update_id, inbound.channel)
                 await asyncio.sleep(random.uniform(0, 0.02 * races))
             except Exception as error:
-                delay = next(waits, None) if _transient(error) else None
+                delay = next(waits, None) if transient(error) else None
                 if delay is None:
                     raise
                 self.stats["db_waits"] += 1
                 log.warning("database unavailable for update %s (channel=%s): %s; trying again in %.2f s",
-                            inbound.update_id, inbound.channel, error.__class__.__name__, delay)
+                            inbound.update_id, inbound.channel, error_class(error), delay)
                 await asyncio.sleep(delay)
 
     async def _handle(self, inbound: Inbound) -> Outcome:

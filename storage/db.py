@@ -193,7 +193,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 # second and are not checked: the pre-ping cost three round trips (BEGIN, ';', ROLLBACK),
 # as many as half a conversation step's own statements.  A connection that dies under
 # load fails its first statement instead, which invalidates the pool's older connections
-# and is retried like any brief outage (handlers.core `_transient`).
+# and is retried like any brief outage (storage.failures `transient`).
 IDLE_BEFORE_PING = 1.0
 _LAST_USED = "wuye_last_used"
 

@@ -26,6 +26,7 @@ from handlers.kit.i18n import LOCALES, catalogue, t
 from handlers.kit.messages import Reply, reply_to_dict
 from services.directory import Post, posts_of
 from storage.console import ConsoleStore
+from storage.failures import log_failure
 from storage.uow import UnitOfWork
 from web.auth import RENEW_EVERY, client_address, digest, new_token, same, session_ended
 from web.photos import Fetch, PhotoStore
@@ -178,9 +179,10 @@ class Console:
             return self.render(request, "refused.html", status=403, reason="console.refused_team")
         except DeskError:
             return self.render(request, "refused.html", status=400, reason="console.refused_state")
-        except Exception:
+        except Exception as exc:
             # Never the form or the request body: they may hold owners' names and numbers.
-            log.exception("console request failed (%s %s)", request.method, request.path)
+            log_failure(log, exc, "console request failed (%s %s)", request.method, request.path,
+                        then="the page asks to try again")
             return self.render(request, "refused.html", status=500, reason="console.failed")
 
     @web.middleware

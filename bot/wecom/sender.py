@@ -33,6 +33,7 @@ from bot.wecom.api import WecomApi, to_delivery_error
 from bot.wxbase.api import ApiError
 from handlers.kit.messages import NORMAL, Reply
 from storage.directory import Directory
+from storage.failures import log_failure
 from storage.wecom_cards import CardCodes
 
 log = logging.getLogger("wuye.wecom")
@@ -186,8 +187,9 @@ class WecomSender:
             if code:
                 try:
                     await self.codes.add(last, userid, code, self._now())
-                except Exception:  # the card went out; it just cannot be updated later
-                    log.warning("the update code of card %s could not be kept", last, exc_info=True)
+                except Exception as exc:  # the card went out; it just cannot be updated later
+                    log_failure(log, exc, "the update code of card %s could not be kept", last,
+                                then="the card went out and cannot be updated")
         self._partial.pop(reply, None)
         return progress.first_id or last
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 import time
@@ -72,6 +73,37 @@ async def test_a_crash_before_the_commit_loses_nothing(app: App, people: People,
     assert (await run_tick(app, people)).surveys == 1
     assert await survey_rows(app, booked.id) == 1
     assert people.last("u1").startswith("📋")
+
+
+async def test_a_connection_dropped_in_due_work_is_one_warning_and_the_next_tick_sends_it_all(
+        app: App, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    await bound_owner(people)
+    ids = await close_cases(app, Kind.COMPLAINT, 3)
+    clock.advance(timedelta(hours=2))
+    real_add, adds = Outbox.add, []
+
+    async def dropped_on_the_second(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        adds.append(args)
+        if len(adds) == 2:  # the first survey is in the transaction, the connection goes
+            raise ConnectionResetError("connection was closed in the middle of operation")
+        return await real_add(self, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "add", dropped_on_the_second)
+    caplog.set_level(logging.INFO)
+    report = await tick(app)
+
+    assert (report.surveys, report.failures) == (0, 1)
+    assert [(await callbacks_of(app, i))[0].state for i in ids] == ["scheduled"] * 3  # the first one too
+    logged = [r for r in caplog.records if r.name == "wuye.scheduler" and r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in logged] == [
+        "the tick failed for community lanting: database unavailable (ConnectionResetError); the next tick retries"]
+    assert not [r for r in caplog.records if r.exc_info]
+
+    assert (await tick(app)).surveys == 3
+    for case_id in ids:
+        [record] = await callbacks_of(app, case_id)
+        assert record.state == "sent" and await survey_rows(app, record.id) == 1
 
 
 async def test_two_schedulers_in_one_process_share_the_work(app: App, people: People, clock: FakeClock,

@@ -187,3 +187,31 @@ async def test_the_weekly_push_without_a_management_group_sends_nothing(app: App
     assert await management_rows(app) == []
     media_dir: Path = app.settings.media_dir
     assert not media_dir.exists() or not any(media_dir.iterdir())
+
+
+async def test_the_weekly_job_meeting_the_database_away_tries_again_a_minute_later(
+        app: App, clock, seeded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot import scheduler as jobs
+
+    real_push, calls = jobs.weekly_push, []
+
+    async def dropped_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        if len(calls) == 1:
+            raise ConnectionResetError("connection was closed in the middle of operation")
+        return await real_push(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "weekly_push", dropped_once)
+    app.extras["scheduler"] = scheduler = AsyncIOScheduler()  # not started: the job is only planned
+    clock.set(local(8, 9))
+    await jobs._weekly_report(app)
+
+    assert await management_rows(app) == []
+    assert [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "wuye.scheduler"] == [
+        ("WARNING", "weekly report failed: database unavailable (ConnectionResetError); trying again in 60 s", None)]
+    retry = scheduler.get_job(jobs.WEEKLY_RETRY_JOB)
+    assert retry is not None
+    await retry.func(*retry.args)
+    assert [chat for _, chat, _ in await management_rows(app)] == ["管理处群"]  # sent, once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 
 import pytest
@@ -285,3 +286,65 @@ async def test_retry_policy_delays() -> None:
     policy = RetryPolicy()
     assert [policy.delay(n) for n in range(1, 12)] == [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600]
     assert sum(policy.delay(n) for n in range(1, policy.max_attempts)) / 60 == pytest.approx(37.0, abs=0.1)
+
+
+class DroppedConnection(MemoryOutbox):
+    """The first claim and the first mark_sent meet a connection the server dropped; or,
+    with `bug`, every claim fails with a bug of the store."""
+
+    def __init__(self, bug: Exception | None = None) -> None:
+        super().__init__()
+        self.drops = {"claim": 1, "mark_sent": 1}
+        self.bug = bug
+
+    def _drop(self, what: str) -> None:
+        if self.bug is not None and what == "claim":
+            raise self.bug
+        if self.drops[what]:
+            self.drops[what] -= 1
+            raise ConnectionResetError("connection was closed in the middle of operation")
+
+    async def claim(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._drop("claim")
+        return await super().claim(*args, **kwargs)
+
+    async def mark_sent(self, item_id: int, message_id: str) -> None:
+        self._drop("mark_sent")
+        await super().mark_sent(item_id, message_id)
+
+
+async def test_a_dropped_database_connection_is_one_warning_line_and_the_next_round_delivers(
+    sender: ScriptedSender, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DroppedConnection()
+    say(store, "7", "只发一次")
+    d = deliverer(store, sender, clock, poll_interval=0.01, min_fetch_interval=0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(d.run_forever(stop))
+    await until(lambda: not store.unsettled())
+    stop.set()
+    await running
+
+    assert sender.texts("7") == ["只发一次"]  # sent once although recording it failed
+    logged = [r for r in caplog.records if r.name == "bot.delivery" and r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in logged] == [
+        "could not read the telegram outbox: database unavailable (ConnectionResetError); trying again in 0.01 s",
+        "delivery to telegram chat 7 interrupted: database unavailable (ConnectionResetError); "
+        "its message is tried again on the next round",
+    ]
+    assert not [r for r in logged if r.exc_info]
+
+
+async def test_a_bug_in_the_store_keeps_its_traceback(sender: ScriptedSender, clock: FakeClock,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    store = DroppedConnection(bug=KeyError("priority"))
+    d = deliverer(store, sender, clock, poll_interval=0.01, min_fetch_interval=0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(d.run_forever(stop))
+    await until(lambda: any(r.exc_info for r in caplog.records))
+    stop.set()
+    await running
+
+    record = next(r for r in caplog.records if r.exc_info)
+    assert record.levelno == logging.ERROR and record.exc_info[0] is KeyError
+    assert record.getMessage() == "could not read the telegram outbox; trying again in 0.01 s"
