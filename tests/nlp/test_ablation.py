@@ -243,6 +243,7 @@ ROUND10_ABLATIONS = [
     (dict(group='有人尖叫、呼救，然后突然没声了'), '楼下传来一声惨叫，然后就没动静了', 'urgency', 'emergency'),
     (dict(group='我就在电梯里、电梯不动或门打不开'), "I'm in the lift at block 5, it stopped and won't open", 'urgency',
      'emergency'),
+    (dict(group='蛇、狗咬了人'), '花坛边窜出一条蛇，咬了一个阿姨，她的脚背已经肿了', 'urgency', 'emergency'),
     (dict(group='狗咬坏、咬烂的是东西'), '楼上的狗把我放门口的拖鞋咬烂了', 'urgency', 'normal'),
     (dict(group='刚才差点砸到、夹到、栽进去'), '路边那个坑昨晚差点让一个骑车的栽进去，现在还在那', 'urgency',
      'emergency'),

@@ -42,7 +42,8 @@ FAMILIES = {
          "小区里的流浪狗把一个小孩的腿咬了",
          "a stray dog just bit a kid near the playground"],
         ["小区献血车今天几点到",
-         "狗把我家门口的快递咬烂了"]),
+         "狗把我家门口的快递咬烂了",
+         "草太高了蚊子多，孩子腿上被咬了好多包"]),
     # someone collapsed next to a guard word; a guard who is only asleep
     "collapsed next to a guard": (
         ["门卫大爷趴在桌上，我以为他在睡觉，推也推不醒",
@@ -67,7 +68,8 @@ FAMILIES = {
         ["楼下那户老人关着门窗在屋里烧炭取暖，敲门应声迷迷糊糊的",
          "there's a charcoal brazier burning in 302 and the windows are shut",
          "绿化在楼下喷农药，我家孩子闻了一直咳，还吐了"],
-        ["打农药之前能不能贴个通知"]),
+        ["打农药之前能不能贴个通知",
+         "绿化打了药也不通知，我家狗舔了草回来就吐了"]),
     # a person outside a window
     "outside a window": (
         ["对面楼有个男的坐在窗台外面，腿悬在外头",
