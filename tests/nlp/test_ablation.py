@@ -235,7 +235,7 @@ ROUND10_ABLATIONS = [
     (dict(group='摸金属、碰水时手上身上发麻'), '刚扶了一下单元门口的不锈钢扶手，手一阵发麻', 'urgency', 'emergency'),
     (dict(group='保安、值班的人身边有人倒地'), '巡逻到车库发现值班的小李倒在地上，保安室的灯还开着他刚才还在睡觉',
      'urgency', 'emergency'),
-    (dict(group='睡得死、打呼噜'), '我爸睡得很死，怎么推都推不醒，没事我就问问怎么交物业费', 'urgency', 'normal'),
+    (dict(group='睡得死'), '我爸睡得很死，怎么推都推不醒，没事我就问问怎么交物业费', 'urgency', 'normal'),
     (dict(group='先以为是感冒、睡着了、垃圾味'), '我们都以为是感冒，其实是热水器的问题，现在一家人头晕得站不住',
      'urgency', 'emergency'),
     (dict(group='灶台、软管那里嘶嘶响'), '厨房灶台那边一直有嘶嘶的声音，关了阀门还在响', 'urgency', 'emergency'),

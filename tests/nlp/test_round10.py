@@ -47,9 +47,10 @@ FAMILIES = {
     # someone collapsed next to a guard word; a guard who is only asleep
     "collapsed next to a guard": (
         ["门卫大爷趴在桌上，我以为他在睡觉，推也推不醒",
+         "我爸倒在沙发上打呼噜，怎么叫都叫不醒",
          "the night guard is slumped in his chair and not moving"],
         ["值班保安又在睡觉，睡得跟死猪一样，推都推不醒",
-         "保安亭里的人在打呼噜，喊了半天没人理"]),
+         "值班室的保安在打瞌睡，叫了两声才醒"]),
     # a danger first taken for something ordinary; a danger first feared, then explained
     "mistaken for ordinary": (
         ["婆婆说头晕，我们以为是感冒，今天发现她家热水器一直开着，她站都站不稳",
