@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from nlp import Classifier
 from nlp.evaluate import load_jsonl
 
-def KNOWN(text: str):
-    """A look-alike the rules read right but the n-gram scorer, very sure of danger
-    (over ``danger_ngram_over_denial_at``), still calls an emergency: a known limit."""
-    return pytest.param(text, marks=pytest.mark.xfail(strict=True, reason="n-grams outvote the look-alike"))
+RULES_ONLY = Classifier(learned_path=None, danger_path=None)
+
+# Look-alikes the rules read right but the n-gram scorer, very sure of danger (over
+# danger_ngram_over_denial_at), still calls an emergency: known limits.
+KNOWN_LIMITS = {"还以为电梯又困人了，原来是小孩在里面玩", "楼下有人在烧纸，烟都飘到我家了"}
 
 
 FAMILIES = {
@@ -56,7 +58,7 @@ FAMILIES = {
         ["婆婆说头晕，我们以为是感冒，今天发现她家热水器一直开着，她站都站不稳",
          "I thought it was just the rubbish, but the smell is coming from the gas pipe behind the stove"],
         ["刚以为起火了 原来是楼下在熏腊肉",
-         KNOWN("还以为电梯又困人了，原来是小孩在里面玩")]),
+         "还以为电梯又困人了，原来是小孩在里面玩"]),
     # gas at the hob told without the word gas; a hob that only will not light
     "gas at the hob": (
         ["灶台下面那根软管一直嘶嘶地响",
@@ -110,20 +112,16 @@ FAMILIES = {
     "over or explained": (
         [],
         ["电梯刚才困了我五分钟，现在出来了人没事，什么时候修",
-         KNOWN("楼下有人在烧纸，烟都飘到我家了"),
+         "楼下有人在烧纸，烟都飘到我家了",
          "Last week's flood in the garage ruined my car, who pays?",
          "昨天楼下晕倒的那个大爷，想问下后续怎么样了"]),
 }
 
+
 def _cases(slot: int) -> list:
-    out = []
-    for family, lists in FAMILIES.items():
-        for t in lists[slot]:
-            if isinstance(t, str):
-                out.append(pytest.param(family, t, id=f"{family}-{len(out)}"))
-            else:  # a KNOWN(...) param: keep its mark
-                out.append(pytest.param(family, *t.values, marks=t.marks, id=f"{family}-{len(out)}"))
-    return out
+    known = pytest.mark.xfail(strict=True, reason="n-grams outvote the look-alike")
+    return [pytest.param(family, t, id=f"{family}-{i}", marks=[known] if t in KNOWN_LIMITS else [])
+            for family, lists in FAMILIES.items() for i, t in enumerate(lists[slot])]
 
 
 EMERGENCY = _cases(0)
@@ -150,26 +148,24 @@ def test_a_new_family_the_ngrams_have_not_seen_is_asked_about_not_dropped(clf):
     # The rule calls it an emergency; the n-gram scorer, which has seen no such
     # wording, doubts it (below danger_ngram_doubt_below), so the desk asks the
     # owner instead of calling the duty team: the danger still reaches a person.
-    from nlp import Classifier
-    assert Classifier(learned_path=None, danger_path=None).classify(NEW_TO_THE_NGRAMS).urgency == "emergency"
+    assert RULES_ONLY.classify(NEW_TO_THE_NGRAMS).urgency == "emergency"
     got = clf.classify(NEW_TO_THE_NGRAMS)
     assert got.danger_unsure, got
 
 
-def test_a_rule_word_with_a_contraction_matches(clf):
+def test_a_rule_word_with_a_contraction_matches():
     # normalize.py turns "won't" into "wo not"; rule words are folded the same way,
     # or "won't light", "can't see", "won't stop running" could never match.
     from nlp.rules import compile_word
     assert compile_word("won't light", "test").parts == ("wo not light",)
-    assert clf.classify("the toilet cistern won't stop running").urgency != "emergency"
+    # the unlit-hob rule reads "won't light" (its only gas cue here)
+    assert RULES_ONLY.classify("the hob won't light and the kitchen smells strange").urgency == "emergency"
 
 
 def test_an_apostrophe_inside_an_english_word_ends_no_clause():
     # "last month's flood": the past mood reaches the word after the apostrophe.
-    from nlp import Classifier
-    rules_only = Classifier(learned_path=None, danger_path=None)
-    assert rules_only.classify("Last month's flood in the car park, who pays?").urgency != "emergency"
-    assert rules_only.classify("The car park is flooding, water rising fast").urgency == "emergency"
+    assert RULES_ONLY.classify("Last month's flood in the car park, who pays?").urgency != "emergency"
+    assert RULES_ONLY.classify("The car park is flooding, water rising fast").urgency == "emergency"
 
 
 def test_these_messages_are_in_no_data_set(dev_texts):
