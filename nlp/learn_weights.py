@@ -90,13 +90,18 @@ def data_sets() -> dict[str, Path]:
         # neighbours and riders, a quarter English), scored unread, then opened.
         "heldout10": DATA / "heldout10.jsonl",
         "heldout11": DATA / "heldout11.jsonl",
+        # Round 10: round 9's blind set (a mix of every hand, a third of its
+        # emergencies without the usual danger word), scored unread, then opened.
+        "heldout12": DATA / "heldout12.jsonl",
+        # and a fresh independent training set, scored once before it joined.
+        "train_k": DATA / "train_k.jsonl",
     }
 
 
 #: The sets written by labellers who never saw the rules: leave-one-set-out runs over these.
 INDEPENDENT = ("heldout3", "train_a", "train_b", "train_c", "train_d", "train_e", "train_f",
                "train_g", "train_h", "train_i", "heldout4", "heldout5", "heldout6", "heldout7",
-               "heldout9", "heldout8", "train_j", "heldout10", "heldout11")
+               "heldout9", "heldout8", "train_j", "heldout10", "heldout11", "heldout12", "train_k")
 
 
 #: Inverse L2 strength of the logistic regression (larger: weights follow

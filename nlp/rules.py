@@ -121,7 +121,9 @@ class Pattern:
 def compile_word(raw: Any, where: str) -> Pattern:
     if not isinstance(raw, (str, int)) or isinstance(raw, bool):
         raise RulesError(f"{where}: word must be text, got {raw!r}")
-    word = str(raw).strip().lower()
+    # Fold contractions as normalize.py folds the message ("won't" → "wo not"),
+    # or a rule word with n't could never match (round 10: won't light, can't see).
+    word = str(raw).strip().lower().replace("\u2019", "'").replace("n't", " not")
     whole = word.startswith("=")
     if whole:
         word = word[1:].strip()
@@ -704,6 +706,9 @@ def _clause_breaks(text: str) -> list[int]:
     n = len(text)
     for i, ch in enumerate(text):
         if ch in CLAUSE_PUNCT:
+            if ch == "'" and 0 < i < n - 1 and text[i - 1].isascii() and text[i - 1].isalpha() \
+                    and text[i + 1].isascii() and text[i + 1].isalpha():
+                continue  # an apostrophe inside a word (last month's, i'm) ends no clause
             out.append(i)
         elif ch == " " and 0 < i < n - 1 and (_CJK.match(text[i - 1]) or _CJK.match(text[i + 1])):
             out.append(i)

@@ -205,7 +205,8 @@ ROUND6_ABLATIONS = [
     (dict(group='静电不是漏电'), '冬天一摸铁门就被电一下，应该是静电', 'urgency', 'normal'),
     (dict(group='报警器、烟感没电了'), '燃气报警器一直滴滴响，查了是电池该换了', 'urgency', 'normal'),
     (dict(group='挂着或扔下来的是轻东西'), '楼上扔下来的纸巾挂在我家空调外机上', 'urgency', 'normal'),
-    (dict(mood=('hypothetical', '还以为')), '我还以为着火了，是邻居在熏腊肉', 'urgency', 'normal'),
+    # round 10: the bare 以为 (刚以为着火了) replaced 还以为 and 以为是
+    (dict(mood=('hypothetical', '以为')), '我还以为着火了，是邻居在熏腊肉', 'urgency', 'normal'),
     (dict(not_cue='防溺水'), '暑假的防溺水宣传单发到每户了吗', 'urgency', 'normal'),
     (dict(group='问"…的话应该怎么办"'), '家里闻到燃气味的话应该先关哪个阀门', 'urgency', 'normal'),
 ]
@@ -225,6 +226,31 @@ ROUND9_ABLATIONS = [
     (dict(group='开关、插座发烫'), '客厅的开关摸着热乎乎的 灯也不亮', 'urgency', 'emergency'),
 ]
 ABLATIONS += ROUND9_ABLATIONS
+
+
+# Round 10 (heldout12 and train_k opened, leave-one-set-out misses): the families of
+# their misses (tests/nlp/test_round10.py has the wordings and the look-alikes).
+ROUND10_ABLATIONS = [
+    (dict(group='粪水、污水从地漏马桶冒进屋里'), '厕所地漏冒出来的粪水已经淌到卧室门口了', 'urgency', 'emergency'),
+    (dict(group='摸金属、碰水时手上身上发麻'), '刚扶了一下单元门口的不锈钢扶手，手一阵发麻', 'urgency', 'emergency'),
+    (dict(group='保安、值班的人身边有人倒地'), '巡逻到车库发现值班的小李倒在地上，保安室的灯还开着他刚才还在睡觉',
+     'urgency', 'emergency'),
+    (dict(group='睡得死'), '我爸睡得很死，怎么推都推不醒，没事我就问问怎么交物业费', 'urgency', 'normal'),
+    (dict(group='先以为是感冒、睡着了、垃圾味'), '我们都以为是感冒，其实是热水器的问题，现在一家人头晕得站不住',
+     'urgency', 'emergency'),
+    (dict(group='灶台、软管那里嘶嘶响'), '厨房灶台那边一直有嘶嘶的声音，关了阀门还在响', 'urgency', 'emergency'),
+    (dict(group='关着门窗烧炭'), '隔壁老人家关着门窗烧蜂窝煤，刚才说话都含糊了', 'urgency', 'emergency'),
+    (dict(group='有人尖叫、呼救，然后突然没声了'), '楼下传来一声惨叫，然后就没动静了', 'urgency', 'emergency'),
+    (dict(group='我就在电梯里、电梯不动或门打不开'), "I'm in the lift at block 5, it stopped and won't open", 'urgency',
+     'emergency'),
+    (dict(group='蛇、狗咬了人'), '花坛边窜出一条蛇，咬了一个阿姨，她的脚背已经肿了', 'urgency', 'emergency'),
+    (dict(group='狗咬坏、咬烂的是东西'), '楼上的狗把我放门口的拖鞋咬烂了', 'urgency', 'normal'),
+    (dict(group='刚才差点砸到、夹到、栽进去'), '路边那个坑昨晚差点让一个骑车的栽进去，现在还在那', 'urgency',
+     'emergency'),
+    (dict(group='楼道、屋里一片雾看不清'), '地库里灰蒙蒙的看不清路，一股刺鼻的味道', 'urgency', 'emergency'),
+    (dict(group='很小的孩子一个人在水池'), '小区池塘边有个两岁的宝宝自己在玩，没人看着', 'urgency', 'emergency'),
+]
+ABLATIONS += ROUND10_ABLATIONS
 
 
 @pytest.mark.parametrize(("removed", "text", "field", "value"), ABLATIONS,

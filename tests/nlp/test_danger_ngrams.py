@@ -141,8 +141,9 @@ def test_the_scorer_can_be_switched_off(tmp_path):
 # the shipped n-grams carry them (Cantonese, no danger word at all).
 # (Round 8: the bigger pool taught the learned words 天台有个后生仔企喺栏杆外边, a
 # young man standing outside the roof railing, so another wording of the family; round 9's
-# pool taught them that one too, 楼顶有个后生仔坐喺边度 脚吊出去, so another family.)
-N_GRAMS_CALL = ["楼下有个阿伯成身都係血"]  # an old man downstairs covered in blood
+# pool taught them that one too, 楼顶有个后生仔坐喺边度 脚吊出去, so another family.
+# Round 10's pool taught them 楼下有个阿伯成身都係血, so another wording of it.)
+N_GRAMS_CALL = ["阿婆喺厕所跌低咗 成地都系血"]  # grandma fell in the toilet, blood all over the floor
 N_GRAMS_ASK = ["阿公喺大堂跌低咗 唔识郁"]  # grandpa fell in the lobby and does not move
 ONLY_THE_N_GRAMS = N_GRAMS_CALL + N_GRAMS_ASK
 
