@@ -33,7 +33,7 @@ AUTO = ["继续", "确认", "提交", "我家", "1-1-101", "完成", "跳过", "
 USER = "owner"
 PHOTO = "leak.jpg"
 # Written by authors who never read the code (second and third), then our own widenings.
-OWN = ["hidden_like.yaml", "third_author.yaml", "widened.yaml"]
+OWN = ["hidden_like.yaml", "third_author.yaml", "fourth_author.yaml", "widened.yaml"]
 
 
 def _load(path: Path) -> list[dict]:
