@@ -40,8 +40,15 @@ def _load(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
+def _param(d: dict, id: str):  # type: ignore[no-untyped-def]
+    """A dialogue; one with `xfail: why` is blocked by a known classifier misread (nlp/ is fixed
+    apart) and must fail until then: strict, so the fix shows as an unexpected pass."""
+    marks = [pytest.mark.xfail(reason=d["xfail"], strict=True)] if d.get("xfail") else []
+    return pytest.param(d, id=id, marks=marks)
+
+
 def _params() -> list:
-    own = [pytest.param(d, id=d["id"]) for name in OWN for d in _load(HERE / name)]
+    own = [_param(d, d["id"]) for name in OWN for d in _load(HERE / name)]
     if not SHARED_DEV.exists():
         return [*own, pytest.param(None, id="dev-set", marks=pytest.mark.skip(
             reason=f"the shared dev dialogues are not here ({SHARED_DEV}): only hidden_like.yaml runs"))]
