@@ -213,6 +213,8 @@ def says_done(text: str | None) -> bool:
 
 
 ADD_LEADS = ("补充说明", "补充一下", "补充", "再说一下", "还有就是", "另外", "追加", "add to my case", "one more thing")
+# "另外…", "还有就是…" may add to the open case or bring up another problem altogether.
+LOOSE_ADD_LEADS = ("还有就是", "另外")
 
 
 def addition(text: str | None) -> tuple[bool, str]:
@@ -225,6 +227,27 @@ def addition(text: str | None) -> tuple[bool, str]:
         if clean.startswith(lead):
             return True, stripped[len(lead):].lstrip(" ，,。.!！:：、")
     return False, ""
+
+
+# "补一张现场照片", "再发一张", "加个图" under a photo: more for the case just filed.
+_PHOTO_LEAD = re.compile(r"^(?:补(?:发|拍)?(?=[一1两2几张个照图\s，,]|$)|再(?:发|拍|来|补)|多发|(?:附|加)(?=上|[一1两2几张个照图])上?)(?:一|1|两|2|几)?(?:张|个|幅)?(?:现场|补充)?(?:的)?"
+                         r"(?:照片|图片|相片|图|照)?[\s，,。.!！:：、]*")
+
+
+def photo_addition(caption: str | None) -> tuple[bool, str]:
+    """(True, the rest of the caption) when a photo's caption says it adds to a case."""
+    if not caption:
+        return False, ""
+    clean = _clean(caption)
+    m = _PHOTO_LEAD.match(clean)
+    if not m:
+        return False, ""
+    return True, clean[m.end():]
+
+
+def loose_addition(text: str | None) -> bool:
+    """"另外客厅插座没电了": an addition only if it is about the same problem."""
+    return bool(text) and _clean(text or "").startswith(LOOSE_ADD_LEADS)
 
 
 YES = ("是的", "是", "有", "有的", "对", "对的", "嗯", "是啊", "有危险", "危险", "yes", "y", "yeah")
