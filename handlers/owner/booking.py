@@ -86,24 +86,29 @@ def _parse_slot(value: str) -> tuple[date, str] | None:
     return (day, half) if half in HALVES else None
 
 
-def named_item(text: str, items: list[ServiceItem]) -> ServiceItem | None:
-    """"我想约个保洁", "想预约一下擦玻璃 周六上午" name one catalogue item: the one most of
-    whose character pairs are in the words (None when no item, or two alike, fit)."""
-    def pairs(s: str) -> set[str]:
-        s = "".join(ch for ch in s.lower() if ch.isalnum())
-        return {s[i:i + 2] for i in range(len(s) - 1)}
+def _pairs(s: str) -> set[str]:
+    s = "".join(ch for ch in s.lower() if ch.isalnum())
+    return {s[i:i + 2] for i in range(len(s) - 1)}
 
-    said = pairs(text)
-    scored = sorted(((len(pairs(i.name_zh) & said), i) for i in items), key=lambda p: p[0], reverse=True)
+
+def named_item(text: str, items: list[ServiceItem], *, most: bool = False) -> ServiceItem | None:
+    """"我想约个保洁" (at the list), "想预约一下擦玻璃 周六上午" name one catalogue item: the one
+    with most character pairs in the words (None when no item, or two alike, fit). `most`:
+    at least half its name's pairs, and two, must be there ("门禁出问题了" names no item)."""
+    said = _pairs(text)
+    scored = sorted(((len(_pairs(i.name_zh) & said), i) for i in items), key=lambda p: p[0], reverse=True)
     if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None
-    return scored[0][1]
+    shared, item = scored[0]
+    if most and (shared * 2 < len(_pairs(item.name_zh)) or shared < min(2, len(_pairs(item.name_zh)))):
+        return None
+    return item
 
 
 async def prefill(ctx: Ctx, text: str) -> dict[str, object]:
     """What a first message already says of a booking: the item it names, and the time when it
     names one ahead ("这周六上午"): the flow then asks only what is missing."""
-    item = named_item(text, await ctx.uow.directory.catalogue(ctx.community.id))
+    item = named_item(text, await ctx.uow.directory.catalogue(ctx.community.id), most=True)
     if item is None:
         return {}
     filled: dict[str, object] = {"item_id": item.id}

@@ -237,8 +237,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     if inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown"),
                                                          ("my_cases", "list")):
-        flows.end(ctx)  # a photo is not a question: it starts a report
-        await idle(ctx, text)
+        flows.end(ctx)  # a photo is not a question: it starts a report (even just after filing one)
+        await idle(ctx, text, recent_case_photo=False)
         return
     if text and not inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown")) \
             and not inquiry.not_helped(text.lower()) and _new_request(ctx, talk.unhedge(text)[1]):
@@ -247,6 +247,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         await idle(ctx, talk.unhedge(text)[1])
         return
     question = talk.aside(text) if text else None
+    if question is None and text and _asked_where_words_are_kept(ctx, text):
+        question = text
     # "等一下 我先问问…" says plainly that a question comes first: asked even when the FAQ has no answer.
     plainly = question is not None and talk.unhedge(text or "")[0] and talk.question_part(text or "") is not None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question, plainly=plainly):
@@ -283,6 +285,18 @@ async def _item_in_words(ctx: Ctx, text: str, before: int) -> bool:
     ctx.inbound = replace(ctx.inbound, text=item.name_zh)
     await ctx.routes.flows["booking"].steps[ctx.state.step].answer(ctx, ctx.inbound)
     return True
+
+
+def _asked_where_words_are_kept(ctx: Ctx, text: str) -> bool:
+    """"where do I pick up my parcels?" at the room question: a plain question, not the
+    account the step would keep (the FAQ must also answer it before it is taken as one)."""
+    at = (ctx.state.flow, ctx.state.step)
+    if at not in ACCOUNT_STEPS and not (at == ("report", "room") and not ctx.data.get("description")):
+        return False
+    if not talk.looks_like_question(text):
+        return False
+    result = ctx.classifier.classify(text)
+    return result.kind == Kind.INQUIRY and not result.low_confidence
 
 
 def _new_request(ctx: Ctx, text: str) -> bool:
@@ -428,8 +442,9 @@ async def start_intent(ctx: Ctx, intent: str) -> None:
 
 
 # ----------------------------------------------------------------- at idle
-async def idle(ctx: Ctx, text: str | None) -> None:
-    """Nothing in progress: read the message for what it is."""
+async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) -> None:
+    """Nothing in progress: read the message for what it is (`recent_case_photo`: a photo
+    without words minutes after a case was filed is that case's)."""
     inbound = ctx.inbound
     if inbound.photo:
         # "补充一张照片", "补一张现场照片" under a photo: it is for the case already open, not a new
@@ -437,7 +452,7 @@ async def idle(ctx: Ctx, text: str | None) -> None:
         adding, more = talk.addition(text)
         if not adding:
             adding, more = talk.photo_addition(text)
-        if (adding or not text and await _just_filed(ctx)) and await _add_to_open_case(ctx, more, photo=inbound.photo):
+        if (adding or not text and recent_case_photo and await _just_filed(ctx)) and await _add_to_open_case(ctx, more, photo=inbound.photo):
             return
         await start_with_photo(ctx, text)
         return
@@ -452,7 +467,8 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     if adding and await _add_to_open_case(ctx, more, loose=talk.loose_addition(text)):
         return
     if adding and talk.loose_addition(text) and more:
-        text = more  # "另外客厅插座没电了" is a new problem: read without the lead
+        # "另外客厅插座没电了" is a new problem: read (and kept) without the lead.
+        text, ctx.inbound = more, replace(inbound, text=more)
     if talk.says_done(text):
         case = await additions.waiting_confirmation(ctx)
         if case is not None:

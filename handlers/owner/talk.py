@@ -87,6 +87,8 @@ def small_talk(text: str | None) -> str | None:
 _HEDGE = re.compile(r"^(?:(?:稍等一下|稍等|等我一下|等一下|等一等|等一会儿?|等会儿?|等下|等等|慢着|且慢|先等等|先等一下|停一下|打断一下"
                     r"|插一句|插个话|哦对了|噢对了|啊对了|对了|对啦|话说回来|话说|顺便说一下|顺便|另外|还有|那个"
                     r"|(?:hold on|wait|by the way|btw)\b)[\s，,。.!！~～、：:…]*"
+                    # "不对，…", "说错了 …": a correction, with a pause after it ("不对劲" is a word).
+                    r"|[哦噢喔呃额诶欸哎唉啊嗯呀]*(?:不对|不是|说错了|搞错了|弄错了|错了)[\s，,。.!！~～、：:…]+"
                     r"|[哦噢喔呃额诶欸哎唉啊嗯呀]+[\s，,。.!！~～、：:…]+)+")
 
 
@@ -306,8 +308,9 @@ def asks_who_to_call(text: str | None) -> bool:
     return bool(_WHO_TO_CALL.search(clean)) and bool(_FRAMED.search(clean))
 
 
-_ASK_LEAD = re.compile(r"^我?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题|咨询一下|咨询下|咨询|请问"
-                       r"|打听一下|打听下|打听)[，,：: ]*")
+# "我是想问…", "其实我想问的是…": the same, said as a correction.
+_ASK_LEAD = re.compile(r"^(其实)?我?(其实|就|只)?是?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题"
+                       r"|问的是|咨询一下|咨询下|咨询的是|咨询|请问|打听一下|打听下|打听|(?<=想)问)[，,：: ]*")
 
 
 def question_part(text: str) -> str | None:
