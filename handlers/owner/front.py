@@ -27,7 +27,7 @@ from cases.privacy import scrub
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import answers
-from handlers.kit.context import Ctx
+from handlers.kit.context import Classification, Ctx
 from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
@@ -240,11 +240,12 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         flows.end(ctx)  # a photo is not a question: it starts a report (even just after filing one)
         await idle(ctx, text, recent_case_photo=False)
         return
-    if text and not inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown")) \
-            and not inquiry.not_helped(text.lower()) and _new_request(ctx, talk.unhedge(text)[1]):
+    told = talk.unhedge(text)[1] if text and not inbound.photo else ""
+    if flow.name == "inquiry" and ctx.state.step in ("answered", "unknown") and told \
+            and not inquiry.not_helped(told) and _new_request(ctx, told):
         # "对了 我家门口的声控灯坏了" after an answer: not another question, a request of its own.
         flows.end(ctx)
-        await idle(ctx, talk.unhedge(text)[1])
+        await idle(ctx, told)
         return
     question = talk.aside(text) if text else None
     if question is None and text and _asked_where_words_are_kept(ctx, text):
@@ -299,12 +300,15 @@ def _asked_where_words_are_kept(ctx: Ctx, text: str) -> bool:
     return result.kind == Kind.INQUIRY and not result.low_confidence
 
 
+def _request(ctx: Ctx, text: str) -> Classification | None:
+    """How the classifier reads words it is sure are a report, complaint or booking."""
+    result = ctx.classifier.classify(text)
+    return result if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) else None
+
+
 def _new_request(ctx: Ctx, text: str) -> bool:
     """A report, complaint or booking told plainly, not asked as a question."""
-    if len(text) < 6 or talk.looks_like_question(text):
-        return False
-    result = ctx.classifier.classify(text)
-    return not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE)
+    return len(text) >= 6 and not talk.looks_like_question(text) and _request(ctx, text) is not None
 
 
 def _says_nothing(ctx: Ctx, text: str) -> bool:
@@ -354,8 +358,7 @@ async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool, hi
         pause.pause(ctx)
         await _faq(ctx, text)
         return
-    result = ctx.classifier.classify(text)
-    if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) and len(text) >= 6:
+    if len(text) >= 6 and _request(ctx, text) is not None:
         # A new request: take it as one, keeping this flow to come back to.
         del ctx.replies[before:]
         pause.pause(ctx)
@@ -452,8 +455,9 @@ async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) ->
         adding, more = talk.addition(text)
         if not adding:
             adding, more = talk.photo_addition(text)
-        if (adding or not text and recent_case_photo and await _just_filed(ctx)) and await _add_to_open_case(ctx, more, photo=inbound.photo):
-            return
+        if adding or not text and recent_case_photo and await _just_filed(ctx):
+            if await _add_to_open_case(ctx, more, photo=inbound.photo):
+                return
         await start_with_photo(ctx, text)
         return
     if text is None:
@@ -515,6 +519,7 @@ async def _add_to_open_case(ctx: Ctx, more: str, *, photo: str | None = None, lo
 
 
 async def _just_filed(ctx: Ctx) -> bool:
+    """The owner's newest open case was filed minutes ago."""
     case = await additions.latest_open(ctx)
     return case is not None and case.created_at is not None and ctx.now - case.created_at <= JUST_FILED
 
@@ -522,6 +527,5 @@ async def _just_filed(ctx: Ctx) -> bool:
 def _another_problem(ctx: Ctx, case: Case, more: str) -> bool:
     """A request of its own that is not the open case's kind and category ("吊顶掉了" open,
     "另外客厅有个插座没电了" sent): a new case, not an addition to that one."""
-    result = ctx.classifier.classify(more)
-    return not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) \
-        and (result.kind, result.category) != (case.kind, case.category)
+    result = _request(ctx, more)
+    return result is not None and (result.kind, result.category) != (case.kind, case.category)
