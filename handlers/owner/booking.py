@@ -225,8 +225,12 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
 
 
 async def ask_slot(ctx: Ctx) -> None:
-    """Half-day slots of the next days as buttons, or a time typed in the owner's words."""
-    buttons = [choice(ctx, slot_label(day, half, ctx.locale), f"{day.isoformat()}:{half}")
+    """Half-day slots of the next days as buttons, or a time typed in the owner's words.
+    Tomorrow's say so ("明天 12月7日（周一）上午"), as the report's time buttons do; only on the
+    button, since the slot kept on the case must not say "tomorrow" the day after."""
+    tomorrow = _today(ctx) + timedelta(days=1)
+    buttons = [choice(ctx, (ctx.t("booking.tomorrow") + " " if day == tomorrow else "") + slot_label(day, half, ctx.locale),
+                      f"{day.isoformat()}:{half}")
                for day, half in offered_slots(ctx.now, ctx.policy.timezone)]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     ctx.say(ctx.t("booking.ask_slot"), (*rows, nav_row(ctx)))

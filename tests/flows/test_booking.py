@@ -35,7 +35,7 @@ async def test_book_a_lamp_installation(app: App, people: People) -> None:
     # One home: no question about which; the demo clock is Monday 1 June, 09:00 local.
     assert "什么时间" in people.last("u1")
     slots = [b.text for row in people.chats["u1"][-1].buttons for b in row][:6]
-    assert slots == ["6月2日（周二）上午", "6月2日（周二）下午", "6月3日（周三）上午", "6月3日（周三）下午",
+    assert slots == ["明天 6月2日（周二）上午", "明天 6月2日（周二）下午", "6月3日（周三）上午", "6月3日（周三）下午",
                      "6月4日（周四）上午", "6月4日（周四）下午"]
     await people.press("u1", "6月2日（周二）上午")
     summary = people.last("u1")
