@@ -4,6 +4,8 @@ the home picked (the case opened is that community's)."""
 
 from __future__ import annotations
 
+import re
+
 from handlers.kit.context import Ctx, Home
 
 
@@ -20,6 +22,14 @@ def typed(homes: list[Home], code: str) -> Home | None:
     """The home whose room code was typed, when only one of the owner's homes has it."""
     found = [h for h in homes if h.room.code == code]
     return found[0] if len(found) == 1 else None
+
+
+def named(homes: list[Home], text: str) -> Home | None:
+    """The one home whose room code the owner wrote in a message ("2-1-101那套卫生间漏水"),
+    not inside a longer code; None when none is, or when several homes share the code."""
+    codes = {h.room.code for h in homes
+             if re.search(rf"(?<![0-9A-Za-z-]){re.escape(h.room.code)}(?![0-9A-Za-z-])", text)}
+    return typed(homes, codes.pop()) if len(codes) == 1 else None
 
 
 async def choose(ctx: Ctx, room_id: int | None) -> Home | None:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cases.records import ServiceItem
-from cases.when import Span, When
+from cases.when import Span, When, read_when
 from handlers.kit import flow as flows
 from handlers.kit import homes
 from handlers.kit.acting import as_owner
@@ -19,7 +19,8 @@ from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, money
 from handlers.kit.i18n import DEFAULT_LOCALE, t
-from handlers.kit.inputs import nav_row, said_yes, text_of, time_of
+from handlers.kit.answers import when_label
+from handlers.kit.inputs import CONDITION_WORDS, nav_row, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
 from handlers.owner.submit import tell_opened
@@ -85,6 +86,39 @@ def _parse_slot(value: str) -> tuple[date, str] | None:
     return (day, half) if half in HALVES else None
 
 
+def _pairs(s: str) -> set[str]:
+    s = "".join(ch for ch in s.lower() if ch.isalnum())
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def named_item(text: str, items: list[ServiceItem], *, most: bool = False) -> ServiceItem | None:
+    """"我想约个保洁" (at the list), "想预约一下擦玻璃 周六上午" name one catalogue item: the one
+    with most character pairs in the words (None when no item, or two alike, fit). `most`:
+    at least half its name's pairs, and two, must be there ("门禁出问题了" names no item)."""
+    said = _pairs(text)
+    scored = sorted(((len(_pairs(i.name_zh) & said), i) for i in items), key=lambda p: p[0], reverse=True)
+    if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    shared, item = scored[0]
+    if most and (shared * 2 < len(_pairs(item.name_zh)) or shared < min(2, len(_pairs(item.name_zh)))):
+        return None
+    return item
+
+
+async def prefill(ctx: Ctx, text: str) -> dict[str, object]:
+    """What a first message already says of a booking: the item it names, and the time when it
+    names one ahead ("这周六上午"): the flow then asks only what is missing."""
+    item = named_item(text, await ctx.uow.directory.catalogue(ctx.community.id), most=True)
+    if item is None:
+        return {}
+    filled: dict[str, object] = {"item_id": item.id}
+    when = read_when(text, ctx.now, ctx.policy.timezone)
+    if isinstance(when, When) and when.span == Span.WINDOW and not any(w in text for w in CONDITION_WORDS):
+        filled.update(slot=when_label(when, DEFAULT_LOCALE), slot_shown=when_label(when, ctx.locale),
+                      window=when.to_json())
+    return filled
+
+
 async def _item(ctx: Ctx, item_id: object) -> ServiceItem | None:
     """The item if it is still in the active catalogue (buttons can outlive a price change)."""
     return next((i for i in await ctx.uow.directory.catalogue(ctx.community.id) if i.id == item_id), None)
@@ -142,6 +176,13 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
     await flows.goto(ctx, FLOW, S.SLOT if "room_id" in ctx.data else S.ROOM)
 
 
+def _after_room(ctx: Ctx) -> str:
+    """The catalogue unless an item is chosen; then the time, unless the first message gave it."""
+    if "item_id" not in ctx.data:
+        return S.ITEM
+    return S.CONFIRM if ctx.data.get("slot") else S.SLOT
+
+
 async def _several_communities(ctx: Ctx) -> bool:
     return len({h.community.id for h in await ctx.homes()}) > 1
 
@@ -151,7 +192,7 @@ async def ask_room(ctx: Ctx) -> None:
     is asked first (before the catalogue), since each community has its own services."""
     offered = await homes.offered(ctx)
     if len(offered) <= 1:  # one home (or none): nothing to ask
-        ctx.state.step = S.SLOT if "item_id" in ctx.data else S.ITEM
+        ctx.state.step = _after_room(ctx)
         ctx.data["room_id"] = offered[0][0].room.id if offered else None
         await FLOW.steps[ctx.state.step].ask(ctx)
         return
@@ -180,12 +221,16 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
     if ctx.community.id != was_in:
         ctx.data.pop("item_id", None)  # an item of the other community's catalogue
     ctx.data["room_id"] = home.room.id
-    await flows.goto(ctx, FLOW, S.SLOT if "item_id" in ctx.data else S.ITEM)
+    await flows.goto(ctx, FLOW, _after_room(ctx))
 
 
 async def ask_slot(ctx: Ctx) -> None:
-    """Half-day slots of the next days as buttons, or a time typed in the owner's words."""
-    buttons = [choice(ctx, slot_label(day, half, ctx.locale), f"{day.isoformat()}:{half}")
+    """Half-day slots of the next days as buttons, or a time typed in the owner's words.
+    Tomorrow's say so ("明天 12月7日（周一）上午"), as the report's time buttons do; only on the
+    button, since the slot kept on the case must not say "tomorrow" the day after."""
+    tomorrow = _today(ctx) + timedelta(days=1)
+    buttons = [choice(ctx, (ctx.t("booking.tomorrow") + " " if day == tomorrow else "") + slot_label(day, half, ctx.locale),
+                      f"{day.isoformat()}:{half}")
                for day, half in offered_slots(ctx.now, ctx.policy.timezone)]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
     ctx.say(ctx.t("booking.ask_slot"), (*rows, nav_row(ctx)))

@@ -22,16 +22,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cases.codes import Kind, Urgency
+from cases.lifecycle import Case
 from cases.privacy import scrub
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import answers
-from handlers.kit.context import Ctx
+from handlers.kit.context import Classification, Ctx
 from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, chasing, emergency_follow, inquiry, pause, router, talk
+from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, start_with_photo
@@ -41,6 +42,8 @@ PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "�
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAID_KEPT = 6
 SAID_MINUTES = 30
+# A photo without words this soon after a case was filed is that case's photo.
+JUST_FILED = timedelta(minutes=15)
 # Replies with which a step says "that is not an answer here" (the prefix before any field).
 REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons", "report.photos_hint",
             "my_cases.yes_or_no", "binding.format", "booking.no_such_item", "report.no_such_room",
@@ -234,10 +237,19 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     if inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown"),
                                                          ("my_cases", "list")):
-        flows.end(ctx)  # a photo is not a question: it starts a report
-        await idle(ctx, text)
+        flows.end(ctx)  # a photo is not a question: it starts a report (even just after filing one)
+        await idle(ctx, text, recent_case_photo=False)
+        return
+    told = talk.unhedge(text)[1] if text and not inbound.photo else ""
+    if flow.name == "inquiry" and ctx.state.step in ("answered", "unknown") and told \
+            and not inquiry.not_helped(told) and _new_request(ctx, told):
+        # "对了 我家门口的声控灯坏了" after an answer: not another question, a request of its own.
+        flows.end(ctx)
+        await idle(ctx, told)
         return
     question = talk.aside(text) if text else None
+    if question is None and text and _asked_where_words_are_kept(ctx, text):
+        question = text
     # "等一下 我先问问…" says plainly that a question comes first: asked even when the FAQ has no answer.
     plainly = question is not None and talk.unhedge(text or "")[0] and talk.question_part(text or "") is not None
     if question and flow.name != "inquiry" and await _answer_question(ctx, question, plainly=plainly):
@@ -267,19 +279,36 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
 
 async def _item_in_words(ctx: Ctx, text: str, before: int) -> bool:
     """"我想约个保洁" names 家庭深度保洁: the one catalogue item most of whose words are there."""
-    def pairs(s: str) -> set[str]:
-        s = "".join(ch for ch in s.lower() if ch.isalnum())
-        return {s[i:i + 2] for i in range(len(s) - 1)}
-
-    said = pairs(text)
-    scored = sorted(((len(pairs(i.name_zh) & said), i) for i in await ctx.uow.directory.catalogue(ctx.community.id)),
-                    key=lambda p: p[0], reverse=True)
-    if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
+    item = booking.named_item(text, await ctx.uow.directory.catalogue(ctx.community.id))
+    if item is None:
         return False
     del ctx.replies[before:]
-    ctx.inbound = replace(ctx.inbound, text=scored[0][1].name_zh)
+    ctx.inbound = replace(ctx.inbound, text=item.name_zh)
     await ctx.routes.flows["booking"].steps[ctx.state.step].answer(ctx, ctx.inbound)
     return True
+
+
+def _asked_where_words_are_kept(ctx: Ctx, text: str) -> bool:
+    """"where do I pick up my parcels?" at the room question: a plain question, not the
+    account the step would keep (the FAQ must also answer it before it is taken as one)."""
+    at = (ctx.state.flow, ctx.state.step)
+    if at not in ACCOUNT_STEPS and not (at == ("report", "room") and not ctx.data.get("description")):
+        return False
+    if not talk.looks_like_question(text):
+        return False
+    result = ctx.classifier.classify(text)
+    return result.kind == Kind.INQUIRY and not result.low_confidence
+
+
+def _request(ctx: Ctx, text: str) -> Classification | None:
+    """How the classifier reads words it is sure are a report, complaint or booking."""
+    result = ctx.classifier.classify(text)
+    return result if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) else None
+
+
+def _new_request(ctx: Ctx, text: str) -> bool:
+    """A report, complaint or booking told plainly, not asked as a question."""
+    return len(text) >= 6 and not talk.looks_like_question(text) and _request(ctx, text) is not None
 
 
 def _says_nothing(ctx: Ctx, text: str) -> bool:
@@ -329,8 +358,7 @@ async def _not_understood(ctx: Ctx, text: str, before: int, *, generic: bool, hi
         pause.pause(ctx)
         await _faq(ctx, text)
         return
-    result = ctx.classifier.classify(text)
-    if not result.low_confidence and result.kind in (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE) and len(text) >= 6:
+    if len(text) >= 6 and _request(ctx, text) is not None:
         # A new request: take it as one, keeping this flow to come back to.
         del ctx.replies[before:]
         pause.pause(ctx)
@@ -417,14 +445,19 @@ async def start_intent(ctx: Ctx, intent: str) -> None:
 
 
 # ----------------------------------------------------------------- at idle
-async def idle(ctx: Ctx, text: str | None) -> None:
-    """Nothing in progress: read the message for what it is."""
+async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) -> None:
+    """Nothing in progress: read the message for what it is (`recent_case_photo`: a photo
+    without words minutes after a case was filed is that case's)."""
     inbound = ctx.inbound
     if inbound.photo:
-        # "补充一张照片" under a photo: it is for the case already open, not a new report.
+        # "补充一张照片", "补一张现场照片" under a photo: it is for the case already open, not a new
+        # report; so is a photo with no words minutes after a case was filed.
         adding, more = talk.addition(text)
-        if adding and await _add_to_open_case(ctx, more, photo=inbound.photo):
-            return
+        if not adding:
+            adding, more = talk.photo_addition(text)
+        if adding or not text and recent_case_photo and await _just_filed(ctx):
+            if await _add_to_open_case(ctx, more, photo=inbound.photo):
+                return
         await start_with_photo(ctx, text)
         return
     if text is None:
@@ -435,8 +468,11 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     if talk.wants_to_resume(text) and (await pause.resume(ctx) or await survey.resume(ctx)):
         return
     adding, more = talk.addition(text)
-    if adding and await _add_to_open_case(ctx, more):
+    if adding and await _add_to_open_case(ctx, more, loose=talk.loose_addition(text)):
         return
+    if adding and talk.loose_addition(text) and more:
+        # "另外客厅插座没电了" is a new problem: read (and kept) without the lead.
+        text, ctx.inbound = more, replace(inbound, text=more)
     if talk.says_done(text):
         case = await additions.waiting_confirmation(ctx)
         if case is not None:
@@ -468,10 +504,11 @@ async def idle(ctx: Ctx, text: str | None) -> None:
     await router.free_input(ctx)
 
 
-async def _add_to_open_case(ctx: Ctx, more: str, *, photo: str | None = None) -> bool:
-    """"补充一下：…" — the words (and the photo they came with) join the owner's newest open case."""
+async def _add_to_open_case(ctx: Ctx, more: str, *, photo: str | None = None, loose: bool = False) -> bool:
+    """"补充一下：…" — the words (and the photo they came with) join the owner's newest open case
+    ("另外…" only when it is about that case's problem, not another one)."""
     case = await additions.latest_open(ctx)
-    if case is None:
+    if case is None or loose and _another_problem(ctx, case, more):
         return False
     if not more and not photo:
         await enter_add(ctx, case)
@@ -479,3 +516,16 @@ async def _add_to_open_case(ctx: Ctx, more: str, *, photo: str | None = None) ->
     await additions.add_to_case(ctx, case, text=more[:1000], photo=photo)
     ctx.say(ctx.t("talk.added", id=case.id))
     return True
+
+
+async def _just_filed(ctx: Ctx) -> bool:
+    """The owner's newest open case was filed minutes ago."""
+    case = await additions.latest_open(ctx)
+    return case is not None and case.created_at is not None and ctx.now - case.created_at <= JUST_FILED
+
+
+def _another_problem(ctx: Ctx, case: Case, more: str) -> bool:
+    """A request of its own that is not the open case's kind and category ("吊顶掉了" open,
+    "另外客厅有个插座没电了" sent): a new case, not an addition to that one."""
+    result = _request(ctx, more)
+    return result is not None and (result.kind, result.category) != (case.kind, case.category)

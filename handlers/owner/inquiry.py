@@ -210,7 +210,7 @@ async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
         flows.end(ctx)
         ctx.say(ctx.t("inquiry.glad"), ctx.routes.menu(ctx))
         return
-    if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or _not_helped(typed)):
+    if ctx.picked == "human" or ctx.picked is None and (typed in HUMAN_WORDS or not_helped(typed)):
         await _hand_over(ctx, ctx.data.get("asked", ""), found=True)
         return
     question = text_of(ctx, inbound, max_len=MAX_QUESTION)
@@ -218,7 +218,7 @@ async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
         await _look_up(ctx, question, first=False)
 
 
-def _not_helped(typed: str) -> bool:
+def not_helped(typed: str) -> bool:
     return talk.bare_intent(typed) == "human" or any(w in typed for w in NOT_HELPED)
 
 

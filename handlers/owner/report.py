@@ -92,11 +92,20 @@ async def ask_place(ctx: Ctx) -> None:
     ctx.say(ctx.t("report.ask_place"), (nav_row(ctx),))
 
 
+# Words that say something is wrong, so a place answer with one also says what
+# ("2号楼1单元3楼楼道的窗户玻璃碎了"); a bare place ("3号楼电梯", "地下车库B区") has none.
+FAULT = re.compile(r"坏|碎|裂|漏|渗|滴|堵|塞|不亮|不通|不动|不转|不出|不了|打不|关不|开不|没电|没水|没信号|断|掉|塌|脱落|松了|松动|锈"
+                   r"|破|臭|积水|卡住|异响|冒|灭|闪|歪|倒了|脏|吵|broken|leak|not working|smash|crack|block|out of order"
+                   r"|flicker|stuck|dirty|noisy", re.IGNORECASE)
+
+
 async def answer_place(ctx: Ctx, inbound: Inbound) -> None:
-    """Free text: building, floor, spot."""
+    """Free text: building, floor, spot — and what is wrong there, when the owner says it too."""
     place = text_of(ctx, inbound, max_len=100)
     if place is not None:
         ctx.data["place"] = place
+        if not ctx.data.get("description") and FAULT.search(place):
+            ctx.data["description"] = place
         await _after_place(ctx)
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cases.codes import CATEGORIES, Kind, Urgency
+from cases.codes import CATEGORIES, Area, Kind, Urgency
 from cases.privacy import scrub
 from handlers.kit import flow as flows
+from handlers.kit import homes
 from handlers.kit.answers import is_go_ahead
 from handlers.kit.context import Classification, Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
+from handlers.owner import booking, report
 from handlers.owner.emergency_follow import raise_alarm
 from handlers.staff.casework import open_case
 
@@ -54,7 +56,9 @@ async def free_input(ctx: Ctx) -> None:
         await flows.begin(ctx, ctx.routes.flows["inquiry"], question=text)
         return
     category = result.category if kind and result.category in CATEGORIES[Kind(kind)] else ""
-    await flows.begin(ctx, FLOW, text=text, kind=kind, urgency=result.urgency, category=category)
+    home = homes.named(await ctx.homes(), text)
+    await flows.begin(ctx, FLOW, text=text, kind=kind, urgency=result.urgency, category=category,
+                      room_id=home.room.id if home else None)
 
 
 async def _emergency(ctx: Ctx, text: str, result: Classification) -> None:
@@ -114,7 +118,16 @@ async def answer_choose(ctx: Ctx, inbound: Inbound) -> None:
 
 
 async def _start(ctx: Ctx, kind: str) -> None:
-    await ctx.routes.start_entry(ctx, FLOW_OF[kind], **_prefill(ctx))
+    prefill = _prefill(ctx)
+    room_id = ctx.data.get("room_id")
+    if kind == Kind.REPORT and room_id and await homes.choose(ctx, room_id) is not None:
+        # The owner named one of their homes ("2-1-101那套…"): the report does not ask which
+        # again, and "返回" from the next step still reaches the question.
+        prefill.update(room_id=room_id, area=Area.HOME, place="", at=report.S.PHOTOS, _history=[report.S.ROOM])
+    if kind == Kind.SERVICE and (named := await booking.prefill(ctx, ctx.data["text"])):
+        # "想预约一下擦玻璃 周六上午": the item (and the time) named, the list not shown.
+        prefill.update(named, at=booking.S.ROOM, _history=[booking.S.ITEM])
+    await ctx.routes.start_entry(ctx, FLOW_OF[kind], **prefill)
 
 
 FLOW = Flow("router", S.PROPOSE, {

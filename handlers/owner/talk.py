@@ -87,6 +87,8 @@ def small_talk(text: str | None) -> str | None:
 _HEDGE = re.compile(r"^(?:(?:稍等一下|稍等|等我一下|等一下|等一等|等一会儿?|等会儿?|等下|等等|慢着|且慢|先等等|先等一下|停一下|打断一下"
                     r"|插一句|插个话|哦对了|噢对了|啊对了|对了|对啦|话说回来|话说|顺便说一下|顺便|另外|还有|那个"
                     r"|(?:hold on|wait|by the way|btw)\b)[\s，,。.!！~～、：:…]*"
+                    # "不对，…", "说错了 …": a correction, with a pause after it ("不对劲" is a word).
+                    r"|[哦噢喔呃额诶欸哎唉啊嗯呀]*(?:不对|不是|说错了|搞错了|弄错了|错了)[\s，,。.!！~～、：:…]+"
                     r"|[哦噢喔呃额诶欸哎唉啊嗯呀]+[\s，,。.!！~～、：:…]+)+")
 
 
@@ -213,6 +215,8 @@ def says_done(text: str | None) -> bool:
 
 
 ADD_LEADS = ("补充说明", "补充一下", "补充", "再说一下", "还有就是", "另外", "追加", "add to my case", "one more thing")
+# "另外…", "还有就是…" may add to the open case or bring up another problem altogether.
+LOOSE_ADD_LEADS = ("还有就是", "另外")
 
 
 def addition(text: str | None) -> tuple[bool, str]:
@@ -225,6 +229,27 @@ def addition(text: str | None) -> tuple[bool, str]:
         if clean.startswith(lead):
             return True, stripped[len(lead):].lstrip(" ，,。.!！:：、")
     return False, ""
+
+
+# "补一张现场照片", "再发一张", "加个图" under a photo: more for the case just filed.
+_PHOTO_LEAD = re.compile(r"^(?:补(?:发|拍)?(?=[一1两2几张个照图\s，,]|$)|再(?:发|拍|来|补)|多发|(?:附|加)(?=上|[一1两2几张个照图])上?)(?:一|1|两|2|几)?(?:张|个|幅)?(?:现场|补充)?(?:的)?"
+                         r"(?:照片|图片|相片|图|照)?[\s，,。.!！:：、]*")
+
+
+def photo_addition(caption: str | None) -> tuple[bool, str]:
+    """(True, the rest of the caption) when a photo's caption says it adds to a case."""
+    if not caption:
+        return False, ""
+    clean = _clean(caption)
+    m = _PHOTO_LEAD.match(clean)
+    if not m:
+        return False, ""
+    return True, clean[m.end():]
+
+
+def loose_addition(text: str | None) -> bool:
+    """"另外客厅插座没电了": an addition only if it is about the same problem."""
+    return bool(text) and _clean(text or "").startswith(LOOSE_ADD_LEADS)
 
 
 YES = ("是的", "是", "有", "有的", "对", "对的", "嗯", "是啊", "有危险", "危险", "yes", "y", "yeah")
@@ -286,8 +311,9 @@ def asks_who_to_call(text: str | None) -> bool:
     return bool(_WHO_TO_CALL.search(clean)) and bool(_FRAMED.search(clean))
 
 
-_ASK_LEAD = re.compile(r"^我?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题|咨询一下|咨询下|咨询|请问"
-                       r"|打听一下|打听下|打听)[，,：: ]*")
+# "我是想问…", "其实我想问的是…": the same, said as a correction.
+_ASK_LEAD = re.compile(r"^(其实)?我?(其实|就|只)?是?(想|还想|也想|要)?(先|顺便|再|还)?(问一下|问问|问下|问个事儿?|问个问题"
+                       r"|问的是|咨询一下|咨询下|咨询的是|咨询|请问|打听一下|打听下|打听|(?<=想)问)[，,：: ]*")
 
 
 def question_part(text: str) -> str | None:

@@ -1,5 +1,6 @@
 """The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (a second
-author's), `third_author.yaml` (a third author's, who never read the code), `widened.yaml`
+author's), `third_author.yaml` and `fourth_author.yaml` (a third and a fourth author's, who
+never read the code), `widened.yaml`
 (our own, widening the families those found gaps in) and of the shared dev set, where
 `../shared` is present, through the real core, with the shell checker's own checks
 (`../shared/eval/dialogues.py`) on what the database holds and on what the last message
@@ -32,16 +33,23 @@ SHARED_DEV = HERE.parents[2] / "shared" / "data" / "dialogues_dev.yaml"
 AUTO = ["继续", "确认", "提交", "我家", "1-1-101", "完成", "跳过", "不需要", "一般", "尽快", "今天", "明天"]
 USER = "owner"
 PHOTO = "leak.jpg"
-# Written by authors who never read the code (second and third), then our own widenings.
-OWN = ["hidden_like.yaml", "third_author.yaml", "widened.yaml"]
+# Written by authors who never read the code (second, third and fourth), then our own widenings.
+OWN = ["hidden_like.yaml", "third_author.yaml", "fourth_author.yaml", "widened.yaml"]
 
 
 def _load(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
+def _param(d: dict, id: str):  # type: ignore[no-untyped-def]
+    """A dialogue; one with `xfail: why` is blocked by a known classifier misread (nlp/ is fixed
+    apart) and must fail until then: strict, so the fix shows as an unexpected pass."""
+    marks = [pytest.mark.xfail(reason=d["xfail"], strict=True)] if d.get("xfail") else []
+    return pytest.param(d, id=id, marks=marks)
+
+
 def _params() -> list:
-    own = [pytest.param(d, id=d["id"]) for name in OWN for d in _load(HERE / name)]
+    own = [_param(d, d["id"]) for name in OWN for d in _load(HERE / name)]
     if not SHARED_DEV.exists():
         return [*own, pytest.param(None, id="dev-set", marks=pytest.mark.skip(
             reason=f"the shared dev dialogues are not here ({SHARED_DEV}): only hidden_like.yaml runs"))]

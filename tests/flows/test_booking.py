@@ -35,7 +35,7 @@ async def test_book_a_lamp_installation(app: App, people: People) -> None:
     # One home: no question about which; the demo clock is Monday 1 June, 09:00 local.
     assert "什么时间" in people.last("u1")
     slots = [b.text for row in people.chats["u1"][-1].buttons for b in row][:6]
-    assert slots == ["6月2日（周二）上午", "6月2日（周二）下午", "6月3日（周三）上午", "6月3日（周三）下午",
+    assert slots == ["明天 6月2日（周二）上午", "明天 6月2日（周二）下午", "6月3日（周三）上午", "6月3日（周三）下午",
                      "6月4日（周四）上午", "6月4日（周四）下午"]
     await people.press("u1", "6月2日（周二）上午")
     summary = people.last("u1")
@@ -93,7 +93,7 @@ class AccessClassifier:
 async def test_the_routers_category_narrows_the_catalogue(app: App, people: People) -> None:
     app.desk.classifier = AccessClassifier()
     await bound_owner(people)
-    await people.say("u1", "门禁卡丢了想补办一张")
+    await people.say("u1", "门禁那边想约个人来弄一下")  # the category, no item named
     await people.press("u1", "是的")
     shown = [b.text for row in people.chats["u1"][-1].buttons for b in row]
     assert "“门禁/钥匙/开锁”类的服务" in people.last("u1")
@@ -104,14 +104,32 @@ async def test_the_routers_category_narrows_the_catalogue(app: App, people: Peop
     await people.press("u1", "6月3日（周三）下午")
     await people.press("u1", "确认预约")
     case = await only_case(app)
-    assert (case.description, case.category, case.team_code) == ("门禁卡丢了想补办一张", "access", "security")
+    assert (case.description, case.category, case.team_code) == ("门禁那边想约个人来弄一下", "access", "security")
     assert f"#{case.id}" in people.last(SECURITY)
+
+
+async def test_an_item_named_in_the_first_message_is_not_asked_for_again(app: App, people: People) -> None:
+    await bound_owner(people)
+    await choose_kind(people, "u1", "门禁卡丢了想补办一张", "有偿服务")
+    assert "您希望什么时间上门/办理" in people.last("u1")  # no catalogue: 补办门禁卡 was named
+    await people.press("u1", "6月3日（周三）下午")
+    assert "补办门禁卡" in people.last("u1") and "¥20/张" in people.last("u1")
+    await people.press("u1", "确认预约")
+    case = await only_case(app)
+    assert (case.details["item"], case.description) == ("补办门禁卡", "门禁卡丢了想补办一张")
+    await people.say("u1", "想预约一下擦玻璃 周四上午方便")
+    await people.press("u1", "是的")
+    # The item and the time were both said: straight to the price to agree to.
+    assert "擦玻璃" in people.last("u1") and "6月4日（周四）" in people.last("u1") and "确认预约" in people.last("u1")
+    await people.press("u1", "确认预约")
+    window = (await all_cases(app))[-1].details["window"]
+    assert window["start"].startswith("2026-06-04T08:00")
 
 
 async def test_free_text_booking_whatever_the_classifier_guesses(app: App, people: People) -> None:
     await bound_owner(people)
     await choose_kind(people, "u1", "我想预约一下擦玻璃的服务", "有偿服务")
-    await people.press("u1", "擦玻璃")
+    assert "您希望什么时间上门/办理" in people.last("u1")  # 擦玻璃 named: no list to pick from
     await people.press("u1", "6月4日（周四）上午")
     await people.press("u1", "确认预约")
     case = await only_case(app)

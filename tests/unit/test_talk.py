@@ -112,3 +112,20 @@ def test_an_account_or_another_question_is_not_whom_to_call(text: str) -> None:
 def test_whom_to_call_in_general_or_about_a_problem_happening_now(text: str, general: bool) -> None:
     # Asked in general: the 24-hour hotline answers it. Told as happening: the desk reads a report.
     assert talk.in_general(text) is general
+
+
+@pytest.mark.parametrize("caption, result", [
+    ("补一张现场照片", (True, "")), ("再发一张", (True, "")), ("加个图 漏得更厉害了", (True, "漏得更厉害了")),
+    ("附上照片", (True, "")), ("多发几张", (True, "")),
+    # Words that only start like one: a new photo's own caption.
+    ("补漏", (False, "")), ("加油站旁边的路灯坏了", (False, "")), ("附近的井盖松了", (False, "")), (None, (False, "")),
+])
+def test_a_photo_captioned_as_more_for_a_case(caption: str | None, result: tuple[bool, str]) -> None:
+    assert talk.photo_addition(caption) == result
+
+
+def test_corrections_and_loose_additions() -> None:
+    assert talk.question_part("哦不对 我是想问物业费多少钱一平") == "物业费多少钱一平"
+    assert talk.question_part("说错了，我想问的是快递放哪") == "快递放哪"
+    assert talk.unhedge("不对劲 水管一直响") == (False, "不对劲 水管一直响")  # a word, not a correction
+    assert talk.loose_addition("另外客厅插座没电了") and not talk.loose_addition("补充一下：厨房也漏")
