@@ -162,7 +162,7 @@ class Classifier:
         s = self.settings
         if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
                 and content_chars(norm) >= s.danger_ngram_min_chars:
-            q = fired.danger_ngram = self.danger.probability(norm)
+            q = fired.danger_ngram = self.danger.probability(self.danger_text(norm))
             fired.danger_ngram_doubts = q >= s.danger_ngram_doubt_below or not mostly_latin(norm)
         return self.decide(fired)
 
@@ -171,6 +171,11 @@ class Classifier:
         place, so that learning (learn_weights) and classifying see the same."""
         return features(norm, tokens, self.rules.negators, self.settings.negation_words,
                         self.rules.opener_end(norm))
+
+    def danger_text(self, norm: str) -> str:
+        """The part of a normalized message the n-gram danger scorer reads (and
+        learns from): after an opening greeting or connective, as the learned words."""
+        return norm[self.rules.opener_end(norm):]
 
     def _add_learned(self, fired: Fired, feats: set[str]) -> None:
         """Learned points per label: the label's learned cap × its learned

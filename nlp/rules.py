@@ -258,6 +258,7 @@ class RuleSet:
         self.typos = self._typos(data.get("typos") or {})
         self.abbreviations = self._typos(data.get("abbreviations") or {})
         self.small_talk, self._opener = self._small_talk(data.get("small_talk") or [])
+        self._connective = self._connectives(data.get("leading_connectives") or [])
         self.learned_overrides = self._learned_overrides(data.get("learned_overrides") or {})
         self.moods = self._moods(data.get("moods") or {})
         self.not_cues = self._not_cues(data.get("not_cues") or [])
@@ -326,10 +327,26 @@ class RuleSet:
         alternation = "|".join(map(re.escape, words))
         return re.compile(alternation), re.compile(rf"(?:(?:{alternation})(?:[^\w]+|$))+")
 
+    def _connectives(self, raw: Any) -> re.Pattern[str] | None:
+        """Leading connectives (另外, 还有, 对了…), each with what follows it up
+        to the next word; not 还有人 (someone is still there)."""
+        if not isinstance(raw, list):
+            raise RulesError(f"{self.source}: leading_connectives must be a list of words")
+        words = sorted({str(w).strip().lower() for w in raw if str(w).strip()}, key=len, reverse=True)
+        if not words:
+            return None
+        alternation = "|".join(re.escape(w) + (r"\b" if w.isascii() else "") for w in words)
+        return re.compile(rf"(?:(?:{alternation})(?!人)[^\w]*)+")
+
     def opener_end(self, text: str) -> int:
-        """Where the message starts after an opening greeting (0: none)."""
+        """Where the message starts after an opening greeting and a leading
+        connective (在吗，另外…; 0: none). The learned words and the n-grams
+        read from there: 另外 or 还有 only links the message to an earlier
+        one, yet their characters (外 as in 窗外, 还有 as in 还有人) lean to danger."""
         m = self._opener.match(text) if self._opener is not None else None
-        return m.end() if m else 0
+        end = m.end() if m else 0
+        m = self._connective.match(text, end) if self._connective is not None else None
+        return m.end() if m else end
 
     def says_nothing(self, text: str) -> bool:
         """Only greetings, particles, emoji, digits or punctuation: nothing to route."""
