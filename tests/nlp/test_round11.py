@@ -101,6 +101,8 @@ def test_a_danger_still_going_on_stays_an_emergency(clf, text):
 
 @pytest.mark.parametrize(("text", "want"), [
     ("想请保洁阿姨明天上午来打扫 家里有人", ("service", "housekeeping")),  # a time, but no fault
+    # who is in (not when): a paid job for someone who cannot do it
+    ("卫生间的灯泡坏了 我妈一个人在家够不着 能派个师傅来换吗 收费没关系", ("service", "home_repair")),
     ("想装一个电动晾衣架", ("service", "home_repair")),  # a fixture, but not stuck
     ("想预约一下搬家 周六上午", ("service", "moving")),  # a booking, but no repair object
     ("想预约擦玻璃 这周六上午方便", ("service", "housekeeping")),
