@@ -157,24 +157,28 @@ class Classifier:
             return _empty()  # 在吗, 你好, emoji, digits: nothing to read, ask
         tokens = self.segmenter.tokens(norm)
         fired = self.rules.match(norm, tokens)
+        start = self.rules.opener_end(norm)
         if self.learned is not None and self.settings.learned_weight:
-            self._add_learned(fired, self.learned_features(norm, tokens))
+            self._add_learned(fired, self.learned_features(norm, tokens, start))
         s = self.settings
         if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
                 and content_chars(norm) >= s.danger_ngram_min_chars:
-            q = fired.danger_ngram = self.danger.probability(self.danger_text(norm))
+            q = fired.danger_ngram = self.danger.probability(norm[start:])
             fired.danger_ngram_doubts = q >= s.danger_ngram_doubt_below or not mostly_latin(norm)
         return self.decide(fired)
 
-    def learned_features(self, norm: str, tokens: list[Token]) -> set[str]:
+    def learned_features(self, norm: str, tokens: list[Token], start: int | None = None) -> set[str]:
         """The keywords the learned weights read in a normalized message: one
-        place, so that learning (learn_weights) and classifying see the same."""
-        return features(norm, tokens, self.rules.negators, self.settings.negation_words,
-                        self.rules.opener_end(norm))
+        place, so that learning (learn_weights) and classifying see the same.
+        ``start``: ``rules.opener_end(norm)``, if already known."""
+        if start is None:
+            start = self.rules.opener_end(norm)
+        return features(norm, tokens, self.rules.negators, self.settings.negation_words, start)
 
     def danger_text(self, norm: str) -> str:
         """The part of a normalized message the n-gram danger scorer reads (and
-        learns from): after an opening greeting or connective, as the learned words."""
+        learns from): after an opening greeting or connective, as the learned
+        words (``classify`` slices it itself, with the start it already has)."""
         return norm[self.rules.opener_end(norm):]
 
     def _add_learned(self, fired: Fired, feats: set[str]) -> None:
