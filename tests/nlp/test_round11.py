@@ -90,6 +90,7 @@ STILL_DANGER = [
     "昨晚电梯就困人了 喊了半天保安都不来 我妈现在还在里面",
     "另外楼上渗下来的水滴到电箱里了 在冒火花",
     "天花板在漏水，正好滴到插座上",
+    "water keeps dripping from the kitchen ceiling light and it crackles, the light flickers",
     "电梯门卡住了 里面有人出不来",
 ]
 
@@ -118,7 +119,7 @@ def test_these_messages_are_in_no_data_set(dev_texts):
     seen = set(dev_texts)
     for name in sorted(p.name for p in data.glob("*.jsonl")):
         seen |= {r["text"] for r in load_jsonl(data / name)}
-    mine = {t for _, texts in SURE.values() for t in texts[1:]} | set(STILL_DANGER[:3])
+    mine = {t for _, texts in SURE.values() for t in texts[1:]} | set(STILL_DANGER) - {"天花板在漏水，正好滴到插座上"}  # that one is round 10's
     assert not seen & mine
 
 
