@@ -306,13 +306,18 @@ def _featurizer(clf) -> Callable[[str], set[str]]:
     return f
 
 
+def _danger_reader(clf) -> Callable[[str], str]:
+    """A raw message → the text the n-gram scorer reads, exactly as ``classify`` does."""
+    return lambda text: clf.danger_text(clf.normalize(text))
+
+
 def predict_split(clf, train: Sequence[dict], test: Sequence[dict], featurize,
                   danger: bool = False) -> list[dict]:
     """Classify ``test`` with learned weights (and, with ``danger``, the n-gram
     danger scorer) fitted on ``train`` only; the hand rules stay as they are."""
     saved, saved_danger = clf.learned, clf.danger
     clf.set_learned(learn(train, featurize) if train else None)
-    clf.danger = learn_danger(train, lambda t: clf.danger_text(clf.normalize(t))) if train and danger else None
+    clf.danger = learn_danger(train, _danger_reader(clf)) if train and danger else None
     try:
         return [clf.classify(r["text"]).to_dict() for r in test]
     finally:
@@ -379,7 +384,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     lw = learn(rows, featurize)
     names = ", ".join(f"{n} ({sum(r['set'] == n for r in rows)})" for n in data_sets())
     write(lw, args.out, source=names)
-    learn_danger(rows, lambda t: clf.danger_text(clf.normalize(t))).write(args.danger_out, DANGER_HEADER + (f"data: {names}",))
+    learn_danger(rows, _danger_reader(clf)).write(args.danger_out, DANGER_HEADER + (f"data: {names}",))
     print(f"wrote {args.out}: {sum(len(v) for v in lw.weights.values())} weights, "
           f"{len(lw.weights)} keywords", file=sys.stderr)
     return 0
