@@ -23,7 +23,7 @@ from cases.clock import Clock
 from cases.errors import DeskError, IllegalTransition, NotAllowed, NotFound, StaleCase
 from cases.records import Identity
 from handlers.kit import flow as flows
-from handlers.kit.context import Classifier, Ctx, Reporter
+from handlers.kit.context import Classifier, Ctx, ReadOnce, Reporter
 from handlers.kit.i18n import normalise_locale, t
 from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, DUTY_WORDS, NAV_BACK, NAV_CANCEL, SWITCH_COMMUNITY_WORDS, is_word
 from handlers.kit.messages import Inbound, Outcome, Reply, reply_to_dict
@@ -144,7 +144,7 @@ class Desk:
             if found.known and not found.by_case and not inbound.is_group:
                 state.community_id = community.id  # the last used, where the next message starts
             identity = await uow.directory.identity(inbound.channel, inbound.user_id, community.id) or known
-            ctx = Ctx(uow, inbound, self.clock, self.classifier, community, identity, state, reporter=self.reporter,
+            ctx = Ctx(uow, inbound, self.clock, ReadOnce(self.classifier), community, identity, state, reporter=self.reporter,
                       routes=self.routes, community_known=found.known)
             before = copy.deepcopy(state)
             try:

@@ -19,6 +19,11 @@ from tests.harness import People
 
 async def file(owner: People, problem: str) -> None:
     await owner.say(OWNER, problem)
+    await submit_at_home(owner)
+
+
+async def submit_at_home(owner: People) -> None:
+    """Yes, it is a report; at my home; no photo, normal, today, submit."""
     await owner.press(OWNER, "是的")
     await owner.press(OWNER, "我家")
     for label in ("跳过", "一般", "今天", "提交"):
@@ -36,10 +41,7 @@ async def test_another_problem_after_filing_is_a_case_of_its_own(app: App, owner
     await owner.say(OWNER, "另外 客厅有个插座没电了")
     await owner.press(OWNER, "没有危险")
     assert "看起来您要报事报修" in owner.last(OWNER) and "另外" not in owner.last(OWNER)
-    await owner.press(OWNER, "是的")
-    await owner.press(OWNER, "我家")
-    for label in ("跳过", "一般", "今天", "提交"):
-        await owner.press(OWNER, label)
+    await submit_at_home(owner)
     first, second = await all_cases(app)
     assert (first.description, second.description) == ("卫生间吊顶掉下来一块板", "客厅有个插座没电了")
     assert second.category == "electrical"
@@ -76,10 +78,7 @@ async def test_a_report_told_after_an_faq_answer_is_filed(app: App, owner: Peopl
     assert "2.8" in owner.last(OWNER)
     await owner.say(OWNER, "对了 我家门口的声控灯坏了 晚上黑漆漆的")
     assert "看起来您要报事报修" in owner.last(OWNER) and "大门" not in owner.last(OWNER)
-    await owner.press(OWNER, "是的")
-    await owner.press(OWNER, "我家")
-    for label in ("跳过", "一般", "今天", "提交"):
-        await owner.press(OWNER, label)
+    await submit_at_home(owner)
     case = await only_case(app)
     assert (case.kind, case.category) == ("report", "electrical") and "声控灯坏了" in case.description
 
