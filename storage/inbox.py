@@ -100,6 +100,17 @@ class Inbox:
         await self._set([r.id for r in rows], claimed_by=worker, claimed_until=until, attempts=row.attempts + 1)
         return [Taken(r.id, r.key, r.sender, dict(r.fields), r.attempts + 1, replayed=True) for r in rows]
 
+    async def held_by(self, channel: str, account: str, key: str, worker: str) -> Taken | None:
+        """The pending message with this key that `worker` holds, if any (see
+        CallbackEndpoint._recorded_unseen: a write whose commit the process could not confirm)."""
+        row = m.InboxMessage
+        found = (await self.session.execute(
+            select(row.id, row.key, row.sender, row.fields, row.attempts).where(
+                row.channel == channel, row.account == account, row.key == key, row.state == PENDING,
+                row.claimed_by == worker))).first()
+        return None if found is None else Taken(found.id, found.key, found.sender, dict(found.fields),
+                                                found.attempts, replayed=True)
+
     async def renew(self, worker: str, ids: list[int], until: datetime) -> None:
         """Extend the leases `worker` holds on these messages (still pending)."""
         await self._set(ids, m.InboxMessage.claimed_by == worker, m.InboxMessage.state == PENDING,

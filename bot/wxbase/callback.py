@@ -14,7 +14,9 @@ row, no reply, no desk call), answers 403/400 and logs one line without its cont
    inbox's unique key (`key`: MsgId, or sender + CreateTime + event for events — the
    update key the desk records in processed_updates) holds across processes.  When the
    message cannot be recorded (the database is unavailable) the answer is 503: not
-   acknowledged, so the platform sends it again.
+   acknowledged, so the platform sends it again.  (When the connection died after the
+   commit, the message is recorded although we answered 503: its retry finds the row
+   this process holds in no lane and hands it on then, not when its lease lapses.)
 
 Then the message is handed to the desk, one at a time per sender, in arrival order.  We
 answer "success" as soon as the desk has taken it (its replies are then in the outbox) or
@@ -304,14 +306,32 @@ class CallbackEndpoint:
                         self.name, key[:40], exc.__class__.__name__)
             return web.Response(status=503, text="busy")
         if taken is None:
-            self.duplicates += 1
-            log.info("%s message %s arrived again; already recorded", self.name, key[:40])
-            return web.Response(text="success")
+            taken = await self._recorded_unseen(key)
+            if taken is None:
+                self.duplicates += 1
+                log.info("%s message %s arrived again; already recorded", self.name, key[:40])
+                return web.Response(text="success")
+            log.info("%s message %s arrived again, recorded by a write whose answer was lost; handed on now",
+                     self.name, key[:40])
         handled = self.submit(taken)
         left = self.answer_within - (asyncio.get_running_loop().time() - came)
         if left > 0:
             await asyncio.wait({handled}, timeout=left)
         return web.Response(text="success")
+
+    async def _recorded_unseen(self, key: str) -> Taken | None:
+        """A message this process recorded without knowing it: the connection died after the
+        commit reached the server and before its answer came back, so the platform was told
+        503 and sent it again.  The row is ours and pending but in no lane — handed on now,
+        not once its lease lapses (replayed: its handling is checked first, to be sure)."""
+        try:
+            async with self.sessions() as session:
+                taken = await Inbox(session).held_by(self.name, self.account, key, self.worker)
+        except Exception as exc:  # its lease lapses and a keep takes it
+            log.warning("%s message %s: could not look for its record (%s)", self.name, key[:40],
+                        exc.__class__.__name__)
+            return None
+        return None if taken is None or taken.id in self._held else taken
 
     async def _write(self, items: list[Write]) -> list[Taken | None]:
         """Record the new messages and mark the handled ones done, in one transaction."""

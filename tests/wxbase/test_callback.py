@@ -96,3 +96,46 @@ async def test_answers_before_the_desk_is_done_in_order_per_sender_once(app) -> 
             assert set(await session.scalars(select(m.InboxMessage.state))) == {"done"}
     finally:
         await endpoint.stop()
+
+
+async def test_a_message_recorded_by_a_write_whose_answer_was_lost_is_handled_when_it_comes_again(app) -> None:  # type: ignore[no-untyped-def]
+    """The connection dies after the record's commit reached the server, before its answer
+    came back: the platform was told 503 and sends the message again.  The retry finds the
+    row this process holds and hands it on at once — not 30 s later when its lease lapses."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    core = SlowCore()
+    core.release.set()
+    endpoint = CallbackEndpoint("x", Opener(), translate, core, sessions=app.sessions, account="a1", now=lambda: NOW,
+                                path="/cb", answer_within=2.0)
+    port = await endpoint.start("127.0.0.1", 0)
+    lose_answer = [True]
+
+    def answer_lost(session: Session) -> None:  # after the server committed
+        if lose_answer:
+            lose_answer.clear()
+            raise OperationalError("COMMIT", {}, ConnectionResetError("connection lost"))
+
+    event.listen(Session, "after_commit", answer_lost)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def post(body: bytes) -> tuple[int, str]:
+                async with http.post(f"http://127.0.0.1:{port}/cb", data=body,
+                                     params={"sig": "ok", "timestamp": str(int(NOW.timestamp()))}) as r:
+                    return r.status, await r.text()
+
+            assert await post(xml("a", "水管爆了", 7)) == (503, "busy")
+            async with app.sessions() as session:
+                assert list(await session.scalars(select(m.InboxMessage.state))) == ["pending"]  # it was recorded
+            assert core.seen == []
+            assert await post(xml("a", "水管爆了", 7)) == (200, "success")  # the platform's retry
+            await endpoint.drain(5)
+        assert core.seen == ["水管爆了"]  # handled once, now
+        assert endpoint.duplicates == 0
+        async with app.sessions() as session:
+            assert list(await session.scalars(select(m.InboxMessage.state))) == ["done"]
+    finally:
+        event.remove(Session, "after_commit", answer_lost)
+        await endpoint.stop()
