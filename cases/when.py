@@ -71,6 +71,9 @@ class When:
 
 
 MAX_INPUT = 120
+# A room code (building-unit-room, "3-1-101", "5-3-1808") in the same message is never a time:
+# "3-1" in it would read as 3 to 1 o'clock.  A date has a four-digit year first ("2026-6-9").
+ROOM_CODE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}-\d{3,4}(?![\d-])")
 MAX_AHEAD = timedelta(days=60)
 # The hours a visit can be made when the owner names only a day.
 DAY_START, DAY_END = 8, 20
@@ -392,6 +395,7 @@ def read_when(text: str, now: datetime, zone: str, *, past: bool = False) -> Whe
     s = _digits_for_times(normalise(text or ""))
     if not s or len(s) > MAX_INPUT:
         return Problem.UNKNOWN
+    s = ROOM_CODE.sub(" ", s)
     today = now.date()
 
     p = _Parts()

@@ -242,3 +242,15 @@ def test_saturday_said_on_a_sunday_with_a_time() -> None:
     assert window("这周六晚上", now=sunday, past=True) == ("06-06 18:00", "06-06 21:00")
     # Today's hours already over: asked again, not moved a week.
     assert window("这周日上午", now=_at_ten("06-07") + timedelta(hours=5)) == "past"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3-1-101 明天上午", ("06-02 08:00", "06-02 12:00")),  # "3-1" was read as 03:00 to 13:00
+    ("帮我约一下 3-1-101 明天上午擦玻璃", ("06-02 08:00", "06-02 12:00")),
+    ("5-3-1808 周六下午", ("06-06 13:00", "06-06 18:00")),
+    ("2-1-101 下午3点到5点", ("06-01 15:00", "06-01 17:00")),
+    ("1-2-301", "unknown"),
+    ("2026-6-9 上午", ("06-09 08:00", "06-09 12:00")),  # a date keeps its dashes
+])
+def test_a_room_code_in_the_words_is_not_a_time(text: str, expected: tuple[str, str] | str) -> None:
+    assert window(text) == expected
