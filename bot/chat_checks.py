@@ -14,7 +14,7 @@ import logging
 from typing import Protocol
 
 from bot.bootstrap import App
-from bot.channel import TransientError
+from bot.channel import DeliveryError
 
 log = logging.getLogger("wuye.config")
 
@@ -23,6 +23,12 @@ class ChatLookup(Protocol):
     channel: str
 
     async def chat_refusal(self, chat_id: str) -> str | None: ...
+
+
+def _shown(sender: ChatLookup, chat: str) -> str:
+    """The chat id as a line may show it (a WeCom robot's key is a credential: shortened)."""
+    shown = getattr(sender, "shown", None)
+    return shown(chat) if shown is not None else chat
 
 
 async def refused_group_chats(app: App, sender: ChatLookup) -> list[str]:
@@ -41,11 +47,12 @@ async def refused_group_chats(app: App, sender: ChatLookup) -> list[str]:
             continue  # no chat on this channel: bot.config_checks says so
         try:
             reason = await sender.chat_refusal(chat)
-        except TransientError as exc:
-            lines.append(f"team {team.code} ({team.name}): group chat {chat} could not be checked ({exc})")
+        except DeliveryError as exc:  # busy, rate-limited, unreachable
+            lines.append(f"team {team.code} ({team.name}): group chat {_shown(sender, chat)} could not be checked "
+                         f"({exc})")
             continue
         if reason is not None:
-            lines.append(f"team {team.code} ({team.name}): {sender.channel} refuses group chat {chat} "
+            lines.append(f"team {team.code} ({team.name}): {sender.channel} refuses group chat {_shown(sender, chat)} "
                          f"({reason}); its cards cannot be delivered — add the bot to the group or "
                          f"correct the chat id in the community file")
     return lines

@@ -20,6 +20,7 @@ from bot.config_checks import config_warnings
 from bot.console import run_shell
 from bot.delivery_health import chat_health, status_lines
 from bot.logs import configure
+from bot.platform_checks import wechat_lines, wechat_present, wecom_lines, wecom_present
 from bot.registers import apply_register
 from bot.runner import command_menus, run_until_signalled
 from bot.settings import load_settings
@@ -272,10 +273,14 @@ async def rollup(app: App, rebuild: bool) -> None:
 @click.option("--timeout", default=30.0, show_default=True, help="seconds to wait for the channel to answer")
 @_run
 async def check(app: App, timeout: float) -> None:
-    """Check the configuration against the channel: teams or staff with no chat, and team
-    group chats the channel refuses (unknown id, bot not a member).  Exit status 1 if any."""
+    """Check the configuration against the channels: teams or staff with no chat; on
+    Telegram the team group chats it refuses; for WeChat and WeCom the settings, an access
+    token from the platform, WeCom's app and the teams' group robots.  Exit status 1 if any."""
     settings = app.settings
-    channels = ["telegram"] if settings.telegram_bot_token else ["console"]
+    wechat_on, wecom_on = wechat_present(settings), wecom_present(settings)
+    channels = (["telegram"] if settings.telegram_bot_token else []) + (["wechat"] if wechat_on else []) + \
+        (["wecom"] if wecom_on else [])
+    channels = channels or ["console"]
     lines = await config_warnings(app, channels)
     if settings.telegram_bot_token:
         try:
@@ -294,6 +299,10 @@ async def check(app: App, timeout: float) -> None:
             lines += await refused_group_chats(app, channel.sender)
         finally:
             await channel.stop()
+    if wechat_on:
+        lines += await wechat_lines(settings, timeout)
+    if wecom_on:
+        lines += await wecom_lines(settings, app, timeout)
     for line in lines:
         click.echo(line)
     if lines:

@@ -29,7 +29,11 @@ Retry policy (see `RetryPolicy`): a 429 waits exactly as long as the channel ask
 and does not count as an attempt; a transient failure (5xx, network) backs off
 exponentially (2 s, 4 s, 8 s ... capped at 10 min) and gives up after 12 attempts,
 about 37 minutes in all; an undeliverable item (bot blocked, chat gone) is marked
-failed at once and the chat's later items still get their own try.
+failed at once and the chat's later items still get their own try.  A sender that fails
+because our own database does (storage.failures `transient`: a dropped connection, a
+server restarting) never reached the platform — senders turn every platform failure into
+a `DeliveryError` — so that is no attempt either: it backs off (at most `DB_RETRY_CAP`)
+and is tried until the database is back, however long the outage.
 
 What exactly-once cannot cover: a worker that dies after the channel accepted a
 message and before it recorded that (a few milliseconds) leaves the row claimed;
@@ -51,6 +55,7 @@ from datetime import datetime, timedelta
 
 from bot.channel import (
     ChannelSender,
+    DeliveryError,
     OutboxItem,
     OutboxStore,
     RetryAfter,
@@ -60,12 +65,15 @@ from bot.channel import (
 from bot.ratelimit import RateLimiter
 from cases.clock import SystemClock
 from handlers.kit.messages import NORMAL, Reply
-from storage.failures import log_failure
+from storage.failures import log_failure, transient
 
 log = logging.getLogger(__name__)
 
 # How long a failing item may hold back the later items of its chat.
 HOLD = timedelta(seconds=30)
+# The longest wait between tries while our database fails under a sender (they back off as
+# transient failures do, but are not attempts: the database may be back any second).
+DB_RETRY_CAP = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +99,7 @@ class _Held:
     not_before: datetime | None
     failing_since: datetime | None
     message_id: str | None = None  # sent, but recording that failed: record it, never re-send
+    outage: int = 0  # tries the sender lost to our database failing (not attempts: for the backoff)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -378,9 +387,18 @@ class Deliverer:
                 self._settle(lane, held)
                 return
             except Exception as exc:
+                if not isinstance(exc, DeliveryError) and transient(exc):
+                    # Our own database failed under the sender (the window it reads, the
+                    # token it keeps): the platform was never reached, so it is no attempt —
+                    # an outage, however long, must not use up the message's attempts.
+                    log_failure(log, exc, "chat %s: the sender failed", reply.chat_id,
+                                then="its message is tried again later (not counted as an attempt)")
+                    held.outage += 1
+                    await self._postpone(held, min(DB_RETRY_CAP, self._retry.delay(held.outage)), held.attempts,
+                                         failing=True)
+                    return
                 if not isinstance(exc, TransientError):
-                    # A bug in a sender must not lose the message: retry it like a 5xx (so is
-                    # the database dropping under a sender that reads or writes it).
+                    # A bug in a sender must not lose the message: retry it like a 5xx.
                     log_failure(log, exc, "chat %s: the sender failed", reply.chat_id,
                                 then="its message is tried again later")
                 attempts = held.attempts + 1

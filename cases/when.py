@@ -9,6 +9,17 @@ this is a small grammar of our own: pure, with the clock and the zone passed in.
 `read_when(text, now, zone)` looks ahead (a visit, a booking); `read_when(..., past=True)`
 looks back (when a complained-of thing happened).  It returns a `When`, or a `Problem`
 saying why the words could not be used (not a time, already over, too far ahead).
+
+"这周X"/"本周X" looking ahead when X of the Monday-first week is already over: two calendars
+are in use, weeks from Monday (ours, the usual one) and weeks from Sunday (phone calendars,
+礼拜天 as the first day).  The day is read in the week that contains today in either, and of
+the two the one not yet over.  They differ only on a Sunday: then "这周六" is the coming
+Saturday (six days ahead), never yesterday.  On Monday to Saturday both calendars put a
+passed X behind us ("这周一" said on a Wednesday): no calendar reads it ahead, so it is
+`Problem.PAST` and the owner is asked again rather than sent a visit on a Monday they did
+not say.  Today's X whose hours are over ("这周日上午" on Sunday afternoon) is PAST too.
+Looking back (`past=True`, "什么时候发生的？") the Monday-first week stands: on a Sunday
+"这周六" is yesterday.
 """
 
 from __future__ import annotations
@@ -60,6 +71,9 @@ class When:
 
 
 MAX_INPUT = 120
+# A room code (building-unit-room, "3-1-101", "5-3-1808") in the same message is never a time:
+# "3-1" in it would read as 3 to 1 o'clock.  A date has a four-digit year first ("2026-6-9").
+ROOM_CODE = re.compile(r"(?<![\d-])\d{1,3}-\d{1,3}-\d{3,4}(?![\d-])")
 MAX_AHEAD = timedelta(days=60)
 # The hours a visit can be made when the owner names only a day.
 DAY_START, DAY_END = 8, 20
@@ -215,6 +229,10 @@ def _take_day(s: str, today: date, past: bool, p: _Parts) -> str:
         if which in ("下下", "下", "这", "本", "上"):
             weeks = {"下下": 2, "下": 1, "上": -1}.get(which, 0)
             p.day, p.day_exact = _monday(today) + timedelta(weeks=weeks, days=weekday), True
+            if which in ("这", "本") and not past and p.day < today and today.weekday() == 6:
+                # Said on a Sunday about the future: the Sunday-first week that starts today
+                # (the module's docstring) — the coming day, not yesterday.
+                p.day += timedelta(weeks=1)
         else:
             ahead = (weekday - today.weekday()) % 7
             p.day = today - timedelta(days=(today.weekday() - weekday) % 7) if past else today + timedelta(days=ahead or 7)
@@ -377,6 +395,7 @@ def read_when(text: str, now: datetime, zone: str, *, past: bool = False) -> Whe
     s = _digits_for_times(normalise(text or ""))
     if not s or len(s) > MAX_INPUT:
         return Problem.UNKNOWN
+    s = ROOM_CODE.sub(" ", s)
     today = now.date()
 
     p = _Parts()

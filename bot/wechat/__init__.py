@@ -81,20 +81,7 @@ class WechatChannel:
                    on_outbox=on_outbox, apologise=app.desk.apologise)
 
     async def _fetch_token(self, force: bool) -> Fetched:
-        """`stable_token`: the same token while valid (normal mode), a new one when forced."""
-        body, _ = await self.api.raw("POST", "/cgi-bin/stable_token", payload={
-            "grant_type": "client_credential", "appid": self.app_id, "secret": self._secret, "force_refresh": force})
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            raise TransientError("stable_token: the answer is not JSON") from None
-        if not answer.get("access_token"):
-            code = int(answer.get("errcode") or 0)
-            if code == -1:
-                raise TransientError("stable_token: platform busy")
-            # 40013 bad appid, 40125 bad secret, 40164 IP not on the allow-list: the operator's to fix.
-            raise ApiError(code, str(answer.get("errmsg") or "no access_token"))
-        return Fetched(str(answer["access_token"]), int(answer.get("expires_in") or 7200))
+        return await stable_token(self.api, self.app_id, self._secret, force)
 
     async def start(self, listen: str, port: int) -> int:
         self.port = await self.endpoint.start(listen, port)
@@ -107,3 +94,21 @@ class WechatChannel:
     async def stop(self) -> None:
         await self.endpoint.stop()
         await self.api.close()
+
+
+async def stable_token(api: ApiClient, app_id: str, secret: str, force: bool) -> Fetched:
+    """`stable_token`: the same token while valid (normal mode), a new one when forced.
+    Also what `wuye check` asks (normal mode: a running bot's token stays valid)."""
+    body, _ = await api.raw("POST", "/cgi-bin/stable_token", payload={
+        "grant_type": "client_credential", "appid": app_id, "secret": secret, "force_refresh": force})
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        raise TransientError("stable_token: the answer is not JSON") from None
+    if not answer.get("access_token"):
+        code = int(answer.get("errcode") or 0)
+        if code == -1:
+            raise TransientError("stable_token: platform busy")
+        # 40013 bad appid, 40125 bad secret, 40164 IP not on the allow-list: the operator's to fix.
+        raise ApiError(code, str(answer.get("errmsg") or "no access_token"))
+    return Fetched(str(answer["access_token"]), int(answer.get("expires_in") or 7200))

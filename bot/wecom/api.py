@@ -49,11 +49,11 @@ class WecomApi:
                  sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime],
                  timeout: float = 30.0) -> None:
         self.corp_id, self._secret, self.agent_id = corp_id, secret, agent_id
-        self.tokens = TokenStore(sessions, PLATFORM, f"{corp_id}:{agent_id}"[:64], self._fetch_token, now=now,
+        self.tokens = TokenStore(sessions, PLATFORM, f"{corp_id}:{agent_id}"[:64], self.fetch_token, now=now,
                                  worker=worker_name())
         self.client = ApiClient(base_url, self.tokens, timeout=timeout)
 
-    async def _fetch_token(self, force: bool) -> Fetched:
+    async def fetch_token(self, force: bool = False) -> Fetched:
         # gettoken has no "force": a new call is a new token (WeCom keeps the old one valid
         # until it expires, so other processes' in-flight calls are not knocked out).
         body, _ = await self.client.raw("GET", "/cgi-bin/gettoken",

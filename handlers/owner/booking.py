@@ -108,15 +108,31 @@ def named_item(text: str, items: list[ServiceItem], *, most: bool = False) -> Se
 async def prefill(ctx: Ctx, text: str) -> dict[str, object]:
     """What a first message already says of a booking: the item it names, and the time when it
     names one ahead ("这周六上午"): the flow then asks only what is missing."""
-    item = named_item(text, await ctx.uow.directory.catalogue(ctx.community.id), most=True)
-    if item is None:
-        return {}
-    filled: dict[str, object] = {"item_id": item.id}
+    named = named_item(text, await ctx.uow.directory.catalogue(ctx.community.id), most=True)
+    filled: dict[str, object] = {"item_id": named.id} if named is not None else {}
     when = read_when(text, ctx.now, ctx.policy.timezone)
     if isinstance(when, When) and when.span == Span.WINDOW and not any(w in text for w in CONDITION_WORDS):
         filled.update(slot=when_label(when, DEFAULT_LOCALE), slot_shown=when_label(when, ctx.locale),
                       window=when.to_json())
     return filled
+
+
+def skip_to(named: dict[str, object], room_id: int | None) -> dict[str, object]:
+    """The flow's start with what the first message named (`prefill`) and one of the owner's
+    homes named in it: the first question not answered yet, the ones before it kept for
+    "返回" (so a home or a time taken from the words can still be changed).  With neither the
+    item nor a home there is nothing to skip, and the time alone is not taken: an unnamed
+    item's list comes first and "what time" is asked after it, as always."""
+    if room_id is None:
+        if "item_id" not in named:
+            return {}
+        return {**named, "at": S.ROOM, "_history": [S.ITEM]}  # "想预约一下擦玻璃 周六上午"
+    filled = {**named, "room_id": room_id}
+    if "item_id" not in named:
+        return {**filled, "at": S.ITEM}  # the list, then the time unless it was given
+    if "slot" not in named:
+        return {**filled, "at": S.SLOT, "_history": [S.ITEM, S.ROOM]}
+    return {**filled, "at": S.CONFIRM, "_history": [S.ITEM, S.ROOM, S.SLOT]}
 
 
 async def _item(ctx: Ctx, item_id: object) -> ServiceItem | None:
@@ -173,7 +189,8 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
             return
         item = found[0]
     ctx.data["item_id"] = item.id
-    await flows.goto(ctx, FLOW, S.SLOT if "room_id" in ctx.data else S.ROOM)
+    # The home (and the time) may already be known from the first message.
+    await flows.goto(ctx, FLOW, _after_room(ctx) if "room_id" in ctx.data else S.ROOM)
 
 
 def _after_room(ctx: Ctx) -> str:

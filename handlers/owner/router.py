@@ -124,9 +124,13 @@ async def _start(ctx: Ctx, kind: str) -> None:
         # The owner named one of their homes ("2-1-101那套…"): the report does not ask which
         # again, and "返回" from the next step still reaches the question.
         prefill.update(room_id=room_id, area=Area.HOME, place="", at=report.S.PHOTOS, _history=[report.S.ROOM])
-    if kind == Kind.SERVICE and (named := await booking.prefill(ctx, ctx.data["text"])):
-        # "想预约一下擦玻璃 周六上午": the item (and the time) named, the list not shown.
-        prefill.update(named, at=booking.S.ROOM, _history=[booking.S.ITEM])
+    if kind == Kind.SERVICE:
+        # "帮我约一下 1-1-601 明天上午的保洁": one of the owner's homes named is taken (chosen
+        # first: its community's catalogue is the one read), and so are the item and the time;
+        # the flow asks only what is missing.  A home that is not theirs is not named here.
+        home = await homes.choose(ctx, room_id) if room_id else None
+        named = await booking.prefill(ctx, ctx.data["text"])
+        prefill.update(booking.skip_to(named, home.room.id if home is not None else None))
     await ctx.routes.start_entry(ctx, FLOW_OF[kind], **prefill)
 
 

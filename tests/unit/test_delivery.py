@@ -348,3 +348,29 @@ async def test_a_bug_in_the_store_keeps_its_traceback(sender: ScriptedSender, cl
     record = next(r for r in caplog.records if r.exc_info)
     assert record.levelno == logging.ERROR and record.exc_info[0] is KeyError
     assert record.getMessage() == "could not read the telegram outbox; trying again in 0.01 s"
+
+
+async def test_our_database_failing_under_the_sender_is_no_attempt_but_a_bug_in_it_is(
+    outbox: MemoryOutbox, sender: ScriptedSender, clock: FakeClock
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    say(outbox, "7", "数据库断了", "发送器有bug")
+    down = OperationalError("SELECT ...", None, ConnectionResetError("connection was closed"))
+    sender.fail["数据库断了"] = [down] * 10  # far more than the attempts allowed
+    sender.fail["发送器有bug"] = [KeyError("payload")] * 3
+    d = deliverer(outbox, sender, clock, retry=RetryPolicy(first_delay=2, factor=2, max_delay=600, max_attempts=3))
+
+    delays = []
+    for _ in range(10):
+        await d.run_once()
+        row = outbox.rows[1]
+        assert (row.attempts, row.failure) == (0, None)
+        assert row.not_before is not None
+        delays.append((row.not_before - clock.now()).total_seconds())
+        clock.set(max(r.not_before or clock.now() for r in outbox.rows.values()))
+    await d.run_once()
+
+    assert delays[:6] == [2, 4, 8, 16, 32, 60]  # backs off, at most a minute, while it lasts
+    assert sender.texts("7") == ["数据库断了"] and outbox.rows[1].attempts == 0
+    assert outbox.rows[2].failure == "gave up after 3 attempts: 'payload'"

@@ -177,3 +177,80 @@ def test_the_communitys_zone_is_used() -> None:
     got = read_when("今天下午", NOW, "Europe/Berlin")  # 03:00 in Berlin
     assert isinstance(got, When) and got.start is not None and got.end is not None
     assert (got.start.isoformat(), got.end.isoformat()) == ("2026-06-01T13:00:00+02:00", "2026-06-01T18:00:00+02:00")
+
+
+# ----------------------------------------------------------------- "这周X" / "本周X" on every day of the week
+# Said at 10:00 on each day of the week of Monday 1 June 2026; what 这周一 … 这周日 name.
+# Looking ahead (什么时间上门？): a day already over is asked again (past), except on a Sunday,
+# where the week that starts today (Sunday-first calendars) puts it ahead: the coming day.
+AHEAD = {
+    "06-01": ["06-01*", "06-02", "06-03", "06-04", "06-05", "06-06", "06-07"],  # Monday
+    "06-02": ["past", "06-02*", "06-03", "06-04", "06-05", "06-06", "06-07"],
+    "06-03": ["past", "past", "06-03*", "06-04", "06-05", "06-06", "06-07"],
+    "06-04": ["past", "past", "past", "06-04*", "06-05", "06-06", "06-07"],
+    "06-05": ["past", "past", "past", "past", "06-05*", "06-06", "06-07"],
+    "06-06": ["past", "past", "past", "past", "past", "06-06*", "06-07"],  # Saturday
+    "06-07": ["06-08", "06-09", "06-10", "06-11", "06-12", "06-13", "06-07*"],  # Sunday
+}
+# Looking back (什么时候发生的？): the Monday-first week, a day still to come is refused.
+BEHIND = {
+    "06-01": ["06-01*", "future", "future", "future", "future", "future", "future"],
+    "06-04": ["06-01", "06-02", "06-03", "06-04*", "future", "future", "future"],
+    "06-07": ["06-01", "06-02", "06-03", "06-04", "06-05", "06-06", "06-07*"],  # Sunday: 这周六 is yesterday
+}
+DAY_NAMES = "一二三四五六日"
+
+
+def _at_ten(day: str) -> datetime:
+    return datetime(2026, int(day[:2]), int(day[3:]), 10, 0, tzinfo=ZoneInfo(ZONE))
+
+
+def _expected(cell: str, past: bool) -> tuple[str, str] | str:
+    """A cell: a problem, a whole day (ahead: visiting hours 08:00-20:00; behind: midnight to
+    midnight), or today ('*': from 10:00 on, or up to 10:00)."""
+    if cell in ("past", "future"):
+        return cell
+    day = cell.rstrip("*")
+    if past:
+        after = (datetime.strptime(f"2026-{day}", "%Y-%m-%d") + timedelta(days=1)).strftime("%m-%d")
+        return (f"{day} 00:00", f"{day} 10:00" if cell.endswith("*") else f"{after} 00:00")
+    return (f"{day} 10:00" if cell.endswith("*") else f"{day} 08:00", f"{day} 20:00")
+
+
+@pytest.mark.parametrize("today", sorted(AHEAD))
+@pytest.mark.parametrize("this", ["这周", "本周", "这个星期", "本礼拜"])
+def test_this_week_day_looking_ahead_on_every_day_of_the_week(today: str, this: str) -> None:
+    now = _at_ten(today)
+    got = [window(f"{this}{name}", now=now) for name in DAY_NAMES]
+    assert got == [_expected(cell, past=False) for cell in AHEAD[today]]
+    # Never a window that is over: what is stored as a visit time is still ahead.
+    for name in DAY_NAMES:
+        when = read_when(f"{this}{name}上午", now, ZONE)
+        assert isinstance(when, Problem) or (when.end is not None and when.end > now), (today, name, when)
+
+
+@pytest.mark.parametrize("today", sorted(BEHIND))
+def test_this_week_day_looking_back_keeps_the_monday_week(today: str) -> None:
+    got = [window(f"这周{name}", now=_at_ten(today), past=True) for name in DAY_NAMES]
+    assert got == [_expected(cell, past=True) for cell in BEHIND[today]]
+
+
+def test_saturday_said_on_a_sunday_with_a_time() -> None:
+    sunday = _at_ten("06-07")
+    assert window("这周六上午10点", now=sunday) == ("06-13 10:00", "06-13 11:00")
+    assert window("this saturday afternoon", now=sunday) == ("06-13 13:00", "06-13 18:00")
+    assert window("这周六晚上", now=sunday, past=True) == ("06-06 18:00", "06-06 21:00")
+    # Today's hours already over: asked again, not moved a week.
+    assert window("这周日上午", now=_at_ten("06-07") + timedelta(hours=5)) == "past"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3-1-101 明天上午", ("06-02 08:00", "06-02 12:00")),  # "3-1" was read as 03:00 to 13:00
+    ("帮我约一下 3-1-101 明天上午擦玻璃", ("06-02 08:00", "06-02 12:00")),
+    ("5-3-1808 周六下午", ("06-06 13:00", "06-06 18:00")),
+    ("2-1-101 下午3点到5点", ("06-01 15:00", "06-01 17:00")),
+    ("1-2-301", "unknown"),
+    ("2026-6-9 上午", ("06-09 08:00", "06-09 12:00")),  # a date keeps its dashes
+])
+def test_a_room_code_in_the_words_is_not_a_time(text: str, expected: tuple[str, str] | str) -> None:
+    assert window(text) == expected

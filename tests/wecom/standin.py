@@ -15,6 +15,8 @@ Written from WeCom's documentation (developer.work.weixin.qq.com: 获取access_t
 * `POST /cgi-bin/webhook/send?key=`: a group robot; an unknown key 93000; more than 20
   messages in a minute 45009 (counted as a violation: our pacing should never earn it);
 * `POST /cgi-bin/media/upload`, `GET /cgi-bin/media/get`: temporary media;
+* `GET /cgi-bin/agent/get?agentid=`: the app's details; any other agent id 40056 (the
+  token belongs to the one app whose secret fetched it);
 * a member's 30 messages a minute from one app: beyond that 45009 (a violation too).
 
 Callbacks: the stand-in signs and encrypts events exactly as WeCom does (wechatpy's
@@ -148,6 +150,7 @@ class WecomStandIn:
         app.router.add_post("/cgi-bin/webhook/send", self._robot)
         app.router.add_post("/cgi-bin/media/upload", self._api(self._upload))
         app.router.add_get("/cgi-bin/media/get", self._media_get)
+        app.router.add_get("/cgi-bin/agent/get", self._api(self._agent))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -415,6 +418,12 @@ class WecomStandIn:
             return self._answer("webhook/send", {"errcode": fault.errcode, "errmsg": fault.errmsg})
         self.robot_posts[key].append(content)
         return self._answer("webhook/send", {"errcode": 0, "errmsg": "ok"})
+
+    async def _agent(self, request: web.Request) -> dict[str, Any]:
+        if request.query.get("agentid") != str(AGENT_ID):
+            raise ApiFault(40056, "invalid agentid")
+        return {"agentid": AGENT_ID, "name": "物业服务台", "close": 0, "isreportenter": 0,
+                "allow_userinfos": {"user": [{"userid": userid} for userid in sorted(self.members)]}}
 
     async def _upload(self, request: web.Request) -> dict[str, Any]:
         if request.query.get("type") != "image":
