@@ -127,6 +127,7 @@ async def app(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[App]:
     shutil.copy(sqlite_template, path)
     app = await build_app(make_settings(f"sqlite+aiosqlite:///{path}"), FakeClock(), run_migrations=False)
     yield app
+    await app.close()
 
 
 def wecom_settings(wx: WecomStandIn, port: int) -> dict[str, object]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,21 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.bootstrap import App, build_app, load_community_file
-from cases.clock import FakeClock
-from tests.conftest import EXAMPLE_COMMUNITY, ROOT, make_settings
+from bot.bootstrap import App, load_community_file
+from tests.conftest import EXAMPLE_COMMUNITY, ROOT
 from tests.wechat.standin import AES_KEY as WX_AES_KEY
 from tests.wechat.standin import APP_ID, APP_SECRET, TOKEN, WechatStandIn
 from tests.wecom.standin import AES_KEY, AGENT_ID, CALLBACK_TOKEN, CORP_ID, SECRET, WecomStandIn
-
-
-@pytest.fixture
-async def app(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[App]:
-    path = tmp_path / "wuye.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = await build_app(make_settings(f"sqlite+aiosqlite:///{path}"), FakeClock(), run_migrations=False)
-    yield app
-    await app.close()
 
 
 def _community(wx: WecomStandIn, tmp: Path) -> dict[str, str]:
