@@ -46,7 +46,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add as _concat, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -107,6 +107,8 @@ _TEXT = itemgetter(0)   # Token.text
 #: Hit(a, b, c, d, e, f) without the named tuple's Python-level ``__new__``.
 _new = tuple.__new__
 _NO_GAP = (0, 0)
+#: An index key with more words than this is split by the third character.
+_SPLIT_OVER = 4
 
 
 class RulesError(ValueError):
@@ -162,6 +164,7 @@ class Group:
     negatable: bool
     index: int  # position in the file, for stable ordering and messages
     danger: bool = False  # adds emergency points (its cues have a mood)
+    denies: bool = False  # takes emergency points away (a look-alike)
 
 
 #: An entry of the first-characters index (see ``RuleSet._index``).
@@ -369,7 +372,10 @@ class RuleSet:
         """Only greetings, particles, emoji, digits or punctuation: nothing to route."""
         if self.small_talk is not None:
             text = self.small_talk.sub("", text)
-        return not any(ch.isalpha() for ch in text)
+        for ch in text:  # a loop: an unfinished any(generator) is dear to close
+            if ch.isalpha():
+                return False
+        return True
 
     def _learned_overrides(self, raw: Any) -> dict[str, dict[str, float]]:
         if not isinstance(raw, dict):
@@ -418,7 +424,8 @@ class RuleSet:
                 add.append((label, float(weight)))
             groups.append(Group(why, words, all_of, tuple(add),
                                 bool(item.get("negatable", True)), i,
-                                any(lab == "urgency.emergency" and w > 0 for lab, w in add)))
+                                any(lab == "urgency.emergency" and w > 0 for lab, w in add),
+                                any(lab == "urgency.emergency" and w < 0 for lab, w in add)))
         return tuple(groups)
 
     def _index(self) -> None:
@@ -464,6 +471,26 @@ class RuleSet:
                 self._by_two.setdefault(p.first[:2], []).append((p.first, p, pid, check))
             else:
                 self._by_one.setdefault(p.first, []).append((p.first, p, pid, check))
+        # What matching reads per position: under a two-character key the
+        # words of both indexes that may start there (the two-character
+        # ones first); a position whose two characters are no key reads the
+        # one-character index alone.
+        # A key with many words ("no", "电梯") is split by the third
+        # character: each part keeps the words of two characters and those
+        # whose third is that one, in the same order; "" (the text ends
+        # there) and a third character no word has take the words of two.
+        self._at: dict[str, tuple[_Entry, ...] | dict[str, tuple[_Entry, ...]]] = {}
+        for key, entries in self._by_two.items():
+            lst = tuple(entries) + tuple(self._by_one.get(key[0], ()))
+            if len(lst) > _SPLIT_OVER:
+                short = tuple(e for e in lst if len(e[0]) < 3)
+                split = {"": short}
+                for third in {e[0][2] for e in lst if len(e[0]) >= 3}:
+                    split[third] = tuple(e for e in lst if len(e[0]) < 3 or e[0][2] == third)
+                self._at[key] = split
+            else:
+                self._at[key] = lst
+        self._at_one: dict[str, tuple[_Entry, ...]] = {k: tuple(v) for k, v in self._by_one.items()}
         # Per pattern id, its users with what matching asks of each group:
         # (group, slot, negatable, danger).
         self._uses: list[tuple[tuple[int, int, bool, bool], ...]] = [
@@ -484,7 +511,7 @@ class RuleSet:
     def match(self, text: str, tokens: list[Token]) -> Fired:
         ctx = _Context(text, tokens, self)
         hits: dict[int, Hit] = {}
-        by_two, by_one = self._by_two, self._by_one
+        at, at_one = self._at, self._at_one
         startswith = text.startswith
         find_at = ctx.find_at
         find = text.find
@@ -496,30 +523,38 @@ class RuleSet:
         # Per pattern the first occurrence that is not negated is kept; a
         # negated one only while no other was found (不是投诉…但我要投诉 →
         # complaint), so once a pattern has a plain hit it is not looked at again.
-        for i in range(len(text)):
-            for lst in (by_two.get(text[i:i + 2]), by_one.get(text[i])):
+        # The two characters at each position (the last one alone), built in C.
+        keys = list(map(_concat, text, text[1:]))
+        keys.append(text[-1:])
+        for i, key in enumerate(keys):
+            lst = at.get(key)
+            if lst is None:
+                lst = at_one.get(key[:1])
                 if lst is None:
                     continue
-                # Most words sharing the first characters do not match further:
-                # compare the whole first part before the (slower) full check.
-                for first, p, pid, check in lst:
-                    if not startswith(first, i):
+            elif lst.__class__ is dict:
+                third = text[i + 2:i + 3]
+                lst = lst.get(third) or lst[""]
+            # Most words sharing the first characters do not match further:
+            # compare the whole first part before the (slower) full check.
+            for first, p, pid, check in lst:
+                if not startswith(first, i):
+                    continue
+                old = get_hit(pid)
+                if old is not None and not old.negated:
+                    continue
+                if check is None:
+                    end = i + len(first)
+                    hit = _new(Hit, (i, end, first, negated is not None and negated(i, end),
+                                     False, _NO_GAP))
+                else:
+                    if check and find(check[0], i + check[1], i + check[2]) < 0:
                         continue
-                    old = get_hit(pid)
-                    if old is not None and not old.negated:
+                    hit = find_at(p, i)
+                    if hit is None:
                         continue
-                    if check is None:
-                        end = i + len(first)
-                        hit = _new(Hit, (i, end, first, negated is not None and negated(i, end),
-                                         False, _NO_GAP))
-                    else:
-                        if check and find(check[0], i + check[1], i + check[2]) < 0:
-                            continue
-                        hit = find_at(p, i)
-                        if hit is None:
-                            continue
-                    if old is None or hit.negated is False:
-                        hits[pid] = hit
+                if old is None or not hit.negated:
+                    hits[pid] = hit
         by_token = self._by_token
         for t in tokens:
             found = by_token.get(t.text)
