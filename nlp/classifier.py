@@ -195,10 +195,17 @@ class Classifier:
 
     def decide(self, fired: Fired) -> Classification:
         s = self.settings
-        kind_scores = {k: fired.score(_KIND[k]) for k in KINDS}
+        score = fired.scores.get  # fired.score(label) is score(label, 0.0)
+        kind_scores = {k: score(_KIND[k], 0.0) for k in KINDS}
         for k, penalty in s.topic_missing_penalty.items():
-            if kind_scores[k] > 0 and not any(fired.score(lab) > 0 for lab in _CAT[k].values()):
-                kind_scores[k] -= penalty
+            if kind_scores[k] > 0:
+                # (loops, not any(...) over a generator: this runs for every
+                # message, and an unfinished generator is dear to close)
+                for lab in _CAT[k].values():
+                    if score(lab, 0.0) > 0:
+                        break
+                else:
+                    kind_scores[k] -= penalty
         if max(kind_scores.values()) <= 0:
             # No kind cue at all: a clearly named broken thing or service
             # object counts as one (路灯白天也亮着 → report), before the
@@ -207,8 +214,9 @@ class Classifier:
             if topic:
                 kind_scores[topic] = self.settings.topic_kind_at
         rule_kind_scores = dict(kind_scores)
+        learned = fired.learned.get
         for k in KINDS:
-            kind_scores[k] += fired.learned.get(_KIND[k], 0.0)
+            kind_scores[k] += learned(_KIND[k], 0.0)
         emergency, danger_unsure = self._danger(fired)
         candidates = KINDS
         if emergency:
@@ -216,7 +224,11 @@ class Classifier:
             # whatever question words the panic produced (总阀在哪啊 快来人).
             candidates = tuple(k for k in KINDS if k not in ("inquiry", "suggestion"))
         order = self._tie_order
-        kind = max(candidates, key=lambda k: (kind_scores[k], -order[k]))
+        kind, top = "", 0.0  # the highest score; ties: first in kind_tie_order
+        for k in candidates:
+            v = kind_scores[k]
+            if not kind or v > top or (v == top and order[k] < order[kind]):
+                kind, top = k, v
         rivals = {k: kind_scores[k] for k in candidates}
         if kind == "report" and rule_kind_scores["complaint"] >= s.complaint_over_report_at:
             # Taxonomy: a fault reported together with a protest about how it
@@ -351,15 +363,20 @@ class Classifier:
 
     @staticmethod
     def _main_report_category(fired: Fired) -> str:
-        labels = _CAT["report"]
-        best = max(labels, key=lambda c: fired.score(labels[c]))  # ties: first in the taxonomy
-        return best if fired.score(labels[best]) > 0 else ""
+        score = fired.scores.get
+        best, top = "", 0.0
+        for c, lab in _CAT["report"].items():  # ties: first in the taxonomy
+            v = score(lab, 0.0)
+            if v > top:
+                best, top = c, v
+        return best
 
     def _category(self, fired: Fired, kind: str, area_label) -> tuple[str, float]:
         if kind not in CATEGORIES:
             return "", 1.0
         s = self.settings
-        scores = {c: fired.total(lab) for c, lab in _CAT[kind].items()}
+        rule, learned = fired.scores.get, fired.learned.get  # fired.total(lab)
+        scores = {c: rule(lab, 0.0) + learned(lab, 0.0) for c, lab in _CAT[kind].items()}
         if kind == "complaint":
             # The thing complained about counts too, mapped to the complaint
             # categories of the callback instruction (see module docstring).
@@ -369,7 +386,7 @@ class Classifier:
             if thing:
                 target = self._complaint_thing(thing, area_label(thing))
                 scores[target] += fired.score(f"report.{thing}") * s.complaint_from_report
-        best = max(scores, key=lambda c: (scores[c], -CATEGORIES[kind].index(c)))
+        best = max(scores, key=scores.__getitem__)  # ties: first in the taxonomy (dict order)
         if scores[best] <= 0:
             return s.fallback_category.get(kind, CATEGORIES[kind][0]), 0.0
         return best, _margin_confidence(scores, best, s.category_temperature)
@@ -380,8 +397,12 @@ def _rules_deny_emergency(fired: Fired) -> bool:
     won't ignite: negative emergency weight), or a danger cue was read as not
     meant now (万一着火了, 上次被困) and no other cue is meant now: the learned
     words and the n-grams would only repeat that cue without its mood."""
-    return bool(fired.moods - {"hedge"}) and fired.score("urgency.emergency") <= 0 or \
-        any(lab == "urgency.emergency" and w < 0 for g in fired.groups for lab, w in g.add)
+    if fired.moods and fired.moods != {"hedge"} and fired.score("urgency.emergency") <= 0:
+        return True
+    for g in fired.groups:
+        if g.denies:
+            return True
+    return False
 
 
 def _margin_confidence(scores: dict[str, float], chosen: str, temperature: float) -> float:
@@ -407,16 +428,25 @@ def _keywords(fired: Fired, labels: list[str], learned_top: int = 2,
         for start, text in fired.evidence.get(label, ()):
             if text not in found or start < found[text]:
                 found[text] = start
-    # Drop a word shown inside a longer shown word (电梯 inside 电梯困人).
+    # Drop a word shown inside a longer shown word (电梯 inside 电梯困人):
+    # the words are distinct, so a word found twice in all of them joined
+    # (by a character no word holds) is inside another one.
     words = sorted(found, key=lambda w: (found[w], -len(w)))
-    kept = [w for w in words if not any(w != o and w in o for o in words)]
+    joined = "\0".join(words)
+    if joined.count("\0") == len(words) - 1 or not words:
+        kept = [w for w in words if joined.count(w) == 1]
+    else:  # a word holds the separator (a NUL typed inside an A...B match)
+        kept = [w for w in words if not any(w != o and w in o for o in words)]
     # Then the learned keywords that pushed each shown label most.
     if learned_top > 0 and learned is not None:
         for label in labels:
             if fired.learned.get(label, 0.0) <= 0:
                 continue
             for word in learned.why(fired.learned_hits, label, learned_top):
-                if not any(word in o for o in kept):
+                for o in kept:
+                    if word in o:
+                        break
+                else:
                     kept.append(word)
     return tuple(kept)
 

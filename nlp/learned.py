@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import add as _concat, itemgetter
 from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
@@ -61,6 +62,7 @@ also than then please pls hi hello""".split())
 
 #: Prefix of a keyword that a negator denies (没有人被困 → 不~被困).
 NEG = "不~"
+_TEXT = itemgetter(0)  # Token.text
 
 
 def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = frozenset(),
@@ -73,7 +75,9 @@ def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = froz
     affirms its cue and is not denied, as in the rules. Text before ``start``
     (an opening greeting: "在吗，") says nothing and is skipped.
     """
-    denied = _denied_chars(text, tokens, negators, scope) if negators else None
+    # Most messages hold no negator: then nothing is denied.
+    denied = _denied_chars(text, tokens, negators, scope) \
+        if negators and not negators.isdisjoint(map(_TEXT, tokens)) else None
     out: set[str] = set()
     for w, at, _end in tokens:
         if at < start or len(w) > 8 or not (w.isalpha() or _LETTER.search(w)):
@@ -84,7 +88,7 @@ def features(text: str, tokens: Sequence[Token], negators: frozenset[str] = froz
     for m in _CJK_RUN.finditer(text, start):
         run, at = m.group(), m.start()
         if denied is None:
-            out.update(run[i:i + 2] for i in range(len(run) - 1))
+            out.update(map(_concat, run, run[1:]))  # every pair, built in C
             continue
         for i in range(len(run) - 1):
             pair = run[i:i + 2]
@@ -120,6 +124,8 @@ class Hits(NamedTuple):
 
     words: list[str]
     rows: np.ndarray
+    #: their rows of weights, one per word, a column per label (``LABELS``)
+    weights: np.ndarray | None = None
 
 
 @dataclass
@@ -193,28 +199,40 @@ class LearnedWeights:
         """The keywords of ``feats`` that carry weights, and their rows."""
         if self._row is None:
             self._compile()
-        get = self._row.get
-        words, rows = [], []
-        for w in sorted(feats):  # sorted: ties in ``why`` go to the first word
-            r = get(w)
-            if r is not None:
-                words.append(w)
-                rows.append(r)
-        return Hits(words, np.array(rows, dtype=np.intp))
+        row = self._row
+        # sorted: ties in ``why`` go to the first word, and the rows are summed
+        # in this order
+        words = sorted(filter(row.__contains__, feats))
+        rows = np.fromiter(map(row.__getitem__, words), dtype=np.intp, count=len(words))
+        return Hits(words, rows, self._mat.take(rows, axis=0))
 
     def score(self, hits: Hits) -> np.ndarray:
         """Summed log-odds per label (in the order of ``LABELS``)."""
         if not hits.words:
             return self._base.copy()
-        return self._base + self._mat[hits.rows].sum(axis=0)
+        weights = hits.weights if hits.weights is not None else self._mat[hits.rows]
+        return self._base + weights.sum(axis=0)
 
     def why(self, hits: Hits, label: str, top: int) -> list[str]:
-        """The ``top`` keywords of a message that push ``label`` up most."""
+        """The ``top`` keywords of a message that push ``label`` up most
+        (ties: the first in ``hits.words``)."""
         if not hits.words:
             return []
-        weights = self._mat[hits.rows, _INDEX[label]]
-        best = np.argsort(-weights, kind="stable")[:top].tolist()
-        return [hits.words[i] for i in best if weights[i] > 0]
+        col = (hits.weights if hits.weights is not None else self._mat[hits.rows])[:, _INDEX[label]]
+        # The largest weights, most first, equal ones in the order of the
+        # words (a stable sort), positive only: ``top`` rounds of max/index
+        # over a few dozen floats, cheaper than sorting them.
+        rest = col.tolist()
+        at = list(range(len(rest)))
+        out = []
+        for _ in range(min(top, len(rest))):
+            w = max(rest)
+            if not w > 0:
+                break
+            k = rest.index(w)  # the first of equal weights
+            out.append(hits.words[at[k]])
+            del rest[k], at[k]
+        return out
 
     @staticmethod
     def probabilities(totals: np.ndarray, temperature: float) -> np.ndarray:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from operator import add as _concat, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -94,6 +95,20 @@ QUESTION_END = re.compile(r"[吗吧嘛么?]")
 #: (电梯门开不了我在里面 — the owner IS inside).
 _COMPLEMENTS = frozenset("了动开来去上下住掉出进回起")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# One clause break: a CLAUSE_PUNCT character (an apostrophe only where it
+# does not stand between two ASCII letters), or a space with a character on
+# both sides, one of them Chinese (see ``_clause_breaks``).
+_CLAUSE_BREAK = re.compile(
+    "[" + re.escape("".join(sorted(CLAUSE_PUNCT - {"'"}))) + "]"
+    + r"|(?<![A-Za-z])'|'(?![A-Za-z])"
+    + r"|(?<=[\u3400-\u9fff]) (?=[\s\S])|(?<=[\s\S]) (?=[\u3400-\u9fff])")
+_START = itemgetter(1)  # Token.start
+_TEXT = itemgetter(0)   # Token.text
+#: Hit(a, b, c, d, e, f) without the named tuple's Python-level ``__new__``.
+_new = tuple.__new__
+_NO_GAP = (0, 0)
+#: An index key with more words than this is split by the third character.
+_SPLIT_OVER = 4
 
 
 class RulesError(ValueError):
@@ -149,6 +164,11 @@ class Group:
     negatable: bool
     index: int  # position in the file, for stable ordering and messages
     danger: bool = False  # adds emergency points (its cues have a mood)
+    denies: bool = False  # takes emergency points away (a look-alike)
+
+
+#: An entry of the first-characters index (see ``RuleSet._index``).
+_Entry = tuple[str, Pattern, int, "tuple[str, int, int] | tuple[()] | None"]
 
 
 class Hit(NamedTuple):
@@ -352,7 +372,10 @@ class RuleSet:
         """Only greetings, particles, emoji, digits or punctuation: nothing to route."""
         if self.small_talk is not None:
             text = self.small_talk.sub("", text)
-        return not any(ch.isalpha() for ch in text)
+        for ch in text:  # a loop: an unfinished any(generator) is dear to close
+            if ch.isalpha():
+                return False
+        return True
 
     def _learned_overrides(self, raw: Any) -> dict[str, dict[str, float]]:
         if not isinstance(raw, dict):
@@ -401,7 +424,8 @@ class RuleSet:
                 add.append((label, float(weight)))
             groups.append(Group(why, words, all_of, tuple(add),
                                 bool(item.get("negatable", True)), i,
-                                any(lab == "urgency.emergency" and w > 0 for lab, w in add)))
+                                any(lab == "urgency.emergency" and w > 0 for lab, w in add),
+                                any(lab == "urgency.emergency" and w < 0 for lab, w in add)))
         return tuple(groups)
 
     def _index(self) -> None:
@@ -424,16 +448,58 @@ class RuleSet:
         # Lookup by the first two characters when the first part has two or
         # more (almost every Chinese word), else by the first character: a
         # position in the text then tries a handful of words, not hundreds.
-        self._by_two: dict[str, list[tuple[Pattern, int]]] = {}
-        self._by_one: dict[str, list[tuple[Pattern, int]]] = {}
+        # Each entry: (first part, pattern, id, check). check None: one Chinese
+        # part matched anywhere, a hit as it stands; (second part, from, to):
+        # A...B, which needs the second part between those offsets from the
+        # start (``find_at`` looks for it first, and most A...B words stop
+        # there); () : anything else, for ``find_at``.
+        self._by_two: dict[str, list[_Entry]] = {}
+        self._by_one: dict[str, list[_Entry]] = {}
         self._by_token: dict[str, list[tuple[Pattern, int]]] = {}
+        gap = self.settings.gap
         for p, pid in self._patterns.items():
+            if len(p.parts) == 1 and not p.whole and not p.english:
+                check = None
+            elif len(p.parts) > 1:
+                second = p.parts[1]
+                check = (second, len(p.first), len(p.first) + gap + len(second))
+            else:
+                check = ()
             if p.whole and len(p.parts) == 1 and not p.english:
                 self._by_token.setdefault(p.first, []).append((p, pid))
             elif len(p.first) >= 2:
-                self._by_two.setdefault(p.first[:2], []).append((p, pid))
+                self._by_two.setdefault(p.first[:2], []).append((p.first, p, pid, check))
             else:
-                self._by_one.setdefault(p.first, []).append((p, pid))
+                self._by_one.setdefault(p.first, []).append((p.first, p, pid, check))
+        # What matching reads per position: under a two-character key the
+        # words of both indexes that may start there (the two-character
+        # ones first); a position whose two characters are no key reads the
+        # one-character index alone.
+        # A key with many words ("no", "电梯") is split by the third
+        # character: each part keeps the words of two characters and those
+        # whose third is that one, in the same order; "" (the text ends
+        # there) and a third character no word has take the words of two.
+        self._at: dict[str, tuple[_Entry, ...] | dict[str, tuple[_Entry, ...]]] = {}
+        for key, entries in self._by_two.items():
+            lst = tuple(entries) + tuple(self._by_one.get(key[0], ()))
+            if len(lst) > _SPLIT_OVER:
+                short = tuple(e for e in lst if len(e[0]) < 3)
+                split = {"": short}
+                for third in {e[0][2] for e in lst if len(e[0]) >= 3}:
+                    split[third] = tuple(e for e in lst if len(e[0]) < 3 or e[0][2] == third)
+                self._at[key] = split
+            else:
+                self._at[key] = lst
+        self._at_one: dict[str, tuple[_Entry, ...]] = {k: tuple(v) for k, v in self._by_one.items()}
+        # Per pattern id, its users with what matching asks of each group:
+        # (group, slot, negatable, danger).
+        self._uses: list[tuple[tuple[int, int, bool, bool], ...]] = [
+            tuple((gi, slot, self.groups[gi].negatable, self.groups[gi].danger) for gi, slot in users)
+            for users in self._users]
+        # Per group, the slots that must all be filled: -1 for ``words``, k
+        # for the k-th ``all_of`` list.
+        self._needed: list[tuple[int, ...]] = [
+            tuple(([-1] if g.words else []) + list(range(len(g.all_of)))) for g in self.groups]
 
     def dictionary_words(self) -> tuple[str, ...]:
         """Whole-word Chinese patterns, so jieba keeps them as one token."""
@@ -445,26 +511,63 @@ class RuleSet:
     def match(self, text: str, tokens: list[Token]) -> Fired:
         ctx = _Context(text, tokens, self)
         hits: dict[int, Hit] = {}
-        by_two, by_one = self._by_two, self._by_one
+        at, at_one = self._at, self._at_one
         startswith = text.startswith
-        # Characters covered by a not-cue (烟钱, 黑灯瞎火): None in almost
-        # every message, so the check below costs nothing then.
-        for i in range(len(text)):
+        find_at = ctx.find_at
+        find = text.find
+        negated = ctx.negated if ctx.has_negator else None
+        get_hit = hits.get
+        # Per position, the words starting there, in a fixed order (the
+        # two-character index, then the one-character one): the order the
+        # hits are first found in is the order ties are broken in below.
+        # Per pattern the first occurrence that is not negated is kept; a
+        # negated one only while no other was found (不是投诉…但我要投诉 →
+        # complaint), so once a pattern has a plain hit it is not looked at again.
+        # The two characters at each position (the last one alone), built in C.
+        keys = list(map(_concat, text, text[1:]))
+        keys.append(text[-1:])
+        for i, key in enumerate(keys):
+            lst = at.get(key)
+            if lst is None:
+                lst = at_one.get(key[:1])
+                if lst is None:
+                    continue
+            elif lst.__class__ is dict:
+                third = text[i + 2:i + 3]
+                lst = lst.get(third) or lst[""]
             # Most words sharing the first characters do not match further:
-            # compare the whole first part here before the (slower) full check.
-            for p, pid in by_two.get(text[i:i + 2], ()):
-                if startswith(p.parts[0], i):
-                    hit = ctx.find_at(p, i)
-                    if hit is not None:
-                        _keep(hits, pid, hit)
-            for p, pid in by_one.get(text[i], ()):
-                if startswith(p.parts[0], i):
-                    hit = ctx.find_at(p, i)
-                    if hit is not None:
-                        _keep(hits, pid, hit)
+            # compare the whole first part before the (slower) full check.
+            for first, p, pid, check in lst:
+                if not startswith(first, i):
+                    continue
+                old = get_hit(pid)
+                if old is not None and not old.negated:
+                    continue
+                if check is None:
+                    end = i + len(first)
+                    hit = _new(Hit, (i, end, first, negated is not None and negated(i, end),
+                                     False, _NO_GAP))
+                else:
+                    if check and find(check[0], i + check[1], i + check[2]) < 0:
+                        continue
+                    hit = find_at(p, i)
+                    if hit is None:
+                        continue
+                if old is None or not hit.negated:
+                    hits[pid] = hit
+        by_token = self._by_token
         for t in tokens:
-            for p, pid in self._by_token.get(t.text, ()):
-                _keep(hits, pid, Hit(t.start, t.end, t.text, ctx.negated(t.start, t.end)))
+            found = by_token.get(t.text)
+            if found is None:
+                continue
+            for p, pid in found:
+                old = get_hit(pid)
+                if old is None or old.negated:
+                    neg = negated is not None and negated(t.start, t.end)
+                    if old is None or not neg:
+                        hits[pid] = _new(Hit, (t.start, t.end, t.text, neg, False, _NO_GAP))
+        # Characters covered by a not-cue (烟钱, 黑灯瞎火): only messages with
+        # a danger word pay for the scan.
         if self.not_cues is not None and not self._danger_pids.isdisjoint(hits):
             self._mask(ctx, hits)
 
@@ -473,25 +576,33 @@ class RuleSet:
         best: dict[int, dict[int, Hit]] = {}
         # every usable hit per slot of a danger group, for its mood
         cands: dict[int, dict[int, list[Hit]]] = {}
+        uses = self._uses
         for pid, hit in hits.items():
-            for gi, slot in self._users[pid]:
-                if hit.negated and self.groups[gi].negatable:
+            hit_negated, hit_masked = hit.negated, hit.masked
+            for gi, slot, negatable, danger in uses[pid]:
+                if hit_negated and negatable:
                     continue
-                if hit.masked and self.groups[gi].danger:
-                    continue  # 烟 in 抽烟: still a word for the look-alike rule
-                if self.groups[gi].danger:
+                if danger:
+                    if hit_masked:
+                        continue  # 烟 in 抽烟: still a word for the look-alike rule
                     cands.setdefault(gi, {}).setdefault(slot, []).append(hit)
-                slots = best.setdefault(gi, {})
+                slots = best.get(gi)
+                if slots is None:
+                    best[gi] = {slot: hit}
+                    continue
                 old = slots.get(slot)
-                if old is None or (hit.start, -(hit.end - hit.start)) < (old.start, -(old.end - old.start)):
+                if old is None or hit.start < old.start or \
+                        (hit.start == old.start and hit.end - hit.start > old.end - old.start):
                     slots[slot] = hit
 
         fired = Fired()
+        groups, needed_of = self.groups, self._needed
+        scores, evidence = fired.scores, fired.evidence
         for gi in sorted(best):
-            g = self.groups[gi]
+            g = groups[gi]
             slots = best[gi]
-            needed = ([-1] if g.words else []) + list(range(len(g.all_of)))
-            if any(k not in slots for k in needed):
+            needed = needed_of[gi]
+            if len(slots) < len(needed):  # its slots are among the needed ones
                 continue
             shown = [(slots[k].start, slots[k].text) for k in needed]
             mood = ""
@@ -509,9 +620,12 @@ class RuleSet:
                         # Not danger now (万一…, 上次…): the cue still says
                         # what the message is about, not that it is urgent.
                         continue
-                fired.scores[label] = fired.scores.get(label, 0.0) + weight
+                scores[label] = scores.get(label, 0.0) + weight
                 if weight > 0:
-                    fired.evidence.setdefault(label, []).extend(shown)
+                    if label in evidence:
+                        evidence[label].extend(shown)
+                    else:
+                        evidence[label] = list(shown)
         return fired
 
     def _mask(self, ctx: "_Context", hits: dict[int, Hit]) -> None:
@@ -588,14 +702,16 @@ def _keep(hits: dict[int, Hit], pid: int, hit: Hit) -> None:
 class _Context:
     """Per-message helpers: clause boundaries, token lookup, negation."""
 
-    __slots__ = ("text", "tokens", "starts", "rules", "breaks")
+    __slots__ = ("text", "tokens", "starts", "rules", "breaks", "has_negator")
 
     def __init__(self, text: str, tokens: list[Token], rules: RuleSet):
         self.text = text
         self.tokens = tokens
-        self.starts = [t.start for t in tokens]
+        self.starts = list(map(_START, tokens))
         self.rules = rules
         self.breaks = _clause_breaks(text)
+        # Most messages hold no negator at all: then nothing is negated.
+        self.has_negator = not rules.negators.isdisjoint(map(_TEXT, tokens))
 
     def clause_end(self, pos: int) -> int:
         i = bisect.bisect_left(self.breaks, pos)
@@ -618,12 +734,19 @@ class _Context:
                 return None
             return Hit(i, end, first, self.negated(i, end))
         # A...B...: each next part within settings.gap characters, same clause.
-        limit = self.clause_end(i)
+        # The first occurrence within the gap that ends in the clause is the
+        # first occurrence within the gap, if that ends in the clause: look
+        # for the clause's end only once a part is found (most are not).
+        limit = -1
         gap = self.rules.settings.gap
         gaps = []
         for part in p.parts[1:]:
-            j = text.find(part, end, min(limit, end + gap + len(part)))
+            j = text.find(part, end, end + gap + len(part))
             if j < 0:
+                return None
+            if limit < 0:
+                limit = self.clause_end(i)
+            if j + len(part) > limit:
                 return None
             gaps.append((end, j))
             end = j + len(part)
@@ -669,9 +792,9 @@ class _Context:
         between the parts (水管没爆). Negators written inside the word itself
         (没人管) are part of the cue, not a denial of it.
         """
-        negators = self.rules.negators
-        if not negators:
+        if not self.has_negator:
             return False
+        negators = self.rules.negators
         c_start = self.clause_start(start)
         k = bisect.bisect_left(self.starts, start)  # first token at/after start
         denied = False
@@ -719,17 +842,9 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _clause_breaks(text: str) -> list[int]:
-    out = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch in CLAUSE_PUNCT:
-            if ch == "'" and 0 < i < n - 1 and text[i - 1].isascii() and text[i - 1].isalpha() \
-                    and text[i + 1].isascii() and text[i + 1].isalpha():
-                continue  # an apostrophe inside a word (last month's, i'm) ends no clause
-            out.append(i)
-        elif ch == " " and 0 < i < n - 1 and (_CJK.match(text[i - 1]) or _CJK.match(text[i + 1])):
-            out.append(i)
-    return out
+    """Where clauses end: ``CLAUSE_PUNCT`` except an apostrophe inside an
+    English word (last month's, i'm), and a space next to a Chinese character."""
+    return [m.start() for m in _CLAUSE_BREAK.finditer(text)]
 
 
 def _settings(raw: dict[str, Any], source: str) -> Settings:

@@ -15,16 +15,27 @@ point it at ``$WUYE_CACHE_DIR`` or ``~/.cache/wuye`` (falling back to the
 system temp dir) so a read-only install still starts fast after its first run.
 HMM is off: new-word discovery would glue a cue to its neighbours (堵了 →
 one unknown word) and costs about twice the time.
+
+``Segmenter.tokens`` does not call ``jieba.cut``: it walks jieba's own prefix
+dictionary (``FREQ``) with jieba's own arithmetic (``cut(text, HMM=False)``:
+the same blocks, the same most probable route, the same tie-breaks, the same
+gluing of single Latin letters and digits), but in one pass per block with no
+generators, DAG dict or per-position ``max`` over a generator — less than half
+of jieba's time (session 6, issue #13). ``tests/nlp/test_segment.py`` checks
+it token for token against ``jieba.cut`` on every labelled message and on
+random text.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
-from typing import NamedTuple
+from math import log
 from pathlib import Path
+from typing import NamedTuple
 
 import jieba
 
@@ -37,6 +48,12 @@ USER_DICT = HERE / "userdict.txt"
 jieba.setLogLevel(logging.WARNING)
 
 _lock = threading.Lock()
+
+# jieba's own block and "English" patterns (jieba/__init__.py, 0.42): a block
+# is a run of these characters, cut by the dictionary; every other character
+# outside whitespace is a token of its own.
+_RE_HAN = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
+_ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def cache_dir() -> str:
@@ -91,8 +108,14 @@ class Token(NamedTuple):
     end: int
 
 
+#: Token(a, b, c) without the named tuple's Python-level ``__new__``.
+_new = tuple.__new__
+_ABSENT = object()
+
+
 class Segmenter:
-    """Thread-safe wrapper around one ``jieba.Tokenizer``."""
+    """Thread-safe wrapper around one ``jieba.Tokenizer``. Its dictionary is
+    read once, when built: a word added to ``_tk`` later would not be seen."""
 
     def __init__(self, main_dict: Path = MAIN_DICT, user_dict: Path | None = USER_DICT,
                  extra_words: tuple[str, ...] = ()):
@@ -104,13 +127,78 @@ class Segmenter:
                 self._tk.add_word(word, freq, tag)
             for word in extra_words:
                 self._tk.add_word(word)
+        # The dictionary is complete now. Per entry what jieba's route adds
+        # for the word, log(freq) − log(total), computed once (None: only a
+        # prefix of longer words); 60k entries, ~10 ms at start.
+        logtotal = log(self._tk.total)
+        self._unknown = 0.0 - logtotal  # jieba: log(FREQ.get(ch) or 1) - logtotal
+        self._logp: dict[str, float | None] = {
+            w: (log(f) - logtotal if f else None) for w, f in self._tk.FREQ.items()}
 
     def tokens(self, text: str) -> list[Token]:
+        """The words of ``text`` with their spans, blanks left out: what
+        ``jieba.cut(text, HMM=False)`` gives, computed without jieba's
+        generators (see the module docstring)."""
         out: list[Token] = []
         pos = 0
-        for word in self._tk.cut(text, HMM=False):
-            end = pos + len(word)
-            if not word.isspace():
-                out.append(Token(word, pos, end))
-            pos = end
+        for m in _RE_HAN.finditer(text):
+            start = m.start()
+            # Between blocks: each character that is not blank is a token.
+            for i in range(pos, start):
+                ch = text[i]
+                if not ch.isspace():
+                    out.append(_new(Token, (ch, i, i + 1)))
+            pos = m.end()
+            self._cut_block(m.group(), start, out)
+        for i in range(pos, len(text)):
+            ch = text[i]
+            if not ch.isspace():
+                out.append(_new(Token, (ch, i, i + 1)))
         return out
+
+    def _cut_block(self, sentence: str, offset: int, out: list[Token]) -> None:
+        """jieba's ``__cut_DAG_NO_HMM`` on one block: for each position, from
+        the end, the best route over the dictionary words starting there
+        (score log(freq) − log(total) plus the route after the word; an
+        unknown character scores log(1) − log(total); ties go to the longer
+        word, as jieba's ``max`` over (score, end) does); then the words along
+        the route, runs of single Latin letters or digits glued together."""
+        get = self._logp.get
+        n = len(sentence)
+        score = [0.0] * (n + 1)
+        nxt = [0] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            best = bx = None
+            i = k
+            frag = sentence[k]
+            while i < n:
+                lp = get(frag, _ABSENT)
+                if lp is _ABSENT:
+                    break
+                if lp is not None:
+                    s = lp + score[i + 1]
+                    if best is None or s >= best:  # ties: the later end
+                        best, bx = s, i
+                i += 1
+                frag = sentence[k:i + 1]
+            if best is None:
+                best, bx = self._unknown + score[k + 1], k
+            score[k] = best
+            nxt[k] = bx + 1
+        x = 0
+        buf = ""
+        buf_at = 0
+        while x < n:
+            y = nxt[x]
+            if y - x == 1 and sentence[x] in _ENG:
+                if not buf:
+                    buf_at = x
+                buf += sentence[x]
+            else:
+                if buf:
+                    out.append(_new(Token, (buf, offset + buf_at, offset + x)))
+                    buf = ""
+                out.append(_new(Token, (sentence[x:y], offset + x, offset + y)))
+            x = y
+        if buf:
+            out.append(_new(Token, (buf, offset + buf_at, offset + n)))

@@ -265,3 +265,32 @@ def test_the_heldout6_figures_do_not_quietly_fall():
     assert got["emergency_precision"] >= 0.90
     assert got["kind"] >= 0.86
     assert got["urgency"] >= 0.90
+
+
+def test_why_names_the_strongest_positive_keywords_first_in_order_on_ties():
+    # Session 6 picks them with max/index instead of numpy's stable argsort:
+    # the same order, equal weights in the order of the words, none at or
+    # below zero, at most ``top``.
+    lw = LearnedWeights()
+    for word, weight in (("甲", 1.0), ("乙", 3.0), ("丙", 1.0), ("丁", 3.0), ("戊", -2.0), ("己", 0.0)):
+        lw.add(word, "kind.report", weight)
+        lw.add(word, "kind.inquiry", -weight)
+    hits = lw.lookup({"甲", "乙", "丙", "丁", "戊", "己", "不在表里"})
+    assert hits.words == sorted(["甲", "乙", "丙", "丁", "戊", "己"])
+    order = sorted(hits.words, key=lambda w: -dict(zip("甲乙丙丁戊己", (1, 3, 1, 3, -2, 0)))[w])
+    assert lw.why(hits, "kind.report", 2) == order[:2]
+    assert lw.why(hits, "kind.report", 10) == order[:4]  # positive only
+    assert lw.why(hits, "kind.inquiry", 3) == [w for w in sorted(hits.words) if w == "戊"]
+    assert lw.why(lw.lookup(set()), "kind.report", 2) == []
+
+
+def test_shown_keywords_drop_a_word_inside_a_longer_one():
+    from nlp.classifier import _keywords
+    from nlp.rules import Fired
+
+    fired = Fired()
+    fired.evidence = {"kind.report": [(0, "电梯"), (0, "电梯困人"), (5, "困人"), (7, "漏水")]}
+    assert _keywords(fired, ["kind.report"], 0) == ("电梯困人", "漏水")
+    # a word that holds a NUL (typed inside an A...B match) takes the plain way
+    fired.evidence = {"kind.report": [(0, "水\0爆"), (1, "\0"), (4, "漏水")]}
+    assert _keywords(fired, ["kind.report"], 0) == ("水\0爆", "漏水")

@@ -72,3 +72,21 @@ def test_the_packaged_rules_fold_dialect_danger_words():
     assert norm("煤起味好大") == "煤气味好大"
     assert norm("阿伯坐住就唔郁") == "阿伯坐住就不动"  # 唔郁 before 唔→不
     assert norm("屋头厕所") == "家里厕所"
+
+
+def test_full_width_forms_mapped_ahead_of_nfkc_change_nothing():
+    # Session 6 maps full-width ASCII, the ideographic space and … to their
+    # compatibility forms before NFKC, so that most messages pass NFKC's quick
+    # check; the result must be NFKC's own, combining marks included.
+    import random
+    import unicodedata
+
+    from nlp.normalize import _WIDE
+
+    assert Normalizer()("ＡＢＣ１２３！，？\u3000…") == "abc123!,? ..."
+    assert Normalizer()("Ａ\u0301") == "á"  # composes after the mapping
+    rnd = random.Random(6)
+    pool = [chr(c) for c in range(0xFF01, 0xFF5F)] + list("\u3000…电梯水管a e\u0301\u0308\u3099か\uff76\uff9e")
+    for _ in range(5000):
+        text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 10)))
+        assert unicodedata.normalize("NFKC", text.translate(_WIDE)) == unicodedata.normalize("NFKC", text)

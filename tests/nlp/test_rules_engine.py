@@ -92,6 +92,67 @@ def test_negator_before_a_word_cancels_it(tmp_path):
     assert scores(clf, "不是投诉物业，是投诉邻居").get("kind.complaint") == 5
 
 
+def test_a_later_plain_occurrence_beats_a_negated_one_for_every_kind_of_word(tmp_path):
+    # Matching skips a word once it has a plain hit, and keeps a negated one
+    # only until a plain one turns up: the same for words found anywhere,
+    # A...B words, one-character (whole-token) words and English.
+    clf = make(tmp_path, """
+        - words: [冒烟]
+          add: {urgency.emergency: 5}
+        - words: [水管...爆]
+          add: {report.plumbing: 3}
+        - words: [堵]
+          add: {kind.report: 3}
+        - words: [stuck]
+          add: {urgency.urgent: 3}
+        """)
+    for text, label in (("没有冒烟，现在冒烟了", "urgency.emergency"),
+                        ("水管没爆，另一根水管爆了", "report.plumbing"),
+                        ("不堵，马桶堵", "kind.report"),
+                        ("nobody is stuck. now someone is stuck", "urgency.urgent")):
+        assert label not in scores(clf, text.split("，")[0].split(". ")[0]), text
+        assert label in scores(clf, text), text
+
+
+def test_gap_pattern_takes_the_part_within_reach_and_clause(tmp_path):
+    clf = make(tmp_path, """
+        - words: [水管...爆]
+          add: {urgency.emergency: 5}
+        """, settings="gap: 3")
+    assert scores(clf, "水管又又爆了").get("urgency.emergency") == 5   # 2 between
+    assert "urgency.emergency" not in scores(clf, "水管又又又又爆了")  # 4 between
+    assert "urgency.emergency" not in scores(clf, "水管，爆了")        # next clause
+    assert "urgency.emergency" not in scores(clf, "水管。")            # no second part
+
+
+def test_clause_breaks_are_punctuation_and_spaces_beside_chinese():
+    from nlp.rules import CLAUSE_PUNCT, _CJK, _clause_breaks
+
+    def reference(text):  # the loop the rules used before session 6
+        out = []
+        for i, ch in enumerate(text):
+            if ch in CLAUSE_PUNCT:
+                if ch == "'" and 0 < i < len(text) - 1 and text[i - 1].isascii() and \
+                        text[i - 1].isalpha() and text[i + 1].isascii() and text[i + 1].isalpha():
+                    continue
+                out.append(i)
+            elif ch == " " and 0 < i < len(text) - 1 and (_CJK.match(text[i - 1]) or _CJK.match(text[i + 1])):
+                out.append(i)
+        return out
+
+    assert _clause_breaks("last month's flood") == []
+    assert _clause_breaks("'quoted' it") == [0, 7]
+    assert _clause_breaks("电梯 坏了 lift down") == [2, 5]
+    assert _clause_breaks(" 电梯 ") == []  # a space at either end ends nothing
+    assert _clause_breaks("a 电梯 b") == [1, 4]
+    import random
+    rnd = random.Random(6)
+    alphabet = sorted(CLAUSE_PUNCT) + list(" '  ab电梯㐀\u9fffé1\t\u3000")
+    for _ in range(5000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        assert _clause_breaks(text) == reference(text), repr(text)
+
+
 def test_worried_question_keeps_the_word(tmp_path):
     clf = make(tmp_path, """
         - words: [煤气味]
