@@ -38,7 +38,11 @@ taxonomy's boundary conventions, not vocabulary:
   ``danger_ngram_over_denial_at``. The other way, a rule emergency that
   neither the n-grams (below ``danger_ngram_doubt_below``) nor the learned
   words (below 0.5) back — a question or a past event told around a danger
-  word (着火的时候能坐电梯吗) — is asked about instead of called.
+  word (着火的时候能坐电梯吗) — is asked about instead of called; since
+  round 12 not when it rests on a rule of several cue lists with no past or
+  hypothetical mood (``danger_ngram_doubt_compound_below``: 独居 + 几天联系
+  不上, a relative not back + phone left at home), which a question around
+  one danger word rarely matches.
 * Inquiries and suggestions carry no same-day urgency (asking when the water
   cut ends is not a water cut), but an emergency cue still raises them.
 * A complaint's category comes from its own cues (neighbour, developer,
@@ -312,7 +316,7 @@ class Classifier:
             emergency = False
         q = fired.danger_ngram
         if emergency:
-            if q is not None and q < s.danger_ngram_doubt_below and p < 0.5 and fired.danger_ngram_doubts:
+            if q is not None and q < self._doubt_below(fired) and p < 0.5 and fired.danger_ngram_doubts:
                 # Neither the characters nor the learned words see danger where
                 # a rule did (着火的时候能坐电梯吗, 上回那次停电…): ask, don't call.
                 # Not in English, which the n-grams have seen too little of.
@@ -329,6 +333,19 @@ class Classifier:
                 return True, False
             unsure = unsure or 0 < s.danger_ngram_unsure_from <= q
         return False, unsure
+
+    def _doubt_below(self, fired: Fired) -> float:
+        """Below this n-gram probability a rule emergency is asked about, not
+        called: ``danger_ngram_doubt_compound_below`` when a danger rule of
+        several cue lists fired and no past or hypothetical mood took points
+        (a relative not back + dementia, out of contact for days + lives
+        alone: wordings the n-grams have rarely seen, yet two or three
+        independent cues agree), else ``danger_ngram_doubt_below``."""
+        s = self.settings
+        if s.danger_ngram_doubt_compound_below >= 0 and not (fired.moods - {"hedge"}) and any(
+                g.danger and len(g.all_of) + bool(g.words) >= 2 for g in fired.groups):
+            return s.danger_ngram_doubt_compound_below
+        return s.danger_ngram_doubt_below
 
     def _urgency(self, fired: Fired, kind: str, emergency: bool) -> str:
         s = self.settings

@@ -256,6 +256,11 @@ class Settings:
     # not back (probability < 0.5) is asked about instead; 0 is off
     danger_ngram_over_denial_at: float = 0.0
     danger_ngram_doubt_below: float = 0.0
+    # ... the same for an emergency that rests on a rule of two or more cue
+    # lists (all_of: a relative + not back + phone off) with no past or
+    # hypothetical mood: such a rule is rarely a question around a danger
+    # word; below 0 it is ``danger_ngram_doubt_below`` (round 12)
+    danger_ngram_doubt_compound_below: float = -1.0
     # messages with fewer letters/digits/Chinese characters are not scored
     danger_ngram_min_chars: int = 0
 

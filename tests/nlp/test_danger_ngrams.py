@@ -113,8 +113,12 @@ def test_the_n_grams_do_not_doubt_a_rule_emergency_written_in_english():
     calm = DangerScorer(-8.0, {})
     got = _rules_only(calm).classify("The lift is stuck and I'm inside with my baby")
     assert (got.urgency, got.danger_unsure) == ("emergency", False)
-    got = _rules_only(calm).classify("电梯卡住了 我和宝宝在里面")
+    # Round 12: a rule of several cue lists (电梯 + 卡住 + 在里面) is no longer
+    # doubted (test_round12.py); one cue in Chinese still is.
+    got = _rules_only(calm).classify("电梯困人了 我和宝宝在里面")
     assert (got.urgency != "emergency", got.danger_unsure) == (True, True)
+    got = _rules_only(calm).classify("电梯卡住了 我和宝宝在里面")
+    assert (got.urgency, got.danger_unsure) == ("emergency", False)
 
 
 def test_a_short_answer_is_not_scored(s):
@@ -154,8 +158,11 @@ def without_n_grams() -> Classifier:
 
 
 @pytest.mark.parametrize("text", N_GRAMS_CALL)
-def test_the_shipped_n_grams_call_what_words_do_not(without_n_grams, text):
-    assert without_n_grams.classify(text).urgency != "emergency"
+def test_the_shipped_n_grams_call_what_words_do_not(text):
+    # Round 12: the learned words (24 sets, alone from 0.55) now call this one
+    # too, so the n-grams are compared with the hand rules alone.
+    assert Classifier(learned_path=None, danger_path=None).classify(text).urgency != "emergency"
+    assert Classifier(learned_path=None).classify(text).urgency == "emergency"
     assert Classifier.default().classify(text).urgency == "emergency"
 
 

@@ -144,13 +144,17 @@ def test_its_calm_look_alike_is_no_emergency(clf, family, text):
 NEW_TO_THE_NGRAMS = "碰到花洒的时候身上麻了一下，吓死了"
 
 
-def test_a_new_family_the_ngrams_have_not_seen_is_asked_about_not_dropped(clf):
+def test_a_new_family_the_ngrams_have_not_seen_is_not_dropped(clf):
     # The rule calls it an emergency; the n-gram scorer, which has seen no such
-    # wording, doubts it (below danger_ngram_doubt_below), so the desk asks the
-    # owner instead of calling the duty team: the danger still reaches a person.
+    # wording, scores it low. Round 10: the doubt asked the owner instead of
+    # calling the duty team. Round 12: the rule has two cue lists (touching
+    # water or metal + tingling) and no past mood, so the n-grams no longer
+    # doubt it and the duty team is called (test_round12.py).
     assert RULES_ONLY.classify(NEW_TO_THE_NGRAMS).urgency == "emergency"
+    assert clf.danger.probability(clf.danger_text(clf.normalize(NEW_TO_THE_NGRAMS))) \
+        < clf.settings.danger_ngram_doubt_below
     got = clf.classify(NEW_TO_THE_NGRAMS)
-    assert got.danger_unsure, got
+    assert (got.urgency, got.danger_unsure) == ("emergency", False), got
 
 
 def test_a_rule_word_with_a_contraction_matches():

@@ -126,12 +126,11 @@ def test_these_messages_are_in_no_data_set(dev_texts):
 
 # Each family rests on its rule: without it the shipped classifier (learned words
 # and n-grams included: they are what misread these) gives the misread back.
+# Round 12: with heldout13, train_l and train_m in the pool the learned words and n-grams read
+# the past staff complaint and the home fault with a visit time right without their
+# rules, so those two ablations no longer show anything; SURE above still guards them.
 ABLATIONS = [
-    (dict(group="投诉员工以前的失职"), "我要投诉你们保安 昨晚十一点我在北门叫了半天没人开门 态度还很差",
-     "danger_unsure", False),
     (dict(group="滴水是慢慢滴"), "卫生间天花板在往下滴水", "urgency", "normal"),
-    (dict(group="户内故障 + 业主说什么时候在家"),
-     "2-1-101那套房子卫生间的马桶一直漏水 明天上午家里有人 可以上门", "kind", "report"),
     (dict(group="家里的晾衣架、窗、门卡住了"), "阳台的晾衣架摇不下来了", "low_confidence", False),
     (dict(group="约师傅换、装家里的东西"), "帮我约一下换水龙头 明天下午可以", "category", "home_repair"),
     (dict(connectives=True), "另外客厅有个插座没电了", "danger_unsure", False),
