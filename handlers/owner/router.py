@@ -23,6 +23,8 @@ MAX_FREE_TEXT = 2000
 MIN_SUGGESTION = 8  # characters of real words before a message is filed as a suggestion
 # Which flow serves each kind, and what it can take from the first message.
 FLOW_OF = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "booking", Kind.INQUIRY: "inquiry"}
+# The main menu's entry for each kind (its label is the one owners know).
+MENU_ITEM = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "service", Kind.INQUIRY: "inquiry"}
 
 
 class S(StrEnum):
@@ -86,12 +88,20 @@ async def ask_propose(ctx: Ctx) -> None:
     # Quoted back as a reminder only: numbers and names masked, since an unbound sender may
     # have typed someone else's (the case itself keeps the words as given).
     snippet = scrub(ctx.data["text"][:60])
+    # The kinds under it, as the main menu labels them: an owner who meant a complaint, not
+    # a report, presses that and keeps their words (the one proposed, pressed, is a yes).
+    kinds = [choice(ctx, ctx.t(f"menu.{MENU_ITEM[k]}"), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
     ctx.say(ctx.t("router.propose", kind=code_name(ctx.locale, "kind", kind), text=snippet),
-            ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),))
+            ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),
+             tuple(kinds[:2]), tuple(kinds[2:])))
 
 
 async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
-    """Yes starts the flow with the fields filled; no offers the other kinds."""
+    """Yes starts the flow with the fields filled; no offers the other kinds; a kind pressed
+    starts that one with the owner's words."""
+    if ctx.picked in FLOW_OF:  # another kind pressed: that flow, with the owner's words
+        await answer_choose(ctx, inbound)
+        return
     answer = ctx.picked or ("yes" if is_go_ahead(inbound.text) or (inbound.text or "").strip() in ("嗯", "嗯嗯") else None)
     if answer == "yes":
         await _start(ctx, ctx.data["kind"])
@@ -103,7 +113,7 @@ async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
 
 async def ask_choose(ctx: Ctx) -> None:
     """Not sure what the owner wants: ask instead of guessing."""
-    buttons = [choice(ctx, code_name(ctx.locale, "kind", k), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
+    buttons = [choice(ctx, ctx.t(f"menu.{MENU_ITEM[k]}"), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
     ctx.say(ctx.t("router.choose"), (tuple(buttons[:2]), tuple(buttons[2:]), nav_row(ctx, back=False)))
 
 
