@@ -6,7 +6,8 @@ In this order, because a later reading must never swallow an earlier one:
    resume); when the classifier is unsure, one yes/no question;
 2. the minutes after an emergency — what comes belongs to that emergency;
 3. calling off — "取消/算了/不用了" always work, and "算了 我想问…" goes on to the question;
-4. inside a flow — a bare intent word switches flows, a photo is kept for the case the flow files,
+4. inside a flow — a bare intent word switches flows, "改成投诉吧" / "不是投诉 是…" switches the
+   kind keeping what was given (`switch`), a photo is kept for the case the flow files,
    "我想问一下…" is answered, and a
    step that cannot read the message (a button question given words) does not trap the
    owner: small talk is answered, a new request is taken as one, otherwise "I didn't
@@ -35,7 +36,7 @@ from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, talk
+from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, switch, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS, ROOM_LIKE, start_with_photo
@@ -230,6 +231,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
             pause.pause(ctx)
             await start_intent(ctx, intent)
         return
+    if text and not inbound.photo and await switch.switch(ctx, text):
+        return  # "改成投诉吧", "不是投诉 是灯一直闪": the flow the owner meant, with what they gave
     if flow.name == "router" and inbound.photo:
         # "窗户关不上了" then a photo of it: the report starts with both.
         said = str(ctx.data.get("text") or "")

@@ -76,6 +76,8 @@ def _prefill(ctx: Ctx) -> dict[str, object]:
     prefill: dict[str, object] = {"description": d["text"], "urgency": d.get("urgency") or Urgency.NORMAL}
     if d.get("category"):
         prefill["category"] = d["category"]
+    if d.get("photos") and kind != Kind.INQUIRY:
+        prefill["photos"] = list(d["photos"])  # a photo given before the kind was settled is kept
     return prefill
 
 
@@ -127,13 +129,20 @@ async def answer_choose(ctx: Ctx, inbound: Inbound) -> None:
     await _start(ctx, ctx.picked)
 
 
+async def start(ctx: Ctx, kind: str) -> None:
+    """Start the flow of `kind` with what the conversation holds (`text`, `room_id`, `photos`):
+    the owner's words as its account, their home and photos kept where the flow can use them."""
+    await _start(ctx, kind)
+
+
 async def _start(ctx: Ctx, kind: str) -> None:
     prefill = _prefill(ctx)
     room_id = ctx.data.get("room_id")
     if kind == Kind.REPORT and room_id and await homes.choose(ctx, room_id) is not None:
         # The owner named one of their homes ("2-1-101那套…"): the report does not ask which
         # again, and "返回" from the next step still reaches the question.
-        prefill.update(room_id=room_id, area=Area.HOME, place="", at=report.S.PHOTOS, _history=[report.S.ROOM])
+        prefill.update(room_id=room_id, area=Area.HOME, place="",
+                       at=report.S.PHOTOS if prefill.get("description") else report.S.WHAT, _history=[report.S.ROOM])
     if kind == Kind.SERVICE:
         # "帮我约一下 1-1-601 明天上午的保洁": one of the owner's homes named is taken (chosen
         # first: its community's catalogue is the one read), and so are the item and the time;
