@@ -98,6 +98,7 @@ async def book_service(
     uow: UnitOfWork, community: Community, actor: Actor, now: datetime, *,
     item: ServiceItem, price_seen: int, slot: str, description: str = "", room_id: int | None = None,
     details: dict[str, Any] | None = None, window: tuple[datetime, datetime] | None = None,
+    photos: Sequence[str] = (),
 ) -> list[Event]:
     """A paid service at the price the owner saw: if the catalogue changed meanwhile,
     PriceChanged and nothing is booked (the owner must see the new price first)."""
@@ -108,7 +109,7 @@ async def book_service(
         raise PriceChanged(f"item {item.id} now costs {current.price_cents}", price_cents=current.price_cents)
     events = await open_case(
         uow, community, actor, now, kind="service", urgency="normal", category=current.category,
-        description=description or current.name_zh, room_id=room_id, details=details,
+        description=description or current.name_zh, room_id=room_id, details=details, photos=photos,
     )
     opened = events[0]
     assert isinstance(opened, CaseOpened)

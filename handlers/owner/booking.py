@@ -312,7 +312,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
         events = await casework.book_service(
             ctx.uow, ctx.community, as_owner(ctx), ctx.now, item=item, price_seen=int(ctx.data.get("price_cents", -1)),
             slot=ctx.data["slot"], description=ctx.data.get("description") or item.name_zh,
-            room_id=ctx.data.get("room_id"), window=span,
+            room_id=ctx.data.get("room_id"), window=span, photos=ctx.data.get("photos", []),
             details={"item": item.name_zh, "slot": ctx.data["slot"], "price": price_zh,
                      **({"window": ctx.data["window"]} if ctx.data.get("window") else {})},
         )

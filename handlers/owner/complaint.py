@@ -220,6 +220,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     await submit_case(
         ctx, "complaint.submitted", kind=Kind.COMPLAINT, urgency=d.get("urgency") or Urgency.NORMAL, category=d["category"],
         description=d["description"], room_id=d.get("room_id"), place=(d.get("where") or "")[:200],
+        photos=d.get("photos", []),
         details={"when": d["when"], "where": d.get("where") or "", "who": d.get("who") or "", "want": d["want"],
                  **({"happened": d["happened"]} if d.get("happened") else {})},
     )

@@ -29,6 +29,7 @@ from handlers.kit.i18n import t
 from handlers.kit.messages import Button, Inbound
 from handlers.kit.numbers import parse_int
 from handlers.kit.payloads import CaseAction, Menu
+from handlers.kit.photos import MAX_PHOTOS
 from handlers.owner import additions, communities, pause, talk
 from handlers.owner.emergency import emergency_guidance
 from handlers.owner.faq import resemblance
@@ -68,7 +69,9 @@ class D(StrEnum):
 
 # ----------------------------------------------------------------- opening or joining
 async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | None = None) -> None:
-    """Open the emergency case (or join the owner's fresh one), alert, guide, follow up."""
+    """Open the emergency case (or join the owner's fresh one), alert, guide, follow up.
+    Photos the interrupted flow got minutes ago ("这是楼道里的电线", then "线头在冒火星") go with it."""
+    photos = [*held_photos(ctx), *([photo] if photo else [])][:MAX_PHOTOS]
     pause.pause(ctx)
     # A stranger naming the community ("东苑小区3号楼电梯困人"): its duty team, at once.
     named = next((c for c in await communities.undecided(ctx) if c.name in text), None)
@@ -77,7 +80,9 @@ async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | 
     fresh = await _fresh_emergency(ctx)
     if fresh is not None and fresh.category == result.category and _same_story(text, fresh.description):
         # The same danger told again (the lift, still stuck): one case, not two.
-        await additions.add_to_case(ctx, fresh, text=text, photo=photo)
+        await additions.add_to_case(ctx, fresh, text=text, photo=photos[0] if photos else None)
+        for more in photos[1:]:
+            await additions.add_to_case(ctx, fresh, photo=more)
         await _follow(ctx, fresh)
         ctx.say(ctx.t("followup.joined", id=fresh.id), await _buttons(ctx, fresh))
         return
@@ -92,9 +97,23 @@ async def raise_alarm(ctx: Ctx, text: str, result: Classification, photo: str | 
     named = PLACE_IN_TEXT.search(text)
     place = named.group(0).strip() if named and room_id is None else ""
     case = await open_case(ctx, kind=kind, urgency=Urgency.EMERGENCY, category=category, area=area,
-                           description=text, room_id=room_id, place=place, photos=[photo] if photo else [])
+                           description=text, room_id=room_id, place=place, photos=photos)
     ctx.say(emergency_guidance(ctx, case), await _buttons(ctx, case))
     await _follow(ctx, case)
+
+
+def held_photos(ctx: Ctx) -> list[str]:
+    """The photos the flow in progress (a report, complaint or booking) holds, when the last
+    came within the follow-up minutes: a danger told just after them is what they show."""
+    if ctx.state.flow not in ("report", "complaint", "booking") or not ctx.data.get("photos"):
+        return []
+    try:
+        at = datetime.fromisoformat(str(ctx.data.get("photos_at")))
+    except ValueError:
+        return []
+    if ctx.now - at > timedelta(minutes=FOLLOW_MINUTES):
+        return []
+    return [p for p in ctx.data["photos"] if isinstance(p, str)]
 
 
 def _same_story(new: str, old: str) -> bool:

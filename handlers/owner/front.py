@@ -6,11 +6,14 @@ In this order, because a later reading must never swallow an earlier one:
    resume); when the classifier is unsure, one yes/no question;
 2. the minutes after an emergency — what comes belongs to that emergency;
 3. calling off — "取消/算了/不用了" always work, and "算了 我想问…" goes on to the question;
-4. inside a flow — a bare intent word switches flows, "我想问一下…" is answered, and a
+4. inside a flow — a bare intent word switches flows, "改成投诉吧" / "不是投诉 是…" switches the
+   kind keeping what was given (`switch`), a photo is kept for the case the flow files,
+   "我想问一下…" is answered, and a
    step that cannot read the message (a button question given words) does not trap the
    owner: small talk is answered, a new request is taken as one, otherwise "I didn't
    understand" with the question again;
-5. at idle — a photo starts a report, "补充…" joins an open case, "修好了" confirms
+5. at idle — a photo starts a report (or, minutes after a case was filed, joins it),
+   "补充…" joins an open case, "修好了" confirms
    finished work, small talk is answered briefly, an intent word starts its flow, a
    question is looked up, and only then is the message classified into a new case.
 """
@@ -28,14 +31,15 @@ from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import answers
 from handlers.kit.context import Classification, Ctx
+from handlers.kit.formatting import code_name
 from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, talk
+from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, switch, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
-from handlers.owner.report import HOME_WORDS, start_with_photo
+from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS, ROOM_LIKE, start_with_photo
 
 # Words at the photo step that answer it (no photo, skip, done) rather than describe more.
 PHOTO_STEP_WORDS = ("照片", "图片", "拍", "跳过", "完成", "好了", "没有", "不用", "没了", "done", "skip", "photo", "picture")
@@ -97,7 +101,11 @@ async def owner_input(ctx: Ctx) -> None:
         return
     if not ctx.state.flow and await chasing.chase_from_text(ctx, text):  # "催一下" (issue 20)
         return
+    photo = ctx.inbound.photo
     await read(ctx, text)
+    if photo and ctx.state.flow in PHOTO_KEEPING and ctx.data.get("photos"):
+        # When the flow's photos came: an emergency told minutes later takes them (raise_alarm).
+        ctx.data["photos_at"] = ctx.now.isoformat()
 
 
 def _remember(ctx: Ctx, text: str | None) -> None:
@@ -223,6 +231,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
             pause.pause(ctx)
             await start_intent(ctx, intent)
         return
+    if text and not inbound.photo and await switch.switch(ctx, text):
+        return  # "改成投诉吧", "不是投诉 是灯一直闪": the flow the owner meant, with what they gave
     if flow.name == "router" and inbound.photo:
         # "窗户关不上了" then a photo of it: the report starts with both.
         said = str(ctx.data.get("text") or "")
@@ -232,8 +242,8 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
     if flow.name == "router":
         await _router_step(ctx, text)
         return
-    if inbound.photo and flow.name == "report" and ctx.state.step != "photos":
-        await _photo_in_report(ctx, text)
+    if inbound.photo and flow.name in PHOTO_KEEPING and (flow.name, ctx.state.step) != ("report", "photos"):
+        await _photo_in_flow(ctx, text)
         return
     if inbound.photo and (flow.name, ctx.state.step) in (("inquiry", "answered"), ("inquiry", "unknown"),
                                                          ("my_cases", "list")):
@@ -413,18 +423,48 @@ async def _photo_report(ctx: Ctx, description: str) -> None:
     await start_with_photo(ctx, description or None)
 
 
-async def _photo_in_report(ctx: Ctx, caption: str | None) -> None:
-    """A photo sent before the photo step is kept for the report, never refused."""
+# Steps whose question a photo's caption can answer: the owner's own account of what, where
+# or who (any other step is a button question, and a caption there only says what the photo shows).
+CAPTION_ANSWERS = frozenset({("report", "what"), ("report", "place"), ("complaint", "what"), ("complaint", "where"),
+                             ("complaint", "who")})
+# The flows a photo is kept in at any step, for the case each files (the report's own photo
+# step takes its photos itself).
+PHOTO_KEEPING = {"report": Kind.REPORT, "complaint": Kind.COMPLAINT, "booking": Kind.SERVICE}
+
+
+async def _photo_in_flow(ctx: Ctx, caption: str | None) -> None:
+    """A photo at any step of a report, complaint or booking is kept for the case it files,
+    never refused; its caption answers the step only where the step keeps the owner's words
+    (or names their room), and otherwise is kept with the description when it tells more."""
+    flow = ctx.routes.flows[ctx.state.flow]
     photos = ctx.data.setdefault("photos", [])
     if len(photos) < MAX_PHOTOS:
         photos.append(ctx.inbound.photo)
-    flow = ctx.routes.flows["report"]
-    if caption:
+    if caption and _caption_answers(ctx, caption):
         ctx.inbound = replace(ctx.inbound, photo=None)
         await flow.steps[ctx.state.step].answer(ctx, ctx.inbound)
         return
-    ctx.say(ctx.t("talk.photo_kept", n=len(photos)))
+    if caption and flow.name in ("report", "complaint") and ctx.data.get("description") \
+            and caption not in str(ctx.data["description"]) and not ctx.classifier.classify(caption).low_confidence:
+        ctx.data["description"] = f"{ctx.data['description']}；{caption}"[:500]
+    if flow.name == "report":
+        ctx.say(ctx.t("talk.photo_kept", n=len(photos)))
+    else:
+        ctx.say(ctx.t("talk.photo_kept_for", n=len(photos), kind=code_name(ctx.locale, "kind", PHOTO_KEEPING[flow.name])))
     await flows.again(ctx, flow)
+
+
+def _caption_answers(ctx: Ctx, caption: str) -> bool:
+    """Does a photo's caption answer the step it arrives at ("另一个角度" is no room number)?"""
+    at = (ctx.state.flow, ctx.state.step)
+    if at in CAPTION_ANSWERS:
+        return True
+    if at == ("report", "room"):
+        # The room question keeps a first account as the description; after that only a room
+        # (or "我家", "公共区域") answers it.
+        return not ctx.data.get("description") or bool(ROOM_LIKE.match(caption)) \
+            or answers.plain(caption) in HOME_WORDS or caption in PUBLIC_WORDS
+    return False
 
 
 # ----------------------------------------------------------------- intents
@@ -455,6 +495,11 @@ async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) ->
         adding, more = talk.addition(text)
         if not adding:
             adding, more = talk.photo_addition(text)
+        if not adding and text and recent_case_photo and await _just_filed(ctx):
+            # "就是这个锁" under a photo minutes after "门锁坏了" was filed: that case's photo,
+            # with its caption; a caption telling another problem starts its own report.
+            case = await additions.latest_open(ctx)
+            adding, more = case is not None and not _another_problem(ctx, case, text), text
         if adding or not text and recent_case_photo and await _just_filed(ctx):
             if await _add_to_open_case(ctx, more, photo=inbound.photo):
                 return

@@ -4,9 +4,11 @@ Anyone may ask — an unbound person's case keeps their chat so the answer reach
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cases.codes import Kind, Team, Urgency
+from cases.privacy import scrub
 from cases.records import Faq
 from handlers.kit import flow as flows
 from handlers.kit.context import Ctx
@@ -111,12 +113,49 @@ async def _look_up(ctx: Ctx, question: str, *, first: bool) -> None:
         return
     match = await find_answer(ctx, question)
     if match is None:
+        # "物业费", then "一年要交多少啊": the second has no topic of its own, the first gives it.
+        joined = await _with_previous(ctx, question)
+        if joined is not None:
+            question, match = joined
+    if match is None:
         # No case yet: the owner decides whether a person should take it.
         ctx.data.update(asked=question, faq="")
         await _show(ctx, S.UNKNOWN)
         return
     ctx.data.update(asked=question, faq=match.faq.code)
     await _show(ctx, S.ANSWERED)
+
+
+# A question split over two messages: the second this soon after the first, and this short.
+SPLIT_WITHIN = timedelta(minutes=2)
+SPLIT_SHORT = 12  # characters of words the second has at most (more would have a topic of its own)
+BARE_TOPIC = 8  # characters of words a bare topic ("物业费", "停车") has at most
+
+
+async def _with_previous(ctx: Ctx, question: str) -> tuple[str, Match] | None:
+    """The owner's previous message and this one read together, when this one (short, a
+    question, no answer of its own) came within minutes of a bare topic or of a question
+    left unanswered, and the two together have an answer."""
+    if sum(ch.isalnum() for ch in question) > SPLIT_SHORT or not talk.looks_like_question(question):
+        return None
+    said = [s for s in ctx.data.get("_said") or [] if isinstance(s, list) and len(s) == 2]
+    current = scrub(question)[:200]
+    earlier = [s for s in said if s[1] != current]
+    if not earlier:
+        return None
+    at, previous = earlier[-1]
+    try:
+        if ctx.now - datetime.fromisoformat(at) > SPLIT_WITHIN:
+            return None
+    except (TypeError, ValueError):
+        return None
+    asked = talk.looks_like_question(previous)
+    bare = not asked and sum(ch.isalnum() for ch in previous) <= BARE_TOPIC
+    if not bare and not (asked and await find_answer(ctx, previous) is None):
+        return None
+    joined = f"{previous} {question}"
+    match = await find_answer(ctx, joined)
+    return (joined, match) if match is not None else None
 
 
 async def _community_settled(ctx: Ctx, question: str) -> bool:

@@ -23,6 +23,8 @@ MAX_FREE_TEXT = 2000
 MIN_SUGGESTION = 8  # characters of real words before a message is filed as a suggestion
 # Which flow serves each kind, and what it can take from the first message.
 FLOW_OF = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "booking", Kind.INQUIRY: "inquiry"}
+# The main menu's entry for each kind (its label is the one owners know).
+MENU_ITEM = {Kind.REPORT: "report", Kind.COMPLAINT: "complaint", Kind.SERVICE: "service", Kind.INQUIRY: "inquiry"}
 
 
 class S(StrEnum):
@@ -74,6 +76,8 @@ def _prefill(ctx: Ctx) -> dict[str, object]:
     prefill: dict[str, object] = {"description": d["text"], "urgency": d.get("urgency") or Urgency.NORMAL}
     if d.get("category"):
         prefill["category"] = d["category"]
+    if d.get("photos") and kind != Kind.INQUIRY:
+        prefill["photos"] = list(d["photos"])  # a photo given before the kind was settled is kept
     return prefill
 
 
@@ -86,12 +90,20 @@ async def ask_propose(ctx: Ctx) -> None:
     # Quoted back as a reminder only: numbers and names masked, since an unbound sender may
     # have typed someone else's (the case itself keeps the words as given).
     snippet = scrub(ctx.data["text"][:60])
+    # The kinds under it, as the main menu labels them: an owner who meant a complaint, not
+    # a report, presses that and keeps their words (the one proposed, pressed, is a yes).
+    kinds = [choice(ctx, ctx.t(f"menu.{MENU_ITEM[k]}"), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
     ctx.say(ctx.t("router.propose", kind=code_name(ctx.locale, "kind", kind), text=snippet),
-            ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),))
+            ((choice(ctx, ctx.t("router.proceed"), "yes"), choice(ctx, ctx.t("router.decline"), "no")),
+             tuple(kinds[:2]), tuple(kinds[2:])))
 
 
 async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
-    """Yes starts the flow with the fields filled; no offers the other kinds."""
+    """Yes starts the flow with the fields filled; no offers the other kinds; a kind pressed
+    starts that one with the owner's words."""
+    if ctx.picked in FLOW_OF:  # another kind pressed: that flow, with the owner's words
+        await answer_choose(ctx, inbound)
+        return
     answer = ctx.picked or ("yes" if is_go_ahead(inbound.text) or (inbound.text or "").strip() in ("嗯", "嗯嗯") else None)
     if answer == "yes":
         await _start(ctx, ctx.data["kind"])
@@ -103,7 +115,7 @@ async def answer_propose(ctx: Ctx, inbound: Inbound) -> None:
 
 async def ask_choose(ctx: Ctx) -> None:
     """Not sure what the owner wants: ask instead of guessing."""
-    buttons = [choice(ctx, code_name(ctx.locale, "kind", k), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
+    buttons = [choice(ctx, ctx.t(f"menu.{MENU_ITEM[k]}"), k) for k, f in FLOW_OF.items() if f in ctx.routes.flows]
     ctx.say(ctx.t("router.choose"), (tuple(buttons[:2]), tuple(buttons[2:]), nav_row(ctx, back=False)))
 
 
@@ -117,13 +129,20 @@ async def answer_choose(ctx: Ctx, inbound: Inbound) -> None:
     await _start(ctx, ctx.picked)
 
 
+async def start(ctx: Ctx, kind: str) -> None:
+    """Start the flow of `kind` with what the conversation holds (`text`, `room_id`, `photos`):
+    the owner's words as its account, their home and photos kept where the flow can use them."""
+    await _start(ctx, kind)
+
+
 async def _start(ctx: Ctx, kind: str) -> None:
     prefill = _prefill(ctx)
     room_id = ctx.data.get("room_id")
     if kind == Kind.REPORT and room_id and await homes.choose(ctx, room_id) is not None:
         # The owner named one of their homes ("2-1-101那套…"): the report does not ask which
         # again, and "返回" from the next step still reaches the question.
-        prefill.update(room_id=room_id, area=Area.HOME, place="", at=report.S.PHOTOS, _history=[report.S.ROOM])
+        prefill.update(room_id=room_id, area=Area.HOME, place="",
+                       at=report.S.PHOTOS if prefill.get("description") else report.S.WHAT, _history=[report.S.ROOM])
     if kind == Kind.SERVICE:
         # "帮我约一下 1-1-601 明天上午的保洁": one of the owner's homes named is taken (chosen
         # first: its community's catalogue is the one read), and so are the item and the time;

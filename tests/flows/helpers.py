@@ -65,7 +65,8 @@ async def choose_kind(people: People, user: str, text: str, kind_label: str) -> 
         await people.press(user, "不是")
         last = people.last(user)
     if "请问您想办理哪一项" in last:
-        await people.press(user, kind_label)
+        # The choice is labelled as the main menu labels it ("预约服务", not the code's "有偿服务").
+        await people.press(user, {"有偿服务": "预约服务"}.get(kind_label, kind_label))
 
 
 def pick(people: People, chat: str, label: str, value: str) -> str:

@@ -174,8 +174,8 @@ async def test_bad_input_at_every_step(app: App, people: People) -> None:
     await people.say("u1", "造火箭")
     said = people.texts("u1")[-2:]
     assert "没有找到“造火箭”这项服务" in said[0] and "请选择您要预约的服务" in said[1]  # and the list again
-    await people.photo("u1", "p1")
-    assert "需要您输入文字" in people.last("u1")
+    await people.photo("u1", "p1")  # kept for the booking (issue #13), and the list asked again
+    assert "会附在这次有偿服务里" in people.texts("u1")[-2] and "请选择您要预约的服务" in people.last("u1")
     await people.say("u1", "🔧🔧")
     assert "光有表情" in people.last("u1")
     await people.say("u1", "灯" * 10_000)
