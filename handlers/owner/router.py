@@ -117,7 +117,23 @@ async def answer_choose(ctx: Ctx, inbound: Inbound) -> None:
     await _start(ctx, ctx.picked)
 
 
-async def _start(ctx: Ctx, kind: str) -> None:
+def keep_account(ctx: Ctx, account: list[str]) -> None:
+    """Words said with an answer ahead that answer no step ("挺急的 家里老人等着洗澡"): the
+    owner's account, kept with the description."""
+    key = "text" if ctx.state.flow == "router" else "description"
+    said = str(ctx.data.get(key) or "")
+    more = [w for w in account if w not in said]
+    if more:
+        ctx.data[key] = "；".join([said, " ".join(more)] if said else [" ".join(more)])[:500]
+
+
+async def go_ahead(ctx: Ctx, answers: dict[str, dict[str, str]], account: list[str]) -> None:
+    """Yes to the proposal, with the answers the owner gave ahead of their steps."""
+    keep_account(ctx, account)
+    await _start(ctx, ctx.data["kind"], ahead=answers)
+
+
+async def _start(ctx: Ctx, kind: str, *, ahead: dict[str, dict[str, str]] | None = None) -> None:
     prefill = _prefill(ctx)
     room_id = ctx.data.get("room_id")
     if kind == Kind.REPORT and room_id and await homes.choose(ctx, room_id) is not None:
@@ -127,6 +143,8 @@ async def _start(ctx: Ctx, kind: str) -> None:
     if kind == Kind.SERVICE and (named := await booking.prefill(ctx, ctx.data["text"])):
         # "想预约一下擦玻璃 周六上午": the item (and the time) named, the list not shown.
         prefill.update(named, at=booking.S.ROOM, _history=[booking.S.ITEM])
+    if ahead:
+        prefill["_ahead"] = dict(ahead)
     await ctx.routes.start_entry(ctx, FLOW_OF[kind], **prefill)
 
 
