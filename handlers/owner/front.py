@@ -523,6 +523,10 @@ async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) ->
         return
     if await survey.typed_answer(ctx, text):
         return  # a survey question waiting: "两星吧", "解决了" answer it before any other reading
+    if (stars := talk.rating(text)) is not None:
+        # "挺满意的 给四星吧" with no survey open: thanked (a low score told where to say more), no case.
+        ctx.say(ctx.t("talk.rating_thanks" if stars >= 3 else "talk.rating_low"), _menu(ctx) if stars < 3 else ())
+        return
     if talk.wants_to_resume(text) and (await pause.resume(ctx) or await survey.resume(ctx)):
         return
     adding, more = talk.addition(text)
