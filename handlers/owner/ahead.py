@@ -26,13 +26,23 @@ from handlers.owner import talk
 
 _CLAUSES = re.compile(r"[\s,，。.!！;；、~～…]+")
 # "直接提交", "提交吧", "就这样报上去": no more questions, file it.
-_SUBMIT = re.compile(r"^(直接|就这样|就这么|帮我|先|赶紧|马上)?(提交|交上去|报上去|上报|提交上去|提交给物业|报给物业)"
+_SUBMIT = re.compile(r"^(直接|就这样|就这么|帮我|先|赶紧|马上)?(提交|交上去|报上去|上报|提交上去|提交给物业|报给物业|报修)"
                      r"(就行|就好|即可|就可以|好了|算了)?$|^直接(报|交|派单|处理)(就行|就好|即可|就可以)?$|^submit( it)?( now)?$")
 # Clause words that say "no (photos)" only next to another answer ("不用 直接提交吧"); alone,
 # at "是否继续办理？", they are a no.
 _BARE_NO = frozenset({"不用", "不需要", "没有", "没", "不要", "no", "none", "nope", "不必"})
 _PHOTO_WORDS = ("照片", "图片", "相片", "拍照", "照相", "拍", "图", "photo", "picture", "skip", "跳过", "略过")
-_PUBLIC = ("公共区域", "公区", "楼道", "public")
+# "没法拍照", "不方便拍", "拍不了图", "照片就不发了": no photos, in words is_skip does not list.
+_NO_PHOTO = re.compile(r"(没|不|无|别|免|拍不|发不|传不)[^，,。\s]{0,4}(照片|图片|相片|拍照|照相|拍|图)"
+                       r"|(照片|图片|相片)[^，,。\s]{0,3}(不|没|免)|跳过|略过|skip|no photo")
+
+
+_ANY_TIME = ("随时", "都行", "都可以", "什么时候", "啥时候", "任何时间", "不限", "时间")
+
+
+def says_submit(text: str | None) -> bool:
+    """"直接提交吧", "交上去吧": file it now (after "不用了 …" this is no calling off)."""
+    return bool(_SUBMIT.match(plain(text)))
 # The later steps each flow can take ahead, in the flow's order.
 STEPS = {"report": ("room", "photos", "urgency", "time", "confirm"), "booking": ("room", "slot"),
          "complaint": ()}
@@ -61,6 +71,9 @@ def _time(ctx: Ctx, clause: str, *, urgency_step: bool) -> bool:
         return False
     if urgency_step and read_urgency(clause) is not None:
         return got.span == Span.WINDOW
+    if got.span == Span.ANYTIME:
+        # "随时都行", "什么时候都可以" — not any words with "随便" in them ("随便说点什么").
+        return any(w in plain(clause) for w in _ANY_TIME)
     return True
 
 
@@ -80,8 +93,8 @@ async def read(ctx: Ctx, flow: str, text: str | None, *, at: str = "") -> Ahead 
         if flow == "report" and _SUBMIT.match(p):
             found.answers.update(photos={"picked": "done"}, confirm={"picked": "submit"})
             continue
-        if flow == "report" and (is_skip(clause) or is_done(clause)) and p not in _BARE_NO \
-                and (any(w in p for w in _PHOTO_WORDS) or at == "photos"):
+        if flow == "report" and p not in _BARE_NO and (_NO_PHOTO.search(p) or (is_skip(clause) or is_done(clause))
+                                                       and (any(w in p for w in _PHOTO_WORDS) or at == "photos")):
             found.answers["photos"] = {"picked": "done"}
             continue
         if p in _BARE_NO:
@@ -95,8 +108,10 @@ async def read(ctx: Ctx, flow: str, text: str | None, *, at: str = "") -> Ahead 
             found.answers["time" if "time" in order else "slot"] = {"text": clause}
         if urgency or when:
             continue
-        if "room" in order and at in ("", "propose") and (p in homes_words() or await _room_typed(ctx, clause)):
-            found.answers["room"] = {"text": clause}
+        place = re.sub(r"^(就在|是在|在|就是|是)|里$", "", p)  # "就在我家", "在家里"
+        if "room" in order and at in ("", "propose") and (p in homes_words() or place in homes_words()
+                                                          or await _room_typed(ctx, clause)):
+            found.answers["room"] = {"text": place if place in homes_words() else clause}
             continue
         found.account.append(clause)
     if not found.answers:

@@ -139,6 +139,8 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
     active = ctx.routes.flows.get(ctx.state.flow)
     if text and not inbound.photo and not (active is not None and _nothing_is_an_answer(ctx, text)):
         off, rest = talk.cancel_lead(text)
+        if off and rest and ctx.state.flow in ("router", "report") and ahead.says_submit(rest):
+            off = False  # "不用了 直接提交吧": no (photos) needed, file it — not calling it off
         if off or is_word(inbound, CANCEL_WORDS):
             await _call_off(ctx, rest)
             return
