@@ -174,9 +174,9 @@ async def ask_item(ctx: Ctx) -> None:
         ctx.say(ctx.t("booking.no_catalogue", hotline=ctx.policy.hotline or "-"))
         return
     said = str(ctx.data.get("description") or "")
-    if said and not ctx.data.get("other_offered") and named_item(said, items, most=True) is None:
-        # "想约师傅来装两根窗帘杆": no item surely fits; the owner's words are not dropped — the
-        # closest item, a quote by staff, or the list.
+    if said and not ctx.data.get("other_offered") and named_item(said, items) is None:
+        # "想约师傅来装两根窗帘杆": no item shares words with them; the owner's words are not
+        # dropped — a quote by staff, or the list (with some words in common: the list, narrowed).
         ctx.data["other_offered"] = True
         await flows.goto(ctx, FLOW, S.OTHER)
         return
