@@ -70,13 +70,13 @@ async def ask(ctx: Ctx, flow: Flow) -> None:
     """Ask the current step's question — unless the owner already answered it ahead of time
     (`data["_ahead"]`: step → {"picked": button value} or {"text": their words}, said at an
     earlier step: "不太急 这两天来就行" at the photo step).  That answer is given to the step as
-    if typed (or pressed) there; one the step cannot take is dropped and the question asked."""
+    if typed (or pressed) there; one the step cannot take gets the step's reason and its question."""
     ahead = ctx.data.get("_ahead")
     given = ahead.pop(ctx.state.step, None) if isinstance(ahead, dict) else None
     if not isinstance(given, dict):
         await flow.steps[ctx.state.step].ask(ctx)
         return
-    step, before, inbound, picked = ctx.state.step, len(ctx.replies), ctx.inbound, ctx.picked
+    step, inbound, picked = ctx.state.step, ctx.inbound, ctx.picked
     ctx.inbound = replace(inbound, text=given.get("text"), payload=None, photo=None)
     ctx.picked = given.get("picked")
     try:
@@ -84,8 +84,8 @@ async def ask(ctx: Ctx, flow: Flow) -> None:
     finally:
         ctx.inbound, ctx.picked = inbound, picked
     if (ctx.state.flow, ctx.state.step) == (flow.name, step):
-        # Not an answer here after all (the step said so): its question, as if nothing was said.
-        del ctx.replies[before:]
+        # Not an answer here after all: what the step said about it ("这个时间已经过去了…"), then
+        # its question with its buttons.
         await flow.steps[step].ask(ctx)
 
 

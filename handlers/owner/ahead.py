@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from cases.codes import Kind
-from cases.when import Span, When, read_when
+from cases.when import Problem, Span, When, read_when
 from handlers.kit import homes
 from handlers.kit.answers import is_done, is_skip, plain, read_urgency
 from handlers.kit.context import Ctx
@@ -35,14 +35,8 @@ _PHOTO_WORDS = ("照片", "图片", "相片", "拍照", "照相", "拍", "图", 
 # "没法拍照", "不方便拍", "拍不了图", "照片就不发了": no photos, in words is_skip does not list.
 _NO_PHOTO = re.compile(r"(没|不|无|别|免|拍不|发不|传不)[^，,。\s]{0,4}(照片|图片|相片|拍照|照相|拍|图)"
                        r"|(照片|图片|相片)[^，,。\s]{0,3}(不|没|免)|跳过|略过|skip|no photo")
-
-
+# "随时都行", "什么时候都可以": any time — not just any words with "随便" in them.
 _ANY_TIME = ("随时", "都行", "都可以", "什么时候", "啥时候", "任何时间", "不限", "时间")
-
-
-def says_submit(text: str | None) -> bool:
-    """"直接提交吧", "交上去吧": file it now (after "不用了 …" this is no calling off)."""
-    return bool(_SUBMIT.match(plain(text)))
 # The later steps each flow can take ahead, in the flow's order.
 STEPS = {"report": ("room", "photos", "urgency", "time", "confirm"), "booking": ("room", "slot"),
          "complaint": ()}
@@ -63,16 +57,22 @@ class Ahead:
         return any(s in self.answers for s in later)
 
 
+def says_submit(text: str | None) -> bool:
+    """"直接提交吧", "交上去吧": file it now (after "不用了 …" this is no calling off)."""
+    return bool(_SUBMIT.match(plain(text)))
+
+
 def _time(ctx: Ctx, clause: str, *, urgency_step: bool) -> bool:
     """A time the owner can be visited ("明天上午", "这两天", "随时"); where an urgency step
     follows, "特别急" / "不太急" answer that, not this."""
     got = read_when(clause, ctx.now, ctx.policy.timezone)
+    if got in (Problem.PAST, Problem.TOO_FAR):
+        return True  # a time all the same ("这周末" late on Sunday): its step says why not, and asks
     if not isinstance(got, When):
         return False
     if urgency_step and read_urgency(clause) is not None:
         return got.span == Span.WINDOW
     if got.span == Span.ANYTIME:
-        # "随时都行", "什么时候都可以" — not any words with "随便" in them ("随便说点什么").
         return any(w in plain(clause) for w in _ANY_TIME)
     return True
 

@@ -53,10 +53,11 @@ REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons"
 # Refusals that only say "press a button": replaced; the others say something specific and stay.
 GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
                               "my_cases.yes_or_no"})
-# Refusals that say which words would do ("没听明白紧急程度…"): kept, and the question asked
-# again under them, so a channel without buttons still shows the choices.
+# Refusals that say which words would do ("没听明白紧急程度…", "这个时间已经过去了…"): kept, and
+# the question asked again under them, so the choices (the time buttons) are on screen again.
 HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint",
-                           "booking.no_such_item"})
+                           "booking.no_such_item", "common.when_unknown", "common.when_past", "common.when_too_far",
+                           "common.past_unknown", "common.past_future"})
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
