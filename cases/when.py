@@ -94,13 +94,16 @@ PM_PARTS = {(18, 21), (17, 19), (13, 18)}
 
 ASAP_WORDS = ("越快越好", "越早越好", "尽快", "尽早", "马上", "立刻", "立即", "赶紧", "赶快", "快点", "最快",
               "现在就", "现在", "今天就", "急", "asap", "right now", "now", "soon")
-ANYTIME_WORDS = ("不急", "不着急", "不赶", "随时", "都行", "都可以", "都可", "什么时候都", "啥时候都", "任何时间", "随便", "无所谓", "不限",
+ANYTIME_WORDS = ("不急", "不着急", "不太急", "不是很急", "不怎么急", "没那么急", "不那么急", "不用急", "不紧急", "不赶", "随时", "都行", "都可以", "都可", "什么时候都", "啥时候都", "任何时间", "随便", "无所谓", "不限",
                  "看你们", "你们定", "你们安排", "听你们", "anytime", "any time", "whenever")
 # Looking back: it just happened, or it has been going on.
 JUST_WORDS = ("刚才", "刚刚", "方才", "就在刚", "刚", "现在", "正在", "此刻", "just now", "now")
 ONGOING_WORDS = ("一直", "好久", "很久", "长期", "经常", "总是", "天天", "每天", "老是", "反复", "多次", "好几次", "每次",
                  "每回", "都这样", "一向", "一贯", "从来", "老样子", "每晚", "每周", "几年",
                  "持续", "几个月", "半年", "一年", "always", "for a long time", "every day")
+# Looking ahead: "这两天来就行" is a visit within the next days.
+NEXT_DAYS_WORDS = ("这两天", "这几天", "近两天", "近几天", "最近两天", "最近几天", "两三天内", "这两日", "三天内", "两天内")
+NEXT_DAYS = 2  # today and the two days after
 FEW_DAYS_WORDS = ("这几天", "最近几天", "近几天", "这两天", "最近两天", "好几天", "几天了", "最近", "近来",
                   "these days", "recently")
 
@@ -447,6 +450,9 @@ def _words_only(s: str, now: datetime, past: bool) -> When | Problem:
         if any(w in s for w in JUST_WORDS):
             return When(Span.WINDOW, now - timedelta(hours=1), now)
         return Problem.UNKNOWN
+    if any(w in s for w in NEXT_DAYS_WORDS):
+        last = now.date() + timedelta(days=NEXT_DAYS)
+        return When(Span.WINDOW, now, _at(last, DAY_END, now.tzinfo))
     if any(w in s for w in ANYTIME_WORDS):
         return When(Span.ANYTIME)
     if any(w in s for w in ASAP_WORDS):

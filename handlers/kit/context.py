@@ -53,6 +53,21 @@ class ReadOnce:
             result = self._read[text] = self._classifier.classify(text)
         return result
 
+    def danger_cues(self, text: str) -> tuple[str, ...]:
+        """What the danger rules that the words fire say they are about (each rule's `why`,
+        read as the classifier reads: normalised, segmented, negation and not-cues applied);
+        () from a classifier without rules (a test's fake)."""
+        c = self._classifier
+        rules, normalize, segmenter = (getattr(c, a, None) for a in ("rules", "normalize", "segmenter"))
+        if rules is None or normalize is None or segmenter is None:
+            return ()
+        try:
+            norm = normalize(text)
+            fired = rules.match(norm, segmenter.tokens(norm))
+        except Exception:  # noqa: BLE001 - advice must never fail for want of a reading
+            return ()
+        return tuple(g.why for g in fired.groups if getattr(g, "danger", False))
+
 
 class Reporter(Protocol):
     """The desk's statistics for chat (`handlers.office.reports`); the bootstrap provides it."""

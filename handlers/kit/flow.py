@@ -9,7 +9,7 @@ was.  `data["_nonce"]` numbers flow instances, so buttons of an abandoned flow e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handlers.kit.context import Ctx
@@ -35,7 +35,7 @@ class Flow:
     needs_owner: bool = True
 
 
-_META = ("_nonce", "_history", "_paused", "_emergency", "_said")
+_META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead")
 # Kept across flows: the flow an emergency interrupted (to resume), the emergency the
 # owner's next messages belong to, and what the owner said lately (for a hand-over).
 _CARRIED = ("_paused", "_emergency", "_said")
@@ -56,14 +56,37 @@ async def begin(ctx: Ctx, flow: Flow, *, at: str | None = None, **data: Any) -> 
     ctx.state.flow = flow.name
     ctx.state.step = at or flow.first
     ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx) + 1, "_history": [], **data}
-    await flow.steps[ctx.state.step].ask(ctx)
+    await ask(ctx, flow)
 
 
 async def goto(ctx: Ctx, flow: Flow, step: str) -> None:
     """Move to `step`, remembering where we came from for "返回"."""
     ctx.data.setdefault("_history", []).append(ctx.state.step)
     ctx.state.step = step
-    await flow.steps[step].ask(ctx)
+    await ask(ctx, flow)
+
+
+async def ask(ctx: Ctx, flow: Flow) -> None:
+    """Ask the current step's question — unless the owner already answered it ahead of time
+    (`data["_ahead"]`: step → {"picked": button value} or {"text": their words}, said at an
+    earlier step: "不太急 这两天来就行" at the photo step).  That answer is given to the step as
+    if typed (or pressed) there; one the step cannot take gets the step's reason and its question."""
+    ahead = ctx.data.get("_ahead")
+    given = ahead.pop(ctx.state.step, None) if isinstance(ahead, dict) else None
+    if not isinstance(given, dict):
+        await flow.steps[ctx.state.step].ask(ctx)
+        return
+    step, inbound, picked = ctx.state.step, ctx.inbound, ctx.picked
+    ctx.inbound = replace(inbound, text=given.get("text"), payload=None, photo=None)
+    ctx.picked = given.get("picked")
+    try:
+        await flow.steps[step].answer(ctx, ctx.inbound)
+    finally:
+        ctx.inbound, ctx.picked = inbound, picked
+    if (ctx.state.flow, ctx.state.step) == (flow.name, step):
+        # Not an answer here after all: what the step said about it ("这个时间已经过去了…"), then
+        # its question with its buttons.
+        await flow.steps[step].ask(ctx)
 
 
 async def back(ctx: Ctx, flow: Flow) -> bool:

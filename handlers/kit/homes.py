@@ -5,6 +5,7 @@ the home picked (the case opened is that community's)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from handlers.kit.context import Ctx, Home
 
@@ -22,6 +23,19 @@ def typed(homes: list[Home], code: str) -> Home | None:
     """The home whose room code was typed, when only one of the owner's homes has it."""
     found = [h for h in homes if h.room.code == code]
     return found[0] if len(found) == 1 else None
+
+
+# "1栋1单元101", "3号楼2单元502室", "1幢1单元 101": the room code (1-1-101) in words.
+_CODE_IN_WORDS = re.compile(r"^\s*(\d{1,3})\s*(?:号楼|栋|幢|座|号)\s*(\d{1,2})\s*(?:单元|门)\s*(\d{2,5})\s*(?:室|号|房)?\s*$")
+
+
+def code_of(text: str) -> str | None:
+    """A room code typed as a code ("1-1-101") or in words ("1栋1单元101" → "1-1-101")."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if re.fullmatch(r"[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){1,3}", text):
+        return text
+    m = _CODE_IN_WORDS.match(text)
+    return "-".join(m.groups()) if m else None
 
 
 def named(homes: list[Home], text: str) -> Home | None:

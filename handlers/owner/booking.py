@@ -9,17 +9,18 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from cases.codes import CATEGORIES, Kind, Urgency
 from cases.records import ServiceItem
 from cases.when import Span, When, read_when
 from handlers.kit import flow as flows
 from handlers.kit import homes
 from handlers.kit.acting import as_owner
-from handlers.staff.casework import opened
+from handlers.staff.casework import open_case, opened
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name, money
 from handlers.kit.i18n import DEFAULT_LOCALE, t
-from handlers.kit.answers import when_label
+from handlers.kit.answers import is_go_ahead, when_label
 from handlers.kit.inputs import CONDITION_WORDS, nav_row, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
@@ -35,9 +36,18 @@ MAX_SLOT_AHEAD = 14  # a slot button older than this (or in the past) is stale
 
 class S(StrEnum):
     ITEM = "item"
+    OTHER = "other"
+    DESCRIBE = "describe"
     ROOM = "room"
     SLOT = "slot"
     CONFIRM = "confirm"
+
+
+# A service the catalogue does not list (特约服务): booked with the owner's own words, staff
+# quote a price, and nothing is done before the owner agrees to it.
+OTHER = "other"
+DEFAULT_CATEGORY = "home_repair"
+MIN_DESCRIPTION = 4  # characters of words before typed text is a request rather than an item name
 
 
 # ----------------------------------------------------------------- how items and slots read
@@ -91,12 +101,39 @@ def _pairs(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
+# Everyday words for the items of the usual catalogue, by item code ("打扫" is 家庭深度保洁,
+# "吸顶灯" 灯具安装): owners describe the job, not the price list's name for it.
+ITEM_WORDS: dict[str, tuple[str, ...]] = {
+    "lamp_install": ("装灯", "安灯", "装个灯", "装一个灯", "吸顶灯", "吊灯", "灯泡", "灯管", "换灯", "灯具"),
+    "tap_replace": ("水龙头", "龙头"),
+    "rack_install": ("晾衣架", "晾衣杆", "晒衣架", "升降衣架"),
+    "deep_clean": ("打扫", "保洁", "清洁", "搞卫生", "做卫生", "大扫除", "开荒", "钟点工", "家政", "阿姨来"),
+    "window_clean": ("擦玻璃", "擦窗", "擦一下窗", "玻璃清洗", "清洗玻璃"),
+    "plant_care": ("绿植", "花草", "浇花", "盆栽"),
+    "move_permit": ("搬家", "搬走", "搬出", "搬进", "搬入", "放行"),
+    "renovation_permit": ("装修申请", "装修手续", "装修许可", "申请装修", "办装修"),
+    "parking_month": ("车位", "停车位", "月租车", "停车月卡"),
+    "bulky_waste": ("大件垃圾", "旧家具", "旧沙发", "旧床垫", "建筑垃圾", "清运"),
+    "access_card": ("门禁卡", "门卡", "补卡", "补办卡"),
+    "lock_open": ("开锁", "锁在家", "锁在屋", "锁在里面", "锁门外", "钥匙丢", "钥匙锁"),
+}
+
+
 def named_item(text: str, items: list[ServiceItem], *, most: bool = False) -> ServiceItem | None:
     """"我想约个保洁" (at the list), "想预约一下擦玻璃 周六上午" name one catalogue item: the one
-    with most character pairs in the words (None when no item, or two alike, fit). `most`:
-    at least half its name's pairs, and two, must be there ("门禁出问题了" names no item)."""
+    with most character pairs in the words, or whose everyday words are there (None when no
+    item, or two alike, fit). `most`: at least half its name's pairs, and two, must be there
+    ("门禁出问题了" names no item)."""
     said = _pairs(text)
-    scored = sorted(((len(_pairs(i.name_zh) & said), i) for i in items), key=lambda p: p[0], reverse=True)
+    folded = text.lower()
+
+    def score(item: ServiceItem) -> int:
+        shared = len(_pairs(item.name_zh) & said)
+        if any(w in folded for w in ITEM_WORDS.get(item.code, ())):
+            shared += len(_pairs(item.name_zh))
+        return shared
+
+    scored = sorted(((score(i), i) for i in items), key=lambda p: p[0], reverse=True)
     if not scored or scored[0][0] == 0 or len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None
     shared, item = scored[0]
@@ -152,6 +189,13 @@ async def ask_item(ctx: Ctx) -> None:
         flows.end(ctx)
         ctx.say(ctx.t("booking.no_catalogue", hotline=ctx.policy.hotline or "-"))
         return
+    said = str(ctx.data.get("description") or "")
+    if said and not ctx.data.get("other_offered") and named_item(said, items) is None:
+        # "想约师傅来装两根窗帘杆": no item shares words with them; the owner's words are not
+        # dropped — a quote by staff, or the list (with some words in common: the list, narrowed).
+        ctx.data["other_offered"] = True
+        await flows.goto(ctx, FLOW, S.OTHER)
+        return
     wanted = ctx.data.get("category")
     narrowed = [i for i in items if i.category == wanted] if wanted and not ctx.data.get("show_all") else []
     shown = narrowed or items
@@ -162,6 +206,7 @@ async def ask_item(ctx: Ctx) -> None:
         text = ctx.t("booking.ask_item_in", category=code_name(ctx.locale, "category", wanted or ""))
     else:
         text = ctx.t("booking.ask_item")
+    rows.append((choice(ctx, ctx.t("booking.other_button"), OTHER),))
     ctx.say(text, (*rows, nav_row(ctx, back=False)))
 
 
@@ -171,6 +216,9 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
         ctx.data["show_all"] = True
         await flows.again(ctx, FLOW)
         return
+    if ctx.picked == OTHER:
+        await _other(ctx)
+        return
     item: ServiceItem | None = None
     if ctx.picked and ctx.picked.startswith("item:") and (item_id := parse_int(ctx.picked[5:])) is not None:
         item = await _item(ctx, item_id)
@@ -178,12 +226,21 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
             ctx.say(ctx.t("common.expired"))
             return
     else:
-        typed = text_of(ctx, inbound, max_len=50)
+        typed = text_of(ctx, inbound, max_len=500)
         if typed is None:
             return
         items = await ctx.uow.directory.catalogue(ctx.community.id)
         found = [i for i in items if typed.lower() in (i.name_zh.lower(), i.name_en.lower())] or \
                 [i for i in items if typed.lower() in i.name_zh.lower() or typed.lower() in i.name_en.lower()]
+        if len(found) != 1 and (named := named_item(typed, items, most=True)) is not None:
+            found = [named]  # "想找人换个水龙头": the item its words name
+            ctx.data.setdefault("description", typed)
+        if len(found) != 1 and _describes(ctx, typed):
+            # A request in the owner's words that no item fits: kept, and offered as a quoted service.
+            ctx.data["description"] = typed
+            ctx.data["other_offered"] = True
+            await flows.goto(ctx, FLOW, S.OTHER)
+            return
         if len(found) != 1:
             ctx.say(ctx.t("booking.no_such_item", text=typed))
             return
@@ -191,6 +248,71 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
     ctx.data["item_id"] = item.id
     # The home (and the time) may already be known from the first message.
     await flows.goto(ctx, FLOW, _after_room(ctx) if "room_id" in ctx.data else S.ROOM)
+
+
+def _describes(ctx: Ctx, typed: str) -> bool:
+    """Words that describe a job ("装两根窗帘杆"), not a mistyped name or keyboard noise ("asdfgh")."""
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in typed)
+    return chinese >= MIN_DESCRIPTION or len(typed.split()) >= 3 and not ctx.classifier.classify(typed).low_confidence
+
+
+async def _other(ctx: Ctx) -> None:
+    """The quoted service chosen: its description next (unless said), then home and time."""
+    ctx.data["item_id"] = OTHER
+    if not ctx.data.get("description"):
+        await flows.goto(ctx, FLOW, S.DESCRIBE)
+        return
+    await flows.goto(ctx, FLOW, S.SLOT if "room_id" in ctx.data else S.ROOM)
+
+
+async def ask_other(ctx: Ctx) -> None:
+    """No catalogue item surely fits the owner's words: staff quote it, the closest item (if
+    any shares words with them), or the list."""
+    said = str(ctx.data.get("description") or "")
+    items = await ctx.uow.directory.catalogue(ctx.community.id)
+    closest = named_item(said, items)
+    rows = [(choice(ctx, ctx.t("booking.other_submit"), OTHER),)]
+    if closest is not None:
+        rows.append((choice(ctx, ctx.t("booking.other_closest", name=item_name(closest, ctx.locale),
+                                       price=price_label(closest, ctx.locale)), f"item:{closest.id}"),))
+    rows.append((choice(ctx, ctx.t("booking.other_list"), "list"),))
+    ctx.say(ctx.t("booking.ask_other", text=said[:60]), (*rows, nav_row(ctx)))
+
+
+async def answer_other(ctx: Ctx, inbound: Inbound) -> None:
+    """"提交" (or a typed yes, or a time: "周六上午" — an answer to the time question means go
+    on) books the quoted service; the closest item or "价目表" go back to the catalogue."""
+    if ctx.picked and ctx.picked.startswith("item:"):
+        await answer_item(ctx, inbound)
+        return
+    if ctx.picked is None and inbound.text and not is_go_ahead(inbound.text):
+        from handlers.owner import ahead  # the owner front's reader of answers said ahead
+
+        found = await ahead.read(ctx, "booking", inbound.text)
+        if found is not None and "slot" in found.answers:
+            ctx.data["_ahead"] = {"slot": found.answers["slot"]}
+            await _other(ctx)
+            return
+    if ctx.picked == OTHER or ctx.picked is None and is_go_ahead(inbound.text):
+        await _other(ctx)
+        return
+    if ctx.picked == "list":
+        ctx.data["show_all"] = True
+        await flows.goto(ctx, FLOW, S.ITEM)
+        return
+    ctx.say(ctx.t("booking.use_buttons_other"))
+
+
+async def ask_describe(ctx: Ctx) -> None:
+    ctx.say(ctx.t("booking.ask_describe"), (nav_row(ctx),))
+
+
+async def answer_describe(ctx: Ctx, inbound: Inbound) -> None:
+    """What the owner needs done, in their words."""
+    text = text_of(ctx, inbound, max_len=500)
+    if text is not None:
+        ctx.data["description"] = text
+        await flows.goto(ctx, FLOW, S.SLOT if "room_id" in ctx.data else S.ROOM)
 
 
 def _after_room(ctx: Ctx) -> str:
@@ -211,7 +333,7 @@ async def ask_room(ctx: Ctx) -> None:
     if len(offered) <= 1:  # one home (or none): nothing to ask
         ctx.state.step = _after_room(ctx)
         ctx.data["room_id"] = offered[0][0].room.id if offered else None
-        await FLOW.steps[ctx.state.step].ask(ctx)
+        await flows.ask(ctx, FLOW)
         return
     rows = [(choice(ctx, ctx.t("booking.my_room", room=label), f"room:{home.room.id}"),) for home, label in offered]
     ctx.say(ctx.t("booking.ask_room"), (*rows, nav_row(ctx, back="item_id" in ctx.data)))
@@ -278,6 +400,11 @@ async def answer_slot(ctx: Ctx, inbound: Inbound) -> None:
 
 async def ask_confirm(ctx: Ctx) -> None:
     """The price, stated plainly, and an explicit yes before booking."""
+    if ctx.data.get("item_id") == OTHER:
+        ctx.say(ctx.t("booking.other_summary", what=ctx.data.get("description") or "-", where=await _where(ctx),
+                      slot=ctx.data["slot_shown"]),
+                ((choice(ctx, ctx.t("booking.other_confirm"), "yes"),), nav_row(ctx)))
+        return
     item = await _item(ctx, ctx.data.get("item_id"))
     if item is None:  # withdrawn from the catalogue while the owner was choosing
         ctx.say(ctx.t("booking.item_gone"))
@@ -296,8 +423,32 @@ async def ask_confirm(ctx: Ctx) -> None:
             ((choice(ctx, ctx.t("booking.confirm", price=price), "yes"),), nav_row(ctx)))
 
 
+async def _where(ctx: Ctx) -> str:
+    room = await ctx.uow.directory.room_by_id(ctx.data["room_id"]) if ctx.data.get("room_id") else None
+    return room.code if room else "-"
+
+
+async def _book_other(ctx: Ctx, inbound: Inbound) -> None:
+    """A service case with the owner's words; the price is quoted by staff before any work."""
+    if not said_yes(ctx, inbound, "yes", "booking.use_buttons_other_confirm"):
+        return
+    category = ctx.data.get("category")
+    window = ctx.data.get("window")
+    case = await open_case(
+        ctx, kind=Kind.SERVICE, urgency=Urgency.NORMAL,
+        category=category if category in CATEGORIES[Kind.SERVICE] else DEFAULT_CATEGORY,
+        description=str(ctx.data.get("description") or ""), room_id=ctx.data.get("room_id"),
+        details={"item": t(DEFAULT_LOCALE, "booking.other_item"), "slot": ctx.data["slot"],
+                 "price": t(DEFAULT_LOCALE, "booking.to_quote"), **({"window": window} if window else {})},
+    )
+    tell_opened(ctx, case, "booking.other_booked", {"slot": ctx.data["slot_shown"]})
+
+
 async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
     """Book only at the price the owner saw; if it changed meanwhile, show the new one."""
+    if ctx.data.get("item_id") == OTHER:
+        await _book_other(ctx, inbound)
+        return
     item = await _item(ctx, ctx.data.get("item_id"))
     if item is None:
         await ask_confirm(ctx)
@@ -326,6 +477,8 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
 
 FLOW = Flow("booking", S.ITEM, {
     S.ITEM: Step(ask_item, answer_item),
+    S.OTHER: Step(ask_other, answer_other),
+    S.DESCRIBE: Step(ask_describe, answer_describe),
     S.ROOM: Step(ask_room, answer_room),
     S.SLOT: Step(ask_slot, answer_slot),
     S.CONFIRM: Step(ask_confirm, answer_confirm),

@@ -36,7 +36,7 @@ from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, booking, chasing, emergency_follow, inquiry, pause, router, switch, talk
+from handlers.owner import additions, ahead, booking, chasing, emergency_follow, inquiry, pause, router, switch, talk
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS, ROOM_LIKE, start_with_photo
@@ -57,10 +57,11 @@ REFUSALS = ("report.use_buttons", "complaint.use_buttons", "booking.use_buttons"
 # Refusals that only say "press a button": replaced; the others say something specific and stay.
 GENERIC_REFUSALS = frozenset({"report.use_buttons", "complaint.use_buttons", "booking.use_buttons",
                               "my_cases.yes_or_no"})
-# Refusals that say which words would do ("没听明白紧急程度…"): kept, and the question asked
-# again under them, so a channel without buttons still shows the choices.
+# Refusals that say which words would do ("没听明白紧急程度…", "这个时间已经过去了…"): kept, and
+# the question asked again under them, so the choices (the time buttons) are on screen again.
 HINT_REFUSALS = frozenset({"report.urgency_hint", "report.category_hint", "complaint.category_hint",
-                           "booking.no_such_item"})
+                           "booking.no_such_item", "common.when_unknown", "common.when_past", "common.when_too_far",
+                           "common.past_unknown", "common.past_future"})
 # Intent word → the flow that serves it.
 INTENT_FLOWS = {"report": "report", "complaint": "complaint", "service": "booking", "inquiry": "inquiry",
                 "mycases": "my_cases"}
@@ -147,6 +148,8 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
     active = ctx.routes.flows.get(ctx.state.flow)
     if text and not inbound.photo and not (active is not None and _nothing_is_an_answer(ctx, text)):
         off, rest = talk.cancel_lead(text)
+        if off and rest and ctx.state.flow in ("router", "report") and ahead.says_submit(rest):
+            off = False  # "不用了 直接提交吧": no (photos) needed, file it — not calling it off
         if off or is_word(inbound, CANCEL_WORDS):
             await _call_off(ctx, rest)
             return
@@ -273,6 +276,18 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
             and _says_nothing(ctx, text) and answers.plain(text) not in HOME_WORDS:
         # The room question keeps a typed account as the description: not "好的" or "啊啊啊".
         await _not_understood(ctx, text, len(ctx.replies), generic=True)
+        return
+    if text and flow.name == "report" and ctx.state.step in ("photos", "urgency") and not inbound.photo \
+            and await _answered_ahead(ctx, text):
+        return
+    if text and flow.name == "complaint" and ctx.state.step in ("when", "where", "who") and not inbound.photo \
+            and ahead.complaint_want(text) and not _is_time(ctx, text):
+        # "希望物业出面协调一下" at "when did it happen?": the owner's wish, kept for its question.
+        wants = ctx.data.setdefault("_ahead", {})
+        said = str((wants.get("want") or {}).get("text") or "")
+        wants["want"] = {"text": f"{said}；{text}"[:300] if said else text[:300]}
+        ctx.say(ctx.t("complaint.want_noted", text=text[:60]))
+        await flows.again(ctx, flow)
         return
     if text and (flow.name, ctx.state.step) == ("report", "photos") and not inbound.photo \
             and not talk.small_talk(text) and len(text) >= 4 and await _more_description(ctx, text):
@@ -411,12 +426,58 @@ async def _router_step(ctx: Ctx, text: str | None) -> None:
         ctx.picked = answer  # "好的" and "对" say yes to the proposal as the button would
         await ctx.routes.flows["router"].steps["propose"].answer(ctx, ctx.inbound)
         return
+    if ctx.state.step == "propose" and text and await _yes_ahead(ctx, text):
+        return
     flows.end(ctx)
     before = len(ctx.replies)
     await idle(ctx, text)
     if ctx.state.flow == "router" and ctx.state.step == "choose":
         # Still no idea: say so, above the same choice.
         ctx.replies.insert(before, Reply(ctx.inbound.channel, ctx.identity.chat_id, ctx.t("talk.not_understood_choose")))
+
+
+async def _yes_ahead(ctx: Ctx, text: str) -> bool:
+    """At "看起来您要报事报修…是否继续办理？": "跳过", "特别急", "明天上午", "我家", "不用 直接提交吧"
+    answer a later step of that flow, so they mean yes, and each is kept for its step; "行 就按
+    这个价来" opens with a yes.  A new problem stays new input."""
+    kind = ctx.data.get("kind")
+    flow = router.FLOW_OF.get(kind or "")
+    if flow is None or flow not in ctx.routes.flows:
+        return False
+    clauses = [c for c in re.split(r"[\s,，。.!！;；、~～…]+", text.strip()) if c]
+    led_by_yes = len(clauses) > 1 and (talk.yes_no(clauses[0]) == "yes" or talk.small_talk(clauses[0]) == "ack"
+                                       or answers.is_go_ahead(clauses[0]))
+    rest = " ".join(clauses[1:]) if led_by_yes else text
+    found = await ahead.read(ctx, flow, rest)
+    if found is None and not led_by_yes:
+        return False
+    if led_by_yes and found is None and _request(ctx, rest) is not None and len(rest) >= 6:
+        return False  # "好 另外门口路灯也坏了": a new request after all
+    await router.go_ahead(ctx, found.answers if found else {}, [] if led_by_yes or found is None else found.account)
+    return True
+
+
+def _is_time(ctx: Ctx, text: str) -> bool:
+    from cases.when import When, read_when
+
+    return isinstance(read_when(text, ctx.now, ctx.policy.timezone, past=True), When)
+
+
+async def _answered_ahead(ctx: Ctx, text: str) -> bool:
+    """At the report's photo or urgency step, words that also answer the steps after it
+    ("不太急 这两天来就行", "不用 直接提交吧", "挺急的 明天上午"): this step takes its part ("no
+    photos", the urgency) and each later step its own; the rest is the owner's account."""
+    at = ctx.state.step
+    found = await ahead.read(ctx, "report", text, at=at)
+    if found is None or not found.after(at, "report"):
+        return False
+    own = found.answers.pop(at, None) or ({"picked": "done"} if at == "photos" else None)
+    if own is None:
+        return False
+    router.keep_account(ctx, found.account)
+    ctx.data["_ahead"] = {**found.answers, at: own}
+    await flows.ask(ctx, ctx.routes.flows["report"])
+    return True
 
 
 async def _photo_report(ctx: Ctx, description: str) -> None:
@@ -510,6 +571,10 @@ async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) ->
         return
     if await survey.typed_answer(ctx, text):
         return  # a survey question waiting: "两星吧", "解决了" answer it before any other reading
+    if (stars := talk.rating(text)) is not None:
+        # "挺满意的 给四星吧" with no survey open: thanked (a low score told where to say more), no case.
+        ctx.say(ctx.t("talk.rating_thanks" if stars >= 3 else "talk.rating_low"), _menu(ctx) if stars < 3 else ())
+        return
     if talk.wants_to_resume(text) and (await pause.resume(ctx) or await survey.resume(ctx)):
         return
     adding, more = talk.addition(text)

@@ -58,6 +58,7 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
             return
         if plain(typed) in HOME_WORDS and len(owner.rooms) == 1:
             typed = owner.rooms[0].code  # "我家", "家里": the one home of theirs
+        typed = homes.code_of(typed) or typed  # "1栋1单元101" is 1-1-101
         if not ROOM_LIKE.match(typed) and typed not in PUBLIC_WORDS and not ctx.data.get("description"):
             # Owners often describe the problem first ("我家厨房漏水了"): keep it, ask again where.
             ctx.data["description"] = typed
@@ -183,6 +184,8 @@ async def ask_urgency(ctx: Ctx) -> None:
 async def answer_urgency(ctx: Ctx, inbound: Inbound) -> None:
     """A button, or the owner's own word for it."""
     value = ctx.picked if ctx.picked is not None else read_urgency(inbound.text)
+    if value == "suggested":  # "直接提交" said ahead: the suggestion stands
+        value = ctx.data.get("urgency", Urgency.NORMAL)
     if value not in set(Urgency):
         ctx.say(ctx.t("report.urgency_hint"))
         return

@@ -135,7 +135,23 @@ async def start(ctx: Ctx, kind: str) -> None:
     await _start(ctx, kind)
 
 
-async def _start(ctx: Ctx, kind: str) -> None:
+def keep_account(ctx: Ctx, account: list[str]) -> None:
+    """Words said with an answer ahead that answer no step ("挺急的 家里老人等着洗澡"): the
+    owner's account, kept with the description."""
+    key = "text" if ctx.state.flow == "router" else "description"
+    said = str(ctx.data.get(key) or "")
+    more = [w for w in account if w not in said]
+    if more:
+        ctx.data[key] = "；".join([said, " ".join(more)] if said else [" ".join(more)])[:500]
+
+
+async def go_ahead(ctx: Ctx, answers: dict[str, dict[str, str]], account: list[str]) -> None:
+    """Yes to the proposal, with the answers the owner gave ahead of their steps."""
+    keep_account(ctx, account)
+    await _start(ctx, ctx.data["kind"], ahead=answers)
+
+
+async def _start(ctx: Ctx, kind: str, *, ahead: dict[str, dict[str, str]] | None = None) -> None:
     prefill = _prefill(ctx)
     room_id = ctx.data.get("room_id")
     if kind == Kind.REPORT and room_id and await homes.choose(ctx, room_id) is not None:
@@ -150,6 +166,8 @@ async def _start(ctx: Ctx, kind: str) -> None:
         home = await homes.choose(ctx, room_id) if room_id else None
         named = await booking.prefill(ctx, ctx.data["text"])
         prefill.update(booking.skip_to(named, home.room.id if home is not None else None))
+    if ahead:
+        prefill["_ahead"] = dict(ahead)
     await ctx.routes.start_entry(ctx, FLOW_OF[kind], **prefill)
 
 

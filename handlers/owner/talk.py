@@ -336,3 +336,27 @@ def aside(text: str) -> str | None:
         return explicit
     hedged, rest = unhedge(text)
     return rest if hedged and len(_letters(rest)) >= 2 and looks_like_question(rest) else None
+
+
+# ----------------------------------------------------------------- a rating with no survey open
+# "挺满意的 给四星吧", "五星好评", "给你们打满分": a score in words.  With a survey waiting it is that
+# survey's answer; with none it is thanked, never filed as a suggestion case.
+_RATING_CUES = ("星", "⭐", "★", "分", "好评", "差评", "满意", "点赞", "给力", "star")
+# "很满意 但是停车场太乱了", "满意 建议…": more than a rating, read as what it says.
+_MORE_THAN_RATING = ("但", "不过", "可是", "只是", "就是", "希望", "建议", "要是", "如果", "分钟")
+MAX_RATING = 14  # characters of words: longer, it says something more (praise of someone, a suggestion)
+
+
+def rating(text: str | None) -> int | None:
+    """The score (1–5) a short message gives, when it is only a rating; None otherwise."""
+    from handlers.kit.answers import plain, read_stars
+
+    if not text:
+        return None
+    s = plain(text)
+    if not s or len(s) > MAX_RATING or not any(w in s for w in _RATING_CUES) or any(w in s for w in _MORE_THAN_RATING):
+        return None
+    counted = re.search(r"([1-5一二两三四五])\s*(?:颗|个)?\s*(?:星|分)", s)
+    if counted:  # "服务态度好 五颗星": the count said, not the words around it
+        return int(counted.group(1)) if counted.group(1).isdigit() else "一二三四五".find(counted.group(1).replace("两", "二")) + 1
+    return read_stars(text)
