@@ -23,6 +23,7 @@ from handlers.kit import homes
 from handlers.kit.answers import is_done, is_skip, plain, read_urgency
 from handlers.kit.context import Ctx
 from handlers.owner import talk
+from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS
 
 _CLAUSES = re.compile(r"[\s,，。.!！;；、~～…]+")
 # "直接提交", "提交吧", "就这样报上去": no more questions, file it.
@@ -134,7 +135,6 @@ async def read(ctx: Ctx, flow: str, text: str | None, *, at: str = "") -> Ahead 
 
 
 def homes_words() -> frozenset[str]:
-    from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS
     return HOME_WORDS | frozenset(PUBLIC_WORDS)
 
 

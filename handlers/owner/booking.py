@@ -24,6 +24,7 @@ from handlers.kit.answers import is_go_ahead, when_label
 from handlers.kit.inputs import CONDITION_WORDS, nav_row, said_yes, text_of, time_of
 from handlers.kit.messages import Inbound
 from handlers.kit.numbers import parse_int
+from handlers.owner import ahead
 from handlers.owner.submit import tell_opened
 from services import casework
 from services.errors import PriceChanged
@@ -286,8 +287,6 @@ async def answer_other(ctx: Ctx, inbound: Inbound) -> None:
         await answer_item(ctx, inbound)
         return
     if ctx.picked is None and inbound.text and not is_go_ahead(inbound.text):
-        from handlers.owner import ahead  # the owner front's reader of answers said ahead
-
         found = await ahead.read(ctx, "booking", inbound.text)
         if found is not None and "slot" in found.answers:
             ctx.data["_ahead"] = {"slot": found.answers["slot"]}

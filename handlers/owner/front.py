@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from cases.codes import Kind, Urgency
 from cases.lifecycle import Case
 from cases.privacy import scrub
+from cases.when import When, read_when
 from handlers.aftercare import survey
 from handlers.kit import flow as flows
 from handlers.kit import answers
@@ -142,7 +143,9 @@ async def read(ctx: Ctx, text: str | None, *, guard: bool = True) -> None:
         if result.urgency == Urgency.EMERGENCY and not _asks_for_a_number(ctx, text):
             await emergency_follow.raise_alarm(ctx, text, result, photo=inbound.photo)
             return
-        if getattr(result, "danger_unsure", False) and not talk.small_talk(text):
+        # A stranger proving who they are types a room, a name and four digits: a name the
+        # n-grams half-suspect ("A-1-101 顾晨 2001") is no reason to ask about danger there.
+        if getattr(result, "danger_unsure", False) and not talk.small_talk(text) and ctx.state.flow != "binding":
             await emergency_follow.ask_danger(ctx, text)
             return
     active = ctx.routes.flows.get(ctx.state.flow)
@@ -458,8 +461,6 @@ async def _yes_ahead(ctx: Ctx, text: str) -> bool:
 
 
 def _is_time(ctx: Ctx, text: str) -> bool:
-    from cases.when import When, read_when
-
     return isinstance(read_when(text, ctx.now, ctx.policy.timezone, past=True), When)
 
 

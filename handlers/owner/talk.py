@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from handlers.kit.answers import plain, read_stars
 from nlp.hant import TABLE as TRADITIONAL
 
 # ----------------------------------------------------------------- small talk
@@ -341,7 +342,10 @@ def aside(text: str) -> str | None:
 # ----------------------------------------------------------------- a rating with no survey open
 # "挺满意的 给四星吧", "五星好评", "给你们打满分": a score in words.  With a survey waiting it is that
 # survey's answer; with none it is thanked, never filed as a suggestion case.
-_RATING_CUES = ("星", "⭐", "★", "分", "好评", "差评", "满意", "点赞", "给力", "star")
+_RATING_CUES = ("星", "⭐", "★", "满分", "好评", "差评", "满意", "点赞", "给力", "star")
+_SCORE = re.compile(r"[0-9一二两三四五六七八九十]\s*分(?!类|钟|开|享|配|别|期|局)")  # "4分", not 分类/分钟
+# A question is no rating: "垃圾分类几点可以扔" (垃圾 and 分 are in the rating words).
+_ASKS = ("?", "？", "吗", "几", "怎么", "多少", "哪", "什么", "能不能", "可不可以")
 # "很满意 但是停车场太乱了", "满意 建议…": more than a rating, read as what it says.
 _MORE_THAN_RATING = ("但", "不过", "可是", "只是", "就是", "希望", "建议", "要是", "如果", "分钟")
 MAX_RATING = 14  # characters of words: longer, it says something more (praise of someone, a suggestion)
@@ -349,12 +353,11 @@ MAX_RATING = 14  # characters of words: longer, it says something more (praise o
 
 def rating(text: str | None) -> int | None:
     """The score (1–5) a short message gives, when it is only a rating; None otherwise."""
-    from handlers.kit.answers import plain, read_stars
-
     if not text:
         return None
     s = plain(text)
-    if not s or len(s) > MAX_RATING or not any(w in s for w in _RATING_CUES) or any(w in s for w in _MORE_THAN_RATING):
+    if (not s or len(s) > MAX_RATING or not (any(w in s for w in _RATING_CUES) or _SCORE.search(s))
+            or any(w in s for w in _MORE_THAN_RATING) or any(w in text for w in _ASKS)):
         return None
     counted = re.search(r"([1-5一二两三四五])\s*(?:颗|个)?\s*(?:星|分)", s)
     if counted:  # "服务态度好 五颗星": the count said, not the words around it

@@ -129,3 +129,10 @@ def test_corrections_and_loose_additions() -> None:
     assert talk.question_part("说错了，我想问的是快递放哪") == "快递放哪"
     assert talk.unhedge("不对劲 水管一直响") == (False, "不对劲 水管一直响")  # a word, not a correction
     assert talk.loose_addition("另外客厅插座没电了") and not talk.loose_addition("补充一下：厨房也漏")
+
+
+@pytest.mark.parametrize("text", ["垃圾分类几点可以扔", "满意吗", "你们打几分", "分类垃圾放哪", "五星级酒店是哪家？"])
+def test_a_question_is_no_rating(text: str) -> None:
+    """Outside a survey a rating is thanked and filed nowhere: a question sharing its words
+    (垃圾 is a one-star word, 分 a score) must still reach the FAQ."""
+    assert talk.rating(text) is None
