@@ -21,7 +21,6 @@ What `wuye run` would only find out at its first message is said here, one line 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,7 +30,7 @@ from bot.channel import DeliveryError
 from bot.chat_checks import refused_group_chats
 from bot.settings import Settings
 from bot.wecom import CHANNEL as WECOM
-from bot.wecom.api import WecomApi
+from bot.wecom.api import WecomApi, json_answer
 from bot.wechat import stable_token
 from bot.wxbase.api import ApiClient, ApiError
 from handlers.kit.i18n import LOCALES, catalogue, t
@@ -174,7 +173,7 @@ async def wecom_lines(settings: Settings, app: App, timeout: float) -> list[str]
         async def agent() -> None:
             body, _ = await api.client.raw("GET", "/cgi-bin/agent/get",
                                            params={"access_token": fetched.token, "agentid": str(api.agent_id)})
-            answer = _json(body)
+            answer = json_answer(body)
             if int(answer.get("errcode") or 0):
                 raise ApiError(int(answer["errcode"]), str(answer.get("errmsg") or ""))
 
@@ -188,13 +187,3 @@ async def wecom_lines(settings: Settings, app: App, timeout: float) -> list[str]
         return await refused_group_chats(app, RobotProbe(api))
     finally:
         await api.close()
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        answer = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise DeliveryError("the answer is not JSON") from None
-    if not isinstance(answer, dict):
-        raise DeliveryError("unexpected answer")
-    return answer

@@ -58,7 +58,7 @@ class WecomApi:
         # until it expires, so other processes' in-flight calls are not knocked out).
         body, _ = await self.client.raw("GET", "/cgi-bin/gettoken",
                                         params={"corpid": self.corp_id, "corpsecret": self._secret})
-        answer = _json(body)
+        answer = json_answer(body)
         raise_for(answer)
         return Fetched(str(answer["access_token"]), int(answer.get("expires_in", 7200)))
 
@@ -80,7 +80,7 @@ class WecomApi:
     async def robot_send(self, key: str, message: dict[str, Any]) -> None:
         """A group robot's webhook: its key is the credential, no access token."""
         body, _ = await self.client.raw("POST", "/cgi-bin/webhook/send", params={"key": key}, payload=message)
-        raise_for(_json(body))
+        raise_for(json_answer(body))
 
     async def upload_image(self, name: str, content: bytes) -> str:
         """A temporary image (3 days) for an image message."""
@@ -92,7 +92,7 @@ class WecomApi:
                                                 params={"access_token": token, "type": "image"}, data=data) as resp:
                 if resp.status >= 500:
                     raise TransientError(f"HTTP {resp.status} from media/upload")
-                answer = _json(await resp.read())
+                answer = json_answer(await resp.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise TransientError(f"media/upload: {exc.__class__.__name__}") from None
         raise_for(answer)
@@ -104,7 +104,8 @@ class WecomApi:
         return body
 
 
-def _json(body: bytes) -> dict[str, Any]:
+def json_answer(body: bytes) -> dict[str, Any]:
+    """A WeCom answer's JSON object (also read by `wuye check`); TransientError when it is none."""
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
