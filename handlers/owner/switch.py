@@ -48,19 +48,20 @@ def read_switch(text: str | None) -> tuple[str | None, str, str | None] | None:
         return _kind(m["kw"]), m["rest"].strip(), None
     m = _NOT.match(text.strip())
     if m:
-        rest = m["rest"].strip()
-        want = _WANT.match(rest)
-        if want:
-            return _kind(want["kw"]), want["rest"].strip(), _kind(m["neg"])
-        return None, rest, _kind(m["neg"])
+        return _wanted(m["rest"].strip(), _kind(m["neg"]))
     m = _SLIP.match(text.strip())
     if m and m["rest"].strip():
-        rest = m["rest"].strip()
-        want = _WANT.match(rest)
-        if want:
-            return _kind(want["kw"]), want["rest"].strip(), _kind(m["neg"]) if m["neg"] else None
-        return None, rest, _kind(m["neg"]) if m["neg"] else None
+        return _wanted(m["rest"].strip(), _kind(m["neg"]) if m["neg"] else None)
     return None
+
+
+def _wanted(rest: str, wrong: str | None) -> tuple[str | None, str, str | None]:
+    """After "not X" or a slip: the kind the words name next ("我要投诉 …") with the words after
+    it, or no kind and all the words."""
+    want = _WANT.match(rest)
+    if want:
+        return _kind(want["kw"]), want["rest"].strip(), wrong
+    return None, rest, wrong
 
 
 def current_kind(ctx: Ctx) -> str | None:
