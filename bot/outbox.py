@@ -13,15 +13,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channel import OutboxItem
+from bot.channel import ChannelSender, OutboxItem
+from bot.delivery import Deliverer
 from cases.clock import Clock
 from handlers.kit.messages import reply_from_dict
 from storage import models as m
 from storage.outbox import Outbox
 
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+
 LEASE = timedelta(seconds=60)
+
+
+def sql_deliverer(app: App, sender: ChannelSender) -> Deliverer:
+    """The deliverer of one channel on the app's database, leasing for OUTBOX_LEASE_SECONDS and
+    renewing three times a lease, so a slow round trip never lets a live claim lapse."""
+    lease = timedelta(seconds=app.settings.outbox_lease_seconds)
+    store = SqlOutbox(app.sessions, app.clock, lease=lease)
+    return Deliverer(store, sender, now=app.clock.now, renew_every=lease.total_seconds() / 3)
 
 
 def worker_name() -> str:

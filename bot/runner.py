@@ -13,7 +13,7 @@ from bot.bootstrap import App, build_app, ensure_community
 from bot.chat_checks import warn_refused_group_chats
 from bot.config_checks import warn_at_start
 from bot.delivery import Deliverer
-from bot.outbox import SqlOutbox
+from bot.outbox import sql_deliverer
 from bot.ratelimit import Limits, RateLimiter
 from bot.scheduler import start_scheduler, stop_scheduler
 from bot.shared_pace import RedisPace, pace_key
@@ -172,12 +172,12 @@ async def start_bot(settings: Settings, app: App | None = None, *, limits: Limit
                                          limiter=RateLimiter(limits, shared=pace), poll_timeout=poll_timeout,
                                          media_dir=settings.media_dir, backoff=backoff)
         # The Telegram sender paces its own API calls within Telegram's limits.
-        deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), channel.sender, now=app.clock.now)
+        deliverer = sql_deliverer(app, channel.sender)
         deliverers.append(deliverer)
     wechat = None
     if settings.wechat_app_id:
         wx = WechatChannel.from_settings(settings, app, on_outbox=_notify_all(deliverers))
-        wechat = (wx, Deliverer(SqlOutbox(app.sessions, app.clock), wx.sender, now=app.clock.now))
+        wechat = (wx, sql_deliverer(app, wx.sender))
         deliverers.append(wechat[1])
     others: list[WecomChannel] = []
     if settings.wecom_configured:

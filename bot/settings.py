@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Redis for what several bot processes share: the overall sending pace (bot.shared_pace).
     # Unset: each process paces itself, right for the one sending process of the default setup.
     redis_url: str | None = Field(None, alias="REDIS_URL")
+    # A reply a process has taken to send is its own for this long, renewed while it lives; a
+    # process that dies leaves its replies to the others (or to itself restarted) after this.
+    # Shorter: quicker recovery after a crash; never shorter than a send can take under load.
+    outbox_lease_seconds: int = Field(60, alias="OUTBOX_LEASE_SECONDS", ge=3, le=3600)
     # Images the bot makes (report charts) wait here for the channels to upload them.
     media_dir: Path = Field(Path("var/media"), alias="MEDIA_DIR")
     # WeChat Service Account (bot/wechat): configured when the app id is set.

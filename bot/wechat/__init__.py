@@ -1,7 +1,7 @@
 """The WeChat Service Account (服务号) channel for owners, on the shared base (bot.wxbase).
 
     channel = WechatChannel.from_settings(settings, app)
-    deliverer = Deliverer(SqlOutbox(...), channel.sender)
+    deliverer = sql_deliverer(app, channel.sender)
     await channel.start()          # the callback endpoint on WECHAT_LISTEN:WECHAT_PORT
     ...
     await channel.stop_updates(); (stop the Deliverer); await channel.stop()

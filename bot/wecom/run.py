@@ -9,8 +9,7 @@ import logging
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.bootstrap import App
-from bot.delivery import Deliverer
-from bot.outbox import SqlOutbox
+from bot.outbox import sql_deliverer
 from bot.ratelimit import Limits, RateLimiter
 from bot.channel import DeliveryError
 from bot.settings import Settings, SettingsError
@@ -36,7 +35,7 @@ class WecomChannel:
         self.sender = WecomSender(self.api, codes, TeamRobots(app.sessions), now=app.clock.now,
                                   limiter=RateLimiter(limits or WecomLimits()), media_dir=settings.media_dir,
                                   rate_wait=rate_wait)
-        self.deliverer = Deliverer(SqlOutbox(app.sessions, app.clock), self.sender, now=app.clock.now)
+        self.deliverer = sql_deliverer(app, self.sender)
         crypto = WeChatCrypto(settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(),
                               str(settings.wecom_corp_id))
         self.callback = callback_endpoint(app.desk, crypto, agent_id=int(settings.wecom_agent_id or 0), codes=codes,
