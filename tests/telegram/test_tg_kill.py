@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.telegram.botapi_standin import BotApiStandIn
-from tests.telegram.test_tg_stop import replies, wuye_run
+from tests.telegram.test_tg_stop import replies, stopped, wuye_run
 
 OWNERS = 150
 START = 300  # seconds: starting a process on a loaded two-core machine can take a minute or more
@@ -59,7 +59,7 @@ async def test_a_process_killed_mid_burst_loses_no_update_and_answers_none_twice
                         what="every owner answered after the restart")
         await asyncio.sleep(2.0)  # nothing more is coming
         again.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(again.communicate(), 120)
+        _, err = await stopped(again)
         pending_after = len(api._pending_updates)
 
     assert again.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]

@@ -11,6 +11,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import EXAMPLE_COMMUNITY, ROOT
 from tests.telegram.botapi_standin import BotApiStandIn
 
@@ -22,6 +24,18 @@ async def wuye_run(api: BotApiStandIn, tmp_path: Path, token: str | None = None,
            **settings}
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def stopped(bot: asyncio.subprocess.Process, timeout: float = 120) -> tuple[bytes, bytes]:
+    """The process's output once it has exited by itself; killed, with its log in the failure,
+    when it has not within `timeout` (systemd allows 90 s; a loaded test machine a little more)."""
+    task = asyncio.ensure_future(bot.communicate())
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        bot.kill()
+        _, err = await task
+        pytest.fail(f"still running {timeout:.0f} s after SIGTERM; its log ends:\n{err.decode()[-3000:]}")
+    return task.result()
 
 
 def replies(api: BotApiStandIn, users: list) -> Counter[int]:  # type: ignore[type-arg]
@@ -37,7 +51,7 @@ async def test_sigterm_during_a_burst_answers_what_was_taken_in_exactly_once(tmp
             api.say(user, "你好")
         await api.until(lambda: sum(replies(api, users).values()) >= 10, timeout=30, what="the first replies")
         bot.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(bot.communicate(), 60)
+        out, err = await stopped(bot)
         at_exit = replies(api, users)
         not_taken = {u["message"]["from"]["id"] for u in api._pending_updates}  # never confirmed by the bot
         log = err.decode()
@@ -56,7 +70,7 @@ async def test_sigterm_during_a_burst_answers_what_was_taken_in_exactly_once(tmp
                         what="the rest answered after the restart")
         await asyncio.sleep(1.0)  # nothing more is coming
         again.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(again.communicate(), 60)
+        _, err = await stopped(again)
 
     assert again.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
     assert set(replies(api, users).values()) == {1}  # every message answered exactly once
