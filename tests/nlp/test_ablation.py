@@ -49,7 +49,9 @@ def without(data: dict, *, group: str | None = None, negator: str | None = None,
 
 def build(tmp_path, data: dict) -> Classifier:
     path = tmp_path / "ablated.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    # The C dumper where PyYAML has it: the same YAML, a fifth of the time (144 builds).
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.write_text(yaml.dump(data, Dumper=dumper, allow_unicode=True), encoding="utf-8")
     return Classifier(rules_path=path, learned_path=None, danger_path=None)
 
 

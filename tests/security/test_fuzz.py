@@ -1,4 +1,4 @@
-"""The security tier's fuzz: a few thousand seeded hostile inputs on SQLite, a few hundred
+"""The security tier's fuzz: a thousand seeded hostile inputs on SQLite, a few hundred
 on PostgreSQL, through the real desk; no unhandled error, no unauthorised change, no
 owner's full name or unmasked phone in any group message, stranger's chat or log record
 (the log scan of tests/conftest.py captures every logger at DEBUG meanwhile).
@@ -14,7 +14,7 @@ from bot.bootstrap import App
 from tests.conftest import PrivacyScan, privacy_leaks
 from tests.security.fuzz import RESULTS, Fuzz
 
-INPUTS = {"sqlite": int(os.environ.get("WUYE_FUZZ_INPUTS", 2000)), "postgresql": int(os.environ.get("WUYE_FUZZ_INPUTS_PG", 300))}
+INPUTS = {"sqlite": int(os.environ.get("WUYE_FUZZ_INPUTS", 1000)), "postgresql": int(os.environ.get("WUYE_FUZZ_INPUTS_PG", 300))}
 
 
 async def test_hostile_inputs_through_the_desk(app: App, database_url: str, privacy_scan: PrivacyScan | None) -> None:
