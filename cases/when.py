@@ -19,7 +19,8 @@ passed X behind us ("这周一" said on a Wednesday): no calendar reads it ahead
 `Problem.PAST` and the owner is asked again rather than sent a visit on a Monday they did
 not say.  Today's X whose hours are over ("这周日上午" on Sunday afternoon) is PAST too.
 Looking back (`past=True`, "什么时候发生的？") the Monday-first week stands: on a Sunday
-"这周六" is yesterday.
+"这周六" is yesterday.  "周末"/"这周末" looking ahead is the weekend not yet over: on Sunday
+evening, when today's hours are gone, the coming one; on Saturday night, Sunday.
 """
 
 from __future__ import annotations
@@ -222,7 +223,9 @@ def _take_day(s: str, today: date, past: bool, p: _Parts) -> str:
         sat, sun = monday + timedelta(days=5), monday + timedelta(days=6)
         if not which and past and sat > today:
             sat, sun = sat - timedelta(weeks=1), sun - timedelta(weeks=1)
-        p.day, p.last_day, p.day_exact, p.found = sat, sun, True, True
+        # "周末"/"这周末" looking ahead is the weekend not yet over: said late on a Sunday, the
+        # coming one (read_when moves a span whose last day is over by a week).
+        p.day, p.last_day, p.day_exact, p.found = sat, sun, which not in ("", "这", "本"), True
         return s.replace(m.group(0), " ", 1)
     m = re.search(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)([1-7一二三四五六日天])", s)
     en = re.search(r"(next |this |last )?(mon|tue|wed|thu|fri|sat|sun)[a-z]*", s)
@@ -421,9 +424,11 @@ def read_when(text: str, now: datetime, zone: str, *, past: bool = False) -> Whe
         if past and _at(today, hours[0], tz) > now:
             first = today - timedelta(days=1)
         last = first
-    elif not p.day_exact and not past and _at(first, hours[1], tz) <= now:
-        first = last = first + timedelta(weeks=1)
+    elif not p.day_exact and not past and _at(last or first, hours[1], tz) <= now:
+        first, last = first + timedelta(weeks=1), (last or first) + timedelta(weeks=1)
     assert last is not None
+    while not past and first < last and _at(first, hours[1], tz) <= now:
+        first += timedelta(days=1)  # a span of days starts on its first day with hours still ahead
     start, end = _at(first, hours[0], tz), _at(last, hours[1], tz)
 
     if past:

@@ -244,6 +244,20 @@ def test_saturday_said_on_a_sunday_with_a_time() -> None:
     assert window("这周日上午", now=_at_ten("06-07") + timedelta(hours=5)) == "past"
 
 
+def test_the_weekend_said_when_it_is_nearly_over() -> None:
+    sunday_night = _at_ten("06-07") + timedelta(hours=11)  # 21:00: this weekend's hours are over
+    assert window("这周末", now=sunday_night) == ("06-13 08:00", "06-14 20:00")
+    assert window("周末上午", now=sunday_night) == ("06-13 08:00", "06-14 12:00")
+    assert window("下周末", now=sunday_night) == ("06-13 08:00", "06-14 20:00")
+    # Still hours left today: today's, from now.
+    assert window("这周末", now=_at_ten("06-07")) == ("06-07 10:00", "06-07 20:00")
+    # Saturday night: Sunday's hours, not the rest of Saturday night.
+    assert window("这周末", now=_at_ten("06-06") + timedelta(hours=11)) == ("06-07 08:00", "06-07 20:00")
+    # Looking back the Monday week stands, and 上周末 is never moved.
+    assert window("周末", now=sunday_night, past=True) == ("06-06 00:00", "06-07 21:00")
+    assert window("上周末", now=sunday_night) == "past"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("3-1-101 明天上午", ("06-02 08:00", "06-02 12:00")),  # "3-1" was read as 03:00 to 13:00
     ("帮我约一下 3-1-101 明天上午擦玻璃", ("06-02 08:00", "06-02 12:00")),
