@@ -230,6 +230,14 @@ async def answer_item(ctx: Ctx, inbound: Inbound) -> None:
         typed = text_of(ctx, inbound, max_len=500)
         if typed is None:
             return
+        given = await ahead.read(ctx, "booking", typed)
+        if given is not None and not given.account:
+            # "明天上午", "我家 周六下午": the home and the time said before the service; kept
+            # for their steps (never taken for a service's description), and the list again.
+            ctx.data["_ahead"] = {**(ctx.data.get("_ahead") or {}), **given.answers}
+            ctx.say(ctx.t("booking.noted_ahead", text=typed[:40]))
+            await flows.again(ctx, FLOW)
+            return
         items = await ctx.uow.directory.catalogue(ctx.community.id)
         found = [i for i in items if typed.lower() in (i.name_zh.lower(), i.name_en.lower())] or \
                 [i for i in items if typed.lower() in i.name_zh.lower() or typed.lower() in i.name_en.lower()]

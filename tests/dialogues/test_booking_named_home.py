@@ -88,3 +88,21 @@ async def test_a_home_that_is_not_theirs_is_asked_about_as_before(app: App, peop
     assert "🏠 房屋：2-1-101" in people.last(OWNER) and "🕒 时间：6月2日（周二）08:00–12:00" in people.last(OWNER)
     await people.press(OWNER, "确认预约（¥120/次）")
     assert await room_code(app, (await only_case(app)).room_id) == "2-1-101"
+
+
+@SQLITE_ONLY
+async def test_a_time_said_before_the_service_is_kept_for_the_time_step(app: App, people: People) -> None:
+    """"明天上午" typed at the service list is the time, not a service nobody offers."""
+    await bound_owner(people, OWNER, "13800000005")
+    await people.press(OWNER, "预约服务")
+    await people.say(OWNER, "明天上午")
+    shown = people.all_text(OWNER).rsplit("请选择您要预约的服务", 2)[-2]  # what the typed time got
+    assert "“明天上午”已记下" in shown and "价目表里没有" not in shown
+    await people.press(OWNER, "擦玻璃")
+    await people.press(OWNER, "1-1-601")
+    summary = people.last(OWNER)
+    assert "🕒 时间：明天上午（6月2日（周二）08:00–12:00）" in summary, summary
+    assert WHAT_TIME not in since(people, "1-1-601")
+    await people.press(OWNER, "确认预约（¥120/次）")
+    case = await only_case(app)
+    assert case.details["window"]["start"] == "2026-06-02T08:00:00+08:00"
