@@ -73,6 +73,7 @@ import numpy as np
 from .danger_ngrams import DEFAULT_DANGER_WEIGHTS, DangerScorer, content_chars, mostly_latin
 from .learned import DEFAULT_WEIGHTS, LABELS, LearnedWeights, features
 from .normalize import Normalizer
+from .place import only_a_place
 from .rules import CATEGORIES, DEFAULT_RULES, KINDS, Fired, RuleSet
 from .segment import Segmenter, Token
 
@@ -162,11 +163,16 @@ class Classifier:
         tokens = self.segmenter.tokens(norm)
         fired = self.rules.match(norm, tokens)
         start = self.rules.opener_end(norm)
+        place_only = only_a_place(norm)
         if self.learned is not None and self.settings.learned_weight:
             self._add_learned(fired, self.learned_features(norm, tokens, start))
+            if place_only:
+                # "在1号楼1单元门口": emergencies are written with their place so often that the
+                # learned words lean towards danger for the place alone (nlp.place).
+                fired.learned["urgency.emergency"] = 0.0
         s = self.settings
         if self.danger is not None and (s.danger_ngram_unsure_from or s.danger_ngram_alone_at) \
-                and content_chars(norm) >= s.danger_ngram_min_chars:
+                and not place_only and content_chars(norm) >= s.danger_ngram_min_chars:
             q = fired.danger_ngram = self.danger.probability(norm[start:])
             fired.danger_ngram_doubts = q >= s.danger_ngram_doubt_below or not mostly_latin(norm)
         return self.decide(fired)
