@@ -9,7 +9,7 @@ from enum import StrEnum
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers.kit import flow as flows
 from handlers.kit import homes
-from handlers.kit.answers import plain, read_category, read_urgency
+from handlers.kit.answers import is_skip, plain, read_category, read_urgency
 from handlers.kit.context import Ctx
 from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
@@ -24,6 +24,8 @@ ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
 HOME_WORDS = frozenset({"我家", "家里", "家", "自己家", "在家", "我家里", "户内", "室内", "屋里", "home", "myhome", "myflat"})
 TIMES = ("asap", "today", "tomorrow", "weekend")
+UNSURE = "unsure"  # the category button "不清楚": customer service decides
+_DONT_KNOW = re.compile(r"不(知道|清楚|确定|懂|晓得)|说不(好|清|准)|搞不清|not sure|don'?t know|no idea")
 # What each time button means, in the words cases.when reads.
 TIME_WORDS = {"asap": "越快越好", "today": "今天", "tomorrow": "明天", "weekend": "这周末"}
 
@@ -155,7 +157,10 @@ async def ask_category(ctx: Ctx) -> None:
     cats = CATEGORIES[Kind.REPORT]
     buttons = [choice(ctx, code_name(ctx.locale, "category", c), c) for c in cats]
     rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
-    ctx.say(ctx.t("report.ask_category"), (*rows, nav_row(ctx)))
+    # Owners rarely know the office's categories: "not sure" sends the case to customer
+    # service, who read it and pass it to the right team (cases.routing: no category).
+    unsure = (choice(ctx, ctx.t("report.category_unsure"), UNSURE),)
+    ctx.say(ctx.t("report.ask_category"), (*rows, unsure, nav_row(ctx)))
 
 
 async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
@@ -164,6 +169,12 @@ async def answer_category(ctx: Ctx, inbound: Inbound) -> None:
     picked = ctx.picked
     if picked is None and inbound.text:
         picked = read_category(inbound.text, cats, {c: code_name(ctx.locale, "category", c) for c in cats})
+        if picked is None and (is_skip(inbound.text) or _DONT_KNOW.search(plain(inbound.text))):
+            picked = UNSURE
+    if picked == UNSURE:
+        ctx.data.update(category="", category_unsure=True)
+        await flows.goto(ctx, FLOW, S.URGENCY)
+        return
     if picked not in cats:
         ctx.say(ctx.t("report.category_hint" if ctx.picked is None else "report.use_buttons"))
         return
@@ -221,7 +232,8 @@ async def ask_confirm(ctx: Ctx) -> None:
         where = room.code if room else "?"
     summary = ctx.t(
         "report.summary", where=where, area=code_name(ctx.locale, "area", d["area"]), what=d["description"],
-        category=code_name(ctx.locale, "category", d["category"]), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
+        category=code_name(ctx.locale, "category", d["category"]) if d["category"] or not d.get("category_unsure")
+        else ctx.t("report.category_staff_decide"), urgency=code_name(ctx.locale, "urgency", d["urgency"]),
         photos=len(d.get("photos", [])), time=d.get("time_shown") or d["preferred_time"],
     )
     ctx.say(summary, ((choice(ctx, ctx.t("report.submit"), "submit"),), nav_row(ctx)))

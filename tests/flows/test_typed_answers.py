@@ -4,11 +4,14 @@ owner sees it understood.  The demo clock is Monday 1 June 2026, 09:00 in Shangh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.bootstrap import App
-from tests.flows.conftest import ENGINEERING, SECURITY, bound_owner
+from tests.flows.conftest import CUSTOMER_SERVICE, ENGINEERING, SECURITY, bound_owner
 from tests.flows.helpers import only_case
 from tests.harness import People
 
@@ -158,21 +161,24 @@ async def test_complaint_category_typed(app: App, people: People) -> None:
     assert (case.kind, case.category, case.details["who"]) == ("complaint", "neighbor", "楼上装修队")
 
 
-async def test_report_category_typed(app: App, people: People) -> None:
-    from dataclasses import dataclass
+@dataclass
+class Unsure:  # a classifier that cannot tell the category, so the owner is asked
+    kind: str = "report"
+    urgency: str = "normal"
+    category: str = ""
+    area: str = "home"
+    confidence: float = 0.1
+    keywords: tuple[str, ...] = ()
+    low_confidence: bool = True
+    danger_unsure: bool = False
 
-    @dataclass
-    class Unsure:  # a classifier that cannot tell the category, so the owner is asked
-        kind: str = "report"
-        urgency: str = "normal"
-        category: str = ""
-        area: str = "home"
-        confidence: float = 0.1
-        keywords: tuple[str, ...] = ()
-        low_confidence: bool = True
-        danger_unsure: bool = False
 
+def unsure_classifier(app: App) -> None:
     app.desk.classifier = type("C", (), {"classify": lambda self, text: Unsure()})()
+
+
+async def test_report_category_typed(app: App, people: People) -> None:
+    unsure_classifier(app)
     await bound_owner(people)
     await people.press("u1", "报事报修")
     await people.press("u1", "我家 1-1-101")
@@ -187,6 +193,31 @@ async def test_report_category_typed(app: App, people: People) -> None:
     case = await only_case(app)
     assert (case.category, case.team_code) == ("plumbing", "engineering")
     assert case.details["window"]["start"] == "2026-06-02T08:00:00+08:00"
+
+
+@pytest.mark.parametrize("answer", ["⏭ 不清楚（跳过，由工作人员判断）", "不知道是哪类", "跳过"])
+async def test_an_owner_who_cannot_tell_the_category_leaves_it_to_customer_service(
+        app: App, people: People, answer: str) -> None:
+    unsure_classifier(app)
+    await bound_owner(people)
+    await people.press("u1", "报事报修")
+    await people.press("u1", "我家 1-1-101")
+    await people.say("u1", "家里有个东西坏了")
+    await people.say("u1", "跳过")
+    assert "问题类别" in people.last("u1")
+    if answer.startswith("⏭"):
+        await people.press("u1", answer)
+    else:
+        await people.say("u1", answer)
+    assert "紧急程度" in people.last("u1")
+    await people.say("u1", "一般")
+    await people.say("u1", "明天上午")
+    assert "🏷 类别：待工作人员判断" in people.last("u1")
+    await people.say("u1", "提交")
+    case = await only_case(app)
+    # No category: customer service reads it and passes it on (cases.routing).
+    assert (case.kind, case.category, case.team_code) == ("report", "", "customer_service")
+    assert "#%d" % case.id in people.all_text(CUSTOMER_SERVICE)
 
 
 async def test_words_for_home_nothing_and_yes(app: App, people: People) -> None:
