@@ -102,6 +102,10 @@ def data_sets() -> dict[str, Path]:
         # once before it joined.
         "train_l": DATA / "train_l.jsonl",
         "train_m": DATA / "train_m.jsonl",
+        # Round 13: round 12's blind set (hurried typing, apologetic understatement,
+        # the danger buried in a complaint, voice input and dialect), scored unread,
+        # then opened.
+        "heldout14": DATA / "heldout14.jsonl",
     }
 
 
@@ -109,7 +113,7 @@ def data_sets() -> dict[str, Path]:
 INDEPENDENT = ("heldout3", "train_a", "train_b", "train_c", "train_d", "train_e", "train_f",
                "train_g", "train_h", "train_i", "heldout4", "heldout5", "heldout6", "heldout7",
                "heldout9", "heldout8", "train_j", "heldout10", "heldout11", "heldout12", "train_k",
-               "heldout13", "train_l", "train_m")
+               "heldout13", "train_l", "train_m", "heldout14")
 
 
 #: Inverse L2 strength of the logistic regression (larger: weights follow

@@ -98,11 +98,12 @@ def test_a_look_alike_rule_beats_the_n_grams_unless_they_are_very_sure(s):
 def test_a_rule_emergency_nothing_else_backs_is_asked_about(s):
     # 着火 fires a rule; characters that say "calm" (a made-up strongly negative
     # piece) and no learned words turn the call into the question.
+    # (Round 13: 着火的时候能坐电梯吗 is now read as a question by a rule of its own.)
     calm = DangerScorer(-8.0, {"着火": 0.0})
-    got = _rules_only(calm).classify("着火的时候能坐电梯吗")
+    got = _rules_only(calm).classify("着火了能坐电梯吗")
     assert (got.urgency != "emergency", got.danger_unsure) == (True, True)
     sure = _made_up(0.5, "着火")
-    got = _rules_only(sure).classify("着火的时候能坐电梯吗")
+    got = _rules_only(sure).classify("着火了能坐电梯吗")
     assert got.urgency == "emergency"
 
 

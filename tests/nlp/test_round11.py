@@ -129,11 +129,13 @@ def test_these_messages_are_in_no_data_set(dev_texts):
 # Round 12: with heldout13, train_l and train_m in the pool the learned words and n-grams read
 # the past staff complaint and the home fault with a visit time right without their
 # rules, so those two ablations no longer show anything; SURE above still guards them.
+# Round 13: with heldout14 in the pool they also read a leading connective right without
+# `leading_connectives` (另外客厅有个插座没电了 and eight other wordings are not asked about
+# either way), so that ablation went too; the connective tests above still guard it.
 ABLATIONS = [
     (dict(group="滴水是慢慢滴"), "卫生间天花板在往下滴水", "urgency", "normal"),
     (dict(group="家里的晾衣架、窗、门卡住了"), "阳台的晾衣架摇不下来了", "low_confidence", False),
     (dict(group="约师傅换、装家里的东西"), "帮我约一下换水龙头 明天下午可以", "category", "home_repair"),
-    (dict(connectives=True), "另外客厅有个插座没电了", "danger_unsure", False),
 ]
 
 
