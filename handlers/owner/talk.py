@@ -119,7 +119,7 @@ _PRAISING = re.compile(r"好|棒|赞|不错|快|及时|迅速|到位|专业|热�
 # (once the praising words with a 不 or 没 in them are taken out: "不错", "没得说", "特别").
 _POSITIVE_NOT = ("不错", "了不起", "不愧", "不辞辛苦", "不厌其烦", "没得说", "没话说", "没的说", "不用说", "特别")
 _NOT_PRAISE = re.compile(r"不|没|别|未|差|慢|烂|坏|漏|堵|吵|脏|臭|乱|贵|难|问题|故障|投诉|但|可是|不过|只是|就是|希望|建议|要是|如果|"
-                         r"怎么|为什么|吗|么|几|哪|啥|谁|好像|好久|好几|\b(?:not|but|no|never|why|how|bad|slow|broken)\b")
+                         r"怎么|为什么|吗|么|几|哪|啥|谁|多少|什么|怎样|如何|好像|好久|好几|\b(?:not|but|no|never|why|how|bad|slow|broken)\b")
 # Well-wishes ("祝工作顺利", "周末愉快", "have a nice weekend").
 _WISHES = re.compile(r"^(?:也|同样)?(?:祝|祝福|祝愿)(?:你们|您|你|大家|各位|师傅们)?.{0,12}$|"
                      r"^(?:(?:新年|节日|中秋|春节|国庆|元旦|端午|周末|假期|工作)(?:快乐|愉快|顺利)|身体健康|万事如意|一切顺利|"
@@ -186,7 +186,7 @@ _COURTESY_ORDER = ("self_help", "praise", "wishes", "sorry", "thanks", "bye", "g
 def courtesy(clean: str) -> str | None:
     """The kind of courtesy a message is, clause by clause (None when any clause is more)."""
     clauses = [c.strip() for c in _CLAUSES.split(clean) if c and c.strip()]
-    if len(clauses) > 12 or not clauses:
+    if len(clauses) > 12 or not clauses or "?" in clean or "？" in clean:  # "服务很好？" is no praise
         return None
     kinds = []
     for clause in clauses:
@@ -263,7 +263,7 @@ def bare_intent(text: str | None) -> str | None:
 # "转人工 我要投诉保安", "我要投诉保安，转人工": a person asked for, with the matter said.  "人工" in
 # front only with a pause or a new clause after it ("人工草坪坏了" is a lawn).
 _PERSON = r"(?:我要|我想|我需要|请|麻烦|帮我)?(?:转人工客服|转人工服务|转接人工|转人工|人工客服|人工服务|找人工|要人工|真人客服|找真人|转客服|找客服|人工)"
-_PERSON_FIRST = re.compile(rf"^(?:{_PERSON})+(?:[\s，,。.!！:：、~～]+|(?=我|帮|请|麻烦|要|想))(.+)$")
+_PERSON_FIRST = re.compile(rf"^(?:{_PERSON})+(?:[\s，,。.!！:：、~～]+|(?=我|帮|请|麻烦))(.+)$")
 _PERSON_LAST = re.compile(rf"^(.+?)[\s，,。.!！:：、~～]+(?:{_PERSON})+[\s，,。.!！~～吧啊呀]*$")
 
 
