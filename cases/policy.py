@@ -53,6 +53,8 @@ class DeskPolicy:
     emergency_numbers: dict[str, str] = field(
         default_factory=lambda: {"fire": "119", "police": "110", "medical": "120"}
     )
+    # When the service centre is staffed ("08:30", "18:00"), from the community file; None: not given.
+    office_hours: tuple[str, str] | None = None
     spot_check_sample: int = 5
     # Who a dispatched case is offered to (cases.dispatch_modes); the default grabs in the group.
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
@@ -80,6 +82,7 @@ class DeskPolicy:
             "timezone": self.timezone,
             "hotline": self.hotline,
             "emergency_numbers": dict(self.emergency_numbers),
+            "office_hours": list(self.office_hours) if self.office_hours else None,
             "spot_check_sample": self.spot_check_sample,
             "dispatch": self.dispatch.to_json(),
         }
@@ -104,6 +107,7 @@ class DeskPolicy:
             timezone=data.get("timezone", "Asia/Shanghai"),
             hotline=data.get("hotline", ""),
             emergency_numbers=dict(data.get("emergency_numbers", {})),
+            office_hours=tuple(data["office_hours"]) if data.get("office_hours") else None,  # type: ignore[arg-type]
             spot_check_sample=int(data.get("spot_check_sample", 5)),
             dispatch=DispatchConfig.from_json(data.get("dispatch")),
         )

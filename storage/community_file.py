@@ -58,6 +58,16 @@ class CommunityInfo(Strict):
     name: str = Field(min_length=1, max_length=200)
     hotline: str = Field("", max_length=40)
     emergency_numbers: dict[str, str] = {"fire": "119", "police": "110", "medical": "120"}
+    # When the service centre is staffed, every day ["08:30", "18:00"]: told to an owner who asks for a person.
+    office_hours: tuple[str, str] | None = None
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hhmm(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        for v in value or ():
+            if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+                raise ValueError(f"{v!r} is not HH:MM")
+        return value
 
 
 class PolicySpec(Strict):

@@ -79,6 +79,7 @@ def _policy(spec: CommunityFile) -> DeskPolicy:
             **p.model_dump(),
             "hotline": spec.community.hotline,
             "emergency_numbers": spec.community.emergency_numbers,
+            "office_hours": list(spec.community.office_hours) if spec.community.office_hours else None,
             "dispatch": spec.dispatch.dump() if spec.dispatch else None,
         }
     )

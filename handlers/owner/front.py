@@ -75,6 +75,7 @@ async def owner_input(ctx: Ctx) -> None:
         ctx.inbound = replace(ctx.inbound, text=_CONTROL.sub("", ctx.inbound.text))
     text = (ctx.inbound.text or "").strip() or None
     _remember(ctx, text)
+    ctx.data.pop("_wants_person", None)  # only for the message right after "人工" (below)
     if emergency_follow.following(ctx):
         if text and not ctx.inbound.photo:
             off, rest = talk.cancel_lead(text)
@@ -101,6 +102,16 @@ async def owner_input(ctx: Ctx) -> None:
     if ctx.state.flow == "danger":
         await ctx.routes.flows["danger"].steps[ctx.state.step].answer(ctx, ctx.inbound)
         return
+    if ctx.state.flow == inquiry.PERSON.name:
+        # "人工" was answered with the hotline and "what is it about?": asked for again, a
+        # person takes it; anything else is read as any message is (a repair, a question…).
+        if text and not ctx.inbound.photo and talk.bare_intent(text) == "human":
+            await inquiry.hand_to_person(ctx, said_so_far(ctx), again=True)
+            return
+        if not (text and (talk.cancel_lead(text) == (True, "") or is_word(ctx.inbound, CANCEL_WORDS))):
+            flows.end(ctx)  # ("算了" is read in it, and calls it off)
+            # A question the FAQ cannot answer goes to the person asked for (inquiry._look_up).
+            ctx.data["_wants_person"] = True
     if not ctx.state.flow and await chasing.chase_from_text(ctx, text):  # "催一下" (issue 20)
         return
     photo = ctx.inbound.photo
@@ -196,14 +207,19 @@ def _asks_for_a_number(ctx: Ctx, text: str) -> bool:
 
 
 async def _call_off(ctx: Ctx, rest: str) -> None:
-    """"取消": end what is going on; "算了 我想问…": and go on to the new request."""
+    """"取消": end what is going on; "算了 我想问…": and go on to the new request.  Courtesy
+    with it ("不用了 谢谢你们啊 我儿子说他来弄") gets a warm answer."""
+    kindly = talk.courtesy_of(ctx.inbound.text) if not rest else None
     if ctx.state.flow:
         flows.end(ctx)
         if not rest:
-            ctx.say(ctx.t("common.cancelled"), _menu(ctx))
+            ctx.say(ctx.t("talk.cancelled_kindly" if kindly else "common.cancelled"), _menu(ctx))
             return
     elif not rest:
-        ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))
+        if kindly:
+            ctx.say(ctx.t(f"talk.{kindly}"))  # "算了 谢谢" with nothing going on: nothing to cancel, just thanks
+        else:
+            ctx.say(ctx.t("common.nothing_to_cancel"), _menu(ctx))
         return
     ctx.inbound = replace(ctx.inbound, text=rest)
     await read(ctx, rest, guard=False)
@@ -230,6 +246,13 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         intent = None  # "客服" alone may be the answer (who was involved?); "人工" never is
     if intent == "human" and flow.name == "inquiry":
         intent = None  # the question flow hands over itself, with the question and the answer shown
+    matter = talk.person_lead(text) if text and not inbound.photo and intent is None else None
+    if matter is not None:
+        # "转人工 我要投诉保安": a person takes it, with the matter (kept by _remember) and what
+        # was given here.
+        pause.pause(ctx)
+        await start_intent(ctx, "human")
+        return
     if intent is not None:
         if INTENT_FLOWS.get(intent) == flow.name:
             await flows.again(ctx, flow)  # "报修" inside the report: the question again
@@ -537,11 +560,13 @@ async def start_intent(ctx: Ctx, intent: str) -> None:
         await ctx.routes.commands["/help"](ctx, "")
         return
     if intent == "human":
-        said = said_so_far(ctx)
+        # What the owner said lately and what the flow in hand holds: with none of it, the
+        # owner is asked what it is about first (issue #13 item 3: the hand-over carries it).
+        told = said_so_far(ctx)
         collected = flows.collected(ctx)
         if collected.get("description"):
-            said = [*said, str(collected["description"])]
-        await inquiry.hand_to_person(ctx, said)
+            told = [*told, str(collected["description"])]
+        await inquiry.hand_to_person(ctx, told)
         return
     await ctx.routes.start_entry(ctx, INTENT_FLOWS[intent])
 
@@ -602,6 +627,10 @@ async def idle(ctx: Ctx, text: str | None, *, recent_case_photo: bool = True) ->
     intent = talk.bare_intent(text) or ("mycases" if talk.asks_progress(text) else None)
     if intent is not None:
         await start_intent(ctx, intent)
+        return
+    matter = talk.person_lead(text)
+    if matter is not None:
+        await start_intent(ctx, "human")  # "转人工 我要投诉保安": kept in what was said (_remember)
         return
     question = talk.question_part(text)
     if await inquiry.find_answer(ctx, question or text) is not None:

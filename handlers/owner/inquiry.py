@@ -24,6 +24,8 @@ from handlers.staff.casework import open_case
 MAX_QUESTION = 500
 # Typed answers to "did that help?" — so "谢谢" is not taken for a new question.
 SOLVED_WORDS = {"解决了", "好的", "好", "谢谢", "明白了", "知道了", "ok", "thanks", "thank you", "solved"}
+# Courtesy after an answer ("谢谢 你们服务真好", "好的 祝工作顺利") says it helped.
+THANKED = ("thanks", "ack", "praise", "wishes", "sorry", "bye", "self_help")
 HUMAN_WORDS = {"转人工", "人工", "没解决", "human", "agent"}
 NOT_HELPED = ("没解决", "没有解决", "没用", "没有用", "不对", "不是这个", "答非所问", "没帮助", "没看懂", "还是不明白",
               "不明白", "not helpful", "didn't help", "did not help", "wrong answer")
@@ -117,6 +119,11 @@ async def _look_up(ctx: Ctx, question: str, *, first: bool) -> None:
         joined = await _with_previous(ctx, question)
         if joined is not None:
             question, match = joined
+    if match is None and ctx.data.get("_wants_person"):
+        # "人工", then a question with no answer on file: the person asked for takes it.
+        ctx.data["faq"] = ""
+        await _hand_over(ctx, ctx.t("inquiry.person_case", said=question)[:MAX_QUESTION * 2], found=False)
+        return
     if match is None:
         # No case yet: the owner decides whether a person should take it.
         ctx.data.update(asked=question, faq="")
@@ -245,7 +252,7 @@ async def answer_answered(ctx: Ctx, inbound: Inbound) -> None:
     typed = (inbound.text or "").strip().lower().rstrip("!！。.")
     if await _resumed(ctx, typed):
         return
-    if ctx.picked == "solved" or ctx.picked is None and (typed in SOLVED_WORDS or talk.small_talk(typed) in ("thanks", "ack")):
+    if ctx.picked == "solved" or ctx.picked is None and (typed in SOLVED_WORDS or talk.small_talk(typed) in THANKED):
         flows.end(ctx)
         ctx.say(ctx.t("inquiry.glad"), ctx.routes.menu(ctx))
         return
@@ -305,11 +312,42 @@ FLOW = Flow("inquiry", S.QUESTION, {
 }, needs_owner=False)
 
 
-async def hand_to_person(ctx: Ctx, said: list[str]) -> None:
-    """"人工 / 转人工 / 客服": customer service takes over with what the owner said so far."""
+async def hand_to_person(ctx: Ctx, said: list[str], *, again: bool = False) -> None:
+    """"人工 / 转人工 / 客服": customer service takes over with what the owner said so far.
+    With nothing said yet about what it is (and not asked `again`), no case: the hotline and
+    the office hours, a request to say what it is about, and one button to be called back."""
     if ctx.state.flow == FLOW.name and ctx.data.get("asked"):
         said = [*said, ctx.data["asked"]]
     said = list(dict.fromkeys(s for s in said if s))[-5:]
+    if not said and not again:
+        await flows.begin(ctx, PERSON)
+        return
     text = ctx.t("inquiry.person_case", said="；".join(said)) if said else ctx.t("inquiry.person_case_blank")
     ctx.data["faq"] = ""
     await _hand_over(ctx, text[:MAX_QUESTION * 2], found=False)
+
+
+# ----------------------------------------------------------------- "人工" with nothing said yet
+class P(StrEnum):
+    WHAT = "what"
+
+
+async def ask_person(ctx: Ctx) -> None:
+    """The hotline and office hours (from the community file), what is it about, and a button
+    for a call back.  The owner's next words are read as any message is (`front`)."""
+    hours = ctx.policy.office_hours
+    ctx.say(ctx.t("inquiry.person_ask", hotline=ctx.policy.hotline or "-",
+                  hours=ctx.t("inquiry.person_hours", open=hours[0], close=hours[1]) if hours else ""),
+            ((choice(ctx, ctx.t("inquiry.person_call_me"), "call_me"),),))
+
+
+async def answer_person(ctx: Ctx, inbound: Inbound) -> None:
+    """The button: customer service takes it as an inquiry saying the owner asked for a person."""
+    if ctx.picked == "call_me":
+        await hand_to_person(ctx, [], again=True)
+        return
+    flows.end(ctx)  # typed words are read by the front desk before they get here
+    ctx.say(ctx.t("common.expired"))
+
+
+PERSON = Flow("person", P.WHAT, {P.WHAT: Step(ask_person, answer_person)}, needs_owner=False)

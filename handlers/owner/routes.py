@@ -11,7 +11,7 @@ from handlers.owner import (
 
 routes = Routes(
     flows=flows_of(binding.FLOW, booking.FLOW, communities.FLOW, complaint.FLOW, emergency_follow.FLOW, emergency_follow.DANGER,
-                   household.FLOW, inquiry.FLOW, my_cases.FLOW, report.FLOW, router.FLOW),
+                   household.FLOW, inquiry.FLOW, inquiry.PERSON, my_cases.FLOW, report.FLOW, router.FLOW),
     commands={
         "/start": menu.start,
         "/help": menu.show_help,

@@ -33,8 +33,8 @@ WAITS = ("稍等一下", "稍等", "等我一下", "等一下", "等一等", "�
 BYES = ("再见", "拜拜", "晚安", "回见", "886", "88", "bye", "goodbye", "good night")
 # Words that add nothing once the above are taken out.
 _FILLER = ("你们", "您", "你", "啦", "了", "啊", "呀", "哈", "呢", "吧", "哟", "哦", "喔", "嘛", "的", "很", "非常", "真",
-           "太", "好", "都", "大家", "师傅", "师傅们", "物业", "管家", "请问", "一下", "so much", "very much", "a lot", "you",
-           "all")
+           "太", "好", "都", "大家", "各位", "师傅", "师傅们", "物业", "管家", "请问", "一下", "so much", "very much", "a lot",
+           "you", "all", "guys", "everyone", "folks", "team", "anyway", "again", "你哋", "佢哋", "晒", "喇")
 
 
 def _clean(text: str) -> str:
@@ -58,7 +58,9 @@ def _strip_words(text: str, words: tuple[str, ...]) -> str:
 
 def small_talk(text: str | None) -> str | None:
     """'thanks', 'greeting', 'presence', 'wait', 'ack', 'bye' or 'emoji' when the message is only
-    that; None when it carries anything to act on."""
+    that; courtesy said at more length — 'praise' ("你们最近的服务比前两年好多了"), 'wishes'
+    ("祝工作顺利", "have a nice weekend"), 'sorry' ("不好意思 打扰了") or 'self_help' ("我儿子说
+    他来弄") — when every clause of it is courtesy; None when it carries anything to act on."""
     if text is None:
         return None
     clean = _clean(text)
@@ -67,6 +69,12 @@ def small_talk(text: str | None) -> str | None:
     if not _letters(clean):
         # Only emoji or punctuation ("👍", "🙏🙏", "？"): answered, never a case.
         return "emoji" if any(unicodedata.category(ch) == "So" for ch in clean) else None
+    short = _short_talk(clean)
+    return short if short is not None else courtesy(clean)
+
+
+def _short_talk(clean: str) -> str | None:
+    """The message is only greetings, thanks, acknowledgements… (words of the lists above)."""
     found = [(name, words) for name, words in
              (("who", WHO), ("thanks", THANKS), ("presence", PRESENCE), ("greeting", GREETINGS), ("bye", BYES),
               ("wait", WAITS), ("ack", ACKS))
@@ -80,6 +88,116 @@ def small_talk(text: str | None) -> str | None:
     if _letters(rest):
         return None
     return found[0][0]
+
+
+# ----------------------------------------------------------------- courtesy at more length
+# Praise, well-wishes, apologies and "my son will do it" are no request either: read clause by
+# clause ("好的，收到，谢谢。说句实话你们最近的服务比前两年好多了，回复也快，辛苦各位，继续保持。"),
+# and only when every clause is courtesy; one clause with a problem or a request in it ("服务挺
+# 好 但电梯又坏了") and the message is read for that.
+_CLAUSES = re.compile(r"[，,。.!！?？;；~～、…:：\n]+|(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+# Words in front of a clause that only frame it ("说句实话…", "总的来说…", "我觉得…").
+_FRAME = re.compile(r"^(?:说句实话|说实话|实话说|实话实说|讲真|老实说|说真的|真心(?:话|说)?|总的来说|总之|总体来说|我觉得|觉得|感觉|"
+                    r"我们(?:全家|一家)?都觉得|最近|这次|这回|上次|今天|昨天|一直|真的|确实|的确|就是想说|想说|"
+                    r"honestly|to be honest|really|just wanted to say|i just want to say)\s*")
+# Praise phrases that stand alone ("继续保持", "点个赞", "good job").
+_PRAISE_PHRASES = ("继续保持", "再接再厉", "值得表扬", "表扬一下", "表扬", "点个赞", "点赞", "赞一个", "给你们点赞", "为你们点赞",
+                   "太棒了", "真棒", "棒棒哒", "越来越好", "比以前好多了", "好多了", "进步很大", "有进步", "没得说", "没话说",
+                   "辛苦各位", "辛苦大家", "各位辛苦", "大家辛苦", "服务周到", "服务到位",
+                   "good job", "great job", "well done", "great work", "nice work", "keep it up", "keep up the good work",
+                   "much appreciated", "appreciate it", "appreciate your help", "you're the best", "you are the best")
+# Who or what is praised, and the words that praise it ("保洁阿姨打扫得很干净", "回复也快").
+_PRAISED = re.compile(r"服务|态度|回复|回应|响应|速度|效率|处理|工作|师傅|保安|保洁|阿姨|大叔|大哥|管家|小哥|小姐姐|客服|物业|你们|各位|"
+                      r"大家|团队|员工|工作人员|前台|维修工|小区|环境|绿化|干活|做事|办事|[修做干办弄搞来扫收]得|"
+                      r"\b(?:staff|service|team|you|job|work|guys|everyone|response|support|lobby|garden|place|estate"
+                      r"|community|building|everything)\b")
+_PRAISING = re.compile(r"好|棒|赞|不错|快|及时|迅速|到位|专业|热情|周到|负责|尽责|细心|耐心|给力|靠谱|满意|优秀|贴心|认真|利索|"
+                       r"麻利|干净|漂亮|暖心|感动|厉害|用心|高效|敬业|称职|没得说|没话说|"
+                       r"\b(?:nice|great|good|excellent|awesome|amazing|helpful|quick|fast|kind|friendly|professional"
+                       r"|wonderful|fantastic|brilliant|perfect|clean|tidy|beautiful|lovely)\b")
+# A clause with any of these is about a problem, a wish for more, or a question — no praise
+# (once the praising words with a 不 or 没 in them are taken out: "不错", "没得说", "特别").
+_POSITIVE_NOT = ("不错", "了不起", "不愧", "不辞辛苦", "不厌其烦", "没得说", "没话说", "没的说", "不用说", "特别")
+_NOT_PRAISE = re.compile(r"不|没|别|未|差|慢|烂|坏|漏|堵|吵|脏|臭|乱|贵|难|问题|故障|投诉|但|可是|不过|只是|就是|希望|建议|要是|如果|"
+                         r"怎么|为什么|吗|么|几|哪|啥|谁|多少|什么|怎样|如何|好像|好久|好几|\b(?:not|but|no|never|why|how|bad|slow|broken)\b")
+# Well-wishes ("祝工作顺利", "周末愉快", "have a nice weekend").
+_WISHES = re.compile(r"^(?:也|同样)?(?:祝|祝福|祝愿)(?:你们|您|你|大家|各位|师傅们)?.{0,12}$|"
+                     r"^(?:(?:新年|节日|中秋|春节|国庆|元旦|端午|周末|假期|工作)(?:快乐|愉快|顺利)|身体健康|万事如意|一切顺利|"
+                     r"工作顺利|生活愉快|阖家幸福|合家欢乐|平安喜乐|天天开心|生意兴隆)+(?:啊|哦|哈|呀|啦)*$|"
+                     r"^(?:have|enjoy) (?:a |your )?(?:nice|good|great|lovely|wonderful)? ?(?:day|weekend|evening|night|holiday|"
+                     r"holidays|week|one|time)(?: too| as well)?$|^(?:happy|merry) [a-z' ]{2,20}$|^(?:all the best|best wishes|"
+                     r"best regards|kind regards|regards|cheers|take care)$")
+# Apologies for the bother ("不好意思", "打扰了", "sorry to bother you").
+_SORRY = ("不好意思啊", "不好意思", "打扰了", "打扰你们了", "打扰您了", "打扰一下", "抱歉", "对不起", "给你们添麻烦了", "添麻烦了",
+          "麻烦你们了", "麻烦您了", "sorry to bother you", "sorry for the trouble", "sorry")
+# "我儿子说他来弄", "我女儿周末回来帮我弄", "我自己修就行", "my son will do it": nothing for the
+# desk to do after all.  Someone of the family is the doer ("回来帮我弄", "自己装"); "我儿子说厨房
+# 灯要修" is a request.
+_DOERS = r"(?:儿子|女儿|老公|老婆|爱人|先生|太太|家里人|家人|孩子|小孩|朋友|亲戚|邻居|老伴|女婿|儿媳)"
+_DO = r"(?:弄|修|搞|处理|装|换|解决|搞定|弄好|修好|装好|换好|帮忙)(?:一下)?(?:就行|就好|就可以)?(?:了|啦|吧|的|哈)*$"
+_SELF_HELP = re.compile(r"^(?:那|那就|还是)?(?:我|我们|我家|我们家)?(?:的)?(?:" + _DOERS + r"(?:说)?(?:他|她|他们|她们)?"
+                        r"(?P<when>.{0,8}?)(?:自己|过来|回来|帮我|帮忙|会|能|可以|来|去)(?:来|去)?(?:帮我)?|自己|我自己)(?:找人|找师傅)?(?:来|去)?"
+                        + _DO + r"|"
+                        r"^(?:my (?:son|daughter|husband|wife|family|friend|kids?)|i)(?:'ll| will| can| is going to| are going to)"
+                        r" (?:do|fix|handle|sort|take care of)(?: it| this| that)?(?: out)?(?: myself| himself| herself)?$")
+
+
+def _courtesy_clause(clause: str) -> str | None:
+    """What one clause of courtesy is, or None."""
+    short = _short_talk(clause)
+    if short is not None:
+        return short
+    clause = _FRAME.sub("", clause).strip()
+    while True:  # frames may stack: "说句实话我觉得…"
+        framed = _FRAME.sub("", clause).strip()
+        if framed == clause:
+            break
+        clause = framed
+    if not _letters(_strip_words(clause, _FILLER)):
+        return _NEUTRAL  # "物业的各位，…": only whom it is said to
+    helped = _SELF_HELP.match(clause)
+    if helped and not re.search(r"你们|您|物业|师傅|人|不|没|坏|漏|堵", helped.groupdict().get("when") or ""):
+        return "self_help"  # ("我儿子说灯坏了叫你们来修" is a request)
+    if _WISHES.match(clause) and not _NOT_PRAISE.search(_strip_words(clause, _POSITIVE_NOT)):
+        return "wishes"
+    if any(w in clause for w in _SORRY):
+        rest = _strip_words(_strip_words(clause, _SORRY), _FILLER)
+        if len(_letters(rest)) <= 8 and not _NOT_PRAISE.search(rest):
+            return "sorry"  # "不好意思啊 大半夜的打扰你们了"
+    if len(_letters(clause)) > 30:
+        return None
+    positive = _strip_words(clause, _POSITIVE_NOT + ("好多了",))
+    if _NOT_PRAISE.search(positive):
+        return None
+    if any(w in clause for w in _PRAISE_PHRASES if not w.isascii()) \
+            or not _letters(_strip_words(_strip_words(_strip_words(clause, _PRAISE_PHRASES), THANKS), _FILLER)):
+        return "praise"  # "继续保持", "表扬一下3号楼的保洁阿姨", "good job"
+    if _PRAISED.search(clause) and _PRAISING.search(clause):
+        return "praise"
+    return None
+
+
+# A clause of only address or framing words ("物业的各位", "说实话"): courtesy around it decides.
+_NEUTRAL = "neutral"
+# Which answer a message of several kinds of courtesy gets: the one that matters most.
+_COURTESY_ORDER = ("self_help", "praise", "wishes", "sorry", "thanks", "bye", "greeting", "presence", "who", "wait", "ack")
+
+
+def courtesy(clean: str) -> str | None:
+    """The kind of courtesy a message is, clause by clause (None when any clause is more)."""
+    clauses = [c.strip() for c in _CLAUSES.split(clean) if c and c.strip()]
+    if len(clauses) > 12 or not clauses or "?" in clean or "？" in clean:  # "服务很好？" is no praise
+        return None
+    kinds = []
+    for clause in clauses:
+        kind = _courtesy_clause(clause)
+        if kind is None:
+            return None
+        kinds.append(kind)
+    kinds = [k for k in kinds if k != _NEUTRAL]  # "啊啊啊" alone is no courtesy
+    if not kinds:
+        return None
+    return min(kinds, key=lambda k: _COURTESY_ORDER.index(k) if k in _COURTESY_ORDER else len(_COURTESY_ORDER))
 
 
 # ----------------------------------------------------------------- a hedge in front
@@ -135,9 +253,30 @@ def bare_intent(text: str | None) -> str | None:
             if word not in clean:
                 continue
             rest = _strip_words(_strip_words(clean, words), _INTENT_WRAP)
-            if not _letters(rest):
+            # "人工客服在吗", "你好 转人工": the word with a greeting or thanks around it.
+            if not _letters(rest) or any(_short_talk(r.strip()) is not None
+                                         for r in (rest, _strip_words(clean, words)) if _letters(r)):
                 return intent
     return None
+
+
+# "转人工 我要投诉保安", "我要投诉保安，转人工": a person asked for, with the matter said.  "人工" in
+# front only with a pause or a new clause after it ("人工草坪坏了" is a lawn).
+_PERSON = r"(?:我要|我想|我需要|请|麻烦|帮我)?(?:转人工客服|转人工服务|转接人工|转人工|人工客服|人工服务|找人工|要人工|真人客服|找真人|转客服|找客服|人工)"
+_PERSON_FIRST = re.compile(rf"^(?:{_PERSON})+(?:[\s，,。.!！:：、~～]+|(?=我|帮|请|麻烦))(.+)$")
+_PERSON_LAST = re.compile(rf"^(.+?)[\s，,。.!！:：、~～]+(?:{_PERSON})+[\s，,。.!！~～吧啊呀]*$")
+
+
+def person_lead(text: str | None) -> str | None:
+    """The matter said with a request for a person ("转人工 我要投诉保安" → "我要投诉保安"), or None."""
+    if not text:
+        return None
+    clean = unhedge(text)[1]
+    m = _PERSON_FIRST.match(clean) or _PERSON_LAST.match(clean)
+    if m is None:
+        return None
+    rest = m.group(1).strip(" ，,。.!！~～、:：")
+    return rest if len(_letters(rest)) >= 2 and not small_talk(rest) and bare_intent(rest) != "human" else None
 
 
 _PROGRESS = ("进度", "到哪了", "到哪一步", "处理到哪", "处理得怎么样", "处理的怎么样", "怎么样了", "有结果了吗", "有结果没",
@@ -175,6 +314,8 @@ def cancel_lead(text: str | None) -> tuple[bool, str]:
     if not text:
         return False, ""
     clean = unhedge(text)[1]  # "等等 算了不报了" calls off as "算了不报了" does
+    if small_talk(clean) == "self_help":
+        return True, ""  # "我儿子说他来弄 谢谢": nothing for us to do after all
     named = _CALL_OFF.match(clean)
     for lead in [named.group(0)] if named else sorted(CANCEL_LEADS, key=len, reverse=True):
         if not clean.startswith(lead):
@@ -186,6 +327,23 @@ def cancel_lead(text: str | None) -> tuple[bool, str]:
             return True, ""
         return True, rest
     return False, ""
+
+
+def courtesy_of(text: str | None) -> str | None:
+    """The courtesy a message that calls something off carries ("不用了 谢谢你们啊 我儿子说他来弄
+    不好意思" → 'self_help', "算了 谢谢" → 'thanks'; "取消" → None)."""
+    if not text:
+        return None
+    clean = unhedge(text)[1]
+    for _ in range(3):  # "算了算了 …": the lead said twice
+        named = _CALL_OFF.match(clean)
+        lead = named.group(0) if named else next((w for w in sorted(CANCEL_LEADS, key=len, reverse=True)
+                                                  if clean.startswith(w)), None)
+        if lead is None:
+            break
+        clean = clean[len(lead):].strip(" ，,。.!！~～、;；:：")
+    kind = small_talk(clean) if _letters(clean) else None
+    return kind if kind in ("self_help", "praise", "wishes", "sorry", "thanks", "bye") else None
 
 
 # ----------------------------------------------------------------- after the fact

@@ -80,8 +80,10 @@ async def test_asking_for_a_person_hands_over_with_what_was_said(app: App, owner
     assert f"已转给客服中心人工处理（编号 #{case.id}）" in owner.last(OWNER)
 
 
-async def test_a_person_with_nothing_said_yet_is_still_a_clear_case(app: App, owner: People) -> None:
+async def test_a_person_with_nothing_said_yet_is_asked_what_it_is_about_then_a_clear_case(app: App, owner: People) -> None:
     await owner.say(OWNER, "人工")
+    assert await all_cases(app) == [] and "是什么事" in owner.last(OWNER)  # no case yet (test_courtesy_and_person)
+    await owner.say(OWNER, "人工")  # asked again in a row: a person takes it
     case = await only_case(app)
     assert case.description != "人工" and "尚未说明事由" in case.description
 

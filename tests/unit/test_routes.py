@@ -28,8 +28,8 @@ def test_the_bootstrap_includes_every_area() -> None:
         "/notice", "/notices", "/report",  # office
     }
     assert set(routes.flows) == {
-        "binding", "booking", "community", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "report", "router",
-        "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "staff_duty", "staff_move", "phone_callback", "spot_check", "survey", "notice",
+        "binding", "booking", "community", "complaint", "emergency", "danger", "household", "inquiry", "my_cases", "person", "report",
+        "router", "staff_finish", "staff_handback", "staff_transfer", "staff_new_case", "staff_duty", "staff_move", "phone_callback", "spot_check", "survey", "notice",
     }
     assert set(routes.case_actions) == {"view", "cancel", "confirm", "reject", "add", "false_alarm", "accept",
                                         "start", "help", "show", "finish", "handback", "transfer",

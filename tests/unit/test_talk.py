@@ -136,3 +136,29 @@ def test_a_question_is_no_rating(text: str) -> None:
     """Outside a survey a rating is thanked and filed nowhere: a question sharing its words
     (垃圾 is a one-star word, 分 a score) must still reach the FAQ."""
     assert talk.rating(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("师傅来得很及时，修得也好，点个赞👍", "praise"), ("保安态度很好", "praise"), ("Great service, thank you guys!", "praise"),
+    ("物业的各位，辛苦了！祝你们新年快乐，身体健康", "wishes"), ("Have a good weekend", "wishes"),
+    ("不好意思 打扰了", "sorry"), ("sorry to bother you", "sorry"),
+    ("我儿子说他来弄", "self_help"), ("我自己找人修就行，谢谢", "self_help"), ("my son will do it", "self_help"),
+])
+def test_courtesy_at_length(text: str, kind: str) -> None:
+    assert talk.small_talk(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "服务挺好 但电梯又坏了", "你们服务很好？", "你们服务太差了", "谢谢 另外我家水管漏了", "我儿子说厨房灯要修",
+    "我儿子说灯坏了叫你们来修", "邻居家漏水 我自己修不了", "物业效率高吗", "我家好热", "啊啊啊", "建议北门加个快递柜",
+])
+def test_a_request_or_problem_is_no_courtesy(text: str) -> None:
+    assert talk.small_talk(text) is None
+
+
+@pytest.mark.parametrize(("text", "matter"), [
+    ("转人工 我要投诉保安", "我要投诉保安"), ("我要投诉保安，转人工", "我要投诉保安"), ("找人工 物业费交错了", "物业费交错了"),
+    ("人工草坪翘起来了", None), ("人工要多少钱", None), ("人工，谢谢", None), ("转人工转人工", None),
+])
+def test_a_person_asked_for_with_the_matter(text: str, matter: str | None) -> None:
+    assert talk.person_lead(text) == matter
