@@ -171,3 +171,12 @@ async def test_a_found_thing_after_the_repair_button_is_answered_not_reported(ap
     await owner.say(OWNER, "捡到一个手机交给谁")
     assert "失物招领在南门岗亭" in owner.last(OWNER)
     assert await all_cases(app) == [] and (await state(app))[0] == "inquiry"
+
+
+@SQLITE_ONLY
+async def test_a_thing_that_is_no_lost_property_gets_no_lost_and_found_answer(app: App, owner: People) -> None:
+    """"东西" is in every other message: only found or lost things reach lost and found."""
+    for said in ("楼下好像有烧东西的味道 你们有空帮我看一眼好吗", "楼道里堆的东西能不能清理一下"):
+        await owner.say(OWNER, said)
+        assert "失物招领" not in owner.last(OWNER), said
+        await owner.say(OWNER, "/menu")
