@@ -347,8 +347,10 @@ def _asked_where_words_are_kept(ctx: Ctx, text: str) -> bool:
         return False
     if not talk.looks_like_question(text):
         return False
-    result = ctx.classifier.classify(text)
-    return result.kind == Kind.INQUIRY and not result.low_confidence
+    # Read as a question even when the classifier is unsure ("捡到一个手机交给谁"): the FAQ must
+    # still answer it before it is taken as one, and anything the classifier reads as a request
+    # stays the account.
+    return ctx.classifier.classify(text).kind == Kind.INQUIRY
 
 
 def _request(ctx: Ctx, text: str) -> Classification | None:

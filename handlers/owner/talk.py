@@ -428,9 +428,9 @@ def yes_no(text: str | None) -> str | None:
     return None
 
 
-# Question words, colloquial ones too ("办啥手续", "咋交", "几时来水", "行不行").
+# Question words, colloquial ones too ("办啥手续", "咋交", "几时来水", "行不行", "捡到的手机交给谁").
 _QUESTION = re.compile(r"[?？]|吗|么|多少|几点|哪|什么|怎样|如何|能否|能不能|可不可以|可以不|是否|有没有|啥|咋|几时|多久|多长时间"
-                       r"|行不行|要不要|用不用|是不是|how|what|when|where|can i|is there")
+                       r"|行不行|要不要|用不用|是不是|(?:交|给|还|送)给?谁|how|what|when|where|can i|is there")
 
 
 def looks_like_question(text: str) -> bool:
