@@ -56,6 +56,12 @@ def test_an_emergency_of_the_family_goes_to_the_duty_team(clf, text):
 
 # family → look-alikes that must not be sent to the duty team
 CALM = {
+    "found property: whom to hand it to (a dialogue author's found phone)": [
+        "我在儿童乐园那边捡到一个手机交给谁",
+        "游泳池边上捡到一副眼镜 交给谁啊",
+        "电梯里捡了一串钥匙 怎么还给失主",
+        "I found a phone by the kids' slide, who do I give it to",
+    ],
     "understated present smoke or burning smell, told with doubt": [
         # a past fire, a drill, a neighbour's cooking the owner calls normal, cigarettes
         "上个月楼下着过一次火 不知道是不是电线老化 麻烦你们看看其他楼的线路",
