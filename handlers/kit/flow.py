@@ -35,10 +35,11 @@ class Flow:
     needs_owner: bool = True
 
 
-_META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead")
+_META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead", "_pieces")
 # Kept across flows: the flow an emergency interrupted (to resume), the emergency the
-# owner's next messages belong to, and what the owner said lately (for a hand-over).
-_CARRIED = ("_paused", "_emergency", "_said")
+# owner's next messages belong to, what the owner said lately (for a hand-over) and the
+# pieces of an account not yet made into a request.
+_CARRIED = ("_paused", "_emergency", "_said", "_pieces")
 
 
 def nonce(ctx: Ctx) -> int:
