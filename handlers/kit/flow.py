@@ -33,6 +33,9 @@ class Flow:
     steps: Mapping[str, Step]
     # Reporting, complaining, booking and case lists need a bound owner; asking does not.
     needs_owner: bool = True
+    # The pieces of an account told so far (`_pieces`) stay while this flow runs (choosing a kind,
+    # a question without an answer); any other flow begun has taken them, or left them behind.
+    keeps_pieces: bool = False
 
 
 _META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead", "_pieces")
@@ -56,7 +59,10 @@ async def begin(ctx: Ctx, flow: Flow, *, at: str | None = None, **data: Any) -> 
     the question of step `at`, when typed words already answered the ones before it)."""
     ctx.state.flow = flow.name
     ctx.state.step = at or flow.first
-    ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx) + 1, "_history": [], **data}
+    kept = carried(ctx)
+    if not flow.keeps_pieces:
+        kept.pop("_pieces", None)
+    ctx.state.data = {**kept, "_nonce": nonce(ctx) + 1, "_history": [], **data}
     await ask(ctx, flow)
 
 

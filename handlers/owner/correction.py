@@ -15,7 +15,7 @@ _SEP = r"[\s，,。.!！~～、:：…]*"
 # "不对", "说错了", "更正：", "唔係"/"唔啱" (Cantonese), after an "哦"/"不好意思"; "不是" alone is not
 # one ("不是很急" answers the urgency question).
 _LEAD = re.compile(rf"^{_SEP}(?:(?:哦|噢|喔|啊|呃|额|嗯|唉|哎呀|哎|诶|不好意思|抱歉|sorry){_SEP})*"
-                   r"(?:不对|说错了|搞错了|弄错了|打错了|写错了|讲错了|讲错|错了|更正|纠正|订正|唔系|唔啱|唔对)" + _SEP)
+                   r"(?:不对(?!劲)|说错了|搞错了|弄错了|打错了|写错了|讲错了|讲错|错了|更正|纠正|订正|唔系|唔啱|唔对)" + _SEP)
 # Where the account is kept, per flow.
 ACCOUNT_KEY = {"router": "text", "report": "description", "complaint": "description"}
 

@@ -263,7 +263,7 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     told = talk.unhedge(text)[1] if text and not inbound.photo else ""
     if flow.name == "inquiry" and ctx.state.step in ("answered", "unknown") and told \
-            and not inquiry.not_helped(told) and _new_request(ctx, told):
+            and not inquiry.not_helped(told) and _new_request(ctx, pieces.whole_account(ctx, told)):
         # "对了 我家门口的声控灯坏了" after an answer: not another question, a request of its own.
         flows.end(ctx)
         await idle(ctx, told)

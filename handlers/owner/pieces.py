@@ -6,6 +6,7 @@ the case is described with the whole account, not only its last piece."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from cases.codes import Kind
@@ -18,6 +19,7 @@ KEY = "_pieces"
 PIECE_MINUTES = 5
 MAX_PIECES = 4
 MAX_PIECE_LETTERS = 24  # a longer message is an account of its own, not a piece of one
+MAX_FREE_LETTERS = 2000  # the last message, which makes the request, may be as long as any
 REQUESTS = (Kind.REPORT, Kind.COMPLAINT, Kind.SERVICE)
 # Where a message that did not make a request leaves the owner: asked which kind (or asked to
 # confirm one), or told the bot has no answer to it as a question.
@@ -28,10 +30,16 @@ def _letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
-def could_be_one(ctx: Ctx, text: str | None) -> bool:
-    """A short message that may be part of an account: not small talk, an intent word, a
-    question, calling off, or a sure question for the FAQ."""
-    if not text or _letters(text) > MAX_PIECE_LETTERS or talk.small_talk(text) or talk.bare_intent(text):
+# "不对", "不是": an answer (a no), never a piece of an account.
+_NOT_AN_ACCOUNT = re.compile(r"不对|不是|错了|说错了|搞错了|没有|不用|不要")
+
+
+def could_be_one(ctx: Ctx, text: str | None, *, longest: int = MAX_PIECE_LETTERS) -> bool:
+    """A short message that may be part of an account: not small talk, an intent word, a yes
+    or no, a question, calling off, or a sure question for the FAQ."""
+    if not text or _letters(text) > longest or talk.small_talk(text) or talk.bare_intent(text):
+        return False
+    if talk.yes_no(text) or _letters(_NOT_AN_ACCOUNT.sub("", text)) < 2:
         return False
     if talk.looks_like_question(text) or talk.cancel_lead(text)[0] or talk.question_part(text):
         return False
@@ -59,8 +67,8 @@ def after_message(ctx: Ctx, text: str | None, photo: str | None) -> None:
     if at in UNTAKEN and not photo and could_be_one(ctx, text):
         kept = [i for i in ctx.data.get(KEY) or [] if isinstance(i, list) and len(i) == 2 and str(i[1]) in recent(ctx)]
         ctx.data[KEY] = [*kept, [ctx.now.isoformat(), str(text)[:200]]][-MAX_PIECES:]
-    elif ctx.state.flow and at not in UNTAKEN and ctx.state.flow != "inquiry":
-        ctx.data.pop(KEY, None)
+    elif ctx.state.flow and at not in UNTAKEN and ctx.state.flow != "inquiry" or text and talk.cancel_lead(text)[0]:
+        ctx.data.pop(KEY, None)  # a flow that makes a case took them, or "取消/算了" dropped them
 
 
 def _complete(ctx: Ctx, text: str) -> bool:
@@ -73,7 +81,7 @@ def whole_account(ctx: Ctx, text: str) -> str:
     """`text` with the pieces told just before it; a piece that is a complete request of its own,
     before a message that is one too, is another problem and stops the account there."""
     told = recent(ctx)
-    if not told:
+    if not told or not could_be_one(ctx, text, longest=MAX_FREE_LETTERS):
         return text
     complete = _complete(ctx, text)
     taken: list[str] = []

@@ -184,4 +184,4 @@ async def _start(ctx: Ctx, kind: str, *, ahead: dict[str, dict[str, str]] | None
 FLOW = Flow("router", S.PROPOSE, {
     S.PROPOSE: Step(ask_propose, answer_propose),
     S.CHOOSE: Step(ask_choose, answer_choose),
-}, needs_owner=False)
+}, needs_owner=False, keeps_pieces=True)
