@@ -37,7 +37,8 @@ from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, ahead, booking, chasing, correction, emergency_follow, inquiry, pause, pieces, router, switch, talk
+from handlers.owner import (additions, ahead, booking, chasing, correction, emergency_follow, inquiry, pause, pieces,
+                            router, switch, talk)
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS, ROOM_LIKE, start_with_photo

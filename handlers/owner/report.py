@@ -159,7 +159,8 @@ def _category_or_urgency(ctx: Ctx) -> str:
             # Words put together from several messages ("这是另一边 谢谢你们" under a second photo)
             # must not hide what one of them made plain: the first that does names the category.
             result = ctx.classifier.classify(part + " " + ctx.data.get("place", ""))
-            sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
+            sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] \
+                and not result.low_confidence
             if sure:
                 break
         else:
