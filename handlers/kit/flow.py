@@ -33,13 +33,17 @@ class Flow:
     steps: Mapping[str, Step]
     # Reporting, complaining, booking and case lists need a bound owner; asking does not.
     needs_owner: bool = True
+    # The pieces of an account told so far (`_pieces`) stay while this flow runs (choosing a kind,
+    # a question without an answer); any other flow begun has taken them, or left them behind.
+    keeps_pieces: bool = False
 
 
-_META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead", "_wants_person")
+_META = ("_nonce", "_history", "_paused", "_emergency", "_said", "_ahead", "_wants_person", "_pieces")
 # Kept across flows: the flow an emergency interrupted (to resume), the emergency the
-# owner's next messages belong to, what the owner said lately (for a hand-over), and that
-# the message in hand follows a request for a person ("人工", then the question).
-_CARRIED = ("_paused", "_emergency", "_said", "_wants_person")
+# owner's next messages belong to, what the owner said lately (for a hand-over), that the
+# message in hand follows a request for a person ("人工", then the question), and the
+# pieces of an account not yet made into a request.
+_CARRIED = ("_paused", "_emergency", "_said", "_wants_person", "_pieces")
 
 
 def nonce(ctx: Ctx) -> int:
@@ -56,7 +60,10 @@ async def begin(ctx: Ctx, flow: Flow, *, at: str | None = None, **data: Any) -> 
     the question of step `at`, when typed words already answered the ones before it)."""
     ctx.state.flow = flow.name
     ctx.state.step = at or flow.first
-    ctx.state.data = {**carried(ctx), "_nonce": nonce(ctx) + 1, "_history": [], **data}
+    kept = carried(ctx)
+    if not flow.keeps_pieces:
+        kept.pop("_pieces", None)
+    ctx.state.data = {**kept, "_nonce": nonce(ctx) + 1, "_history": [], **data}
     await ask(ctx, flow)
 
 

@@ -445,6 +445,7 @@ async def _book_other(ctx: Ctx, inbound: Inbound) -> None:
         ctx, kind=Kind.SERVICE, urgency=Urgency.NORMAL,
         category=category if category in CATEGORIES[Kind.SERVICE] else DEFAULT_CATEGORY,
         description=str(ctx.data.get("description") or ""), room_id=ctx.data.get("room_id"),
+        photos=list(ctx.data.get("photos") or []),  # the photos sent at any step of the booking
         details={"item": t(DEFAULT_LOCALE, "booking.other_item"), "slot": ctx.data["slot"],
                  "price": t(DEFAULT_LOCALE, "booking.to_quote"), **({"window": window} if window else {})},
     )

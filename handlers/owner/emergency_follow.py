@@ -11,6 +11,7 @@ building.  "Yes or no" is asked instead when the classifier is unsure about dang
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -343,9 +344,10 @@ FLOW = Flow("emergency", S.PLACE, {
 
 # ----------------------------------------------------------------- "is anyone in danger now?"
 async def ask_danger(ctx: Ctx, text: str) -> None:
-    """The classifier cannot tell: one yes/no question instead of a guess."""
+    """The classifier cannot tell: one yes/no question instead of a guess (a photo the words
+    came with is kept for whatever the answer leads to)."""
     pause.pause(ctx)
-    await flows.begin(ctx, DANGER, text=text)
+    await flows.begin(ctx, DANGER, text=text, photo=ctx.inbound.photo)
 
 
 async def ask_danger_step(ctx: Ctx) -> None:
@@ -357,19 +359,22 @@ async def answer_danger(ctx: Ctx, inbound: Inbound) -> None:
     """Yes: the emergency opens with the owner's words.  No: carry on as if never asked."""
     answer = ctx.picked or talk.yes_no(inbound.text)
     text = str(ctx.data.get("text") or "")
+    photo = ctx.data.get("photo") or None
     if answer == "yes":
         result = ctx.classifier.classify(text)
         flows.end(ctx)
-        await raise_alarm(ctx, text, result)
+        await raise_alarm(ctx, text, result, photo=photo)
         return
     flows.end(ctx)
     if answer == "no":
+        ctx.inbound = replace(ctx.inbound, photo=photo)  # the photo goes where its words go
         await ctx.routes.carry_on(ctx, text)
         return
     # Something else entirely: the owner let the question go by, so what they said before is
     # not dangerous to them — it goes where it was going (as after "no"; at a step, it is that
     # step's answer and must not be lost), and then the new message is read afresh.
     new = ctx.inbound
+    ctx.inbound = replace(new, photo=photo)
     await ctx.routes.carry_on(ctx, text)
     ctx.inbound, ctx.picked = new, None
     await ctx.routes.carry_on(ctx, None)

@@ -24,7 +24,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from cases.codes import Kind, Urgency
+from cases.codes import CATEGORIES, Kind, Urgency
 from cases.lifecycle import Case
 from cases.privacy import scrub
 from cases.when import When, read_when
@@ -37,7 +37,8 @@ from handlers.kit.inputs import BACK_WORDS, CANCEL_WORDS, is_word
 from handlers.kit.messages import Reply
 from handlers.kit.payloads import CaseAction
 from handlers.kit.photos import MAX_PHOTOS
-from handlers.owner import additions, ahead, booking, chasing, emergency_follow, inquiry, pause, router, switch, talk
+from handlers.owner import (additions, ahead, booking, chasing, correction, emergency_follow, inquiry, pause, pieces,
+                            router, switch, talk)
 from handlers.owner.inquiry import EMERGENCY_WORDS
 from handlers.owner.my_cases import enter_add
 from handlers.owner.report import HOME_WORDS, PUBLIC_WORDS, ROOM_LIKE, start_with_photo
@@ -116,6 +117,7 @@ async def owner_input(ctx: Ctx) -> None:
         return
     photo = ctx.inbound.photo
     await read(ctx, text)
+    pieces.after_message(ctx, text, photo)
     if photo and ctx.state.flow in PHOTO_KEEPING and ctx.data.get("photos"):
         # When the flow's photos came: an emergency told minutes later takes them (raise_alarm).
         ctx.data["photos_at"] = ctx.now.isoformat()
@@ -262,6 +264,10 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     if text and not inbound.photo and await switch.switch(ctx, text):
         return  # "改成投诉吧", "不是投诉 是灯一直闪": the flow the owner meant, with what they gave
+    if text and not inbound.photo and await correction.correct(ctx, text):
+        return  # "不对 是主卧": kept with the account, the same question again
+    if text and not inbound.photo and await _photos_for_another_kind(ctx, text):
+        return
     if flow.name == "router" and inbound.photo:
         # "窗户关不上了" then a photo of it: the report starts with both.
         said = str(ctx.data.get("text") or "")
@@ -281,7 +287,7 @@ async def _in_flow(ctx: Ctx, text: str | None) -> None:
         return
     told = talk.unhedge(text)[1] if text and not inbound.photo else ""
     if flow.name == "inquiry" and ctx.state.step in ("answered", "unknown") and told \
-            and not inquiry.not_helped(told) and _new_request(ctx, told):
+            and not inquiry.not_helped(told) and _new_request(ctx, pieces.whole_account(ctx, told)):
         # "对了 我家门口的声控灯坏了" after an answer: not another question, a request of its own.
         flows.end(ctx)
         await idle(ctx, told)
@@ -539,6 +545,24 @@ async def _photo_in_flow(ctx: Ctx, caption: str | None) -> None:
     else:
         ctx.say(ctx.t("talk.photo_kept_for", n=len(photos), kind=code_name(ctx.locale, "kind", PHOTO_KEEPING[flow.name])))
     await flows.again(ctx, flow)
+
+
+async def _photos_for_another_kind(ctx: Ctx, text: str) -> bool:
+    """Photos sent first start a report; when the first words after them tell a complaint ("对门
+    把鞋柜和纸箱堆了半条通道…") or a booking, that flow takes the words and every photo."""
+    if ctx.state.flow != "report" or ctx.state.step not in ("room", "what") or not ctx.data.get("photo_first") \
+            or ctx.data.get("description") or len(text) < 6:
+        return False
+    result = _request(ctx, text)
+    if result is None or result.kind not in (Kind.COMPLAINT, Kind.SERVICE) or talk.looks_like_question(text):
+        return False
+    kept = {"photos": list(ctx.data.get("photos") or []), "room_id": ctx.data.get("room_id")}
+    flows.end(ctx)
+    ctx.data.update(text=text, kind=result.kind, urgency=result.urgency, **kept,
+                    category=result.category if result.category in CATEGORIES[Kind(result.kind)] else "")
+    ctx.say(ctx.t("talk.photos_go_with", kind=code_name(ctx.locale, "kind", result.kind)))
+    await router.start(ctx, result.kind)
+    return True
 
 
 def _caption_answers(ctx: Ctx, caption: str) -> bool:

@@ -309,7 +309,7 @@ FLOW = Flow("inquiry", S.QUESTION, {
     S.ANSWERED: Step(ask_answered, answer_answered),
     S.UNKNOWN: Step(ask_unknown, answer_unknown),
     S.COMMUNITY: Step(ask_community, answer_community),
-}, needs_owner=False)
+}, needs_owner=False, keeps_pieces=True)
 
 
 async def hand_to_person(ctx: Ctx, said: list[str], *, again: bool = False) -> None:

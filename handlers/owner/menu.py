@@ -19,6 +19,8 @@ from services import directory
 # Menu entry → flow that serves it.
 ENTRIES = (("report", "report"), ("complaint", "complaint"), ("service", "booking"),
            ("inquiry", "inquiry"), ("mycases", "my_cases"))
+# The flows whose case takes the photos sent during them.
+PHOTO_FLOWS = frozenset({"report", "complaint", "booking"})
 
 
 def main_menu(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
@@ -94,4 +96,7 @@ async def menu_entry(ctx: Ctx, pressed: Menu) -> None:
     if flow_name not in ctx.routes.flows:
         ctx.say(ctx.t("common.expired"))
         return
-    await start_entry(ctx, flow_name)
+    # A photo sent first, then "报事报修" tapped on the menu above it: the photos go with the
+    # flow started, never dropped with the one it replaces.
+    photos = list(ctx.data.get("photos") or []) if ctx.state.flow in PHOTO_FLOWS and flow_name in PHOTO_FLOWS else []
+    await start_entry(ctx, flow_name, **({"photos": photos} if photos else {}))

@@ -67,6 +67,15 @@ async def answer_room(ctx: Ctx, inbound: Inbound) -> None:
             ctx.say(ctx.t("report.description_noted"))
             await flows.again(ctx, FLOW)
             return
+        if ctx.data.get("description") and not any(ch.isdigit() for ch in typed) and typed not in PUBLIC_WORDS \
+                and sum(ch.isalnum() for ch in typed) >= 4 and not talk.small_talk(typed):
+            # A photo's caption said what is wrong, then "是外面那一层 有一条好长的缝…": more of the
+            # account, not a room number: kept with the description, and the question again.
+            if typed not in ctx.data["description"]:
+                ctx.data["description"] = f"{ctx.data['description']}；{typed}"[:500]
+            ctx.say(ctx.t("talk.description_added"))
+            await flows.again(ctx, FLOW)
+            return
         mine = homes.typed(await ctx.homes(), typed)
         if mine is not None:
             picked = f"room:{mine.room.id}"
@@ -147,6 +156,17 @@ def _category_or_urgency(ctx: Ctx) -> str:
         text = ctx.data["description"] + " " + ctx.data.get("place", "")
         result = ctx.classifier.classify(text)
         sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
+        whole, parts = result, [p for p in str(ctx.data["description"]).split("；") if p.strip()]
+        for part in parts if not sure and len(parts) > 1 else ():
+            # Words put together from several messages ("这是另一边 谢谢你们" under a second photo)
+            # must not hide what one of them made plain: the first that does names the category.
+            result = ctx.classifier.classify(part + " " + ctx.data.get("place", ""))
+            sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] \
+                and not result.low_confidence
+            if sure:
+                break
+        else:
+            result = whole
         ctx.data["category"] = result.category if sure else ""
         ctx.data.setdefault("urgency", result.urgency if result.urgency in set(Urgency) else Urgency.NORMAL)
     return S.URGENCY if ctx.data["category"] else S.CATEGORY
@@ -254,7 +274,7 @@ async def answer_confirm(ctx: Ctx, inbound: Inbound) -> None:
 async def start_with_photo(ctx: Ctx, caption: str | None) -> None:
     """A photo sent at idle starts a report with the photo in it (its caption, if it says
     what is wrong, is the description)."""
-    prefill: dict[str, object] = {"photos": [ctx.inbound.photo]}
+    prefill: dict[str, object] = {"photos": [ctx.inbound.photo], "photo_first": True}
     if caption and not talk.small_talk(caption) and not talk.bare_intent(caption) and len(caption) <= 500:
         prefill["description"] = caption
     ctx.say(ctx.t("report.photo_first"))

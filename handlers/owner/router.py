@@ -15,7 +15,7 @@ from handlers.kit.flow import Flow, Step, choice
 from handlers.kit.formatting import code_name
 from handlers.kit.inputs import nav_row, text_of
 from handlers.kit.messages import Inbound
-from handlers.owner import booking, report
+from handlers.owner import booking, pieces, report
 from handlers.owner.emergency_follow import raise_alarm
 from handlers.staff.casework import open_case
 
@@ -45,7 +45,17 @@ async def free_input(ctx: Ctx) -> None:
     if result.urgency == Urgency.EMERGENCY:
         await _emergency(ctx, text, result)
         return
+    urgency = result.urgency
+    whole = pieces.whole_account(ctx, text)
+    if whole != text:
+        # "水槽下面" then "一直在渗水": the request is the whole account, when together they make one
+        # (how urgent it is stays what the message itself says: danger is read on each message).
+        together = ctx.classifier.classify(whole)
+        if not together.low_confidence and together.kind in pieces.REQUESTS:
+            text, result = whole, together
     kind = result.kind if not result.low_confidence else ""
+    if not kind:
+        text = whole  # which kind is asked: the one pressed starts with the whole account
     if kind == Kind.SUGGESTION and sum(ch.isalnum() for ch in text) < MIN_SUGGESTION:
         # "谢谢你们" is not feedback to file: a few words of praise get a thank-you, not a case.
         ctx.say(ctx.t("talk.thanks"))
@@ -59,7 +69,7 @@ async def free_input(ctx: Ctx) -> None:
         return
     category = result.category if kind and result.category in CATEGORIES[Kind(kind)] else ""
     home = homes.named(await ctx.homes(), text)
-    await flows.begin(ctx, FLOW, text=text, kind=kind, urgency=result.urgency, category=category,
+    await flows.begin(ctx, FLOW, text=text, kind=kind, urgency=urgency, category=category,
                       room_id=home.room.id if home else None)
 
 
@@ -174,4 +184,4 @@ async def _start(ctx: Ctx, kind: str, *, ahead: dict[str, dict[str, str]] | None
 FLOW = Flow("router", S.PROPOSE, {
     S.PROPOSE: Step(ask_propose, answer_propose),
     S.CHOOSE: Step(ask_choose, answer_choose),
-}, needs_owner=False)
+}, needs_owner=False, keeps_pieces=True)

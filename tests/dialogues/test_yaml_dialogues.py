@@ -1,6 +1,6 @@
 """The written dialogue sets, in-process: every dialogue of `hidden_like.yaml` (a second
-author's), `third_author.yaml`, `fourth_author.yaml`, `fifth_author.yaml` and `sixth_author.yaml`
-(a third to a sixth author's, who never read the code), `widened.yaml`
+author's), `third_author.yaml`, `fourth_author.yaml`, `fifth_author.yaml`, `sixth_author.yaml`,
+`seventh_author.yaml` and `eighth_author.yaml` (a third to an eighth author's, who never read the code), `widened.yaml`
 (our own, widening the families those found gaps in) and of the shared dev set, where
 `../shared` is present, through the real core, with the shell checker's own checks
 (`../shared/eval/dialogues.py`) on what the database holds and on what the last message
@@ -33,9 +33,9 @@ SHARED_DEV = HERE.parents[2] / "shared" / "data" / "dialogues_dev.yaml"
 AUTO = ["继续", "确认", "提交", "我家", "1-1-101", "完成", "跳过", "不需要", "一般", "尽快", "今天", "明天"]
 USER = "owner"
 PHOTO = "leak.jpg"
-# Written by authors who never read the code (second to sixth), then our own widenings.
+# Written by authors who never read the code (second to eighth), then our own widenings.
 OWN = ["hidden_like.yaml", "third_author.yaml", "fourth_author.yaml", "fifth_author.yaml", "sixth_author.yaml",
-       "widened.yaml"]
+       "seventh_author.yaml", "eighth_author.yaml", "widened.yaml"]
 
 
 def _load(path: Path) -> list[dict]:
