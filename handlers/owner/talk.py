@@ -104,6 +104,7 @@ _FRAME = re.compile(r"^(?:说句实话|说实话|实话说|实话实说|讲真|�
 _PRAISE_PHRASES = ("继续保持", "再接再厉", "值得表扬", "表扬一下", "表扬", "点个赞", "点赞", "赞一个", "给你们点赞", "为你们点赞",
                    "太棒了", "真棒", "棒棒哒", "越来越好", "比以前好多了", "好多了", "进步很大", "有进步", "没得说", "没话说",
                    "辛苦各位", "辛苦大家", "各位辛苦", "大家辛苦", "服务周到", "服务到位",
+                   "这么晚还有人回", "这么晚还回", "这么晚还在", "半夜还有人回", "大半夜还", "还有人回消息", "回得这么快",
                    "good job", "great job", "well done", "great work", "nice work", "keep it up", "keep up the good work",
                    "much appreciated", "appreciate it", "appreciate your help", "you're the best", "you are the best")
 # Who or what is praised, and the words that praise it ("保洁阿姨打扫得很干净", "回复也快").
@@ -117,7 +118,8 @@ _PRAISING = re.compile(r"好|棒|赞|不错|快|及时|迅速|到位|专业|热�
                        r"|wonderful|fantastic|brilliant|perfect|clean|tidy|beautiful|lovely)\b")
 # A clause with any of these is about a problem, a wish for more, or a question — no praise
 # (once the praising words with a 不 or 没 in them are taken out: "不错", "没得说", "特别").
-_POSITIVE_NOT = ("不错", "了不起", "不愧", "不辞辛苦", "不厌其烦", "没得说", "没话说", "没的说", "不用说", "特别")
+_POSITIVE_NOT = ("不错", "了不起", "不愧", "不辞辛苦", "不厌其烦", "没得说", "没话说", "没的说", "不用说", "特别",
+                 "这么", "那么", "多么")  # "这么晚还有人回": 么 here asks nothing
 _NOT_PRAISE = re.compile(r"不|没|别|未|差|慢|烂|坏|漏|堵|吵|脏|臭|乱|贵|难|问题|故障|投诉|但|可是|不过|只是|就是|希望|建议|要是|如果|"
                          r"怎么|为什么|吗|么|几|哪|啥|谁|多少|什么|怎样|如何|好像|好久|好几|\b(?:not|but|no|never|why|how|bad|slow|broken)\b")
 # Well-wishes ("祝工作顺利", "周末愉快", "have a nice weekend").

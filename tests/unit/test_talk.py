@@ -14,13 +14,14 @@ from handlers.owner import talk
     # traditional characters and Cantonese
     ("謝謝你們 辛苦了", "thanks"), ("唔該晒", "thanks"), ("多謝晒", "thanks"), ("早晨", "greeting"),
     ("thank u", "thanks"), ("感恩", "thanks"), ("知道啦", "ack"), ("88", "bye"), ("good night", "bye"),
+    ("辛苦了 这么晚还有人回消息", "praise"), ("谢谢 回得这么快", "praise"),
 ])
 def test_small_talk(text: str, kind: str) -> None:
     assert talk.small_talk(text) == kind
 
 
 @pytest.mark.parametrize("text", ["你好，我家漏水", "谢谢你们上次修的水管又漏了", "好的 明天上午来吧", "？？", "", "在1号楼",
-                                  "1688", "88号"])
+                                  "1688", "88号", "这么晚了电梯还坏着", "怎么这么慢"])
 def test_messages_with_something_to_act_on_are_not_small_talk(text: str) -> None:
     assert talk.small_talk(text) is None
 
