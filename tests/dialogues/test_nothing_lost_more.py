@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.bootstrap import App
 from cases.clock import FakeClock
 from tests.dialogues.conftest import BOTH_DATABASES, SQLITE_ONLY, OWNER, state
+from tests.dialogues.test_danger_question import UnsureAbout
 from tests.flows.helpers import all_cases, only_case
 from tests.harness import People
 
@@ -125,20 +126,25 @@ async def test_not_very_urgent_is_still_the_urgency_answer(app: App, owner: Peop
 
 
 # ----------------------------------------------------------------- photos
+FLOOR = "餐厅的木地板起拱了 翘起来老高"
+
+
 @BOTH_DATABASES
 async def test_a_captioned_photo_through_the_danger_question_reaches_the_report(app: App, owner: People) -> None:
+    app.desk.classifier = UnsureAbout(app.desk.classifier, FLOOR)  # the classifier's doubt, made certain
     await hurry(owner, "报事报修", "我家")
-    await owner.photo(OWNER, "floor-1", "餐厅的木地板起拱了 翘起来老高")
+    await owner.photo(OWNER, "floor-1", FLOOR)
     assert "危险" in owner.last(OWNER)
     await owner.press(OWNER, "没有危险")
     await hurry(owner, "完成", "一般", "今天", "提交")
     case = await only_case(app)
-    assert case.photos == ["floor-1"] and case.description == "餐厅的木地板起拱了 翘起来老高"
+    assert case.photos == ["floor-1"] and case.description == FLOOR
 
 
 @SQLITE_ONLY
 async def test_a_photo_at_idle_through_the_danger_question_starts_the_report_with_it(app: App, owner: People) -> None:
-    await owner.photo(OWNER, "floor-2", "餐厅的木地板起拱了 翘起来老高")
+    app.desk.classifier = UnsureAbout(app.desk.classifier, FLOOR)
+    await owner.photo(OWNER, "floor-2", FLOOR)
     await owner.press(OWNER, "没有危险")
     assert await state(app) == ("report", "room")
     await hurry(owner, "我家", "完成", "一般", "今天", "提交")
