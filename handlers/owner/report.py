@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from itertools import chain
 
 from cases.codes import CATEGORIES, Area, Kind, Urgency
 from handlers.kit import flow as flows
@@ -19,6 +20,7 @@ from handlers.kit.numbers import parse_int
 from handlers.kit.photos import PhotoTexts, photo_step
 from handlers.owner import talk
 from handlers.owner.submit import submit_case
+from nlp import Classification
 
 ROOM_LIKE = re.compile(r"^[0-9A-Za-z]{1,8}(-[0-9A-Za-z]{1,8}){0,3}$")
 PUBLIC_WORDS = ("公共区域", "公区", "public")
@@ -150,24 +152,22 @@ async def after_photos(ctx: Ctx) -> None:
     await flows.goto(ctx, FLOW, _category_or_urgency(ctx))
 
 
+def _sure(result: Classification) -> bool:
+    return result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
+
+
 def _category_or_urgency(ctx: Ctx) -> str:
     """Classify once; ask the owner for the category only when the classifier is unsure."""
     if "category" not in ctx.data:
-        text = ctx.data["description"] + " " + ctx.data.get("place", "")
-        result = ctx.classifier.classify(text)
-        sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] and not result.low_confidence
-        whole, parts = result, [p for p in str(ctx.data["description"]).split("；") if p.strip()]
-        for part in parts if not sure and len(parts) > 1 else ():
-            # Words put together from several messages ("这是另一边 谢谢你们" under a second photo)
-            # must not hide what one of them made plain: the first that does names the category.
-            result = ctx.classifier.classify(part + " " + ctx.data.get("place", ""))
-            sure = result.kind == Kind.REPORT and result.category in CATEGORIES[Kind.REPORT] \
-                and not result.low_confidence
-            if sure:
-                break
-        else:
-            result = whole
-        ctx.data["category"] = result.category if sure else ""
+        place = ctx.data.get("place", "")
+        whole = ctx.classifier.classify(ctx.data["description"] + " " + place)
+        # Words put together from several messages ("这是另一边 谢谢你们" under a second photo)
+        # must not hide what one of them made plain: the first that does names the category.
+        parts = [p for p in str(ctx.data["description"]).split("；") if p.strip()]
+        pieces = (ctx.classifier.classify(p + " " + place) for p in parts) if len(parts) > 1 else ()
+        found = next((r for r in chain((whole,), pieces) if _sure(r)), None)
+        result = found or whole
+        ctx.data["category"] = result.category if found else ""
         ctx.data.setdefault("urgency", result.urgency if result.urgency in set(Urgency) else Urgency.NORMAL)
     return S.URGENCY if ctx.data["category"] else S.CATEGORY
 
